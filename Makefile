@@ -1,0 +1,34 @@
+# analyzer: every target sets up .venv itself, so a fresh clone needs only `make demo` / `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+DEMO_OUT ?= out/demo
+
+.PHONY: demo test model evaluate bench clean venv
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/analyzer run data/demo --config data/demo/analyzer.toml --out $(DEMO_OUT)
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+model: $(STAMP)
+	$(PY) -m analyzer.signals.train --out models/signals
+
+evaluate: $(STAMP)
+	$(PY) -m analyzer.signals.evaluate --model models/signals
+
+bench: $(STAMP)
+	$(PY) bench/bench_ingest.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

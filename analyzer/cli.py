@@ -1,0 +1,117 @@
+"""The ``analyzer`` command line (see CONTRACT.md).
+
+Every command exits 0 on success and 2 on bad usage or bad input, with a one-line
+message on stderr. Work is delegated to the stage modules; this file only parses
+arguments and reports.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from analyzer.errors import AnalyzerError
+from analyzer.progress import progress_enabled
+
+log = logging.getLogger("analyzer")
+
+_SOURCES = click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+_QUIET = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+_CONFIG = click.option(
+    "--config", "config_path", type=click.Path(path_type=Path), default=None,
+    help="TOML file naming the agency and client domains (inferred without one).",
+)
+_JOBS = click.option("--jobs", "-j", type=int, default=None, help="Worker processes (default: all cores).")
+
+
+class _Group(click.Group):
+    """Turns AnalyzerError (and I/O errors) into one line on stderr and exit 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except AnalyzerError as exc:
+            click.echo(f"analyzer: error: {exc}", err=True)
+            ctx.exit(2)
+        except OSError as exc:
+            where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+            click.echo(f"analyzer: error: {exc.strerror or exc}{where}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="analyzer")
+@click.option("--verbose", "-v", is_flag=True, help="Log what each stage does (stderr).")
+def main(verbose: bool) -> None:
+    """Relationship depth, client by client, from agency mailbox exports."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@_SOURCES
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
+@_CONFIG
+@_JOBS
+@_QUIET
+def ingest(sources, out_dir, config_path, jobs, quiet):
+    """Read mailbox exports into DIR/messages.parquet and DIR/ingest_report.json."""
+    from analyzer.config import load_config
+    from analyzer.ingest.pipeline import ingest_to_dir
+
+    config = load_config(config_path)
+    report = ingest_to_dir(list(sources), out_dir, config=config, jobs=jobs, show_progress=progress_enabled(quiet))
+    click.echo(
+        f"{report['parsed']} messages parsed, {report['duplicates']} duplicates, "
+        f"{report['quarantined']} quarantined from {report['files']} files -> {out_dir}"
+    )
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT.jsonl", type=click.Path(path_type=Path))
+@click.option("--out", "out_path", type=click.Path(path_type=Path), default=None, help="Output JSONL (stdout without).")
+@click.option("--model", "model_path", type=click.Path(path_type=Path), default=None, help="Signal pipeline folder.")
+@_QUIET
+def signals(input_path, out_path, model_path, quiet):
+    """Label lines {"id", "text"} with the signals of SIGNALS.md."""
+    from analyzer.signals.jsonl import label_jsonl
+
+    label_jsonl(input_path, out_path, model_path=model_path, show_progress=progress_enabled(quiet))
+
+
+@main.command()
+@_SOURCES
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
+@_CONFIG
+@_JOBS
+@click.option("--model", "model_path", type=click.Path(path_type=Path), default=None, help="Depth model (from `analyzer train`).")
+@click.option("--redact", is_flag=True, help="Mask email addresses and phone numbers in the report's quotes.")
+@_QUIET
+def run(sources, out_dir, config_path, jobs, model_path, redact, quiet):
+    """The whole analysis: ingest, signals, per-client scores, exports."""
+    from analyzer.config import load_config
+    from analyzer.pipeline import run_to_dir
+
+    config = load_config(config_path)
+    result = run_to_dir(list(sources), out_dir, config=config, jobs=jobs, model_path=model_path,
+                        redact=redact, show_progress=progress_enabled(quiet))
+    click.echo(f"{len(result.scores)} clients scored -> {out_dir}")
+
+
+@main.command()
+@click.argument("labels_path", metavar="LABELS.csv", type=click.Path(path_type=Path))
+@click.option("--run", "run_dir", required=True, type=click.Path(path_type=Path), help="Folder of an `analyzer run`.")
+@click.option("--out", "out_path", required=True, type=click.Path(path_type=Path), help="Model file to write.")
+def train(labels_path, run_dir, out_path):
+    """Fit the depth classifier on your own labelled clients."""
+    from analyzer.depth.train import train_from_labels
+
+    summary = train_from_labels(labels_path, run_dir, out_path)
+    click.echo(summary)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
