@@ -1,0 +1,37 @@
+"""Shared test fixtures: where the real mail corpus and the dev data live, and data/ on sys.path."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[1]
+SHARED = PROJECT.parent / "shared"
+REALMAIL = SHARED / "realmail"
+DEV_DATA = SHARED / "data" / "signals_dev.jsonl"
+DATA = PROJECT / "data"
+
+# generators in data/ (mailgen) are importable from tests
+if str(DATA) not in sys.path:
+    sys.path.insert(0, str(DATA))
+
+
+@pytest.fixture(scope="session")
+def realmail() -> Path:
+    if not REALMAIL.is_dir():
+        pytest.fail(f"the real mail corpus is missing at {REALMAIL} (CI clones shared/ beside the project)")
+    return REALMAIL
+
+
+@pytest.fixture(scope="session")
+def dev_data_path() -> Path:
+    if not DEV_DATA.is_file():
+        pytest.fail(f"the dev data is missing at {DEV_DATA}")
+    return DEV_DATA
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return PROJECT
