@@ -23,6 +23,6 @@ def detect_signals(texts, model=None):
 
 def analyze(sources, config=None, **kwargs):
     """Run the whole analysis in memory; returns an object with ``messages``, ``evidence``, ``scores``."""
-    from analyzer.pipeline import analyze as _analyze
+    from analyzer.analysis import analyze as _analyze
 
     return _analyze(sources, config=config, **kwargs)

@@ -93,7 +93,7 @@ def signals(input_path, out_path, model_path, quiet):
 def run(sources, out_dir, config_path, jobs, model_path, redact, quiet):
     """The whole analysis: ingest, signals, per-client scores, exports."""
     from analyzer.config import load_config
-    from analyzer.pipeline import run_to_dir
+    from analyzer.analysis import run_to_dir
 
     config = load_config(config_path)
     result = run_to_dir(list(sources), out_dir, config=config, jobs=jobs, model_path=model_path,

@@ -1,0 +1,67 @@
+"""The run's exports: evidence.csv and scores.csv (columns per CONTRACT.md), plus signals.parquet.
+
+``evidence`` is derived from the signals frame: only signals that count for the side that wrote
+them (client labels from clients, apology/feedback_request from the agency) and only for messages
+attributed to a client.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from analyzer.signals.frame import SIGNAL_COLUMNS
+from analyzer.signals.labels import AGENCY_LABELS, CLIENT_LABELS
+
+EVIDENCE_COLUMNS: tuple[str, ...] = (
+    "client", "message_id", "date", "direction", "label", "score", "text",
+    "rule_id", "model_score", "explanation",
+)
+
+
+def evidence_frame(signals: pd.DataFrame) -> pd.DataFrame:
+    """Signals that count as evidence for a client (a new frame; the input is not changed)."""
+    if signals.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in EVIDENCE_COLUMNS})
+    s = signals
+    counts = (
+        ((s["direction"] == "from_client") & s["label"].isin(CLIENT_LABELS))
+        | ((s["direction"] == "from_agency") & s["label"].isin(AGENCY_LABELS))
+    ) & s["client"].notna()
+    ev = s.loc[counts, list(EVIDENCE_COLUMNS)].copy()
+    return ev.sort_values(["client", "date", "message_id", "label"], kind="stable").reset_index(drop=True)
+
+
+def _iso(series: pd.Series) -> pd.Series:
+    dt = pd.to_datetime(series, utc=True)
+    return dt.dt.strftime("%Y-%m-%dT%H:%M:%SZ").where(dt.notna(), "")
+
+
+def write_evidence_csv(evidence: pd.DataFrame, path: Path) -> None:
+    out = evidence.copy()
+    out["date"] = _iso(out["date"])
+    out["score"] = out["score"].astype(float).round(4)
+    out["model_score"] = pd.to_numeric(out["model_score"], errors="coerce").round(4)
+    out.to_csv(path, index=False)
+
+
+def write_scores_csv(scores: pd.DataFrame, path: Path) -> None:
+    out = scores.copy()
+    for col in ("first_message", "last_message"):
+        if col in out:
+            out[col] = _iso(out[col])
+    out.to_csv(path, index=False, float_format="%.4g")
+
+
+def write_signals_parquet(signals: pd.DataFrame, path: Path) -> None:
+    signals[list(SIGNAL_COLUMNS)].to_parquet(path, index=False)
+
+
+def read_signals_parquet(path: Path) -> pd.DataFrame:
+    return pd.read_parquet(path)
+
+
+def write_json(obj: dict, path: Path) -> None:
+    Path(path).write_text(json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
