@@ -1,0 +1,86 @@
+"""The review report: one self-contained HTML page (inline CSS and SVG, no script, no network).
+
+Everything taken from mail is untrusted: the template autoescapes every value, charts render
+text as glyph paths, and ``redact=True`` masks email addresses and phone numbers in quotes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from analyzer.report.charts import TIER_COLOURS, depth_over_time_svg, signal_profile_svg
+from analyzer.report.redact import redact_text
+
+TREND_ARROWS = {"deepening": "▲", "steady": "▶", "cooling": "▼"}
+
+
+def _env() -> Environment:
+    return Environment(
+        loader=PackageLoader("analyzer.report", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def pick_quotes(evidence: pd.DataFrame, client: str, n: int = 3) -> list[dict]:
+    """Up to ``n`` evidence sentences for a client: best-scored, one per label first, newest first on ties."""
+    ev = evidence[evidence["client"] == client]
+    if ev.empty:
+        return []
+    ev = ev.sort_values(["score", "date"], ascending=[False, False], kind="stable")
+    firsts = ev.drop_duplicates("label")
+    chosen = pd.concat([firsts, ev.drop(firsts.index)]).head(n)
+    return [
+        {"label": r.label, "date": pd.Timestamp(r.date).strftime("%Y-%m-%d") if pd.notna(r.date) else "",
+         "side": "client" if r.direction == "from_client" else "agency", "text": r.text, "score": float(r.score)}
+        for r in chosen.itertuples()
+    ]
+
+
+def _drivers(value) -> list[str]:
+    if not isinstance(value, str) or not value.strip():
+        return []
+    return [d.strip() for d in value.split(";") if d.strip()]
+
+
+def render_report(result, redact: bool = False, title: str = "Client relationship review") -> str:
+    """The report page as a string. ``result`` is an :class:`~analyzer.analysis.AnalysisResult`."""
+    scores = result.scores.sort_values("depth_score", ascending=False, kind="stable")
+    evidence = result.evidence
+    clients = []
+    for row in scores.itertuples(index=False):
+        r = row._asdict()
+        ev = evidence[evidence["client"] == r["client"]]
+        counts = ev.groupby(["label", "direction"]).size().rename("n").reset_index()
+        quotes = pick_quotes(evidence, r["client"])
+        if redact:
+            quotes = [{**q, "text": redact_text(q["text"])} for q in quotes]
+        clients.append({
+            **r,
+            "arrow": TREND_ARROWS.get(r.get("trend"), ""),
+            "colour": TIER_COLOURS.get(r.get("tier"), "#999"),
+            "drivers": _drivers(r.get("top_drivers")),
+            "quotes": quotes,
+            "profile_svg": Markup(signal_profile_svg(counts)),
+        })
+    report = result.ingest_report or {}
+    return _env().get_template("report.html.j2").render(
+        title=title,
+        generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        clients=clients,
+        depth_svg=Markup(depth_over_time_svg(result.periods)),
+        tier_colours=TIER_COLOURS,
+        n_messages=len(result.messages),
+        ingest={k: report.get(k) for k in ("files", "messages_seen", "parsed", "duplicates", "quarantined")},
+        redacted=redact,
+    )
+
+
+def write_report(result, path, redact: bool = False) -> None:
+    Path(path).write_text(render_report(result, redact=redact), encoding="utf-8")

@@ -1,0 +1,109 @@
+"""The review report: escaping of untrusted mail, redaction, self-containment, and rendering in Chromium."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+
+import pandas as pd
+import pytest
+
+from analyzer.analysis import AnalysisResult
+from analyzer.report.html import pick_quotes, render_report
+from analyzer.report.redact import redact_text
+
+EVIL = "<script>alert('pwned')</script>"
+
+
+def _result() -> AnalysisResult:
+    scores = pd.DataFrame({
+        "client": [f"Acme {EVIL}", "Beta"], "domains": ["acme.com", "beta.io"],
+        "depth_score": [81.0, 22.0], "tier": ["deep", "shallow"], "trend": ["deepening", "cooling"],
+        "n_messages": [40, 10], "n_from_client": [20, 3], "n_from_agency": [20, 7],
+        "first_message": pd.to_datetime(["2025-01-01", "2025-02-01"], utc=True),
+        "last_message": pd.to_datetime(["2026-01-01", "2025-12-01"], utc=True),
+        "median_client_reply_hours": [3.5, float("nan")],
+        "top_drivers": ["+ client starts 60% of threads; - 2 complaints", ""],
+    })
+    evidence = pd.DataFrame({
+        "client": [f"Acme {EVIL}"] * 4, "message_id": list("abcd"),
+        "date": pd.to_datetime(["2025-05-01", "2025-06-01", "2025-07-01", "2025-08-01"], utc=True),
+        "direction": ["from_client", "from_agency", "from_client", "from_client"],
+        "label": ["referral", "apology", "referral", "appreciation"], "score": [0.9, 0.8, 0.5, 0.7],
+        "text": [f"I passed your name to jo.baker@example.com {EVIL} call +44 20 7946 0958",
+                 "Sorry, our mistake.", "Gave your details to our sister company.", "Team loved it!"],
+        "rule_id": [""] * 4, "model_score": [0.9, 0.8, 0.95, 0.7], "explanation": [""] * 4,
+    })
+    periods = pd.DataFrame({"client": [f"Acme {EVIL}"] * 3 + ["Beta"] * 3,
+                            "period": ["2025Q1", "2025Q2", "2025Q3"] * 2, "depth_score": [60, 70, 81, 40, 30, 22]})
+    return AnalysisResult(messages=pd.DataFrame({"x": range(50)}), signals=pd.DataFrame(), evidence=evidence,
+                          scores=scores, periods=periods,
+                          ingest_report={"files": 2, "messages_seen": 51, "parsed": 50, "duplicates": 1, "quarantined": 0})
+
+
+def test_untrusted_text_is_escaped_and_page_is_self_contained():
+    html = render_report(_result())
+    assert "<script" not in html.lower()
+    assert "&lt;script&gt;alert(" in html
+    # no external resources: nothing loaded by src/href/url() from elsewhere
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", html)
+    assert not re.search(r"url\(\s*['\"]?(https?:|//)", html) and "@import" not in html
+    assert "<svg" in html and 'id="clients"' in html
+
+
+def test_redact_masks_addresses_and_phones_but_keeps_text():
+    assert redact_text("write to jo.baker@example.co.uk today") == "write to [email] today"
+    assert redact_text("call +44 20 7946 0958 or (555) 123-4567") == "call [phone] or [phone]"
+    assert redact_text("PO 4711 for 2025, 3 items") == "PO 4711 for 2025, 3 items"
+    html = render_report(_result(), redact=True)
+    assert "jo.baker@example.com" not in html and "7946" not in html
+    assert "[email]" in html and "[phone]" in html
+    assert "jo.baker@example.com" in render_report(_result(), redact=False)
+
+
+def test_quotes_prefer_one_per_label_best_first():
+    q = pick_quotes(_result().evidence, f"Acme {EVIL}", n=3)
+    assert [x["label"] for x in q] == ["referral", "apology", "appreciation"]
+    assert q[0]["text"].startswith("I passed your name")
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.browser
+def test_report_renders_in_headless_chromium(tmp_path):
+    exe = _chromium()
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (the CI install step must provide it)")
+        pytest.skip("chromium not installed on this machine")
+    from PIL import Image
+    from playwright.sync_api import sync_playwright
+
+    page_path = tmp_path / "report.html"
+    page_path.write_text(render_report(_result()), encoding="utf-8")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        problems, dialogs = [], []
+        page.on("console", lambda m: problems.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(page_path.as_uri())
+        assert page.locator("#clients tbody tr").count() == 2
+        assert EVIL in page.locator("blockquote").first.inner_text() or EVIL in page.content().replace("&lt;", "<").replace("&gt;", ">")
+        assert page.locator("#clients tbody tr").first.inner_text().startswith("Acme <script>")
+        png = page.screenshot(full_page=True)
+        browser.close()
+    assert dialogs == [], "a script from the mail ran"
+    assert problems == []
+    img = Image.open(io.BytesIO(png)).convert("L")
+    lo, hi = img.getextrema()
+    assert hi - lo > 100, "screenshot is blank"
+    colours = len(set(img.resize((200, 200)).getdata()))
+    assert colours > 20
