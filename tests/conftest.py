@@ -35,3 +35,14 @@ def dev_data_path() -> Path:
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     return PROJECT
+
+
+@pytest.fixture(scope="session")
+def demo_run_dir(tmp_path_factory, project_root) -> Path:
+    """The whole analysis run once over the demo mailbox (with its config), shared by the tests."""
+    from analyzer.analysis import run_to_dir
+
+    out = tmp_path_factory.mktemp("demo_run")
+    demo = project_root / "data" / "demo"
+    run_to_dir([demo], out, config=demo / "analyzer.toml", jobs=1)
+    return out
