@@ -1,0 +1,45 @@
+"""The signal data files are well formed, and the evaluation set stays apart from training data."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from analyzer.signals.labels import LABELS
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "signals"
+
+
+def _load(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text.lower()).strip()
+
+
+@pytest.mark.parametrize("name", ["train_extra.jsonl", "eval_independent.jsonl"])
+def test_file_is_well_formed(name):
+    rows = _load(DATA / name)
+    assert len(rows) > 500
+    ids = [r["id"] for r in rows]
+    assert len(ids) == len(set(ids))
+    for r in rows:
+        assert set(r) == {"id", "text", "labels"}, r["id"]
+        assert r["text"].strip(), r["id"]
+        assert r["labels"] == sorted(set(r["labels"])), r["id"]
+        assert set(r["labels"]) <= set(LABELS), r["id"]
+    present = {label for r in rows for label in r["labels"]}
+    assert present == set(LABELS)
+    assert sum(1 for r in rows if not r["labels"]) / len(rows) > 0.25  # negatives are there
+
+
+def test_evaluation_set_does_not_overlap_training_data(dev_data_path):
+    train = {_norm(r["text"]) for r in _load(DATA / "train_extra.jsonl")} | {_norm(r["text"]) for r in _load(dev_data_path)}
+    evaluation = [_norm(r["text"]) for r in _load(DATA / "eval_independent.jsonl")]
+    leaked = [t for t in evaluation if t in train]
+    # a few stock lines (disclaimers, "please consider the environment") may coincide; content may not
+    assert len(leaked) <= 5, leaked
