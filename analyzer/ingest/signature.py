@@ -1,0 +1,184 @@
+"""Find where the sender's signature starts among the lines they newly wrote.
+
+`analyzer.ingest.reply` first separates quoted history from the sender's own lines; this
+module then decides which trailing part of those own lines is a signature block. The
+signature is kept (not thrown away) because later stages read job titles from it
+(seniority), while the signal detector must not see it.
+
+A signature starts at the earliest line that is one of:
+
+* a delimiter line: ``-- `` (RFC 3676), ``--``, a line of underscores (mailing-list
+  footers), an em dash;
+* a mobile/client tag: "Sent from my iPhone", "Von meinem iPhone gesendet",
+  "Get Outlook for iOS" (a short tag, not a sentence: "Sent from my desk, is much
+  easier..." stays text);
+* a valediction line on its own: "Best regards,", "Thanks,", "Cheers, Bob",
+  "Mit freundlichen Grüßen", "Cordialement", "Met vriendelijke groet" ...;
+* a dash-name sign-off: "-Abhishek Kona", "-- Tim";
+* a trailing name block without a valediction: a last paragraph whose first line looks like
+  a person's name and whose other lines carry a job title word or contact details
+  ("Jane Doe / Head of Marketing / Northwind / +44 20 ...");
+* a confidentiality disclaimer paragraph.
+
+and only if what follows it is short enough to be a signature (each kind has its own
+limit on the number of following non-blank lines), so a "--" used in running text or a
+"Thanks," in the middle of a long mail does not swallow the message. Patterns live in
+``reply_patterns.json``; all of them are applied to single lines that are first capped in
+length, so the work is linear in the body size.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Sequence
+
+#: Lines longer than this are never signature lines (a 700 KB line is text, not a name).
+MAX_SIGNATURE_LINE = 200
+#: Disclaimers often arrive as one long unwrapped paragraph.
+MAX_DISCLAIMER_LINE = 4000
+
+#: How many non-blank lines may follow each kind of signature start.
+TAIL_LIMITS = {
+    "delimiter": 40,
+    "mobile": 6,
+    "valediction": 10,
+    "dash_name": 10,
+    "name_block": 7,
+    "disclaimer": 40,
+}
+
+_NAME_TOKEN = re.compile(r"^(?:[^\W\d_][\w.'’-]{0,30}|(?:van|von|de|der|den|da|di|del|la|le|du|ten|ter|bin|al)\b)$")
+_NAME_PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "del", "la", "le", "du", "ten", "ter", "bin", "al"}
+_DASH_NAME = re.compile(r"^-{1,2}\s?(\w[\w.'’-]{0,30}(?:\s\w[\w.'’-]{0,30}){0,2})$")
+_VALEDICTION_SEP = re.compile(r"\s+[-–—]{1,2}\s+|\s*,\s*")
+_WORD = re.compile(r"[^\W\d_][\w&-]*")
+_TITLE_SMALL_WORDS = {"of", "and", "for", "the", "at", "in", "to", "de", "du", "des", "la", "le", "für", "und", "der",
+                      "y", "en", "van", "voor"}
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    delimiter: re.Pattern[str]
+    mobile: re.Pattern[str]
+    valedictions: frozenset[str]
+    title_words: frozenset[str]
+    contact: re.Pattern[str]
+    disclaimer: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def load_patterns() -> dict:
+    """The pattern data shared with `analyzer.ingest.reply` (read once, cached)."""
+    text = resources.files("analyzer.ingest").joinpath("reply_patterns.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> _Patterns:
+    data = load_patterns()
+    return _Patterns(
+        delimiter=re.compile(data["signature_delimiter"]),
+        mobile=re.compile(data["mobile_signature"], re.IGNORECASE),
+        valedictions=frozenset(v.casefold() for v in data["valedictions"]),
+        title_words=frozenset(w.casefold() for w in data["title_words"]),
+        contact=re.compile(data["contact_line"], re.IGNORECASE),
+        disclaimer=re.compile(data["disclaimer_start"], re.IGNORECASE),
+    )
+
+
+def _is_name_like(text: str, max_tokens: int = 4) -> bool:
+    """'Jane Doe', 'Dr. Hans van der Berg', 'Abhishek Kona' - capitalised tokens, no digits."""
+    tokens = text.split()
+    if not 1 <= len(tokens) <= max_tokens:
+        return False
+    capitalised = 0
+    for tok in tokens:
+        if not _NAME_TOKEN.match(tok):
+            return False
+        if tok[0].isupper():
+            capitalised += 1
+        elif tok.casefold() not in _NAME_PARTICLES:
+            return False
+    return capitalised >= 1
+
+
+def _is_valediction(text: str, pats: _Patterns) -> bool:
+    """A closing on its own line: 'Best regards,' 'Thanks!' 'Cheers, Bob' 'Viele Grüße'."""
+    head, _, rest = _VALEDICTION_SEP.sub(",", text, count=1).partition(",")
+    head = head.strip().rstrip(".!-–— ").casefold()
+    rest = rest.strip().rstrip(".!")
+    if head not in pats.valedictions:
+        return False
+    return not rest or _is_name_like(rest, max_tokens=3)
+
+
+def _is_name_block(block: Sequence[str], pats: _Patterns) -> bool:
+    """A trailing 'Name / Title / Company / phone' paragraph with no valediction above it."""
+    if not 2 <= len(block) <= TAIL_LIMITS["name_block"]:
+        return False
+    if any(len(line) > 80 or line.endswith(("?", "!")) for line in block):
+        return False
+    first = block[0].strip("*_ ")
+    if not _is_name_like(first):
+        return False
+    for line in block[1:]:
+        if pats.contact.search(line):
+            return True
+        words = _WORD.findall(line)
+        if {w.casefold() for w in words} & pats.title_words and _is_title_case(words):
+            return True
+    return False
+
+
+def _is_title_case(words: Sequence[str]) -> bool:
+    """'Head of Marketing', 'Senior Account Manager', 'CEO' - not 'Sales review by Friday'."""
+    content = [w for w in words if w.casefold() not in _TITLE_SMALL_WORDS]
+    return bool(content) and sum(w[0].isupper() for w in content) >= 0.75 * len(content)
+
+
+def _kind(line: str, k: int, pats: _Patterns) -> str | None:
+    """Which kind of signature start `line` (the k-th own line) is, if any."""
+    if len(line) > MAX_SIGNATURE_LINE:
+        if k >= 1 and len(line) <= MAX_DISCLAIMER_LINE and pats.disclaimer.match(line):
+            return "disclaimer"
+        return None
+    if pats.delimiter.match(line):
+        return "delimiter"
+    if pats.mobile.match(line):
+        return "mobile"
+    if k == 0:  # a message that is only "Thanks!" or "-Bob" has no text left: keep it as text
+        return None
+    if _is_valediction(line, pats):
+        return "valediction"
+    m = _DASH_NAME.match(line)
+    if m and _is_name_like(m.group(1), max_tokens=3):
+        return "dash_name"
+    if pats.disclaimer.match(line):
+        return "disclaimer"
+    return None
+
+
+def signature_start(lines: Sequence[str], own: Sequence[int]) -> int | None:
+    """Position p in `own` where the signature starts (own[p:] are signature lines), or None.
+
+    `lines` are all lines of the body; `own` are the indices of the non-blank lines the
+    sender newly wrote, in order (quoted lines are not in it and stay quoted even when they
+    come after the signature).
+    """
+    pats = _patterns()
+    n = len(own)
+    for k in range(n):
+        line = lines[own[k]].strip()
+        kind = _kind(line, k, pats)
+        if kind is not None and n - k - 1 <= TAIL_LIMITS[kind]:
+            return k
+        # the name-block start must open a paragraph and reach the end of the own lines
+        if kind is None and k >= 1 and n - k <= TAIL_LIMITS["name_block"] and not lines[own[k] - 1].strip():
+            block = [lines[i].strip() for i in own[k:]]
+            if all(own[j + 1] == own[j] + 1 for j in range(k, n - 1)) and _is_name_block(block, pats):
+                return k
+    return None
