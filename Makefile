@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/analyzer run data/demo --config data/demo/analyzer.toml --out $(DEMO_OUT)
+	$(VENV)/bin/analyzer run data/demo/mail --config data/demo/analyzer.toml --out $(DEMO_OUT)
+	@echo "results: $(DEMO_OUT)/scores.csv, $(DEMO_OUT)/evidence.csv, $(DEMO_OUT)/report.html"
 
 test: $(STAMP)
 	$(PY) -m pytest -q

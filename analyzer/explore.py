@@ -113,5 +113,5 @@ def demo_run(run_dir="out/demo", project_root=None) -> AnalysisResult:
     demo = root / "data" / "demo"
     if not demo.is_dir():
         raise InputError(f"no run at {d} and no demo mailbox at {demo}")
-    run_to_dir([demo], d, config=demo / "analyzer.toml")
+    run_to_dir([demo / "mail"], d, config=demo / "analyzer.toml")
     return load_run(d)

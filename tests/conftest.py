@@ -44,5 +44,5 @@ def demo_run_dir(tmp_path_factory, project_root) -> Path:
 
     out = tmp_path_factory.mktemp("demo_run")
     demo = project_root / "data" / "demo"
-    run_to_dir([demo], out, config=demo / "analyzer.toml", jobs=1)
+    run_to_dir([demo / "mail"], out, config=demo / "analyzer.toml", jobs=1)
     return out
