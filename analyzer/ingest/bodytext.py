@@ -1,0 +1,173 @@
+"""Readable text out of mail parts: charset recovery, mojibake repair, HTML to plain text.
+
+Charset policy (every fallback is recorded by the caller as a defect):
+
+* decode what the part declares; ``iso-8859-1``/``latin-1``/``us-ascii`` carrying 8-bit
+  bytes are read as ``cp1252`` (what senders really mean, as browsers do), other declared
+  charsets first try their common superset (``gb2312`` -> ``gb18030``, ``ks_c_5601`` ->
+  ``cp949``, ``shift_jis`` -> ``cp932``, ``big5`` -> ``big5hkscs``);
+* valid UTF-8 is taken as UTF-8; otherwise charset-normalizer guesses; as a last resort
+  UTF-8 with replacement characters. An unknown charset name never raises.
+* C1 control characters (U+0080..U+009F, what latin-1 decoding makes of cp1252 quotes and
+  dashes) are mapped through cp1252; text that ftfy judges as mojibake is repaired with
+  ``ftfy.fix_encoding`` (only encoding repair, no other normalisation).
+
+HTML is converted with BeautifulSoup (stdlib ``html.parser``): scripts/styles dropped,
+block elements and ``<br>`` become line breaks, ``<blockquote>`` content is prefixed with
+``> `` so the reply splitter sees quoted history as quoted.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import warnings
+
+import ftfy
+from ftfy.badness import is_bad
+
+_LATIN_FAMILY = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "us-ascii", "ascii", "ansi_x3.4-1968",
+                 "iso-8859-15", "windows-1252", "cp1252", "cp819", "iso_8859-1"}
+_SUPERSETS = {
+    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "euc-cn": "gb18030",
+    "ks_c_5601-1987": "cp949", "euc-kr": "cp949", "ks_c_5601": "cp949",
+    "shift_jis": "cp932", "shift-jis": "cp932", "sjis": "cp932", "x-sjis": "cp932",
+    "big5": "big5hkscs", "iso-2022-jp": "iso2022_jp_ext", "windows-874": "cp874", "tis-620": "cp874",
+}
+# C1 controls -> the cp1252 character at the same byte (undefined cp1252 bytes are kept)
+_C1_TO_CP1252 = {}
+for _b in range(0x80, 0xA0):
+    try:
+        _C1_TO_CP1252[_b] = bytes([_b]).decode("cp1252")
+    except UnicodeDecodeError:
+        pass
+_C1 = re.compile("[\x80-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name.strip().strip('"').lower()).name
+    except (LookupError, ValueError):
+        return None
+
+
+def decode_payload(payload: bytes, declared: str | None) -> tuple[str, str | None]:
+    """Bytes of a text part -> (text, fallback note or None). Never raises."""
+    if payload.isascii():
+        return payload.decode("ascii"), None
+    label = (declared or "").strip().strip('"').lower()
+    attempts: list[tuple[str, str | None]] = []
+    if label in _LATIN_FAMILY:
+        if label in ("us-ascii", "ascii", "ansi_x3.4-1968"):
+            attempts.append(("ascii", None))
+            attempts.append(("utf-8", f"{label} with 8-bit bytes read as utf-8"))
+        note = None if label in ("windows-1252", "cp1252") else f"{label} read as cp1252"
+        attempts.append(("cp1252", note))
+        attempts.append(("latin-1", note))  # cp1252 leaves 5 bytes undefined; latin-1 never fails
+    else:
+        if label in _SUPERSETS:
+            attempts.append((_SUPERSETS[label], f"{label} read as {_SUPERSETS[label]}"))
+        codec = _codec(label)
+        if codec:
+            attempts.append((codec, None))
+    attempts.append(("utf-8", f"declared charset {label or 'none'!r} failed; decoded as utf-8" if label else None))
+    for codec, note in attempts:
+        try:
+            return payload.decode(codec), note
+        except (UnicodeDecodeError, LookupError):
+            continue
+    mostly_utf8 = payload.decode("utf-8", "replace")
+    if mostly_utf8.count("\ufffd") <= max(3, len(payload) // 1000):  # a few stray bytes in UTF-8
+        return mostly_utf8, f"declared charset {label or 'none'!r} failed; utf-8 with a few replacement characters"
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(payload).best()
+    except Exception:  # detection is best-effort; never fail a message over it
+        best = None
+    if best is not None and best.encoding:
+        return str(best), f"declared charset {label or 'none'!r} failed; detected {best.encoding}"
+    return payload.decode("utf-8", "replace"), f"declared charset {label or 'none'!r} failed; utf-8 with replacement"
+
+
+def clean_text(text: str) -> tuple[str, list[str]]:
+    """Make decoded text safe and readable: surrogates, C1 controls, mojibake. Returns (text, notes)."""
+    notes: list[str] = []
+    if not text or text.isascii():  # no surrogates, C1 controls or mojibake possible
+        return text or "", notes
+    if _SURROGATE.search(text):  # raw 8-bit bytes carried by the stdlib as surrogate escapes
+        raw = text.encode("utf-8", "surrogateescape") if _only_escapes(text) else None
+        if raw is not None:
+            text, note = decode_payload(raw, "utf-8")
+            notes.append("raw 8-bit bytes in text; " + (note or "decoded as utf-8"))
+        else:
+            text = _SURROGATE.sub("\ufffd", text)
+            notes.append("lone surrogates replaced")
+    if _C1.search(text):
+        text = text.translate(_C1_TO_CP1252)
+        notes.append("C1 control characters read as cp1252")
+    if is_bad(text):
+        fixed = ftfy.fix_encoding(text)
+        if fixed != text:
+            text = fixed
+            notes.append("mojibake repaired (ftfy)")
+    return text, notes
+
+
+def _only_escapes(text: str) -> bool:
+    try:
+        text.encode("utf-8", "surrogateescape")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+_BLOCK_TAGS = ["p", "div", "tr", "li", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6",
+               "pre", "hr", "address", "section", "article", "header", "footer", "dt", "dd", "title"]
+_BLOCK_SET = frozenset(_BLOCK_TAGS)
+_DROP_TAGS = frozenset(["script", "style", "head", "noscript", "template"])
+_MANY_NEWLINES = re.compile(r"\n[ \t\xa0]*(?:\n[ \t\xa0]*){2,}")
+_TRAILING_SPACE = re.compile(r"[ \t\xa0]+\n")
+
+
+def html_to_text(html: str) -> str:
+    """HTML mail -> readable plain text with line structure and ``>``-quoted blockquotes."""
+    from bs4 import BeautifulSoup, NavigableString
+    from bs4 import XMLParsedAsHTMLWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        warnings.simplefilter("ignore", UserWarning)  # "looks like a URL/filename" notices
+        soup = BeautifulSoup(html, "html.parser")
+    quotes = []
+    for tag in soup.find_all(True):  # one pass over all elements
+        name = tag.name
+        if name in _DROP_TAGS:
+            tag.decompose()
+        elif name == "br":
+            tag.replace_with(NavigableString("\n"))
+        elif name in _BLOCK_SET:
+            tag.insert_before(NavigableString("\n"))
+            tag.insert_after(NavigableString("\n"))
+        elif name in ("td", "th"):
+            tag.insert_after(NavigableString("\t"))
+        elif name == "blockquote":
+            tag.insert_before(NavigableString("\n"))
+            tag.insert_after(NavigableString("\n"))
+            quotes.append(tag)
+    # innermost first, so nested quotes get "> > "
+    for quote in reversed(quotes):
+        inner = _squeeze(quote.get_text())
+        quoted = "\n".join(("> " + line) if line.strip() else ">" for line in inner.split("\n"))
+        quote.replace_with(NavigableString("\n" + quoted + "\n"))
+    return _squeeze(soup.get_text())
+
+
+def _squeeze(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
+    text = _TRAILING_SPACE.sub("\n", text)
+    text = _MANY_NEWLINES.sub("\n\n", text)
+    return text.strip()

@@ -1,0 +1,402 @@
+"""Find mail under SOURCE paths, tell formats apart by content, and cut the work into units.
+
+A SOURCE is a file or a folder (searched recursively, in sorted order). Every regular
+file found is *sniffed* by its first bytes, never by its name:
+
+=============  ===============================================================
+``mbox``       starts with a ``From `` line (leading blank lines allowed)
+``listserv``   a raw LISTSERV log: messages separated by lines of ``=`` (73 of them)
+``msg``        Outlook item: OLE2 compound file magic ``D0 CF 11 E0 A1 B1 1A E1``
+``eml``        one RFC 822 message: the file opens with a block of header fields
+``maildir``    a folder holding ``cur/`` and ``new/`` (``tmp/`` is in-delivery, skipped);
+               each entry of ``cur/`` and ``new/`` is one message
+=============  ===============================================================
+
+Anything else (empty, binary, plain text, a FIFO, a dangling link, a file that cannot be
+read) becomes a quarantine row ``{"source", "index", "reason"}``. LISTSERV logs are split
+cleanly into their messages rather than quarantined: each chunk between separator lines
+is a complete RFC 822 message. Their index files (``*.DBNAMES``) are binary and are
+quarantined like any other non-mail file.
+
+The unit of parallel work is a :class:`RangeUnit` (a byte range of one mbox/LISTSERV
+file that starts on a message boundary, with the index of its first message) or a
+:class:`FileBatch` (a batch of single-message files). A large mbox is cut into several
+ranges by one cheap boundary scan, so one 1 GB file spreads over all workers while the
+message indexes stay those of a serial read.
+
+mbox splitting: the first ``From `` line of a range always starts a message; later ones
+do only when they look like a real From_ line (a time of day and a weekday or a year).
+A blank line before it is not required: sloppy writers omit it and ``mailbox`` does not
+ask for it either. So the unquoted ``From time to time`` body line of
+``cpython-test-email/mailbox_01.mbox`` stays in its message, where the standard library's
+``mailbox.mbox`` would cut a bogus empty second message. ``>From `` lines are unescaped
+one level (mboxrd).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+from analyzer.errors import InputError
+
+#: How many bytes of a file are read to decide its format.
+SNIFF_BYTES = 8192
+#: A mbox/LISTSERV file larger than this is cut into several work units.
+DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024
+#: Single-message files per work unit.
+DEFAULT_BATCH_FILES = 256
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_LISTSERV_SEP = b"=" * 73
+_HEADER_LINE = re.compile(rb"^[\x21-\x39\x3b-\x7e]{1,76}:")
+_KNOWN_HEADERS = {
+    b"from", b"to", b"cc", b"subject", b"date", b"message-id", b"received", b"return-path",
+    b"mime-version", b"content-type", b"delivered-to", b"reply-to", b"sender", b"in-reply-to",
+    b"references", b"x-mailer", b"content-transfer-encoding", b"x-original-to", b"envelope-to",
+}
+#: A later "From " line separates messages only if it carries a time and a weekday or year.
+_FROM_LINE = re.compile(
+    rb"^From \S.*\b\d{1,2}:\d{2}(?::\d{2})?\b"
+)
+_FROM_DATEISH = re.compile(rb"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b|\b(?:19|20)\d{2}\b")
+_OBS_FROM_FIELD = re.compile(rb"From[ \t]*:")  # RFC 822 obsolete "From  : x", a field, not a From_ line
+_MBOXRD_ESCAPE = re.compile(rb"^>(>*From )", re.MULTILINE)
+
+
+class RawMessage(NamedTuple):
+    """One undecoded message: where it came from and its bytes."""
+
+    source: str
+    index: int | None
+    fmt: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class RangeUnit:
+    """Messages of one mbox/LISTSERV file whose first line lies in ``[start, end)``.
+
+    ``start`` is always a message boundary; ``end`` is the next unit's start (None: EOF).
+    ``first_index`` is the index of the unit's first message inside the whole file.
+    """
+
+    path: str
+    fmt: str
+    start: int = 0
+    end: int | None = None
+    first_index: int = 0
+    size: int = 0
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    path: str  # file to read
+    fmt: str  # "eml", "msg" or "maildir"
+    source: str  # what rows name as source (the file, or the Maildir folder)
+    index: int | None  # position in the Maildir listing; None for a lone file
+
+
+@dataclass(frozen=True)
+class FileBatch:
+    """Several single-message files (.eml, .msg, Maildir entries) read by one worker."""
+
+    entries: tuple[FileEntry, ...]
+    size: int = 0
+
+
+WorkUnit = RangeUnit | FileBatch
+
+
+@dataclass
+class SourcePlan:
+    """What discovery found: files, work units in deterministic order, quarantine rows."""
+
+    files: int
+    units: list[WorkUnit]
+    quarantine: list[dict]
+    formats: dict[str, int]  # files (or Maildir entries) per format
+
+
+def quarantine_row(source: str, index: int | None, reason: str) -> dict:
+    return {"source": str(source), "index": index, "reason": reason}
+
+
+# ---------------------------------------------------------------- sniffing
+
+def _is_header_block(head: bytes) -> bool:
+    """True when ``head`` opens with RFC 822 header fields, at least one of them well known.
+
+    The run of header lines may end early at a broken line (real mail has folded headers
+    that lost their indentation); what matters is that the file *opens* with fields.
+    """
+    known = False
+    n = 0
+    for line in head.splitlines()[:200]:
+        if not line.strip():
+            break
+        if line[:1] in (b" ", b"\t"):
+            if n == 0:
+                return False
+            continue
+        m = _HEADER_LINE.match(line)
+        if not m:
+            break
+        n += 1
+        name = line[: m.end() - 1].lower()
+        known = known or name in _KNOWN_HEADERS or name.startswith(b"x-")
+    return n > 0 and known
+
+
+def sniff(head: bytes) -> tuple[str | None, str]:
+    """Format of a file from its first bytes: ``(fmt, "")`` or ``(None, reason)``."""
+    if not head:
+        return None, "empty file"
+    if head.startswith(OLE2_MAGIC):
+        return "msg", ""
+    stripped = head.lstrip(b"\r\n")
+    if stripped.startswith(b"From ") and not _OBS_FROM_FIELD.match(stripped):
+        return "mbox", ""
+    first, _, rest = stripped.partition(b"\n")
+    if first.rstrip(b"\r") == _LISTSERV_SEP and _HEADER_LINE.match(rest):
+        return "listserv", ""
+    if b"\x00" in head:
+        return None, "not mail: binary content"
+    if _is_header_block(stripped):
+        return "eml", ""
+    return None, "not mail: no mbox From_ line, no RFC 822 header block, not an Outlook .msg"
+
+
+def _read_head(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read(SNIFF_BYTES)
+
+
+# ---------------------------------------------------------------- discovery
+
+def _is_maildir(path: Path) -> bool:
+    return (path / "cur").is_dir() and (path / "new").is_dir()
+
+
+def _walk(root: Path) -> Iterator[tuple[str, Path]]:
+    """Yield ("file", path) and ("maildir", folder) under ``root`` in sorted order."""
+    if _is_maildir(root):
+        yield "maildir", root
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
+        dirnames.sort()
+        if _is_maildir(here):
+            # cur/new/tmp belong to the Maildir; sub-folders (.Sent, ...) are walked on
+            dirnames[:] = [d for d in dirnames if d not in ("cur", "new", "tmp")]
+        keep = []
+        for d in dirnames:
+            sub = here / d
+            if _is_maildir(sub):
+                yield "maildir", sub
+            keep.append(d)
+        dirnames[:] = keep
+        for name in sorted(filenames):
+            yield "file", here / name
+
+
+def _maildir_entries(folder: Path) -> list[Path]:
+    entries = []
+    for sub in ("cur", "new"):
+        try:
+            names = sorted(os.listdir(folder / sub))
+        except OSError:
+            continue
+        entries.extend(folder / sub / n for n in names if not n.startswith("."))
+    return entries
+
+
+def _mbox_ranges(path: str, fmt: str, size: int, chunk_bytes: int) -> list[RangeUnit]:
+    """Cut a large mbox/LISTSERV file into ranges of about ``chunk_bytes`` on message starts."""
+    if size <= chunk_bytes:
+        return [RangeUnit(path, fmt, 0, None, 0, size)]
+    units = []
+    unit_start, unit_index = 0, 0
+    for index, offset in enumerate(message_offsets(path, fmt)):
+        if offset - unit_start >= chunk_bytes:
+            units.append(RangeUnit(path, fmt, unit_start, offset, unit_index, offset - unit_start))
+            unit_start, unit_index = offset, index
+    units.append(RangeUnit(path, fmt, unit_start, None, unit_index, size - unit_start))
+    return units
+
+
+def plan_sources(
+    sources: list, chunk_bytes: int = DEFAULT_CHUNK_BYTES, batch_files: int = DEFAULT_BATCH_FILES
+) -> SourcePlan:
+    """Discover and sniff everything under ``sources``; raise InputError if there is nothing.
+
+    A SOURCE that does not exist, or that holds no files at all, is an :class:`InputError`.
+    A file reached twice (named twice, or through two SOURCEs) is read once.
+    """
+    if not sources:
+        raise InputError("no SOURCE given")
+    seen: set[str] = set()
+    files = 0
+    units: list[WorkUnit] = []
+    quarantine: list[dict] = []
+    formats: dict[str, int] = {}
+    batch: list[FileEntry] = []
+    batch_size = 0
+
+    def flush():
+        nonlocal batch, batch_size
+        if batch:
+            units.append(FileBatch(tuple(batch), batch_size))
+            batch, batch_size = [], 0
+
+    def add_entry(entry: FileEntry, size: int):
+        nonlocal batch_size
+        batch.append(entry)
+        batch_size += size
+        formats[entry.fmt] = formats.get(entry.fmt, 0) + 1
+        if len(batch) >= batch_files:
+            flush()
+
+    for src in sources:
+        root = Path(src)
+        if not os.path.lexists(root):
+            raise InputError(f"SOURCE not found: {root}")
+        found_before = files
+        items = [("file", root)] if not root.is_dir() else _walk(root)
+        for kind, path in items:
+            key = os.path.realpath(path)
+            if key in seen:
+                continue
+            seen.add(key)
+            if kind == "maildir":
+                for i, entry in enumerate(_maildir_entries(path)):
+                    files += 1
+                    add_entry(FileEntry(str(entry), "maildir", str(path), i), 0)
+                continue
+            files += 1
+            try:
+                st = os.stat(path)
+            except OSError as exc:
+                quarantine.append(quarantine_row(str(path), None, f"unreadable: {exc.strerror or exc}"))
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                quarantine.append(quarantine_row(str(path), None, "not a regular file (FIFO, socket or device)"))
+                continue
+            try:
+                head = _read_head(str(path))
+            except OSError as exc:
+                quarantine.append(quarantine_row(str(path), None, f"unreadable: {exc.strerror or exc}"))
+                continue
+            fmt, reason = sniff(head)
+            if fmt is None:
+                quarantine.append(quarantine_row(str(path), None, reason))
+                continue
+            if fmt in ("mbox", "listserv"):
+                flush()  # keep units in file order
+                formats[fmt] = formats.get(fmt, 0) + 1
+                units.extend(_mbox_ranges(str(path), fmt, st.st_size, chunk_bytes))
+            else:
+                add_entry(FileEntry(str(path), fmt, str(path), None), st.st_size)
+        if files == found_before:
+            raise InputError(f"SOURCE holds no files: {root}")
+    flush()
+    return SourcePlan(files=files, units=units, quarantine=quarantine, formats=formats)
+
+
+# ---------------------------------------------------------------- splitting
+
+def _is_blank(line: bytes) -> bool:
+    return line in (b"\n", b"\r\n", b"\r")
+
+
+def _scan(fh, fmt: str, start: int, end: int | None, keep: bool) -> Iterator[tuple[int, list[bytes] | None]]:
+    """Yield (offset, lines) per message of an mbox/LISTSERV stream beginning at ``start``.
+
+    The separator line itself is not part of the message. ``keep=False`` yields offsets only.
+    """
+    fh.seek(start)
+    pos = start
+    cur: list[bytes] | None = None
+    cur_off = start
+    pending: tuple[int, bytes] | None = None  # LISTSERV "=" line awaiting a header line
+    for line in fh:
+        if fmt == "listserv":
+            if pending is not None:
+                p_off, p_line = pending
+                pending = None
+                if _HEADER_LINE.match(line):  # the "=" line was a separator
+                    if cur is not None:
+                        yield cur_off, cur
+                    if end is not None and p_off >= end:
+                        return
+                    cur, cur_off = [], p_off
+                elif cur is not None and keep:  # just a row of "=" inside a body
+                    cur.append(p_line)
+            if line.rstrip(b"\r\n") == _LISTSERV_SEP:
+                pending = (pos, line)
+            elif cur is not None and keep:
+                cur.append(line)
+        else:
+            if line.startswith(b"From ") and (
+                cur is None
+                or (_FROM_LINE.match(line) is not None and _FROM_DATEISH.search(line) is not None)
+            ):
+                if cur is not None:
+                    yield cur_off, cur
+                if end is not None and pos >= end:
+                    return
+                cur, cur_off = [], pos
+            elif cur is not None and keep:
+                cur.append(line)
+        pos += len(line)
+    if pending is not None and cur is not None and keep:
+        cur.append(pending[1])
+    if cur is not None:
+        yield cur_off, cur
+
+
+def message_offsets(path: str, fmt: str) -> Iterator[int]:
+    """Byte offset of every message start in an mbox/LISTSERV file (one cheap pass)."""
+    with open(path, "rb") as fh:
+        for offset, _ in _scan(fh, fmt, 0, None, keep=False):
+            yield offset
+
+
+def _finish(lines: list[bytes], fmt: str) -> bytes:
+    if lines and _is_blank(lines[-1]):
+        lines = lines[:-1]  # the blank line that precedes the next separator
+    data = b"".join(lines)
+    if fmt == "mbox" and b">From " in data:
+        data = _MBOXRD_ESCAPE.sub(rb"\1", data)
+    return data
+
+
+def iter_unit(unit: WorkUnit) -> Iterator[RawMessage | dict]:
+    """Raw messages of one work unit, in order; unreadable pieces come as quarantine rows."""
+    if isinstance(unit, RangeUnit):
+        index = unit.first_index
+        try:
+            with open(unit.path, "rb") as fh:
+                for _, lines in _scan(fh, unit.fmt, unit.start, unit.end, keep=True):
+                    yield RawMessage(unit.path, index, unit.fmt, _finish(lines, unit.fmt))
+                    index += 1
+        except OSError as exc:
+            yield quarantine_row(unit.path, index, f"read error: {exc.strerror or exc}")
+        return
+    for entry in unit.entries:
+        try:
+            with open(entry.path, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            yield quarantine_row(entry.source, entry.index, f"unreadable {entry.path}: {exc.strerror or exc}")
+            continue
+        if entry.fmt == "maildir":  # Maildir entries were not sniffed at discovery
+            fmt, reason = sniff(data[:SNIFF_BYTES])
+            if fmt not in ("eml", "mbox"):
+                yield quarantine_row(entry.source, entry.index, f"{entry.path}: {reason or 'not mail'}")
+                continue
+        yield RawMessage(entry.source, entry.index, entry.fmt, data)
