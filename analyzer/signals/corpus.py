@@ -1,0 +1,135 @@
+"""Labelled snippets for training and evaluation: reading, the fixed dev split, spaCy DocBins.
+
+Files (all JSONL, one ``{"id", "text", "labels"}`` object per line):
+
+- ``../shared/data/signals_dev.jsonl`` - the dev set. It is split once, stratified by label with a
+  fixed seed, into ``train`` / ``tune`` / ``heldout``; the ids are recorded in
+  ``data/signals/dev_split.json`` and reused as long as that file exists, so the held-out part
+  stays the same across retrains. Training never sees ``heldout``; ``tune`` is spaCy's dev corpus
+  (model selection) and the slice the per-label thresholds are tuned on.
+- ``data/signals/train_extra.jsonl`` - extra training data (optional; ~15% of it, chosen by a hash
+  of the id, also goes to ``tune``).
+- ``data/signals/eval_independent.jsonl`` - independently written evaluation data: read only by
+  ``evaluate``; never used for training or tuning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections import Counter
+from pathlib import Path
+
+from analyzer.errors import InputError
+from analyzer.signals.labels import LABELS
+from analyzer.signals.quoted import strip_quoted
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEV_PATH = PROJECT_ROOT.parent / "shared" / "data" / "signals_dev.jsonl"
+DATA_DIR = PROJECT_ROOT / "data" / "signals"
+SPLIT_PATH = DATA_DIR / "dev_split.json"
+EXTRA_PATH = DATA_DIR / "train_extra.jsonl"
+INDEPENDENT_PATH = DATA_DIR / "eval_independent.jsonl"
+
+SEED = 13
+HELDOUT_FRACTION = 0.25
+TUNE_FRACTION = 0.15  # of what is left after the held-out part
+
+
+def read_labelled(path: Path | str) -> list[dict]:
+    """Rows ``{"id", "text", "labels"}``; InputError naming file and line for anything malformed."""
+    path = Path(path)
+    rows, seen = [], set()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    for lineno, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{lineno}: not JSON ({exc.msg})") from None
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str) or "id" not in row:
+            raise InputError(f"{path}:{lineno}: expected an object with 'id' and 'text'")
+        labels = row.get("labels")
+        if not isinstance(labels, list) or any(lab not in LABELS for lab in labels):
+            raise InputError(f"{path}:{lineno}: 'labels' must be a list of labels from SIGNALS.md")
+        if row["id"] in seen:
+            raise InputError(f"{path}:{lineno}: duplicate id {row['id']!r}")
+        seen.add(row["id"])
+        rows.append({"id": str(row["id"]), "text": row["text"], "labels": sorted(set(labels))})
+    return rows
+
+
+def stratified_split(rows: list[dict], seed: int = SEED, heldout: float = HELDOUT_FRACTION,
+                     tune: float = TUNE_FRACTION) -> dict[str, list[str]]:
+    """Ids per part. Each example is stratified by its rarest label (negatives form their own stratum)."""
+    freq = Counter(lab for r in rows for lab in r["labels"])
+    strata: dict[str, list[str]] = {}
+    for r in rows:
+        key = min(r["labels"], key=lambda lab: (freq[lab], lab)) if r["labels"] else "_none"
+        strata.setdefault(key, []).append(r["id"])
+    rng = random.Random(seed)
+    parts: dict[str, list[str]] = {"train": [], "tune": [], "heldout": []}
+    for key in sorted(strata):
+        ids = sorted(strata[key])
+        rng.shuffle(ids)
+        n_held = round(len(ids) * heldout)
+        n_tune = round((len(ids) - n_held) * tune)
+        parts["heldout"] += ids[:n_held]
+        parts["tune"] += ids[n_held:n_held + n_tune]
+        parts["train"] += ids[n_held + n_tune:]
+    return {k: sorted(v) for k, v in parts.items()}
+
+
+def load_dev_split(dev_rows: list[dict], path: Path = SPLIT_PATH, create: bool = True) -> dict[str, list[str]]:
+    """The recorded split (creating and writing it when missing and ``create``)."""
+    ids = {r["id"] for r in dev_rows}
+    if path.is_file():
+        split = json.loads(path.read_text(encoding="utf-8"))
+        recorded = set(split["train"]) | set(split["tune"]) | set(split["heldout"])
+        if recorded != ids:
+            raise InputError(f"{path} does not cover the ids of the dev data ({len(recorded ^ ids)} differ); "
+                             "delete it to re-split")
+        return {k: split[k] for k in ("train", "tune", "heldout")}
+    if not create:
+        raise InputError(f"no dev split at {path}: run `python -m analyzer.signals.train` first")
+    split = stratified_split(dev_rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {"source": "../shared/data/signals_dev.jsonl", "seed": SEED, "heldout_fraction": HELDOUT_FRACTION,
+              "tune_fraction": TUNE_FRACTION, "stratified_by": "rarest label of each example", **split}
+    path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    return split
+
+
+def is_tune_extra(row_id: str, fraction: float = TUNE_FRACTION) -> bool:
+    """Deterministic choice of the extra rows that go to ``tune`` (stable while the file grows)."""
+    h = int(hashlib.sha256(f"{SEED}:{row_id}".encode()).hexdigest()[:8], 16)
+    return h < fraction * 0x100000000
+
+
+def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
+                   split_path: Path = SPLIT_PATH) -> dict[str, list[dict]]:
+    """``train``, ``tune`` and ``heldout`` rows (dev split + extra data when present)."""
+    dev = read_labelled(dev_path)
+    split = load_dev_split(dev, split_path)
+    by_id = {r["id"]: r for r in dev}
+    parts = {k: [by_id[i] for i in ids] for k, ids in split.items()}
+    if extra_path.is_file():
+        for row in read_labelled(extra_path):
+            parts["tune" if is_tune_extra(row["id"]) else "train"].append(row)
+    return parts
+
+
+def docbin(nlp, rows: list[dict]):
+    """A DocBin of the rows' new text (quotes stripped) with ``doc.cats`` 0/1 over all labels."""
+    from spacy.tokens import DocBin
+
+    db = DocBin(store_user_data=False)
+    for row, doc in zip(rows, nlp.tokenizer.pipe(strip_quoted(r["text"]) for r in rows)):
+        doc.cats = {lab: float(lab in row["labels"]) for lab in LABELS}
+        db.add(doc)
+    return db

@@ -1,0 +1,70 @@
+"""``analyzer signals INPUT.jsonl [--out OUTPUT.jsonl]``: lines ``{"id", "text"}`` -> ``{"id", "labels"}``.
+
+The whole input is validated before anything is written, so a bad line (not JSON, not an object,
+no ``id``, ``text`` not a string) stops the command with an :class:`~analyzer.errors.InputError`
+naming the line and no partial output. Blank lines are skipped. Output keeps input order; with
+``out_path`` the file is written atomically (temp file + rename), otherwise lines go to stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from analyzer.errors import InputError
+from analyzer.progress import progress
+from analyzer.signals.detect import detect_signals
+from analyzer.signals.pipeline import load_pipeline
+
+CHUNK = 1024
+
+
+def read_inputs(input_path: Path | str) -> list[tuple[object, str]]:
+    path = Path(input_path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    items = []
+    with path.open("r", encoding="utf-8", errors="strict") as fh:
+        try:
+            for lineno, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise InputError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+                if not isinstance(obj, dict):
+                    raise InputError(f"{path}:{lineno}: expected a JSON object with \"id\" and \"text\"")
+                if "id" not in obj:
+                    raise InputError(f"{path}:{lineno}: missing \"id\"")
+                if not isinstance(obj.get("text"), str):
+                    raise InputError(f"{path}:{lineno}: \"text\" must be a string")
+                items.append((obj["id"], obj["text"]))
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: not UTF-8 text") from None
+    return items
+
+
+def label_jsonl(input_path, out_path=None, model_path=None, show_progress: bool = False) -> int:
+    """Label every line of ``input_path``; returns the number of lines written."""
+    items = read_inputs(input_path)
+    nlp = load_pipeline(model_path)
+    lines = []
+    with progress(len(items), "signals", show_progress, unit="text") as bar:
+        for i in range(0, len(items), CHUNK):
+            chunk = items[i:i + CHUNK]
+            for (item_id, _), labels in zip(chunk, detect_signals([t for _, t in chunk], model=nlp)):
+                lines.append(json.dumps({"id": item_id, "labels": labels}, ensure_ascii=False))
+            bar.update(len(chunk))
+    body = "".join(line + "\n" for line in lines)
+    if out_path is None:
+        sys.stdout.write(body)
+        sys.stdout.flush()
+    else:
+        out = Path(out_path)
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_text(body, encoding="utf-8")
+        os.replace(tmp, out)
+    return len(lines)

@@ -1,0 +1,44 @@
+"""Precision, recall and F1 per label and macro-averaged, for label sets per text."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analyzer.signals.labels import LABELS
+
+
+def prf_table(gold: list[list[str]], pred: list[list[str]]) -> pd.DataFrame:
+    """One row per label plus ``macro`` (unweighted mean over labels): precision, recall, f1, support."""
+    if len(gold) != len(pred):
+        raise ValueError("gold and pred differ in length")
+    rows = []
+    for lab in LABELS:
+        tp = sum(1 for g, p in zip(gold, pred) if lab in g and lab in p)
+        fp = sum(1 for g, p in zip(gold, pred) if lab not in g and lab in p)
+        fn = sum(1 for g, p in zip(gold, pred) if lab in g and lab not in p)
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        rows.append({"label": lab, "precision": prec, "recall": rec, "f1": f1, "support": tp + fn})
+    df = pd.DataFrame(rows)
+    macro = {"label": "macro", "precision": df["precision"].mean(), "recall": df["recall"].mean(),
+             "f1": df["f1"].mean(), "support": int(df["support"].sum())}
+    return pd.concat([df, pd.DataFrame([macro])], ignore_index=True)
+
+
+def best_threshold(scores: list[float], rule_hits: list[bool], gold: list[bool],
+                   grid: tuple[float, ...] = tuple(round(0.05 + 0.025 * i, 3) for i in range(37))) -> float:
+    """Threshold on the model score that maximises F1 of (rule hit OR score >= t); ties go to 0.5."""
+    best, best_key = 0.5, (-1.0, 0.0)
+    for t in grid:
+        tp = fp = fn = 0
+        for s, r, g in zip(scores, rule_hits, gold):
+            p = r or s >= t
+            tp += p and g
+            fp += p and not g
+            fn += g and not p
+        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+        key = (round(f1, 6), -abs(t - 0.5))
+        if key > best_key:
+            best, best_key = t, key
+    return best
