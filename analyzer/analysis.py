@@ -7,8 +7,10 @@ the run folder.
 
 from __future__ import annotations
 
+import json
 import logging
-from dataclasses import dataclass, field
+import time
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +19,9 @@ from analyzer.config import Config, load_config, parse_config
 from analyzer.errors import ConfigError
 
 log = logging.getLogger(__name__)
+
+#: The run cache's folder inside an output folder.
+CACHE_DIRNAME = ".cache"
 
 
 @dataclass
@@ -29,6 +34,7 @@ class AnalysisResult:
     scores: pd.DataFrame  # one row per client (scores.csv)
     periods: pd.DataFrame  # client x quarter depth (the report's depth-over-time)
     ingest_report: dict = field(default_factory=dict)
+    stats: object = None  # analyzer.batch.RunStats: units parsed/reused, texts detected/reused, seconds
 
 
 def _as_config(config) -> Config | None:
@@ -42,53 +48,93 @@ def _as_config(config) -> Config | None:
 
 
 def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, signals_model=None,
-            show_progress: bool = False) -> AnalysisResult:
+            show_progress: bool = False, backend: str = "loky", scheduler: str | None = None,
+            cache_dir=None) -> AnalysisResult:
     """Ingest ``sources``, detect signals in what each side newly wrote, and score each client.
 
     ``config`` is a :class:`~analyzer.config.Config`, a TOML path, a dict shaped like the TOML,
     or None (infer the agency and the clients). ``model_path`` is a depth model written by
     ``analyzer train`` (default: the shipped one); ``signals_model`` a spaCy pipeline folder or name.
+
+    Parallel work (parsing, signal detection) runs on ``jobs`` local processes (None: all cores)
+    or, with ``backend="dask"``, on the Dask cluster at ``scheduler``; the result is the same.
+    ``cache_dir``: a run cache folder (:mod:`analyzer.cache`) to reuse and fill; None: no cache.
     """
+    from analyzer.batch import RunStats, detect_client_signals, ingest_sources
+    from analyzer.cache import RunCache
     from analyzer.depth.modelfile import load_depth_model
     from analyzer.depth.scores import client_periods, score_clients
     from analyzer.export import evidence_frame
-    from analyzer.ingest.pipeline import ingest
-    from analyzer.signals.detect import signals_frame
-    from analyzer.signals.pipeline import load_pipeline
+    from analyzer.parallel import Execution, execution_context
 
     if isinstance(sources, (str, Path)):
         sources = [sources]
     cfg = _as_config(config)
+    execution = Execution(backend=backend, jobs=jobs, scheduler=scheduler)
     model = load_depth_model(model_path)  # fail fast on a bad model, before the long work
-    ingested = ingest(list(sources), config=cfg, jobs=jobs, show_progress=show_progress)
-    log.info("ingest: %s", {k: v for k, v in ingested.report.items() if k != "quarantine"})
-    nlp = load_pipeline(signals_model)
-    signals = signals_frame(ingested.messages, nlp=nlp)
+    _check_signals_model(signals_model)
+    cache = RunCache(cache_dir) if cache_dir is not None else None
+    stats = RunStats()
+    started = time.perf_counter()
+    with execution_context(execution):
+        ingested = ingest_sources(list(sources), cfg, execution, cache, stats, show_progress=show_progress)
+        log.info("ingest: %s", {k: v for k, v in ingested.report.items() if k != "quarantine"})
+        signals = detect_client_signals(ingested.messages, execution, cache, stats,
+                                        signals_model=signals_model, show_progress=show_progress)
     log.info("signals: %d rows", len(signals))
+    t0 = time.perf_counter()
     scores = score_clients(ingested.messages, signals, model=model)
     periods = client_periods(ingested.messages, signals, model=model)
+    evidence = evidence_frame(signals)
+    stats.seconds["scores"] = round(time.perf_counter() - t0, 3)
+    stats.seconds["analyze"] = round(time.perf_counter() - started, 3)
     return AnalysisResult(
         messages=ingested.messages,
         signals=signals,
-        evidence=evidence_frame(signals),
+        evidence=evidence,
         scores=scores,
         periods=periods,
         ingest_report=ingested.report,
+        stats=stats,
     )
 
 
+def _check_signals_model(signals_model) -> None:
+    """Load the signal pipeline here once, so a missing or broken model fails before the long work."""
+    from analyzer.parallel import worker_pipeline
+    from analyzer.batch import model_key
+
+    if signals_model is None or isinstance(signals_model, (str, Path)):
+        worker_pipeline(model_key(signals_model))
+
+
 def run_to_dir(sources, out_dir, config=None, *, jobs: int | None = None, model_path=None,
-               signals_model=None, redact: bool = False, show_progress: bool = False) -> AnalysisResult:
-    """``analyzer run``: :func:`analyze`, then write every file of the run folder (CONTRACT.md)."""
+               signals_model=None, redact: bool = False, show_progress: bool = False,
+               backend: str = "loky", scheduler: str | None = None, use_cache: bool = True) -> AnalysisResult:
+    """``analyzer run``: :func:`analyze`, then write every file of the run folder (CONTRACT.md).
+
+    With ``use_cache`` the run cache lives in ``out_dir/.cache``: a second run over the same or a
+    grown export parses only new or changed sources and detects signals only in new texts.
+    ``run_stats.json`` says what was computed and reused, with timings.
+    """
     from analyzer.export import (write_evidence_csv, write_json, write_scores_csv,
                                  write_signals_parquet)
     from analyzer.ingest.message import write_messages
 
-    result = analyze(sources, config=config, jobs=jobs, model_path=model_path,
-                     signals_model=signals_model, show_progress=show_progress)
     out = Path(out_dir)
+    result = analyze(sources, config=config, jobs=jobs, model_path=model_path,
+                     signals_model=signals_model, show_progress=show_progress, backend=backend,
+                     scheduler=scheduler, cache_dir=out / CACHE_DIRNAME if use_cache else None)
+    t0 = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
-    write_messages(result.messages, out / "messages.parquet")
+    if len(result.messages):
+        write_messages(result.messages, out / "messages.parquet")
+    else:  # frame_to_table cannot type the list columns of an empty frame
+        import pyarrow.parquet as pq
+
+        from analyzer.ingest.message import MESSAGE_SCHEMA
+
+        pq.write_table(MESSAGE_SCHEMA.empty_table(), out / "messages.parquet")
     write_json(result.ingest_report, out / "ingest_report.json")
     write_signals_parquet(result.signals, out / "signals.parquet")
     write_evidence_csv(result.evidence, out / "evidence.csv")
@@ -100,4 +146,7 @@ def run_to_dir(sources, out_dir, config=None, *, jobs: int | None = None, model_
         log.warning("report.html not written: the report module is not available")
     else:
         write_report(result, out / "report.html", redact=redact)
+    stats = result.stats
+    stats.seconds["write"] = round(time.perf_counter() - t0, 3)
+    (out / "run_stats.json").write_text(json.dumps(asdict(stats), indent=2) + "\n", encoding="utf-8")
     return result

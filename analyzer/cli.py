@@ -89,15 +89,26 @@ def signals(input_path, out_path, model_path, quiet):
 @_JOBS
 @click.option("--model", "model_path", type=click.Path(path_type=Path), default=None, help="Depth model (from `analyzer train`).")
 @click.option("--redact", is_flag=True, help="Mask email addresses and phone numbers in the report's quotes.")
+@click.option("--backend", type=click.Choice(["loky", "dask"]), default="loky", show_default=True,
+              help="Where parsing and signal detection run: local processes, or a Dask cluster.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Dask scheduler address for --backend dask (e.g. tcp://10.0.0.5:8786).")
+@click.option("--no-cache", is_flag=True, help="Do not reuse or fill the run cache in DIR/.cache.")
 @_QUIET
-def run(sources, out_dir, config_path, jobs, model_path, redact, quiet):
-    """The whole analysis: ingest, signals, per-client scores, exports."""
+def run(sources, out_dir, config_path, jobs, model_path, redact, backend, scheduler, no_cache, quiet):
+    """The whole analysis: ingest, signals, per-client scores, exports.
+
+    Parsing and signal detection run in parallel on all cores (--jobs N to limit) or on a Dask
+    cluster (--backend dask --scheduler ADDRESS); the results are the same either way. A re-run
+    into the same DIR reuses what DIR/.cache holds for unchanged sources.
+    """
     from analyzer.config import load_config
     from analyzer.analysis import run_to_dir
 
     config = load_config(config_path)
     result = run_to_dir(list(sources), out_dir, config=config, jobs=jobs, model_path=model_path,
-                        redact=redact, show_progress=progress_enabled(quiet))
+                        redact=redact, show_progress=progress_enabled(quiet), backend=backend,
+                        scheduler=scheduler, use_cache=not no_cache)
     click.echo(f"{len(result.scores)} clients scored -> {out_dir}")
 
 

@@ -1,0 +1,194 @@
+"""The two heavy stages of a batch run, streamed in parallel and backed by the run cache.
+
+:func:`ingest_sources`
+    Plans the sources into work units (:func:`analyzer.ingest.sources.plan_sources`), takes every
+    unit whose content is in the cache from there, parses the others in parallel
+    (:func:`analyzer.ingest.pipeline.parse_unit` on the chosen backend) and stores them; then, in
+    unit order, the ingest stage's own dedup, attribution and report. Output equals
+    :func:`analyzer.ingest.pipeline.ingest` on the same sources, whatever the cache held.
+
+:func:`detect_client_signals`
+    Signal detection only where a signal can count: messages attributed to a client and written by
+    one side of the relationship (``direction`` ``from_client`` or ``from_agency``). Newsletters,
+    notifications, internal and unknown mail are not run through spaCy. Each distinct new text is
+    detected once (cache first, then in parallel chunks on the workers, which load the pipeline
+    once each), and the rows are joined back to every message holding that text, in message
+    order, so the frame equals :func:`analyzer.signals.detect.signals_frame` on those messages.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from analyzer.cache import RunCache, signals_fingerprint, text_key, unit_key
+from analyzer.config import Config
+from analyzer.ingest import attribution
+from analyzer.ingest.message import MESSAGE_COLUMNS, table_to_frame
+from analyzer.ingest.pipeline import (
+    DEFAULT_SPILL_BYTES, IngestResult, _Dedup, _report, _TableSink, parse_unit,
+)
+from analyzer.ingest.sources import DEFAULT_CHUNK_BYTES, plan_sources
+from analyzer.parallel import TEXT_SIGNAL_COLUMNS, Execution, detect_chunk, run_ordered, worker_count
+from analyzer.progress import progress
+from analyzer.signals.frame import SIGNAL_COLUMNS, empty_signals_frame
+
+log = logging.getLogger(__name__)
+
+SIDES = ("from_client", "from_agency")
+#: Texts per signal task: enough to amortise a task, small enough to spread over the workers.
+MIN_CHUNK_TEXTS, MAX_CHUNK_TEXTS = 64, 2000
+
+
+@dataclass
+class RunStats:
+    """What a batch run did and reused (``DIR/run_stats.json``)."""
+
+    units: int = 0
+    units_parsed: int = 0
+    units_reused: int = 0
+    texts: int = 0  # distinct new texts of client messages
+    texts_detected: int = 0
+    texts_reused: int = 0
+    signal_chunks: int = 0
+    worker_pids: list[int] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def ingest_sources(sources, config: Config | None, execution: Execution, cache: RunCache | None,
+                   stats: RunStats, show_progress: bool = False, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+                   spill_bytes: int = DEFAULT_SPILL_BYTES) -> IngestResult:
+    """The ingest stage with per-unit caching (see the module doc); ``stats`` is filled in."""
+    started = time.perf_counter()
+    plan = plan_sources(list(sources), chunk_bytes=chunk_bytes)
+    keys = [unit_key(u) for u in plan.units] if cache is not None else [None] * len(plan.units)
+    hits = {i for i, key in enumerate(keys) if key is not None and cache.has_unit(key)}
+    todo = [i for i in range(len(plan.units)) if i not in hits]
+    log.info("ingest: %d files, %d work units (%d in the cache), %s backend",
+             plan.files, len(plan.units), len(hits), execution.backend)
+    fresh = run_ordered(parse_unit, ((plan.units[i],) for i in todo), execution, len(todo))
+
+    dedup, sink = _Dedup(), _TableSink(spill_bytes)
+    quarantine, seen = list(plan.quarantine), len(plan.quarantine)
+    parsed = 0
+    with progress(total=len(plan.units), desc="ingest", enabled=show_progress, unit="part") as bar:
+        for i, key in enumerate(keys):
+            res = cache.load_unit(key) if i in hits else None  # loaded one at a time, as consumed
+            if res is None:
+                # not cached, or the cached file was unreadable: then parse it here
+                res = next(fresh) if i not in hits else parse_unit(plan.units[i])
+                parsed += 1
+                if key is not None:
+                    cache.store_unit(key, res)
+            seen += res.seen
+            quarantine.extend(res.quarantine)
+            if res.table.num_rows:
+                sink.add(res.table.filter(pa.array(dedup.keep(res.table), type=pa.bool_())))
+            bar.update(1)
+    stats.units, stats.units_parsed, stats.units_reused = len(plan.units), parsed, len(plan.units) - parsed
+    if cache is not None:
+        cache.prune_units({k for k in keys if k is not None})
+    table = sink.assemble()
+    stats.seconds["parse"] = round(time.perf_counter() - started, 3)
+    t0 = time.perf_counter()
+    frame = attribution.attribute(table_to_frame(table), config)
+    frame = frame[list(MESSAGE_COLUMNS)].reset_index(drop=True)
+    report = _report(plan, table, frame, seen, dedup, quarantine)
+    stats.seconds["attribute"] = round(time.perf_counter() - t0, 3)
+    log.info("ingest: %d parsed, %d duplicates, %d quarantined (%d units parsed, %d reused)",
+             report["parsed"], report["duplicates"], report["quarantined"], stats.units_parsed, stats.units_reused)
+    return IngestResult(messages=frame, report=report)
+
+
+def model_key(signals_model) -> str | None:
+    """The key workers load the pipeline by (None: the shipped one); paths are made absolute."""
+    if signals_model is None:
+        return None
+    path = Path(signals_model)
+    return str(path.resolve()) if path.exists() else str(signals_model)
+
+
+def _chunks(n: int, workers: int) -> int:
+    """Texts per task: about four tasks per worker, within the bounds."""
+    return max(MIN_CHUNK_TEXTS, min(MAX_CHUNK_TEXTS, math.ceil(n / max(1, 4 * workers))))
+
+
+def detect_client_signals(messages: pd.DataFrame, execution: Execution, cache: RunCache | None,
+                          stats: RunStats, signals_model=None, show_progress: bool = False) -> pd.DataFrame:
+    """The signals frame (SIGNAL_COLUMNS) of the messages that can count (see the module doc).
+
+    ``signals_model``: a pipeline folder or package name (None: the shipped one), or a loaded
+    :class:`spacy.language.Language`, which is then used in this process only (never pickled).
+    """
+    started = time.perf_counter()
+    counts = messages["client"].notna() & messages["direction"].isin(SIDES)
+    m = messages.loc[counts, ["message_id", "content_hash", "client", "direction", "date", "new_text"]]
+    texts = ["" if not isinstance(t, str) else t for t in m["new_text"].tolist()]
+    keys = [text_key(t) for t in texts]
+    uniq = dict(zip(keys, texts))  # first text of each key, in message order
+    stats.texts = len(uniq)
+
+    in_process = signals_model is not None and not isinstance(signals_model, (str, Path))
+    key = None if in_process else model_key(signals_model)
+    fingerprint = None
+    known, done = pd.DataFrame(columns=["text_key", *TEXT_SIGNAL_COLUMNS]), set()
+    if cache is not None and not in_process:
+        fingerprint = signals_fingerprint(key)
+        known, done = cache.load_signals(fingerprint)
+    todo = [k for k in uniq if k not in done]
+    stats.texts_reused, stats.texts_detected = len(uniq) - len(todo), len(todo)
+
+    workers = 1 if in_process else worker_count(execution, len(todo))
+    size = _chunks(len(todo), workers)
+    chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+    stats.signal_chunks = len(chunks)
+    log.info("signals: %d client messages, %d distinct texts, %d from the cache, %d to detect in %d chunks",
+             len(m), len(uniq), stats.texts_reused, len(todo), len(chunks))
+    found = []
+    if in_process:
+        results = (detect_chunk(None, c, [uniq[k] for k in c], nlp=signals_model) for c in chunks)
+    else:
+        results = run_ordered(detect_chunk, ((key, c, [uniq[k] for k in c]) for c in chunks), execution, len(chunks))
+    pids = set()
+    with progress(total=len(todo), desc="signals", enabled=show_progress, unit="text") as bar:
+        for chunk, res in zip(chunks, results):
+            found.append(res.rows)
+            pids.add(res.pid)
+            if fingerprint is not None:
+                cache.store_signals(fingerprint, res.rows, chunk)
+            bar.update(len(chunk))
+    stats.worker_pids = sorted(pids)
+    rows = pd.concat([known, *found], ignore_index=True) if found else known
+    out = _join(m, keys, rows)
+    stats.seconds["signals"] = round(time.perf_counter() - started, 3)
+    return out
+
+
+def _join(m: pd.DataFrame, keys: list[str], rows: pd.DataFrame) -> pd.DataFrame:
+    """Signal rows per text -> rows per message, in message order (as ``signals_frame`` lists them)."""
+    if rows.empty or m.empty:
+        return empty_signals_frame()
+    ids = m["message_id"].where(m["message_id"].notna() & (m["message_id"] != ""), m["content_hash"])
+    left = pd.DataFrame({
+        "_pos": range(len(m)), "text_key": keys, "message_id": ids.to_numpy(),
+        "client": m["client"].to_numpy(), "direction": m["direction"].to_numpy(), "date": m["date"].to_numpy(),
+    })
+    right = rows.assign(_row=range(len(rows)))
+    out = left.merge(right, on="text_key", how="inner").sort_values(["_pos", "_row"], kind="stable")
+    if out.empty:
+        return empty_signals_frame()
+    out = out[list(SIGNAL_COLUMNS)].reset_index(drop=True)
+    out["date"] = pd.to_datetime(out["date"], utc=True)
+    for col in ("sentence_index", "start_char", "end_char"):
+        out[col] = out[col].astype("int64")
+    out["score"] = out["score"].astype(float)
+    out["model_score"] = out["model_score"].astype(float)
+    for col in ("message_id", "client", "direction", "text", "label", "rule_id", "explanation"):
+        out[col] = out[col].astype(object)  # as signals_frame builds them, cached (parquet) or not
+    return out

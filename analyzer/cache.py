@@ -1,0 +1,295 @@
+"""The run cache: what a run computed for unchanged sources, kept in ``DIR/.cache/`` for the next run.
+
+Two stores, both plain parquet files written atomically (temp file + rename):
+
+``units/<key>.parquet``
+    The parsed messages table of one ingest work unit (:data:`MESSAGE_SCHEMA`, before dedup and
+    attribution) with its ``seen`` count and quarantine rows in the file's metadata. The key is a
+    sha256 over the parser's fingerprint (:func:`ingest_fingerprint`), the unit's description
+    (format, path, byte offset, index of its first message; for file batches each file's path,
+    format and position) and the *content* of the unit's bytes. A unit whose bytes did not change
+    is never parsed again; when an mbox grows, only its last range and the new ranges are parsed.
+    Moving or renaming a source re-parses it (rows name their source file).
+
+``signals-<fingerprint>/part-*.parquet``
+    Signal rows per *text* (sha256 of a message's new text): ``text_key`` plus the columns of a
+    signals row that depend on the text only (:data:`~analyzer.parallel.TEXT_SIGNAL_COLUMNS`);
+    a text without signals is kept as one row with a null ``label`` so it is not re-detected.
+    The fingerprint (:func:`signals_fingerprint`) covers the analyzer version, the signal code and
+    patterns, the spaCy version and the pipeline's files: a new model starts a fresh store.
+
+Anything unreadable or inconsistent (truncated file, wrong schema, bad metadata) is logged,
+deleted and recomputed; the cache never makes a run fail. Dedup, attribution, features and scores
+are not cached: they are cheap and depend on the whole mailbox.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from analyzer.ingest.message import MESSAGE_SCHEMA
+from analyzer.ingest.sources import FileBatch, RangeUnit, WorkUnit
+
+log = logging.getLogger(__name__)
+
+#: Bumped when the layout of the cache files changes.
+CACHE_FORMAT = "1"
+PACKAGE = Path(__file__).resolve().parent
+_UNIT_META = b"analyzer.unit"
+_READ_BLOCK = 1 << 20
+#: A signal store with more part files than this is compacted into one.
+MAX_SIGNAL_PARTS = 8
+
+
+# ---------------------------------------------------------------- fingerprints
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "-"
+
+
+def _hash_files(h, root: Path, patterns: tuple[str, ...]) -> None:
+    for pattern in patterns:
+        for path in sorted(root.glob(pattern)):
+            if path.is_file():
+                h.update(str(path.relative_to(root)).encode() + b"\0")
+                h.update(path.read_bytes())
+
+
+@lru_cache(maxsize=1)
+def ingest_fingerprint() -> str:
+    """What parsing depends on: analyzer version, the ingest code, the parsing libraries."""
+    from analyzer import __version__
+
+    h = hashlib.sha256(f"ingest/{CACHE_FORMAT}/{__version__}".encode())
+    for dist in ("mail-parser", "mail-parser-reply", "extract-msg", "ftfy"):
+        h.update(f"{dist}={_version(dist)};".encode())
+    _hash_files(h, PACKAGE / "ingest", ("*.py", "*.txt", "*.json"))
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=8)
+def signals_fingerprint(model_key: str | None) -> str:
+    """What detection depends on: analyzer version, signal code and patterns, spaCy, the pipeline files.
+
+    ``model_key`` as :func:`analyzer.signals.pipeline.load_pipeline` takes it (None: the shipped
+    pipeline); a package name is fingerprinted by its name and installed version. Other pipelines
+    get the shipped one's components added, so the shipped files always count.
+    """
+    from analyzer import __version__
+    from analyzer.signals.pipeline import DEFAULT_MODEL
+
+    h = hashlib.sha256(f"signals/{CACHE_FORMAT}/{__version__}/spacy={_version('spacy')}".encode())
+    _hash_files(h, PACKAGE / "signals", ("*.py", "**/*.jsonl", "**/*.json", "**/*.txt"))
+    _hash_files(h, DEFAULT_MODEL, ("**/*",))
+    if model_key is not None:
+        path = Path(model_key)
+        if path.exists():
+            h.update(b"model-dir\0")
+            _hash_files(h, path, ("**/*",))
+        else:
+            h.update(f"package={model_key}={_version(model_key.replace('_', '-'))}".encode())
+    return h.hexdigest()
+
+
+def text_key(text: str) -> str:
+    """Cache key of a message's new text."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _hash_range(h, path: str, start: int, end: int | None) -> None:
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        left = None if end is None else end - start
+        while left is None or left > 0:
+            block = fh.read(_READ_BLOCK if left is None else min(_READ_BLOCK, left))
+            if not block:
+                break
+            h.update(block)
+            if left is not None:
+                left -= len(block)
+
+
+def unit_key(unit: WorkUnit) -> str | None:
+    """Content key of a work unit, or None when its files cannot be read (then it is not cached)."""
+    h = hashlib.sha256(ingest_fingerprint().encode())
+    try:
+        if isinstance(unit, RangeUnit):
+            h.update(json.dumps(["range", unit.fmt, unit.path, unit.start, unit.first_index]).encode())
+            _hash_range(h, unit.path, unit.start, unit.end)
+        elif isinstance(unit, FileBatch):
+            for e in unit.entries:
+                h.update(json.dumps(["file", e.fmt, e.path, e.source, e.index]).encode())
+                _hash_range(h, e.path, 0, None)
+                h.update(b"\0")
+        else:  # a unit kind this cache does not know: never cached
+            return None
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------- the store
+
+def _atomic_write_table(table: pa.Table, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=path.parent)
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _discard(path: Path, why: str) -> None:
+    log.warning("cache: ignoring %s (%s); it will be recomputed", path, why)
+    try:
+        path.unlink()
+    except OSError:
+        pass
+
+
+class RunCache:
+    """The cache folder of one output folder (``DIR/.cache``). Creating it touches no file."""
+
+    def __init__(self, root) -> None:
+        self.root = Path(root)
+
+    # ---- ingest work units
+    def _unit_path(self, key: str) -> Path:
+        return self.root / "units" / f"{key}.parquet"
+
+    def has_unit(self, key: str) -> bool:
+        return self._unit_path(key).is_file()
+
+    def load_unit(self, key: str):
+        """The cached :class:`~analyzer.ingest.pipeline.UnitResult` of ``key``, or None."""
+        from analyzer.ingest.pipeline import UnitResult
+
+        path = self._unit_path(key)
+        if not path.is_file():
+            return None
+        try:
+            table = pq.read_table(path)
+            meta = json.loads((table.schema.metadata or {})[_UNIT_META])
+            seen, quarantine = meta["seen"], meta["quarantine"]
+            if not isinstance(seen, int) or not isinstance(quarantine, list):
+                raise ValueError("bad metadata")
+            table = table.replace_schema_metadata(None)
+            if not table.schema.equals(MESSAGE_SCHEMA):
+                raise ValueError("schema differs from the messages schema")
+        except Exception as exc:  # noqa: BLE001 - any unreadable cache file is recomputed
+            _discard(path, f"{type(exc).__name__}: {exc}")
+            return None
+        return UnitResult(table=table, quarantine=quarantine, seen=seen)
+
+    def store_unit(self, key: str, result) -> None:
+        meta = json.dumps({"seen": result.seen, "quarantine": result.quarantine}, default=str).encode()
+        table = result.table.replace_schema_metadata({_UNIT_META: meta})
+        try:
+            _atomic_write_table(table, self._unit_path(key))
+        except OSError as exc:
+            log.warning("cache: cannot write %s: %s", self._unit_path(key), exc)
+
+    def prune_units(self, keep: set[str]) -> int:
+        """Delete cached units not in ``keep`` (sources gone, grown or changed); returns how many."""
+        folder = self.root / "units"
+        if not folder.is_dir():
+            return 0
+        gone = 0
+        for path in folder.iterdir():
+            if path.suffix == ".parquet" and path.stem not in keep:
+                path.unlink(missing_ok=True)
+                gone += 1
+            elif path.name.startswith(".tmp-"):
+                path.unlink(missing_ok=True)
+        return gone
+
+    # ---- signal rows per text
+    def _signals_dir(self, fingerprint: str) -> Path:
+        return self.root / f"signals-{fingerprint[:24]}"
+
+    def load_signals(self, fingerprint: str) -> tuple[pd.DataFrame, set[str]]:
+        """(signal rows of every cached text, keys of every cached text incl. those without signals).
+
+        Stores of other fingerprints (an older model or analyzer) are deleted.
+        """
+        from analyzer.parallel import TEXT_SIGNAL_COLUMNS
+
+        folder = self._signals_dir(fingerprint)
+        if self.root.is_dir():
+            for other in self.root.glob("signals-*"):
+                if other != folder and other.is_dir():
+                    for p in other.iterdir():
+                        p.unlink(missing_ok=True)
+                    other.rmdir()
+        parts = sorted(folder.glob("part-*.parquet")) if folder.is_dir() else []
+        frames = []
+        for path in parts:
+            try:
+                df = pd.read_parquet(path)
+                missing = {"text_key", *TEXT_SIGNAL_COLUMNS} - set(df.columns)
+                if missing:
+                    raise ValueError(f"missing columns {sorted(missing)}")
+            except Exception as exc:  # noqa: BLE001 - recomputed
+                _discard(path, f"{type(exc).__name__}: {exc}")
+                continue
+            frames.append(df[["text_key", *TEXT_SIGNAL_COLUMNS]])
+        if not frames:
+            return pd.DataFrame(columns=["text_key", *TEXT_SIGNAL_COLUMNS]), set()
+        for i, df in enumerate(frames):
+            frames[i] = df.assign(_part=i)
+        allrows = pd.concat(frames, ignore_index=True)
+        # a text stored twice (two runs racing): keep the rows of its first part only
+        first = allrows.groupby("text_key", sort=False)["_part"].transform("min")
+        allrows = allrows[allrows["_part"] == first].drop(columns="_part").reset_index(drop=True)
+        done = set(allrows["text_key"])
+        if len(frames) > MAX_SIGNAL_PARTS:
+            self._compact(folder, allrows)
+        return allrows[allrows["label"].notna()].reset_index(drop=True), done
+
+    def _compact(self, folder: Path, rows: pd.DataFrame) -> None:
+        old = sorted(folder.glob("part-*.parquet"))
+        try:
+            _atomic_write_table(pa.Table.from_pandas(rows, preserve_index=False), folder / "part-c.parquet.new")
+            for p in old:
+                p.unlink(missing_ok=True)
+            os.replace(folder / "part-c.parquet.new", folder / f"part-{os.urandom(6).hex()}.parquet")
+        except OSError as exc:
+            log.warning("cache: cannot compact %s: %s", folder, exc)
+
+    def store_signals(self, fingerprint: str, rows: pd.DataFrame, keys: list[str]) -> None:
+        """Add the signal ``rows`` of newly detected texts ``keys`` (texts without rows included)."""
+        from analyzer.parallel import TEXT_SIGNAL_COLUMNS
+
+        if not keys:
+            return
+        empty = sorted(set(keys) - set(rows["text_key"]))
+        blank = pd.DataFrame({
+            "text_key": empty, "sentence_index": -1, "start_char": -1, "end_char": -1, "text": "",
+            "label": None, "score": float("nan"), "model_score": float("nan"), "rule_id": "", "explanation": "",
+        }, index=range(len(empty)))
+        part = pd.concat([rows[["text_key", *TEXT_SIGNAL_COLUMNS]], blank], ignore_index=True) if len(rows) else blank
+        part = part.astype({"sentence_index": "int64", "start_char": "int64", "end_char": "int64",
+                            "score": "float64", "model_score": "float64", "label": object})
+        folder = self._signals_dir(fingerprint)
+        try:
+            _atomic_write_table(pa.Table.from_pandas(part, preserve_index=False),
+                                folder / f"part-{os.urandom(6).hex()}.parquet")
+        except (OSError, pa.ArrowException) as exc:
+            log.warning("cache: cannot write signal rows to %s: %s", folder, exc)

@@ -1,0 +1,176 @@
+"""Batch runs: results independent of --jobs, pipeline loaded once per worker, the run cache.
+
+Input: a small generated agency mailbox (data/mailgen), written as two mbox files the way an
+export grows (last quarter's file, then this quarter's), with its TOML config.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from analyzer.analysis import CACHE_DIRNAME, analyze, run_to_dir
+from analyzer.cli import main
+from analyzer.errors import ConfigError, InputError
+from analyzer.parallel import Execution, detect_chunk, run_ordered
+
+SPLIT = 120  # messages in the first mbox; the rest arrive "next quarter"
+
+
+@pytest.fixture(scope="module")
+def mailbox(tmp_path_factory) -> dict:
+    from mailgen import generate_corpus, write_config, write_mbox
+
+    root = tmp_path_factory.mktemp("scale_mail")
+    corpus = generate_corpus(seed=5, n_clients=4, months=6, volume=0.6)
+    assert len(corpus.raw) > SPLIT + 30
+    first, second = root / "export" / "2025-q1.mbox", root / "later" / "2025-q2.mbox"
+    write_mbox(corpus.raw[:SPLIT], first)
+    write_mbox(corpus.raw[SPLIT:], second)
+    write_config(corpus, root / "analyzer.toml")
+    return {"first": first, "second": second, "config": root / "analyzer.toml", "n": len(corpus.raw)}
+
+
+@pytest.fixture(scope="module")
+def serial(mailbox):
+    """Reference: one process, no cache, both files."""
+    return analyze([mailbox["first"], mailbox["second"]], config=mailbox["config"], jobs=1)
+
+
+def _same_result(a, b) -> None:
+    pd.testing.assert_frame_equal(a.messages, b.messages)
+    pd.testing.assert_frame_equal(a.signals, b.signals)
+    pd.testing.assert_frame_equal(a.evidence, b.evidence)
+    pd.testing.assert_frame_equal(a.scores, b.scores)
+    pd.testing.assert_frame_equal(a.periods, b.periods)
+    assert a.ingest_report == b.ingest_report
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {name: (out / name).read_bytes() for name in ("scores.csv", "evidence.csv", "periods.csv")}
+
+
+def test_results_do_not_depend_on_jobs(mailbox, serial):
+    assert len(serial.scores) >= 3 and len(serial.evidence) > 0
+    parallel = analyze([mailbox["first"], mailbox["second"]], config=mailbox["config"], jobs=2)
+    _same_result(serial, parallel)
+    assert parallel.stats.units_parsed == 2 and parallel.stats.texts_detected > 0
+
+
+def test_signals_only_for_messages_that_can_count_and_equal_direct_detection(serial):
+    from analyzer.signals.detect import signals_frame
+    from analyzer.signals.pipeline import load_pipeline
+
+    m = serial.messages
+    counts = m["client"].notna() & m["direction"].isin(["from_client", "from_agency"])
+    assert (~counts).sum() > 0  # the mailbox has newsletters / internal mail that is skipped
+    direct = signals_frame(m[counts].reset_index(drop=True), nlp=load_pipeline())
+    pd.testing.assert_frame_equal(serial.signals, direct, check_dtype=False)
+    assert set(serial.signals["direction"]) <= {"from_client", "from_agency"}
+    assert serial.signals["client"].notna().all()
+
+
+def test_pipeline_loaded_once_per_worker_process(serial):
+    texts = [t for t in serial.messages["new_text"] if t][:60]
+    keys = [f"k{i}" for i in range(len(texts))]
+    tasks = [(None, keys[i:i + 5], texts[i:i + 5]) for i in range(0, len(texts), 5)]
+    results = list(run_ordered(detect_chunk, tasks, Execution(jobs=2), len(tasks)))
+    assert len(results) == len(tasks) == 12
+    assert all(r.pipeline_loads == 1 for r in results)  # never reloaded, whichever task a worker runs
+    assert len({r.pid for r in results}) <= 2  # 12 chunks, at most 2 processes, each loading once
+    for task, res in zip(tasks, results):  # results come back in task order
+        assert set(res.rows["text_key"]) <= set(task[1])
+
+
+def test_second_run_reuses_the_cache_and_writes_the_same_files(mailbox, serial, tmp_path):
+    srcs = [mailbox["first"], mailbox["second"]]
+    first = run_to_dir(srcs, tmp_path, config=mailbox["config"], jobs=2)
+    before = _files(tmp_path)
+    assert (first.stats.units_parsed, first.stats.units_reused) == (2, 0)
+    second = run_to_dir(srcs, tmp_path, config=mailbox["config"], jobs=2)
+    assert (second.stats.units_parsed, second.stats.units_reused) == (0, 2)
+    assert second.stats.texts_detected == 0 and second.stats.texts_reused == first.stats.texts_detected
+    assert _files(tmp_path) == before
+    _same_result(first, second)
+    _same_result(serial, second)
+    stats = json.loads((tmp_path / "run_stats.json").read_text())
+    assert stats["units_reused"] == 2 and stats["texts_detected"] == 0
+
+
+def test_grown_export_parses_only_the_new_mbox(mailbox, serial, tmp_path):
+    first = analyze([mailbox["first"]], config=mailbox["config"], jobs=1, cache_dir=tmp_path)
+    assert first.stats.units_parsed == 1 and len(first.messages) < len(serial.messages)
+    grown = analyze([mailbox["first"], mailbox["second"]], config=mailbox["config"], jobs=1, cache_dir=tmp_path)
+    assert (grown.stats.units_parsed, grown.stats.units_reused) == (1, 1)
+    assert grown.stats.texts_reused > 0 and grown.stats.texts_detected > 0
+    _same_result(serial, grown)
+
+
+def test_changed_source_is_parsed_again(mailbox, tmp_path):
+    src = tmp_path / "in" / "q1.mbox"
+    src.parent.mkdir()
+    src.write_bytes(mailbox["first"].read_bytes())
+    cache = tmp_path / "cache"
+    analyze([src, mailbox["second"]], config=mailbox["config"], jobs=1, cache_dir=cache)
+    data = src.read_bytes()
+    src.write_bytes(data.replace(b"Subject: ", b"Subject: [changed] ", 1))
+    again = analyze([src, mailbox["second"]], config=mailbox["config"], jobs=1, cache_dir=cache)
+    assert (again.stats.units_parsed, again.stats.units_reused) == (1, 1)
+    assert again.messages["subject"].str.startswith("[changed] ").sum() == 1
+    assert len(list((cache / "units").glob("*.parquet"))) == 2  # the old content's entry is pruned
+
+
+def test_corrupted_cache_files_are_recomputed_not_fatal(mailbox, serial, tmp_path, caplog):
+    srcs = [mailbox["first"], mailbox["second"]]
+    analyze(srcs, config=mailbox["config"], jobs=1, cache_dir=tmp_path)
+    unit = sorted((tmp_path / "units").glob("*.parquet"))[0]
+    unit.write_bytes(unit.read_bytes()[: unit.stat().st_size // 2])  # truncated
+    part = next(tmp_path.glob("signals-*/part-*.parquet"))
+    part.write_bytes(b"not parquet at all")
+    again = analyze(srcs, config=mailbox["config"], jobs=1, cache_dir=tmp_path)
+    assert again.stats.units_parsed == 1 and again.stats.texts_detected > 0
+    assert "cache: ignoring" in caplog.text
+    _same_result(serial, again)
+    third = analyze(srcs, config=mailbox["config"], jobs=1, cache_dir=tmp_path)  # repaired
+    assert third.stats.units_parsed == 0 and third.stats.texts_detected == 0
+
+
+def test_no_cache_option_leaves_no_cache(mailbox, tmp_path):
+    res = run_to_dir([mailbox["first"]], tmp_path, config=mailbox["config"], jobs=1, use_cache=False)
+    assert not (tmp_path / CACHE_DIRNAME).exists() and res.stats.units_parsed == 1
+
+
+def test_bad_execution_settings_are_clear_errors():
+    with pytest.raises(InputError, match="--jobs must not be 0"):
+        Execution(jobs=0)
+    with pytest.raises(ConfigError, match="needs --scheduler"):
+        Execution(backend="dask")
+    with pytest.raises(ConfigError, match="unknown backend"):
+        Execution(backend="spark")
+
+
+def test_cli_run_bad_backend_usage_exits_2_with_one_line(mailbox, tmp_path, monkeypatch):
+    runner = CliRunner()
+    res = runner.invoke(main, ["run", str(mailbox["first"]), "--out", str(tmp_path), "--backend", "dask", "-q"])
+    assert res.exit_code == 2 and "needs --scheduler" in res.output and "Traceback" not in res.output
+    monkeypatch.setitem(__import__("sys").modules, "distributed", None)  # as if the extra were missing
+    res = runner.invoke(main, ["run", str(mailbox["first"]), "--out", str(tmp_path), "--backend", "dask",
+                               "--scheduler", "tcp://127.0.0.1:1", "-q"])
+    assert res.exit_code == 2 and "pip install 'analyzer[dask]'" in res.output
+    assert len(res.output.strip().splitlines()) == 1
+
+
+def test_cli_run_jobs_and_cache(mailbox, tmp_path):
+    runner = CliRunner()
+    args = ["run", str(mailbox["first"]), str(mailbox["second"]), "--config", str(mailbox["config"]),
+            "--out", str(tmp_path), "--jobs", "2", "-q"]
+    res = runner.invoke(main, args)
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / CACHE_DIRNAME / "units").is_dir()
+    assert json.loads((tmp_path / "run_stats.json").read_text())["units_parsed"] == 2
+    res = runner.invoke(main, args)
+    assert res.exit_code == 0 and json.loads((tmp_path / "run_stats.json").read_text())["units_parsed"] == 0
