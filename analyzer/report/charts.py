@@ -13,10 +13,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 TIER_COLOURS = {"shallow": "#d9534f", "developing": "#f0ad4e", "solid": "#5bc0de", "deep": "#2e7d32"}
-_SIDE_COLOURS = {"from_client": "#3f6fb5", "from_agency": "#c77c2b"}
 
 
 def _svg(fig) -> str:
@@ -48,29 +46,4 @@ def depth_over_time_svg(periods: pd.DataFrame, max_clients: int = 12) -> str:
     ax.set_ylabel("depth score")
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=7, ncol=1, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
-    return _svg(fig)
-
-
-def signal_profile_svg(counts: pd.DataFrame) -> str:
-    """Horizontal bars for one client: signal counts by label, split by the side that wrote them.
-
-    ``counts`` has columns label, direction, n.
-    """
-    fig, ax = plt.subplots(figsize=(4.6, 0.28 * max(3, counts["label"].nunique()) + 0.6))
-    if counts.empty:
-        ax.text(0.5, 0.5, "no signals", ha="center", va="center", transform=ax.transAxes)
-        ax.set_axis_off()
-        return _svg(fig)
-    wide = counts.pivot_table(index="label", columns="direction", values="n", aggfunc="sum", fill_value=0)
-    wide = wide.reindex(columns=[c for c in _SIDE_COLOURS if c in wide.columns])
-    wide = wide.loc[wide.sum(axis=1).sort_values().index]
-    left = pd.Series(0, index=wide.index)
-    for side in wide.columns:
-        ax.barh(wide.index, wide[side], left=left, color=_SIDE_COLOURS[side],
-                label="client" if side == "from_client" else "agency")
-        left = left + wide[side]
-    ax.tick_params(axis="y", labelsize=8)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
-    ax.spines[["top", "right"]].set_visible(False)
     return _svg(fig)

@@ -13,7 +13,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from analyzer.report.charts import TIER_COLOURS, depth_over_time_svg, signal_profile_svg
+from analyzer.report.charts import TIER_COLOURS, depth_over_time_svg
 from analyzer.report.redact import redact_text
 
 TREND_ARROWS = {"deepening": "▲", "steady": "▶", "cooling": "▼"}
@@ -43,6 +43,24 @@ def pick_quotes(evidence: pd.DataFrame, client: str, n: int = 3) -> list[dict]:
     ]
 
 
+def signal_profile(evidence: pd.DataFrame) -> list[dict]:
+    """One client's signal counts by label and side, as rows for the page's CSS bar chart.
+
+    Drawn in HTML rather than one matplotlib figure per client: a report over hundreds of
+    clients would otherwise spend minutes drawing.
+    """
+    if evidence.empty:
+        return []
+    counts = evidence.groupby(["label", "direction"]).size().unstack(fill_value=0)
+    client = counts.get("from_client", pd.Series(0, index=counts.index))
+    agency = counts.get("from_agency", pd.Series(0, index=counts.index))
+    total = (client + agency).sort_values(ascending=False)
+    top = max(int(total.max()), 1)
+    return [{"label": label, "client": int(client[label]), "agency": int(agency[label]),
+             "client_pct": round(100 * client[label] / top, 1), "agency_pct": round(100 * agency[label] / top, 1)}
+            for label in total.index]
+
+
 def _drivers(value) -> list[str]:
     if not isinstance(value, str) or not value.strip():
         return []
@@ -57,7 +75,6 @@ def render_report(result, redact: bool = False, title: str = "Client relationshi
     for row in scores.itertuples(index=False):
         r = row._asdict()
         ev = evidence[evidence["client"] == r["client"]]
-        counts = ev.groupby(["label", "direction"]).size().rename("n").reset_index()
         quotes = pick_quotes(evidence, r["client"])
         if redact:
             quotes = [{**q, "text": redact_text(q["text"])} for q in quotes]
@@ -67,7 +84,7 @@ def render_report(result, redact: bool = False, title: str = "Client relationshi
             "colour": TIER_COLOURS.get(r.get("tier"), "#999"),
             "drivers": _drivers(r.get("top_drivers")),
             "quotes": quotes,
-            "profile_svg": Markup(signal_profile_svg(counts)),
+            "profile": signal_profile(ev),
         })
     report = result.ingest_report or {}
     return _env().get_template("report.html.j2").render(
