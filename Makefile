@@ -30,6 +30,8 @@ evaluate: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench_ingest.py
+	$(PY) bench/bench_signals.py
+	$(PY) bench/bench_run.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
