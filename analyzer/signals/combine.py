@@ -1,16 +1,22 @@
 """``signal_combiner``: per sentence, the labels with a score and an explanation.
 
-For every sentence of a Doc it reads
+Inputs per Doc:
 
-- the rule hits of ``signal_rules`` (``doc.spans[rules_key]``) inside the sentence, and
-- the scores of the trained ``textcat_multilabel`` component for the *sentence* (the component is
-  kept disabled in the pipeline; the combiner calls its model on sentence spans, batched over all
-  sentences of all docs in :meth:`pipe`, see :mod:`analyzer.signals.features`),
+- the rule hits of ``signal_rules`` (``doc.spans[<its spans_key>]``), and
+- the scores of ``signal_classifier`` (:mod:`analyzer.signals.linear`, in ``doc.user_data``): for
+  each sentence its own score and the score of its *window* (the sentence with its neighbours; for
+  a short message, the whole text, which is what the classifier was trained on).
 
-and decides per label: a positive rule hit always yields the label (score = max(rule weight, model
-score)); otherwise the label is yielded when the model score reaches the label's threshold (tuned
-on the tune slice at training time) and no veto rule for it ("sorry to hear" for ``apology``)
-fired in the sentence.
+Decision per label:
+
+- a positive rule hit in a sentence yields the label on that sentence (score = max(rule weight,
+  window score));
+- a window whose score reaches the label's threshold (tuned at training time, see
+  :mod:`analyzer.signals.train`) yields the label on its *evidence sentence*: the sentence of the
+  window with the highest own score for the label. Several windows pointing at the same sentence
+  give one result, so a signal is one row per (sentence, label), not one per window;
+- a veto rule for the label ("sorry to hear" for ``apology``) in the evidence sentence drops a
+  model-only result.
 
 Results:
 
@@ -19,24 +25,25 @@ Results:
 - span extensions ``span._.signal_score``, ``._.signal_model_score``, ``._.signal_rule_id``,
   ``._.signal_explanation`` (getters over ``doc.user_data``, keyed by offsets *and* label, because
   plain span extensions are keyed by offsets only and one sentence can carry several labels);
-- ``doc.cats``: per label, the highest combined score over the doc's sentences (0 if none).
+- ``doc.cats``: per label, the highest combined score over the doc's results, else the highest
+  window score of the model (below the threshold), 0 without a model.
 """
 
 from __future__ import annotations
 
-from itertools import islice
+from bisect import bisect_right
 from typing import Iterable, Iterator
 
 import numpy as np
-from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
-from analyzer.errors import ModelError
 from analyzer.signals.labels import LABELS
+from analyzer.signals.linear import SCORES_KEY
 from analyzer.signals.rules import VETO_PREFIX
 
 _KEY = "analyzer.signal"
+_INDEX = {lab: j for j, lab in enumerate(LABELS)}
 
 
 def _info(span: Span):
@@ -67,7 +74,7 @@ def explanation(rule_id: str, model_score: float | None) -> str:
 
 
 class SignalCombiner:
-    """Rules + sentence-level model scores -> labelled sentence spans (see the module docstring)."""
+    """Rules + window/sentence model scores -> labelled sentence spans (see the module docstring)."""
 
     def __init__(self, nlp: Language, name: str, model_pipe: str, rules_pipe: str, spans_key: str,
                  thresholds: dict[str, float], default_threshold: float):
@@ -78,102 +85,83 @@ class SignalCombiner:
         self.spans_key = spans_key
         self.thresholds = {lab: float(thresholds.get(lab, default_threshold)) for lab in LABELS}
         self.default_threshold = float(default_threshold)
+        self._thr = np.array([self.thresholds[lab] for lab in LABELS], dtype="f")
 
-    # -- helpers ------------------------------------------------------------------------------
-    def _component(self, name: str):
-        if name and name in self.nlp.component_names:
-            return self.nlp.get_pipe(name)
+    def _rules(self):
+        if self.rules_pipe and self.rules_pipe in self.nlp.component_names:
+            return self.nlp.get_pipe(self.rules_pipe)
         return None
 
-    def _model_scores(self, ranges: list[tuple]) -> tuple[np.ndarray | None, list[str]]:
-        textcat = self._component(self.model_pipe)
-        if textcat is None or not ranges:
-            return None, []
-        labels = list(textcat.labels)
-        if not textcat.model.has_dim("nO") or textcat.model.get_dim("nO") != len(labels):
-            raise ModelError(f"component {self.model_pipe!r} is not trained (no output layer)")
-        return np.asarray(textcat.model.predict(ranges), dtype="f"), labels
-
-    @staticmethod
-    def sentence_ranges(doc: Doc) -> list[tuple[int, int]]:
-        """(start, end) token offsets of the doc's non-empty sentences (the whole doc without boundaries)."""
-        n = len(doc)
-        if not n:
-            return []
-        if not doc.has_annotation("SENT_START"):
-            return [(0, n)]
-        starts = np.flatnonzero(doc.to_array(SENT_START) == 1).tolist()
-        if not starts or starts[0] != 0:
-            starts.insert(0, 0)
-        return list(zip(starts, starts[1:] + [n]))
-
-    # -- running ------------------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
         return next(iter(self.pipe([doc])))
 
     def pipe(self, stream: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
-        stream = iter(stream)
-        while True:
-            docs = list(islice(stream, batch_size))
-            if not docs:
-                return
-            ranges = [self.sentence_ranges(doc) for doc in docs]
-            scores, labels = self._model_scores([(doc, a, b) for doc, rs in zip(docs, ranges) for a, b in rs])
-            if scores is not None:
-                order = [labels.index(lab) if lab in labels else -1 for lab in LABELS]
-                known = np.array([i >= 0 for i in order])
-                scores = np.where(known, scores[:, [max(i, 0) for i in order]], np.nan)  # columns in LABELS order
-                thresholds = np.array([self.thresholds[lab] for lab in LABELS], dtype="f")
-                with np.errstate(invalid="ignore"):
-                    passed = scores >= thresholds
-            row = 0
-            for doc, rs in zip(docs, ranges):
-                n = len(rs)
-                self._annotate(doc, rs, None if scores is None else scores[row:row + n],
-                               None if scores is None else passed[row:row + n])
-                row += n
-                yield doc
+        rules = self._rules()
+        for doc in stream:
+            self._annotate(doc, rules)
+            yield doc
 
-    def _annotate(self, doc: Doc, ranges: list[tuple[int, int]], scores, passed) -> None:
-        rules = self._component(self.rules_pipe)
-        rule_spans = list(doc.spans[rules.spans_key]) if rules is not None and rules.spans_key in doc.spans else []
-        cats = dict.fromkeys(LABELS, 0.0)
-        out: list[Span] = []
-        for k, (start, end) in enumerate(ranges):
-            hits: dict[str, str] = {}
-            vetoed: set[str] = set()
-            for rs in rule_spans:
-                if rs.start >= start and rs.end <= end:
-                    if rs.label_.startswith(VETO_PREFIX):
-                        vetoed.add(rs.label_[len(VETO_PREFIX):])
-                    elif rs.label_ not in hits:
-                        hits[rs.label_] = rs.id_
-            candidates = set(hits)
-            if passed is not None:
-                candidates.update(LABELS[j] for j in np.flatnonzero(passed[k]).tolist())
-            if not candidates:
+    def _annotate(self, doc: Doc, rules) -> None:
+        scores = doc.user_data.get(SCORES_KEY)
+        rule_spans = doc.spans.get(rules.spans_key) if rules is not None and doc.spans else None
+        passed = None
+        if scores is not None and len(scores[0]):
+            ranges, _, win, evidence = scores
+            passed = win >= self._thr
+            cats = win.max(axis=0).astype("f8")
+        else:
+            cats = np.zeros(len(LABELS))
+        if not rule_spans and (passed is None or not passed.any()):
+            doc.spans[self.spans_key] = SpanGroup(doc, name=self.spans_key)
+            doc.cats = dict(zip(LABELS, cats.tolist()))
+            return
+        if passed is None:  # rules only (no classifier): one range per sentence
+            starts = [s.start for s in doc.sents] if doc.has_annotation("SENT_START") else [0]
+            ranges = np.array(list(zip(starts, starts[1:] + [len(doc)])), dtype="i8").reshape(-1, 2)
+            win = None
+        bounds = ranges.tolist()
+        starts = [a for a, _ in bounds]
+        # (sentence, label) -> [score, model score, rule id]
+        found: dict[tuple[int, int], list] = {}
+        vetoed: set[tuple[int, int]] = set()
+        for span in rule_spans or ():
+            k = bisect_right(starts, span.start) - 1
+            label = span.label_
+            if label.startswith(VETO_PREFIX):
+                j = _INDEX.get(label[len(VETO_PREFIX):])
+                if j is not None:
+                    vetoed.add((k, j))
                 continue
-            for lab in sorted(candidates, key=LABELS.index):
-                m = float(scores[k, LABELS.index(lab)]) if scores is not None else float("nan")
-                rule_id = hits.get(lab, "")
-                if rule_id:
-                    score = max(rules.weight(rule_id), 0.0 if np.isnan(m) else m)
-                elif lab not in vetoed:
-                    score = m
-                else:
-                    continue
-                span = Span(doc, start, end, label=lab, span_id=rule_id)
-                doc.user_data[(_KEY, span.start_char, span.end_char, lab)] = (
-                    score, None if np.isnan(m) else m, rule_id, explanation(rule_id, m))
-                out.append(span)
-                cats[lab] = max(cats[lab], score)
+            j = _INDEX.get(label)
+            if j is None or (k, j) in found:
+                continue
+            m = float(win[k, j]) if win is not None else float("nan")
+            found[(k, j)] = [max(rules.weight(span.id_), 0.0 if np.isnan(m) else m), m, span.id_]
+        if passed is not None:
+            ks, js = np.nonzero(passed)
+            for e, j, score in zip(evidence[ks, js].tolist(), js.tolist(), win[ks, js].tolist()):
+                got = found.get((e, j))
+                if got is None:
+                    if (e, j) not in vetoed:
+                        found[(e, j)] = [score, score, ""]
+                elif np.isnan(got[1]) or score > got[1]:
+                    got[1] = score
+                    got[0] = max(got[0], score)
+        out = []
+        for (k, j), (score, m, rule_id) in sorted(found.items()):
+            lab = LABELS[j]
+            span = Span(doc, bounds[k][0], bounds[k][1], label=lab, span_id=rule_id)
+            doc.user_data[(_KEY, span.start_char, span.end_char, lab)] = (
+                score, None if np.isnan(m) else m, rule_id, explanation(rule_id, m))
+            out.append(span)
+            cats[j] = max(cats[j], score)
         doc.spans[self.spans_key] = SpanGroup(doc, name=self.spans_key, spans=out)
-        doc.cats = cats
+        doc.cats = dict(zip(LABELS, cats.tolist()))
 
 
 @Language.factory(
     "signal_combiner",
-    default_config={"model_pipe": "textcat_multilabel", "rules_pipe": "signal_rules", "spans_key": "signals",
+    default_config={"model_pipe": "signal_classifier", "rules_pipe": "signal_rules", "spans_key": "signals",
                     "thresholds": {}, "default_threshold": 0.5},
 )
 def make_signal_combiner(nlp: Language, name: str, model_pipe: str, rules_pipe: str, spans_key: str,

@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     titles = {"heldout": "Held-out dev split (25% of signals_dev.jsonl, never trained or tuned on)",
               "independent": f"Independently written set ({args.independent.name}, evaluation only)"}
     doc = ["# Signal detector evaluation", "",
-           "Pipeline (rules + sentence-level textcat, union over sentences) vs. TF-IDF word+char n-gram "
+           "Pipeline (rules + linear classifier scored per sentence window, union over the text) vs. TF-IDF word+char n-gram "
            "one-vs-rest logistic regression trained on the same rows in the same run.",
            "Command: `.venv/bin/python -m analyzer.signals.evaluate --model models/signals` (`make evaluate`).", ""]
     for name, table in tables.items():

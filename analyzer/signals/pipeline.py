@@ -1,10 +1,10 @@
 """Build and load the signal pipeline.
 
-The shipped pipeline (``models/signals``, written by ``python -m analyzer.signals.train``) is::
+The shipped pipeline (``models/signals``, written by ``python -m analyzer.signals.train`` from the
+config ``models/signals.cfg``) is::
 
     spacy.blank("en") tokenizer -> sentencizer -> lemmatizer (lookup_lemmatizer; tables stored in the folder)
-      -> signal_rules -> [textcat_multilabel, disabled: scored per sentence by the combiner]
-      -> signal_combiner
+      -> signal_rules -> signal_classifier -> signal_combiner
 
 :func:`load_pipeline` loads it (cached), or takes another installed spaCy pipeline (a package name
 such as ``en_core_web_sm`` or a folder) and adds the signal components to it (sourced from the
@@ -21,8 +21,8 @@ import spacy
 from spacy.language import Language
 
 import analyzer.signals.combine  # noqa: F401  (registers the "signal_combiner" factory)
-import analyzer.signals.features  # noqa: F401  (registers "analyzer.SignalBOW.v1")
 import analyzer.signals.lemmatizer  # noqa: F401  (registers the "lookup_lemmatizer" factory)
+import analyzer.signals.linear  # noqa: F401  (registers the "signal_classifier" factory)
 import analyzer.signals.rules  # noqa: F401  (registers the "signal_rules" factory)
 from analyzer.errors import ModelError
 from analyzer.signals.corpus import PROJECT_ROOT
@@ -30,24 +30,23 @@ from analyzer.signals.corpus import PROJECT_ROOT
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "signals"
-TEXTCAT = "textcat_multilabel"
+CONFIG_PATH = PROJECT_ROOT / "models" / "signals.cfg"
+CLASSIFIER = "signal_classifier"
 SENTENCE_PIPES = ("parser", "senter", "sentencizer")
+#: Components that only exist to produce signals; the rest of a pipeline runs before them.
+SIGNAL_PIPES = ("signal_rules", CLASSIFIER, "signal_combiner")
 
 
-def assemble(trained: Language, thresholds: dict[str, float], patterns_dir: Path | None = None) -> Language:
-    """Complete a trained sentencizer+lemmatizer+textcat pipeline with rules and the combiner (in place)."""
-    if TEXTCAT not in trained.component_names:
-        raise ModelError(f"the trained pipeline has no {TEXTCAT!r} component")
-    for name in ("signal_rules", "signal_combiner"):
-        if name in trained.component_names:
-            trained.remove_pipe(name)
-    rules = trained.add_pipe("signal_rules", before=TEXTCAT if TEXTCAT in trained.pipe_names else None)
-    rules.initialize(patterns_dir=str(patterns_dir) if patterns_dir else None)
-    trained.add_pipe("signal_combiner", last=True,
-                     config={"model_pipe": TEXTCAT, "thresholds": {k: round(float(v), 4) for k, v in thresholds.items()}})
-    if TEXTCAT in trained.pipe_names:
-        trained.disable_pipe(TEXTCAT)  # the combiner scores sentences with its model
-    return trained
+def build_pipeline(config: Path | str = CONFIG_PATH) -> Language:
+    """A fresh, untrained signal pipeline from the spaCy config (lemma tables and rule patterns
+    loaded by ``nlp.initialize``: this needs spacy-lookups-data, the built pipeline does not)."""
+    try:
+        cfg = spacy.util.load_config(config)
+        nlp = spacy.util.load_model_from_config(cfg, auto_fill=True, validate=True)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelError(f"cannot build the signal pipeline from {config}: {exc}") from None
+    nlp.initialize()
+    return nlp
 
 
 def is_signal_pipeline(nlp: Language) -> bool:
@@ -61,14 +60,13 @@ def add_signal_components(nlp: Language, source: Language) -> Language:
         nlp.add_pipe("sentencizer", first=True)
     if "lemmatizer" not in nlp.pipe_names and "trainable_lemmatizer" not in nlp.pipe_names:
         nlp.add_pipe("lemmatizer", source=source)
-    rules = nlp.add_pipe("signal_rules", name="signal_rules")
-    rules.from_bytes(source.get_pipe("signal_rules").to_bytes())
-    src_comb = source.get_pipe("signal_combiner")
-    textcat_name = "signal_textcat" if TEXTCAT in nlp.component_names else TEXTCAT
-    nlp.add_pipe(src_comb.model_pipe, name=textcat_name, source=source)
-    nlp.add_pipe("signal_combiner", config={"model_pipe": textcat_name, "thresholds": src_comb.thresholds,
-                                            "default_threshold": src_comb.default_threshold})
-    nlp.disable_pipe(textcat_name)
+    for name in SIGNAL_PIPES:
+        if name in nlp.component_names:
+            raise ModelError(f"the pipeline already has a component named {name!r}")
+        cfg = dict(source.config["components"][name])
+        component = nlp.add_pipe(cfg.pop("factory"), name=name, config=cfg)
+        if hasattr(component, "from_bytes"):  # rebuilt on nlp's vocab, not shared with the source
+            component.from_bytes(source.get_pipe(name).to_bytes())
     return nlp
 
 

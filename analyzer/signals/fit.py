@@ -1,0 +1,92 @@
+"""Fitting the ``signal_classifier`` (:mod:`analyzer.signals.linear`) at training time.
+
+The feature matrix here is built occurrence by occurrence, straight from the definition in
+:mod:`analyzer.signals.linear` (it is slow and simple on purpose: it is the reference that the
+component's cumulative-sum scoring must reproduce, which ``tests/test_signals_classifier.py``
+checks). The weights come from one scikit-learn ``LogisticRegression`` per label with
+``class_weight="balanced"``; scikit-learn is only needed here, never to load or run the pipeline.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+from spacy.tokens import Doc
+
+from analyzer.signals.linear import (SignalClassifier, bigram_keys, char_keys, lemma_keys, rule_key,
+                                     word_keys)
+
+
+def occurrences(clf: SignalClassifier, doc: Doc, start: int = 0, end: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Every feature occurrence of the token range: (keys, value multipliers: 1 or ``rule_scale``)."""
+    end = len(doc) if end is None else end
+    if end <= start:
+        return np.zeros(0, dtype="uint64"), np.zeros(0)
+    arr = doc.to_array(["LOWER", "LEMMA"])[start:end].astype("uint64")
+    lower, lemma = arr[:, 0], arr[:, 1]
+    lo, hi = clf.char_ngrams
+    strings = doc.vocab.strings
+    parts = [word_keys(lower), lemma_keys(lemma), bigram_keys(lower[:-1], lower[1:])]
+    parts.append(np.array([k for o in lower.tolist() for k in char_keys(strings[o], lo, hi)], dtype="uint64"))
+    mult = [np.ones(sum(len(p) for p in parts))]
+    key = clf.rules_spans_key()
+    rules = [s for s in doc.spans.get(key, [])] if key and doc.spans else []
+    rules = [s for s in rules if start <= s.start < end]
+    if rules:
+        parts.append(np.array([rule_key(s.label_) for s in rules], dtype="uint64"))
+        mult.append(np.full(len(rules), clf.rule_scale))
+    return np.concatenate(parts), np.concatenate(mult)
+
+
+def vocabulary(occ: list[tuple[np.ndarray, np.ndarray]], min_df: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted keys seen in at least ``min_df`` texts and their smoothed idf (as scikit-learn's)."""
+    n = len(occ)
+    uniq = [np.unique(k) for k, _ in occ]
+    keys, df = np.unique(np.concatenate(uniq) if uniq else np.zeros(0, "uint64"), return_counts=True)
+    keep = df >= min_df
+    keys, df = keys[keep], df[keep]
+    idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+    return keys, idf
+
+
+def matrix(occ: list[tuple[np.ndarray, np.ndarray]], keys: np.ndarray, idf: np.ndarray) -> sparse.csr_matrix:
+    """Rows: each text's summed feature values over known keys, divided by sqrt(sum of squared values)."""
+    rows, cols, vals = [], [], []
+    for i, (k, m) in enumerate(occ):
+        idx = np.searchsorted(keys, k)
+        idx[idx == len(keys)] = 0
+        found = keys[idx] == k if len(keys) else np.zeros(len(k), dtype=bool)
+        v = idf[idx[found]] * m[found]
+        norm = np.sqrt((v ** 2).sum())
+        if norm > 0:
+            rows.append(np.full(len(v), i))
+            cols.append(idx[found])
+            vals.append(v / norm)
+    if not rows:
+        return sparse.csr_matrix((len(occ), len(keys)))
+    x = sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                          shape=(len(occ), len(keys)))
+    x.sum_duplicates()
+    return x
+
+
+def fit_classifier(clf: SignalClassifier, docs: list[Doc], y: np.ndarray, C: float = 10.0, min_df: int = 2,
+                   seed: int = 13, occ: list | None = None) -> SignalClassifier:
+    """Fit ``clf`` (in place) on whole docs with 0/1 targets ``y`` (n_docs, n_labels in ``clf.labels``)."""
+    from sklearn.linear_model import LogisticRegression
+
+    occ = occ if occ is not None else [occurrences(clf, d) for d in docs]
+    keys, idf = vocabulary(occ, min_df)
+    x = matrix(occ, keys, idf)
+    weights = np.zeros((len(keys), len(clf.labels)), dtype="f")
+    bias = np.zeros(len(clf.labels), dtype="f")
+    for j in range(len(clf.labels)):
+        if y[:, j].min() == y[:, j].max():
+            bias[j] = 10.0 if y[0, j] else -10.0
+            continue
+        lr = LogisticRegression(C=C, class_weight="balanced", max_iter=3000, random_state=seed)
+        lr.fit(x, y[:, j])
+        weights[:, j] = lr.coef_[0]
+        bias[j] = lr.intercept_[0]
+    clf.set_weights(keys, weights, idf, bias)
+    return clf

@@ -1,0 +1,343 @@
+"""``signal_classifier``: a linear multi-label classifier over hashed n-gram and rule features.
+
+Features of a piece of text (a token range of a Doc), TF-IDF style:
+
+- lower-cased word unigrams and bigrams, lemma unigrams (``LEMMA`` from the lookup lemmatizer),
+- character n-grams (``char_ngrams``, default 2..5) of each lower-cased word padded with spaces
+  (scikit-learn's ``char_wb``), so "cancelled"/"cancelling"/"cancellation" share evidence,
+- one feature per rule label of ``signal_rules`` whose hit starts in the range (``rule:apology``,
+  ``rule:not:apology`` for vetoes), scaled by ``rule_scale``.
+
+Every occurrence of a known feature ``k`` (one kept at training time) has the value ``idf[k]``; a
+range's vector is divided by ``sqrt(sum of idf[k]**2 over its occurrences)``, and the score of
+label ``j`` is ``sigmoid(x . W[:, j] + b[j])``. Because the model is linear and the norm is a sum
+over occurrences, a range's score is a difference of *cumulative sums over tokens*: the work per
+token is one lookup of a per-word-type vector (cached for the process) plus one bigram lookup, and
+any number of ranges (every sentence, every window of sentences) costs O(1) each. That is what
+makes whole-window scoring as cheap as per-sentence scoring; :func:`analyzer.signals.fit`
+builds the identical feature matrix for training (a test checks both give the same scores).
+
+``pipe`` scores, for every doc of a batch at once, each sentence and each *window* (the sentence
+with ``context`` sentences either side, i.e. the whole text for short messages) and stores them as
+``doc.user_data[SCORES_KEY] = (sentence token ranges (n, 2), sentence scores (n, L), window
+scores (n, L), evidence sentence of each window (n, L))`` in the order of
+:data:`~analyzer.signals.labels.LABELS` (the evidence sentence of a window and label is the window's
+sentence with the highest own score); ``doc.cats`` gets the
+highest window score per label. :mod:`analyzer.signals.combine` turns these into decisions.
+
+Weights are plain ``.npy`` arrays plus ``cfg.json`` in the component's folder (no pickle).
+"""
+
+from __future__ import annotations
+
+from itertools import islice
+from typing import Iterable, Iterator
+
+import numpy as np
+import srsly
+from spacy.attrs import LEMMA, LOWER, SENT_START
+from spacy.language import Language
+from spacy.strings import hash_string
+from spacy.tokens import Doc
+from spacy.util import ensure_path
+
+from analyzer.errors import ModelError
+from analyzer.signals.labels import LABELS
+
+SCORES_KEY = "analyzer.signal_scores"
+_M1 = np.uint64(0x9E3779B97F4A7C15)
+_M2 = np.uint64(0xC2B2AE3D27D4EB4F)
+_SALT_WORD = np.uint64(0x1)
+_SALT_LEMMA = np.uint64(0x2)
+_SALT_BIGRAM = np.uint64(0x3)
+_TYPE_CACHE_MAX = 300_000
+
+
+def word_keys(lower: np.ndarray) -> np.ndarray:
+    return (lower ^ _SALT_WORD) * _M1
+
+
+def lemma_keys(lemma: np.ndarray) -> np.ndarray:
+    return (lemma ^ _SALT_LEMMA) * _M1
+
+
+def bigram_keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    return ((first * _M2) ^ second ^ _SALT_BIGRAM) * _M1
+
+
+def char_keys(text: str, lo: int, hi: int) -> list[int]:
+    """Hashed ``char_wb`` n-grams of one lower-cased word."""
+    if not lo or not hi:
+        return []
+    padded = f" {text} "
+    return [hash_string("\x01" + padded[i:i + n]) for n in range(lo, hi + 1) for i in range(len(padded) - n + 1)]
+
+
+def rule_key(span_label: str) -> int:
+    return hash_string("\x02rule:" + span_label)
+
+
+class SignalClassifier:
+    """Linear classifier over hashed features (see the module docstring); fitted by
+    :func:`analyzer.signals.fit.fit_classifier`."""
+
+    def __init__(self, nlp: Language, name: str, rules_pipe: str, char_ngrams: tuple[int, int],
+                 rule_scale: float, context: int, labels: Iterable[str] = LABELS):
+        self.nlp = nlp
+        self.name = name
+        self.rules_pipe = rules_pipe
+        self.char_ngrams = (int(char_ngrams[0]), int(char_ngrams[1]))
+        self.rule_scale = float(rule_scale)
+        self.context = int(context)
+        self.labels = tuple(labels)
+        self.set_weights(np.zeros(0, dtype="uint64"), np.zeros((0, len(self.labels)), dtype="f"),
+                         np.zeros(0, dtype="f"), np.zeros(len(self.labels), dtype="f"))
+
+    # -- weights ------------------------------------------------------------------------------
+    @property
+    def is_trained(self) -> bool:
+        return len(self.keys_) > 0
+
+    def set_weights(self, keys: np.ndarray, weights: np.ndarray, idf: np.ndarray, bias: np.ndarray) -> None:
+        """Install learned state: sorted feature ``keys`` (uint64), ``weights`` (n_keys, n_labels),
+        ``idf`` (n_keys,), ``bias`` (n_labels,)."""
+        keys = np.asarray(keys, dtype="uint64")
+        order = np.argsort(keys, kind="stable")
+        self.keys_ = keys[order]
+        # stored as float16 on disk: quantize here too, so a pipeline scores the same before and after saving
+        self.weights_ = np.asarray(weights, dtype="f2")[order].astype("f")
+        self.idf_ = np.asarray(idf, dtype="f2")[order].astype("f")
+        self.bias_ = np.asarray(bias, dtype="f")
+        if self.weights_.shape != (len(self.keys_), len(self.labels)) or self.idf_.shape != self.keys_.shape \
+                or self.bias_.shape != (len(self.labels),):
+            raise ModelError(f"{self.name}: inconsistent weight shapes")
+        if len(self.keys_) > 1 and not (np.diff(self.keys_) > 0).all():
+            raise ModelError(f"{self.name}: duplicate feature keys")
+        self._iw = (self.idf_[:, None] * self.weights_).astype("f8")  # value * weight per feature
+        self._i2 = self.idf_.astype("f8") ** 2
+        self._type_rows: dict[int, int] = {}
+        self._type_v = np.zeros((1024, len(self.labels)))
+        self._type_s = np.zeros(1024)
+        self._rule_cache: dict[str, tuple[np.ndarray, float]] = {}
+
+    def _find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Row of each key in ``keys_`` and whether it is a known feature."""
+        if not len(self.keys_):
+            return np.zeros(len(keys), dtype="i8"), np.zeros(len(keys), dtype=bool)
+        idx = np.searchsorted(self.keys_, keys)
+        idx[idx == len(self.keys_)] = 0
+        return idx, self.keys_[idx] == keys
+
+    def _feature_sums(self, keys: np.ndarray, segments: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per segment 0..n-1: sum of value*weight and of value**2 over the known ``keys``."""
+        idx, found = self._find(keys)
+        v = np.zeros((n, len(self.labels)))
+        s = np.zeros(n)
+        if found.any():
+            np.add.at(v, segments[found], self._iw[idx[found]])
+            np.add.at(s, segments[found], self._i2[idx[found]])
+        return v, s
+
+    def _type_vectors(self, lower: np.ndarray, lemma: np.ndarray, strings) -> tuple[np.ndarray, np.ndarray]:
+        """Per token: summed features of its word type (unigram, lemma, char n-grams), cached."""
+        pair = lower * _M2 ^ lemma
+        uniq, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
+        rows = self._type_rows
+        missing = [i for i, key in enumerate(uniq.tolist()) if key not in rows]
+        if len(rows) + len(missing) > _TYPE_CACHE_MAX:  # bounded memory: start the cache afresh
+            rows.clear()
+            missing = list(range(len(uniq)))
+        if missing:
+            self._add_types(uniq[missing], lower[first[missing]], lemma[first[missing]], strings)
+        where = np.fromiter((rows[k] for k in uniq.tolist()), dtype="i8", count=len(uniq))[inverse]
+        return self._type_v[where], self._type_s[where]
+
+    def _add_types(self, pairs: np.ndarray, lower: np.ndarray, lemma: np.ndarray, strings) -> None:
+        lo, hi = self.char_ngrams
+        keys = [word_keys(lower), lemma_keys(lemma)]
+        segs = [np.arange(len(pairs)), np.arange(len(pairs))]
+        chars = [char_keys(strings[k], lo, hi) for k in lower.tolist()]
+        keys.append(np.fromiter((k for c in chars for k in c), dtype="uint64"))
+        segs.append(np.repeat(np.arange(len(pairs)), [len(c) for c in chars]))
+        v, s = self._feature_sums(np.concatenate(keys), np.concatenate(segs), len(pairs))
+        start = len(self._type_rows)
+        need = start + len(pairs)
+        if need > len(self._type_s):
+            size = max(need, 2 * len(self._type_s))
+            self._type_v = np.resize(self._type_v, (size, len(self.labels)))
+            self._type_s = np.resize(self._type_s, size)
+        self._type_v[start:need] = v
+        self._type_s[start:need] = s
+        for i, key in enumerate(pairs.tolist()):
+            self._type_rows[key] = start + i
+
+    def _rule_vector(self, span_label: str) -> tuple[np.ndarray, float]:
+        got = self._rule_cache.get(span_label)
+        if got is None:
+            idx, found = self._find(np.array([rule_key(span_label)], dtype="uint64"))
+            if found[0]:
+                got = (self.rule_scale * self._iw[idx[0]], float(self.rule_scale ** 2 * self._i2[idx[0]]))
+            else:
+                got = (np.zeros(len(self.labels)), 0.0)
+            self._rule_cache[span_label] = got
+        return got
+
+    # -- scoring ------------------------------------------------------------------------------
+    def score_batch(self, docs: list[Doc]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per doc: (sentence token ranges, sentence scores, window scores, evidence sentences); see the
+        module docstring."""
+        if not self.is_trained:
+            raise ModelError(f"component {self.name!r} is not trained")
+        n_labels = len(self.labels)
+        lengths = np.array([len(d) for d in docs], dtype="i8")
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        total = int(offsets[-1])
+        empty = (np.zeros((0, 2), dtype="i8"), np.zeros((0, n_labels), dtype="f"), np.zeros((0, n_labels), dtype="f"),
+                 np.zeros((0, n_labels), dtype="i8"))
+        if not total:
+            return [empty for _ in docs]
+        arrays = [d.to_array([LOWER, LEMMA, SENT_START]) for d in docs if len(d)]
+        arr = np.concatenate(arrays)
+        lower = arr[:, 0].astype("uint64")
+        lemma = arr[:, 1].astype("uint64")
+        tv, ts = self._type_vectors(lower, lemma, docs[0].vocab.strings)
+        bv, bs = self._feature_sums(bigram_keys(lower[:-1], lower[1:]), np.arange(total - 1), total - 1)
+        last = offsets[1:][lengths > 0] - 1  # the last token of each doc starts no bigram inside it
+        last = last[last < total - 1]
+        bv[last] = 0.0
+        bs[last] = 0.0
+        rules_key = self.rules_spans_key()
+        for doc, off in zip(docs, offsets[:-1].tolist()):
+            rules = doc.spans.get(rules_key) if rules_key and doc.spans else None
+            if rules:
+                for span in rules:
+                    v, s = self._rule_vector(span.label_)
+                    tv[off + span.start] += v
+                    ts[off + span.start] += s
+        cv = np.zeros((total + 1, n_labels))
+        np.cumsum(tv, axis=0, out=cv[1:])
+        cs = np.concatenate([[0.0], np.cumsum(ts)])
+        cbv = np.zeros((total + 1, n_labels))
+        np.cumsum(bv, axis=0, out=cbv[1:total])
+        cbv[total] = cbv[total - 1]
+        cbs = np.concatenate([[0.0], np.cumsum(bs), [0.0]])
+        cbs[total] = cbs[total - 1]
+
+        # sentences of all docs, as global token ranges, and their doc index (no per-doc loop)
+        is_start = arr[:, 2] == 1
+        is_start[offsets[:-1][lengths > 0]] = True
+        s_start = np.flatnonzero(is_start)
+        doc_of = np.searchsorted(offsets, s_start, side="right") - 1
+        s_end = np.append(s_start[1:], total)
+        last_sent = np.append(doc_of[1:] != doc_of[:-1], True)
+        s_end[last_sent] = offsets[1:][doc_of[last_sent]]
+        k = np.arange(len(s_start))
+        first_sent = np.concatenate([[0], np.flatnonzero(doc_of[1:] != doc_of[:-1]) + 1])
+        doc_first = first_sent[np.searchsorted(first_sent, k, side="right") - 1]
+        doc_last = np.append(first_sent[1:] - 1, len(s_start) - 1)[np.searchsorted(first_sent, k, side="right") - 1]
+        w_start = s_start[np.maximum(k - self.context, doc_first)]
+        w_end = s_end[np.minimum(k + self.context, doc_last)]
+        sent_scores = self._range_scores(s_start, s_end, cv, cs, cbv, cbs)
+        win_scores = self._range_scores(w_start, w_end, cv, cs, cbv, cbs)
+        # evidence sentence of each window and label: the window's sentence with the highest own score
+        best = np.repeat(k[:, None], n_labels, axis=1)
+        best_score = sent_scores.copy()
+        for off in [o for c in range(1, self.context + 1) for o in (-c, c)]:
+            other = k + off
+            ok = (other >= doc_first) & (other <= doc_last)
+            other = np.where(ok, other, k)
+            better = ok[:, None] & (sent_scores[other] > best_score)
+            best = np.where(better, other[:, None], best)
+            best_score = np.where(better, sent_scores[other], best_score)
+        out: list = []
+        # slice per doc (sentences are grouped by doc, in order)
+        bounds = np.searchsorted(doc_of, np.arange(len(docs) + 1))
+        local = np.stack([s_start, s_end], axis=1)
+        for i in range(len(docs)):
+            a, b = bounds[i], bounds[i + 1]
+            if a == b:
+                out.append(empty)
+                continue
+            out.append((local[a:b] - offsets[i], sent_scores[a:b], win_scores[a:b], best[a:b] - a))
+        return out
+
+    def _range_scores(self, start, end, cv, cs, cbv, cbs) -> np.ndarray:
+        v = cv[end] - cv[start]
+        s = cs[end] - cs[start]
+        bend = np.maximum(end - 1, start)
+        v += cbv[bend] - cbv[start]
+        s += cbs[bend] - cbs[start]
+        known = s > 1e-12
+        z = np.where(known[:, None], v / np.sqrt(np.where(known, s, 1.0))[:, None], 0.0) + self.bias_
+        p = 1.0 / (1.0 + np.exp(-z))
+        p[~known] = 0.0  # nothing the model knows: no evidence either way
+        return p.astype("f")
+
+    def rules_spans_key(self) -> str | None:
+        """``doc.spans`` key of the rule hits (None: no rule component in the pipeline)."""
+        if not self.rules_pipe or self.rules_pipe not in self.nlp.component_names:
+            return None
+        return getattr(self.nlp.get_pipe(self.rules_pipe), "spans_key", self.rules_pipe)
+
+    # -- running ------------------------------------------------------------------------------
+    def __call__(self, doc: Doc) -> Doc:
+        return next(iter(self.pipe([doc])))
+
+    def pipe(self, stream: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
+        stream = iter(stream)
+        while True:
+            docs = list(islice(stream, batch_size))
+            if not docs:
+                return
+            for doc, scores in zip(docs, self.score_batch(docs)):
+                doc.user_data[SCORES_KEY] = scores
+                wins = scores[2]
+                doc.cats = dict(zip(self.labels, (wins.max(axis=0) if len(wins) else np.zeros(len(self.labels))).tolist()))
+                yield doc
+
+    # -- serialization ------------------------------------------------------------------------
+    def _cfg(self) -> dict:
+        return {"labels": list(self.labels), "n_features": int(len(self.keys_))}
+
+    def to_disk(self, path, *, exclude=tuple()) -> None:
+        path = ensure_path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        srsly.write_json(path / "cfg.json", self._cfg())
+        np.save(path / "keys.npy", self.keys_, allow_pickle=False)
+        np.save(path / "weights.npy", self.weights_.astype("f2"), allow_pickle=False)
+        np.save(path / "idf.npy", self.idf_.astype("f2"), allow_pickle=False)
+        np.save(path / "bias.npy", self.bias_, allow_pickle=False)
+
+    def from_disk(self, path, *, exclude=tuple()) -> "SignalClassifier":
+        path = ensure_path(path)
+        try:
+            cfg = srsly.read_json(path / "cfg.json")
+            arrays = [np.load(path / f"{n}.npy", allow_pickle=False) for n in ("keys", "weights", "idf", "bias")]
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"{self.name}: cannot read weights from {path}: {exc}") from None
+        self.labels = tuple(cfg["labels"])
+        self.set_weights(*arrays)
+        return self
+
+    def to_bytes(self, *, exclude=tuple()) -> bytes:
+        return srsly.msgpack_dumps({"cfg": self._cfg(), "keys": self.keys_.tobytes(),
+                                    "weights": self.weights_.astype("f2").tobytes(),
+                                    "idf": self.idf_.astype("f2").tobytes(), "bias": self.bias_.tobytes()})
+
+    def from_bytes(self, data: bytes, *, exclude=tuple()) -> "SignalClassifier":
+        msg = srsly.msgpack_loads(data)
+        self.labels = tuple(msg["cfg"]["labels"])
+        n = len(self.labels)
+        self.set_weights(np.frombuffer(msg["keys"], dtype="uint64"),
+                         np.frombuffer(msg["weights"], dtype="f2").reshape(-1, n),
+                         np.frombuffer(msg["idf"], dtype="f2"), np.frombuffer(msg["bias"], dtype="f"))
+        return self
+
+
+@Language.factory(
+    "signal_classifier", assigns=["doc.cats"],
+    default_config={"rules_pipe": "signal_rules", "char_ngrams": [2, 5], "rule_scale": 1.0, "context": 1},
+)
+def make_signal_classifier(nlp: Language, name: str, rules_pipe: str, char_ngrams: list[int],
+                           rule_scale: float, context: int) -> SignalClassifier:
+    return SignalClassifier(nlp, name, rules_pipe, tuple(char_ngrams), rule_scale, context)

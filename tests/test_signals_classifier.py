@@ -1,0 +1,128 @@
+"""The ``signal_classifier`` component: fast scoring equals the training-time feature matrix,
+serialization round-trips without pickle, odd docs in a batch, fitting on real data."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import spacy
+from sklearn.metrics import roc_auc_score
+
+from analyzer.errors import ModelError
+from analyzer.signals.fit import fit_classifier, matrix, occurrences
+from analyzer.signals.labels import LABELS
+from analyzer.signals.linear import SCORES_KEY
+from analyzer.signals.pipeline import CLASSIFIER, load_pipeline
+from analyzer.signals.quoted import strip_quoted
+
+MULTI = ("Hi Dana,\nSorry for the slow reply, it was a crazy week. The board loved the launch deck. "
+         "Could you tell us how you would position the new tier? Also, heads-up: budgets may be cut in Q3. "
+         "We need to cancel Friday's call. Thanks, Ann")
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_pipeline()
+
+
+def _reference(clf, doc, start, end):
+    """Score of a token range from the training-time feature matrix (the definition)."""
+    k, m = occurrences(clf, doc, start, end)
+    x = matrix([(k, m)], clf.keys_, clf.idf_.astype("f8"))
+    if x.nnz == 0:
+        return np.zeros(len(clf.labels))
+    z = np.asarray(x @ clf.weights_.astype("f8")).ravel() + clf.bias_
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def test_fast_scores_equal_reference_matrix(nlp, dev_data_path):
+    clf = nlp.get_pipe(CLASSIFIER)
+    texts = [json.loads(line)["text"] for line in dev_data_path.read_text(encoding="utf-8").splitlines()[:40]]
+    docs = list(nlp.pipe([MULTI] + [strip_quoted(t) for t in texts]))
+    for doc in docs:
+        ranges, sent, win, evidence = doc.user_data[SCORES_KEY]
+        assert len(ranges) == len(list(doc.sents))
+        n = len(ranges)
+        for i, (a, b) in enumerate(ranges.tolist()):
+            assert np.allclose(sent[i], _reference(clf, doc, a, b), atol=1e-5)
+            lo, hi = ranges[max(0, i - clf.context), 0], ranges[min(n - 1, i + clf.context), 1]
+            assert np.allclose(win[i], _reference(clf, doc, lo, hi), atol=1e-5)
+            lo_k, hi_k = max(0, i - clf.context), min(n, i + clf.context + 1)
+            assert (evidence[i] >= lo_k).all() and (evidence[i] < hi_k).all()
+            assert np.allclose(sent[evidence[i], np.arange(len(LABELS))], sent[lo_k:hi_k].max(axis=0))
+        assert np.allclose([doc.cats[lab] for lab in LABELS], np.maximum(win.max(axis=0), 0), atol=1e-6) or \
+            doc.spans["signals"]
+
+
+def test_evidence_sentence_is_one_row_per_sentence_and_label(nlp):
+    doc = nlp(MULTI)
+    keys = [(s.start, s.label_) for s in doc.spans["signals"]]
+    assert len(keys) == len(set(keys))
+    by_label = {s.label_: s.text for s in doc.spans["signals"]}
+    assert "slow reply" in by_label.get("apology", "")
+    assert "cancel" in by_label.get("cancellation", "")
+
+
+def test_round_trip_disk_and_bytes_without_pickle(nlp, tmp_path):
+    clf = nlp.get_pipe(CLASSIFIER)
+    clf.to_disk(tmp_path / "clf")
+    files = sorted(p.name for p in (tmp_path / "clf").iterdir())
+    assert files == ["bias.npy", "cfg.json", "idf.npy", "keys.npy", "weights.npy"]
+    for name in files:
+        if name.endswith(".npy"):
+            np.load(tmp_path / "clf" / name, allow_pickle=False)  # plain arrays, no pickled objects
+    with nlp.select_pipes(enable=["sentencizer", "lemmatizer"]):  # no rule spans: same input for both
+        docs = list(nlp.pipe([MULTI, "We can't pay that much for a video."]))
+    expected = clf.score_batch(docs)
+    fresh = spacy.blank("en")
+    for restored in (fresh.add_pipe("signal_classifier", name="a").from_disk(tmp_path / "clf"),
+                     fresh.add_pipe("signal_classifier", name="b").from_bytes(clf.to_bytes())):
+        assert restored.labels == clf.labels and np.array_equal(restored.keys_, clf.keys_)
+        for got, want in zip(restored.score_batch(docs), expected):
+            assert np.array_equal(got[0], want[0]) and np.allclose(got[2], want[2], atol=1e-6)
+
+
+def test_round_trip_scores_identical(nlp, tmp_path):
+    nlp.to_disk(tmp_path / "model")
+    again = spacy.load(tmp_path / "model")
+    texts = [MULTI, "No worries at all, these things happen.", "Our IT vendor will reset the VPN tonight."]
+    for a, b in zip(nlp.pipe(texts), again.pipe(texts)):
+        assert np.array_equal(a.user_data[SCORES_KEY][2], b.user_data[SCORES_KEY][2])
+        assert [(s.start, s.label_) for s in a.spans["signals"]] == [(s.start, s.label_) for s in b.spans["signals"]]
+
+
+def test_odd_docs_in_one_batch(nlp):
+    texts = ["", "   \n\n ", "Ok.", "?!", MULTI, "", "Thanks!"]
+    docs = list(nlp.pipe(texts, batch_size=3))
+    assert [d.text for d in docs] == texts
+    for d in docs:
+        assert set(d.cats) == set(LABELS)
+        ranges, sent, win, evidence = d.user_data[SCORES_KEY]
+        assert sent.shape == win.shape == evidence.shape == (len(ranges), len(LABELS))
+    assert not docs[0].spans["signals"] and not docs[2].spans["signals"]
+
+
+def test_untrained_component_is_a_clear_error():
+    blank = spacy.blank("en")
+    clf = blank.add_pipe("signal_classifier")
+    with pytest.raises(ModelError, match="not trained"):
+        clf(blank("hello there"))
+    with pytest.raises(ModelError, match="cannot read"):
+        clf.from_disk("/nonexistent/folder")
+
+
+def test_fit_learns_from_real_rows(nlp, dev_data_path):
+    rows = [json.loads(line) for line in dev_data_path.read_text(encoding="utf-8").splitlines() if line.strip()][:400]
+    blank = spacy.blank("en")
+    blank.add_pipe("sentencizer")
+    docs = list(blank.pipe(strip_quoted(r["text"]) for r in rows))
+    clf = blank.add_pipe("signal_classifier", config={"rules_pipe": ""})
+    y = np.array([[lab in r["labels"] for lab in LABELS] for r in rows], dtype=int)
+    fit_classifier(clf, docs[:300], y[:300], C=10.0, min_df=1)
+    scores = np.array([r[2].max(axis=0) for r in clf.score_batch(docs[300:])])
+    gold = y[300:].astype(bool)
+    # on unseen rows, a label's texts rank above the others (chance: AUC 0.5)
+    aucs = [roc_auc_score(gold[:, j], scores[:, j]) for j in range(len(LABELS)) if 0 < gold[:, j].sum() < len(gold)]
+    assert len(aucs) >= 10 and np.mean(aucs) > 0.85, aucs
