@@ -24,9 +24,11 @@ test: $(STAMP)
 
 model: $(STAMP)
 	$(PY) -m analyzer.signals.train --out models/signals
+	$(PY) -m analyzer.depth.build --out models/depth
 
 evaluate: $(STAMP)
 	$(PY) -m analyzer.signals.evaluate --model models/signals
+	$(PY) -m analyzer.depth.evaluate
 
 bench: $(STAMP)
 	$(PY) bench/bench_ingest.py

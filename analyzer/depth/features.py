@@ -1,0 +1,332 @@
+"""Client features: text signals by side plus behaviour from the metadata, per client and per quarter.
+
+Design of X. A scikit-learn transformer takes one ``X``; here it is a :class:`MailFrames`
+bundle of the two frames the earlier stages produce: the messages frame (MESSAGE_COLUMNS, with
+``client`` and ``direction`` filled by attribution) and the signals frame (SIGNAL_COLUMNS; its
+``message_id`` is the message key: Message-ID, or content hash without one). Only messages of a
+client (``client`` not None) in direction ``from_client``/``from_agency`` are described.
+
+:class:`ClientFeatures` maps X to one row per client (``transform``) or per client x calendar
+quarter (``transform_periods``), columns :data:`FEATURE_NAMES`. It learns nothing from data
+(like ``FunctionTransformer``): ``fit`` only fixes the feature names. Whole-mailbox rows weigh
+each message by an exponential decay from the mailbox's last date (``half_life_days``), so
+recent months count more than last year; quarter rows weigh their messages equally and are the
+basis of the trend.
+
+Missing values: medians and shares that have nothing to be computed from are NaN (the model's
+imputer fills them), except reply hours where "never answered" is set to ``reply_cap_hours``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from analyzer.depth.seniority import people_seniority
+from analyzer.depth.threads import message_keys, reply_events, thread_starts, thread_table
+from analyzer.signals.labels import AGENCY_LABELS, CLIENT_LABELS, LABELS
+
+SIDES = ("from_client", "from_agency")
+_CLIENT_LABELS = tuple(lb for lb in LABELS if lb in CLIENT_LABELS)
+_AGENCY_LABELS = tuple(lb for lb in LABELS if lb in AGENCY_LABELS)
+
+VOLUME_FEATURES = ("n_messages", "msgs_per_month", "threads_per_month", "window_months")
+TEXT_FEATURES = (
+    tuple(f"client_{lb}_rate" for lb in _CLIENT_LABELS)
+    + tuple(f"client_{lb}_count" for lb in _CLIENT_LABELS)
+    + tuple(f"agency_{lb}_rate" for lb in _AGENCY_LABELS)
+    + ("forgiven_apology_share",)
+)
+BEHAVIOUR_FEATURES = (
+    "client_msg_share", "client_start_share", "client_reply_hours", "agency_reply_hours",
+    "client_reply_rate", "longest_silence_days", "recency_days", "agency_update_cv",
+    "n_client_people", "max_seniority", "mean_seniority", "n_senior_people", "senior_cc_share",
+)
+#: Features also computed over the window's last :data:`RECENT_DAYS` (unweighted), as ``recent_<name>``:
+#: they let the model see where a relationship is now, not only its decayed average.
+RECENT_BASE = ("msgs_per_month", "client_msg_share", "client_start_share", "client_reply_hours",
+               "senior_cc_share", "n_client_people", "client_complaint_rate", "client_appreciation_rate")
+RECENT_FEATURES = tuple(f"recent_{name}" for name in RECENT_BASE)
+RECENT_DAYS = 91
+#: Every feature, in column order.
+FEATURE_NAMES: tuple[str, ...] = VOLUME_FEATURES + BEHAVIOUR_FEATURES + TEXT_FEATURES + RECENT_FEATURES
+#: Feature groups, for ablations (evaluate.py) and explanations.
+FEATURE_GROUPS = {
+    "volume": VOLUME_FEATURES,
+    "behaviour": BEHAVIOUR_FEATURES + tuple(f"recent_{n}" for n in RECENT_BASE if n in BEHAVIOUR_FEATURES),
+    "text": TEXT_FEATURES + tuple(f"recent_{n}" for n in RECENT_BASE if n in TEXT_FEATURES),
+}
+
+_DAY = pd.Timedelta(days=1)
+_MONTH_DAYS = 30.44
+
+
+@dataclass(frozen=True, eq=False)
+class MailFrames:
+    """X for :class:`ClientFeatures`: the messages frame and the signals frame of one mailbox.
+
+    The threads, reply events and seniority derived from them are computed once per bundle
+    (:meth:`prepared`) and reused by every transform of it; the frames must not change meanwhile.
+    """
+
+    messages: pd.DataFrame
+    signals: pd.DataFrame
+
+    def prepared(self) -> "_Prepared":
+        cached = self.__dict__.get("_prepared")
+        if cached is None:
+            cached = prepare(self.messages, self.signals)
+            object.__setattr__(self, "_prepared", cached)
+        return cached
+
+
+@dataclass
+class _Prepared:
+    msgs: pd.DataFrame  # client messages: key, thread_id, client, direction, date, cc, labels (0/1)
+    events: pd.DataFrame  # cross-side reply events of clients
+    starts: pd.DataFrame  # thread starts of clients
+    levels: dict  # (client, address) -> seniority level
+    as_of: pd.Timestamp
+
+
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    ok = ~np.isnan(values)
+    values, weights = values[ok], weights[ok]
+    if len(values) == 0 or weights.sum() <= 0:
+        return float("nan")
+    order = np.argsort(values)
+    values, weights = values[order], weights[order]
+    cum = np.cumsum(weights)
+    return float(values[np.searchsorted(cum, 0.5 * cum[-1])])
+
+
+def _share(mask: np.ndarray, weights: np.ndarray) -> float:
+    total = weights.sum()
+    return float((weights * mask).sum() / total) if total > 0 else float("nan")
+
+
+def _label_presence(keys: pd.Series, directions: pd.Series, signals: pd.DataFrame) -> pd.DataFrame:
+    """0/1 per message and label, counting a label only for the side that writes it."""
+    cols = [f"lab_{lb}" for lb in LABELS]
+    if signals is None or signals.empty:
+        return pd.DataFrame(0, index=keys.index, columns=cols)
+    s = signals[["message_id", "label"]].dropna()
+    s = s[s["label"].isin(LABELS)]
+    present = pd.crosstab(s["message_id"].astype(str), s["label"]).clip(upper=1)
+    present = present.reindex(columns=list(LABELS), fill_value=0)
+    out = present.reindex(keys.to_numpy()).fillna(0).astype(int)
+    out.index = keys.index
+    out.columns = cols
+    from_client = (directions == "from_client").to_numpy()
+    from_agency = (directions == "from_agency").to_numpy()
+    for lb in LABELS:
+        ok = (from_client & (lb in CLIENT_LABELS)) | (from_agency & (lb in AGENCY_LABELS))
+        out[f"lab_{lb}"] = out[f"lab_{lb}"].to_numpy() * ok
+    return out
+
+
+def prepare(messages: pd.DataFrame, signals: pd.DataFrame) -> _Prepared:
+    """Threads, reply events, label presence and seniority, computed once for a mailbox."""
+    keys = message_keys(messages)
+    threads = thread_table(messages)
+    dates = pd.to_datetime(messages["date"], utc=True)
+    msgs = pd.DataFrame(
+        {
+            "key": keys,
+            "thread_id": threads["thread_id"],
+            "client": messages["client"],
+            "direction": messages["direction"],
+            "date": dates,
+            "from_address": messages["from_address"].fillna(""),
+            "cc": messages["cc_addresses"],
+        },
+        index=messages.index,
+    )
+    msgs = pd.concat([msgs, _label_presence(keys, messages["direction"], signals)], axis=1)
+    keep = msgs["client"].notna() & msgs["direction"].isin(SIDES)
+    msgs = msgs[keep].reset_index(drop=True)
+    # forgiveness following an agency apology: a later client message in the same thread forgives
+    msgs["forgiven"] = 0
+    apologies = msgs[(msgs["direction"] == "from_agency") & (msgs["lab_apology"] == 1)]
+    forgiving = msgs[(msgs["direction"] == "from_client") & (msgs["lab_forgiveness"] == 1)]
+    if len(apologies) and len(forgiving):
+        pairs = apologies[["thread_id", "date"]].reset_index().merge(
+            forgiving[["thread_id", "date"]], on="thread_id", suffixes=("", "_f"))
+        hit = pairs[(pairs["date_f"] >= pairs["date"]) & (pairs["date_f"] - pairs["date"] <= 30 * _DAY)]
+        msgs.loc[hit["index"].unique(), "forgiven"] = 1
+    events = reply_events(messages, threads)
+    events = events[events["client"].notna()].copy()
+    events["date"] = pd.to_datetime(events["date"], utc=True)
+    starts = thread_starts(messages, threads)
+    starts = starts[starts["client"].notna()].copy()
+    starts["date"] = pd.to_datetime(starts["date"], utc=True)
+    people = people_seniority(messages)
+    levels = {(c, a): int(lv) for c, a, lv in zip(people["client"], people["address"], people["level"])}
+    as_of = dates.max() if dates.notna().any() else pd.Timestamp("1970-01-01", tz="UTC")
+    return _Prepared(msgs=msgs, events=events, starts=starts, levels=levels, as_of=as_of)
+
+
+def _decay(dates: pd.Series, as_of: pd.Timestamp, half_life_days: float | None) -> np.ndarray:
+    if half_life_days is None or len(dates) == 0:
+        return np.ones(len(dates))
+    age = ((as_of - dates) / _DAY).fillna(0).clip(lower=0).to_numpy(dtype=float)
+    return np.power(0.5, age / half_life_days)
+
+
+def _naive(dates: pd.Series) -> np.ndarray:
+    """Dated values as timezone-naive UTC datetime64 (missing dates dropped)."""
+    return pd.DatetimeIndex(pd.to_datetime(dates, utc=True).dropna()).tz_localize(None).to_numpy()
+
+
+def _gaps_days(dates: np.ndarray) -> np.ndarray:
+    d = np.sort(dates[~pd.isna(dates)])
+    return np.diff(d) / np.timedelta64(1, "D") if len(d) > 1 else np.array([])
+
+
+def window_features(prep: _Prepared, client: str, start: pd.Timestamp, end: pd.Timestamp,
+                    half_life_days: float | None, reply_cap_hours: float) -> dict:
+    """Features of one client over messages dated in [start, end] (see module doc), with the
+    ``recent_`` ones over the last :data:`RECENT_DAYS` of that window."""
+    f = _window(prep, client, start, end, half_life_days, reply_cap_hours)
+    recent_start = max(start, end - pd.Timedelta(days=RECENT_DAYS))
+    recent = _window(prep, client, recent_start, end, None, reply_cap_hours) if recent_start > start else f
+    f.update({f"recent_{name}": recent[name] for name in RECENT_BASE})
+    return f
+
+
+def _window(prep: _Prepared, client: str, start: pd.Timestamp, end: pd.Timestamp,
+            half_life_days: float | None, reply_cap_hours: float) -> dict:
+    m = prep.msgs[(prep.msgs["client"] == client) & (prep.msgs["date"] >= start) & (prep.msgs["date"] <= end)]
+    undated = prep.msgs[(prep.msgs["client"] == client) & prep.msgs["date"].isna()] if half_life_days else None
+    if undated is not None and len(undated):
+        m = pd.concat([m, undated])
+    w = _decay(m["date"], end, half_life_days)
+    is_client = (m["direction"] == "from_client").to_numpy()
+    wc, wa = w[is_client], w[~is_client]
+    months = max((end - start) / _DAY / _MONTH_DAYS, 1.0)
+    f: dict[str, float] = {}
+    n = len(m)
+    f["n_messages"] = float(n)
+    f["msgs_per_month"] = n / months
+    f["window_months"] = months
+    f["client_msg_share"] = _share(is_client, w)
+
+    st = prep.starts[(prep.starts["client"] == client) & (prep.starts["date"] >= start) & (prep.starts["date"] <= end)]
+    f["threads_per_month"] = len(st) / months
+    known = st[st["started_by"].isin(SIDES)]
+    f["client_start_share"] = _share((known["started_by"] == "from_client").to_numpy(),
+                                     _decay(known["date"], end, half_life_days))
+
+    ev = prep.events[(prep.events["client"] == client) & (prep.events["date"] >= start) & (prep.events["date"] <= end)]
+    ev_w = _decay(ev["date"], end, half_life_days)
+    for side, name in (("from_client", "client_reply_hours"), ("from_agency", "agency_reply_hours")):
+        sel = (ev["direction"] == side).to_numpy()
+        hours = np.minimum(ev["hours"].to_numpy(dtype=float)[sel], reply_cap_hours)
+        med = _weighted_median(hours, ev_w[sel])
+        f[name] = reply_cap_hours if np.isnan(med) else med
+    answered = set(ev.loc[ev["direction"] == "from_client", "parent_key"])
+    agency_keys = m.loc[~is_client, "key"].to_numpy()
+    f["client_reply_rate"] = _share(np.array([k in answered for k in agency_keys], dtype=float), wa)
+
+    dated = _naive(m["date"])
+    edges = np.concatenate([_naive(pd.Series([start, end])), dated])
+    f["longest_silence_days"] = float(_gaps_days(edges).max())
+    f["recency_days"] = float((end - m["date"].max()) / _DAY) if len(dated) else months * _MONTH_DAYS
+    agency_starts = known.loc[known["started_by"] == "from_agency", "date"]
+    agency_dates = agency_starts if len(agency_starts) >= 3 else m.loc[~is_client, "date"]
+    gaps = _gaps_days(np.unique(_naive(agency_dates).astype("datetime64[D]")))
+    f["agency_update_cv"] = float(gaps.std() / gaps.mean()) if len(gaps) >= 2 and gaps.mean() > 0 else float("nan")
+
+    senders = set(m.loc[is_client, "from_address"]) - {""}
+    levels = [prep.levels.get((client, a), 0) for a in senders]
+    f["n_client_people"] = float(len(senders))
+    f["max_seniority"] = float(max(levels, default=0))
+    f["mean_seniority"] = float(np.mean(levels)) if levels else float("nan")
+    seniors = {a for (c, a), lv in prep.levels.items() if c == client and lv >= 2}
+    cc_senior = np.array([bool(seniors.intersection(cc if cc is not None else [])) for cc in m["cc"]], dtype=float)
+    f["n_senior_people"] = float(len({a for a in senders if prep.levels.get((client, a), 0) >= 2}
+                                     | {a for cc in m["cc"] if cc is not None for a in cc if a in seniors}))
+    f["senior_cc_share"] = _share(cc_senior, w) if n else float("nan")
+
+    for lb in _CLIENT_LABELS:
+        col = m[f"lab_{lb}"].to_numpy()[is_client]
+        f[f"client_{lb}_rate"] = _share(col, wc) if len(wc) else 0.0
+        f[f"client_{lb}_count"] = float(col.sum())
+    for lb in _AGENCY_LABELS:
+        col = m[f"lab_{lb}"].to_numpy()[~is_client]
+        f[f"agency_{lb}_rate"] = _share(col, wa) if len(wa) else 0.0
+    apol = (m["lab_apology"].to_numpy() == 1) & ~is_client
+    f["forgiven_apology_share"] = _share(m["forgiven"].to_numpy()[apol], wa[apol[~is_client]]) if apol.any() else float("nan")
+    return f
+
+
+class ClientFeatures(TransformerMixin, BaseEstimator):
+    """(messages, signals) -> one feature row per client (see the module doc for X and the features).
+
+    Parameters
+    ----------
+    half_life_days : float or None
+        Age (days before the mailbox's last message) at which a message weighs half in the
+        whole-mailbox row. None weighs all messages equally.
+    reply_cap_hours : float
+        Reply times are capped here; a side that never answers gets this value.
+    """
+
+    def __init__(self, half_life_days: float | None = 90.0, reply_cap_hours: float = 240.0):
+        self.half_life_days = half_life_days
+        self.reply_cap_hours = reply_cap_hours
+
+    def fit(self, X: MailFrames, y=None):
+        self.feature_names_out_ = np.array(FEATURE_NAMES, dtype=object)
+        self.n_features_out_ = len(FEATURE_NAMES)
+        return self
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        return np.array(FEATURE_NAMES, dtype=object)
+
+    def _check(self, X) -> _Prepared:
+        if not isinstance(X, MailFrames):
+            raise TypeError(f"ClientFeatures expects a MailFrames(messages, signals) bundle, not {type(X).__name__}")
+        return X.prepared()
+
+    def transform(self, X: MailFrames) -> pd.DataFrame:
+        """One row per client (index ``client``, sorted), columns :data:`FEATURE_NAMES`."""
+        prep = self._check(X)
+        rows = {}
+        for client, g in prep.msgs.groupby("client", sort=True):
+            start = g["date"].min() if g["date"].notna().any() else prep.as_of
+            rows[client] = window_features(prep, client, start, prep.as_of, self.half_life_days, self.reply_cap_hours)
+        return _frame(rows, index_name="client")
+
+    def transform_periods(self, X: MailFrames, freq: str = "Q") -> pd.DataFrame:
+        """One row per client and calendar quarter, from the client's first quarter to the mailbox's last.
+
+        Index (``client``, ``period``) with ``period`` like ``"2025Q3"``; quarters without mail are
+        kept (a silent quarter is information). The last quarter ends at the mailbox's last date.
+        """
+        prep = self._check(X)
+        rows = {}
+        for client, g in prep.msgs.groupby("client", sort=True):
+            dates = g["date"].dropna()
+            if dates.empty:
+                continue
+            first = dates.min().tz_localize(None).to_period(freq)
+            last = prep.as_of.tz_localize(None).to_period(freq)
+            for period in pd.period_range(first, last, freq=freq):
+                start = period.start_time.tz_localize("UTC")
+                end = min(period.end_time.tz_localize("UTC"), prep.as_of)
+                rows[(client, str(period))] = window_features(prep, client, start, end, None, self.reply_cap_hours)
+        out = _frame(rows, index_name=None)
+        out.index = pd.MultiIndex.from_tuples(list(rows), names=["client", "period"]) if rows else \
+            pd.MultiIndex.from_tuples([], names=["client", "period"])
+        return out
+
+
+def _frame(rows: dict, index_name: str | None) -> pd.DataFrame:
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=list(FEATURE_NAMES)).astype(float)
+    if index_name:
+        out.index.name = index_name
+    return out

@@ -1,0 +1,196 @@
+"""The depth model: client features -> calibrated 0-100 depth score, tier, trend and per-feature contributions.
+
+:class:`DepthModel` is a scikit-learn regressor around a ``Pipeline`` (median imputer with
+missing-value indicators, standard scaler, then gradient boosting or ridge regression) fitted on
+depth 0-100. Its raw predictions are calibrated to the 0-100 scale by an isotonic regression
+fitted on out-of-fold predictions, so a score of 80 means "clients like this were labelled about
+80" rather than whatever range the regressor drifts into.
+
+It also carries the feature extractor (``features``: a :class:`~analyzer.depth.features.ClientFeatures`)
+so a saved model scores a mailbox exactly the way it was trained.
+
+Contributions (``contributions``) are baseline substitutions: for each feature, how much the raw
+prediction changes when that feature alone is set to the training median. For the ridge model
+this is exactly the linear term; for boosting it is a faithful local attribution of the same kind.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.impute import SimpleImputer
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import RidgeCV
+from sklearn.model_selection import GroupKFold, KFold, cross_val_predict
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from analyzer.depth.features import FEATURE_NAMES, RECENT_BASE, ClientFeatures
+
+#: Tier names and their lower bounds (same thresholds as the generator): shallow <25 <= developing
+#: <50 <= solid <75 <= deep.
+TIERS: tuple[str, ...] = ("shallow", "developing", "solid", "deep")
+TIER_BOUNDS: tuple[float, ...] = (25.0, 50.0, 75.0)
+TRENDS: tuple[str, ...] = ("deepening", "steady", "cooling")
+
+
+def tier_of(score: float) -> str:
+    """Tier of a 0-100 depth score."""
+    return TIERS[int(np.searchsorted(TIER_BOUNDS, float(score), side="right"))]
+
+
+def trend_of(periods: pd.DataFrame, band: float, max_periods: int = 6, min_messages: int = 3) -> str:
+    """Trend from one client's per-quarter scores (columns ``score``, ``n_messages``, in time order).
+
+    The slope (score points per quarter) of a least-squares line through the last ``max_periods``
+    quarters, each weighted by how much mail it holds (a quarter with fewer than ``min_messages``
+    counts little), compared with a dead band: above ``band`` deepening, below ``-band`` cooling,
+    otherwise steady. Fewer than two usable quarters is steady.
+    """
+    p = periods.tail(max_periods)
+    if len(p) < 2:
+        return "steady"
+    w = np.clip(p["n_messages"].to_numpy(dtype=float) / max(min_messages, 1), 0.2, 1.0)
+    x = np.arange(len(p), dtype=float)
+    y = p["score"].to_numpy(dtype=float)
+    xm, ym = np.average(x, weights=w), np.average(y, weights=w)
+    denom = np.sum(w * (x - xm) ** 2)
+    slope = float(np.sum(w * (x - xm) * (y - ym)) / denom) if denom > 0 else 0.0
+    if slope > band:
+        return "deepening"
+    if slope < -band:
+        return "cooling"
+    return "steady"
+
+
+#: Features whose direction SIGNALS.md states (+1: deeper when higher, -1: shallower). Boosting is
+#: constrained to be monotonic in them, so no score (and no explanation) says "+ 1 fee pushback".
+#: Volume, people counts and window length are left free: a busy client can be a transactional one.
+MONOTONIC: dict[str, int] = {
+    "client_start_share": 1, "client_reply_hours": -1, "agency_reply_hours": -1, "client_reply_rate": 1,
+    "longest_silence_days": -1, "recency_days": -1, "agency_update_cv": -1, "max_seniority": 1,
+    "n_senior_people": 1, "senior_cc_share": 1, "forgiven_apology_share": 1, "agency_feedback_request_rate": 1,
+    **{f"client_{lb}_{k}": sign for lb, sign in (
+        ("help_request", 1), ("advice_acted_on", 1), ("referral", 1), ("strategic_involvement", 1),
+        ("early_warning", 1), ("appreciation", 1), ("forgiveness", 1), ("fee_pushback", -1),
+        ("supplier_label", -1), ("complaint", -1), ("cancellation", -1)) for k in ("rate", "count")},
+}
+MONOTONIC.update({f"recent_{name}": MONOTONIC[name] for name in RECENT_BASE if name in MONOTONIC})
+
+
+def make_pipeline(kind: str = "gbm", random_state: int = 0, columns=None) -> Pipeline:
+    """The unfitted feature -> depth pipeline: median imputer (+ missing indicators), scaler, regressor.
+
+    ``columns``: the feature names the pipeline will see (default all), for the monotonic constraints.
+    """
+    pipe = Pipeline([
+        ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
+        ("scale", StandardScaler()),
+        ("regress", _regressor(kind, random_state, FEATURE_NAMES if columns is None else columns)),
+    ])
+    return pipe.set_output(transform="pandas")
+
+
+def _regressor(kind: str, random_state: int, columns):
+    if kind == "gbm":
+        return HistGradientBoostingRegressor(max_iter=300, learning_rate=0.05, max_leaf_nodes=15,
+                                             min_samples_leaf=10, l2_regularization=1.0,
+                                             monotonic_cst={c: MONOTONIC[c] for c in columns if c in MONOTONIC},
+                                             random_state=random_state)
+    if kind == "ridge":
+        return RidgeCV(alphas=np.logspace(-2, 3, 12))
+    raise ValueError(f"unknown model kind {kind!r} (gbm or ridge)")
+
+
+class DepthModel(RegressorMixin, BaseEstimator):
+    """Client features -> depth 0-100 (see the module doc).
+
+    Parameters
+    ----------
+    kind : "gbm" or "ridge"
+        Gradient boosting (default, for hundreds of labelled clients) or ridge regression (few labels).
+    features : ClientFeatures or None
+        The feature extractor the model was trained with (None: ``ClientFeatures()``).
+    trend_band : float
+        Dead band of the quarterly slope, in score points per quarter, within which a trend is steady.
+    random_state : int
+    """
+
+    def __init__(self, kind: str = "gbm", features: ClientFeatures | None = None, trend_band: float = 5.0,
+                 random_state: int = 0):
+        self.kind = kind
+        self.features = features
+        self.trend_band = trend_band
+        self.random_state = random_state
+
+    def _pipeline(self) -> Pipeline:
+        return make_pipeline(self.kind, self.random_state)
+
+    def _matrix(self, F: pd.DataFrame) -> pd.DataFrame:
+        missing = [c for c in FEATURE_NAMES if c not in F.columns]
+        if missing:
+            raise ValueError(f"feature frame lacks columns {missing[:5]}")
+        return F[list(FEATURE_NAMES)].astype(float)
+
+    def fit(self, F: pd.DataFrame, y, sample_weight=None, groups=None):
+        """Fit on a feature frame (columns FEATURE_NAMES) and depth targets 0-100.
+
+        ``groups`` (e.g. the mailbox of each row) keeps rows of one group in one fold when the
+        out-of-fold predictions for the calibration are made.
+        """
+        X = self._matrix(F)
+        y = np.asarray(y, dtype=float)
+        self.features_ = clone(self.features) if self.features is not None else ClientFeatures()
+        self.features_.fit(None)
+        self.pipeline_ = self._pipeline()
+        n_splits = min(5, len(y))
+        if n_splits >= 3:
+            if groups is not None and len(set(groups)) >= 3:
+                cv = list(GroupKFold(n_splits=min(5, len(set(groups)))).split(X, y, groups))
+            else:
+                cv = KFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
+            params = {"regress__sample_weight": sample_weight} if sample_weight is not None and self.kind == "gbm" else None
+            oof = cross_val_predict(self._pipeline(), X, y, cv=cv, params=params)
+        else:
+            oof = None
+        fit_params = {"regress__sample_weight": sample_weight} if sample_weight is not None else {}
+        self.pipeline_.fit(X, y, **fit_params)
+        raw = oof if oof is not None else self.pipeline_.predict(X)
+        self.calibrator_ = IsotonicRegression(y_min=0.0, y_max=100.0, out_of_bounds="clip", increasing=True)
+        self.calibrator_.fit(raw, y, sample_weight=sample_weight)
+        self.baseline_ = X.median().fillna(0.0).to_numpy(dtype=float)
+        self.feature_names_in_ = np.array(FEATURE_NAMES, dtype=object)
+        self.n_features_in_ = len(FEATURE_NAMES)
+        return self
+
+    def raw_predict(self, F: pd.DataFrame) -> np.ndarray:
+        """The regressor's prediction before calibration (depth points, not clipped)."""
+        return self.pipeline_.predict(self._matrix(F))
+
+    def predict(self, F: pd.DataFrame) -> np.ndarray:
+        """Calibrated depth score 0-100 per row."""
+        if len(F) == 0:
+            return np.array([], dtype=float)
+        return np.clip(self.calibrator_.predict(self.raw_predict(F)), 0.0, 100.0)
+
+    def contributions(self, F: pd.DataFrame) -> pd.DataFrame:
+        """Per row and feature: raw prediction minus the prediction with that feature set to its baseline."""
+        X = self._matrix(F)
+        if len(X) == 0:
+            return pd.DataFrame(columns=list(FEATURE_NAMES), dtype=float)
+        base = self.pipeline_.predict(X)
+        n, k = X.shape
+        stacked = np.repeat(X.to_numpy()[None, :, :], k, axis=0)  # k copies of X
+        for j in range(k):
+            stacked[j, :, j] = self.baseline_[j]
+        preds = self.pipeline_.predict(pd.DataFrame(stacked.reshape(k * n, k), columns=X.columns)).reshape(k, n)
+        return pd.DataFrame((base[None, :] - preds).T, index=F.index, columns=list(FEATURE_NAMES))
+
+    def trends(self, periods: pd.DataFrame) -> pd.Series:
+        """Trend per client from a per-period frame (index client, period; columns score, n_messages)."""
+        if periods.empty:
+            return pd.Series(dtype=object)
+        return periods.groupby(level="client", sort=True).apply(
+            lambda g: trend_of(g.sort_index(level="period"), band=self.trend_band))

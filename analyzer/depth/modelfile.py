@@ -1,0 +1,101 @@
+"""Saving and loading the depth model without ever running code from the file.
+
+A joblib file is a pickle: loading one runs whatever code it names. The depth model is stored
+with ``skops.io`` instead, whose files describe objects as data, and every type a file names is
+checked against :data:`TRUSTED_TYPES` *before* anything is loaded. The file holds a small header::
+
+    {"format": "analyzer-depth-model", "version": 1, "feature_names": [...],
+     "training": {...summary...}, "model": DepthModel}
+
+:func:`load_depth_model` refuses with one-line :class:`~analyzer.errors.ModelError` anything else:
+a missing file, a pickle/joblib file, random bytes, a skops file naming an untrusted type, a skops
+file of some other object, or a model built on other features.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from analyzer.depth.features import FEATURE_NAMES
+from analyzer.depth.model import DepthModel
+from analyzer.errors import ModelError
+
+FORMAT = "analyzer-depth-model"
+VERSION = 1
+#: The model the analyzer uses when none is given (shipped in models/depth/).
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "depth" / "model.skops"
+
+#: Types a depth model file may name beyond what skops trusts by default (builtins, numpy arrays,
+#: scikit-learn's own estimators). Anything else in a file is refused before loading.
+TRUSTED_TYPES: tuple[str, ...] = (
+    "analyzer.depth.features.ClientFeatures",
+    "analyzer.depth.model.DepthModel",
+    "numpy.dtype",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+)
+
+
+def save_depth_model(model: DepthModel, path, training: dict | None = None) -> Path:
+    """Write ``model`` with its header to ``path`` (a skops file); returns the path."""
+    import skops.io as sio
+
+    if not isinstance(model, DepthModel) or not hasattr(model, "pipeline_"):
+        raise ModelError("only a fitted DepthModel can be saved as a depth model")
+    payload = {
+        "format": FORMAT,
+        "version": VERSION,
+        "feature_names": [str(f) for f in model.feature_names_in_],
+        "training": dict(training or {}),
+        "model": model,
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sio.dump(payload, path, compression=zipfile.ZIP_DEFLATED)
+    untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
+    if untrusted:  # the analyzer could not load its own file: refuse to leave it behind
+        path.unlink()
+        raise ModelError(f"model would name types outside the trusted list: {', '.join(untrusted)}")
+    return path
+
+
+def read_header(path) -> dict:
+    """The checked payload of a depth model file (header and model); see :func:`load_depth_model`."""
+    import skops.io as sio
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"depth model not found: {path}")
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    if head[:1] == b"\x80" or head[:2] in (b"x\x9c", b"\x1f\x8b"):
+        raise ModelError(f"{path} is a pickle/joblib file, which the analyzer never loads (it could run code); "
+                         "use a model written by `analyzer train`")
+    if not zipfile.is_zipfile(path):
+        raise ModelError(f"{path} is not a depth model written by the analyzer (not a skops file)")
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as exc:  # a zip that is not a skops file
+        raise ModelError(f"{path} is not a depth model written by the analyzer ({type(exc).__name__})") from None
+    foreign = sorted(t for t in untrusted if t not in TRUSTED_TYPES)
+    if foreign:
+        raise ModelError(f"{path} names untrusted types ({', '.join(foreign[:3])}); refusing to load it")
+    try:
+        payload = sio.load(path, trusted=list(TRUSTED_TYPES))
+    except Exception as exc:
+        raise ModelError(f"{path} could not be read as a depth model ({type(exc).__name__}: {exc})") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise ModelError(f"{path} is a skops file but not an {FORMAT} file")
+    if payload.get("version") != VERSION:
+        raise ModelError(f"{path} has model format version {payload.get('version')}, this analyzer reads {VERSION}")
+    if list(payload.get("feature_names", [])) != list(FEATURE_NAMES) or not isinstance(payload.get("model"), DepthModel):
+        raise ModelError(f"{path} was built on other features than this analyzer computes; retrain it")
+    return payload
+
+
+def load_depth_model(path=None) -> DepthModel:
+    """The depth model in ``path`` (default: :data:`DEFAULT_MODEL_PATH`), after the safety checks."""
+    payload = read_header(DEFAULT_MODEL_PATH if path is None else path)
+    model = payload["model"]
+    model.training_summary_ = payload.get("training", {})
+    return model

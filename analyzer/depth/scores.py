@@ -1,0 +1,156 @@
+"""Per-client scores (scores.csv, CONTRACT.md) and per-quarter scores (the report's depth over time).
+
+``score_clients`` columns, in order: :data:`SCORE_COLUMNS` (the contract's), then
+:data:`EXTRA_COLUMNS` (useful extras). ``sig_<label>`` counts the signal sentences that count for
+the side that wrote them (client labels in client mail, ``apology``/``feedback_request`` in agency
+mail), the same rows evidence.csv lists; ``sig_apology`` therefore holds both sides' apologies, and
+the extras split them. Only messages of a real client (``client`` not None) count.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analyzer.depth.drivers import top_drivers
+from analyzer.depth.features import MailFrames
+from analyzer.depth.model import DepthModel, tier_of
+from analyzer.signals.labels import AGENCY_LABELS, CLIENT_LABELS, LABELS
+
+SCORE_COLUMNS: tuple[str, ...] = (
+    ("client", "domains", "depth_score", "tier", "trend", "n_messages", "n_from_client", "n_from_agency",
+     "first_message", "last_message")
+    + tuple(f"sig_{lb}" for lb in LABELS)
+    + ("median_client_reply_hours", "top_drivers")
+)
+EXTRA_COLUMNS: tuple[str, ...] = (
+    "median_agency_reply_hours", "client_start_share", "longest_silence_days", "n_client_people",
+    "max_seniority", "client_apologies", "agency_apologies",
+)
+PERIOD_COLUMNS: tuple[str, ...] = ("client", "period", "period_start", "depth_score", "tier", "n_messages")
+
+
+def _model(model) -> DepthModel:
+    if model is None:
+        from analyzer.depth.modelfile import load_depth_model
+
+        return load_depth_model(None)
+    if isinstance(model, DepthModel):
+        return model
+    from analyzer.depth.modelfile import load_depth_model
+
+    return load_depth_model(model)  # a path
+
+
+def _client_messages(messages: pd.DataFrame) -> pd.DataFrame:
+    return messages[messages["client"].notna() & messages["direction"].isin(("from_client", "from_agency"))]
+
+
+def _counted_signals(signals: pd.DataFrame) -> pd.DataFrame:
+    if signals is None or signals.empty:
+        return pd.DataFrame({"client": [], "direction": [], "label": []})
+    s = signals
+    ok = (((s["direction"] == "from_client") & s["label"].isin(CLIENT_LABELS))
+          | ((s["direction"] == "from_agency") & s["label"].isin(AGENCY_LABELS))) & s["client"].notna()
+    return s.loc[ok, ["client", "direction", "label"]]
+
+
+def _empty_scores() -> pd.DataFrame:
+    cols = list(SCORE_COLUMNS) + list(EXTRA_COLUMNS)
+    out = pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
+    for c in cols:
+        if c.startswith("sig_") or c.startswith("n_") or c in ("client_apologies", "agency_apologies", "max_seniority"):
+            out[c] = out[c].astype("int64")
+        elif c in ("depth_score", "median_client_reply_hours", "median_agency_reply_hours",
+                   "client_start_share", "longest_silence_days"):
+            out[c] = out[c].astype("float64")
+    out["first_message"] = pd.Series(dtype="datetime64[us, UTC]")
+    out["last_message"] = pd.Series(dtype="datetime64[us, UTC]")
+    return out
+
+
+def _domains(m: pd.DataFrame) -> pd.Series:
+    """``;``-joined client domains per client: client_domain plus the domains of client senders."""
+    def one(g: pd.DataFrame) -> str:
+        doms = set(g["client_domain"].dropna().astype(str))
+        sender = g.loc[g["direction"] == "from_client", "from_address"].dropna().astype(str)
+        free = {d for d in doms if "@" in d}  # free-mail clients are keyed by address
+        if not free:
+            doms |= {a.rsplit("@", 1)[1] for a in sender if "@" in a}
+        return ";".join(sorted(d for d in doms if d))
+    return m.groupby("client", sort=True)[["client_domain", "direction", "from_address"]].apply(one)
+
+
+def _period_scores(model: DepthModel, X: MailFrames) -> pd.DataFrame:
+    P = model.features_.transform_periods(X)
+    out = pd.DataFrame(index=P.index)
+    out["score"] = model.predict(P) if len(P) else np.array([], dtype=float)
+    out["n_messages"] = P["n_messages"].to_numpy() if len(P) else np.array([], dtype=float)
+    return out
+
+
+def score_clients(messages: pd.DataFrame, signals: pd.DataFrame, model=None) -> pd.DataFrame:
+    """One row per client (scores.csv), sorted by ``depth_score`` descending.
+
+    ``model`` is a fitted :class:`DepthModel`, a model file path, or None for the shipped model.
+    """
+    model = _model(model)
+    m = _client_messages(messages)
+    if m.empty:
+        return _empty_scores()
+    X = MailFrames(messages, signals)
+    F = model.features_.transform(X)
+    score = pd.Series(model.predict(F), index=F.index)
+    drivers = top_drivers(F, model.contributions(F))
+    trends = model.trends(_period_scores(model, X)).reindex(F.index).fillna("steady")
+
+    dates = pd.to_datetime(m["date"], utc=True)
+    g = m.assign(date=dates).groupby("client", sort=True)
+    out = pd.DataFrame(index=F.index)
+    out["client"] = F.index.astype(str)
+    out["domains"] = _domains(m).reindex(F.index).fillna("")
+    out["depth_score"] = score.round(1).astype(float)
+    out["tier"] = [tier_of(s) for s in out["depth_score"]]
+    out["trend"] = trends.astype(str)
+    out["n_messages"] = g.size().reindex(F.index).fillna(0).astype("int64")
+    out["n_from_client"] = (m["direction"] == "from_client").groupby(m["client"]).sum().reindex(F.index).fillna(0).astype("int64")
+    out["n_from_agency"] = (m["direction"] == "from_agency").groupby(m["client"]).sum().reindex(F.index).fillna(0).astype("int64")
+    out["first_message"] = g["date"].min().reindex(F.index)
+    out["last_message"] = g["date"].max().reindex(F.index)
+    counted = _counted_signals(signals)
+    counts = pd.crosstab(counted["client"], counted["label"]) if len(counted) else pd.DataFrame()
+    for lb in LABELS:
+        col = counts[lb] if lb in counts.columns else pd.Series(dtype="int64")
+        out[f"sig_{lb}"] = col.reindex(F.index).fillna(0).astype("int64")
+    # the contract's median client reply hours are the real (unweighted, uncapped-when-missing) median
+    unweighted = model.features_.__class__(half_life_days=None, reply_cap_hours=float("inf"))
+    raw = unweighted.fit(None).transform(X)
+    med = raw["client_reply_hours"].where(np.isfinite(raw["client_reply_hours"]))
+    out["median_client_reply_hours"] = med.reindex(F.index).round(1).astype(float)
+    out["top_drivers"] = drivers.reindex(F.index).astype(str)
+    agency_med = raw["agency_reply_hours"].where(np.isfinite(raw["agency_reply_hours"]))
+    out["median_agency_reply_hours"] = agency_med.reindex(F.index).round(1).astype(float)
+    out["client_start_share"] = raw["client_start_share"].reindex(F.index).round(3).astype(float)
+    out["longest_silence_days"] = raw["longest_silence_days"].reindex(F.index).round(1).astype(float)
+    out["n_client_people"] = raw["n_client_people"].reindex(F.index).fillna(0).astype("int64")
+    out["max_seniority"] = raw["max_seniority"].reindex(F.index).fillna(0).astype("int64")
+    side = counted[counted["label"] == "apology"].groupby(["client", "direction"]).size()
+    for name, direction in (("client_apologies", "from_client"), ("agency_apologies", "from_agency")):
+        vals = side.xs(direction, level="direction") if direction in side.index.get_level_values("direction") else pd.Series(dtype="int64")
+        out[name] = vals.reindex(F.index).fillna(0).astype("int64")
+    out = out.reset_index(drop=True).sort_values(["depth_score", "client"], ascending=[False, True], kind="stable")
+    out = out.reset_index(drop=True)
+    return out[list(SCORE_COLUMNS) + list(EXTRA_COLUMNS)]
+
+
+def client_periods(messages: pd.DataFrame, signals: pd.DataFrame, model=None) -> pd.DataFrame:
+    """Client x quarter depth scores (columns :data:`PERIOD_COLUMNS`), for the depth-over-time chart."""
+    model = _model(model)
+    if _client_messages(messages).empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in PERIOD_COLUMNS})
+    p = _period_scores(model, MailFrames(messages, signals)).reset_index()
+    p["period_start"] = [pd.Period(x, freq="Q").start_time.tz_localize("UTC") for x in p["period"]]
+    p["depth_score"] = p["score"].round(1)
+    p["tier"] = [tier_of(s) for s in p["depth_score"]]
+    p["n_messages"] = p["n_messages"].astype("int64")
+    return p[list(PERIOD_COLUMNS)].sort_values(["client", "period"], kind="stable").reset_index(drop=True)

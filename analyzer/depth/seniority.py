@@ -1,0 +1,96 @@
+"""Seniority of client-side people, from job titles in signatures and display names.
+
+Levels: 3 = CEO / founder / owner / president / managing director / partner (the top),
+2 = VP / director / head of, 1 = manager / lead, 0 = anything else or no title found.
+The title phrases are data (``data/titles.json``), matched case-insensitively on word
+boundaries; at one position the longest phrase wins, so "Vice President" is 2 and not 3, and
+"Managing Director" is 3 and not 2. A demoting phrase ("assistant to", "intern") makes its
+line level 0.
+
+Which lines are read: the signature block the reply splitter found (its first lines, skipping
+contact lines with an address, URL or phone number); without one, the short lines after a
+valediction ("Best,", "Regards", "Thanks,") in the message's new text. The display name is
+read too ("Jane Roe (CEO)").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from importlib import resources
+
+import pandas as pd
+
+_VALEDICTION = re.compile(
+    r"^\s*(best|best regards|kind regards|warm regards|regards|many thanks|thanks|thank you|cheers|"
+    r"sincerely|yours|all the best|mit freundlichen grüßen|viele grüße|beste grüße|lg|vg)\b[ ,.!]*$",
+    re.IGNORECASE,
+)
+_CONTACT = re.compile(r"@|https?://|www\.|\d[\d\s().+/-]{5,}\d")
+_MAX_LINES = 6
+_MAX_LINE_CHARS = 90
+
+
+@lru_cache(maxsize=1)
+def _title_table() -> tuple[re.Pattern, dict[str, int], re.Pattern]:
+    raw = json.loads(resources.files("analyzer.depth").joinpath("data/titles.json").read_text(encoding="utf-8"))
+    level_of: dict[str, int] = {}
+    for level, phrases in raw["levels"].items():
+        for p in phrases:
+            level_of[p.lower()] = max(level_of.get(p.lower(), 0), int(level))
+    alts = sorted(level_of, key=len, reverse=True)  # longest first: wins at one position
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(a) for a in alts) + r")(?![\w-])", re.IGNORECASE)
+    demote = re.compile(r"(?<![\w-])(" + "|".join(re.escape(d) for d in raw["demote"]) + r")(?![\w-])", re.IGNORECASE)
+    return pattern, level_of, demote
+
+
+def line_level(line: str) -> int:
+    """Seniority level of one title line (0 when no title phrase is on it)."""
+    pattern, level_of, demote = _title_table()
+    if not line or demote.search(line):
+        return 0
+    return max((level_of[m.group(1).lower()] for m in pattern.finditer(line)), default=0)
+
+
+def title_lines(signature: str | None, new_text: str | None = None) -> list[str]:
+    """Candidate title lines: the signature's first lines, else the lines after a valediction."""
+    lines = [ln.strip() for ln in (signature or "").splitlines() if ln.strip()]
+    if not lines and new_text:
+        body = [ln.strip() for ln in new_text.splitlines()]
+        for i in range(len(body) - 1, -1, -1):
+            if _VALEDICTION.match(body[i]):
+                lines = [ln for ln in body[i + 1:] if ln]
+                break
+    lines = [ln for ln in lines if not _VALEDICTION.match(ln)]
+    return [ln for ln in lines[:_MAX_LINES] if len(ln) <= _MAX_LINE_CHARS and not _CONTACT.search(ln)]
+
+
+def seniority_level(signature: str | None, display_name: str | None = None, new_text: str | None = None) -> int:
+    """Seniority level 0-3 of the person who wrote a message."""
+    levels = [line_level(ln) for ln in title_lines(signature, new_text)]
+    if display_name:
+        levels.append(line_level(display_name))
+    return max(levels, default=0)
+
+
+def people_seniority(messages: pd.DataFrame) -> pd.DataFrame:
+    """One row per (client, address) of client-side senders: the highest level any of their messages shows.
+
+    Columns: ``client``, ``address``, ``name``, ``level``, ``n_messages``. Only messages with
+    direction ``from_client`` count; the input is not changed.
+    """
+    m = messages[(messages["direction"] == "from_client") & messages["client"].notna()]
+    if m.empty:
+        return pd.DataFrame({"client": [], "address": [], "name": [], "level": pd.Series([], dtype="int64"),
+                             "n_messages": pd.Series([], dtype="int64")})
+    levels = [
+        seniority_level(sig, name, text)
+        for sig, name, text in zip(m["signature"], m["from_name"], m["new_text"])
+    ]
+    df = pd.DataFrame({"client": m["client"].to_numpy(), "address": m["from_address"].fillna("").to_numpy(),
+                       "name": m["from_name"].fillna("").to_numpy(), "level": levels})
+    out = df.groupby(["client", "address"], sort=True).agg(
+        name=("name", "last"), level=("level", "max"), n_messages=("level", "size")
+    )
+    return out.reset_index()

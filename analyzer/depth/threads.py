@@ -1,0 +1,202 @@
+"""Threads rebuilt from the headers, and the reply events inside them.
+
+Input is the messages frame (``analyzer.ingest.message.MESSAGE_COLUMNS``); nothing is mutated.
+
+How a thread is found:
+
+1. Header links. Every message id, In-Reply-To and References id is a node; a message is joined
+   to everything it replies to or references (union-find). Messages whose parent is missing from
+   the mailbox still land in one thread when they share a reference.
+2. Subject fallback, for a message with no In-Reply-To/References at all: when its subject carries
+   a reply/forward prefix (``Re:``, ``Fwd:``, ``AW:``, ``WG:``, ...), it joins the most recent
+   earlier message with the same normalised subject and the same participants (the client, or
+   the set of addresses when unattributed). A subject without a prefix starts a new thread, so a
+   recurring "Weekly update" is many threads, not one.
+
+A *reply event* is a message whose parent (In-Reply-To if present in the mailbox, else the last
+known reference, else the previous message of a subject-fallback thread) was written by the
+other side: ``from_client`` answering ``from_agency`` is a client reply, and vice versa.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+_PREFIX = re.compile(
+    r"^\s*(?:(?:re|fw|fwd|aw|wg|sv|vs|antw|antwort|tr|rv|r|i)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*"
+    r"|\[(?:ext|external|extern)\]\s*)",
+    re.IGNORECASE,
+)
+
+#: Columns of :func:`thread_table`.
+THREAD_COLUMNS = ("key", "thread_id", "parent_key", "is_root", "norm_subject")
+#: Columns of :func:`reply_events`.
+REPLY_COLUMNS = ("key", "parent_key", "thread_id", "client", "direction", "parent_direction", "date", "hours")
+
+
+def normalise_subject(subject: str | None) -> tuple[str, bool]:
+    """Subject without reply/forward prefixes, lower-cased, spaces collapsed; and whether it had one."""
+    s = subject or ""
+    had_prefix = False
+    while True:
+        m = _PREFIX.match(s)
+        if not m or m.end() == 0:
+            break
+        had_prefix = True
+        s = s[m.end():]
+    return " ".join(s.lower().split()), had_prefix
+
+
+def message_keys(messages: pd.DataFrame) -> pd.Series:
+    """The key the signals frame uses for a message: its Message-ID, or the content hash without one."""
+    mid = messages["message_id"].astype(object)
+    return mid.where(mid.notna() & (mid.astype(str) != ""), messages["content_hash"]).astype(str)
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        parent = self.parent.setdefault(x, x)
+        while parent != x:
+            grand = self.parent.setdefault(parent, parent)
+            self.parent[x] = grand
+            x, parent = parent, grand
+        return x
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[rb] = ra
+
+
+def _as_list(v) -> list:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return []
+    return [x for x in list(v) if x]
+
+
+def _participants(row) -> str:
+    if isinstance(row.client, str) and row.client:
+        return "client:" + row.client
+    people = {row.from_address, *_as_list(row.to_addresses), *_as_list(row.cc_addresses)}
+    return "people:" + ",".join(sorted(p for p in people if p))
+
+
+def thread_table(messages: pd.DataFrame) -> pd.DataFrame:
+    """One row per message (same index as ``messages``): its key, thread id and parent key.
+
+    ``is_root`` is True for a message that starts a conversation (no reply headers and no
+    reply prefix in its subject); a thread whose earliest message is not a root started
+    outside the mailbox.
+    """
+    keys = message_keys(messages)
+    dates = pd.to_datetime(messages["date"], utc=True)
+    uf = _UnionFind()
+    known = set(keys)
+    parents: dict[str, str | None] = {}
+    subjects: dict[str, tuple[str, bool]] = {}
+    linked: dict[str, bool] = {}
+    for key, row in zip(keys, messages.itertuples(index=False)):
+        uf.find(key)
+        irt = row.in_reply_to if isinstance(row.in_reply_to, str) and row.in_reply_to else None
+        refs = _as_list(row.references)
+        for ref in ([irt] if irt else []) + refs:
+            if ref != key:
+                uf.union(key, ref)
+        parent = irt if irt in known else next((r for r in reversed(refs) if r in known and r != key), None)
+        parents[key] = parent if parent != key else None
+        subjects[key] = normalise_subject(row.subject)
+        linked[key] = bool(irt or refs)
+
+    # subject fallback, in date order so a reply attaches to the latest earlier message
+    order = np.argsort(dates.fillna(pd.Timestamp.max.tz_localize("UTC")).to_numpy(), kind="stable")
+    latest: dict[tuple[str, str], str] = {}
+    rows = list(messages.itertuples(index=False))
+    for i in order:
+        key = keys.iloc[i]
+        norm, had_prefix = subjects[key]
+        group = (norm, _participants(rows[i]))
+        if not linked[key] and had_prefix and norm and group in latest:
+            prev = latest[group]
+            uf.union(prev, key)
+            parents[key] = prev
+        latest[group] = key
+
+    out = pd.DataFrame(
+        {
+            "key": keys.to_numpy(),
+            "thread_id": [uf.find(k) for k in keys],
+            "parent_key": [parents[k] for k in keys],
+            "is_root": [not linked[k] and not subjects[k][1] for k in keys],
+            "norm_subject": [subjects[k][0] for k in keys],
+        },
+        index=messages.index,
+    )
+    return out
+
+
+def reply_events(messages: pd.DataFrame, threads: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Replies across sides: who answered whom, and after how many hours.
+
+    One row per message whose parent is in the mailbox and was written by the other side
+    (``from_client`` <-> ``from_agency``). ``hours`` is NaN when a date is missing or the
+    reply is dated before its parent (clock skew).
+    """
+    if threads is None:
+        threads = thread_table(messages)
+    by_key = pd.DataFrame(
+        {
+            "direction": messages["direction"].to_numpy(),
+            "date": pd.to_datetime(messages["date"], utc=True).to_numpy(),
+        },
+        index=threads["key"].to_numpy(),
+    )
+    by_key = by_key[~by_key.index.duplicated()]
+    ev = pd.DataFrame(
+        {
+            "key": threads["key"].to_numpy(),
+            "parent_key": threads["parent_key"].to_numpy(),
+            "thread_id": threads["thread_id"].to_numpy(),
+            "client": messages["client"].to_numpy(),
+            "direction": messages["direction"].to_numpy(),
+            "date": pd.to_datetime(messages["date"], utc=True).to_numpy(),
+        }
+    )
+    ev = ev[ev["parent_key"].notna()]
+    parent = by_key.reindex(ev["parent_key"].to_numpy())
+    ev["parent_direction"] = parent["direction"].to_numpy()
+    hours = (pd.to_datetime(ev["date"], utc=True) - pd.to_datetime(parent["date"].to_numpy(), utc=True)) / pd.Timedelta(hours=1)
+    ev["hours"] = hours.where(hours >= 0).to_numpy(dtype=float)
+    sides = {("from_client", "from_agency"), ("from_agency", "from_client")}
+    cross = [(d, p) in sides for d, p in zip(ev["direction"], ev["parent_direction"])]
+    return ev.loc[cross, list(REPLY_COLUMNS)].reset_index(drop=True)
+
+
+def thread_starts(messages: pd.DataFrame, threads: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per thread: its client, first date, and which side started it.
+
+    ``started_by`` is the direction of the earliest message when that message is a root;
+    ``"unknown"`` when the thread's start lies outside the mailbox.
+    """
+    if threads is None:
+        threads = thread_table(messages)
+    df = pd.DataFrame(
+        {
+            "thread_id": threads["thread_id"].to_numpy(),
+            "is_root": threads["is_root"].to_numpy(),
+            "client": messages["client"].to_numpy(),
+            "direction": messages["direction"].to_numpy(),
+            "date": pd.to_datetime(messages["date"], utc=True).to_numpy(),
+        }
+    )
+    df = df.sort_values(["thread_id", "date"], kind="stable", na_position="last")
+    first = df.groupby("thread_id", sort=False).head(1).copy()
+    first["started_by"] = np.where(first["is_root"], first["direction"], "unknown")
+    n = df.groupby("thread_id", sort=False).size()
+    first["n_messages"] = n.reindex(first["thread_id"]).to_numpy()
+    return first[["thread_id", "client", "date", "started_by", "n_messages"]].reset_index(drop=True)

@@ -1,0 +1,41 @@
+"""Small hand-built messages/signals frames for the depth tests (helpers, not a test module)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+
+from analyzer.ingest.message import Message, messages_frame
+from analyzer.signals.frame import SIGNAL_COLUMNS
+
+T0 = datetime(2025, 1, 6, 9, 0, tzinfo=timezone.utc)
+
+
+def msg(mid, hours, frm, direction, client="Acme", subject="Plan", reply_to=None, refs=None, to=None, cc=None,
+        signature="", name="", text="Hello.", cid=None):
+    """One attributed message ``hours`` after T0."""
+    return Message(
+        source="test.mbox", source_index=0, source_format="mbox", message_id=mid,
+        content_hash=cid or f"hash-{mid}", date=None if hours is None else T0 + timedelta(hours=hours),
+        subject=subject, from_name=name, from_address=frm, to_addresses=list(to or []),
+        cc_addresses=list(cc or []), in_reply_to=reply_to, references=list(refs or ([reply_to] if reply_to else [])),
+        body=text, new_text=text, signature=signature, client=client,
+        client_domain=None if client is None else f"{client.lower()}.com", direction=direction,
+    )
+
+
+def frame(messages: list[Message]) -> pd.DataFrame:
+    return messages_frame(messages)
+
+
+def signals(rows: list[tuple[str, str, str]], messages: pd.DataFrame) -> pd.DataFrame:
+    """Signals rows from (message_id, label, sentence); client/direction/date copied from the message."""
+    by_id = messages.set_index("message_id")
+    out = []
+    for i, (mid, label, text) in enumerate(rows):
+        m = by_id.loc[mid]
+        out.append({"message_id": mid, "client": m["client"], "direction": m["direction"], "date": m["date"],
+                    "sentence_index": 0, "start_char": 0, "end_char": len(text), "text": text, "label": label,
+                    "score": 0.9, "model_score": 0.9, "rule_id": "test", "explanation": "test"})
+    return pd.DataFrame(out, columns=list(SIGNAL_COLUMNS))

@@ -1,0 +1,135 @@
+"""Depth model: tiers, trend logic, calibration, contributions, and the model file's safety checks."""
+
+from __future__ import annotations
+
+import pickle
+import zipfile
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import skops.io as sio
+
+from analyzer.depth.drivers import top_drivers
+from analyzer.depth.features import FEATURE_NAMES
+from analyzer.depth.model import DepthModel, tier_of, trend_of
+from analyzer.depth.modelfile import load_depth_model, read_header, save_depth_model
+from analyzer.errors import ModelError
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    """A ridge model on a feature table where depth follows thread initiation and fee pushback."""
+    rng = np.random.default_rng(7)
+    n = 120
+    F = pd.DataFrame(rng.uniform(0, 1, size=(n, len(FEATURE_NAMES))), columns=list(FEATURE_NAMES),
+                     index=[f"c{i}" for i in range(n)])
+    F["client_fee_pushback_count"] = rng.integers(0, 6, n).astype(float)
+    F.loc["c0", "agency_update_cv"] = np.nan
+    y = np.clip(100 * F["client_start_share"] - 8 * F["client_fee_pushback_count"] + 20 + rng.normal(0, 3, n), 0, 100)
+    return DepthModel(kind="ridge").fit(F, y), F, y
+
+
+@pytest.mark.parametrize("score, tier", [(0, "shallow"), (24.9, "shallow"), (25, "developing"), (49.99, "developing"),
+                                         (50, "solid"), (74.9, "solid"), (75, "deep"), (100, "deep")])
+def test_tier_thresholds(score, tier):
+    assert tier_of(score) == tier
+
+
+def _periods(scores, n=10):
+    return pd.DataFrame({"score": scores, "n_messages": [n] * len(scores)})
+
+
+def test_trend_slope_with_dead_band():
+    assert trend_of(_periods([30, 40, 52, 60]), band=5) == "deepening"
+    assert trend_of(_periods([80, 66, 55, 41]), band=5) == "cooling"
+    assert trend_of(_periods([50, 54, 49, 53]), band=5) == "steady"
+    assert trend_of(_periods([50]), band=5) == "steady"
+    # only the last six quarters count: an old dip does not make a flat year and a half "deepening"
+    assert trend_of(_periods([5, 10, 60, 61, 60, 62, 61, 60]), band=5) == "steady"
+    assert trend_of(_periods([5, 10, 60, 61, 60, 62, 61, 60]), band=5, max_periods=8) == "deepening"
+    # a quarter with little mail weighs less: the same dip in a near-empty quarter moves the line less
+    dip = [60, 61, 62, 45]
+    assert trend_of(_periods(dip, n=12), band=3) == "cooling"
+    assert trend_of(pd.DataFrame({"score": dip, "n_messages": [12, 12, 12, 0]}), band=3) == "steady"
+
+
+def test_scores_are_calibrated_and_ranked(fitted):
+    model, F, y = fitted
+    s = model.predict(F)
+    assert s.min() >= 0 and s.max() <= 100
+    from scipy.stats import spearmanr
+    assert spearmanr(s, y).statistic > 0.9
+
+
+def test_contributions_and_drivers_name_the_right_features(fitted):
+    model, F, _ = fitted
+    lo = F.loc[["c1"]].copy()
+    lo["client_start_share"], lo["client_fee_pushback_count"] = 0.95, 0.0
+    hi = lo.copy()
+    hi["client_start_share"], hi["client_fee_pushback_count"] = 0.05, 5.0
+    both = pd.concat([lo, hi]).set_axis(["warm", "cold"])
+    c = model.contributions(both)
+    assert c.loc["warm", "client_start_share"] > 10 and c.loc["cold", "client_fee_pushback_count"] < -10
+    d = top_drivers(both, c)
+    assert d["warm"].startswith("+ client starts 95% of threads")
+    assert "- 5 fee pushbacks" in d["cold"]
+
+
+def test_model_file_round_trip(fitted, tmp_path):
+    model, F, _ = fitted
+    path = save_depth_model(model, tmp_path / "m.skops", training={"n_clients": 120})
+    loaded = load_depth_model(path)
+    np.testing.assert_allclose(loaded.predict(F), model.predict(F))
+    assert read_header(path)["training"] == {"n_clients": 120}
+    assert loaded.training_summary_ == {"n_clients": 120}
+
+
+def test_refuses_missing_file(tmp_path):
+    with pytest.raises(ModelError, match="not found"):
+        load_depth_model(tmp_path / "nope.skops")
+
+
+def test_refuses_joblib_and_pickle_files(fitted, tmp_path):
+    model, _, _ = fitted
+    joblib.dump(model, tmp_path / "model.joblib")
+    with pytest.raises(ModelError, match="pickle/joblib"):
+        load_depth_model(tmp_path / "model.joblib")
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps({"format": "analyzer-depth-model"}))
+    with pytest.raises(ModelError, match="pickle/joblib"):
+        load_depth_model(tmp_path / "model.pkl")
+
+
+def test_refuses_random_bytes_and_foreign_zip(tmp_path):
+    (tmp_path / "rand.skops").write_bytes(np.random.default_rng(0).bytes(2048))
+    with pytest.raises(ModelError, match="not a depth model"):
+        load_depth_model(tmp_path / "rand.skops")
+    with zipfile.ZipFile(tmp_path / "other.skops", "w") as z:
+        z.writestr("hello.txt", "hi")
+    with pytest.raises(ModelError, match="not a depth model"):
+        load_depth_model(tmp_path / "other.skops")
+
+
+class Sneaky:  # a type no allow-list names
+    def __init__(self):
+        self.x = 1
+
+
+def test_refuses_skops_file_with_untrusted_type(fitted, tmp_path):
+    model, _, _ = fitted
+    sio.dump({"format": "analyzer-depth-model", "version": 1, "feature_names": list(FEATURE_NAMES),
+              "training": {}, "model": model, "extra": Sneaky()}, tmp_path / "sneaky.skops")
+    with pytest.raises(ModelError, match="untrusted types.*Sneaky"):
+        load_depth_model(tmp_path / "sneaky.skops")
+
+
+def test_refuses_skops_file_of_another_kind(tmp_path):
+    from sklearn.linear_model import LinearRegression
+
+    sio.dump(LinearRegression().fit([[0], [1]], [0, 1]), tmp_path / "lr.skops")
+    with pytest.raises(ModelError, match="not an analyzer-depth-model"):
+        load_depth_model(tmp_path / "lr.skops")
+    sio.dump({"format": "analyzer-depth-model", "version": 99}, tmp_path / "v99.skops")
+    with pytest.raises(ModelError, match="version 99"):
+        load_depth_model(tmp_path / "v99.skops")
