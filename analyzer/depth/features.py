@@ -19,7 +19,7 @@ imputer fills them), except reply hours where "never answered" is set to ``reply
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -90,6 +90,14 @@ class _Prepared:
     starts: pd.DataFrame  # thread starts of clients
     levels: dict  # (client, address) -> seniority level
     as_of: pd.Timestamp
+    _groups: dict = field(default_factory=dict, repr=False)  # (table, client) -> rows, built once
+
+    def rows(self, table: str, client: str) -> pd.DataFrame:
+        """The rows of ``msgs``/``events``/``starts`` for one client (grouped once, not per window)."""
+        if table not in self._groups:
+            frame = getattr(self, table)
+            self._groups[table] = {k: g for k, g in frame.groupby("client", sort=False)} if len(frame) else {}
+        return self._groups[table].get(client, getattr(self, table).iloc[:0])
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
@@ -199,8 +207,9 @@ def window_features(prep: _Prepared, client: str, start: pd.Timestamp, end: pd.T
 
 def _window(prep: _Prepared, client: str, start: pd.Timestamp, end: pd.Timestamp,
             half_life_days: float | None, reply_cap_hours: float) -> dict:
-    m = prep.msgs[(prep.msgs["client"] == client) & (prep.msgs["date"] >= start) & (prep.msgs["date"] <= end)]
-    undated = prep.msgs[(prep.msgs["client"] == client) & prep.msgs["date"].isna()] if half_life_days else None
+    mc = prep.rows("msgs", client)
+    m = mc[(mc["date"] >= start) & (mc["date"] <= end)]
+    undated = mc[mc["date"].isna()] if half_life_days else None
     if undated is not None and len(undated):
         m = pd.concat([m, undated])
     w = _decay(m["date"], end, half_life_days)
@@ -214,13 +223,15 @@ def _window(prep: _Prepared, client: str, start: pd.Timestamp, end: pd.Timestamp
     f["window_months"] = months
     f["client_msg_share"] = _share(is_client, w)
 
-    st = prep.starts[(prep.starts["client"] == client) & (prep.starts["date"] >= start) & (prep.starts["date"] <= end)]
+    sc = prep.rows("starts", client)
+    st = sc[(sc["date"] >= start) & (sc["date"] <= end)]
     f["threads_per_month"] = len(st) / months
     known = st[st["started_by"].isin(SIDES)]
     f["client_start_share"] = _share((known["started_by"] == "from_client").to_numpy(),
                                      _decay(known["date"], end, half_life_days))
 
-    ev = prep.events[(prep.events["client"] == client) & (prep.events["date"] >= start) & (prep.events["date"] <= end)]
+    ec = prep.rows("events", client)
+    ev = ec[(ec["date"] >= start) & (ec["date"] <= end)]
     ev_w = _decay(ev["date"], end, half_life_days)
     for side, name in (("from_client", "client_reply_hours"), ("from_agency", "agency_reply_hours")):
         sel = (ev["direction"] == side).to_numpy()
