@@ -29,11 +29,13 @@ def _env() -> Environment:
 
 
 def pick_quotes(evidence: pd.DataFrame, client: str, n: int = 3) -> list[dict]:
-    """Up to ``n`` evidence sentences for a client: best-scored, one per label first, newest first on ties."""
+    """Up to ``n`` evidence sentences for a client: the client's own words before the agency's,
+    one per label first, best-scored first, newest first on ties."""
     ev = evidence[evidence["client"] == client]
     if ev.empty:
         return []
-    ev = ev.sort_values(["score", "date"], ascending=[False, False], kind="stable")
+    ev = ev.assign(_client_side=ev["direction"] == "from_client").sort_values(
+        ["_client_side", "score", "date"], ascending=[False, False, False], kind="stable")
     firsts = ev.drop_duplicates("label")
     chosen = pd.concat([firsts, ev.drop(firsts.index)]).head(n)
     return [
