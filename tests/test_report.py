@@ -107,3 +107,59 @@ def test_report_renders_in_headless_chromium(tmp_path):
     assert hi - lo > 100, "screenshot is blank"
     colours = len(set(img.resize((200, 200)).tobytes()))
     assert colours > 20
+
+
+def _hostile_mailbox(path):
+    """A two-way client exchange whose client mail carries markup and a script."""
+    import mailbox
+    from email.message import EmailMessage
+
+    box = mailbox.mbox(path)
+    msgs = [
+        ("Sam Agency <sam@brightside.studio>", "Ada Client <ada@acme-widgets.com>", "Launch recap",
+         "Hi Ada,\n\nThe launch went live this morning. How are we doing from your side?\n\nSam", None),
+        ("Ada Client <ada@acme-widgets.com>", "Sam Agency <sam@brightside.studio>", "Re: Launch recap",
+         f"Great job on the launch {EVIL}<img src=x onerror=alert(2)>, the team loved it!\n\nAda", "<m1@brightside.studio>"),
+    ]
+    for i, (frm, to, subject, body, reply_to) in enumerate(msgs, 1):
+        m = EmailMessage()
+        m["From"], m["To"], m["Subject"] = frm, to, subject
+        m["Date"] = f"Mon, {i + 1} Jun 2026 10:00:00 +0000"
+        m["Message-ID"] = f"<m{i}@{'brightside.studio' if i == 1 else 'acme-widgets.com'}>"
+        if reply_to:
+            m["In-Reply-To"] = reply_to
+        m.set_content(body)
+        box.add(m)
+    box.flush()
+    box.close()
+
+
+@pytest.mark.browser
+def test_script_in_a_real_mail_shows_as_text_in_the_report(tmp_path):
+    exe = _chromium()
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (the CI install step must provide it)")
+        pytest.skip("chromium not installed on this machine")
+    from playwright.sync_api import sync_playwright
+
+    from analyzer.analysis import run_to_dir
+
+    _hostile_mailbox(tmp_path / "hostile.mbox")
+    out = tmp_path / "run"
+    run_to_dir([tmp_path / "hostile.mbox"], out, config={"agency": {"domains": ["brightside.studio"]}},
+               jobs=1, use_cache=False)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "<script" not in html.lower() and "<img" not in html.lower()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, args=["--no-sandbox", "--disable-gpu",
+                                                               "--disable-background-networking"])
+        page = browser.new_page()
+        dialogs, errors = [], []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto((out / "report.html").as_uri())
+        quotes = " ".join(page.locator("blockquote").all_inner_texts())
+        browser.close()
+    assert dialogs == [] and errors == []
+    assert EVIL in quotes, quotes  # the client's markup is shown, as text
