@@ -63,7 +63,7 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
     from analyzer.batch import RunStats, detect_client_signals, ingest_sources
     from analyzer.cache import RunCache
     from analyzer.depth.modelfile import load_depth_model
-    from analyzer.depth.scores import client_periods, score_clients
+    from analyzer.depth.scores import score_and_periods
     from analyzer.export import evidence_frame
     from analyzer.parallel import Execution, execution_context
 
@@ -83,8 +83,7 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
                                         signals_model=signals_model, show_progress=show_progress)
     log.info("signals: %d rows", len(signals))
     t0 = time.perf_counter()
-    scores = score_clients(ingested.messages, signals, model=model)
-    periods = client_periods(ingested.messages, signals, model=model)
+    scores, periods = score_and_periods(ingested.messages, signals, model=model)
     evidence = evidence_frame(signals)
     stats.seconds["scores"] = round(time.perf_counter() - t0, 3)
     stats.seconds["analyze"] = round(time.perf_counter() - started, 3)

@@ -89,20 +89,36 @@ def _period_scores(model: DepthModel, X: MailFrames) -> pd.DataFrame:
     return out
 
 
+def score_and_periods(messages: pd.DataFrame, signals: pd.DataFrame, model=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`score_clients` and :func:`client_periods` together, computing the quarterly scores once
+    (they feed both the trend and the chart; ``analyzer run`` wants both)."""
+    model = _model(model)
+    if _client_messages(messages).empty:
+        return _empty_scores(), _empty_periods()
+    X = MailFrames(messages, signals)
+    period_scores = _period_scores(model, X)
+    return _scores(model, X, messages, signals, period_scores), _periods(period_scores)
+
+
 def score_clients(messages: pd.DataFrame, signals: pd.DataFrame, model=None) -> pd.DataFrame:
     """One row per client (scores.csv), sorted by ``depth_score`` descending.
 
     ``model`` is a fitted :class:`DepthModel`, a model file path, or None for the shipped model.
     """
     model = _model(model)
-    m = _client_messages(messages)
-    if m.empty:
+    if _client_messages(messages).empty:
         return _empty_scores()
     X = MailFrames(messages, signals)
+    return _scores(model, X, messages, signals, _period_scores(model, X))
+
+
+def _scores(model: DepthModel, X: MailFrames, messages: pd.DataFrame, signals: pd.DataFrame,
+            period_scores: pd.DataFrame) -> pd.DataFrame:
+    m = _client_messages(messages)
     F = model.features_.transform(X)
     score = pd.Series(model.predict(F), index=F.index)
     drivers = top_drivers(F, model.contributions(F))
-    trends = model.trends(_period_scores(model, X)).reindex(F.index).fillna("steady")
+    trends = model.trends(period_scores).reindex(F.index).fillna("steady")
 
     dates = pd.to_datetime(m["date"], utc=True)
     g = m.assign(date=dates).groupby("client", sort=True)
@@ -147,8 +163,16 @@ def client_periods(messages: pd.DataFrame, signals: pd.DataFrame, model=None) ->
     """Client x quarter depth scores (columns :data:`PERIOD_COLUMNS`), for the depth-over-time chart."""
     model = _model(model)
     if _client_messages(messages).empty:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in PERIOD_COLUMNS})
-    p = _period_scores(model, MailFrames(messages, signals)).reset_index()
+        return _empty_periods()
+    return _periods(_period_scores(model, MailFrames(messages, signals)))
+
+
+def _empty_periods() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in PERIOD_COLUMNS})
+
+
+def _periods(period_scores: pd.DataFrame) -> pd.DataFrame:
+    p = period_scores.reset_index()
     p["period_start"] = [pd.Period(x, freq="Q").start_time.tz_localize("UTC") for x in p["period"]]
     p["depth_score"] = p["score"].round(1)
     p["tier"] = [tier_of(s) for s in p["depth_score"]]
