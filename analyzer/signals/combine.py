@@ -13,8 +13,14 @@ Decision per label:
   window score));
 - a window whose score reaches the label's threshold (tuned at training time, see
   :mod:`analyzer.signals.train`) yields the label on its *evidence sentence*: the sentence of the
-  window with the highest own score for the label. Several windows pointing at the same sentence
-  give one result, so a signal is one row per (sentence, label), not one per window;
+  window with the highest own score for the label, provided that sentence's own score also reaches
+  the label's ``sentence_thresholds`` entry (0 = no such condition). Users read the evidence
+  sentence by sentence, so a sentence that says nothing on its own does not carry a label because
+  its neighbours lean that way. Several windows pointing at the same sentence give one result, so
+  a signal is one row per (sentence, label), not one per window;
+- at most ``max_labels`` labels per sentence (0 = no cap): the ones furthest above their threshold
+  (rule hits first). Ordinary long sentences that drift over several thresholds at once are far
+  more often noise than a sentence that truly carries four signals;
 - a veto rule for the label ("sorry to hear" for ``apology``) in the evidence sentence drops a
   model-only result.
 
@@ -77,7 +83,8 @@ class SignalCombiner:
     """Rules + window/sentence model scores -> labelled sentence spans (see the module docstring)."""
 
     def __init__(self, nlp: Language, name: str, model_pipe: str, rules_pipe: str, spans_key: str,
-                 thresholds: dict[str, float], default_threshold: float):
+                 thresholds: dict[str, float], default_threshold: float,
+                 sentence_thresholds: dict[str, float] | None = None, max_labels: int = 0):
         self.nlp = nlp
         self.name = name
         self.model_pipe = model_pipe
@@ -86,6 +93,10 @@ class SignalCombiner:
         self.thresholds = {lab: float(thresholds.get(lab, default_threshold)) for lab in LABELS}
         self.default_threshold = float(default_threshold)
         self._thr = np.array([self.thresholds[lab] for lab in LABELS], dtype="f")
+        sentence_thresholds = sentence_thresholds or {}
+        self.sentence_thresholds = {lab: float(sentence_thresholds.get(lab, 0.0)) for lab in LABELS}
+        self._sthr = np.array([self.sentence_thresholds[lab] for lab in LABELS], dtype="f")
+        self.max_labels = int(max_labels)
 
     def _rules(self):
         if self.rules_pipe and self.rules_pipe in self.nlp.component_names:
@@ -106,8 +117,10 @@ class SignalCombiner:
         rule_spans = doc.spans.get(rules.spans_key) if rules is not None and doc.spans else None
         passed = None
         if scores is not None and len(scores[0]):
-            ranges, _, win, evidence = scores
+            ranges, sent, win, evidence = scores
             passed = win >= self._thr
+            if passed.any() and self._sthr.any():
+                passed &= np.take_along_axis(sent, evidence, axis=0) >= self._sthr
             cats = win.max(axis=0).astype("f8")
         else:
             cats = np.zeros(len(LABELS))
@@ -147,6 +160,8 @@ class SignalCombiner:
                 elif np.isnan(got[1]) or score > got[1]:
                     got[1] = score
                     got[0] = max(got[0], score)
+        if self.max_labels > 0 and len(found) > self.max_labels:
+            found = self._cap(found)
         out = []
         for (k, j), (score, m, rule_id) in sorted(found.items()):
             lab = LABELS[j]
@@ -159,11 +174,25 @@ class SignalCombiner:
         doc.cats = dict(zip(LABELS, cats.tolist()))
 
 
+    def _cap(self, found: dict) -> dict:
+        """At most ``max_labels`` labels per sentence: rule hits first, then by score / threshold."""
+        per: dict[int, list] = {}
+        for (k, j), (score, m, rule_id) in found.items():
+            per.setdefault(k, []).append((bool(rule_id), score / max(float(self._thr[j]), 1e-6), j))
+        keep = set()
+        for k, items in per.items():
+            items.sort(reverse=True)
+            keep.update((k, j) for _, _, j in items[:self.max_labels])
+        return {key: val for key, val in found.items() if key in keep}
+
+
 @Language.factory(
     "signal_combiner",
     default_config={"model_pipe": "signal_classifier", "rules_pipe": "signal_rules", "spans_key": "signals",
-                    "thresholds": {}, "default_threshold": 0.5},
+                    "thresholds": {}, "default_threshold": 0.5, "sentence_thresholds": {}, "max_labels": 0},
 )
 def make_signal_combiner(nlp: Language, name: str, model_pipe: str, rules_pipe: str, spans_key: str,
-                         thresholds: dict, default_threshold: float) -> SignalCombiner:
-    return SignalCombiner(nlp, name, model_pipe, rules_pipe, spans_key, thresholds, default_threshold)
+                         thresholds: dict, default_threshold: float, sentence_thresholds: dict,
+                         max_labels: int) -> SignalCombiner:
+    return SignalCombiner(nlp, name, model_pipe, rules_pipe, spans_key, thresholds, default_threshold,
+                          sentence_thresholds, max_labels)

@@ -9,6 +9,9 @@ Files (all JSONL, one ``{"id", "text", "labels"}`` object per line):
   (model selection) and the slice the per-label thresholds are tuned on.
 - ``data/signals/train_extra.jsonl`` - extra training data (optional; ~15% of it, chosen by a hash
   of the id, also goes to ``tune``).
+- ``data/signals/neutral_extra.jsonl`` - ordinary business and technical email prose (mostly without
+  any signal: specs, minutes, status reports, boilerplate), so the classifier sees the long, plain
+  text of real mail during training; treated exactly like the extra data (optional).
 - ``data/signals/eval_independent.jsonl`` - independently written evaluation data: read only by
   ``evaluate``; never used for training or tuning.
 """
@@ -30,6 +33,7 @@ DEV_PATH = PROJECT_ROOT.parent / "shared" / "data" / "signals_dev.jsonl"
 DATA_DIR = PROJECT_ROOT / "data" / "signals"
 SPLIT_PATH = DATA_DIR / "dev_split.json"
 EXTRA_PATH = DATA_DIR / "train_extra.jsonl"
+NEUTRAL_PATH = DATA_DIR / "neutral_extra.jsonl"
 INDEPENDENT_PATH = DATA_DIR / "eval_independent.jsonl"
 
 SEED = 13
@@ -112,15 +116,16 @@ def is_tune_extra(row_id: str, fraction: float = TUNE_FRACTION) -> bool:
 
 
 def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
-                   split_path: Path = SPLIT_PATH) -> dict[str, list[dict]]:
-    """``train``, ``tune`` and ``heldout`` rows (dev split + extra data when present)."""
+                   split_path: Path = SPLIT_PATH, neutral_path: Path | None = NEUTRAL_PATH) -> dict[str, list[dict]]:
+    """``train``, ``tune`` and ``heldout`` rows (dev split + extra and neutral data when present)."""
     dev = read_labelled(dev_path)
     split = load_dev_split(dev, split_path)
     by_id = {r["id"]: r for r in dev}
     parts = {k: [by_id[i] for i in ids] for k, ids in split.items()}
-    if extra_path.is_file():
-        for row in read_labelled(extra_path):
-            parts["tune" if is_tune_extra(row["id"]) else "train"].append(row)
+    for path, source in ((extra_path, "extra"), (neutral_path, "neutral")):
+        if path is not None and Path(path).is_file():
+            for row in read_labelled(path):
+                parts["tune" if is_tune_extra(row["id"]) else "train"].append(row | {"source": source})
     return parts
 
 

@@ -49,15 +49,17 @@ def vocabulary(occ: list[tuple[np.ndarray, np.ndarray]], min_df: int) -> tuple[n
     return keys, idf
 
 
-def matrix(occ: list[tuple[np.ndarray, np.ndarray]], keys: np.ndarray, idf: np.ndarray) -> sparse.csr_matrix:
-    """Rows: each text's summed feature values over known keys, divided by sqrt(sum of squared values)."""
+def matrix(occ: list[tuple[np.ndarray, np.ndarray]], keys: np.ndarray, idf: np.ndarray,
+           unknown_value: float = 0.0) -> sparse.csr_matrix:
+    """Rows: each text's summed feature values over known keys, divided by sqrt(sum of squared values
+    of all occurrences, an unknown feature's occurrence counting ``unknown_value`` x its multiplier)."""
     rows, cols, vals = [], [], []
     for i, (k, m) in enumerate(occ):
         idx = np.searchsorted(keys, k)
         idx[idx == len(keys)] = 0
         found = keys[idx] == k if len(keys) else np.zeros(len(k), dtype=bool)
         v = idf[idx[found]] * m[found]
-        norm = np.sqrt((v ** 2).sum())
+        norm = np.sqrt((v ** 2).sum() + ((unknown_value * m[~found]) ** 2).sum())
         if norm > 0:
             rows.append(np.full(len(v), i))
             cols.append(idx[found])
@@ -71,13 +73,14 @@ def matrix(occ: list[tuple[np.ndarray, np.ndarray]], keys: np.ndarray, idf: np.n
 
 
 def fit_classifier(clf: SignalClassifier, docs: list[Doc], y: np.ndarray, C: float = 10.0, min_df: int = 2,
-                   seed: int = 13, occ: list | None = None) -> SignalClassifier:
-    """Fit ``clf`` (in place) on whole docs with 0/1 targets ``y`` (n_docs, n_labels in ``clf.labels``)."""
+                   seed: int = 13, occ: list | None = None, sample_weight: np.ndarray | None = None) -> SignalClassifier:
+    """Fit ``clf`` (in place) on whole docs with 0/1 targets ``y`` (n_docs, n_labels in ``clf.labels``),
+    optionally weighting the docs (``sample_weight``, on top of the balanced class weights)."""
     from sklearn.linear_model import LogisticRegression
 
     occ = occ if occ is not None else [occurrences(clf, d) for d in docs]
     keys, idf = vocabulary(occ, min_df)
-    x = matrix(occ, keys, idf)
+    x = matrix(occ, keys, idf, clf.unknown_value)
     weights = np.zeros((len(keys), len(clf.labels)), dtype="f")
     bias = np.zeros(len(clf.labels), dtype="f")
     for j in range(len(clf.labels)):
@@ -85,7 +88,7 @@ def fit_classifier(clf: SignalClassifier, docs: list[Doc], y: np.ndarray, C: flo
             bias[j] = 10.0 if y[0, j] else -10.0
             continue
         lr = LogisticRegression(C=C, class_weight="balanced", max_iter=3000, random_state=seed)
-        lr.fit(x, y[:, j])
+        lr.fit(x, y[:, j], sample_weight=sample_weight)
         weights[:, j] = lr.coef_[0]
         bias[j] = lr.intercept_[0]
     clf.set_weights(keys, weights, idf, bias)

@@ -9,8 +9,11 @@ Features of a piece of text (a token range of a Doc), TF-IDF style:
   ``rule:not:apology`` for vetoes), scaled by ``rule_scale``.
 
 Every occurrence of a known feature ``k`` (one kept at training time) has the value ``idf[k]``; a
-range's vector is divided by ``sqrt(sum of idf[k]**2 over its occurrences)``, and the score of
-label ``j`` is ``sigmoid(x . W[:, j] + b[j])``. Because the model is linear and the norm is a sum
+range's vector is divided by ``sqrt(sum of idf[k]**2 over its occurrences + unknown_value**2 * number
+of occurrences of unknown features)``, and the score of label ``j`` is ``sigmoid(x . W[:, j] + b[j])``.
+``unknown_value`` > 0 lets words the model never saw *dilute* the evidence of the few it knows (with 0,
+as in scikit-learn's TfidfVectorizer, a long technical sentence with two known words scores like those
+two words alone, which made ordinary mail over-fire). Because the model is linear and the norm is a sum
 over occurrences, a range's score is a difference of *cumulative sums over tokens*: the work per
 token is one lookup of a per-word-type vector (cached for the process) plus one bigram lookup, and
 any number of ranges (every sentence, every window of sentences) costs O(1) each. That is what
@@ -82,13 +85,14 @@ class SignalClassifier:
     :func:`analyzer.signals.fit.fit_classifier`."""
 
     def __init__(self, nlp: Language, name: str, rules_pipe: str, char_ngrams: tuple[int, int],
-                 rule_scale: float, context: int, labels: Iterable[str] = LABELS):
+                 rule_scale: float, context: int, labels: Iterable[str] = LABELS, unknown_value: float = 0.0):
         self.nlp = nlp
         self.name = name
         self.rules_pipe = rules_pipe
         self.char_ngrams = (int(char_ngrams[0]), int(char_ngrams[1]))
         self.rule_scale = float(rule_scale)
         self.context = int(context)
+        self.unknown_value = float(unknown_value)
         self.labels = tuple(labels)
         self.set_weights(np.zeros(0, dtype="uint64"), np.zeros((0, len(self.labels)), dtype="f"),
                          np.zeros(0, dtype="f"), np.zeros(len(self.labels), dtype="f"))
@@ -136,6 +140,8 @@ class SignalClassifier:
         if found.any():
             np.add.at(v, segments[found], self._iw[idx[found]])
             np.add.at(s, segments[found], self._i2[idx[found]])
+        if self.unknown_value and not found.all():
+            s += self.unknown_value ** 2 * np.bincount(segments[~found], minlength=n)
         return v, s
 
     def _type_vectors(self, lower: np.ndarray, lemma: np.ndarray, strings) -> tuple[np.ndarray, np.ndarray]:
@@ -178,7 +184,7 @@ class SignalClassifier:
             if found[0]:
                 got = (self.rule_scale * self._iw[idx[0]], float(self.rule_scale ** 2 * self._i2[idx[0]]))
             else:
-                got = (np.zeros(len(self.labels)), 0.0)
+                got = (np.zeros(len(self.labels)), float((self.rule_scale * self.unknown_value) ** 2))
             self._rule_cache[span_label] = got
         return got
 
@@ -267,10 +273,11 @@ class SignalClassifier:
         bend = np.maximum(end - 1, start)
         v += cbv[bend] - cbv[start]
         s += cbs[bend] - cbs[start]
-        known = s > 1e-12
+        # a range with no known feature (its cumulative sums cancel exactly) has no evidence either way
+        known = (s > 1e-12) & (v != 0.0).any(axis=1)
         z = np.where(known[:, None], v / np.sqrt(np.where(known, s, 1.0))[:, None], 0.0) + self.bias_
         p = 1.0 / (1.0 + np.exp(-z))
-        p[~known] = 0.0  # nothing the model knows: no evidence either way
+        p[~known] = 0.0
         return p.astype("f")
 
     def rules_spans_key(self) -> str | None:
@@ -336,8 +343,10 @@ class SignalClassifier:
 
 @Language.factory(
     "signal_classifier", assigns=["doc.cats"],
-    default_config={"rules_pipe": "signal_rules", "char_ngrams": [2, 5], "rule_scale": 1.0, "context": 1},
+    default_config={"rules_pipe": "signal_rules", "char_ngrams": [2, 5], "rule_scale": 1.0, "context": 1,
+                    "unknown_value": 0.0},
 )
 def make_signal_classifier(nlp: Language, name: str, rules_pipe: str, char_ngrams: list[int],
-                           rule_scale: float, context: int) -> SignalClassifier:
-    return SignalClassifier(nlp, name, rules_pipe, tuple(char_ngrams), rule_scale, context)
+                           rule_scale: float, context: int, unknown_value: float) -> SignalClassifier:
+    return SignalClassifier(nlp, name, rules_pipe, tuple(char_ngrams), rule_scale, context,
+                            unknown_value=unknown_value)

@@ -25,20 +25,3 @@ def prf_table(gold: list[list[str]], pred: list[list[str]]) -> pd.DataFrame:
              "f1": df["f1"].mean(), "support": int(df["support"].sum())}
     return pd.concat([df, pd.DataFrame([macro])], ignore_index=True)
 
-
-def best_threshold(scores: list[float], rule_hits: list[bool], gold: list[bool],
-                   grid: tuple[float, ...] = tuple(round(0.05 + 0.025 * i, 3) for i in range(37))) -> float:
-    """Threshold on the model score that maximises F1 of (rule hit OR score >= t); ties go to 0.5."""
-    best, best_key = 0.5, (-1.0, 0.0)
-    for t in grid:
-        tp = fp = fn = 0
-        for s, r, g in zip(scores, rule_hits, gold):
-            p = r or s >= t
-            tp += p and g
-            fp += p and not g
-            fn += g and not p
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        key = (round(f1, 6), -abs(t - 0.5))
-        if key > best_key:
-            best, best_key = t, key
-    return best

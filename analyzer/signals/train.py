@@ -27,22 +27,28 @@ import numpy as np
 import spacy
 
 from analyzer.errors import AnalyzerError
-from analyzer.signals.corpus import DEV_PATH, EXTRA_PATH, PROJECT_ROOT, SEED, SPLIT_PATH, training_parts
+from analyzer.signals.corpus import DEV_PATH, EXTRA_PATH, NEUTRAL_PATH, PROJECT_ROOT, SEED, SPLIT_PATH, training_parts
 from analyzer.signals.fit import fit_classifier, occurrences
 from analyzer.signals.labels import LABELS
-from analyzer.signals.metrics import best_threshold, prf_table
+from analyzer.signals.linear import SCORES_KEY
+from analyzer.signals.metrics import prf_table
 from analyzer.signals.pipeline import CLASSIFIER, CONFIG_PATH, build_pipeline
 from analyzer.signals.quoted import strip_quoted
 
 log = logging.getLogger(__name__)
 
 
-def set_thresholds(nlp, thresholds: dict[str, float]) -> None:
-    """Replace the combiner by one with ``thresholds`` (so they are part of the saved config)."""
+def set_thresholds(nlp, thresholds: dict[str, float], sentence_thresholds: dict[str, float] | None = None,
+                   max_labels: int | None = None) -> None:
+    """Replace the combiner by one with these decision settings (so they are part of the saved config);
+    ``None`` keeps the current sentence thresholds / label cap."""
     old = nlp.get_pipe("signal_combiner")
+    sentence_thresholds = old.sentence_thresholds if sentence_thresholds is None else sentence_thresholds
     cfg = {"model_pipe": old.model_pipe, "rules_pipe": old.rules_pipe, "spans_key": old.spans_key,
            "default_threshold": old.default_threshold,
-           "thresholds": {lab: round(float(thresholds[lab]), 4) for lab in LABELS}}
+           "thresholds": {lab: round(float(thresholds[lab]), 4) for lab in LABELS},
+           "sentence_thresholds": {lab: round(float(sentence_thresholds.get(lab, 0.0)), 4) for lab in LABELS},
+           "max_labels": old.max_labels if max_labels is None else int(max_labels)}
     nlp.remove_pipe("signal_combiner")
     nlp.add_pipe("signal_combiner", last=True, config=cfg)
 
@@ -53,30 +59,78 @@ def prepare(nlp, texts: list[str]) -> list:
         return list(nlp.pipe([strip_quoted(t) for t in texts], batch_size=256))
 
 
-def label_evidence(nlp, docs: list) -> list[dict[str, tuple[bool, float]]]:
-    """Per prepared doc and label: (a positive rule fired, highest unvetoed window score).
+def label_evidence(nlp, docs: list) -> list[dict[str, tuple[bool, list[tuple[float, float]]]]]:
+    """Per prepared doc and label: (a positive rule fired, [(window score, own sentence score)] for every
+    unvetoed evidence sentence), the window score being the highest of the windows pointing at it.
 
-    Runs classifier and combiner with all thresholds at 0, so every unvetoed window shows up."""
-    kept = dict(nlp.get_pipe("signal_combiner").thresholds)
-    set_thresholds(nlp, dict.fromkeys(LABELS, 0.0))
+    Runs classifier and combiner with all thresholds at 0 and no label cap, so every candidate shows up."""
+    old = nlp.get_pipe("signal_combiner")
+    kept = (dict(old.thresholds), dict(old.sentence_thresholds), old.max_labels)
+    set_thresholds(nlp, dict.fromkeys(LABELS, 0.0), dict.fromkeys(LABELS, 0.0), 0)
+    index = {lab: j for j, lab in enumerate(LABELS)}
     try:
         out = []
         combiner = nlp.get_pipe("signal_combiner")
         for doc in combiner.pipe(nlp.get_pipe(CLASSIFIER).pipe(docs)):
-            ev = {lab: (False, 0.0) for lab in LABELS}
+            ranges, sent = doc.user_data[SCORES_KEY][:2]
+            row_of = {a: k for k, a in enumerate(ranges[:, 0].tolist())}
+            ev = {lab: (False, []) for lab in LABELS}
             for span in doc.spans["signals"]:
-                rule, best = ev[span.label_]
+                rule, pairs = ev[span.label_]
                 m = span._.signal_model_score
-                ev[span.label_] = (rule or bool(span._.signal_rule_id), max(best, m if m is not None else 0.0))
+                k = row_of.get(span.start)
+                if m is not None and k is not None:
+                    pairs.append((m, float(sent[k, index[span.label_]])))
+                ev[span.label_] = (rule or bool(span._.signal_rule_id), pairs)
             out.append(ev)
     finally:
-        set_thresholds(nlp, kept)
+        set_thresholds(nlp, *kept)
     return out
 
 
-def tune_thresholds(evidence: list[dict], rows: list[dict]) -> dict[str, float]:
-    return {lab: best_threshold([e[lab][1] for e in evidence], [e[lab][0] for e in evidence],
-                                [lab in r["labels"] for r in rows]) for lab in LABELS}
+GRID = np.round(0.05 + 0.025 * np.arange(37), 3)
+SENTENCE_GRID = np.concatenate([[0.0], np.round(0.1 + 0.05 * np.arange(17), 3)])
+
+
+def tune_label(evidence: list[dict], gold: np.ndarray, label: str, beta: float = 1.0,
+               sentence: bool = True) -> tuple[float, float, float]:
+    """(window threshold, sentence threshold, F-beta) maximising F-beta over the evidence of ``label``:
+    a text is positive when a rule fired or some evidence sentence has window score >= t and own
+    score >= s. Ties go to the window threshold nearest 0.5, then to the higher sentence threshold."""
+    rule = np.array([e[label][0] for e in evidence])
+    s_grid = SENTENCE_GRID if sentence else SENTENCE_GRID[:1]
+    best_win = np.zeros((len(evidence), len(s_grid)))  # per text and s: best window score with own >= s
+    for i, e in enumerate(evidence):
+        for w, own in e[label][1]:
+            ok = own >= s_grid
+            best_win[i, ok] = np.maximum(best_win[i, ok], w)
+    pred = rule[:, None, None] | (best_win[:, :, None] >= GRID[None, None, :])
+    g = gold.astype(bool)[:, None, None]
+    tp = (pred & g).sum(axis=0)
+    fp = (pred & ~g).sum(axis=0)
+    fn = (~pred & g).sum(axis=0)
+    b2 = beta ** 2
+    f = np.where(tp > 0, (1 + b2) * tp / np.maximum((1 + b2) * tp + b2 * fn + fp, 1), 0.0)
+    f = np.round(f, 6)
+    best = max(((f[a, b], -abs(GRID[b] - 0.5), s_grid[a], GRID[b]) for a in range(len(s_grid))
+                for b in range(len(GRID))))
+    return float(best[3]), float(best[2]), float(best[0])
+
+
+def tune_thresholds(evidence: list[dict], rows: list[dict], beta: float = 1.0,
+                    sentence: bool = True) -> tuple[dict[str, float], dict[str, float]]:
+    """Window and sentence thresholds per label (see :func:`tune_label`)."""
+    win, own = {}, {}
+    for lab in LABELS:
+        gold = np.array([lab in r["labels"] for r in rows])
+        win[lab], own[lab], _ = tune_label(evidence, gold, lab, beta, sentence)
+    return win, own
+
+
+def decide(evidence: list[dict], thresholds: dict[str, float], sentence_thresholds: dict[str, float]) -> list[list[str]]:
+    """Labels per text from its evidence under the given thresholds (no label cap)."""
+    return [sorted(lab for lab in LABELS if e[lab][0] or any(
+        w >= thresholds[lab] and o >= sentence_thresholds[lab] for w, o in e[lab][1])) for e in evidence]
 
 
 def predict_labels(nlp, texts: list[str]) -> list[list[str]]:
@@ -88,8 +142,15 @@ def _targets(nlp, rows: list[dict]) -> np.ndarray:
     return np.array([[lab in r["labels"] for lab in nlp.get_pipe(CLASSIFIER).labels] for r in rows], dtype=int)
 
 
+def sample_weights(rows: list[dict], neutral_weight: float) -> np.ndarray | None:
+    """Per row: ``neutral_weight`` for the neutral prose of neutral_extra.jsonl, else 1 (None: all 1)."""
+    if neutral_weight == 1.0:
+        return None
+    return np.array([neutral_weight if r.get("source") == "neutral" else 1.0 for r in rows])
+
+
 def cross_validated_evidence(nlp, docs: list, rows: list[dict], occ: list, folds: int, C: float, min_df: int,
-                             seed: int) -> list[dict]:
+                             seed: int, weights: np.ndarray | None = None) -> list[dict]:
     """Out-of-fold evidence for every row: each fold scored by a classifier fitted on the others."""
     order = np.random.default_rng(seed).permutation(len(rows))
     fold_of = np.empty(len(rows), dtype=int)
@@ -100,7 +161,7 @@ def cross_validated_evidence(nlp, docs: list, rows: list[dict], occ: list, folds
     for k in range(folds):
         fit_idx, held_idx = np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)
         fit_classifier(clf, [docs[i] for i in fit_idx], y[fit_idx], C=C, min_df=min_df, seed=seed,
-                       occ=[occ[i] for i in fit_idx])
+                       occ=[occ[i] for i in fit_idx], sample_weight=None if weights is None else weights[fit_idx])
         for i, ev in zip(held_idx, label_evidence(nlp, [docs[i] for i in held_idx])):
             evidence[i] = ev
         log.info("fold %d/%d done", k + 1, folds)
@@ -125,13 +186,15 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None) -> dic
     rows = parts["train"] + parts["tune"]
     docs = prepare(nlp, [r["text"] for r in rows])
     occ = [occurrences(nlp.get_pipe(CLASSIFIER), d) for d in docs]
-    evidence = cross_validated_evidence(nlp, docs, rows, occ, folds, C, min_df, seed)
-    thresholds = tune_thresholds(evidence, rows)
-    log.info("thresholds: %s", thresholds)
-    fit_classifier(nlp.get_pipe(CLASSIFIER), docs, _targets(nlp, rows), C=C, min_df=min_df, seed=seed, occ=occ)
-    oof_table = prf_table([r["labels"] for r in rows],
-                          [sorted(lab for lab in LABELS if e[lab][0] or e[lab][1] >= thresholds[lab]) for e in evidence])
-    set_thresholds(nlp, thresholds)
+    beta, sentence = float(fit.get("beta", 1.0)), bool(fit.get("sentence_thresholds", True))
+    weights = sample_weights(rows, float(fit.get("neutral_weight", 1.0)))
+    evidence = cross_validated_evidence(nlp, docs, rows, occ, folds, C, min_df, seed, weights)
+    thresholds, sentence_thresholds = tune_thresholds(evidence, rows, beta, sentence)
+    log.info("thresholds: %s; sentence thresholds: %s", thresholds, sentence_thresholds)
+    fit_classifier(nlp.get_pipe(CLASSIFIER), docs, _targets(nlp, rows), C=C, min_df=min_df, seed=seed, occ=occ,
+                   sample_weight=weights)
+    oof_table = prf_table([r["labels"] for r in rows], decide(evidence, thresholds, sentence_thresholds))
+    set_thresholds(nlp, thresholds, sentence_thresholds)
     held_table = prf_table([r["labels"] for r in parts["heldout"]],
                            predict_labels(nlp, [r["text"] for r in parts["heldout"]]))
     nlp.meta["name"] = "signals"
@@ -145,8 +208,12 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None) -> dic
         "seed": seed, "fit": {"C": C, "min_df": min_df, "folds": folds},
         "n_features": int(len(nlp.get_pipe(CLASSIFIER).keys_)),
         "data": {"dev": str(DEV_PATH.relative_to(PROJECT_ROOT.parent)), "extra": str(EXTRA_PATH.relative_to(PROJECT_ROOT)),
+                 "neutral": str(NEUTRAL_PATH.relative_to(PROJECT_ROOT)) if NEUTRAL_PATH.is_file() else None,
                  "split": str(SPLIT_PATH.relative_to(PROJECT_ROOT)), "counts": counts},
+        "decision": {"neutral_weight": float(fit.get("neutral_weight", 1.0)), "beta": beta, "sentence_thresholds": sentence, "max_labels": nlp.get_pipe("signal_combiner").max_labels,
+                     "unknown_value": nlp.get_pipe(CLASSIFIER).unknown_value},
         "thresholds": thresholds,
+        "sentence_thresholds": sentence_thresholds,
         "cross_validated": _table_dict(oof_table),
         "heldout": _table_dict(held_table),
         "train_seconds": round(time.time() - started, 1),
@@ -169,13 +236,21 @@ Command (from the project root; `make model` runs the same):
   `signal_classifier` (linear model over hashed word 1-2-grams, lemmas, char_wb 2-5-grams and rule hits;
   {m['n_features']} features; weights as .npy in `signal_classifier/`), `signal_combiner`.
 - Fitting: one scikit-learn LogisticRegression per label, C={m['fit']['C']}, class_weight="balanced",
-  features seen in >= {m['fit']['min_df']} texts, on train + tune ({c['train']} + {c['tune']} texts).
-- Thresholds per label: tuned on {m['fit']['folds']}-fold out-of-fold scores of train + tune (rules in place):
-  {json.dumps(m['thresholds'])}
+  features seen in >= {m['fit']['min_df']} texts, on train + tune ({c['train']} + {c['tune']} texts); value of an unknown
+  feature's occurrence in the vector norm: {m['decision']['unknown_value']} (0 = ignored); weight of the neutral prose rows:
+  {m['decision']['neutral_weight']}.
+- Decision (tuned on {m['fit']['folds']}-fold out-of-fold scores of train + tune, rules in place, maximising F-beta with
+  beta = {m['decision']['beta']}; beta < 1 weighs precision more): a label is found on a sentence when a rule fires there, or
+  when a window's score reaches the label's threshold and its evidence sentence's own score reaches the
+  label's sentence threshold (tuned: {m['decision']['sentence_thresholds']}; 0 = no condition); at most
+  {m['decision']['max_labels']} labels per sentence (0 = no cap).
+  Window thresholds: {json.dumps(m['thresholds'])}
+  Sentence thresholds: {json.dumps(m['sentence_thresholds'])}
 - Data: `{m['data']['dev']}` split by `{m['data']['split']}` (seed {SEED}, 25% held out, stratified by each
-  example's rarest label; the split file is reused while it exists) plus `{m['data']['extra']}`.
-  Held-out: {c['heldout']} texts, never used for fitting or tuning. `data/signals/eval_independent.jsonl` is
-  never read here.
+  example's rarest label; the split file is reused while it exists) plus `{m['data']['extra']}` and
+  `{m['data']['neutral']}` (ordinary business/technical prose, see data/signals/README_neutral_extra.md).
+  Held-out: {c['heldout']} texts, never used for fitting or tuning. `data/signals/eval_independent.jsonl` and
+  `../shared/realmail` are never read here.
 - Quoted lines (`> ...`, below "On ... wrote:") are stripped before training, as at detection time.
 - Held-out macro F1: {m['heldout']['macro']['f1']:.3f}; cross-validated (out-of-fold) macro F1 on train + tune:
   {m['cross_validated']['macro']['f1']:.3f}. `make evaluate` compares with the TF-IDF baseline and writes

@@ -1,0 +1,104 @@
+"""Precision on real mail: ordinary mailing-list messages (bigbang's 3GPP standards archives and a
+pipermail archive in ../shared/realmail) carry almost no relationship signals, so the share of
+messages that get one is a false-positive rate users would feel. The ceilings are measured values of
+the shipped model (models/signals/evaluation.md) with a little headroom; they can fail on a retrain."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from analyzer.signals.detect import signals_frame
+from analyzer.signals.evaluate import REALMAIL_SOURCES, realmail_rates
+from analyzer.signals.labels import LABELS
+from analyzer.signals.linear import SCORES_KEY
+from analyzer.signals.pipeline import load_pipeline
+
+#: archive -> highest acceptable share of messages with any signal (measured, see evaluation.md)
+#: before the neutral data and the precision-weighted thresholds: 44.9%, 59.3%, 62.0% (up to 10 labels a message)
+CEILINGS = {"3GPP_mbox": 0.20, "3GPP (LISTSERV)": 0.40, "pipermail 2001-November": 0.55}
+#: measured 4, 4, 5 (the combiner caps labels per *sentence* at 3; a long message can carry more)
+MAX_LABELS_PER_MESSAGE = 5
+
+
+@pytest.fixture(scope="module")
+def rates(realmail):
+    return realmail_rates(data=realmail / "bigbang" / "tests" / "data").set_index("source")
+
+
+def test_every_archive_is_read(rates):
+    assert set(rates.index) == set(REALMAIL_SOURCES)
+    assert (rates["messages"] > 50).all()
+
+
+@pytest.mark.parametrize("source", sorted(CEILINGS))
+def test_few_real_messages_get_a_signal(rates, source):
+    row = rates.loc[source]
+    assert row["share"] <= CEILINGS[source], f"{source}: {row['with_signal']}/{row['messages']} messages ({row['labels']})"
+
+
+def test_no_message_gets_many_labels(rates):
+    assert (rates["max_labels_message"] <= MAX_LABELS_PER_MESSAGE).all(), rates[["max_labels_message", "labels"]]
+
+
+def test_label_cap_and_sentence_thresholds_hold_per_sentence(realmail):
+    """Every labelled sentence respects the combiner's cap, and every model-only result has an evidence
+    sentence whose own score reaches the label's sentence threshold."""
+    from analyzer.ingest.pipeline import ingest
+
+    nlp = load_pipeline()
+    combiner = nlp.get_pipe("signal_combiner")
+    messages = ingest([str(realmail / "bigbang" / "tests" / "data" / "3GPP_mbox")], jobs=1).messages
+    frame = signals_frame(messages)
+    if combiner.max_labels:
+        per_sentence = Counter(zip(frame["message_id"], frame["sentence_index"]))
+        assert max(per_sentence.values(), default=0) <= combiner.max_labels
+    index = {lab: j for j, lab in enumerate(LABELS)}
+    checked = 0
+    for doc in nlp.pipe(t for t in messages["new_text"].tolist() if isinstance(t, str) and t.strip()):
+        ranges, sent = doc.user_data[SCORES_KEY][:2]
+        for span in doc.spans["signals"]:
+            if span._.signal_rule_id:
+                continue
+            k = int(np.flatnonzero(ranges[:, 0] == span.start)[0])
+            assert sent[k, index[span.label_]] >= combiner.sentence_thresholds[span.label_] - 1e-6
+            checked += 1
+    assert checked or frame.empty or (frame["rule_id"] != "").all()
+
+
+def test_cap_limits_labels_on_a_dense_sentence():
+    """A sentence written to carry many signals at once keeps at most ``max_labels`` of them."""
+    nlp = load_pipeline()
+    cap = nlp.get_pipe("signal_combiner").max_labels
+    if not cap:
+        pytest.skip("the shipped combiner has no label cap")
+    doc = nlp("Sorry for the late invoice, but honestly your fees are too high, the last drafts were poor, "
+              "we need to cancel Friday and budgets may be cut, so what would you advise?")
+    per_sentence = Counter(s.start for s in doc.spans["signals"])
+    assert per_sentence and max(per_sentence.values()) <= cap
+
+
+def test_neutral_training_data_is_well_formed_and_apart_from_evaluation(dev_data_path):
+    """data/signals/neutral_extra.jsonl: valid rows, mostly negatives, and nothing close to a text of
+    the held-out dev split or the independent set (token Jaccard >= 0.6)."""
+    import json
+    import re
+
+    from analyzer.signals.corpus import INDEPENDENT_PATH, NEUTRAL_PATH, SPLIT_PATH, read_labelled
+
+    rows = read_labelled(NEUTRAL_PATH)
+    assert len(rows) >= 400
+    assert sum(not r["labels"] for r in rows) / len(rows) > 0.9
+
+    def tokens(text):
+        return frozenset(re.findall(r"\w+", text.lower()))
+
+    held = set(json.loads(SPLIT_PATH.read_text(encoding="utf-8"))["heldout"])
+    others = [tokens(r["text"]) for r in read_labelled(dev_data_path) if r["id"] in held]
+    others += [tokens(r["text"]) for r in read_labelled(INDEPENDENT_PATH)]
+    for r in rows:
+        a = tokens(r["text"])
+        close = [b for b in others if len(a & b) / max(len(a | b), 1) >= 0.6]
+        assert not close, r["text"]
