@@ -61,7 +61,7 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
     ``cache_dir``: a run cache folder (:mod:`analyzer.cache`) to reuse and fill; None: no cache.
     """
     from analyzer.batch import RunStats, detect_client_signals, ingest_sources
-    from analyzer.cache import RunCache
+    from analyzer.cache import RunCache, scores_key
     from analyzer.depth.modelfile import load_depth_model
     from analyzer.depth.scores import score_and_periods
     from analyzer.export import evidence_frame
@@ -83,7 +83,17 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
                                         signals_model=signals_model, show_progress=show_progress)
     log.info("signals: %d rows", len(signals))
     t0 = time.perf_counter()
-    scores, periods = score_and_periods(ingested.messages, signals, model=model)
+    cached = None
+    if cache is not None:
+        key = scores_key(ingested.messages, signals, model_path)
+        cached = cache.load_scores(key)
+    if cached is not None:
+        scores, periods = cached
+        stats.scores_reused = True
+    else:
+        scores, periods = score_and_periods(ingested.messages, signals, model=model)
+        if cache is not None:
+            cache.store_scores(key, scores, periods)
     evidence = evidence_frame(signals)
     stats.seconds["scores"] = round(time.perf_counter() - t0, 3)
     stats.seconds["analyze"] = round(time.perf_counter() - started, 3)

@@ -57,6 +57,7 @@ class RunStats:
     texts_detected: int = 0
     texts_reused: int = 0
     signal_chunks: int = 0
+    scores_reused: bool = False  # scores and periods taken from the cache (input unchanged)
     worker_pids: list[int] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 

@@ -18,9 +18,16 @@ Two stores, both plain parquet files written atomically (temp file + rename):
     The fingerprint (:func:`signals_fingerprint`) covers the analyzer version, the signal code and
     patterns, the spaCy version and the pipeline's files: a new model starts a fresh store.
 
+``scores/<key>.{scores,periods}.parquet``
+    The per-client scores and the client x quarter scores of the last run, keyed by
+    :func:`scores_key`: the depth code and model file, and a hash of every message's identity,
+    content hash and attribution plus every signal row. Features depend on the whole mailbox, so
+    any change (a new message, another config, another model) recomputes them; an unchanged input
+    reuses them. Only the latest entry is kept.
+
 Anything unreadable or inconsistent (truncated file, wrong schema, bad metadata) is logged,
-deleted and recomputed; the cache never makes a run fail. Dedup, attribution, features and scores
-are not cached: they are cheap and depend on the whole mailbox.
+deleted and recomputed; the cache never makes a run fail. Dedup and attribution are not cached:
+they are cheap and depend on the whole mailbox.
 """
 
 from __future__ import annotations
@@ -102,6 +109,26 @@ def signals_fingerprint(model_key: str | None) -> str:
             _hash_files(h, path, ("**/*",))
         else:
             h.update(f"package={model_key}={_version(model_key.replace('_', '-'))}".encode())
+    return h.hexdigest()
+
+
+#: The messages-frame columns that features and scores can depend on (content_hash covers headers+body).
+_SCORE_MESSAGE_COLUMNS = ("message_id", "content_hash", "client", "client_domain", "direction")
+
+
+def scores_key(messages: pd.DataFrame, signals: pd.DataFrame, model_path=None) -> str:
+    """Cache key of a run's scores: depth code + model file + the messages' identity and
+    attribution + every signal row."""
+    from analyzer import __version__
+    from analyzer.depth.modelfile import DEFAULT_MODEL_PATH
+
+    h = hashlib.sha256(f"scores/{CACHE_FORMAT}/{__version__}/sklearn={_version('scikit-learn')}".encode())
+    _hash_files(h, PACKAGE / "depth", ("*.py", "data/*"))
+    h.update(Path(model_path if model_path is not None else DEFAULT_MODEL_PATH).read_bytes())
+    for frame, cols in ((messages, list(_SCORE_MESSAGE_COLUMNS)), (signals, list(signals.columns))):
+        h.update(f"{len(frame)}:{','.join(cols)};".encode())
+        if len(frame):
+            h.update(pd.util.hash_pandas_object(frame[cols].astype(str), index=False).to_numpy().tobytes())
     return h.hexdigest()
 
 
@@ -293,3 +320,33 @@ class RunCache:
                                 folder / f"part-{os.urandom(6).hex()}.parquet")
         except (OSError, pa.ArrowException) as exc:
             log.warning("cache: cannot write signal rows to %s: %s", folder, exc)
+
+    # ---- scores of the whole mailbox
+    def _scores_paths(self, key: str) -> tuple[Path, Path]:
+        folder = self.root / "scores"
+        return folder / f"{key[:32]}.scores.parquet", folder / f"{key[:32]}.periods.parquet"
+
+    def load_scores(self, key: str) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+        """(scores, periods) stored under ``key``, or None."""
+        paths = self._scores_paths(key)
+        if not all(p.is_file() for p in paths):
+            return None
+        try:
+            return pd.read_parquet(paths[0]), pd.read_parquet(paths[1])
+        except Exception as exc:  # noqa: BLE001 - any unreadable cache file is recomputed
+            for p in paths:
+                _discard(p, f"{type(exc).__name__}: {exc}")
+            return None
+
+    def store_scores(self, key: str, scores: pd.DataFrame, periods: pd.DataFrame) -> None:
+        paths = self._scores_paths(key)
+        folder = paths[0].parent
+        try:
+            if folder.is_dir():  # keep only the latest entry
+                for old in folder.iterdir():
+                    if old not in paths:
+                        old.unlink(missing_ok=True)
+            for frame, path in zip((scores, periods), paths):
+                _atomic_write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+        except (OSError, pa.ArrowException) as exc:
+            log.warning("cache: cannot write scores to %s: %s", folder, exc)

@@ -94,6 +94,7 @@ def test_second_run_reuses_the_cache_and_writes_the_same_files(mailbox, serial, 
     second = run_to_dir(srcs, tmp_path, config=mailbox["config"], jobs=2)
     assert (second.stats.units_parsed, second.stats.units_reused) == (0, 2)
     assert second.stats.texts_detected == 0 and second.stats.texts_reused == first.stats.texts_detected
+    assert not first.stats.scores_reused and second.stats.scores_reused  # unchanged input: scores reused
     assert _files(tmp_path) == before
     _same_result(first, second)
     _same_result(serial, second)
@@ -107,6 +108,7 @@ def test_grown_export_parses_only_the_new_mbox(mailbox, serial, tmp_path):
     grown = analyze([mailbox["first"], mailbox["second"]], config=mailbox["config"], jobs=1, cache_dir=tmp_path)
     assert (grown.stats.units_parsed, grown.stats.units_reused) == (1, 1)
     assert grown.stats.texts_reused > 0 and grown.stats.texts_detected > 0
+    assert not grown.stats.scores_reused  # new mail: the whole mailbox is scored again
     _same_result(serial, grown)
 
 
@@ -137,6 +139,12 @@ def test_corrupted_cache_files_are_recomputed_not_fatal(mailbox, serial, tmp_pat
     _same_result(serial, again)
     third = analyze(srcs, config=mailbox["config"], jobs=1, cache_dir=tmp_path)  # repaired
     assert third.stats.units_parsed == 0 and third.stats.texts_detected == 0
+    assert third.stats.scores_reused
+    for stored in (tmp_path / "scores").glob("*.parquet"):
+        stored.write_bytes(b"garbage")
+    fourth = analyze(srcs, config=mailbox["config"], jobs=1, cache_dir=tmp_path)
+    assert not fourth.stats.scores_reused
+    _same_result(serial, fourth)
 
 
 def test_no_cache_option_leaves_no_cache(mailbox, tmp_path):
