@@ -90,14 +90,64 @@ class _Prepared:
     starts: pd.DataFrame  # thread starts of clients
     levels: dict  # (client, address) -> seniority level
     as_of: pd.Timestamp
-    _groups: dict = field(default_factory=dict, repr=False)  # (table, client) -> rows, built once
+    _groups: dict = field(default_factory=dict, repr=False)  # cache of arrays(): tables, levels, clients
 
-    def rows(self, table: str, client: str) -> pd.DataFrame:
-        """The rows of ``msgs``/``events``/``starts`` for one client (grouped once, not per window)."""
-        if table not in self._groups:
-            frame = getattr(self, table)
-            self._groups[table] = {k: g for k, g in frame.groupby("client", sort=False)} if len(frame) else {}
-        return self._groups[table].get(client, getattr(self, table).iloc[:0])
+    def arrays(self, client: str) -> _ClientArrays:
+        """One client's rows as numpy arrays (tables converted once, each client sliced once)."""
+        if not self._groups:
+            levels: dict[str, dict] = {}
+            for (c, a), lv in self.levels.items():
+                levels.setdefault(c, {})[a] = lv
+            self._groups.update(clients={}, levels=levels,
+                                tables={t: _table_columns(getattr(self, t)) for t in ("msgs", "starts", "events")})
+        clients = self._groups["clients"]
+        if client not in clients:
+            tables = self._groups["tables"]
+            m, s, e = ({name: col[pos.get(client, _NO_ROWS)] for name, col in cols.items()}
+                       for cols, pos in (tables["msgs"], tables["starts"], tables["events"]))
+            levels = self._groups["levels"].get(client, {})
+            seniors = {a for a, lv in levels.items() if lv >= 2}
+            cc_seniors = [[a for a in cc if a in seniors] if cc is not None else [] for cc in m["cc"]]
+            clients[client] = _ClientArrays(m=m, s=s, e=e, levels=levels, cc_seniors=cc_seniors)
+        return clients[client]
+
+
+_NO_ROWS = np.array([], dtype=np.intp)
+
+
+@dataclass
+class _ClientArrays:
+    """One client's rows of ``msgs`` (m), ``starts`` (s) and ``events`` (e) as column -> numpy array.
+
+    Rows keep the ``_Prepared`` order, so every sum over a window runs in the same order as it
+    would over the frames. See :func:`_table_columns` for the derived columns.
+    """
+
+    m: dict
+    s: dict
+    e: dict
+    levels: dict  # address -> seniority level of this client's people
+    cc_seniors: list  # per message: its cc addresses that are senior (level >= 2) people of the client
+
+
+def _table_columns(frame: pd.DataFrame) -> tuple[dict, dict]:
+    """A table's columns as numpy arrays and, per client, the positions of its rows (ascending).
+
+    Added columns: ``date`` as naive-UTC datetime64 (unit kept, NaT kept), ``ns`` the same in int64
+    nanoseconds (0 where undated) for window bounds, ``dated`` (not NaT), and for tables with a
+    ``direction`` the masks ``from_client`` / ``from_agency``.
+    """
+    cols = {c: frame[c].to_numpy() for c in frame.columns}
+    dates = pd.DatetimeIndex(pd.to_datetime(frame["date"], utc=True)).tz_localize(None).to_numpy()
+    dated = ~np.isnat(dates)
+    ns = np.zeros(len(dates), dtype=np.int64)
+    ns[dated] = dates[dated].astype("datetime64[ns]").astype(np.int64)
+    cols.update(date=dates, ns=ns, dated=dated)
+    if "hours" in cols:
+        cols["hours"] = frame["hours"].to_numpy(dtype=float)
+    if "direction" in cols:
+        cols.update(from_client=cols["direction"] == "from_client", from_agency=cols["direction"] == "from_agency")
+    return cols, (frame.groupby("client", sort=False).indices if len(frame) else {})
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
@@ -177,18 +227,6 @@ def prepare(messages: pd.DataFrame, signals: pd.DataFrame) -> _Prepared:
     return _Prepared(msgs=msgs, events=events, starts=starts, levels=levels, as_of=as_of)
 
 
-def _decay(dates: pd.Series, as_of: pd.Timestamp, half_life_days: float | None) -> np.ndarray:
-    if half_life_days is None or len(dates) == 0:
-        return np.ones(len(dates))
-    age = ((as_of - dates) / _DAY).fillna(0).clip(lower=0).to_numpy(dtype=float)
-    return np.power(0.5, age / half_life_days)
-
-
-def _naive(dates: pd.Series) -> np.ndarray:
-    """Dated values as timezone-naive UTC datetime64 (missing dates dropped)."""
-    return pd.DatetimeIndex(pd.to_datetime(dates, utc=True).dropna()).tz_localize(None).to_numpy()
-
-
 def _gaps_days(dates: np.ndarray) -> np.ndarray:
     d = np.sort(dates[~pd.isna(dates)])
     return np.diff(d) / np.timedelta64(1, "D") if len(d) > 1 else np.array([])
@@ -205,72 +243,98 @@ def window_features(prep: _Prepared, client: str, start: pd.Timestamp, end: pd.T
     return f
 
 
+def _decay(dates: np.ndarray, as_of: pd.Timestamp, half_life_days: float | None) -> np.ndarray:
+    """Weights halving every ``half_life_days`` of age before ``as_of`` (naive-UTC datetime64 in;
+    undated or future-dated weigh 1); all ones when ``half_life_days`` is None."""
+    if half_life_days is None or len(dates) == 0:
+        return np.ones(len(dates))
+    age = (as_of.tz_localize(None).to_datetime64() - dates) / np.timedelta64(_DAY)
+    age[np.isnan(age)] = 0.0
+    age = np.maximum(age, 0.0)
+    return np.power(0.5, age / half_life_days)
+
+
+def _in_window(ns: np.ndarray, dated: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    return dated & (ns >= lo) & (ns <= hi)
+
+
 def _window(prep: _Prepared, client: str, start: pd.Timestamp, end: pd.Timestamp,
             half_life_days: float | None, reply_cap_hours: float) -> dict:
-    mc = prep.rows("msgs", client)
-    m = mc[(mc["date"] >= start) & (mc["date"] <= end)]
-    undated = mc[mc["date"].isna()] if half_life_days else None
-    if undated is not None and len(undated):
-        m = pd.concat([m, undated])
-    w = _decay(m["date"], end, half_life_days)
-    is_client = (m["direction"] == "from_client").to_numpy()
+    a = prep.arrays(client)
+    am, s, e = a.m, a.s, a.e
+    lo, hi = start.as_unit("ns").value, end.as_unit("ns").value
+    idx = np.flatnonzero(_in_window(am["ns"], am["dated"], lo, hi))
+    if half_life_days:  # undated messages count in the weighted (whole-mailbox) rows, after the dated
+        undated = np.flatnonzero(~am["dated"])
+        if len(undated):
+            idx = np.concatenate([idx, undated])
+    m_date = am["date"][idx]
+    w = _decay(m_date, end, half_life_days)
+    is_client = am["from_client"][idx]
     wc, wa = w[is_client], w[~is_client]
     months = max((end - start) / _DAY / _MONTH_DAYS, 1.0)
     f: dict[str, float] = {}
-    n = len(m)
+    n = len(idx)
     f["n_messages"] = float(n)
     f["msgs_per_month"] = n / months
     f["window_months"] = months
     f["client_msg_share"] = _share(is_client, w)
 
-    sc = prep.rows("starts", client)
-    st = sc[(sc["date"] >= start) & (sc["date"] <= end)]
-    f["threads_per_month"] = len(st) / months
-    known = st[st["started_by"].isin(SIDES)]
-    f["client_start_share"] = _share((known["started_by"] == "from_client").to_numpy(),
-                                     _decay(known["date"], end, half_life_days))
+    st = _in_window(s["ns"], s["dated"], lo, hi)
+    f["threads_per_month"] = int(st.sum()) / months
+    known = st & ((s["started_by"] == SIDES[0]) | (s["started_by"] == SIDES[1]))
+    known_by = s["started_by"][known]
+    f["client_start_share"] = _share(known_by == "from_client", _decay(s["date"][known], end, half_life_days))
 
-    ec = prep.rows("events", client)
-    ev = ec[(ec["date"] >= start) & (ec["date"] <= end)]
-    ev_w = _decay(ev["date"], end, half_life_days)
-    for side, name in (("from_client", "client_reply_hours"), ("from_agency", "agency_reply_hours")):
-        sel = (ev["direction"] == side).to_numpy()
-        hours = np.minimum(ev["hours"].to_numpy(dtype=float)[sel], reply_cap_hours)
+    ev = _in_window(e["ns"], e["dated"], lo, hi)
+    ev_w = _decay(e["date"][ev], end, half_life_days)
+    ev_hours = e["hours"][ev]
+    for side_mask, name in ((e["from_client"], "client_reply_hours"), (e["from_agency"], "agency_reply_hours")):
+        sel = side_mask[ev]
+        hours = np.minimum(ev_hours[sel], reply_cap_hours)
         med = _weighted_median(hours, ev_w[sel])
         f[name] = reply_cap_hours if np.isnan(med) else med
-    answered = set(ev.loc[ev["direction"] == "from_client", "parent_key"])
-    agency_keys = m.loc[~is_client, "key"].to_numpy()
+    answered = set(e["parent_key"][ev & e["from_client"]])
+    agency_keys = am["key"][idx][~is_client]
     f["client_reply_rate"] = _share(np.array([k in answered for k in agency_keys], dtype=float), wa)
 
-    dated = _naive(m["date"])
-    edges = np.concatenate([_naive(pd.Series([start, end])), dated])
+    dated = m_date[~np.isnat(m_date)]
+    edges = np.concatenate([np.array([start.tz_localize(None).to_datetime64(),
+                                      end.tz_localize(None).to_datetime64()]), dated])
     f["longest_silence_days"] = float(_gaps_days(edges).max())
-    f["recency_days"] = float((end - m["date"].max()) / _DAY) if len(dated) else months * _MONTH_DAYS
-    agency_starts = known.loc[known["started_by"] == "from_agency", "date"]
-    agency_dates = agency_starts if len(agency_starts) >= 3 else m.loc[~is_client, "date"]
-    gaps = _gaps_days(np.unique(_naive(agency_dates).astype("datetime64[D]")))
+    f["recency_days"] = float((end - pd.Timestamp(dated.max()).tz_localize("UTC")) / _DAY) \
+        if len(dated) else months * _MONTH_DAYS
+    agency_starts = s["date"][known][known_by == "from_agency"]
+    if len(agency_starts) >= 3:
+        agency_dates = agency_starts
+    else:
+        agency_dates = m_date[~is_client]
+        agency_dates = agency_dates[~np.isnat(agency_dates)]
+    gaps = _gaps_days(np.unique(agency_dates.astype("datetime64[D]")))
     f["agency_update_cv"] = float(gaps.std() / gaps.mean()) if len(gaps) >= 2 and gaps.mean() > 0 else float("nan")
 
-    senders = set(m.loc[is_client, "from_address"]) - {""}
-    levels = [prep.levels.get((client, a), 0) for a in senders]
+    senders = set(am["from_address"][idx][is_client]) - {""}
+    levels = [a.levels.get(p, 0) for p in senders]
     f["n_client_people"] = float(len(senders))
     f["max_seniority"] = float(max(levels, default=0))
     f["mean_seniority"] = float(np.mean(levels)) if levels else float("nan")
-    seniors = {a for (c, a), lv in prep.levels.items() if c == client and lv >= 2}
-    cc_senior = np.array([bool(seniors.intersection(cc if cc is not None else [])) for cc in m["cc"]], dtype=float)
-    f["n_senior_people"] = float(len({a for a in senders if prep.levels.get((client, a), 0) >= 2}
-                                     | {a for cc in m["cc"] if cc is not None for a in cc if a in seniors}))
+    cc_lists = [a.cc_seniors[i] for i in idx]
+    cc_senior = np.array([bool(cc) for cc in cc_lists], dtype=float)
+    f["n_senior_people"] = float(len({p for p in senders if a.levels.get(p, 0) >= 2}
+                                     | {p for cc in cc_lists for p in cc}))
     f["senior_cc_share"] = _share(cc_senior, w) if n else float("nan")
 
+    labels = {lb: am[f"lab_{lb}"][idx] for lb in LABELS}
     for lb in _CLIENT_LABELS:
-        col = m[f"lab_{lb}"].to_numpy()[is_client]
+        col = labels[lb][is_client]
         f[f"client_{lb}_rate"] = _share(col, wc) if len(wc) else 0.0
         f[f"client_{lb}_count"] = float(col.sum())
     for lb in _AGENCY_LABELS:
-        col = m[f"lab_{lb}"].to_numpy()[~is_client]
+        col = labels[lb][~is_client]
         f[f"agency_{lb}_rate"] = _share(col, wa) if len(wa) else 0.0
-    apol = (m["lab_apology"].to_numpy() == 1) & ~is_client
-    f["forgiven_apology_share"] = _share(m["forgiven"].to_numpy()[apol], wa[apol[~is_client]]) if apol.any() else float("nan")
+    apol = (labels["apology"] == 1) & ~is_client
+    f["forgiven_apology_share"] = (_share(am["forgiven"][idx][apol], wa[apol[~is_client]])
+                                   if apol.any() else float("nan"))
     return f
 
 

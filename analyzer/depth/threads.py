@@ -87,6 +87,10 @@ def _participants(row) -> str:
     return "people:" + ",".join(sorted(p for p in people if p))
 
 
+#: Message columns :func:`thread_table` reads row by row.
+_THREAD_INPUTS = ("in_reply_to", "references", "subject", "client", "from_address", "to_addresses", "cc_addresses")
+
+
 def thread_table(messages: pd.DataFrame) -> pd.DataFrame:
     """One row per message (same index as ``messages``): its key, thread id and parent key.
 
@@ -101,7 +105,10 @@ def thread_table(messages: pd.DataFrame) -> pd.DataFrame:
     parents: dict[str, str | None] = {}
     subjects: dict[str, tuple[str, bool]] = {}
     linked: dict[str, bool] = {}
-    for key, row in zip(keys, messages.itertuples(index=False)):
+    # only the columns read below, iterated once (itertuples over every column is the slow part)
+    rows = list(messages[list(_THREAD_INPUTS)].itertuples(index=False))
+    key_list = keys.tolist()
+    for key, row in zip(key_list, rows):
         uf.find(key)
         irt = row.in_reply_to if isinstance(row.in_reply_to, str) and row.in_reply_to else None
         refs = _as_list(row.references)
@@ -116,9 +123,8 @@ def thread_table(messages: pd.DataFrame) -> pd.DataFrame:
     # subject fallback, in date order so a reply attaches to the latest earlier message
     order = np.argsort(dates.fillna(pd.Timestamp.max.tz_localize("UTC")).to_numpy(), kind="stable")
     latest: dict[tuple[str, str], str] = {}
-    rows = list(messages.itertuples(index=False))
     for i in order:
-        key = keys.iloc[i]
+        key = key_list[i]
         norm, had_prefix = subjects[key]
         group = (norm, _participants(rows[i]))
         if not linked[key] and had_prefix and norm and group in latest:
@@ -130,10 +136,10 @@ def thread_table(messages: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "key": keys.to_numpy(),
-            "thread_id": [uf.find(k) for k in keys],
-            "parent_key": [parents[k] for k in keys],
-            "is_root": [not linked[k] and not subjects[k][1] for k in keys],
-            "norm_subject": [subjects[k][0] for k in keys],
+            "thread_id": [uf.find(k) for k in key_list],
+            "parent_key": [parents[k] for k in key_list],
+            "is_root": [not linked[k] and not subjects[k][1] for k in key_list],
+            "norm_subject": [subjects[k][0] for k in key_list],
         },
         index=messages.index,
     )
