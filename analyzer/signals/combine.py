@@ -38,6 +38,8 @@ Results:
 from __future__ import annotations
 
 from bisect import bisect_right
+from itertools import islice
+from math import isnan
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -50,6 +52,7 @@ from analyzer.signals.rules import VETO_PREFIX
 
 _KEY = "analyzer.signal"
 _INDEX = {lab: j for j, lab in enumerate(LABELS)}
+_NAN = float("nan")
 
 
 def _info(span: Span):
@@ -74,7 +77,7 @@ def explanation(rule_id: str, model_score: float | None) -> str:
     parts = []
     if rule_id:
         parts.append(f"rule {rule_id}")
-    if model_score is not None and not np.isnan(model_score):
+    if model_score is not None and not isnan(model_score):
         parts.append(f"model {model_score:.2f}")
     return " + ".join(parts)
 
@@ -108,27 +111,55 @@ class SignalCombiner:
 
     def pipe(self, stream: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
         rules = self._rules()
-        for doc in stream:
-            self._annotate(doc, rules)
-            yield doc
+        stream = iter(stream)
+        while True:
+            docs = list(islice(stream, batch_size))
+            if not docs:
+                return
+            self._annotate_batch(docs, rules)
+            yield from docs
 
-    def _annotate(self, doc: Doc, rules) -> None:
-        scores = doc.user_data.get(SCORES_KEY)
-        rule_spans = doc.spans.get(rules.spans_key) if rules is not None and doc.spans else None
-        passed = None
-        if scores is not None and len(scores[0]):
-            ranges, sent, win, evidence = scores
+    def _annotate_batch(self, docs: list[Doc], rules) -> None:
+        """The threshold tests, cats and model hits of a whole batch in a few array operations (the
+        per-doc numpy calls used to dominate), then :meth:`_annotate` per doc on plain lists."""
+        scored = []  # (position in docs, score tuple) of docs with at least one sentence
+        for i, doc in enumerate(docs):
+            scores = doc.user_data.get(SCORES_KEY)
+            if scores is not None and len(scores[0]):
+                scored.append((i, scores))
+        per_doc: dict[int, tuple] = {}
+        if scored:
+            rows = np.array([0] + [len(sc[0]) for _, sc in scored], dtype="i8").cumsum()
+            win = np.concatenate([sc[2] for _, sc in scored]) if len(scored) > 1 else scored[0][1][2]
             passed = win >= self._thr
-            if passed.any() and self._sthr.any():
-                passed &= np.take_along_axis(sent, evidence, axis=0) >= self._sthr
-            cats = win.max(axis=0).astype("f8")
-        else:
-            cats = np.zeros(len(LABELS))
-        if not rule_spans and (passed is None or not passed.any()):
+            evidence = np.concatenate([sc[3] for _, sc in scored]) if len(scored) > 1 else scored[0][1][3]
+            if self._sthr.any():
+                sent = np.concatenate([sc[1] for _, sc in scored]) if len(scored) > 1 else scored[0][1][1]
+                shift = np.repeat(rows[:-1], np.diff(rows))[:, None]
+                passed &= np.take_along_axis(sent, evidence + shift, axis=0) >= self._sthr
+            cats = np.maximum.reduceat(win, rows[:-1], axis=0).astype("f8").tolist()
+            ks, js = np.nonzero(passed)
+            cut = np.searchsorted(ks, rows).tolist()  # hits of doc n: cut[n]:cut[n + 1] (ks is sorted)
+            hits = list(zip(evidence[ks, js].tolist(), js.tolist(), win[ks, js].tolist()))
+            for n, (i, sc) in enumerate(scored):
+                per_doc[i] = (sc[0], sc[2], hits[cut[n]:cut[n + 1]], cats[n])
+        zeros = [0.0] * len(LABELS)
+        for i, doc in enumerate(docs):
+            got = per_doc.get(i)
+            if got is None:
+                self._annotate(doc, rules, None, None, None, list(zeros))
+            else:
+                self._annotate(doc, rules, *got)
+
+    def _annotate(self, doc: Doc, rules, ranges, win, hits, cats: list) -> None:
+        """``hits``: (evidence sentence, label index, window score) of the windows over threshold,
+        None without classifier scores; ``cats``: the doc's highest window score per label."""
+        rule_spans = doc.spans.get(rules.spans_key) if rules is not None and doc.spans else None
+        if not rule_spans and not hits:
             doc.spans[self.spans_key] = SpanGroup(doc, name=self.spans_key)
-            doc.cats = dict(zip(LABELS, cats.tolist()))
+            doc.cats = dict(zip(LABELS, cats))
             return
-        if passed is None:  # rules only (no classifier): one range per sentence
+        if hits is None:  # rules only (no classifier): one range per sentence
             starts = [s.start for s in doc.sents] if doc.has_annotation("SENT_START") else [0]
             ranges = np.array(list(zip(starts, starts[1:] + [len(doc)])), dtype="i8").reshape(-1, 2)
             win = None
@@ -148,37 +179,36 @@ class SignalCombiner:
             j = _INDEX.get(label)
             if j is None or (k, j) in found:
                 continue
-            m = float(win[k, j]) if win is not None else float("nan")
-            found[(k, j)] = [max(rules.weight(span.id_), 0.0 if np.isnan(m) else m), m, span.id_]
-        if passed is not None:
-            ks, js = np.nonzero(passed)
-            for e, j, score in zip(evidence[ks, js].tolist(), js.tolist(), win[ks, js].tolist()):
-                got = found.get((e, j))
-                if got is None:
-                    if (e, j) not in vetoed:
-                        found[(e, j)] = [score, score, ""]
-                elif np.isnan(got[1]) or score > got[1]:
-                    got[1] = score
-                    got[0] = max(got[0], score)
+            m = float(win[k, j]) if win is not None else _NAN
+            found[(k, j)] = [max(rules.weight(span.id_), 0.0 if isnan(m) else m), m, span.id_]
+        for e, j, score in hits or ():
+            got = found.get((e, j))
+            if got is None:
+                if (e, j) not in vetoed:
+                    found[(e, j)] = [score, score, ""]
+            elif isnan(got[1]) or score > got[1]:
+                got[1] = score
+                got[0] = max(got[0], score)
         if self.max_labels > 0 and len(found) > self.max_labels:
             found = self._cap(found)
         out = []
+        user_data = doc.user_data
         for (k, j), (score, m, rule_id) in sorted(found.items()):
             lab = LABELS[j]
             span = Span(doc, bounds[k][0], bounds[k][1], label=lab, span_id=rule_id)
-            doc.user_data[(_KEY, span.start_char, span.end_char, lab)] = (
-                score, None if np.isnan(m) else m, rule_id, explanation(rule_id, m))
+            user_data[(_KEY, span.start_char, span.end_char, lab)] = (
+                score, None if isnan(m) else m, rule_id, explanation(rule_id, m))
             out.append(span)
             cats[j] = max(cats[j], score)
         doc.spans[self.spans_key] = SpanGroup(doc, name=self.spans_key, spans=out)
-        doc.cats = dict(zip(LABELS, cats.tolist()))
-
+        doc.cats = dict(zip(LABELS, cats))
 
     def _cap(self, found: dict) -> dict:
         """At most ``max_labels`` labels per sentence: rule hits first, then by score / threshold."""
         per: dict[int, list] = {}
+        thr = self._thr.tolist()
         for (k, j), (score, m, rule_id) in found.items():
-            per.setdefault(k, []).append((bool(rule_id), score / max(float(self._thr[j]), 1e-6), j))
+            per.setdefault(k, []).append((bool(rule_id), score / max(thr[j], 1e-6), j))
         keep = set()
         for k, items in per.items():
             items.sort(reverse=True)

@@ -33,7 +33,7 @@ Weights are plain ``.npy`` arrays plus ``cfg.json`` in the component's folder (n
 
 from __future__ import annotations
 
-from itertools import islice
+from itertools import islice, pairwise
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -149,13 +149,16 @@ class SignalClassifier:
         pair = lower * _M2 ^ lemma
         uniq, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
         rows = self._type_rows
-        missing = [i for i, key in enumerate(uniq.tolist()) if key not in rows]
+        keys = uniq.tolist()
+        found = [rows.get(key, -1) for key in keys]
+        missing = [i for i, row in enumerate(found) if row < 0]
         if len(rows) + len(missing) > _TYPE_CACHE_MAX:  # bounded memory: start the cache afresh
             rows.clear()
             missing = list(range(len(uniq)))
         if missing:
             self._add_types(uniq[missing], lower[first[missing]], lemma[first[missing]], strings)
-        where = np.fromiter((rows[k] for k in uniq.tolist()), dtype="i8", count=len(uniq))[inverse]
+            found = [rows[key] for key in keys]
+        where = np.array(found, dtype="i8")[inverse]
         return self._type_v[where], self._type_s[where]
 
     def _add_types(self, pairs: np.ndarray, lower: np.ndarray, lemma: np.ndarray, strings) -> None:
@@ -257,14 +260,11 @@ class SignalClassifier:
             best_score = np.where(better, sent_scores[other], best_score)
         out: list = []
         # slice per doc (sentences are grouped by doc, in order)
-        bounds = np.searchsorted(doc_of, np.arange(len(docs) + 1))
-        local = np.stack([s_start, s_end], axis=1)
-        for i in range(len(docs)):
-            a, b = bounds[i], bounds[i + 1]
-            if a == b:
-                out.append(empty)
-                continue
-            out.append((local[a:b] - offsets[i], sent_scores[a:b], win_scores[a:b], best[a:b] - a))
+        bounds = np.searchsorted(doc_of, np.arange(len(docs) + 1)).tolist()
+        local = np.stack([s_start, s_end], axis=1) - offsets[doc_of][:, None]  # token ranges within the doc
+        best -= doc_first[:, None]  # evidence sentence within the doc
+        for a, b in pairwise(bounds):
+            out.append((local[a:b], sent_scores[a:b], win_scores[a:b], best[a:b]) if a < b else empty)
         return out
 
     def _range_scores(self, start, end, cv, cs, cbv, cbs) -> np.ndarray:
@@ -296,10 +296,16 @@ class SignalClassifier:
             docs = list(islice(stream, batch_size))
             if not docs:
                 return
-            for doc, scores in zip(docs, self.score_batch(docs)):
+            results = self.score_batch(docs)
+            # highest window score per label and doc, for the whole batch at once
+            wins = [scores[2] for scores in results if len(scores[2])]
+            if wins:
+                starts = np.cumsum([0] + [len(w) for w in wins[:-1]])
+                maxima = iter(np.maximum.reduceat(np.concatenate(wins), starts, axis=0).tolist())
+            zeros = [0.0] * len(self.labels)
+            for doc, scores in zip(docs, results):
                 doc.user_data[SCORES_KEY] = scores
-                wins = scores[2]
-                doc.cats = dict(zip(self.labels, (wins.max(axis=0) if len(wins) else np.zeros(len(self.labels))).tolist()))
+                doc.cats = dict(zip(self.labels, next(maxima) if len(scores[2]) else zeros))
                 yield doc
 
     # -- serialization ------------------------------------------------------------------------

@@ -112,6 +112,7 @@ class SignalRules:
     def _reset(self) -> None:
         self.matcher = Matcher(self.nlp.vocab, validate=True)  # token patterns without an anchor
         self._gated: list[tuple[list[frozenset[int]], Matcher]] = []  # (anchor hash sets, one-pattern matcher)
+        self._gate_index: dict[int, list[int]] = {}  # word hash -> gated matchers whose first anchor set has it
         self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self._label_of: dict[int, str] = {}  # match key -> span label
         self._weight_of: dict[str, float] = {}
@@ -148,8 +149,11 @@ class SignalRules:
                 matcher = self.matcher
                 if anchors:
                     matcher = Matcher(self.nlp.vocab, validate=True)
-                    sets = [frozenset(self.nlp.vocab.strings.add(w) for w in words) for words in anchors]
-                    self._gated.append((sorted(sets, key=len), matcher))
+                    sets = sorted((frozenset(self.nlp.vocab.strings.add(w) for w in words) for words in anchors),
+                                  key=len)
+                    for word in sets[0]:
+                        self._gate_index.setdefault(word, []).append(len(self._gated))
+                    self._gated.append((sets, matcher))
                 try:
                     matcher.add(rule["id"], [rule["pattern"]])
                 except Exception as exc:  # spaCy raises ValueError/MatchPatternError on bad specs
@@ -168,8 +172,12 @@ class SignalRules:
             matches += self.matcher(doc)
         if self._gated and len(doc):
             present = set(doc.to_array([LOWER, LEMMA]).ravel().tolist())
-            for anchor_sets, matcher in self._gated:
-                if all(not hashes.isdisjoint(present) for hashes in anchor_sets):
+            index = self._gate_index
+            # only the matchers whose smallest anchor set occurs in the doc, in the order they were added
+            candidates = {i for word in present.intersection(index) for i in index[word]}
+            for i in sorted(candidates):
+                anchor_sets, matcher = self._gated[i]
+                if all(not hashes.isdisjoint(present) for hashes in anchor_sets[1:]):
                     matches += matcher(doc)
         strings = self.nlp.vocab.strings
         seen: set[tuple[int, int, int]] = set()
