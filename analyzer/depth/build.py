@@ -30,7 +30,7 @@ from threadpoolctl import threadpool_limits
 from sklearn.model_selection import GroupKFold
 
 from analyzer.depth.features import FEATURE_NAMES, ClientFeatures
-from analyzer.depth.labelled import labelled_mailbox, training_table
+from analyzer.depth.labelled import labelled_mailbox, parse_seeds, training_table
 from analyzer.depth.model import TIERS, DepthModel, tier_of, trend_of
 from analyzer.depth.modelfile import save_depth_model
 
@@ -159,17 +159,10 @@ def _band_line(m: dict) -> str:
             f"{r['steady_accuracy']:.2f} on steady ones")
 
 
-def _seeds(text: str) -> tuple[int, ...]:
-    if "-" in text:
-        a, b = text.split("-", 1)
-        return tuple(range(int(a), int(b) + 1))
-    return tuple(int(s) for s in text.split(","))
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m analyzer.depth.build", description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path("models/depth"))
-    ap.add_argument("--seeds", type=_seeds, default=TRAIN_SEEDS, help="e.g. 101-112 or 101,102")
+    ap.add_argument("--seeds", type=parse_seeds, default=TRAIN_SEEDS, help="e.g. 101-112 or 101,102")
     ap.add_argument("--clients", type=int, default=N_CLIENTS)
     ap.add_argument("--months", type=int, default=MONTHS)
     ap.add_argument("--kind", choices=("gbm", "ridge"), default="gbm")

@@ -29,7 +29,7 @@ from scipy.stats import spearmanr
 from threadpoolctl import threadpool_limits
 
 from analyzer.depth.features import FEATURE_GROUPS, MailFrames
-from analyzer.depth.labelled import generate_and_ingest, truth_frames
+from analyzer.depth.labelled import generate_and_ingest, parse_seeds, truth_frames
 from analyzer.depth.model import TIERS, TRENDS, make_pipeline, tier_of
 from analyzer.depth.modelfile import load_depth_model
 from analyzer.depth.scores import score_clients
@@ -149,17 +149,10 @@ def evaluation_md(res: dict, command: str) -> str:
     return "\n".join(lines)
 
 
-def _seeds(text: str) -> tuple[int, ...]:
-    if "-" in text:
-        a, b = text.split("-", 1)
-        return tuple(range(int(a), int(b) + 1))
-    return tuple(int(s) for s in text.split(","))
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m analyzer.depth.evaluate", description=__doc__.splitlines()[0])
     ap.add_argument("--model", type=Path, default=Path("models/depth/model.skops"))
-    ap.add_argument("--seeds", type=_seeds, default=EVAL_SEEDS)
+    ap.add_argument("--seeds", type=parse_seeds, default=EVAL_SEEDS)
     ap.add_argument("--clients", type=int, default=N_CLIENTS)
     ap.add_argument("--months", type=int, default=MONTHS)
     ap.add_argument("--out", type=Path, default=None, help="folder for evaluation.md/json (default: the model's)")

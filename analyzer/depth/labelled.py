@@ -47,6 +47,14 @@ class LabelledMailbox:
     seconds: dict = field(default_factory=dict)
 
 
+def parse_seeds(text: str) -> tuple[int, ...]:
+    """Seeds from the command line: "101-124" (a range, inclusive) or "101,102,110"."""
+    if "-" in text:
+        a, b = text.split("-", 1)
+        return tuple(range(int(a), int(b) + 1))
+    return tuple(int(s) for s in text.split(","))
+
+
 def truth_frames(truth: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     """The generator's truth -> (per client frame indexed by client, per (client, period) depth series)."""
     t = truth.set_index("client")
