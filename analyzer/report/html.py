@@ -31,36 +31,47 @@ def _env() -> Environment:
 def pick_quotes(evidence: pd.DataFrame, client: str, n: int = 3) -> list[dict]:
     """Up to ``n`` evidence sentences for a client: the client's own words before the agency's,
     one per label first, best-scored first, newest first on ties."""
-    ev = evidence[evidence["client"] == client]
-    if ev.empty:
-        return []
-    ev = ev.assign(_client_side=ev["direction"] == "from_client").sort_values(
-        ["_client_side", "score", "date"], ascending=[False, False, False], kind="stable")
-    firsts = ev.drop_duplicates("label")
-    chosen = pd.concat([firsts, ev.drop(firsts.index)]).head(n)
-    return [
-        {"label": r.label, "date": pd.Timestamp(r.date).strftime("%Y-%m-%d") if pd.notna(r.date) else "",
-         "side": "client" if r.direction == "from_client" else "agency", "text": r.text, "score": float(r.score)}
-        for r in chosen.itertuples()
-    ]
+    return quotes_by_client(evidence[evidence["client"] == client], n).get(client, [])
 
 
-def signal_profile(evidence: pd.DataFrame) -> list[dict]:
-    """One client's signal counts by label and side, as rows for the page's CSS bar chart.
+def quotes_by_client(evidence: pd.DataFrame, n: int = 3) -> dict[str, list[dict]]:
+    """:func:`pick_quotes` for every client at once (one sort over all evidence, not one per client)."""
+    if evidence.empty:
+        return {}
+    ev = evidence.assign(_client_side=evidence["direction"] == "from_client").sort_values(
+        ["client", "_client_side", "score", "date"], ascending=[True, False, False, False], kind="stable")
+    ev = ev.assign(_first=~ev.duplicated(["client", "label"])).sort_values(
+        ["client", "_first"], ascending=[True, False], kind="stable")
+    ev = ev[ev.groupby("client", sort=False).cumcount() < n]
+    out: dict[str, list[dict]] = {}
+    for r in ev.itertuples():
+        out.setdefault(r.client, []).append(
+            {"label": r.label, "date": pd.Timestamp(r.date).strftime("%Y-%m-%d") if pd.notna(r.date) else "",
+             "side": "client" if r.direction == "from_client" else "agency", "text": r.text, "score": float(r.score)})
+    return out
+
+
+def signal_profiles(evidence: pd.DataFrame) -> dict[str, list[dict]]:
+    """Each client's signal counts by label and side, as rows for the page's CSS bar chart.
 
     Drawn in HTML rather than one matplotlib figure per client: a report over hundreds of
     clients would otherwise spend minutes drawing.
     """
     if evidence.empty:
-        return []
-    counts = evidence.groupby(["label", "direction"]).size().unstack(fill_value=0)
-    client = counts.get("from_client", pd.Series(0, index=counts.index))
-    agency = counts.get("from_agency", pd.Series(0, index=counts.index))
-    total = (client + agency).sort_values(ascending=False)
-    top = max(int(total.max()), 1)
-    return [{"label": label, "client": int(client[label]), "agency": int(agency[label]),
-             "client_pct": round(100 * client[label] / top, 1), "agency_pct": round(100 * agency[label] / top, 1)}
-            for label in total.index]
+        return {}
+    counts = evidence.groupby(["client", "label", "direction"]).size().unstack(fill_value=0)
+    for side in ("from_client", "from_agency"):
+        if side not in counts:
+            counts[side] = 0
+    counts = counts.assign(_total=counts["from_client"] + counts["from_agency"]).reset_index()
+    counts = counts.sort_values(["client", "_total", "label"], ascending=[True, False, True], kind="stable")
+    top = counts.groupby("client")["_total"].transform("max").clip(lower=1)
+    out: dict[str, list[dict]] = {}
+    for r, t in zip(counts.itertuples(), top):
+        out.setdefault(r.client, []).append(
+            {"label": r.label, "client": int(r.from_client), "agency": int(r.from_agency),
+             "client_pct": round(100 * r.from_client / t, 1), "agency_pct": round(100 * r.from_agency / t, 1)})
+    return out
 
 
 def _drivers(value) -> list[str]:
@@ -74,10 +85,10 @@ def render_report(result, redact: bool = False, title: str = "Client relationshi
     scores = result.scores.sort_values("depth_score", ascending=False, kind="stable")
     evidence = result.evidence
     clients = []
+    quotes_of, profile_of = quotes_by_client(evidence), signal_profiles(evidence)
     for row in scores.itertuples(index=False):
         r = row._asdict()
-        ev = evidence[evidence["client"] == r["client"]]
-        quotes = pick_quotes(evidence, r["client"])
+        quotes = quotes_of.get(r["client"], [])
         if redact:
             quotes = [{**q, "text": redact_text(q["text"])} for q in quotes]
         clients.append({
@@ -86,7 +97,7 @@ def render_report(result, redact: bool = False, title: str = "Client relationshi
             "colour": TIER_COLOURS.get(r.get("tier"), "#999"),
             "drivers": _drivers(r.get("top_drivers")),
             "quotes": quotes,
-            "profile": signal_profile(ev),
+            "profile": profile_of.get(r["client"], []),
         })
     report = result.ingest_report or {}
     return _env().get_template("report.html.j2").render(
