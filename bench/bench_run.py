@@ -41,17 +41,11 @@ GIB = 1024 ** 3
 # ---------------------------------------------------------------- steps (run in a subprocess)
 
 def step_floor(path: str) -> dict:
-    import mailbox
+    """The parse-only floor: the same measurement as bench_ingest.py's (mailbox + mail-parser)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_ingest import run_floor
 
-    import mailparser
-
-    t = time.perf_counter()
-    box = mailbox.mbox(path, create=False)
-    n = 0
-    for key in box.iterkeys():
-        mailparser.parse_from_bytes(box.get_bytes(key))
-        n += 1
-    return {"messages": n, "seconds": time.perf_counter() - t}
+    return run_floor(path)
 
 
 def step_run(path: str, out: str, jobs: int) -> dict:
