@@ -118,11 +118,14 @@ def messages_frame(messages: list[Message]) -> pd.DataFrame:
 
 
 def table_to_frame(table: pa.Table) -> pd.DataFrame:
-    df = table.to_pandas()
-    # list columns come back as numpy arrays; keep them as Python lists for users
-    for name, typ in zip(table.schema.names, table.schema.types):
-        if pa.types.is_list(typ):
-            df[name] = pd.Series([list(v) if v is not None else [] for v in df[name]], index=df.index, dtype=object)
+    names = table.schema.names
+    lists = [n for n, t in zip(names, table.schema.types) if pa.types.is_list(t)]
+    df = table.drop_columns(lists).to_pandas()
+    # list columns as Python lists for users (to_pylist: one C-level pass, not numpy arrays per cell)
+    for name in lists:
+        df[name] = pd.Series([v if v is not None else [] for v in table.column(name).to_pylist()],
+                             index=df.index, dtype=object)
+    df = df[names]
     if "source_index" in df:
         df["source_index"] = df["source_index"].astype("Int64")  # nullable: None for single-message files
     return df
