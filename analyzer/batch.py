@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from analyzer.cache import RunCache, signals_fingerprint, text_key, unit_key
+from analyzer.cache import RunCache, attribution_key, signals_fingerprint, text_key, unit_key
 from analyzer.config import Config
 from analyzer.ingest import attribution
 from analyzer.ingest.message import MESSAGE_COLUMNS, table_to_frame
@@ -57,6 +57,7 @@ class RunStats:
     texts_detected: int = 0
     texts_reused: int = 0
     signal_chunks: int = 0
+    attribution_reused: bool = False  # clients and directions taken from the cache (same messages and config)
     scores_reused: bool = False  # scores and periods taken from the cache (input unchanged)
     worker_pids: list[int] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -98,13 +99,32 @@ def ingest_sources(sources, config: Config | None, execution: Execution, cache: 
     table = sink.assemble()
     stats.seconds["parse"] = round(time.perf_counter() - started, 3)
     t0 = time.perf_counter()
-    frame = attribution.attribute(table_to_frame(table), config)
+    frame = _attribute(table_to_frame(table), config, cache, stats)
     frame = frame[list(MESSAGE_COLUMNS)].reset_index(drop=True)
     report = _report(plan, table, frame, seen, dedup, quarantine)
     stats.seconds["attribute"] = round(time.perf_counter() - t0, 3)
     log.info("ingest: %d parsed, %d duplicates, %d quarantined (%d units parsed, %d reused)",
              report["parsed"], report["duplicates"], report["quarantined"], stats.units_parsed, stats.units_reused)
     return IngestResult(messages=frame, report=report)
+
+
+def _attribute(frame: pd.DataFrame, config: Config | None, cache: RunCache | None, stats: RunStats) -> pd.DataFrame:
+    """Attribution of the deduplicated messages, reused from the cache when neither the messages
+    nor the config changed (it depends on the whole mailbox, so any change recomputes it all)."""
+    if cache is None:
+        return attribution.attribute(frame, config)
+    key = attribution_key(frame, config)
+    cols = cache.load_attribution(key, len(frame))
+    if cols is not None:
+        stats.attribution_reused = True
+        out = frame.copy()
+        for name in cols.columns:
+            out[name] = pd.Series(cols[name].to_numpy(dtype=object), index=out.index, dtype=object).where(
+                cols[name].notna().to_numpy(), None)
+        return out
+    out = attribution.attribute(frame, config)
+    cache.store_attribution(key, out)
+    return out
 
 
 def model_key(signals_model) -> str | None:

@@ -112,6 +112,17 @@ def signals_fingerprint(model_key: str | None) -> str:
     return h.hexdigest()
 
 
+def attribution_key(messages: pd.DataFrame, config) -> str:
+    """Cache key of the attribution of a deduplicated messages frame: the ingest code (which holds
+    attribution and its data files), the config, and every message's id and content hash in order
+    (the content hash covers the headers and body that attribution reads)."""
+    h = hashlib.sha256(f"attribution/{ingest_fingerprint()}/{config!r};{len(messages)};".encode())
+    if len(messages):
+        ids = messages[["message_id", "content_hash"]].astype(str)
+        h.update(pd.util.hash_pandas_object(ids, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
 #: The messages-frame columns that features and scores can depend on (content_hash covers headers+body).
 _SCORE_MESSAGE_COLUMNS = ("message_id", "content_hash", "client", "client_domain", "direction")
 
@@ -320,6 +331,36 @@ class RunCache:
                                 folder / f"part-{os.urandom(6).hex()}.parquet")
         except (OSError, pa.ArrowException) as exc:
             log.warning("cache: cannot write signal rows to %s: %s", folder, exc)
+
+    # ---- attribution of the whole mailbox
+    _ATTRIBUTION_COLUMNS = ("client", "client_domain", "direction")
+
+    def load_attribution(self, key: str, n_rows: int) -> pd.DataFrame | None:
+        """The client/client_domain/direction columns stored under ``key`` (``n_rows`` rows), or None."""
+        path = self.root / "attribution" / f"{key[:32]}.parquet"
+        if not path.is_file():
+            return None
+        try:
+            cols = pd.read_parquet(path)
+            if list(cols.columns) != list(self._ATTRIBUTION_COLUMNS) or len(cols) != n_rows:
+                raise ValueError("columns or length differ")
+        except Exception as exc:  # noqa: BLE001 - any unreadable cache file is recomputed
+            _discard(path, f"{type(exc).__name__}: {exc}")
+            return None
+        return cols
+
+    def store_attribution(self, key: str, frame: pd.DataFrame) -> None:
+        path = self.root / "attribution" / f"{key[:32]}.parquet"
+        try:
+            if path.parent.is_dir():  # keep only the latest entry
+                for old in path.parent.iterdir():
+                    if old != path:
+                        old.unlink(missing_ok=True)
+            cols = frame[list(self._ATTRIBUTION_COLUMNS)].astype(object)
+            _atomic_write_table(pa.Table.from_pandas(cols, preserve_index=False,
+                                                     schema=pa.schema([(c, pa.string()) for c in cols.columns])), path)
+        except (OSError, pa.ArrowException) as exc:
+            log.warning("cache: cannot write attribution to %s: %s", path, exc)
 
     # ---- scores of the whole mailbox
     def _scores_paths(self, key: str) -> tuple[Path, Path]:

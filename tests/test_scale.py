@@ -95,6 +95,7 @@ def test_second_run_reuses_the_cache_and_writes_the_same_files(mailbox, serial, 
     assert (second.stats.units_parsed, second.stats.units_reused) == (0, 2)
     assert second.stats.texts_detected == 0 and second.stats.texts_reused == first.stats.texts_detected
     assert not first.stats.scores_reused and second.stats.scores_reused  # unchanged input: scores reused
+    assert not first.stats.attribution_reused and second.stats.attribution_reused
     assert _files(tmp_path) == before
     _same_result(first, second)
     _same_result(serial, second)
@@ -109,6 +110,7 @@ def test_grown_export_parses_only_the_new_mbox(mailbox, serial, tmp_path):
     assert (grown.stats.units_parsed, grown.stats.units_reused) == (1, 1)
     assert grown.stats.texts_reused > 0 and grown.stats.texts_detected > 0
     assert not grown.stats.scores_reused  # new mail: the whole mailbox is scored again
+    assert not grown.stats.attribution_reused  # and attributed again
     _same_result(serial, grown)
 
 
@@ -139,11 +141,11 @@ def test_corrupted_cache_files_are_recomputed_not_fatal(mailbox, serial, tmp_pat
     _same_result(serial, again)
     third = analyze(srcs, config=mailbox["config"], jobs=1, cache_dir=tmp_path)  # repaired
     assert third.stats.units_parsed == 0 and third.stats.texts_detected == 0
-    assert third.stats.scores_reused
-    for stored in (tmp_path / "scores").glob("*.parquet"):
+    assert third.stats.scores_reused and third.stats.attribution_reused
+    for stored in [*(tmp_path / "scores").glob("*.parquet"), *(tmp_path / "attribution").glob("*.parquet")]:
         stored.write_bytes(b"garbage")
     fourth = analyze(srcs, config=mailbox["config"], jobs=1, cache_dir=tmp_path)
-    assert not fourth.stats.scores_reused
+    assert not fourth.stats.scores_reused and not fourth.stats.attribution_reused
     _same_result(serial, fourth)
 
 
@@ -182,3 +184,13 @@ def test_cli_run_jobs_and_cache(mailbox, tmp_path):
     assert json.loads((tmp_path / "run_stats.json").read_text())["units_parsed"] == 2
     res = runner.invoke(main, args)
     assert res.exit_code == 0 and json.loads((tmp_path / "run_stats.json").read_text())["units_parsed"] == 0
+
+
+def test_another_config_attributes_again(mailbox, tmp_path):
+    srcs = [mailbox["first"], mailbox["second"]]
+    analyze(srcs, config=mailbox["config"], jobs=1, cache_dir=tmp_path)
+    inferred = analyze(srcs, config=None, jobs=1, cache_dir=tmp_path)
+    assert not inferred.stats.attribution_reused and not inferred.stats.scores_reused
+    fresh = analyze(srcs, config=None, jobs=1)
+    pd.testing.assert_frame_equal(inferred.messages, fresh.messages)
+    pd.testing.assert_frame_equal(inferred.scores, fresh.scores)
