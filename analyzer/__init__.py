@@ -4,7 +4,7 @@ For notebooks::
 
     import analyzer
     analyzer.detect_signals(["Sorry for the slow reply, crazy week."])  # [["apology"]]
-    result = analyzer.analyze(["data/demo"])  # result.messages, result.evidence, result.scores
+    result = analyzer.analyze(["data/demo/mail"], config="data/demo/analyzer.toml")  # .messages, .evidence, .scores
 """
 
 from __future__ import annotations
