@@ -43,21 +43,11 @@ TUNE_FRACTION = 0.15  # of what is left after the held-out part
 
 def read_labelled(path: Path | str) -> list[dict]:
     """Rows ``{"id", "text", "labels"}``; InputError naming file and line for anything malformed."""
+    from analyzer.signals.jsonl import iter_text_records
+
     path = Path(path)
     rows, seen = [], set()
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
-    for lineno, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{lineno}: not JSON ({exc.msg})") from None
-        if not isinstance(row, dict) or not isinstance(row.get("text"), str) or "id" not in row:
-            raise InputError(f"{path}:{lineno}: expected an object with 'id' and 'text'")
+    for lineno, row in iter_text_records(path):
         labels = row.get("labels")
         if not isinstance(labels, list) or any(lab not in LABELS for lab in labels):
             raise InputError(f"{path}:{lineno}: 'labels' must be a list of labels from SIGNALS.md")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from analyzer.errors import InputError
@@ -21,12 +22,17 @@ from analyzer.signals.pipeline import load_pipeline
 CHUNK = 1024
 
 
-def read_inputs(input_path: Path | str) -> list[tuple[object, str]]:
+def iter_text_records(input_path: Path | str) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for each non-blank line of a JSONL file of ``{"id", "text", ...}``
+    objects; InputError naming the file and line for anything malformed."""
     path = Path(input_path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
-    items = []
-    with path.open("r", encoding="utf-8", errors="strict") as fh:
+    try:
+        fh = path.open("r", encoding="utf-8", errors="strict")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    with fh:
         try:
             for lineno, line in enumerate(fh, start=1):
                 if not line.strip():
@@ -41,10 +47,13 @@ def read_inputs(input_path: Path | str) -> list[tuple[object, str]]:
                     raise InputError(f"{path}:{lineno}: missing \"id\"")
                 if not isinstance(obj.get("text"), str):
                     raise InputError(f"{path}:{lineno}: \"text\" must be a string")
-                items.append((obj["id"], obj["text"]))
+                yield lineno, obj
         except UnicodeDecodeError:
             raise InputError(f"{path}: not UTF-8 text") from None
-    return items
+
+
+def read_inputs(input_path: Path | str) -> list[tuple[object, str]]:
+    return [(obj["id"], obj["text"]) for _, obj in iter_text_records(input_path)]
 
 
 def label_jsonl(input_path, out_path=None, model_path=None, show_progress: bool = False) -> int:
