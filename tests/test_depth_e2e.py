@@ -63,6 +63,9 @@ def test_scores_columns_and_types_follow_the_contract(run, scores):
     assert scores["median_client_reply_hours"].dtype == float
     assert scores["domains"].map(lambda d: isinstance(d, str)).all()
     assert scores["top_drivers"].str.match(r"^[+-] ").all()
+    # extras explaining the trend: its slope figure (points per quarter) and where it came from
+    assert scores["trend_slope"].dtype == float and scores["trend_slope"].notna().all()
+    assert scores["trend_reason"].str.contains("pts/quarter|slope rule").all()
 
 
 def test_domains_are_the_clients_domains(run, scores):

@@ -5,10 +5,16 @@ writes each as an mbox plus config and reads it back through the real ingest, de
 with the real signal pipeline, computes client and client x quarter features, and fits
 :class:`~analyzer.depth.model.DepthModel` on both (a client row's target is its designed depth,
 a quarter row's the designed depth in that quarter). Honest numbers come from leave-mailbox-out
-cross-validation (``GroupKFold`` over seeds), which also picks the trend dead band.
+cross-validation (``GroupKFold`` over seeds), which also picks the slope rule's dead band.
 
-Writes ``OUT/model.skops``, ``OUT/metrics.json``, ``OUT/TRAINING.md`` and
-``OUT/training_features.csv.gz`` (the fitted rows, used by ``evaluate`` for its ablations).
+The trend model (:class:`~analyzer.depth.trend.TrendModel`) is then fitted on one trajectory row per
+client: the slope and late-minus-early change of its *out-of-fold* quarterly scores (as noisy as on
+new mail) plus event-level behaviour slopes, against the designed depth change per quarter; its own
+dead band comes from leave-mailbox-out predictions too.
+
+Writes ``OUT/model.skops``, ``OUT/metrics.json``, ``OUT/TRAINING.md``,
+``OUT/training_features.csv.gz`` (the fitted rows, used by ``evaluate`` for its ablations) and
+``OUT/training_trajectories.csv.gz`` (the trend model's rows).
 Evaluation seeds (:data:`analyzer.depth.evaluate.EVAL_SEEDS`) are never used here.
 """
 
@@ -30,8 +36,9 @@ from threadpoolctl import threadpool_limits
 from sklearn.model_selection import GroupKFold
 
 from analyzer.depth.features import FEATURE_NAMES, ClientFeatures
-from analyzer.depth.labelled import labelled_mailbox, parse_seeds, training_table
-from analyzer.depth.model import TIERS, DepthModel, tier_of, trend_of
+from analyzer.depth.labelled import designed_slopes, labelled_mailbox, parse_seeds, training_table
+from analyzer.depth.model import TIERS, TRENDS, DepthModel, tier_of, trend_of
+from analyzer.depth.trend import TRAJECTORY_FEATURES, trajectory_features, trend_labels
 from analyzer.depth.modelfile import save_depth_model
 
 log = logging.getLogger(__name__)
@@ -68,6 +75,22 @@ def trend_accuracy(table: pd.DataFrame, scores: np.ndarray, truth_trend: pd.Seri
             "n": len(pairs), "n_moving": len(moving)}
 
 
+def trajectory_table(table: pd.DataFrame, scores: np.ndarray, boxes) -> pd.DataFrame:
+    """One row per designed client: trajectory features from the quarter rows' ``scores`` (out of
+    fold) and the mailbox's event trajectories, ``target`` (designed change per quarter),
+    ``truth_trend``, ``seed``, ``client``."""
+    p = table.assign(score=scores)
+    p = p[p["kind"] == "period"]
+    parts = []
+    for b in boxes:
+        pb = p[p["seed"] == b.seed].set_index(["client", "period"])[["score", "n_messages"]]
+        T = trajectory_features(pb, b.events)
+        T = T.join(designed_slopes(b.period_truth).rename("target"), how="inner")
+        T = T.join(b.truth["trend"].rename("truth_trend"), how="inner")
+        parts.append(T.assign(seed=b.seed, client=T.index).reset_index(drop=True))
+    return pd.concat(parts, ignore_index=True)
+
+
 def build(out: Path, seeds=TRAIN_SEEDS, n_clients: int = N_CLIENTS, months: int = MONTHS, kind: str = "gbm") -> dict:
     t0 = time.perf_counter()
     from analyzer.signals.pipeline import load_pipeline
@@ -94,8 +117,16 @@ def build(out: Path, seeds=TRAIN_SEEDS, n_clients: int = N_CLIENTS, months: int 
     model = DepthModel(kind=kind, features=features, trend_band=best["band"])
     model.fit(table[list(FEATURE_NAMES)], table["target"], sample_weight=table["weight"].to_numpy(),
               groups=table["seed"].to_numpy())
+    traj = trajectory_table(table, oof, boxes)
+    model.fit_trend(traj[list(TRAJECTORY_FEATURES)], traj["target"], groups=traj["seed"].to_numpy())
+    tm = model.trend_model_
+    trend_cv = pd.crosstab(pd.Categorical(traj["truth_trend"], TRENDS),
+                           pd.Categorical(trend_labels(tm.cv_predictions_, tm.band_), TRENDS), dropna=False)
+    coef = tm.pipeline_.named_steps["ridge"].coef_
     metrics = {
-        "model": {"kind": kind, "trend_band": best["band"], "half_life_days": features.half_life_days,
+        "model": {"kind": kind, "trend_band": best["band"], "trend_model_band": tm.band_,
+                  "trend_model_alpha": float(tm.pipeline_.named_steps["ridge"].alpha_),
+                  "trend_model_coef": {f: round(float(c), 3) for f, c in zip(TRAJECTORY_FEATURES, coef)}, "half_life_days": features.half_life_days,
                   "reply_cap_hours": features.reply_cap_hours, "n_features": len(FEATURE_NAMES)},
         "data": {"seeds": list(seeds), "n_mailboxes": len(boxes), "clients_per_mailbox": n_clients, "months": months,
                  "n_messages": int(sum(b.n_messages for b in boxes)), "n_client_rows": int(is_client.sum()),
@@ -109,6 +140,9 @@ def build(out: Path, seeds=TRAIN_SEEDS, n_clients: int = N_CLIENTS, months: int 
             "tier_confusion": pd.crosstab(pd.Categorical(tiers_true, TIERS), pd.Categorical(tiers_pred, TIERS),
                                           dropna=False).to_numpy().tolist(),
             "trend_by_band": trends,
+            "trend_model": {"band": tm.band_, "recall": {k: round(v, 4) for k, v in tm.cv_recall_.items()},
+                            "confusion_rows_true_cols_predicted": trend_cv.to_numpy().tolist(),
+                            "n_clients": int(len(traj))},
         },
         "seconds": {"data": round(t_data, 1), "total": round(time.perf_counter() - t0, 1)},
         "python": platform.python_version(),
@@ -118,6 +152,8 @@ def build(out: Path, seeds=TRAIN_SEEDS, n_clients: int = N_CLIENTS, months: int 
         "source": "generated mailboxes (data/mailgen)", "seeds": list(seeds), "n_clients": int(is_client.sum()),
         "cv_spearman": round(rho, 4), "kind": kind})
     table.to_csv(out / "training_features.csv.gz", index=False, float_format="%.6g")
+    traj.assign(oof_slope=tm.cv_predictions_).to_csv(out / "training_trajectories.csv.gz", index=False,
+                                                       float_format="%.6g")
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     (out / "TRAINING.md").write_text(_training_md(metrics, out), encoding="utf-8")
     metrics["seconds"]["total"] = round(time.perf_counter() - t0, 1)
@@ -129,7 +165,7 @@ def _training_md(m: dict, out: Path) -> str:
     seeds = d["seeds"]
     return f"""# Depth model: how it was trained
 
-Rebuild (writes model.skops, metrics.json, training_features.csv.gz and this file):
+Rebuild (writes model.skops, metrics.json, training_features.csv.gz, training_trajectories.csv.gz and this file):
 
     .venv/bin/python -m analyzer.depth.build --out {out} --seeds {seeds[0]}-{seeds[-1]} --clients {d['clients_per_mailbox']} --months {d['months']}
 
@@ -142,21 +178,32 @@ Rebuild (writes model.skops, metrics.json, training_features.csv.gz and this fil
 - Model: `DepthModel(kind="{m['model']['kind']}")` = median imputer (+ missing indicators) + scaler +
   HistGradientBoostingRegressor, monotonic in the features whose direction SIGNALS.md states
   (`analyzer.depth.model.MONOTONIC`), isotonic calibration to 0-100 on out-of-fold predictions; whole-mailbox
-  features decay with a half-life of {m['model']['half_life_days']} days; trend dead band {m['model']['trend_band']}
-  points/quarter, chosen by the cross-validation below (best moving + steady accuracy).
+  features decay with a half-life of {m['model']['half_life_days']} days.
+- Trend: `TrendModel` (analyzer/depth/trend.py), a standardised ridge regression from trajectory features
+  (slope and late-minus-early change of the client's out-of-fold quarterly scores, and event-level slopes of
+  thread starts, reply hours, positive/negative signals, seniors involved, message share, volume, reply rate and
+  thread length) to the designed depth change per quarter; dead band {m['model']['trend_model_band']} points/quarter
+  chosen on leave-mailbox-out predictions (best mean recall of the three trends). Leave-mailbox-out recall:
+  {_trend_line(cv['trend_model'])}. Models without it (`analyzer train`) use the slope rule: dead band
+  {m['model']['trend_band']} points/quarter on the quarterly score slope ({_band_line(m)}).
 - Leave-mailbox-out cross-validation (GroupKFold over mailboxes): Spearman {cv['spearman_client']}, MAE
-  {cv['mae_client']} points, tier accuracy {cv['tier_accuracy']}; trend at the chosen band: {_band_line(m)}.
+  {cv['mae_client']} points, tier accuracy {cv['tier_accuracy']}.
 - Held-out evaluation on other seeds: `python -m analyzer.depth.evaluate` (see evaluation.md).
 - Time: {m['seconds']['data']} s to generate/ingest/detect, {m['seconds']['total']} s in all (2-core machine shared
   with other jobs; boosting limited to one OpenMP thread).
 """
 
 
+def _trend_line(t: dict) -> str:
+    conf = dict(zip(TRENDS, t["confusion_rows_true_cols_predicted"]))
+    return ", ".join(f"{name} {conf[name][i]}/{sum(conf[name])}" for i, name in enumerate(TRENDS))
+
+
 def _band_line(m: dict) -> str:
     band = m["model"]["trend_band"]
     r = next(t for t in m["cv_leave_mailbox_out"]["trend_by_band"] if t["band"] == band)
     return (f"{r['moving_accuracy']:.2f} right on {r['n_moving']} deepening/cooling clients, "
-            f"{r['steady_accuracy']:.2f} on steady ones")
+            f"{r['steady_accuracy']:.2f} on steady ones, leave-mailbox-out")
 
 
 def main(argv: list[str] | None = None) -> int:

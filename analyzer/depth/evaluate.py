@@ -8,7 +8,9 @@ does) and compares with the designed depths:
 - side by side, what message volume alone reaches (the raw message count, and a model of the same
   recipe fitted on the volume features only) and what the text signals alone reach (a model fitted
   on the text-signal features only, same training rows: ``training_features.csv.gz`` of the build);
-- the tier confusion matrix, and trend accuracy on the deepening and cooling clients.
+- the tier confusion matrix, and the trend confusion matrix (per-class counts) of the model's trend
+  and, side by side, of the plain slope rule (:func:`~analyzer.depth.model.trend_of` with the model's
+  ``trend_band``, what models without a trend model use) on the same quarterly scores.
 
 Writes ``evaluation.md`` and ``evaluation.json`` beside the model.
 """
@@ -30,9 +32,9 @@ from threadpoolctl import threadpool_limits
 
 from analyzer.depth.features import FEATURE_GROUPS, MailFrames
 from analyzer.depth.labelled import generate_and_ingest, parse_seeds, truth_frames
-from analyzer.depth.model import TIERS, TRENDS, make_pipeline, tier_of
+from analyzer.depth.model import TIERS, TRENDS, make_pipeline, tier_of, trend_of
 from analyzer.depth.modelfile import load_depth_model
-from analyzer.depth.scores import score_clients
+from analyzer.depth.scores import score_and_periods
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +67,15 @@ def evaluate(model_path: Path | None, seeds=EVAL_SEEDS, n_clients: int = N_CLIEN
     with tempfile.TemporaryDirectory(prefix="depth-eval-") as tmp:
         for seed in seeds:
             messages, signals, truth = generate_and_ingest(seed, n_clients, months, Path(tmp), nlp=nlp)
-            scores = score_clients(messages, signals, model=model).set_index("client")
+            scores, periods = score_and_periods(messages, signals, model=model)
+            scores = scores.set_index("client")
+            rule = {c: trend_of(g.rename(columns={"depth_score": "score"}), band=model.trend_band)
+                    for c, g in periods.groupby("client", sort=True)}
+            scores["rule_trend"] = pd.Series(rule).reindex(scores.index).fillna("steady")
             F = model.features_.transform(MailFrames(messages, signals))
             t, _ = truth_frames(truth)
-            found = t.join(scores[["depth_score", "tier", "trend", "n_messages"]].add_prefix("got_"), how="left")
+            found = t.join(scores[["depth_score", "tier", "trend", "trend_slope", "rule_trend", "n_messages"]]
+                           .add_prefix("got_"), how="left")
             found["seed"] = seed
             rows.append(found)
             feats.append(F.reindex(t.index).assign(seed=seed))
@@ -99,21 +106,44 @@ def evaluate(model_path: Path | None, seeds=EVAL_SEEDS, n_clients: int = N_CLIEN
     res["tier_within_one"] = round(float((abs(got_tier.map(TIERS.index) - true_tier.map(TIERS.index)) <= 1).mean()), 4)
     res["tier_confusion"] = {"rows_true_cols_predicted": list(TIERS), "matrix": conf.to_numpy().tolist()}
     res["mae"] = round(float((df.loc[ok, "got_depth_score"] - df.loc[ok, "depth"]).abs().mean()), 2)
-    moving = ok & df["trend"].isin(["deepening", "cooling"])
-    res["trend"] = {
-        "moving_accuracy": round(float((df.loc[moving, "got_trend"] == df.loc[moving, "trend"]).mean()), 4)
-        if moving.any() else float("nan"),
-        "n_moving": int(moving.sum()),
-        "steady_accuracy": round(float((df.loc[ok & (df["trend"] == "steady"), "got_trend"] == "steady").mean()), 4),
-        "confusion": pd.crosstab(pd.Categorical(df.loc[ok, "trend"], TRENDS), pd.Categorical(df.loc[ok, "got_trend"], TRENDS),
-                                 dropna=False).to_numpy().tolist(),
-    }
+    res["trend"] = trend_result(df[ok], "got_trend")
+    res["trend"]["source"] = "trend model" if getattr(model, "trend_model_", None) is not None else "slope rule"
+    res["trend_slope_rule"] = trend_result(df[ok], "got_rule_trend")
+    res["trend_slope_rule"]["band"] = model.trend_band
+    res["trend_clients"] = (df.loc[ok & df["trend"].isin(["deepening", "cooling"]),
+                                   ["seed", "archetype", "trend", "got_trend", "got_trend_slope", "got_rule_trend"]]
+                            .reset_index().to_dict(orient="records"))
     by_arch = df[ok].groupby("archetype").agg(n=("depth", "size"), designed=("depth", "mean"),
                                               scored=("got_depth_score", "mean"))
     by_arch["mae"] = (df[ok]["got_depth_score"] - df[ok]["depth"]).abs().groupby(df[ok]["archetype"]).mean()
     res["by_archetype"] = by_arch.round(1).reset_index().to_dict(orient="records")
     res["seconds"] = round(time.perf_counter() - t0, 1)
     return res
+
+
+def trend_result(df: pd.DataFrame, column: str) -> dict:
+    """Trend accuracy of ``df[column]`` against the designed ``df["trend"]``: on moving clients,
+    per class (right / n) and as a confusion matrix (rows designed, columns predicted)."""
+    moving = df["trend"].isin(["deepening", "cooling"])
+    right = df[column] == df["trend"]
+    return {
+        "moving_accuracy": round(float(right[moving].mean()), 4) if moving.any() else float("nan"),
+        "n_moving": int(moving.sum()),
+        "steady_accuracy": round(float(right[df["trend"] == "steady"].mean()), 4),
+        "per_class": {t: [int(right[df["trend"] == t].sum()), int((df["trend"] == t).sum())] for t in TRENDS},
+        "confusion": pd.crosstab(pd.Categorical(df["trend"], TRENDS), pd.Categorical(df[column], TRENDS),
+                                 dropna=False).to_numpy().tolist(),
+    }
+
+
+def _trend_md(tr: dict, title: str) -> list[str]:
+    per = ", ".join(f"{t} {r}/{n}" for t, (r, n) in tr["per_class"].items())
+    lines = [f"{title}: {tr['moving_accuracy']} right on the {tr['n_moving']} deepening/cooling clients; "
+             f"{tr['steady_accuracy']} of steady clients called steady ({per}).", "",
+             "| designed \\ predicted | " + " | ".join(TRENDS) + " |", "|---" * (len(TRENDS) + 1) + "|"]
+    for name, row in zip(TRENDS, tr["confusion"]):
+        lines.append(f"| {name} | " + " | ".join(str(v) for v in row) + " |")
+    return lines + [""]
 
 
 def evaluation_md(res: dict, command: str) -> str:
@@ -135,14 +165,11 @@ def evaluation_md(res: dict, command: str) -> str:
               "| | " + " | ".join(TIERS) + " |", "|---" * (len(TIERS) + 1) + "|"]
     for name, row in zip(TIERS, res["tier_confusion"]["matrix"]):
         lines.append(f"| {name} | " + " | ".join(str(v) for v in row) + " |")
-    tr = res["trend"]
-    lines += ["", f"Trend: {tr['moving_accuracy']} right on the {tr['n_moving']} deepening/cooling clients; "
-              f"{tr['steady_accuracy']} of steady clients called steady.", "",
-              "Trend confusion (rows designed, columns predicted):", "", "| | " + " | ".join(TRENDS) + " |",
-              "|---" * (len(TRENDS) + 1) + "|"]
-    for name, row in zip(TRENDS, tr["confusion"]):
-        lines.append(f"| {name} | " + " | ".join(str(v) for v in row) + " |")
-    lines += ["", "By archetype:", "", "| archetype | n | designed (mean) | scored (mean) | MAE |", "|---|---|---|---|---|"]
+    lines += [""] + _trend_md(res["trend"], f"Trend ({res['trend'].get('source', 'model')}, as in scores.csv)")
+    if "trend_slope_rule" in res:
+        lines += _trend_md(res["trend_slope_rule"], "For comparison, the slope rule alone (quarterly score slope, "
+                           f"dead band {res['trend_slope_rule']['band']}; used by models without a trend model)")
+    lines += ["By archetype:", "", "| archetype | n | designed (mean) | scored (mean) | MAE |", "|---|---|---|---|---|"]
     for r in res["by_archetype"]:
         lines.append(f"| {r['archetype']} | {r['n']} | {r['designed']} | {r['scored']} | {r['mae']} |")
     lines += ["", f"Time: {res['seconds']} s.", ""]

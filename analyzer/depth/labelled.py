@@ -3,7 +3,8 @@
 For one seed: generate a corpus of clients of designed depth, write it as mailbox files plus a
 config into a work folder, run the real ingest on those files, detect signals with the real
 signal pipeline, compute client and client x quarter features, and line them up with the designed
-depths (``truth``: depth, tier, trend, archetype per client; ``depth_by_quarter`` per quarter).
+depths (``truth``: depth, tier, trend, archetype per client; ``depth_by_quarter`` per quarter), plus
+the event-level trajectories the trend model reads (:func:`analyzer.depth.trend.event_trajectories`).
 
 The generator lives outside the package (``<project>/data/mailgen``); :func:`mailgen` imports it
 from there, so this module is only used by ``build``/``evaluate`` and the tests, never by ``run``.
@@ -21,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from analyzer.depth.features import ClientFeatures, MailFrames
+from analyzer.depth.trend import event_trajectories
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,7 @@ class LabelledMailbox:
     periods: pd.DataFrame  # one row per (client, period)
     truth: pd.DataFrame  # index client: depth, tier, trend, archetype
     period_truth: pd.Series  # index (client, period): designed depth in that quarter
+    events: pd.DataFrame = field(default_factory=pd.DataFrame)  # index client: event trajectories (trend.py)
     n_messages: int = 0
     seconds: dict = field(default_factory=dict)
 
@@ -112,12 +115,13 @@ def labelled_mailbox(seed: int, n_clients: int, months: int, workdir: Path, nlp=
     X = MailFrames(messages, signals)
     F = features.transform(X)
     P = features.transform_periods(X)
+    events = event_trajectories(X)
     client_truth, period_truth = truth_frames(truth)
     t2 = time.perf_counter()
     log.info("seed %d: %d messages, %d clients found, %d designed (%.0f s ingest+signals, %.0f s features)",
              seed, len(messages), len(F), len(client_truth), t1 - t0, t2 - t1)
     return LabelledMailbox(seed=seed, features=F, periods=P, truth=client_truth, period_truth=period_truth,
-                           n_messages=len(messages), seconds={"ingest_signals": t1 - t0, "features": t2 - t1})
+                           events=events, n_messages=len(messages), seconds={"ingest_signals": t1 - t0, "features": t2 - t1})
 
 
 def training_table(boxes: list[LabelledMailbox], period_weight: float = 0.5) -> pd.DataFrame:
@@ -135,3 +139,14 @@ def training_table(boxes: list[LabelledMailbox], period_weight: float = 0.5) -> 
                          client=p.index.get_level_values("client"), period=p.index.get_level_values("period"))
             parts.append(p.reset_index(drop=True))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def designed_slopes(period_truth: pd.Series, max_periods: int = 6) -> pd.Series:
+    """Designed depth change per quarter per client: the least-squares slope of its designed
+    quarterly depths over the last ``max_periods`` quarters (0 for a steady client)."""
+    from analyzer.depth.trend import weighted_slope
+
+    if period_truth.empty:
+        return pd.Series(dtype=float)
+    return period_truth.groupby(level="client", sort=True).apply(
+        lambda g: weighted_slope(g.sort_index(level="period").to_numpy()[-max_periods:]))

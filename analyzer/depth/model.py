@@ -6,6 +6,12 @@ depth 0-100. Its raw predictions are calibrated to the 0-100 scale by an isotoni
 fitted on out-of-fold predictions, so a score of 80 means "clients like this were labelled about
 80" rather than whatever range the regressor drifts into.
 
+Trend: a model built from labelled trajectories (``build``) carries a fitted
+:class:`~analyzer.depth.trend.TrendModel` (``trend_model_``, set by :meth:`DepthModel.fit_trend`) that
+reads the quarterly scores together with event-level behaviour slopes; without one (models trained
+by ``analyzer train`` on a user's labels, which have no trends) the trend is the plain slope rule
+:func:`trend_of` with the dead band ``trend_band``.
+
 It also carries the feature extractor (``features``: a :class:`~analyzer.depth.features.ClientFeatures`)
 so a saved model scores a mailbox exactly the way it was trained.
 
@@ -28,6 +34,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from analyzer.depth.features import FEATURE_NAMES, RECENT_BASE, ClientFeatures
+from analyzer.depth.trend import TrendModel, event_trajectories, score_trajectory, trajectory_features, trend_labels
 
 #: Tier names and their lower bounds (same thresholds as the generator): shallow <25 <= developing
 #: <50 <= solid <75 <= deep.
@@ -49,20 +56,8 @@ def trend_of(periods: pd.DataFrame, band: float, max_periods: int = 6, min_messa
     counts little), compared with a dead band: above ``band`` deepening, below ``-band`` cooling,
     otherwise steady. Fewer than two usable quarters is steady.
     """
-    p = periods.tail(max_periods)
-    if len(p) < 2:
-        return "steady"
-    w = np.clip(p["n_messages"].to_numpy(dtype=float) / max(min_messages, 1), 0.2, 1.0)
-    x = np.arange(len(p), dtype=float)
-    y = p["score"].to_numpy(dtype=float)
-    xm, ym = np.average(x, weights=w), np.average(y, weights=w)
-    denom = np.sum(w * (x - xm) ** 2)
-    slope = float(np.sum(w * (x - xm) * (y - ym)) / denom) if denom > 0 else 0.0
-    if slope > band:
-        return "deepening"
-    if slope < -band:
-        return "cooling"
-    return "steady"
+    slope = score_trajectory(periods, max_periods, min_messages=min_messages)["score_slope"]
+    return str(trend_labels([slope], band)[0])
 
 
 #: Features whose direction SIGNALS.md states (+1: deeper when higher, -1: shallower). Boosting is
@@ -114,15 +109,19 @@ class DepthModel(RegressorMixin, BaseEstimator):
     features : ClientFeatures or None
         The feature extractor the model was trained with (None: ``ClientFeatures()``).
     trend_band : float
-        Dead band of the quarterly slope, in score points per quarter, within which a trend is steady.
+        Dead band of the quarterly slope, in score points per quarter, within which a trend is
+        steady: used by the slope rule when the model has no fitted trend model.
+    trend : TrendModel or None
+        Unfitted template for :meth:`fit_trend` (None: ``TrendModel()``).
     random_state : int
     """
 
     def __init__(self, kind: str = "gbm", features: ClientFeatures | None = None, trend_band: float = 5.0,
-                 random_state: int = 0):
+                 trend: TrendModel | None = None, random_state: int = 0):
         self.kind = kind
         self.features = features
         self.trend_band = trend_band
+        self.trend = trend
         self.random_state = random_state
 
     def _pipeline(self) -> Pipeline:
@@ -188,9 +187,41 @@ class DepthModel(RegressorMixin, BaseEstimator):
         preds = self.pipeline_.predict(pd.DataFrame(stacked.reshape(k * n, k), columns=X.columns)).reshape(k, n)
         return pd.DataFrame((base[None, :] - preds).T, index=F.index, columns=list(FEATURE_NAMES))
 
-    def trends(self, periods: pd.DataFrame) -> pd.Series:
-        """Trend per client from a per-period frame (index client, period; columns score, n_messages)."""
+    def fit_trend(self, T: pd.DataFrame, y, groups=None):
+        """Fit the trend model on trajectory features ``T`` (:func:`~analyzer.depth.trend.trajectory_features`,
+        built from *out-of-fold* quarterly scores so they are as noisy as on new mail) and the designed
+        depth change per quarter ``y``; sets ``trend_model_``. Returns self."""
+        template = getattr(self, "trend", None) or TrendModel()  # files written before trend models lack it
+        self.trend_model_ = clone(template).fit(T, y, groups=groups)
+        return self
+
+    def trend_table(self, periods: pd.DataFrame, X=None) -> pd.DataFrame:
+        """Per client: ``trend``, ``trend_slope`` (points per quarter) and ``trend_reason``.
+
+        ``periods``: index (client, period), columns ``score``, ``n_messages``. ``X``: the
+        :class:`~analyzer.depth.features.MailFrames` the periods come from. With a fitted trend
+        model and ``X`` the learnt model decides; otherwise (a model trained on a user's labels,
+        which carry no trends, or no mail given) the slope rule :func:`trend_of` does, and the
+        reason says so.
+        """
+        cols = ["trend", "trend_slope", "trend_reason"]
         if periods.empty:
-            return pd.Series(dtype=object)
-        return periods.groupby(level="client", sort=True).apply(
-            lambda g: trend_of(g.sort_index(level="period"), band=self.trend_band))
+            return pd.DataFrame(columns=cols).rename_axis("client")
+        tm = getattr(self, "trend_model_", None)
+        if tm is not None and X is not None:
+            T = trajectory_features(periods, event_trajectories(X))
+            T = T.loc[T.index.isin(periods.index.get_level_values("client"))]
+            out = pd.DataFrame({"trend": tm.predict(T), "trend_slope": np.round(tm.predict_slope(T), 2),
+                                "trend_reason": tm.reasons(T)}, index=T.index)
+            return out[cols]
+        rows = {}
+        for client, g in periods.groupby(level="client", sort=True):
+            slope = score_trajectory(g.sort_index(level="period"))["score_slope"]
+            rows[client] = (str(trend_labels([slope], self.trend_band)[0]), round(slope, 2),
+                            f"quarterly scores {slope:+.1f}/quarter (slope rule, dead band {self.trend_band:g})")
+        return pd.DataFrame.from_dict(rows, orient="index", columns=cols).rename_axis("client")
+
+    def trends(self, periods: pd.DataFrame, X=None) -> pd.Series:
+        """Trend per client (see :meth:`trend_table`)."""
+        t = self.trend_table(periods, X)
+        return t["trend"] if len(t) else pd.Series(dtype=object)

@@ -31,6 +31,7 @@ DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "depth" / 
 TRUSTED_TYPES: tuple[str, ...] = (
     "analyzer.depth.features.ClientFeatures",
     "analyzer.depth.model.DepthModel",
+    "analyzer.depth.trend.TrendModel",
     "numpy.dtype",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
 )

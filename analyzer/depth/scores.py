@@ -4,7 +4,9 @@
 :data:`EXTRA_COLUMNS` (useful extras). ``sig_<label>`` counts the signal sentences that count for
 the side that wrote them (client labels in client mail, ``apology``/``feedback_request`` in agency
 mail), the same rows evidence.csv lists; ``sig_apology`` therefore holds both sides' apologies, and
-the extras split them. Only messages of a real client (``client`` not None) count.
+the extras split them. ``trend_slope`` (depth points per quarter) and ``trend_reason`` explain
+``trend`` (:meth:`~analyzer.depth.model.DepthModel.trend_table`). Only messages of a real client
+(``client`` not None) count.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ SCORE_COLUMNS: tuple[str, ...] = (
 )
 EXTRA_COLUMNS: tuple[str, ...] = (
     "median_agency_reply_hours", "client_start_share", "longest_silence_days", "n_client_people",
-    "max_seniority", "client_apologies", "agency_apologies",
+    "max_seniority", "client_apologies", "agency_apologies", "trend_slope", "trend_reason",
 )
 PERIOD_COLUMNS: tuple[str, ...] = ("client", "period", "period_start", "depth_score", "tier", "n_messages")
 
@@ -62,7 +64,7 @@ def _empty_scores() -> pd.DataFrame:
         if c.startswith("sig_") or c.startswith("n_") or c in ("client_apologies", "agency_apologies", "max_seniority"):
             out[c] = out[c].astype("int64")
         elif c in ("depth_score", "median_client_reply_hours", "median_agency_reply_hours",
-                   "client_start_share", "longest_silence_days"):
+                   "client_start_share", "longest_silence_days", "trend_slope"):
             out[c] = out[c].astype("float64")
     out["first_message"] = pd.Series(dtype="datetime64[us, UTC]")
     out["last_message"] = pd.Series(dtype="datetime64[us, UTC]")
@@ -118,7 +120,7 @@ def _scores(model: DepthModel, X: MailFrames, messages: pd.DataFrame, signals: p
     F = model.features_.transform(X)
     score = pd.Series(model.predict(F), index=F.index)
     drivers = top_drivers(F, model.contributions(F))
-    trends = model.trends(period_scores).reindex(F.index).fillna("steady")
+    trend = model.trend_table(period_scores, X).reindex(F.index)
 
     dates = pd.to_datetime(m["date"], utc=True)
     g = m.assign(date=dates).groupby("client", sort=True)
@@ -127,7 +129,7 @@ def _scores(model: DepthModel, X: MailFrames, messages: pd.DataFrame, signals: p
     out["domains"] = _domains(m).reindex(F.index).fillna("")
     out["depth_score"] = score.round(1).astype(float)
     out["tier"] = [tier_of(s) for s in out["depth_score"]]
-    out["trend"] = trends.astype(str)
+    out["trend"] = trend["trend"].fillna("steady").astype(str)
     out["n_messages"] = g.size().reindex(F.index).fillna(0).astype("int64")
     out["n_from_client"] = (m["direction"] == "from_client").groupby(m["client"]).sum().reindex(F.index).fillna(0).astype("int64")
     out["n_from_agency"] = (m["direction"] == "from_agency").groupby(m["client"]).sum().reindex(F.index).fillna(0).astype("int64")
@@ -154,6 +156,8 @@ def _scores(model: DepthModel, X: MailFrames, messages: pd.DataFrame, signals: p
     for name, direction in (("client_apologies", "from_client"), ("agency_apologies", "from_agency")):
         vals = side.xs(direction, level="direction") if direction in side.index.get_level_values("direction") else pd.Series(dtype="int64")
         out[name] = vals.reindex(F.index).fillna(0).astype("int64")
+    out["trend_slope"] = trend["trend_slope"].astype(float)
+    out["trend_reason"] = trend["trend_reason"].fillna("").astype(str)
     out = out.reset_index(drop=True).sort_values(["depth_score", "client"], ascending=[False, True], kind="stable")
     out = out.reset_index(drop=True)
     return out[list(SCORE_COLUMNS) + list(EXTRA_COLUMNS)]

@@ -141,6 +141,10 @@ def train_from_labels(labels_csv, run_dir, out_path) -> str:
         raise InputError("every labelled client has the same depth; the model needs different depths to learn from")
     kind = "gbm" if len(y) >= GBM_MIN_CLIENTS else "ridge"
     F = F.loc[y.index]
+    # No trend model here: a user's labels give each client one depth, not how it moved, so there is
+    # nothing to fit analyzer.depth.trend.TrendModel on (and far too few clients for it). Such a
+    # model's trend is the slope rule on its quarterly scores (DepthModel.trend_table says so in
+    # scores.csv's trend_reason).
     model = DepthModel(kind=kind, features=features).fit(F, y.to_numpy())
     cv_rho = _cv_spearman(F, y, kind) if len(y) >= 8 else float("nan")
     training = {
