@@ -7,6 +7,7 @@ import hashlib
 import json
 import mailbox
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from email.policy import default as default_policy
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from mailgen import (
@@ -29,7 +31,10 @@ from mailgen import (
     write_mbox,
     write_mixed,
 )
+from mailgen.behaviour import Profile
 from mailgen.cli import DEMO_DIR, build_demo, main
+from mailgen.corpus import quarters
+from mailgen.dither import Dither
 from mailgen.template import Context, expand
 
 from analyzer.config import load_config
@@ -158,6 +163,53 @@ def test_designed_depth_shows_in_behaviour(big):
     assert s["depth"].corr(s["init"], method="spearman") > 0.4
     # strategic-but-slow is deep yet replies slowly: latency alone cannot give the depth
     assert s["depth"].corr(-s["latency_h"], method="spearman") < 0.95
+
+
+def test_dither_tracks_its_rate_where_independent_draws_drift():
+    """Error-feedback draws keep the running count within a couple of events of its expectation
+    (a rate that changes over time included); plain independent draws (gain 0) wander further."""
+    def worst_gap(gain: float) -> float:
+        dz = Dither(random.Random(3), gain=gain)
+        worst = 0.0
+        for i in range(3000):
+            dz.chance("p", 0.1 + 0.8 * i / 3000)
+            dz.choice("kind", {"a": 1.0, "b": 2.0 + i / 1000, "c": 0.5})
+            worst = max(worst, abs(dz.gap("p")), *(abs(dz.gap(f"kind:{k}")) for k in "abc"))
+        return worst
+    assert worst_gap(0.5) <= 3.0
+    assert worst_gap(0.0) > 2 * worst_gap(0.5)
+    dz = Dither(random.Random(4))
+    counts = [dz.count("n", 2.4) for _ in range(400)]
+    assert min(counts) >= 0 and abs(sum(counts) - 2.4 * 400) <= 3 and len(set(counts)) > 2  # jittered, not fixed
+    with pytest.raises(ValueError):
+        Dither(random.Random(1), gain=-1)
+
+
+def test_each_quarter_realises_its_designed_depth():
+    """Who starts a client's depth-driven threads (all but invoices and status updates), quarter by
+    quarter, stays within two threads of designed share x threads, so a deepening client's mail
+    shows the rise and a cooling client's the fall (issue 4: the trend label must be true of the data)."""
+    gaps, moving = [], []
+    for seed in range(31, 37):
+        c = generate_corpus(seed, n_clients=12, months=12, extras=False)
+        mt = c.message_truth
+        starts = mt[~mt["thread"].duplicated() & ~mt["kind"].isin(["invoice", "status_update"])]
+        qs = quarters(c.start, c.end)
+        q_of = {d: next(q for q, a, b in qs if a.isoformat() <= d <= b.isoformat()) for d in starts["date"].str[:10]}
+        starts = starts.assign(q=starts["date"].str[:10].map(q_of), by_client=starts["thread_initiator"] == "client")
+        for _, t in c.truth.iterrows():
+            designed = dict(zip(t["quarters"].split(";"), t["depth_by_quarter"].split(";")))
+            shares = []
+            for q, g in starts[starts["client"] == t["client"]].groupby("q"):
+                p = Profile("typical", 0, 0, "steady", 1.0).p_client_initiates(float(designed[q]) / 100)
+                gaps.append(abs(g["by_client"].sum() - p * len(g)))
+                shares.append(g["by_client"].mean())
+            if t["trend"] != "steady":
+                slope = np.polyfit(np.arange(len(shares)), shares, 1)[0]
+                moving.append(slope > 0 if t["trend"] == "deepening" else slope < 0)
+    assert len(gaps) > 200 and len(moving) >= 10
+    assert max(gaps) <= 2.0 and float(np.mean(gaps)) < 0.65
+    assert all(moving), f"{moving.count(False)} of {len(moving)} moving clients contradict their designed trend"
 
 
 def test_truth_and_config_are_complete(small, tmp_path):

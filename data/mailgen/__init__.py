@@ -8,7 +8,8 @@ mailboxes for benchmarks.  Import with ``data/`` on ``sys.path``::
     corpus.truth            # one row per client: designed depth, tier, trend, archetype
     corpus.message_truth    # one row per message: client, side, kind, thread initiator, labels
 
-Modules: people (agency, clients, contacts), behaviour (depth -> behaviour), signal_phrases and
+Modules: people (agency, clients, contacts), behaviour (depth -> behaviour), dither (low-discrepancy
+draws, so each quarter realises its designed depth), signal_phrases and
 logistics_phrases (phrase banks), template (expansion), compose (message text + labels), threads
 (simulation), extras (non-client mail), render (EmailMessage), corpus (generation), writers (disk),
 cli (command line).

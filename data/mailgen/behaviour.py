@@ -14,6 +14,8 @@ import math
 import random
 from dataclasses import dataclass
 
+#: Threads per month (at depth 50, before the corpus ``volume`` scale) at least, for deepening/cooling clients.
+MOVING_MIN_VOLUME = 1.8
 ARCHETYPES = ("deepening", "cooling", "warm_haggler", "strategic_slow", "transactional", "new_client", "typical")
 
 
@@ -68,11 +70,11 @@ class Profile:
 
     def client_reply_hours(self, d: float, rng: random.Random) -> float:
         median = math.exp(math.log(90) * (1 - d) + math.log(2.5) * d) * self.latency_mult
-        return median * math.exp(rng.gauss(0, 0.7))
+        return median * math.exp(_bounded_gauss(rng, 0.7))
 
     def agency_reply_hours(self, d: float, rng: random.Random) -> float:
         median = 26 * (1 - d) + 2.5 * d
-        return median * math.exp(rng.gauss(0, 0.6))
+        return median * math.exp(_bounded_gauss(rng, 0.6))
 
     def update_interval_days(self, d: float, rng: random.Random) -> float:
         """Days between agency status updates: weekly and regular when deep, rare and erratic when shallow."""
@@ -133,6 +135,15 @@ class Profile:
         }
 
 
+def _bounded_gauss(rng: random.Random, sigma: float, bound: float = 2.0) -> float:
+    """A normal draw with spread ``sigma`` cut at ``bound`` sigmas (redrawn beyond), so one reply delay
+    cannot stray far from the moment's designed median."""
+    while True:
+        z = rng.gauss(0.0, 1.0)
+        if abs(z) <= bound:
+            return sigma * z
+
+
 def _u(rng: random.Random, lo: float, hi: float) -> float:
     return round(rng.uniform(lo, hi), 1)
 
@@ -140,6 +151,10 @@ def _u(rng: random.Random, lo: float, hi: float) -> float:
 def design_profile(rng: random.Random, archetype: str, target: float | None = None) -> Profile:
     """Draw a profile for an archetype; ``target`` (end depth) is used by ``typical`` clients."""
     vol = math.exp(rng.uniform(math.log(1.0), math.log(4.5)))
+    if archetype in ("deepening", "cooling"):
+        # a volume floor (below the median draw) so that every quarter of a moving client holds
+        # enough threads for its designed change to show; the change itself is not enlarged
+        vol = max(vol, MOVING_MIN_VOLUME)
     if archetype == "deepening":
         end = _u(rng, 55, 88)
         return Profile(archetype, max(5.0, end - _u(rng, 25, 40)), end, "deepening", vol)

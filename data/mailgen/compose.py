@@ -4,7 +4,9 @@
 ``agency_reply`` write answers.  Each returns a :class:`Draft` (sentences and the set of SIGNALS.md
 labels they carry).  Signal sentences are drawn with the probabilities of the client's
 :class:`~mailgen.behaviour.Profile` at that moment, so language follows the designed depth without
-being a keyword count: neutral logistics and hard negatives dominate every client's mail.
+being a keyword count: neutral logistics and hard negatives dominate every client's mail.  The depth-driven
+draws go through ``Context.chance`` (low-discrepancy when the context carries a
+:class:`~mailgen.dither.Dither`), so a quarter's language tracks that quarter's designed depth.
 """
 
 from __future__ import annotations
@@ -76,11 +78,11 @@ def open_thread(kind: str, side: str, register: str, ctx: Context, rates: dict[s
 def _client_extras(draft: Draft, ctx: Context, register: str, rates: dict[str, float],
                    exclude: set[str] = frozenset()) -> None:
     r = ctx.rng
-    if "early_warning" not in exclude and r.random() < rates["early_warning"]:
+    if "early_warning" not in exclude and ctx.chance("early_warning", rates["early_warning"]):
         draft.add(ctx, sp.EARLY_WARNING, register, ("early_warning",))
-    if "help_request" not in exclude and r.random() < rates["help_request"] * 0.5:
+    if "help_request" not in exclude and ctx.chance("help_request", rates["help_request"] * 0.5):
         draft.add(ctx, sp.HELP_REQUEST, register, ("help_request",))
-    if "supplier_admin" not in exclude and r.random() < rates["supplier_label"]:
+    if "supplier_admin" not in exclude and ctx.chance("supplier_label", rates["supplier_label"]):
         draft.add(ctx, sp.SUPPLIER_LABEL, register, ("supplier_label",))
     if r.random() < rates["hard_negative"]:
         draft.add(ctx, lp.HARD_NEGATIVES, register)
@@ -92,31 +94,31 @@ def client_reply(to_kind: str, register: str, ctx: Context, rates: dict[str, flo
     ``after_apology``: the message answered carries an agency apology)."""
     draft = Draft()
     r = ctx.rng
-    if late and r.random() < rates["late_apology"]:
+    if late and ctx.chance("late_apology", rates["late_apology"]):
         slow = {"any": sp.CLIENT_APOLOGY["any"][0::3], "mobile": sp.CLIENT_APOLOGY["mobile"],
                 "nonnative": sp.CLIENT_APOLOGY["nonnative"]}
         draft.add(ctx, slow, register, ("apology",))
     elif r.random() < 0.02:
         draft.add(ctx, sp.CLIENT_APOLOGY, register, ("apology",))
     if after_apology:
-        if r.random() < rates["forgiveness"]:
+        if ctx.chance("forgiveness", rates["forgiveness"]):
             draft.add(ctx, sp.FORGIVENESS, register, ("forgiveness",))
         else:
             draft.add(ctx, sp.COMPLAINT, register, ("complaint",))
-    elif to_kind == "invoice" and r.random() < rates["fee_pushback_invoice"]:
+    elif to_kind == "invoice" and ctx.chance("fee_pushback_invoice", rates["fee_pushback_invoice"]):
         draft.add(ctx, sp.FEE_PUSHBACK, register, ("fee_pushback",))
-    elif to_kind == "review" and r.random() < rates["complaint_review"]:
+    elif to_kind == "review" and ctx.chance("complaint_review", rates["complaint_review"]):
         draft.add(ctx, sp.COMPLAINT, register, ("complaint",))
     elif to_kind == "feedback_request" and first_reply:
-        if r.random() < 0.25 + 0.7 * (rates["appreciation"] / 0.3):
+        if ctx.chance("feedback_praise", 0.25 + 0.7 * (rates["appreciation"] / 0.3)):
             draft.add(ctx, sp.APPRECIATION, register, ("appreciation",))
         else:
             draft.add(ctx, sp.COMPLAINT, register, ("complaint",))
-        if r.random() < rates["advice_acted_on"]:
+        if ctx.chance("advice_acted_on", rates["advice_acted_on"]):
             draft.add(ctx, sp.ADVICE_ACTED_ON, register, ("advice_acted_on",))
-    elif to_kind in ("status_update", "proposal") and r.random() < rates["advice_acted_on"]:
+    elif to_kind in ("status_update", "proposal") and ctx.chance("advice_acted_on", rates["advice_acted_on"]):
         draft.add(ctx, sp.ADVICE_ACTED_ON, register, ("advice_acted_on",))
-    elif to_kind == "scheduling" and r.random() < rates["cancellation"]:
+    elif to_kind == "scheduling" and ctx.chance("cancellation", rates["cancellation"]):
         if r.random() < 0.3:
             draft.add(ctx, sp.CLIENT_CANCEL_APOLOGY, register, ("apology", "cancellation"))
         else:
@@ -125,7 +127,7 @@ def client_reply(to_kind: str, register: str, ctx: Context, rates: dict[str, flo
         draft.add(ctx, lp.NEUTRAL_REPLIES_BY_KIND[to_kind], register)
     else:
         draft.add(ctx, lp.NEUTRAL_REPLIES, register)
-    if to_kind in ("review", "status_update", "files") and r.random() < rates["appreciation"]:
+    if to_kind in ("review", "status_update", "files") and ctx.chance("appreciation", rates["appreciation"]):
         draft.add(ctx, sp.APPRECIATION, register, ("appreciation",))
     _client_extras(draft, ctx, register, rates)
     return draft
@@ -142,7 +144,7 @@ def agency_reply(to_labels: set[str], register: str, ctx: Context, late: bool, d
     draft.add(ctx, lp.AGENCY_REPLIES, register)
     if r.random() < 0.12:
         draft.add(ctx, lp.AGENCY_HARD_NEGATIVES, register)
-    if r.random() < 0.03 + 0.08 * d:
+    if ctx.chance("agency_feedback", 0.03 + 0.08 * d):
         draft.add(ctx, sp.FEEDBACK_REQUEST, register, ("feedback_request",))
     return draft
 

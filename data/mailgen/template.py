@@ -81,6 +81,14 @@ class Context:
     currency: str = "£"
     british: bool = True
     today: date = date(2026, 1, 1)
+    #: optional :class:`~mailgen.dither.Dither`: depth-driven choices (``chance``) then track their rates
+    dither: object | None = None
+
+    def chance(self, key: str, p: float) -> bool:
+        """A depth-driven yes/no with probability ``p``: low-discrepancy through ``dither`` when set."""
+        if self.dither is not None:
+            return self.dither.chance(key, p)
+        return self.rng.random() < p
 
     def fresh(self, slot: str) -> str:
         """A new value for a slot that is not fixed in ``values``."""

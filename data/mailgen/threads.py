@@ -5,6 +5,11 @@ threads start, who starts them, whether the month is silent, and (through
 :class:`~mailgen.behaviour.Profile`) reply latencies, reply chances, thread length and senior people
 in copy.  Agency status updates follow their own cadence; invoices come monthly.  The output is a list
 of :class:`MessageSpec` (not yet rendered to email), with thread links set.
+
+Every depth-driven draw (silent months, threads per month, who starts a thread and what about,
+replies, seniors in copy, signal sentences) goes through one :class:`~mailgen.dither.Dither` per
+client, so the realised behaviour of each quarter follows that quarter's designed depth up to modest
+noise, even in a quarter with a dozen threads; reply delays have a bounded spread.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from zoneinfo import ZoneInfo
 from mailgen import compose
 from mailgen import logistics_phrases as lp
 from mailgen.behaviour import Profile
+from mailgen.dither import Dither
 from mailgen.people import AGENCY_SHORT, Client, Person
 from mailgen.template import DELIVERABLES, PROJECTS, Context, expand
 
@@ -84,6 +90,7 @@ class ClientSimulation:
     def __init__(self, client: Client, profile: Profile, staff: list[Person], start: date, end: date,
                  rng: random.Random):
         self.client, self.profile, self.staff, self.rng = client, profile, staff, rng
+        self.dither = Dither(rng)
         self.start = datetime.combine(start, time(0), UTC)
         self.end = datetime.combine(end, time(23, 59), UTC)
         self.span = (self.end - self.start).total_seconds()
@@ -103,7 +110,7 @@ class ClientSimulation:
 
     def ctx(self, values: dict[str, str], when: datetime) -> Context:
         c = self.client
-        return Context(self.rng, values, c.currency, c.british, when.date())
+        return Context(self.rng, values, c.currency, c.british, when.date(), dither=self.dither)
 
     def pick_client_sender(self, kind: str, d: float) -> Person:
         roles = self.profile.active_roles(d)
@@ -129,7 +136,7 @@ class ClientSimulation:
     def client_cc(self, sender: Person, d: float) -> list[Person]:
         cc = []
         execp = self.client.contact("exec")
-        if execp and execp is not sender and d >= 0.4 and self.rng.random() < self.profile.p_senior_cc(d):
+        if execp and execp is not sender and d >= 0.4 and self.dither.chance("senior_cc", self.profile.p_senior_cc(d)):
             cc.append(execp)
         return cc
 
@@ -146,16 +153,16 @@ class ClientSimulation:
                 continue
             lo = max(mstart, self.start + timedelta(seconds=self.span * p.active_from))
             d = self.depth(mstart + timedelta(days=15))
-            silent = self.rng.random() < p.p_silent_month(d)
+            silent = self.dither.chance("silent", p.p_silent_month(d))
             if not silent:
-                n = self._poisson(p.threads_per_month(d) * (mend - lo).days / ndays)
+                n = self.dither.count("threads", p.threads_per_month(d) * (mend - lo).days / ndays)
                 for _ in range(n):
                     when = lo + timedelta(seconds=self.rng.uniform(0, (mend - lo).total_seconds()))
-                    if self.rng.random() < p.p_client_initiates(d):
-                        kind = self._weighted(p.client_thread_kinds(d))
+                    if self.dither.chance("client_initiates", p.p_client_initiates(d)):
+                        kind = self.dither.choice("client_kind", p.client_thread_kinds(d))
                         self.thread(kind, "client", when)
                     else:
-                        kind = self._weighted(p.agency_thread_kinds(d))
+                        kind = self.dither.choice("agency_kind", p.agency_thread_kinds(d))
                         self.thread(kind, "agency", when)
                 if self.rng.random() < 0.5:
                     self.thread("invoice", "agency", lo + timedelta(days=self.rng.uniform(0, 4)))
@@ -164,17 +171,6 @@ class ClientSimulation:
                     self.thread("status_update", "agency", next_update)
                 next_update += timedelta(days=p.update_interval_days(self.depth(next_update), self.rng))
         return self.out
-
-    def _poisson(self, lam: float) -> int:
-        n, acc, limit = 0, self.rng.expovariate(1.0), lam
-        while acc < limit:
-            n += 1
-            acc += self.rng.expovariate(1.0)
-        return n
-
-    def _weighted(self, weights: dict[str, float]) -> str:
-        keys = list(weights)
-        return self.rng.choices(keys, [weights[k] for k in keys])[0]
 
     def thread(self, kind: str, side: str, when: datetime) -> None:
         r, c, p = self.rng, self.client, self.profile
@@ -239,7 +235,7 @@ class ClientSimulation:
                 hours = p.agency_reply_hours(d, r)
             if prev is not first:
                 chance *= p.p_continue(d)
-            if r.random() >= chance:
+            if not self.dither.chance(f"{replier_side}_reply", chance):
                 return
             if replier_side == "client" and r.random() < 0.025:
                 self._auto_reply(prev)
