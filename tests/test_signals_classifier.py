@@ -29,8 +29,8 @@ def nlp():
 
 def _reference(clf, doc, start, end):
     """Score of a token range from the training-time feature matrix (the definition)."""
-    k, m = occurrences(clf, doc, start, end)
-    x = matrix([(k, m)], clf.keys_, clf.idf_.astype("f8"), clf.unknown_value)
+    occ = occurrences(clf, doc, start, end)  # (keys, multipliers[, blocks]): passed to matrix as it is
+    x = matrix([occ], clf.keys_, clf.idf_.astype("f8"), clf.unknown_value)
     if x.nnz == 0:
         return np.zeros(len(clf.labels))
     z = np.asarray(x @ clf.weights_.astype("f8")).ravel() + clf.bias_

@@ -37,6 +37,7 @@ from itertools import islice, pairwise
 from typing import Iterable, Iterator
 
 import numpy as np
+import pandas as pd
 import srsly
 from spacy.attrs import LEMMA, LOWER, SENT_START
 from spacy.language import Language
@@ -119,25 +120,40 @@ class SignalClassifier:
             raise ModelError(f"{self.name}: duplicate feature keys")
         self._iw = (self.idf_[:, None] * self.weights_).astype("f8")  # value * weight per feature
         self._i2 = self.idf_.astype("f8") ** 2
+        self._key_index = pd.Index(self.keys_)  # hash lookups of feature keys
+        self._reset_types()
+        self._rule_cache: dict[str, tuple[np.ndarray, float]] = {}
+
+    def _reset_types(self) -> None:
+        """Empty the per-word-type cache: ``_type_rows`` (type key -> row of ``_type_v``/``_type_s``),
+        mirrored in the hash index ``_type_index`` (rebuilt as the dict grows; newer types via the dict)."""
         self._type_rows: dict[int, int] = {}
+        self._type_index = pd.Index(np.zeros(0, dtype="uint64"))
+        self._type_index_rows = np.zeros(0, dtype="i8")
         self._type_v = np.zeros((1024, len(self.labels)))
         self._type_s = np.zeros(1024)
-        self._rule_cache: dict[str, tuple[np.ndarray, float]] = {}
 
     def _find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Row of each key in ``keys_`` and whether it is a known feature."""
         if not len(self.keys_):
             return np.zeros(len(keys), dtype="i8"), np.zeros(len(keys), dtype=bool)
-        idx = np.searchsorted(self.keys_, keys)
-        idx[idx == len(self.keys_)] = 0
-        return idx, self.keys_[idx] == keys
+        idx = self._key_index.get_indexer(keys)
+        found = idx >= 0
+        idx[~found] = 0
+        return idx, found
 
-    def _feature_sums(self, keys: np.ndarray, segments: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Per segment 0..n-1: sum of value*weight and of value**2 over the known ``keys``."""
+    def _feature_sums(self, keys: np.ndarray, segments: np.ndarray | None, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per segment 0..n-1: sum of value*weight and of value**2 over the known ``keys``
+        (``segments`` None: key i is segment i alone)."""
         idx, found = self._find(keys)
         v = np.zeros((n, len(self.labels)))
         s = np.zeros(n)
-        if found.any():
+        if segments is None:  # one key per segment: a plain (and much faster) scatter, same sums
+            at = np.flatnonzero(found)
+            v[at] += self._iw[idx[at]]
+            s[at] += self._i2[idx[at]]
+            segments = np.arange(n)
+        elif found.any():
             np.add.at(v, segments[found], self._iw[idx[found]])
             np.add.at(s, segments[found], self._i2[idx[found]])
         if self.unknown_value and not found.all():
@@ -147,18 +163,28 @@ class SignalClassifier:
     def _type_vectors(self, lower: np.ndarray, lemma: np.ndarray, strings) -> tuple[np.ndarray, np.ndarray]:
         """Per token: summed features of its word type (unigram, lemma, char n-grams), cached."""
         pair = lower * _M2 ^ lemma
-        uniq, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
-        rows = self._type_rows
-        keys = uniq.tolist()
-        found = [rows.get(key, -1) for key in keys]
-        missing = [i for i, row in enumerate(found) if row < 0]
-        if len(rows) + len(missing) > _TYPE_CACHE_MAX:  # bounded memory: start the cache afresh
-            rows.clear()
-            missing = list(range(len(uniq)))
-        if missing:
-            self._add_types(uniq[missing], lower[first[missing]], lemma[first[missing]], strings)
-            found = [rows[key] for key in keys]
-        where = np.array(found, dtype="i8")[inverse]
+        where = self._type_index.get_indexer(pair)
+        if len(self._type_index_rows):
+            where = np.where(where >= 0, self._type_index_rows[where], -1)
+        missing = np.flatnonzero(where < 0)
+        if len(missing):  # types newer than the index: the dict, then compute the still unknown ones
+            rows = self._type_rows
+            uniq, first, inverse = np.unique(pair[missing], return_index=True, return_inverse=True)
+            keys = uniq.tolist()
+            found = [rows.get(key, -1) for key in keys]
+            new = [i for i, row in enumerate(found) if row < 0]
+            if len(rows) + len(new) > _TYPE_CACHE_MAX:  # bounded memory: start the cache afresh
+                self._reset_types()
+                rows = self._type_rows
+                new = list(range(len(uniq)))
+            if new:
+                at = missing[first[new]]
+                self._add_types(uniq[new], lower[at], lemma[at], strings)
+                found = [rows[key] for key in keys]
+            where[missing] = np.array(found, dtype="i8")[inverse.ravel()]
+            if len(rows) - len(self._type_index) > max(1024, len(self._type_index) // 4):  # mirror the dict again
+                self._type_index = pd.Index(np.fromiter(rows.keys(), dtype="uint64", count=len(rows)))
+                self._type_index_rows = np.fromiter(rows.values(), dtype="i8", count=len(rows))
         return self._type_v[where], self._type_s[where]
 
     def _add_types(self, pairs: np.ndarray, lower: np.ndarray, lemma: np.ndarray, strings) -> None:
@@ -210,7 +236,7 @@ class SignalClassifier:
         lower = arr[:, 0].astype("uint64")
         lemma = arr[:, 1].astype("uint64")
         tv, ts = self._type_vectors(lower, lemma, docs[0].vocab.strings)
-        bv, bs = self._feature_sums(bigram_keys(lower[:-1], lower[1:]), np.arange(total - 1), total - 1)
+        bv, bs = self._feature_sums(bigram_keys(lower[:-1], lower[1:]), None, total - 1)
         last = offsets[1:][lengths > 0] - 1  # the last token of each doc starts no bigram inside it
         last = last[last < total - 1]
         bv[last] = 0.0

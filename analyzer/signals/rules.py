@@ -14,10 +14,10 @@ label ("sorry to hear" is sympathy, not an apology): the combiner then drops the
 that label in that sentence unless a positive rule for it fired too. ``weight`` (default 0.9) is
 the score a rule hit gives its label.
 
-Speed: token patterns with ``IN`` sets and wildcards are costly in spaCy's Matcher on every token,
-so each token pattern gets its own Matcher, gated by its *anchors*: the word sets of its required
-token specs. A pattern's Matcher runs only on docs that contain a word of every anchor set (as LOWER
-or LEMMA), which most docs do not.
+Speed: each token pattern gets its own Matcher, run on a doc only when the doc passes the pattern's
+gate (a necessary condition for a match, computed for a whole batch of docs from their LOWER/LEMMA
+arrays; fixed-length literal patterns are matched from those arrays directly): see
+:mod:`analyzer.signals.rule_gate`. The matches are exactly those of running every pattern on every doc.
 
 The component writes ``doc.spans[spans_key]``: one span per hit, ``span.label_`` = the label
 (``"not:<label>"`` for vetoes) and ``span.id_`` = the rule id. The patterns are serialized with the
@@ -28,18 +28,18 @@ the source files again.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable
 
 import srsly
-from spacy.attrs import LEMMA, LOWER
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span, SpanGroup
-from spacy.util import ensure_path
+from spacy.util import ensure_path, minibatch
 
 from analyzer.errors import ModelError
 from analyzer.signals.labels import LABELS
+from analyzer.signals.rule_gate import PatternGate, spec_anchor
 
 #: Where the shipped pattern files live (one ``<label>.jsonl`` per label).
 PATTERNS_DIR = Path(__file__).resolve().parent / "patterns"
@@ -68,15 +68,8 @@ def read_pattern_files(directory: Path | str = PATTERNS_DIR) -> list[dict]:
 
 def _spec_words(spec: dict) -> set[str] | None:
     """The literal words a token spec requires (LOWER/LEMMA equality or IN), None if unconstrained."""
-    if spec.get("OP") in ("?", "*") or (isinstance(spec.get("OP"), str) and spec["OP"].startswith("{0")):
-        return None
-    for attr in ("LOWER", "LEMMA"):
-        value = spec.get(attr)
-        if isinstance(value, str):
-            return {value}
-        if isinstance(value, dict) and isinstance(value.get("IN"), list):
-            return {str(v) for v in value["IN"]}
-    return None
+    anchor = spec_anchor(spec)
+    return anchor[1] if anchor else None
 
 
 def anchor_words(pattern: list[dict]) -> list[set[str]]:
@@ -111,8 +104,7 @@ class SignalRules:
 
     def _reset(self) -> None:
         self.matcher = Matcher(self.nlp.vocab, validate=True)  # token patterns without an anchor
-        self._gated: list[tuple[list[frozenset[int]], Matcher]] = []  # (anchor hash sets, one-pattern matcher)
-        self._gate_index: dict[int, list[int]] = {}  # word hash -> gated matchers whose first anchor set has it
+        self._gate = PatternGate()  # token patterns with an anchor: one Matcher each, run when gated in
         self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self._label_of: dict[int, str] = {}  # match key -> span label
         self._weight_of: dict[str, float] = {}
@@ -145,19 +137,13 @@ class SignalRules:
             self.nlp.vocab.strings.add(span_label)
             self._weight_of[rule["id"]] = float(rule.get("weight", DEFAULT_WEIGHT))
             if "pattern" in rule:
-                anchors = anchor_words(rule["pattern"])
-                matcher = self.matcher
-                if anchors:
-                    matcher = Matcher(self.nlp.vocab, validate=True)
-                    sets = sorted((frozenset(self.nlp.vocab.strings.add(w) for w in words) for words in anchors),
-                                  key=len)
-                    for word in sets[0]:
-                        self._gate_index.setdefault(word, []).append(len(self._gated))
-                    self._gated.append((sets, matcher))
+                matcher = Matcher(self.nlp.vocab, validate=True)  # this pattern alone, run when gated in
                 try:
                     matcher.add(rule["id"], [rule["pattern"]])
                 except Exception as exc:  # spaCy raises ValueError/MatchPatternError on bad specs
                     raise ModelError(f"rule {rule['id']!r}: invalid pattern ({exc})") from None
+                if not self._gate.add(key, matcher, rule["pattern"], self.nlp.vocab.strings):
+                    self.matcher.add(rule["id"], [rule["pattern"]])  # no anchor: runs on every doc
             self.rules.append(rule)
         for rule_id, pdocs in by_phrase_id.items():
             self.phrase_matcher.add(rule_id, pdocs)
@@ -167,28 +153,33 @@ class SignalRules:
 
     # -- running ------------------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
-        matches = self.phrase_matcher(doc)
-        if len(self.matcher):
-            matches += self.matcher(doc)
-        if self._gated and len(doc):
-            present = set(doc.to_array([LOWER, LEMMA]).ravel().tolist())
-            index = self._gate_index
-            # only the matchers whose smallest anchor set occurs in the doc, in the order they were added
-            candidates = {i for word in present.intersection(index) for i in index[word]}
-            for i in sorted(candidates):
-                anchor_sets, matcher = self._gated[i]
-                if all(not hashes.isdisjoint(present) for hashes in anchor_sets[1:]):
-                    matches += matcher(doc)
-        strings = self.nlp.vocab.strings
-        seen: set[tuple[int, int, int]] = set()
-        spans = []
-        for key, start, end in matches:
-            if (key, start, end) in seen:
-                continue
-            seen.add((key, start, end))
-            spans.append(Span(doc, start, end, label=self._label_of[key], span_id=strings[key]))
-        doc.spans[self.spans_key] = SpanGroup(doc, name=self.spans_key, spans=spans)
+        self._annotate([doc])
         return doc
+
+    def pipe(self, stream: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
+        for docs in minibatch(stream, size=batch_size):
+            self._annotate(docs)
+            yield from docs
+
+    def _annotate(self, docs: list[Doc]) -> None:
+        gated = self._gate.matches(docs)
+        strings = self.nlp.vocab.strings
+        label_of = self._label_of
+        for doc, extra in zip(docs, gated):
+            matches = self.phrase_matcher(doc)
+            if len(self.matcher):
+                matches += self.matcher(doc)
+            if extra:
+                matches += extra
+            seen: set[tuple[int, int, int]] = set()
+            spans = []
+            for match in matches:
+                if match in seen:
+                    continue
+                seen.add(match)
+                key, start, end = match
+                spans.append(Span(doc, start, end, label=label_of[key], span_id=strings[key]))
+            doc.spans[self.spans_key] = SpanGroup(doc, name=self.spans_key, spans=spans)
 
     # -- serialization ------------------------------------------------------------------------
     def to_bytes(self, *, exclude=tuple()) -> bytes:
