@@ -30,7 +30,7 @@ def nlp():
 def _reference(clf, doc, start, end):
     """Score of a token range from the training-time feature matrix (the definition)."""
     occ = occurrences(clf, doc, start, end)  # (keys, multipliers[, blocks]): passed to matrix as it is
-    x = matrix([occ], clf.keys_, clf.idf_.astype("f8"), clf.unknown_value)
+    x = matrix([occ], clf.keys_, clf.idf_.astype("f8"), clf.unknown_value, clf.norm_blocks)
     if x.nnz == 0:
         return np.zeros(len(clf.labels))
     z = np.asarray(x @ clf.weights_.astype("f8")).ravel() + clf.bias_
@@ -126,3 +126,23 @@ def test_fit_learns_from_real_rows(nlp, dev_data_path):
     # on unseen rows, a label's texts rank above the others (chance: AUC 0.5)
     aucs = [roc_auc_score(gold[:, j], scores[:, j]) for j in range(len(LABELS)) if 0 < gold[:, j].sum() < len(gold)]
     assert len(aucs) >= 10 and np.mean(aucs) > 0.85, aucs
+
+
+@pytest.mark.parametrize("norm_blocks, skip_space", [(False, False), (True, False), (True, True)])
+def test_both_norms_score_as_their_reference(dev_data_path, norm_blocks, skip_space):
+    """A classifier fitted with one norm over all features or one per block (words vs char n-grams)
+    scores sentences and windows at run time exactly as the training-time matrix defines them."""
+    rows = [json.loads(line) for line in dev_data_path.read_text(encoding="utf-8").splitlines() if line.strip()][:200]
+    blank = spacy.blank("en")
+    blank.add_pipe("sentencizer")
+    docs = list(blank.pipe([MULTI, "Hi Ann,\n\n  Thanks!\n\n\nBest"] + [strip_quoted(r["text"]) for r in rows]))
+    clf = blank.add_pipe("signal_classifier", config={"rules_pipe": "", "norm_blocks": norm_blocks,
+                                                      "skip_space": skip_space})
+    y = np.array([[lab in r["labels"] for lab in LABELS] for r in rows], dtype=int)
+    fit_classifier(clf, docs[2:], y, C=10.0, min_df=1)
+    assert clf.norm_blocks is norm_blocks and clf.skip_space is skip_space
+    for doc, (ranges, sent, win, _) in zip(docs[:30], clf.score_batch(docs[:30])):
+        for (a, b), own in zip(ranges.tolist(), sent):
+            np.testing.assert_allclose(own, _reference(clf, doc, a, b), atol=2e-5)
+        if len(ranges) <= 3:  # with one sentence of context, the middle window is the whole text
+            np.testing.assert_allclose(win[len(ranges) // 2], _reference(clf, doc, 0, len(doc)), atol=2e-5)

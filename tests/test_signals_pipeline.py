@@ -35,7 +35,7 @@ def test_loads_in_fresh_process_without_lookups_data(project_root):
                          timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     got = json.loads(out.stdout.strip().splitlines()[-1])
-    assert got["pipes"] == ["sentencizer", "lemmatizer", "signal_rules", "signal_classifier", "signal_combiner"]
+    assert got["pipes"] == ["sentencizer", "paragraph_breaks", "lemmatizer", "signal_rules", "signal_classifier", "signal_combiner"]
     assert "apology" in got["labels"]
     assert {"meeting", "cancel", "be"} <= set(got["lemmas"])  # lookup tables saved with the pipeline
 

@@ -10,7 +10,9 @@ Inputs per Doc:
 Decision per label:
 
 - a positive rule hit in a sentence yields the label on that sentence (score = max(rule weight,
-  window score));
+  window score)), provided the sentence's window score reaches the label's ``rule_floors`` entry
+  (0 = every hit counts; tuned at training time: a cue word in a sentence the model finds implausible
+  for the label is then left out);
 - a window whose score reaches the label's threshold (tuned at training time, see
   :mod:`analyzer.signals.train`) yields the label on its *evidence sentence*: the sentence of the
   window with the highest own score for the label, provided that sentence's own score also reaches
@@ -18,6 +20,11 @@ Decision per label:
   sentence by sentence, so a sentence that says nothing on its own does not carry a label because
   its neighbours lean that way. Several windows pointing at the same sentence give one result, so
   a signal is one row per (sentence, label), not one per window;
+- in a *long* text (at least ``long_sentences`` sentences, so a window is only part of it) a window
+  must reach the label's threshold plus ``long_margin``: the thresholds are tuned on snippets, where the
+  window is the whole text; a long message offers many windows, so many more chances for ordinary
+  sentences to cross a snippet threshold (``long_margin`` is tuned at training time on snippets set
+  inside longer neutral text, see :mod:`analyzer.signals.train`; 0 = off);
 - at most ``max_labels`` labels per sentence (0 = no cap): the ones furthest above their threshold
   (rule hits first). Ordinary long sentences that drift over several thresholds at once are far
   more often noise than a sentence that truly carries four signals;
@@ -87,7 +94,8 @@ class SignalCombiner:
 
     def __init__(self, nlp: Language, name: str, model_pipe: str, rules_pipe: str, spans_key: str,
                  thresholds: dict[str, float], default_threshold: float,
-                 sentence_thresholds: dict[str, float] | None = None, max_labels: int = 0):
+                 sentence_thresholds: dict[str, float] | None = None, max_labels: int = 0,
+                 long_margin: float = 0.0, long_sentences: int = 4, rule_floors: dict[str, float] | None = None):
         self.nlp = nlp
         self.name = name
         self.model_pipe = model_pipe
@@ -100,6 +108,11 @@ class SignalCombiner:
         self.sentence_thresholds = {lab: float(sentence_thresholds.get(lab, 0.0)) for lab in LABELS}
         self._sthr = np.array([self.sentence_thresholds[lab] for lab in LABELS], dtype="f")
         self.max_labels = int(max_labels)
+        self.long_margin = float(long_margin)
+        self.long_sentences = int(long_sentences)
+        rule_floors = rule_floors or {}
+        self.rule_floors = {lab: float(rule_floors.get(lab, 0.0)) for lab in LABELS}
+        self._rfloor = [self.rule_floors[lab] for lab in LABELS]
 
     def _rules(self):
         if self.rules_pipe and self.rules_pipe in self.nlp.component_names:
@@ -131,7 +144,13 @@ class SignalCombiner:
         if scored:
             rows = np.array([0] + [len(sc[0]) for _, sc in scored], dtype="i8").cumsum()
             win = np.concatenate([sc[2] for _, sc in scored]) if len(scored) > 1 else scored[0][1][2]
-            passed = win >= self._thr
+            if self.long_margin:
+                n_sent = np.diff(rows)
+                long_row = np.repeat(n_sent >= self.long_sentences, n_sent)
+                thr = np.where(long_row[:, None], np.minimum(self._thr + self.long_margin, 0.99), self._thr)
+                passed = win >= thr
+            else:
+                passed = win >= self._thr
             evidence = np.concatenate([sc[3] for _, sc in scored]) if len(scored) > 1 else scored[0][1][3]
             if self._sthr.any():
                 sent = np.concatenate([sc[1] for _, sc in scored]) if len(scored) > 1 else scored[0][1][1]
@@ -180,6 +199,8 @@ class SignalCombiner:
             if j is None or (k, j) in found:
                 continue
             m = float(win[k, j]) if win is not None else _NAN
+            if m < self._rfloor[j]:  # (False for NaN: without a classifier every hit counts)
+                continue
             found[(k, j)] = [max(rules.weight(span.id_), 0.0 if isnan(m) else m), m, span.id_]
         for e, j, score in hits or ():
             got = found.get((e, j))
@@ -219,10 +240,12 @@ class SignalCombiner:
 @Language.factory(
     "signal_combiner",
     default_config={"model_pipe": "signal_classifier", "rules_pipe": "signal_rules", "spans_key": "signals",
-                    "thresholds": {}, "default_threshold": 0.5, "sentence_thresholds": {}, "max_labels": 0},
+                    "thresholds": {}, "default_threshold": 0.5, "sentence_thresholds": {}, "max_labels": 0,
+                    "long_margin": 0.0, "long_sentences": 4, "rule_floors": {}},
 )
 def make_signal_combiner(nlp: Language, name: str, model_pipe: str, rules_pipe: str, spans_key: str,
                          thresholds: dict, default_threshold: float, sentence_thresholds: dict,
-                         max_labels: int) -> SignalCombiner:
+                         max_labels: int, long_margin: float, long_sentences: int,
+                         rule_floors: dict) -> SignalCombiner:
     return SignalCombiner(nlp, name, model_pipe, rules_pipe, spans_key, thresholds, default_threshold,
-                          sentence_thresholds, max_labels)
+                          sentence_thresholds, max_labels, long_margin, long_sentences, rule_floors)

@@ -34,7 +34,9 @@ DATA_DIR = PROJECT_ROOT / "data" / "signals"
 SPLIT_PATH = DATA_DIR / "dev_split.json"
 EXTRA_PATH = DATA_DIR / "train_extra.jsonl"
 NEUTRAL_PATH = DATA_DIR / "neutral_extra.jsonl"
+BOUNDARY_PATH = DATA_DIR / "train_boundary.jsonl"
 INDEPENDENT_PATH = DATA_DIR / "eval_independent.jsonl"
+INDEPENDENT2_PATH = DATA_DIR / "eval_independent2.jsonl"
 
 SEED = 13
 HELDOUT_FRACTION = 0.25
@@ -106,13 +108,14 @@ def is_tune_extra(row_id: str, fraction: float = TUNE_FRACTION) -> bool:
 
 
 def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
-                   split_path: Path = SPLIT_PATH, neutral_path: Path | None = NEUTRAL_PATH) -> dict[str, list[dict]]:
-    """``train``, ``tune`` and ``heldout`` rows (dev split + extra and neutral data when present)."""
+                   split_path: Path = SPLIT_PATH, neutral_path: Path | None = NEUTRAL_PATH,
+                   boundary_path: Path | None = BOUNDARY_PATH) -> dict[str, list[dict]]:
+    """``train``, ``tune`` and ``heldout`` rows (dev split + extra, boundary and neutral data when present)."""
     dev = read_labelled(dev_path)
     split = load_dev_split(dev, split_path)
     by_id = {r["id"]: r for r in dev}
     parts = {k: [by_id[i] for i in ids] for k, ids in split.items()}
-    for path, source in ((extra_path, "extra"), (neutral_path, "neutral")):
+    for path, source in ((extra_path, "extra"), (boundary_path, "boundary"), (neutral_path, "neutral")):
         if path is not None and Path(path).is_file():
             for row in read_labelled(path):
                 parts["tune" if is_tune_extra(row["id"]) else "train"].append(row | {"source": source})

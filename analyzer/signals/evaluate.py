@@ -19,6 +19,7 @@ Writes the tables to ``MODEL/evaluation.md``.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import time
@@ -28,8 +29,9 @@ import pandas as pd
 
 from analyzer.errors import AnalyzerError
 from analyzer.signals.baseline import TfidfBaseline
-from analyzer.signals.corpus import INDEPENDENT_PATH, PROJECT_ROOT, read_labelled, training_parts
-from analyzer.signals.metrics import prf_table
+from analyzer.signals.corpus import INDEPENDENT2_PATH, INDEPENDENT_PATH, PROJECT_ROOT, read_labelled, training_parts
+from analyzer.signals.embedded import embed
+from analyzer.signals.metrics import paired_bootstrap, prf_table
 from analyzer.signals.pipeline import load_pipeline
 from analyzer.signals.quoted import strip_quoted
 
@@ -40,41 +42,61 @@ REALMAIL_DATA = PROJECT_ROOT.parent / "shared" / "realmail" / "bigbang" / "tests
 REALMAIL_SOURCES = {"3GPP_mbox": "3GPP_mbox", "3GPP (LISTSERV)": "3GPP", "pipermail 2001-November": "2001-November.txt"}
 
 
-def realmail_rates(model=None, data: Path = REALMAIL_DATA) -> pd.DataFrame:
+def realmail_texts(data: Path = REALMAIL_DATA) -> dict[str, list[str]]:
+    """Per archive of :data:`REALMAIL_SOURCES` present under ``data``: the new text of its messages (ingested)."""
+    from analyzer.ingest.pipeline import ingest
+
+    out = {}
+    for name, rel in REALMAIL_SOURCES.items():
+        path = Path(data) / rel
+        if path.exists():
+            out[name] = [t for t in ingest([str(path)], jobs=1).messages["new_text"].tolist()
+                         if isinstance(t, str) and t.strip()]
+    return out
+
+
+def _rate_row(name: str, label_sets: list[set], most_sentence: int | None) -> dict:
+    from collections import Counter
+
+    per_label = Counter(lab for labels in label_sets for lab in labels)
+    with_signal = sum(1 for labels in label_sets if labels)
+    return {"source": name, "messages": len(label_sets), "with_signal": with_signal,
+            "share": with_signal / len(label_sets) if label_sets else 0.0,
+            "max_labels_message": max((len(s) for s in label_sets), default=0),
+            "max_labels_sentence": most_sentence,
+            "labels": ", ".join(f"{lab} {n}" for lab, n in per_label.most_common())}
+
+
+def realmail_rates(model=None, data: Path = REALMAIL_DATA, texts: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """Per archive: messages with new text, how many get any signal, the share, the most labels on
     one message and on one sentence, and the count per label. Archives missing on disk are skipped."""
     from collections import Counter
 
-    from analyzer.ingest.pipeline import ingest
-
     nlp = load_pipeline(model)
     rows = []
-    for name, rel in REALMAIL_SOURCES.items():
-        path = Path(data) / rel
-        if not path.exists():
-            continue
-        texts = [t for t in ingest([str(path)], jobs=1).messages["new_text"].tolist() if isinstance(t, str) and t.strip()]
-        with_signal, most, most_sentence, per_label = 0, 0, 0, Counter()
-        for doc in nlp.pipe((strip_quoted(t) for t in texts), batch_size=256):
+    for name, msgs in (realmail_texts(data) if texts is None else texts).items():
+        label_sets, most_sentence = [], 0
+        for doc in nlp.pipe((strip_quoted(t) for t in msgs), batch_size=256):
             spans = doc.spans["signals"]
-            labels = {s.label_ for s in spans}
-            with_signal += bool(labels)
-            most = max(most, len(labels))
+            label_sets.append({s.label_ for s in spans})
             most_sentence = max([most_sentence, *Counter(s.start for s in spans).values()])
-            per_label.update(labels)
-        rows.append({"source": name, "messages": len(texts), "with_signal": with_signal,
-                     "share": with_signal / len(texts) if texts else 0.0, "max_labels_message": most,
-                     "max_labels_sentence": most_sentence,
-                     "labels": ", ".join(f"{lab} {n}" for lab, n in per_label.most_common())})
+        rows.append(_rate_row(name, label_sets, most_sentence))
     return pd.DataFrame(rows)
+
+
+def baseline_realmail_rates(baseline: TfidfBaseline, texts: dict[str, list[str]]) -> pd.DataFrame:
+    """The same table for the baseline (whole message text; it has no sentences)."""
+    return pd.DataFrame([_rate_row(name, [set(p) for p in baseline.predict(msgs)], None)
+                         for name, msgs in texts.items()])
 
 
 def format_realmail(df: pd.DataFrame) -> str:
     lines = ["| archive | messages | with a signal | share | most labels / message | most labels / sentence | labels |",
              "|---|---:|---:|---:|---:|---:|---|"]
     for r in df.to_dict("records"):
+        sentence = "-" if r["max_labels_sentence"] is None or pd.isna(r["max_labels_sentence"]) else int(r["max_labels_sentence"])
         lines.append(f"| {r['source']} | {r['messages']} | {r['with_signal']} | {r['share']:.1%} "
-                     f"| {r['max_labels_message']} | {r['max_labels_sentence']} | {r['labels']} |")
+                     f"| {r['max_labels_message']} | {sentence} | {r['labels']} |")
     return "\n".join(lines)
 
 
@@ -96,57 +118,97 @@ def format_table(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def evaluate(model: Path | str | None = None, independent: Path = INDEPENDENT_PATH) -> dict[str, pd.DataFrame]:
-    """Tables per evaluation set name ("heldout", "independent")."""
+#: Evaluation sets beside the held-out split: (name, file, title). ``eval_independent.jsonl`` was
+#: the untouched test set of the first sessions; its errors were then read to guide changes (see
+#: data/signals/README_eval_independent.md), so ``eval_independent2.jsonl``, written later by an author
+#: who saw neither it nor the training data, is the test set now.
+INDEPENDENT_SETS = (
+    ("independent", INDEPENDENT_PATH,
+     "First independently written set (eval_independent.jsonl; its errors were read in session 3, so it is a "
+     "development set now)"),
+    ("independent2", INDEPENDENT2_PATH,
+     "Second independently written set (eval_independent2.jsonl, evaluation only: the test set)"),
+)
+
+
+def evaluate(model: Path | str | None = None, sets: tuple = INDEPENDENT_SETS, realmail: Path | None = REALMAIL_DATA) -> dict:
+    """``{"tables": {set: side-by-side table}, "bootstrap": {set: paired bootstrap of the macro F1
+    difference}, "realmail": pipeline table, "realmail_baseline": baseline table}``."""
     from analyzer.signals.detect import detect_signals
 
     nlp = load_pipeline(model)
     parts = training_parts()
     seen = parts["train"] + parts["tune"]
     baseline = TfidfBaseline().fit([r["text"] for r in seen], [r["labels"] for r in seen])
-    sets = {"heldout": parts["heldout"]}
-    if Path(independent).is_file():
-        sets["independent"] = read_labelled(independent)
-    tables = {}
-    for name, rows in sets.items():
+    named = {"heldout": parts["heldout"]}
+    for name, path, _ in sets:
+        if Path(path).is_file():
+            named[name] = read_labelled(path)
+    mail = realmail_texts(realmail) if realmail is not None else {}
+    backgrounds = [t for texts in mail.values() for t in texts]
+    if backgrounds:
+        for name in list(named):
+            named[f"{name}+mail"] = embed(named[name], backgrounds)
+    out: dict = {"tables": {}, "bootstrap": {}}
+    for name, rows in named.items():
         texts, gold = [r["text"] for r in rows], [r["labels"] for r in rows]
-        tables[name] = side_by_side(gold, detect_signals(texts, model=nlp), baseline.predict(texts))
-    return tables
+        pred, base = detect_signals(texts, model=nlp), baseline.predict(texts)
+        out["tables"][name] = side_by_side(gold, pred, base)
+        out["bootstrap"][name] = paired_bootstrap(gold, pred, base)
+    if mail:
+        out["realmail"] = realmail_rates(nlp, texts=mail)
+        out["realmail_baseline"] = baseline_realmail_rates(baseline, mail)
+    return out
+
+
+def _bootstrap_line(b: dict) -> str:
+    verdict = "clearly better" if b["low"] > 0 else ("clearly worse" if b["high"] < 0 else "not clearly different")
+    return (f"Macro F1 pipeline - baseline: {b['diff']:+.3f} (95% paired-bootstrap interval {b['low']:+.3f} .. "
+            f"{b['high']:+.3f}; baseline at least as good in {b['p_not_better']:.1%} of 2,000 resamples): {verdict}.")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Evaluate the signal pipeline against the TF-IDF baseline.")
     parser.add_argument("--model", type=Path, default=PROJECT_ROOT / "models" / "signals")
-    parser.add_argument("--independent", type=Path, default=INDEPENDENT_PATH)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     started = time.time()
     try:
-        tables = evaluate(args.model, args.independent)
+        result = evaluate(args.model)
     except AnalyzerError as exc:
         print(f"analyzer.signals.evaluate: error: {exc}", file=sys.stderr)
         return 2
-    titles = {"heldout": "Held-out dev split (25% of signals_dev.jsonl, never trained or tuned on)",
-              "independent": f"Independently written set ({args.independent.name}, evaluation only)"}
+    titles = {"heldout": "Held-out dev split (25% of signals_dev.jsonl, never trained or tuned on)"}
+    titles.update({name: title for name, _, title in INDEPENDENT_SETS})
+    titles.update({f"{name}+mail": f"{title}: each snippet set as a paragraph inside a real mailing-list message "
+                   f"(analyzer.signals.embedded; backgrounds from ../shared/realmail, evaluation only)"
+                   for name, title in list(titles.items())})
     doc = ["# Signal detector evaluation", "",
            "Pipeline (rules + linear classifier scored per sentence window, union over the text) vs. TF-IDF word+char n-gram "
            "one-vs-rest logistic regression trained on the same rows in the same run.",
            "Command: `.venv/bin/python -m analyzer.signals.evaluate --model models/signals` (`make evaluate`).", ""]
-    for name, table in tables.items():
-        doc += [f"## {titles[name]}", "", format_table(table), ""]
-    if "independent" not in tables:
-        doc += [f"({args.independent} not present: no independent evaluation in this run.)", ""]
-    real = realmail_rates(args.model)
-    if len(real):
+    for name, table in result["tables"].items():
+        doc += [f"## {titles[name]}", "", format_table(table), "", _bootstrap_line(result["bootstrap"][name]), ""]
+    if len(result.get("realmail", ())):
         doc += ["## Real mailing-list mail: share of messages with a signal", "",
                 "New text (quotes stripped by ingest) of real technical mailing-list archives in ../shared/realmail "
                 "(bigbang test data), which carry almost no relationship signals: lower is better. Read for "
-                "evaluation only, never trained or tuned on.", "", format_realmail(real), ""]
+                "evaluation only, never trained or tuned on.", "", "Pipeline:", "", format_realmail(result["realmail"]), "",
+                "Baseline (same messages):", "", format_realmail(result["realmail_baseline"]), ""]
     text = "\n".join(doc)
     print(text)
-    out = Path(args.model) / "evaluation.md"
-    if out.parent.is_dir():
-        out.write_text(text, encoding="utf-8")
+    out = Path(args.model)
+    if out.is_dir():
+        (out / "evaluation.md").write_text(text, encoding="utf-8")
+        summary = {name: {"pipeline_macro_f1": round(float(t["F1"].iloc[-1]), 4),
+                          "baseline_macro_f1": round(float(t["base_F1"].iloc[-1]), 4),
+                          "pipeline_min_label_f1": round(float(t["F1"].iloc[:-1].min()), 4),
+                          "bootstrap": {k: round(v, 4) for k, v in result["bootstrap"][name].items()}}
+                   for name, t in result["tables"].items()}
+        for key in ("realmail", "realmail_baseline"):
+            if key in result:
+                summary[key] = {r["source"]: round(r["share"], 4) for r in result[key].to_dict("records")}
+        (out / "evaluation.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     log.info("evaluation took %.1fs", time.time() - started)
     return 0
 

@@ -16,32 +16,45 @@ from spacy.tokens import Doc
 from analyzer.signals.linear import (SignalClassifier, bigram_keys, char_keys, lemma_keys, rule_key,
                                      word_keys)
 
+WORD_BLOCK, CHAR_BLOCK = 0, 1
 
-def occurrences(clf: SignalClassifier, doc: Doc, start: int = 0, end: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Every feature occurrence of the token range: (keys, value multipliers: 1 or ``rule_scale``)."""
+
+def occurrences(clf: SignalClassifier, doc: Doc, start: int = 0, end: int | None = None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every feature occurrence of the token range: (keys, value multipliers: 1 or ``rule_scale``,
+    block: :data:`WORD_BLOCK` for words, lemmas, bigrams and rules, :data:`CHAR_BLOCK` for char n-grams)."""
     end = len(doc) if end is None else end
     if end <= start:
-        return np.zeros(0, dtype="uint64"), np.zeros(0)
-    arr = doc.to_array(["LOWER", "LEMMA"])[start:end].astype("uint64")
+        return np.zeros(0, dtype="uint64"), np.zeros(0), np.zeros(0, dtype="i1")
+    arr = doc.to_array(["LOWER", "LEMMA", "IS_SPACE"])[start:end].astype("uint64")
     lower, lemma = arr[:, 0], arr[:, 1]
     lo, hi = clf.char_ngrams
     strings = doc.vocab.strings
-    parts = [word_keys(lower), lemma_keys(lemma), bigram_keys(lower[:-1], lower[1:])]
-    parts.append(np.array([k for o in lower.tolist() for k in char_keys(strings[o], lo, hi)], dtype="uint64"))
+    first, second = lower[:-1], lower[1:]
+    if getattr(clf, "skip_space", False):  # whitespace tokens have no features, no bigram spans them
+        space = arr[:, 2] == 1
+        pair = ~(space[:-1] | space[1:])
+        first, second = first[pair], second[pair]
+        lower, lemma = lower[~space], lemma[~space]
+    words = [word_keys(lower), lemma_keys(lemma), bigram_keys(first, second)]
+    chars = np.array([k for o in lower.tolist() for k in char_keys(strings[o], lo, hi)], dtype="uint64")
+    parts = words + [chars]
     mult = [np.ones(sum(len(p) for p in parts))]
+    block = [np.full(sum(len(p) for p in words), WORD_BLOCK, dtype="i1"), np.full(len(chars), CHAR_BLOCK, dtype="i1")]
     key = clf.rules_spans_key()
     rules = [s for s in doc.spans.get(key, [])] if key and doc.spans else []
     rules = [s for s in rules if start <= s.start < end]
     if rules:
         parts.append(np.array([rule_key(s.label_) for s in rules], dtype="uint64"))
         mult.append(np.full(len(rules), clf.rule_scale))
-    return np.concatenate(parts), np.concatenate(mult)
+        block.append(np.full(len(rules), WORD_BLOCK, dtype="i1"))
+    return np.concatenate(parts), np.concatenate(mult), np.concatenate(block)
 
 
 def vocabulary(occ: list[tuple[np.ndarray, np.ndarray]], min_df: int) -> tuple[np.ndarray, np.ndarray]:
     """Sorted keys seen in at least ``min_df`` texts and their smoothed idf (as scikit-learn's)."""
     n = len(occ)
-    uniq = [np.unique(k) for k, _ in occ]
+    uniq = [np.unique(o[0]) for o in occ]
     keys, df = np.unique(np.concatenate(uniq) if uniq else np.zeros(0, "uint64"), return_counts=True)
     keep = df >= min_df
     keys, df = keys[keep], df[keep]
@@ -49,21 +62,31 @@ def vocabulary(occ: list[tuple[np.ndarray, np.ndarray]], min_df: int) -> tuple[n
     return keys, idf
 
 
-def matrix(occ: list[tuple[np.ndarray, np.ndarray]], keys: np.ndarray, idf: np.ndarray,
-           unknown_value: float = 0.0) -> sparse.csr_matrix:
+def matrix(occ: list[tuple[np.ndarray, np.ndarray, np.ndarray]], keys: np.ndarray, idf: np.ndarray,
+           unknown_value: float = 0.0, norm_blocks: bool = False) -> sparse.csr_matrix:
     """Rows: each text's summed feature values over known keys, divided by sqrt(sum of squared values
-    of all occurrences, an unknown feature's occurrence counting ``unknown_value`` x its multiplier)."""
+    of all occurrences, an unknown feature's occurrence counting ``unknown_value`` x its multiplier).
+
+    ``norm_blocks``: that norm is taken per block (words/lemmas/bigrams/rules, and char n-grams), as
+    scikit-learn's ``FeatureUnion`` of a word and a char ``TfidfVectorizer`` does, so the many char
+    n-grams of a text do not drown its words; otherwise over all occurrences at once."""
     rows, cols, vals = [], [], []
-    for i, (k, m) in enumerate(occ):
+    for i, (k, m, block) in enumerate(occ):
+        if not norm_blocks:
+            block = np.zeros(len(k), dtype="i1")
         idx = np.searchsorted(keys, k)
         idx[idx == len(keys)] = 0
         found = keys[idx] == k if len(keys) else np.zeros(len(k), dtype=bool)
         v = idf[idx[found]] * m[found]
-        norm = np.sqrt((v ** 2).sum() + ((unknown_value * m[~found]) ** 2).sum())
-        if norm > 0:
-            rows.append(np.full(len(v), i))
-            cols.append(idx[found])
-            vals.append(v / norm)
+        sq = np.where(found, 0.0, (unknown_value * m) ** 2)
+        sq[found] = v ** 2
+        norms = np.sqrt(np.bincount(block, weights=sq, minlength=2))
+        norm = norms[block[found]]
+        ok = norm > 0
+        if ok.any():
+            rows.append(np.full(int(ok.sum()), i))
+            cols.append(idx[found][ok])
+            vals.append(v[ok] / norm[ok])
     if not rows:
         return sparse.csr_matrix((len(occ), len(keys)))
     x = sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
@@ -80,7 +103,7 @@ def fit_classifier(clf: SignalClassifier, docs: list[Doc], y: np.ndarray, C: flo
 
     occ = occ if occ is not None else [occurrences(clf, d) for d in docs]
     keys, idf = vocabulary(occ, min_df)
-    x = matrix(occ, keys, idf, clf.unknown_value)
+    x = matrix(occ, keys, idf, clf.unknown_value, getattr(clf, "norm_blocks", False))
     weights = np.zeros((len(keys), len(clf.labels)), dtype="f")
     bias = np.zeros(len(clf.labels), dtype="f")
     for j in range(len(clf.labels)):

@@ -11,6 +11,12 @@ Features of a piece of text (a token range of a Doc), TF-IDF style:
 Every occurrence of a known feature ``k`` (one kept at training time) has the value ``idf[k]``; a
 range's vector is divided by ``sqrt(sum of idf[k]**2 over its occurrences + unknown_value**2 * number
 of occurrences of unknown features)``, and the score of label ``j`` is ``sigmoid(x . W[:, j] + b[j])``.
+With ``norm_blocks`` (the shipped config) that norm is taken per block, as scikit-learn's
+``FeatureUnion`` of a word and a char ``TfidfVectorizer`` does: words, lemmas, bigrams and rule hits
+form one block, char n-grams the other, so the many char n-grams of a text do not drown its words
+(measured on the training data's out-of-fold scores and the first independent set, see TRAINING.md).
+With ``skip_space``, whitespace tokens (blank lines, indentation: spaCy keeps them as tokens) have no
+features, and no bigram spans them.
 ``unknown_value`` > 0 lets words the model never saw *dilute* the evidence of the few it knows (with 0,
 as in scikit-learn's TfidfVectorizer, a long technical sentence with two known words scores like those
 two words alone, which made ordinary mail over-fire). Because the model is linear and the norm is a sum
@@ -21,7 +27,9 @@ makes whole-window scoring as cheap as per-sentence scoring; :func:`analyzer.sig
 builds the identical feature matrix for training (a test checks both give the same scores).
 
 ``pipe`` scores, for every doc of a batch at once, each sentence and each *window* (the sentence
-with ``context`` sentences either side, i.e. the whole text for short messages) and stores them as
+with ``context`` sentences either side, i.e. the whole text for short messages; with
+``paragraph_windows`` a window does not reach past the sentence's paragraph, as recorded by
+:mod:`analyzer.signals.paragraphs`) and stores them as
 ``doc.user_data[SCORES_KEY] = (sentence token ranges (n, 2), sentence scores (n, L), window
 scores (n, L), evidence sentence of each window (n, L))`` in the order of
 :data:`~analyzer.signals.labels.LABELS` (the evidence sentence of a window and label is the window's
@@ -39,7 +47,7 @@ from typing import Iterable, Iterator
 import numpy as np
 import pandas as pd
 import srsly
-from spacy.attrs import LEMMA, LOWER, SENT_START
+from spacy.attrs import IS_SPACE, LEMMA, LOWER, SENT_START
 from spacy.language import Language
 from spacy.strings import hash_string
 from spacy.tokens import Doc
@@ -47,6 +55,7 @@ from spacy.util import ensure_path
 
 from analyzer.errors import ModelError
 from analyzer.signals.labels import LABELS
+from analyzer.signals.paragraphs import PARAGRAPHS_KEY
 
 SCORES_KEY = "analyzer.signal_scores"
 _M1 = np.uint64(0x9E3779B97F4A7C15)
@@ -86,7 +95,8 @@ class SignalClassifier:
     :func:`analyzer.signals.fit.fit_classifier`."""
 
     def __init__(self, nlp: Language, name: str, rules_pipe: str, char_ngrams: tuple[int, int],
-                 rule_scale: float, context: int, labels: Iterable[str] = LABELS, unknown_value: float = 0.0):
+                 rule_scale: float, context: int, labels: Iterable[str] = LABELS, unknown_value: float = 0.0,
+                 norm_blocks: bool = False, paragraph_windows: bool = False, skip_space: bool = False):
         self.nlp = nlp
         self.name = name
         self.rules_pipe = rules_pipe
@@ -94,6 +104,9 @@ class SignalClassifier:
         self.rule_scale = float(rule_scale)
         self.context = int(context)
         self.unknown_value = float(unknown_value)
+        self.norm_blocks = bool(norm_blocks)
+        self.paragraph_windows = bool(paragraph_windows)
+        self.skip_space = bool(skip_space)
         self.labels = tuple(labels)
         self.set_weights(np.zeros(0, dtype="uint64"), np.zeros((0, len(self.labels)), dtype="f"),
                          np.zeros(0, dtype="f"), np.zeros(len(self.labels), dtype="f"))
@@ -132,6 +145,9 @@ class SignalClassifier:
         self._type_index_rows = np.zeros(0, dtype="i8")
         self._type_v = np.zeros((1024, len(self.labels)))
         self._type_s = np.zeros(1024)
+        # the char n-gram block of each type (kept apart only with ``norm_blocks``)
+        self._type_cv = np.zeros((1024 if self.norm_blocks else 0, len(self.labels)))
+        self._type_cs = np.zeros(1024 if self.norm_blocks else 0)
 
     def _find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Row of each key in ``keys_`` and whether it is a known feature."""
@@ -185,24 +201,38 @@ class SignalClassifier:
             if len(rows) - len(self._type_index) > max(1024, len(self._type_index) // 4):  # mirror the dict again
                 self._type_index = pd.Index(np.fromiter(rows.keys(), dtype="uint64", count=len(rows)))
                 self._type_index_rows = np.fromiter(rows.values(), dtype="i8", count=len(rows))
-        return self._type_v[where], self._type_s[where]
+        if self.norm_blocks:
+            return self._type_v[where], self._type_s[where], self._type_cv[where], self._type_cs[where]
+        return self._type_v[where], self._type_s[where], None, None
 
     def _add_types(self, pairs: np.ndarray, lower: np.ndarray, lemma: np.ndarray, strings) -> None:
         lo, hi = self.char_ngrams
         keys = [word_keys(lower), lemma_keys(lemma)]
         segs = [np.arange(len(pairs)), np.arange(len(pairs))]
         chars = [char_keys(strings[k], lo, hi) for k in lower.tolist()]
-        keys.append(np.fromiter((k for c in chars for k in c), dtype="uint64"))
-        segs.append(np.repeat(np.arange(len(pairs)), [len(c) for c in chars]))
-        v, s = self._feature_sums(np.concatenate(keys), np.concatenate(segs), len(pairs))
+        char_keys_ = np.fromiter((k for c in chars for k in c), dtype="uint64")
+        char_segs = np.repeat(np.arange(len(pairs)), [len(c) for c in chars])
+        if self.norm_blocks:  # words + lemmas in one block, char n-grams in another
+            v, s = self._feature_sums(np.concatenate(keys), np.concatenate(segs), len(pairs))
+            cv, cs = self._feature_sums(char_keys_, char_segs, len(pairs))
+        else:
+            keys.append(char_keys_)
+            segs.append(char_segs)
+            v, s = self._feature_sums(np.concatenate(keys), np.concatenate(segs), len(pairs))
         start = len(self._type_rows)
         need = start + len(pairs)
         if need > len(self._type_s):
             size = max(need, 2 * len(self._type_s))
             self._type_v = np.resize(self._type_v, (size, len(self.labels)))
             self._type_s = np.resize(self._type_s, size)
+            if self.norm_blocks:
+                self._type_cv = np.resize(self._type_cv, (size, len(self.labels)))
+                self._type_cs = np.resize(self._type_cs, size)
         self._type_v[start:need] = v
         self._type_s[start:need] = s
+        if self.norm_blocks:
+            self._type_cv[start:need] = cv
+            self._type_cs[start:need] = cs
         for i, key in enumerate(pairs.tolist()):
             self._type_rows[key] = start + i
 
@@ -231,16 +261,27 @@ class SignalClassifier:
                  np.zeros((0, n_labels), dtype="i8"))
         if not total:
             return [empty for _ in docs]
-        arrays = [d.to_array([LOWER, LEMMA, SENT_START]) for d in docs if len(d)]
+        arrays = [d.to_array([LOWER, LEMMA, SENT_START, IS_SPACE]) for d in docs if len(d)]
         arr = np.concatenate(arrays)
         lower = arr[:, 0].astype("uint64")
         lemma = arr[:, 1].astype("uint64")
-        tv, ts = self._type_vectors(lower, lemma, docs[0].vocab.strings)
+        tv, ts, tcv, tcs = self._type_vectors(lower, lemma, docs[0].vocab.strings)
         bv, bs = self._feature_sums(bigram_keys(lower[:-1], lower[1:]), None, total - 1)
         last = offsets[1:][lengths > 0] - 1  # the last token of each doc starts no bigram inside it
         last = last[last < total - 1]
         bv[last] = 0.0
         bs[last] = 0.0
+        if self.skip_space:  # whitespace tokens (blank lines, indentation) carry no features
+            space = arr[:, 3] == 1
+            if space.any():
+                tv[space] = 0.0
+                ts[space] = 0.0
+                if tcv is not None:
+                    tcv[space] = 0.0
+                    tcs[space] = 0.0
+                pair = space[:-1] | space[1:]
+                bv[pair] = 0.0
+                bs[pair] = 0.0
         rules_key = self.rules_spans_key()
         for doc, off in zip(docs, offsets[:-1].tolist()):
             rules = doc.spans.get(rules_key) if rules_key and doc.spans else None
@@ -257,6 +298,11 @@ class SignalClassifier:
         cbv[total] = cbv[total - 1]
         cbs = np.concatenate([[0.0], np.cumsum(bs), [0.0]])
         cbs[total] = cbs[total - 1]
+        chars = None
+        if self.norm_blocks:  # cumulative sums of the char n-gram block
+            ccv = np.zeros((total + 1, n_labels))
+            np.cumsum(tcv, axis=0, out=ccv[1:])
+            chars = (ccv, np.concatenate([[0.0], np.cumsum(tcs)]))
 
         # sentences of all docs, as global token ranges, and their doc index (no per-doc loop)
         is_start = arr[:, 2] == 1
@@ -270,16 +316,19 @@ class SignalClassifier:
         first_sent = np.concatenate([[0], np.flatnonzero(doc_of[1:] != doc_of[:-1]) + 1])
         doc_first = first_sent[np.searchsorted(first_sent, k, side="right") - 1]
         doc_last = np.append(first_sent[1:] - 1, len(s_start) - 1)[np.searchsorted(first_sent, k, side="right") - 1]
-        w_start = s_start[np.maximum(k - self.context, doc_first)]
-        w_end = s_end[np.minimum(k + self.context, doc_last)]
-        sent_scores = self._range_scores(s_start, s_end, cv, cs, cbv, cbs)
-        win_scores = self._range_scores(w_start, w_end, cv, cs, cbv, cbs)
+        first, last = doc_first, doc_last
+        if self.paragraph_windows:  # windows (and their evidence sentence) stay inside the paragraph
+            first, last = self._paragraph_bounds(docs, offsets, s_start, doc_first, doc_last)
+        w_start = s_start[np.maximum(k - self.context, first)]
+        w_end = s_end[np.minimum(k + self.context, last)]
+        sent_scores = self._range_scores(s_start, s_end, cv, cs, cbv, cbs, chars)
+        win_scores = self._range_scores(w_start, w_end, cv, cs, cbv, cbs, chars)
         # evidence sentence of each window and label: the window's sentence with the highest own score
         best = np.repeat(k[:, None], n_labels, axis=1)
         best_score = sent_scores.copy()
         for off in [o for c in range(1, self.context + 1) for o in (-c, c)]:
             other = k + off
-            ok = (other >= doc_first) & (other <= doc_last)
+            ok = (other >= first) & (other <= last)
             other = np.where(ok, other, k)
             better = ok[:, None] & (sent_scores[other] > best_score)
             best = np.where(better, other[:, None], best)
@@ -293,7 +342,24 @@ class SignalClassifier:
             out.append((local[a:b], sent_scores[a:b], win_scores[a:b], best[a:b]) if a < b else empty)
         return out
 
-    def _range_scores(self, start, end, cv, cs, cbv, cbs) -> np.ndarray:
+    @staticmethod
+    def _paragraph_bounds(docs, offsets, s_start, doc_first, doc_last) -> tuple[np.ndarray, np.ndarray]:
+        """Per sentence: the first and last sentence of its paragraph (paragraph starts as recorded by
+        ``paragraph_breaks`` in ``doc.user_data``; a doc without that record is one paragraph)."""
+        total = int(offsets[-1])
+        begins_at = np.zeros(total + 1, dtype=bool)
+        for doc, off in zip(docs, offsets[:-1].tolist()):
+            starts = doc.user_data.get(PARAGRAPHS_KEY)
+            if starts:
+                begins_at[np.asarray(starts, dtype="i8") + off] = True
+        k = np.arange(len(s_start))
+        begins = begins_at[s_start] | (k == doc_first)
+        first = np.maximum.accumulate(np.where(begins, k, 0))
+        ends = np.append(begins[1:], True) | (k == doc_last)
+        last = np.minimum.accumulate(np.where(ends, k, len(k))[::-1])[::-1]
+        return first, last
+
+    def _range_scores(self, start, end, cv, cs, cbv, cbs, chars=None) -> np.ndarray:
         v = cv[end] - cv[start]
         s = cs[end] - cs[start]
         bend = np.maximum(end - 1, start)
@@ -301,7 +367,14 @@ class SignalClassifier:
         s += cbs[bend] - cbs[start]
         # a range with no known feature (its cumulative sums cancel exactly) has no evidence either way
         known = (s > 1e-12) & (v != 0.0).any(axis=1)
-        z = np.where(known[:, None], v / np.sqrt(np.where(known, s, 1.0))[:, None], 0.0) + self.bias_
+        z = np.where(known[:, None], v / np.sqrt(np.where(known, s, 1.0))[:, None], 0.0)
+        if chars is not None:  # the char n-gram block, normalised on its own
+            ccv, ccs = chars
+            v, s = ccv[end] - ccv[start], ccs[end] - ccs[start]
+            known_c = (s > 1e-12) & (v != 0.0).any(axis=1)
+            z += np.where(known_c[:, None], v / np.sqrt(np.where(known_c, s, 1.0))[:, None], 0.0)
+            known |= known_c
+        z += self.bias_
         p = 1.0 / (1.0 + np.exp(-z))
         p[~known] = 0.0
         return p.astype("f")
@@ -336,7 +409,16 @@ class SignalClassifier:
 
     # -- serialization ------------------------------------------------------------------------
     def _cfg(self) -> dict:
-        return {"labels": list(self.labels), "n_features": int(len(self.keys_))}
+        # the norm and window settings travel with the weights: the weights mean nothing without them
+        return {"labels": list(self.labels), "n_features": int(len(self.keys_)),
+                "norm_blocks": self.norm_blocks, "paragraph_windows": self.paragraph_windows,
+                "skip_space": self.skip_space}
+
+    def _restore_cfg(self, cfg: dict) -> None:
+        self.labels = tuple(cfg["labels"])
+        self.norm_blocks = bool(cfg.get("norm_blocks", False))  # absent in files written before these options
+        self.paragraph_windows = bool(cfg.get("paragraph_windows", False))
+        self.skip_space = bool(cfg.get("skip_space", False))
 
     def to_disk(self, path, *, exclude=tuple()) -> None:
         path = ensure_path(path)
@@ -354,7 +436,7 @@ class SignalClassifier:
             arrays = [np.load(path / f"{n}.npy", allow_pickle=False) for n in ("keys", "weights", "idf", "bias")]
         except (OSError, ValueError) as exc:
             raise ModelError(f"{self.name}: cannot read weights from {path}: {exc}") from None
-        self.labels = tuple(cfg["labels"])
+        self._restore_cfg(cfg)
         self.set_weights(*arrays)
         return self
 
@@ -365,7 +447,7 @@ class SignalClassifier:
 
     def from_bytes(self, data: bytes, *, exclude=tuple()) -> "SignalClassifier":
         msg = srsly.msgpack_loads(data)
-        self.labels = tuple(msg["cfg"]["labels"])
+        self._restore_cfg(msg["cfg"])
         n = len(self.labels)
         self.set_weights(np.frombuffer(msg["keys"], dtype="uint64"),
                          np.frombuffer(msg["weights"], dtype="f2").reshape(-1, n),
@@ -376,9 +458,11 @@ class SignalClassifier:
 @Language.factory(
     "signal_classifier", assigns=["doc.cats"],
     default_config={"rules_pipe": "signal_rules", "char_ngrams": [2, 5], "rule_scale": 1.0, "context": 1,
-                    "unknown_value": 0.0},
+                    "unknown_value": 0.0, "norm_blocks": False, "paragraph_windows": False, "skip_space": False},
 )
 def make_signal_classifier(nlp: Language, name: str, rules_pipe: str, char_ngrams: list[int],
-                           rule_scale: float, context: int, unknown_value: float) -> SignalClassifier:
+                           rule_scale: float, context: int, unknown_value: float,
+                           norm_blocks: bool, paragraph_windows: bool, skip_space: bool) -> SignalClassifier:
     return SignalClassifier(nlp, name, rules_pipe, tuple(char_ngrams), rule_scale, context,
-                            unknown_value=unknown_value)
+                            unknown_value=unknown_value, norm_blocks=norm_blocks,
+                            paragraph_windows=paragraph_windows, skip_space=skip_space)

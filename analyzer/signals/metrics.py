@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from analyzer.signals.labels import LABELS
@@ -25,3 +26,28 @@ def prf_table(gold: list[list[str]], pred: list[list[str]]) -> pd.DataFrame:
              "f1": df["f1"].mean(), "support": int(df["support"].sum())}
     return pd.concat([df, pd.DataFrame([macro])], ignore_index=True)
 
+
+
+def macro_f1_counts(gold: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """Macro F1 from 0/1 matrices (n_texts, n_labels); with a leading batch axis, one value per batch."""
+    tp = (gold & pred).sum(axis=-2)
+    fp = (~gold & pred).sum(axis=-2)
+    fn = (gold & ~pred).sum(axis=-2)
+    f1 = np.where(tp > 0, 2 * tp / np.maximum(2 * tp + fp + fn, 1), 0.0)
+    return f1.mean(axis=-1)
+
+
+def paired_bootstrap(gold: list[list[str]], pred_a: list[list[str]], pred_b: list[list[str]],
+                     n_boot: int = 2000, seed: int = 13) -> dict[str, float]:
+    """Macro F1 of A minus that of B on the same texts, with a 95% interval from resampling the texts
+    (paired bootstrap, as in Koehn 2004 / Berg-Kirkpatrick et al. 2012) and the share of resamples in
+    which A does not beat B. A "clear" win is an interval above 0."""
+    def matrix(sets):
+        return np.array([[lab in s for lab in LABELS] for s in sets], dtype=bool)
+
+    g, a, b = matrix(gold), matrix(pred_a), matrix(pred_b)
+    idx = np.random.default_rng(seed).integers(0, len(g), size=(n_boot, len(g)))
+    diff = macro_f1_counts(g[idx], a[idx]) - macro_f1_counts(g[idx], b[idx])
+    lo, hi = np.percentile(diff, [2.5, 97.5])
+    return {"diff": float(macro_f1_counts(g, a) - macro_f1_counts(g, b)), "low": float(lo), "high": float(hi),
+            "p_not_better": float((diff <= 0).mean())}

@@ -3,7 +3,7 @@
 The shipped pipeline (``models/signals``, written by ``python -m analyzer.signals.train`` from the
 config ``models/signals.cfg``) is::
 
-    spacy.blank("en") tokenizer -> sentencizer -> lemmatizer (lookup_lemmatizer; tables stored in the folder)
+    spacy.blank("en") tokenizer -> sentencizer -> paragraph_breaks -> lemmatizer (lookup_lemmatizer; tables stored in the folder)
       -> signal_rules -> signal_classifier -> signal_combiner
 
 :func:`load_pipeline` loads it (cached), or takes another installed spaCy pipeline (a package name
@@ -23,6 +23,7 @@ from spacy.language import Language
 import analyzer.signals.combine  # noqa: F401  (registers the "signal_combiner" factory)
 import analyzer.signals.lemmatizer  # noqa: F401  (registers the "lookup_lemmatizer" factory)
 import analyzer.signals.linear  # noqa: F401  (registers the "signal_classifier" factory)
+import analyzer.signals.paragraphs  # noqa: F401  (registers the "paragraph_breaks" factory)
 import analyzer.signals.rules  # noqa: F401  (registers the "signal_rules" factory)
 from analyzer.errors import ModelError
 from analyzer.signals.corpus import PROJECT_ROOT
@@ -58,6 +59,7 @@ def add_signal_components(nlp: Language, source: Language) -> Language:
     and the combiner of the signal pipeline ``source`` to another pipeline ``nlp`` (in place)."""
     if not any(p in nlp.pipe_names for p in SENTENCE_PIPES):
         nlp.add_pipe("sentencizer", first=True)
+        nlp.add_pipe("paragraph_breaks", after="sentencizer")
     if "lemmatizer" not in nlp.pipe_names and "trainable_lemmatizer" not in nlp.pipe_names:
         nlp.add_pipe("lemmatizer", source=source)
     for name in SIGNAL_PIPES:

@@ -1,15 +1,17 @@
 """Train the signal pipeline: ``python -m analyzer.signals.train --out models/signals``.
 
 1. Data (:mod:`analyzer.signals.corpus`): the dev set's recorded split (``data/signals/dev_split.json``)
-   - ``train`` + most of ``data/signals/train_extra.jsonl`` -> fitting the classifier,
-   - ``tune`` (+ ~15% of the extra data) -> per-label thresholds,
+   - ``train`` + ``tune`` + the extra, boundary and neutral data -> fitting the classifier and (out of
+     fold) the decision settings,
    - ``heldout`` -> never seen here except for the final report in ``metrics.json``.
    Quoted lines are stripped from every text first, as the detector only ever sees new text.
 2. The pipeline is built from ``models/signals.cfg`` (:func:`~analyzer.signals.pipeline.build_pipeline`:
    lemma tables and rule patterns are loaded), ``signal_classifier`` is fitted on the train texts
    with the settings of the config's ``[signal_fit]`` (:func:`analyzer.signals.fit.fit_classifier`).
-3. Per-label thresholds on the window score, tuned on ``tune`` with the rules in place, go into the
-   combiner's config.
+3. Decision settings, from 5-fold out-of-fold scores of train + tune with the rules in place, go
+   into the combiner's config: per label a window threshold (and optionally a sentence threshold)
+   and a rule floor; then one long-text margin, tuned on the folds' snippets set among neutral
+   prose (:mod:`analyzer.signals.long_margin`).
 4. The pipeline -> ``OUT/`` with ``metrics.json`` and ``TRAINING.md`` (exact command, data, seed, split).
 """
 
@@ -27,10 +29,11 @@ import numpy as np
 import spacy
 
 from analyzer.errors import AnalyzerError
-from analyzer.signals.corpus import DEV_PATH, EXTRA_PATH, NEUTRAL_PATH, PROJECT_ROOT, SEED, SPLIT_PATH, training_parts
+from analyzer.signals.corpus import BOUNDARY_PATH, DEV_PATH, EXTRA_PATH, NEUTRAL_PATH, PROJECT_ROOT, SEED, SPLIT_PATH, training_parts
 from analyzer.signals.fit import fit_classifier, occurrences
 from analyzer.signals.labels import LABELS
 from analyzer.signals.linear import SCORES_KEY
+from analyzer.signals.long_margin import long_texts, tune_long_margin
 from analyzer.signals.metrics import prf_table
 from analyzer.signals.pipeline import CLASSIFIER, CONFIG_PATH, build_pipeline
 from analyzer.signals.quoted import strip_quoted
@@ -39,16 +42,21 @@ log = logging.getLogger(__name__)
 
 
 def set_thresholds(nlp, thresholds: dict[str, float], sentence_thresholds: dict[str, float] | None = None,
-                   max_labels: int | None = None) -> None:
+                   max_labels: int | None = None, long_margin: float | None = None,
+                   rule_floors: dict[str, float] | None = None) -> None:
     """Replace the combiner by one with these decision settings (so they are part of the saved config);
-    ``None`` keeps the current sentence thresholds / label cap."""
+    ``None`` keeps the current sentence thresholds / label cap / long-text margin / rule floors."""
     old = nlp.get_pipe("signal_combiner")
     sentence_thresholds = old.sentence_thresholds if sentence_thresholds is None else sentence_thresholds
+    rule_floors = old.rule_floors if rule_floors is None else rule_floors
     cfg = {"model_pipe": old.model_pipe, "rules_pipe": old.rules_pipe, "spans_key": old.spans_key,
            "default_threshold": old.default_threshold,
            "thresholds": {lab: round(float(thresholds[lab]), 4) for lab in LABELS},
            "sentence_thresholds": {lab: round(float(sentence_thresholds.get(lab, 0.0)), 4) for lab in LABELS},
-           "max_labels": old.max_labels if max_labels is None else int(max_labels)}
+           "max_labels": old.max_labels if max_labels is None else int(max_labels),
+           "long_margin": old.long_margin if long_margin is None else round(float(long_margin), 4),
+           "long_sentences": old.long_sentences,
+           "rule_floors": {lab: round(float(rule_floors.get(lab, 0.0)), 4) for lab in LABELS}}
     nlp.remove_pipe("signal_combiner")
     nlp.add_pipe("signal_combiner", last=True, config=cfg)
 
@@ -60,13 +68,14 @@ def prepare(nlp, texts: list[str]) -> list:
 
 
 def label_evidence(nlp, docs: list) -> list[dict[str, tuple[bool, list[tuple[float, float]]]]]:
-    """Per prepared doc and label: (a positive rule fired, [(window score, own sentence score)] for every
-    unvetoed evidence sentence), the window score being the highest of the windows pointing at it.
+    """Per prepared doc and label: (the highest window score of a sentence where a positive rule fired,
+    -1 when none fired; [(window score, own sentence score)] for every unvetoed evidence sentence), the
+    window score being the highest of the windows pointing at it.
 
     Runs classifier and combiner with all thresholds at 0 and no label cap, so every candidate shows up."""
     old = nlp.get_pipe("signal_combiner")
-    kept = (dict(old.thresholds), dict(old.sentence_thresholds), old.max_labels)
-    set_thresholds(nlp, dict.fromkeys(LABELS, 0.0), dict.fromkeys(LABELS, 0.0), 0)
+    kept = (dict(old.thresholds), dict(old.sentence_thresholds), old.max_labels, old.long_margin, dict(old.rule_floors))
+    set_thresholds(nlp, dict.fromkeys(LABELS, 0.0), dict.fromkeys(LABELS, 0.0), 0, 0.0, dict.fromkeys(LABELS, 0.0))
     index = {lab: j for j, lab in enumerate(LABELS)}
     try:
         out = []
@@ -74,14 +83,16 @@ def label_evidence(nlp, docs: list) -> list[dict[str, tuple[bool, list[tuple[flo
         for doc in combiner.pipe(nlp.get_pipe(CLASSIFIER).pipe(docs)):
             ranges, sent = doc.user_data[SCORES_KEY][:2]
             row_of = {a: k for k, a in enumerate(ranges[:, 0].tolist())}
-            ev = {lab: (False, []) for lab in LABELS}
+            ev = {lab: (-1.0, []) for lab in LABELS}
             for span in doc.spans["signals"]:
                 rule, pairs = ev[span.label_]
                 m = span._.signal_model_score
                 k = row_of.get(span.start)
                 if m is not None and k is not None:
                     pairs.append((m, float(sent[k, index[span.label_]])))
-                ev[span.label_] = (rule or bool(span._.signal_rule_id), pairs)
+                if span._.signal_rule_id:
+                    rule = max(rule, 0.0 if m is None else m)
+                ev[span.label_] = (rule, pairs)
             out.append(ev)
     finally:
         set_thresholds(nlp, *kept)
@@ -89,47 +100,60 @@ def label_evidence(nlp, docs: list) -> list[dict[str, tuple[bool, list[tuple[flo
 
 
 GRID = np.round(0.05 + 0.025 * np.arange(37), 3)
+#: Window score a rule hit needs to count (0: every hit counts): rules fire on cue words whatever the
+#: rest of the sentence says; a floor lets the model veto the hits it finds implausible.
+RULE_FLOOR_GRID = np.array([0.0, 0.05, 0.1, 0.15, 0.2, 0.3])
 SENTENCE_GRID = np.concatenate([[0.0], np.round(0.1 + 0.05 * np.arange(17), 3)])
 
 
 def tune_label(evidence: list[dict], gold: np.ndarray, label: str, beta: float = 1.0,
-               sentence: bool = True) -> tuple[float, float, float]:
-    """(window threshold, sentence threshold, F-beta) maximising F-beta over the evidence of ``label``:
-    a text is positive when a rule fired or some evidence sentence has window score >= t and own
-    score >= s. Ties go to the window threshold nearest 0.5, then to the higher sentence threshold."""
-    rule = np.array([e[label][0] for e in evidence])
+               sentence: bool = True, rule_floor: bool = True) -> tuple[float, float, float, float]:
+    """(window threshold, sentence threshold, rule floor, F-beta) maximising F-beta over the evidence of
+    ``label``: a text is positive when a rule fired in a sentence whose window score is >= the rule
+    floor, or some evidence sentence has window score >= t and own score >= s. Ties go to the lower rule
+    floor, then the window threshold nearest 0.5, then the higher sentence threshold."""
+    rule_m = np.array([e[label][0] for e in evidence])
+    floors = RULE_FLOOR_GRID if rule_floor else RULE_FLOOR_GRID[:1]
     s_grid = SENTENCE_GRID if sentence else SENTENCE_GRID[:1]
     best_win = np.zeros((len(evidence), len(s_grid)))  # per text and s: best window score with own >= s
     for i, e in enumerate(evidence):
         for w, own in e[label][1]:
             ok = own >= s_grid
             best_win[i, ok] = np.maximum(best_win[i, ok], w)
-    pred = rule[:, None, None] | (best_win[:, :, None] >= GRID[None, None, :])
-    g = gold.astype(bool)[:, None, None]
+    rule = (rule_m[:, None] >= 0) & (rule_m[:, None] >= floors[None, :])  # (texts, floors)
+    pred = rule[:, :, None, None] | (best_win[:, None, :, None] >= GRID[None, None, None, :])
+    g = gold.astype(bool)[:, None, None, None]
     tp = (pred & g).sum(axis=0)
     fp = (pred & ~g).sum(axis=0)
     fn = (~pred & g).sum(axis=0)
     b2 = beta ** 2
     f = np.where(tp > 0, (1 + b2) * tp / np.maximum((1 + b2) * tp + b2 * fn + fp, 1), 0.0)
     f = np.round(f, 6)
-    best = max(((f[a, b], -abs(GRID[b] - 0.5), s_grid[a], GRID[b]) for a in range(len(s_grid))
-                for b in range(len(GRID))))
-    return float(best[3]), float(best[2]), float(best[0])
+    best = max(((f[r, a, b], -floors[r], -abs(GRID[b] - 0.5), s_grid[a], GRID[b], floors[r])
+                for r in range(len(floors)) for a in range(len(s_grid)) for b in range(len(GRID))))
+    return float(best[4]), float(best[3]), float(best[5]), float(best[0])
 
 
-def tune_thresholds(evidence: list[dict], rows: list[dict], beta: float = 1.0,
-                    sentence: bool = True) -> tuple[dict[str, float], dict[str, float]]:
-    """Window and sentence thresholds per label (see :func:`tune_label`)."""
-    win, own = {}, {}
+def tune_thresholds(evidence: list[dict], rows: list[dict], beta: float = 1.0, sentence: bool = True,
+                    rule_floor: bool = True) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+    """Window thresholds, sentence thresholds and rule floors per label (see :func:`tune_label`)."""
+    win, own, floor = {}, {}, {}
     for lab in LABELS:
         gold = np.array([lab in r["labels"] for r in rows])
-        win[lab], own[lab], _ = tune_label(evidence, gold, lab, beta, sentence)
-    return win, own
+        win[lab], own[lab], floor[lab], _ = tune_label(evidence, gold, lab, beta, sentence, rule_floor)
+    return win, own, floor
 
 
-def decide(evidence: list[dict], thresholds: dict[str, float], sentence_thresholds: dict[str, float]) -> list[list[str]]:
+def rule_counts(rule_m: float, floor: float) -> bool:
+    """A rule fired (``rule_m`` >= 0) where the window score reaches the label's rule floor."""
+    return rule_m >= 0 and rule_m >= floor
+
+
+def decide(evidence: list[dict], thresholds: dict[str, float], sentence_thresholds: dict[str, float],
+           rule_floors: dict[str, float] | None = None) -> list[list[str]]:
     """Labels per text from its evidence under the given thresholds (no label cap)."""
-    return [sorted(lab for lab in LABELS if e[lab][0] or any(
+    floors = rule_floors or dict.fromkeys(LABELS, 0.0)
+    return [sorted(lab for lab in LABELS if rule_counts(e[lab][0], floors[lab]) or any(
         w >= thresholds[lab] and o >= sentence_thresholds[lab] for w, o in e[lab][1])) for e in evidence]
 
 
@@ -150,13 +174,18 @@ def sample_weights(rows: list[dict], neutral_weight: float) -> np.ndarray | None
 
 
 def cross_validated_evidence(nlp, docs: list, rows: list[dict], occ: list, folds: int, C: float, min_df: int,
-                             seed: int, weights: np.ndarray | None = None) -> list[dict]:
-    """Out-of-fold evidence for every row: each fold scored by a classifier fitted on the others."""
+                             seed: int, weights: np.ndarray | None = None, fold_extra=None) -> tuple[list[dict], list[dict]]:
+    """Out-of-fold evidence for every row: each fold scored by a classifier fitted on the others.
+
+    ``fold_extra(held_idx) -> docs``: more docs made from a fold's held rows only (the long texts of
+    :mod:`analyzer.signals.long_margin`), scored by that fold's classifier; their evidence is returned
+    second, in the order made."""
     order = np.random.default_rng(seed).permutation(len(rows))
     fold_of = np.empty(len(rows), dtype=int)
     fold_of[order] = np.arange(len(rows)) % folds
     y = _targets(nlp, rows)
     evidence: list = [None] * len(rows)
+    extra: list = []
     clf = nlp.get_pipe(CLASSIFIER)
     for k in range(folds):
         fit_idx, held_idx = np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)
@@ -164,8 +193,10 @@ def cross_validated_evidence(nlp, docs: list, rows: list[dict], occ: list, folds
                        occ=[occ[i] for i in fit_idx], sample_weight=None if weights is None else weights[fit_idx])
         for i, ev in zip(held_idx, label_evidence(nlp, [docs[i] for i in held_idx])):
             evidence[i] = ev
+        if fold_extra is not None:
+            extra += label_evidence(nlp, fold_extra(held_idx))
         log.info("fold %d/%d done", k + 1, folds)
-    return evidence
+    return evidence, extra
 
 
 def _table_dict(df) -> dict:
@@ -188,13 +219,32 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None) -> dic
     occ = [occurrences(nlp.get_pipe(CLASSIFIER), d) for d in docs]
     beta, sentence = float(fit.get("beta", 1.0)), bool(fit.get("sentence_thresholds", True))
     weights = sample_weights(rows, float(fit.get("neutral_weight", 1.0)))
-    evidence = cross_validated_evidence(nlp, docs, rows, occ, folds, C, min_df, seed, weights)
-    thresholds, sentence_thresholds = tune_thresholds(evidence, rows, beta, sentence)
-    log.info("thresholds: %s; sentence thresholds: %s", thresholds, sentence_thresholds)
+    long_rows: list[dict] = []
+    long_flags: list[bool] = []
+    long_sentences = nlp.get_pipe("signal_combiner").long_sentences
+
+    def fold_long_texts(held_idx):
+        made = long_texts(rows, held_idx, seed)
+        long_rows.extend(made)
+        long_docs = prepare(nlp, [r["text"] for r in made])
+        long_flags.extend(sum(1 for _ in d.sents) >= long_sentences for d in long_docs)
+        return long_docs
+
+    tune_long = bool(fit.get("long_margin", True))
+    evidence, long_evidence = cross_validated_evidence(nlp, docs, rows, occ, folds, C, min_df, seed, weights,
+                                                       fold_long_texts if tune_long else None)
+    thresholds, sentence_thresholds, rule_floors = tune_thresholds(evidence, rows, beta, sentence,
+                                                                   bool(fit.get("rule_floors", True)))
+    log.info("thresholds: %s; sentence thresholds: %s; rule floors: %s", thresholds, sentence_thresholds, rule_floors)
+    margin, margin_scores = 0.0, {}
+    if long_rows:
+        margin, margin_scores = tune_long_margin(long_evidence, [r["labels"] for r in long_rows], long_flags,
+                                                 thresholds, sentence_thresholds, rule_floors, beta)
+        log.info("long-text margin %.3f (F-beta per margin: %s)", margin, margin_scores)
     fit_classifier(nlp.get_pipe(CLASSIFIER), docs, _targets(nlp, rows), C=C, min_df=min_df, seed=seed, occ=occ,
                    sample_weight=weights)
-    oof_table = prf_table([r["labels"] for r in rows], decide(evidence, thresholds, sentence_thresholds))
-    set_thresholds(nlp, thresholds, sentence_thresholds)
+    oof_table = prf_table([r["labels"] for r in rows], decide(evidence, thresholds, sentence_thresholds, rule_floors))
+    set_thresholds(nlp, thresholds, sentence_thresholds, long_margin=margin, rule_floors=rule_floors)
     held_table = prf_table([r["labels"] for r in parts["heldout"]],
                            predict_labels(nlp, [r["text"] for r in parts["heldout"]]))
     nlp.meta["name"] = "signals"
@@ -209,11 +259,14 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None) -> dic
         "n_features": int(len(nlp.get_pipe(CLASSIFIER).keys_)),
         "data": {"dev": str(DEV_PATH.relative_to(PROJECT_ROOT.parent)), "extra": str(EXTRA_PATH.relative_to(PROJECT_ROOT)),
                  "neutral": str(NEUTRAL_PATH.relative_to(PROJECT_ROOT)) if NEUTRAL_PATH.is_file() else None,
+                 "boundary": str(BOUNDARY_PATH.relative_to(PROJECT_ROOT)) if BOUNDARY_PATH.is_file() else None,
                  "split": str(SPLIT_PATH.relative_to(PROJECT_ROOT)), "counts": counts},
-        "decision": {"neutral_weight": float(fit.get("neutral_weight", 1.0)), "beta": beta, "sentence_thresholds": sentence, "max_labels": nlp.get_pipe("signal_combiner").max_labels,
+        "decision": {"long_margin": margin, "long_margin_fbeta": {str(m): f for m, f in margin_scores.items()},
+                     "long_texts": len(long_rows), "long_sentences": long_sentences, "neutral_weight": float(fit.get("neutral_weight", 1.0)), "beta": beta, "sentence_thresholds": sentence, "max_labels": nlp.get_pipe("signal_combiner").max_labels,
                      "unknown_value": nlp.get_pipe(CLASSIFIER).unknown_value},
         "thresholds": thresholds,
         "sentence_thresholds": sentence_thresholds,
+        "rule_floors": rule_floors,
         "cross_validated": _table_dict(oof_table),
         "heldout": _table_dict(held_table),
         "train_seconds": round(time.time() - started, 1),
@@ -232,9 +285,11 @@ Command (from the project root; `make model` runs the same):
 
     .venv/bin/python -m analyzer.signals.train --out models/signals --seed {m['seed']}
 
-- spaCy {spacy.__version__}; config `{cfg}`: sentencizer, lookup lemmatizer, `signal_rules`,
-  `signal_classifier` (linear model over hashed word 1-2-grams, lemmas, char_wb 2-5-grams and rule hits;
-  {m['n_features']} features; weights as .npy in `signal_classifier/`), `signal_combiner`.
+- spaCy {spacy.__version__}; config `{cfg}`: sentencizer, `paragraph_breaks` (a blank line ends a sentence),
+  lookup lemmatizer, `signal_rules`, `signal_classifier` (linear model over hashed word 1-2-grams, lemmas,
+  char_wb 2-5-grams and rule hits, normalised as two blocks, words and char n-grams, like a FeatureUnion of
+  two TfidfVectorizers; scoring windows stay inside a paragraph; {m['n_features']} features; weights as
+  .npy in `signal_classifier/`), `signal_combiner`.
 - Fitting: one scikit-learn LogisticRegression per label, C={m['fit']['C']}, class_weight="balanced",
   features seen in >= {m['fit']['min_df']} texts, on train + tune ({c['train']} + {c['tune']} texts); value of an unknown
   feature's occurrence in the vector norm: {m['decision']['unknown_value']} (0 = ignored); weight of the neutral prose rows:
@@ -243,13 +298,19 @@ Command (from the project root; `make model` runs the same):
   beta = {m['decision']['beta']}; beta < 1 weighs precision more): a label is found on a sentence when a rule fires there, or
   when a window's score reaches the label's threshold and its evidence sentence's own score reaches the
   label's sentence threshold (tuned: {m['decision']['sentence_thresholds']}; 0 = no condition); at most
-  {m['decision']['max_labels']} labels per sentence (0 = no cap).
+  {m['decision']['max_labels']} labels per sentence (0 = no cap). A rule hit counts when its sentence's window
+  score reaches the label's rule floor (tuned with the thresholds; 0 = every hit counts). In a text of
+  {m['decision']['long_sentences']} or more sentences a window needs the threshold + {m['decision']['long_margin']} (the long-text margin,
+  tuned on {m['decision']['long_texts']} out-of-fold long texts: snippets set among neutral prose rows of the same fold,
+  analyzer/signals/long_margin.py; F-beta per margin: {json.dumps(m['decision']['long_margin_fbeta'])}).
   Window thresholds: {json.dumps(m['thresholds'])}
   Sentence thresholds: {json.dumps(m['sentence_thresholds'])}
+  Rule floors: {json.dumps(m['rule_floors'])}
 - Data: `{m['data']['dev']}` split by `{m['data']['split']}` (seed {SEED}, 25% held out, stratified by each
   example's rarest label; the split file is reused while it exists) plus `{m['data']['extra']}` and
+  `{m['data']['boundary']}` (snippets at the labels' boundaries, see data/signals/README_train_boundary.md) and
   `{m['data']['neutral']}` (ordinary business/technical prose, see data/signals/README_neutral_extra.md).
-  Held-out: {c['heldout']} texts, never used for fitting or tuning. `data/signals/eval_independent.jsonl` and
+  Held-out: {c['heldout']} texts, never used for fitting or tuning. `data/signals/eval_independent*.jsonl` and
   `../shared/realmail` are never read here.
 - Quoted lines (`> ...`, below "On ... wrote:") are stripped before training, as at detection time.
 - Held-out macro F1: {m['heldout']['macro']['f1']:.3f}; cross-validated (out-of-fold) macro F1 on train + tune:

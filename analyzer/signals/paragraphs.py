@@ -1,0 +1,53 @@
+"""``paragraph_breaks``: a blank line ends a sentence.
+
+spaCy's ``sentencizer`` splits on sentence-final punctuation only. Email is full of units that end
+without it: the greeting line ("Hi Dana,"), a bullet, a question typed on a phone with no question
+mark, the sign-off. Without a break, such a line is glued to the first sentence of the next
+paragraph, and the evidence a user reads is two unrelated pieces of text. After the sentencizer,
+this component starts a sentence at the first non-space token after a blank line (a whitespace
+token holding two or more line breaks), and records those paragraph starts in ``doc.user_data``. Single line breaks are left alone: mailing-list and plain
+text mail is hard-wrapped at ~72 characters, so a single newline is usually mid-sentence.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+#: ``doc.user_data`` key: token indices where a paragraph (other than the first) starts; absent when
+#: the doc is one paragraph. :mod:`analyzer.signals.linear` keeps scoring windows inside paragraphs.
+PARAGRAPHS_KEY = "analyzer.paragraph_starts"
+
+
+class ParagraphBreaks:
+    def __init__(self, nlp: Language, name: str):
+        self.name = name
+
+    def __call__(self, doc: Doc) -> Doc:
+        if "\n\n" not in doc.text and "\n\r\n" not in doc.text:  # the common case: nothing to do
+            return doc
+        after_break = False
+        starts = []
+        for token in doc:
+            if token.is_space:  # spaCy keeps runs of whitespace other than one space as tokens
+                after_break = after_break or token.text.count("\n") >= 2
+                if after_break and token.i > 0 and token.is_sent_start:
+                    token.is_sent_start = False  # the blank line closes the sentence before it
+            elif after_break:
+                token.is_sent_start = True
+                starts.append(token.i)
+                after_break = False
+        if starts:
+            doc.user_data[PARAGRAPHS_KEY] = tuple(starts)
+        return doc
+
+    def pipe(self, stream: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
+        for doc in stream:
+            yield self(doc)
+
+
+@Language.factory("paragraph_breaks", requires=["token.is_sent_start"], assigns=["token.is_sent_start"])
+def make_paragraph_breaks(nlp: Language, name: str) -> ParagraphBreaks:
+    return ParagraphBreaks(nlp, name)

@@ -1,0 +1,174 @@
+"""Signals in real-length mail: blank lines end sentences and bound the scoring windows, the
+combiner's long-text margin and rule floors, the snippets-in-real-mail evaluation set, and the
+paired bootstrap that says whether the pipeline beats the baseline clearly."""
+
+from __future__ import annotations
+
+import json
+import mailbox
+
+import numpy as np
+import pytest
+import spacy
+
+from analyzer.signals.embedded import embed, paragraphs
+from analyzer.signals.labels import LABELS
+from analyzer.signals.linear import SCORES_KEY
+from analyzer.signals.long_margin import decide_long, long_texts, tune_long_margin
+from analyzer.signals.metrics import paired_bootstrap
+from analyzer.signals.paragraphs import PARAGRAPHS_KEY
+from analyzer.signals.pipeline import load_pipeline
+from analyzer.signals.quoted import strip_quoted
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_pipeline()
+
+
+@pytest.fixture(scope="module")
+def real_bodies(realmail):
+    """Plain new text of real mailing-list messages with at least two paragraphs."""
+    out = []
+    for path in sorted((realmail / "bigbang" / "tests" / "data" / "3GPP_mbox").glob("*.mbox")):
+        for msg in mailbox.mbox(str(path)):
+            for part in msg.walk():
+                if part.get_content_type() == "text/plain":
+                    text = strip_quoted((part.get_payload(decode=True) or b"").decode("utf-8", "replace"))
+                    if "\n\n" in text.strip() and len(text.split()) >= 40:
+                        out.append(text)
+                    break
+    assert len(out) >= 10
+    return out
+
+
+def _sentence_starts(doc):
+    return {s.start for s in doc.sents}
+
+
+def test_blank_line_starts_a_sentence_single_newline_does_not():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("paragraph_breaks")
+    doc = nlp("Hi Dana,\n\nSorry we sent the wrong file\n\nThanks\nAnn and a hard-wrapped\nline. End.")
+    assert [s.text.strip() for s in doc.sents] == [
+        "Hi Dana,", "Sorry we sent the wrong file", "Thanks\nAnn and a hard-wrapped\nline.", "End."]
+    assert [doc[i].text for i in doc.user_data[PARAGRAPHS_KEY]] == ["Sorry", "Thanks"]
+    assert PARAGRAPHS_KEY not in nlp("One paragraph.\nStill one.").user_data
+
+
+def test_paragraph_starts_on_real_mail_are_sentence_starts(nlp, real_bodies):
+    for doc in nlp.pipe(real_bodies[:20]):
+        starts = doc.user_data.get(PARAGRAPHS_KEY, ())
+        assert starts, doc.text[:80]
+        assert set(starts) <= _sentence_starts(doc)
+
+
+def test_windows_stay_inside_their_paragraph(nlp, real_bodies):
+    """A one-sentence paragraph's window is that sentence alone, whatever its neighbours say."""
+    checked = 0
+    for doc in nlp.pipe(real_bodies[:30]):
+        ranges, sent, win, _ = doc.user_data[SCORES_KEY]
+        starts = set(doc.user_data.get(PARAGRAPHS_KEY, ())) | {0}
+        begins = [a in starts for a in ranges[:, 0].tolist()]
+        for k in range(len(ranges)):
+            alone = begins[k] and (k + 1 == len(ranges) or begins[k + 1])
+            if alone and len(ranges) > 1:
+                np.testing.assert_array_equal(win[k], sent[k])
+                checked += 1
+    assert checked >= 5
+
+
+def test_snippet_keeps_its_signal_inside_real_mail(nlp, real_bodies):
+    snippet = {"id": "s1", "text": "Sorry, that mistake in the figures was ours. We'll fix it today.", "labels": ["apology"]}
+    rows = embed([snippet] * 10, real_bodies, seed=3)
+    assert all(r["labels"] == ["apology"] and snippet["text"] in r["text"] for r in rows)
+    assert len({r["background"] for r in rows}) > 1
+    found = [any(s.label_ == "apology" and "mistake" in s.text for s in doc.spans["signals"])
+             for doc in nlp.pipe(r["text"] for r in rows)]
+    assert all(found)
+
+
+def test_embed_does_not_mutate_strips_quotes_and_refuses_no_background():
+    rows = [{"id": "a", "text": "> quoted line\nCould you advise us on pricing?", "labels": ["help_request"]}]
+    before = json.dumps(rows)
+    out = embed(rows, ["one two three " * 20 + "\n\nsecond paragraph here"], seed=1)
+    assert json.dumps(rows) == before
+    assert "quoted line" not in out[0]["text"] and "Could you advise us on pricing?" in out[0]["text"]
+    with pytest.raises(ValueError, match="no background"):
+        embed(rows, ["too short"], seed=1)
+
+
+def test_long_texts_use_only_signal_free_neutral_rows_as_background():
+    rows = [{"id": f"n{i}", "text": f"Neutral line number {i}.", "labels": [], "source": "neutral"} for i in range(8)]
+    rows.append({"id": "p", "text": "Referred you to our sister company.", "labels": ["referral"], "source": "neutral"})
+    rows.append({"id": "x", "text": "Can you help us with the launch plan?", "labels": ["help_request"], "source": "extra"})
+    made = long_texts(rows, range(len(rows)), seed=2)
+    assert sorted(r["id"].split("@")[0] for r in made) == ["p", "x"]  # labelled neutral rows are snippets
+    for r in made:
+        assert "sister company" not in r["text"] or r["labels"] == ["referral"]
+        assert len(paragraphs(r["text"])) == 6  # five background rows + the snippet
+
+
+def test_long_margin_applies_to_long_texts_only_and_is_tuned():
+    ev_long = {lab: (-1.0, []) for lab in LABELS} | {"complaint": (-1.0, [(0.62, 0.62)])}
+    ev_short = {lab: (-1.0, []) for lab in LABELS} | {"complaint": (-1.0, [(0.62, 0.62)])}
+    thr, sthr, floors = dict.fromkeys(LABELS, 0.5), dict.fromkeys(LABELS, 0.0), dict.fromkeys(LABELS, 0.0)
+    assert decide_long([ev_long, ev_short], [True, False], thr, sthr, floors, 0.2) == [[], ["complaint"]]
+    # background noise at 0.6 in long texts, true signals at 0.9: a margin of at least 0.125 is best
+    noise = {lab: (-1.0, []) for lab in LABELS} | {"complaint": (-1.0, [(0.6, 0.6)])}
+    true = {lab: (-1.0, []) for lab in LABELS} | {"complaint": (-1.0, [(0.9, 0.9)])}
+    margin, scores = tune_long_margin([noise] * 5 + [true] * 5, [[]] * 5 + [["complaint"]] * 5, [True] * 10,
+                                      thr, sthr, floors)
+    assert 0.1 < margin <= 0.4 and scores[margin] > scores[0.0]
+
+
+def test_combiner_rule_floor_and_long_margin():
+    from analyzer.signals.pipeline import DEFAULT_MODEL
+    from analyzer.signals.train import set_thresholds
+
+    nlp = spacy.load(DEFAULT_MODEL)  # a private copy: the settings below change its combiner
+    thresholds = dict(nlp.get_pipe("signal_combiner").thresholds)
+    text = "We need to cancel tomorrow's workshop."
+
+    def labels(t):
+        doc = nlp(t)
+        return {(s.label_, s._.signal_rule_id != "") for s in doc.spans["signals"]}
+
+    set_thresholds(nlp, dict.fromkeys(LABELS, 2.0), rule_floors=dict.fromkeys(LABELS, 0.0), long_margin=0.0)
+    assert ("cancellation", True) in labels(text)  # the cue alone decides
+    set_thresholds(nlp, dict.fromkeys(LABELS, 2.0), rule_floors=dict.fromkeys(LABELS, 2.0))
+    assert not labels(text)  # no window score reaches a floor of 2: rule hits alone no longer count
+    # a model-only hit 0.05 over its threshold, in a short text and in a paragraph of a long one
+    thanks = "Thanks for the quick turnaround on the deck."
+    long_text = "\n\n".join(["The agenda is attached.", thanks, "The room is booked.", "See you on Monday.", "Best, Ann"])
+    def thanks_score(t):  # the highest window score for appreciation at the "Thanks" sentence
+        doc = nlp(t)
+        ranges, _, win, _ = doc.user_data[SCORES_KEY]
+        j = LABELS.index("appreciation")
+        return max(float(win[k, j]) for k, (a, _) in enumerate(ranges.tolist()) if doc[a].text == "Thanks")
+
+    short, long_ = thanks_score(thanks), thanks_score(long_text)
+    assert 0.2 < min(short, long_) and max(short, long_) < 0.8
+    only = dict.fromkeys(LABELS, 2.0) | {"appreciation": min(short, long_) - 0.05}
+    margin = max(short, long_) - min(short, long_) + 0.1
+    no_rules = dict.fromkeys(LABELS, 2.0)
+
+    def thanked(t):
+        doc = nlp(t)
+        return any(s.label_ == "appreciation" and s.text.startswith("Thanks") for s in doc.spans["signals"])
+
+    set_thresholds(nlp, only, rule_floors=no_rules, long_margin=0.0)
+    assert thanked(thanks) and thanked(long_text)
+    set_thresholds(nlp, only, rule_floors=no_rules, long_margin=margin)
+    assert thanked(thanks)  # a short text keeps the snippet thresholds
+    assert not thanked(long_text)  # a window of a long text needs the margin more
+
+
+def test_paired_bootstrap_sees_clear_and_no_differences():
+    gold = [["apology"], ["complaint"], [], ["referral"]] * 30
+    same = paired_bootstrap(gold, gold, gold)
+    assert same["diff"] == 0 and same["low"] == 0 and same["high"] == 0 and same["p_not_better"] == 1.0
+    worse = [["apology"], [], [], []] * 30
+    clear = paired_bootstrap(gold, gold, worse)
+    assert clear["diff"] > 0 and clear["low"] > 0 and clear["p_not_better"] == 0.0
