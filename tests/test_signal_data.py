@@ -21,7 +21,8 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text.lower()).strip()
 
 
-@pytest.mark.parametrize("name", ["train_extra.jsonl", "eval_independent.jsonl"])
+@pytest.mark.parametrize("name", ["train_extra.jsonl", "train_boundary.jsonl", "eval_independent.jsonl",
+                                  "eval_independent2.jsonl"])
 def test_file_is_well_formed(name):
     rows = _load(DATA / name)
     assert len(rows) > 500
@@ -37,9 +38,16 @@ def test_file_is_well_formed(name):
     assert sum(1 for r in rows if not r["labels"]) / len(rows) > 0.25  # negatives are there
 
 
-def test_evaluation_set_does_not_overlap_training_data(dev_data_path):
-    train = {_norm(r["text"]) for r in _load(DATA / "train_extra.jsonl")} | {_norm(r["text"]) for r in _load(dev_data_path)}
-    evaluation = [_norm(r["text"]) for r in _load(DATA / "eval_independent.jsonl")]
+TRAINING_FILES = ["train_extra.jsonl", "train_boundary.jsonl", "neutral_extra.jsonl", "neutral_mail.jsonl"]
+
+
+@pytest.mark.parametrize("name", ["eval_independent.jsonl", "eval_independent2.jsonl"])
+def test_evaluation_set_does_not_overlap_training_data(dev_data_path, name):
+    train = {_norm(r["text"]) for r in _load(dev_data_path)}
+    for training in TRAINING_FILES:
+        if (DATA / training).is_file():
+            train |= {_norm(r["text"]) for r in _load(DATA / training)}
+    evaluation = [_norm(r["text"]) for r in _load(DATA / name)]
     leaked = [t for t in evaluation if t in train]
     # a few stock lines (disclaimers, "please consider the environment") may coincide; content may not
     assert len(leaked) <= 5, leaked

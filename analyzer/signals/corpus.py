@@ -35,6 +35,7 @@ SPLIT_PATH = DATA_DIR / "dev_split.json"
 EXTRA_PATH = DATA_DIR / "train_extra.jsonl"
 NEUTRAL_PATH = DATA_DIR / "neutral_extra.jsonl"
 BOUNDARY_PATH = DATA_DIR / "train_boundary.jsonl"
+NEUTRAL_MAIL_PATH = DATA_DIR / "neutral_mail.jsonl"
 INDEPENDENT_PATH = DATA_DIR / "eval_independent.jsonl"
 INDEPENDENT2_PATH = DATA_DIR / "eval_independent2.jsonl"
 
@@ -109,13 +110,16 @@ def is_tune_extra(row_id: str, fraction: float = TUNE_FRACTION) -> bool:
 
 def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
                    split_path: Path = SPLIT_PATH, neutral_path: Path | None = NEUTRAL_PATH,
-                   boundary_path: Path | None = BOUNDARY_PATH) -> dict[str, list[dict]]:
-    """``train``, ``tune`` and ``heldout`` rows (dev split + extra, boundary and neutral data when present)."""
+                   boundary_path: Path | None = BOUNDARY_PATH,
+                   neutral_mail_path: Path | None = NEUTRAL_MAIL_PATH) -> dict[str, list[dict]]:
+    """``train``, ``tune`` and ``heldout`` rows (dev split + the extra, boundary, neutral and neutral-mail
+    data when present; both neutral files are ``source: "neutral"``)."""
     dev = read_labelled(dev_path)
     split = load_dev_split(dev, split_path)
     by_id = {r["id"]: r for r in dev}
     parts = {k: [by_id[i] for i in ids] for k, ids in split.items()}
-    for path, source in ((extra_path, "extra"), (boundary_path, "boundary"), (neutral_path, "neutral")):
+    for path, source in ((extra_path, "extra"), (boundary_path, "boundary"), (neutral_path, "neutral"),
+                         (neutral_mail_path, "neutral")):
         if path is not None and Path(path).is_file():
             for row in read_labelled(path):
                 parts["tune" if is_tune_extra(row["id"]) else "train"].append(row | {"source": source})

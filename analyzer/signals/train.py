@@ -29,7 +29,8 @@ import numpy as np
 import spacy
 
 from analyzer.errors import AnalyzerError
-from analyzer.signals.corpus import BOUNDARY_PATH, DEV_PATH, EXTRA_PATH, NEUTRAL_PATH, PROJECT_ROOT, SEED, SPLIT_PATH, training_parts
+from analyzer.signals.corpus import (BOUNDARY_PATH, DEV_PATH, EXTRA_PATH, NEUTRAL_MAIL_PATH, NEUTRAL_PATH,
+                                    PROJECT_ROOT, SEED, SPLIT_PATH, training_parts)
 from analyzer.signals.fit import fit_classifier, occurrences
 from analyzer.signals.labels import LABELS
 from analyzer.signals.linear import SCORES_KEY
@@ -259,6 +260,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None) -> dic
         "n_features": int(len(nlp.get_pipe(CLASSIFIER).keys_)),
         "data": {"dev": str(DEV_PATH.relative_to(PROJECT_ROOT.parent)), "extra": str(EXTRA_PATH.relative_to(PROJECT_ROOT)),
                  "neutral": str(NEUTRAL_PATH.relative_to(PROJECT_ROOT)) if NEUTRAL_PATH.is_file() else None,
+                 "neutral_mail": str(NEUTRAL_MAIL_PATH.relative_to(PROJECT_ROOT)) if NEUTRAL_MAIL_PATH.is_file() else None,
                  "boundary": str(BOUNDARY_PATH.relative_to(PROJECT_ROOT)) if BOUNDARY_PATH.is_file() else None,
                  "split": str(SPLIT_PATH.relative_to(PROJECT_ROOT)), "counts": counts},
         "decision": {"long_margin": margin, "long_margin_fbeta": {str(m): f for m, f in margin_scores.items()},
@@ -309,7 +311,8 @@ Command (from the project root; `make model` runs the same):
 - Data: `{m['data']['dev']}` split by `{m['data']['split']}` (seed {SEED}, 25% held out, stratified by each
   example's rarest label; the split file is reused while it exists) plus `{m['data']['extra']}` and
   `{m['data']['boundary']}` (snippets at the labels' boundaries, see data/signals/README_train_boundary.md) and
-  `{m['data']['neutral']}` (ordinary business/technical prose, see data/signals/README_neutral_extra.md).
+  `{m['data']['neutral']}` (ordinary business/technical prose, see data/signals/README_neutral_extra.md)
+  and `{m['data']['neutral_mail']}` (mail-length ordinary prose, see data/signals/README_neutral_mail.md).
   Held-out: {c['heldout']} texts, never used for fitting or tuning. `data/signals/eval_independent*.jsonl` and
   `../shared/realmail` are never read here.
 - Quoted lines (`> ...`, below "On ... wrote:") are stripped before training, as at detection time.
