@@ -133,3 +133,32 @@ def test_refuses_skops_file_of_another_kind(tmp_path):
     sio.dump({"format": "analyzer-depth-model", "version": 99}, tmp_path / "v99.skops")
     with pytest.raises(ModelError, match="version 99"):
         load_depth_model(tmp_path / "v99.skops")
+
+
+def test_lag_correction_learns_how_far_scores_trail_the_trend():
+    """Scores that trail moving clients by 1.5 quarters of their slope: fit_lag finds the lag, steady
+    clients inside the dead band are not moved, and a model without a fit adds nothing."""
+    rng = np.random.default_rng(3)
+    n = 240
+    slopes = np.where(rng.uniform(size=n) < 0.3, rng.choice([-7.0, 7.0], n), rng.normal(0, 0.8, n))
+    y = rng.uniform(10, 90, n)
+    moving = np.abs(slopes) > 3
+    scores = y - 1.5 * slopes * moving + rng.normal(0, 2, n)
+    m = DepthModel().fit_lag(scores, slopes, y, groups=np.arange(n) % 6)
+    assert m.lag_band_ in (0.0, 1.0, 2.0)
+    np.testing.assert_allclose(m.lag_adjustment([-7.0, 7.0]), [-10.5, 10.5], atol=1.0)  # 1.5 quarters x 7
+    assert m.lag_cv_[str(m.lag_band_)] < m.lag_cv_["none"]
+    np.testing.assert_allclose(m.lag_adjustment([0.0, np.nan]), 0.0)
+    np.testing.assert_allclose(DepthModel().lag_adjustment([-7.0, 7.0]), 0.0)
+    # lag correction on noise only: no lag learnt
+    flat = DepthModel().fit_lag(y + rng.normal(0, 2, n), rng.normal(0, 3, n), y, groups=np.arange(n) % 6)
+    assert flat.lag_quarters_ < 0.3
+
+
+def test_drivers_name_the_trend_correction(fitted):
+    model, F, _ = fitted
+    rows = F.loc[["c1", "c2"]]
+    lag = pd.Series({"c1": -9.0})
+    d = top_drivers(rows, model.contributions(rows), lag=lag, slopes=pd.Series({"c1": -5.0, "c2": 0.1}))
+    assert "- cooling trend (-5.0 points a quarter)" in d["c1"]
+    assert "trend" not in d["c2"]

@@ -91,6 +91,15 @@ def trajectory_table(table: pd.DataFrame, scores: np.ndarray, boxes) -> pd.DataF
     return pd.concat(parts, ignore_index=True)
 
 
+def lag_table(table: pd.DataFrame, scores: np.ndarray, traj: pd.DataFrame, slopes: np.ndarray) -> pd.DataFrame:
+    """One row per designed client for :meth:`DepthModel.fit_lag`: its out-of-fold client ``score``,
+    the trend model's out-of-fold ``slope``, the designed end depth ``target`` and ``seed``."""
+    is_client = (table["kind"] == "client").to_numpy()
+    c = table.loc[is_client, ["seed", "client", "target"]].assign(score=scores[is_client])
+    t = traj[["seed", "client"]].assign(slope=np.asarray(slopes, dtype=float))
+    return c.merge(t, on=["seed", "client"], how="left").fillna({"slope": 0.0})
+
+
 def build(out: Path, seeds=TRAIN_SEEDS, n_clients: int = N_CLIENTS, months: int = MONTHS, kind: str = "gbm") -> dict:
     t0 = time.perf_counter()
     from analyzer.signals.pipeline import load_pipeline
@@ -120,12 +129,16 @@ def build(out: Path, seeds=TRAIN_SEEDS, n_clients: int = N_CLIENTS, months: int 
     traj = trajectory_table(table, oof, boxes)
     model.fit_trend(traj[list(TRAJECTORY_FEATURES)], traj["target"], groups=traj["seed"].to_numpy())
     tm = model.trend_model_
+    lag_rows = lag_table(table, oof, traj, tm.cv_predictions_)
+    model.fit_lag(lag_rows["score"], lag_rows["slope"], lag_rows["target"], groups=lag_rows["seed"].to_numpy())
+    lagged = np.clip(lag_rows["score"] + model.lag_adjustment(lag_rows["slope"]), 0.0, 100.0)
     trend_cv = pd.crosstab(pd.Categorical(traj["truth_trend"], TRENDS),
                            pd.Categorical(trend_labels(tm.cv_predictions_, tm.band_), TRENDS), dropna=False)
     coef = tm.pipeline_.named_steps["ridge"].coef_
     metrics = {
         "model": {"kind": kind, "trend_band": best["band"], "trend_model_band": tm.band_,
                   "trend_model_alpha": float(tm.pipeline_.named_steps["ridge"].alpha_),
+                  "lag_quarters": round(model.lag_quarters_, 3), "lag_band": model.lag_band_,
                   "trend_model_coef": {f: round(float(c), 3) for f, c in zip(TRAJECTORY_FEATURES, coef)}, "half_life_days": features.half_life_days,
                   "reply_cap_hours": features.reply_cap_hours, "n_features": len(FEATURE_NAMES)},
         "data": {"seeds": list(seeds), "n_mailboxes": len(boxes), "clients_per_mailbox": n_clients, "months": months,
@@ -139,6 +152,12 @@ def build(out: Path, seeds=TRAIN_SEEDS, n_clients: int = N_CLIENTS, months: int 
             "tier_accuracy": round(float(np.mean([a == b for a, b in zip(tiers_true, tiers_pred)])), 4),
             "tier_confusion": pd.crosstab(pd.Categorical(tiers_true, TIERS), pd.Categorical(tiers_pred, TIERS),
                                           dropna=False).to_numpy().tolist(),
+            "with_lag_correction": {
+                "spearman_client": round(float(spearmanr(lagged, lag_rows["target"]).statistic), 4),
+                "mae_client": round(float(np.mean(np.abs(lagged - lag_rows["target"]))), 2),
+                "tier_accuracy": round(float(np.mean([tier_of(a) == tier_of(b)
+                                                      for a, b in zip(lagged, lag_rows["target"])])), 4),
+                "mae_by_band": model.lag_cv_, "n_clients": int(len(lag_rows))},
             "trend_by_band": trends,
             "trend_model": {"band": tm.band_, "recall": {k: round(v, 4) for k, v in tm.cv_recall_.items()},
                             "confusion_rows_true_cols_predicted": trend_cv.to_numpy().tolist(),
@@ -186,8 +205,13 @@ Rebuild (writes model.skops, metrics.json, training_features.csv.gz, training_tr
   chosen on leave-mailbox-out predictions (best mean recall of the three trends). Leave-mailbox-out recall:
   {_trend_line(cv['trend_model'])}. Models without it (`analyzer train`) use the slope rule: dead band
   {m['model']['trend_band']} points/quarter on the quarterly score slope ({_band_line(m)}).
+- Lag correction: client score + {m['model']['lag_quarters']} quarters x the trend model's slope beyond
+  {m['model']['lag_band']} points/quarter (the decayed features describe the client about a quarter ago;
+  `DepthModel.fit_lag`, band and factor chosen on leave-mailbox-out MAE: {cv['with_lag_correction']['mae_by_band']}).
 - Leave-mailbox-out cross-validation (GroupKFold over mailboxes): Spearman {cv['spearman_client']}, MAE
-  {cv['mae_client']} points, tier accuracy {cv['tier_accuracy']}.
+  {cv['mae_client']} points, tier accuracy {cv['tier_accuracy']} before the lag correction; with it Spearman
+  {cv['with_lag_correction']['spearman_client']}, MAE {cv['with_lag_correction']['mae_client']}, tier accuracy
+  {cv['with_lag_correction']['tier_accuracy']}.
 - Held-out evaluation on other seeds: `python -m analyzer.depth.evaluate` (see evaluation.md).
 - Time: {m['seconds']['data']} s to generate/ingest/detect, {m['seconds']['total']} s in all (2-core machine shared
   with other jobs; boosting limited to one OpenMP thread).

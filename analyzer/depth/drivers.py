@@ -49,6 +49,9 @@ def _phrase(concept: str, row: pd.Series, positive: bool) -> str:
             return f"no {many}"
         return f"{count} {one if count == 1 else many} ({row[f'client_{label}_rate']:.0%} of client mails)"
     v = row[concept]
+    if concept == "trend":
+        return (f"{'deepening' if v > 0 else 'cooling'} trend ({v:+.1f} points a quarter): "
+                "scored where the relationship is heading now")
     if concept.startswith("recent_"):
         base = concept[len("recent_"):]
         if base.startswith("client_") and base.endswith("_rate") and base[7:-5] in _LABEL_WORDS:
@@ -86,14 +89,24 @@ def _phrase(concept: str, row: pd.Series, positive: bool) -> str:
 
 
 def top_drivers(features: pd.DataFrame, contributions: pd.DataFrame, n_up: int = 3, n_down: int = 2,
-                min_points: float = 0.5) -> pd.Series:
+                min_points: float = 0.5, lag: pd.Series | None = None, slopes: pd.Series | None = None) -> pd.Series:
     """One string per row of ``features``: the ``n_up`` concepts that raised the score most, then the
-    ``n_down`` that lowered it most, each at least ``min_points`` score points."""
+    ``n_down`` that lowered it most, each at least ``min_points`` score points.
+
+    ``lag``: the lag correction per client (:meth:`DepthModel.lag_adjustment`, points; clients
+    without one may be left out) and ``slopes`` the trend slopes behind it: the correction competes
+    with the features as the concept ``trend``.
+    """
     concepts = [_concept(f) for f in FEATURE_NAMES]
     grouped = contributions[list(FEATURE_NAMES)].T.groupby(concepts, sort=False).sum().T
+    if lag is not None and len(lag):
+        grouped["trend"] = lag.reindex(grouped.index).fillna(0.0).to_numpy(dtype=float)
     out = []
     for idx, row in grouped.iterrows():
         feats = features.loc[idx]
+        if "trend" in row.index:
+            feats = feats.copy()
+            feats["trend"] = float(slopes.get(idx, np.nan)) if slopes is not None else np.nan
         order = np.argsort(-row.to_numpy())
         ups = [c for c in row.index[order] if row[c] >= min_points][:n_up]
         downs = [c for c in row.index[order[::-1]] if row[c] <= -min_points][:n_down]

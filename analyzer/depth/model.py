@@ -15,6 +15,14 @@ by ``analyzer train`` on a user's labels, which have no trends) the trend is the
 It also carries the feature extractor (``features``: a :class:`~analyzer.depth.features.ClientFeatures`)
 so a saved model scores a mailbox exactly the way it was trained.
 
+Lag correction: the whole-mailbox features average the recent past (decayed, half-life 90 days), so
+the raw score describes the client as it was about a quarter ago; for a cooling client that is
+deeper than it is now, for a deepening one shallower (leave-mailbox-out on the generated mailboxes:
++7.9 and -7.6 points). A model with a trend model therefore adds ``lag_quarters_`` x the predicted
+trend slope beyond a small dead band (``lag_band_``) to the client score (:meth:`DepthModel.lag_adjustment`),
+both learnt by :meth:`DepthModel.fit_lag` on out-of-fold scores and slopes. Quarterly scores are not
+corrected (the trend is read from them).
+
 Contributions (``contributions``) are baseline substitutions: for each feature, how much the raw
 prediction changes when that feature alone is set to the training median. For the ridge model
 this is exactly the linear term; for boosting it is a faithful local attribution of the same kind.
@@ -41,6 +49,8 @@ from analyzer.depth.trend import TrendModel, event_trajectories, score_trajector
 TIERS: tuple[str, ...] = ("shallow", "developing", "solid", "deep")
 TIER_BOUNDS: tuple[float, ...] = (25.0, 50.0, 75.0)
 TRENDS: tuple[str, ...] = ("deepening", "steady", "cooling")
+#: Dead bands (points per quarter) tried for the lag correction (:meth:`DepthModel.fit_lag`).
+LAG_BANDS: tuple[float, ...] = (0.0, 1.0, 2.0)
 
 
 def tier_of(score: float) -> str:
@@ -195,6 +205,38 @@ class DepthModel(RegressorMixin, BaseEstimator):
         self.trend_model_ = clone(template).fit(T, y, groups=groups)
         return self
 
+    def fit_lag(self, scores, slopes, y, groups):
+        """Learn the lag correction (module doc) from *out-of-fold* client scores, the trend model's
+        *out-of-fold* slopes and the designed end depths ``y``: for each band of :data:`LAG_BANDS`,
+        the least-squares ``lag_quarters_`` of ``y - score`` on the slope beyond the band, scored
+        by leave-group-out MAE; the best band is kept and ``lag_quarters_`` refitted on all rows.
+        Sets ``lag_quarters_``, ``lag_band_`` and ``lag_cv_`` (MAE per band, and without correction).
+        """
+        scores, slopes, y = (np.asarray(a, dtype=float) for a in (scores, slopes, y))
+        groups = np.asarray(groups)
+        resid = y - scores
+        cv = {"none": float(np.mean(np.abs(resid)))}
+        n_splits = min(6, len(set(groups)))
+        for band in LAG_BANDS:
+            x = _beyond(slopes, band)
+            pred = np.empty(len(y))
+            for train, test in GroupKFold(n_splits=n_splits).split(x, groups=groups):
+                pred[test] = np.clip(scores[test] + _lag_fit(x[train], resid[train]) * x[test], 0.0, 100.0)
+            cv[band] = float(np.mean(np.abs(pred - y)))
+        best = min(LAG_BANDS, key=lambda b: cv[b])
+        if cv[best] < cv["none"]:
+            self.lag_band_, self.lag_quarters_ = float(best), _lag_fit(_beyond(slopes, best), resid)
+        else:
+            self.lag_band_, self.lag_quarters_ = 0.0, 0.0
+        self.lag_cv_ = {str(k): round(v, 3) for k, v in cv.items()}
+        return self
+
+    def lag_adjustment(self, slopes) -> np.ndarray:
+        """Score points to add to client scores given their trend slopes (0 without a fitted lag)."""
+        slopes = np.nan_to_num(np.asarray(slopes, dtype=float))
+        q = getattr(self, "lag_quarters_", 0.0)  # user-trained models and older files have none
+        return q * _beyond(slopes, getattr(self, "lag_band_", 0.0)) if q else np.zeros(len(slopes))
+
     def trend_table(self, periods: pd.DataFrame, X=None) -> pd.DataFrame:
         """Per client: ``trend``, ``trend_slope`` (points per quarter) and ``trend_reason``.
 
@@ -225,3 +267,14 @@ class DepthModel(RegressorMixin, BaseEstimator):
         """Trend per client (see :meth:`trend_table`)."""
         t = self.trend_table(periods, X)
         return t["trend"] if len(t) else pd.Series(dtype=object)
+
+
+def _beyond(slopes: np.ndarray, band: float) -> np.ndarray:
+    """Slopes shrunk towards 0 by ``band`` (0 inside the dead band)."""
+    return np.sign(slopes) * np.maximum(np.abs(slopes) - band, 0.0)
+
+
+def _lag_fit(x: np.ndarray, resid: np.ndarray) -> float:
+    """Least-squares slope through the origin of ``resid`` on ``x`` (0 when x is all 0), kept in [0, 4] quarters."""
+    den = float(np.sum(x * x))
+    return float(np.clip(np.sum(x * resid) / den, 0.0, 4.0)) if den > 0 else 0.0

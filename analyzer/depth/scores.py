@@ -118,9 +118,11 @@ def _scores(model: DepthModel, X: MailFrames, messages: pd.DataFrame, signals: p
             period_scores: pd.DataFrame) -> pd.DataFrame:
     m = _client_messages(messages)
     F = model.features_.transform(X)
-    score = pd.Series(model.predict(F), index=F.index)
-    drivers = top_drivers(F, model.contributions(F))
     trend = model.trend_table(period_scores, X).reindex(F.index)
+    lag = pd.Series(model.lag_adjustment(trend["trend_slope"].to_numpy(dtype=float)), index=F.index)
+    score = pd.Series(np.clip(model.predict(F) + lag.to_numpy(), 0.0, 100.0), index=F.index)
+    drivers = top_drivers(F, model.contributions(F), lag=lag.where(lag != 0).dropna(),
+                          slopes=trend["trend_slope"])
 
     dates = pd.to_datetime(m["date"], utc=True)
     g = m.assign(date=dates).groupby("client", sort=True)
