@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
+import numpy as np
+from spacy.attrs import IS_SPACE
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -28,17 +30,21 @@ class ParagraphBreaks:
     def __call__(self, doc: Doc) -> Doc:
         if "\n\n" not in doc.text and "\n\r\n" not in doc.text:  # the common case: nothing to do
             return doc
-        after_break = False
+        space = doc.to_array(IS_SPACE)  # only whitespace tokens are looked at in Python
         starts = []
-        for token in doc:
-            if token.is_space:  # spaCy keeps runs of whitespace other than one space as tokens
-                after_break = after_break or token.text.count("\n") >= 2
-                if after_break and token.i > 0 and token.is_sent_start:
-                    token.is_sent_start = False  # the blank line closes the sentence before it
-            elif after_break:
-                token.is_sent_start = True
-                starts.append(token.i)
-                after_break = False
+        after = -1  # index of the first token after the current run of whitespace
+        for i in np.flatnonzero(space).tolist():
+            if i < after or doc[i].text.count("\n") < 2:
+                continue
+            j = i
+            while j < len(doc) and space[j]:  # the blank line closes the sentence before it ...
+                if j > 0 and doc[j].is_sent_start:
+                    doc[j].is_sent_start = False
+                j += 1
+            after = j
+            if j < len(doc):  # ... and the next word starts one
+                doc[j].is_sent_start = True
+                starts.append(j)
         if starts:
             doc.user_data[PARAGRAPHS_KEY] = tuple(starts)
         return doc
