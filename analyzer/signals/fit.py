@@ -13,8 +13,8 @@ import numpy as np
 from scipy import sparse
 from spacy.tokens import Doc
 
-from analyzer.signals.linear import (SignalClassifier, bigram_keys, char_keys, lemma_keys, rule_key,
-                                     word_keys)
+from analyzer.signals.hashing import bigram_keys, char_keys, lemma_keys, rule_key, word_keys
+from analyzer.signals.linear import SignalClassifier
 
 WORD_BLOCK, CHAR_BLOCK = 0, 1
 

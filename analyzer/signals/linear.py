@@ -49,45 +49,16 @@ import pandas as pd
 import srsly
 from spacy.attrs import IS_SPACE, LEMMA, LOWER, SENT_START
 from spacy.language import Language
-from spacy.strings import hash_string
 from spacy.tokens import Doc
 from spacy.util import ensure_path
 
 from analyzer.errors import ModelError
+from analyzer.signals.hashing import bigram_keys, char_keys, lemma_keys, rule_key, type_keys, word_keys
 from analyzer.signals.labels import LABELS
-from analyzer.signals.paragraphs import PARAGRAPHS_KEY
+from analyzer.signals.paragraphs import paragraph_bounds
 
 SCORES_KEY = "analyzer.signal_scores"
-_M1 = np.uint64(0x9E3779B97F4A7C15)
-_M2 = np.uint64(0xC2B2AE3D27D4EB4F)
-_SALT_WORD = np.uint64(0x1)
-_SALT_LEMMA = np.uint64(0x2)
-_SALT_BIGRAM = np.uint64(0x3)
 _TYPE_CACHE_MAX = 300_000
-
-
-def word_keys(lower: np.ndarray) -> np.ndarray:
-    return (lower ^ _SALT_WORD) * _M1
-
-
-def lemma_keys(lemma: np.ndarray) -> np.ndarray:
-    return (lemma ^ _SALT_LEMMA) * _M1
-
-
-def bigram_keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    return ((first * _M2) ^ second ^ _SALT_BIGRAM) * _M1
-
-
-def char_keys(text: str, lo: int, hi: int) -> list[int]:
-    """Hashed ``char_wb`` n-grams of one lower-cased word."""
-    if not lo or not hi:
-        return []
-    padded = f" {text} "
-    return [hash_string("\x01" + padded[i:i + n]) for n in range(lo, hi + 1) for i in range(len(padded) - n + 1)]
-
-
-def rule_key(span_label: str) -> int:
-    return hash_string("\x02rule:" + span_label)
 
 
 class SignalClassifier:
@@ -178,7 +149,7 @@ class SignalClassifier:
 
     def _type_vectors(self, lower: np.ndarray, lemma: np.ndarray, strings) -> tuple[np.ndarray, np.ndarray]:
         """Per token: summed features of its word type (unigram, lemma, char n-grams), cached."""
-        pair = lower * _M2 ^ lemma
+        pair = type_keys(lower, lemma)
         where = self._type_index.get_indexer(pair)
         if len(self._type_index_rows):
             where = np.where(where >= 0, self._type_index_rows[where], -1)
@@ -318,7 +289,7 @@ class SignalClassifier:
         doc_last = np.append(first_sent[1:] - 1, len(s_start) - 1)[np.searchsorted(first_sent, k, side="right") - 1]
         first, last = doc_first, doc_last
         if self.paragraph_windows:  # windows (and their evidence sentence) stay inside the paragraph
-            first, last = self._paragraph_bounds(docs, offsets, s_start, doc_first, doc_last)
+            first, last = paragraph_bounds(docs, offsets, s_start, doc_first, doc_last)
         w_start = s_start[np.maximum(k - self.context, first)]
         w_end = s_end[np.minimum(k + self.context, last)]
         sent_scores = self._range_scores(s_start, s_end, cv, cs, cbv, cbs, chars)
@@ -341,23 +312,6 @@ class SignalClassifier:
         for a, b in pairwise(bounds):
             out.append((local[a:b], sent_scores[a:b], win_scores[a:b], best[a:b]) if a < b else empty)
         return out
-
-    @staticmethod
-    def _paragraph_bounds(docs, offsets, s_start, doc_first, doc_last) -> tuple[np.ndarray, np.ndarray]:
-        """Per sentence: the first and last sentence of its paragraph (paragraph starts as recorded by
-        ``paragraph_breaks`` in ``doc.user_data``; a doc without that record is one paragraph)."""
-        total = int(offsets[-1])
-        begins_at = np.zeros(total + 1, dtype=bool)
-        for doc, off in zip(docs, offsets[:-1].tolist()):
-            starts = doc.user_data.get(PARAGRAPHS_KEY)
-            if starts:
-                begins_at[np.asarray(starts, dtype="i8") + off] = True
-        k = np.arange(len(s_start))
-        begins = begins_at[s_start] | (k == doc_first)
-        first = np.maximum.accumulate(np.where(begins, k, 0))
-        ends = np.append(begins[1:], True) | (k == doc_last)
-        last = np.minimum.accumulate(np.where(ends, k, len(k))[::-1])[::-1]
-        return first, last
 
     def _range_scores(self, start, end, cv, cs, cbv, cbs, chars=None) -> np.ndarray:
         v = cv[end] - cv[start]

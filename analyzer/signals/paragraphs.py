@@ -23,6 +23,25 @@ from spacy.tokens import Doc
 PARAGRAPHS_KEY = "analyzer.paragraph_starts"
 
 
+def paragraph_bounds(docs, offsets, s_start, doc_first, doc_last) -> tuple[np.ndarray, np.ndarray]:
+    """For the sentences of a batch of docs laid end to end (``offsets``: each doc's first token;
+    ``s_start``: each sentence's first token; ``doc_first``/``doc_last``: each sentence's doc's first and
+    last sentence), per sentence: the first and last sentence of its paragraph (paragraph starts as recorded by
+    ``paragraph_breaks`` in ``doc.user_data``; a doc without that record is one paragraph)."""
+    total = int(offsets[-1])
+    begins_at = np.zeros(total + 1, dtype=bool)
+    for doc, off in zip(docs, offsets[:-1].tolist()):
+        starts = doc.user_data.get(PARAGRAPHS_KEY)
+        if starts:
+            begins_at[np.asarray(starts, dtype="i8") + off] = True
+    k = np.arange(len(s_start))
+    begins = begins_at[s_start] | (k == doc_first)
+    first = np.maximum.accumulate(np.where(begins, k, 0))
+    ends = np.append(begins[1:], True) | (k == doc_last)
+    last = np.minimum.accumulate(np.where(ends, k, len(k))[::-1])[::-1]
+    return first, last
+
+
 class ParagraphBreaks:
     def __init__(self, nlp: Language, name: str):
         self.name = name

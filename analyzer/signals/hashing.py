@@ -1,0 +1,45 @@
+"""Feature keys of the ``signal_classifier``: 64-bit hashes of words, lemmas, word bigrams, char n-grams
+and rule hits, each kind salted apart so they never collide by construction. Shared by the component
+(:mod:`analyzer.signals.linear`, scoring) and the training-time reference (:mod:`analyzer.signals.fit`);
+changing any of them changes every saved model's meaning.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from spacy.strings import hash_string
+
+_M1 = np.uint64(0x9E3779B97F4A7C15)
+_M2 = np.uint64(0xC2B2AE3D27D4EB4F)
+_SALT_WORD = np.uint64(0x1)
+_SALT_LEMMA = np.uint64(0x2)
+_SALT_BIGRAM = np.uint64(0x3)
+
+
+def word_keys(lower: np.ndarray) -> np.ndarray:
+    return (lower ^ _SALT_WORD) * _M1
+
+
+def lemma_keys(lemma: np.ndarray) -> np.ndarray:
+    return (lemma ^ _SALT_LEMMA) * _M1
+
+
+def bigram_keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    return ((first * _M2) ^ second ^ _SALT_BIGRAM) * _M1
+
+
+def char_keys(text: str, lo: int, hi: int) -> list[int]:
+    """Hashed ``char_wb`` n-grams of one lower-cased word."""
+    if not lo or not hi:
+        return []
+    padded = f" {text} "
+    return [hash_string("\x01" + padded[i:i + n]) for n in range(lo, hi + 1) for i in range(len(padded) - n + 1)]
+
+
+def type_keys(lower: np.ndarray, lemma: np.ndarray) -> np.ndarray:
+    """Key of a word type (lower-cased form + lemma): the component caches features per type."""
+    return lower * _M2 ^ lemma
+
+
+def rule_key(span_label: str) -> int:
+    return hash_string("\x02rule:" + span_label)
