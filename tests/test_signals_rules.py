@@ -95,3 +95,38 @@ def test_bad_pattern_files_name_the_line(tmp_path):
 ])
 def test_strip_quoted(text, expected):
     assert strip_quoted(text) == expected
+
+
+def test_cues_that_only_explain_survive_serialization(rules_nlp, tmp_path):
+    """Rules measured imprecise on the training data carry ``"decides": false``; the flag is data and
+    travels with the pipeline."""
+    component = rules_nlp.get_pipe("signal_rules")
+    explain_only = [r["id"] for r in component.rules if r.get("decides") is False]
+    assert "cancellation/cancel" in explain_only and not component.decides("cancellation/cancel")
+    assert component.decides("apology/i_am_sorry")
+    blank = spacy.blank("en").add_pipe("signal_rules")
+    blank.from_bytes(component.to_bytes())
+    assert [r for r in explain_only if blank.decides(r)] == []
+    with pytest.raises(ModelError, match="decides"):
+        blank.add_patterns([{"id": "apology/x", "label": "apology", "phrase": "my bad", "decides": "no"}])
+
+
+def test_explain_only_cue_needs_the_model_and_then_names_the_rule():
+    from analyzer.signals.pipeline import DEFAULT_MODEL
+    from analyzer.signals.train import set_thresholds
+
+    nlp = spacy.load(DEFAULT_MODEL)  # private copy: thresholds change below
+    thresholds = dict(nlp.get_pipe("signal_combiner").thresholds)
+    text = "We have to cancel Friday's workshop, the CEO is travelling."
+
+    def cancellation(t):
+        doc = nlp(t)
+        return [(s._.signal_rule_id, s._.signal_explanation) for s in doc.spans["signals"] if s.label_ == "cancellation"]
+
+    set_thresholds(nlp, thresholds, rule_floors=dict.fromkeys(LABELS, 0.0))
+    found = cancellation(text)
+    assert found and found[0][0] == "cancellation/cancel" and "model" in found[0][1]  # model found it, rule named
+    set_thresholds(nlp, dict.fromkeys(LABELS, 2.0), rule_floors=dict.fromkeys(LABELS, 0.0))
+    assert cancellation(text) == []  # the cue alone does not decide
+    doc = nlp("I'm so sorry for the mix-up.")
+    assert any(s.label_ == "apology" for s in doc.spans["signals"])  # a deciding rule does

@@ -28,6 +28,8 @@ Decision per label:
 - at most ``max_labels`` labels per sentence (0 = no cap): the ones furthest above their threshold
   (rule hits first). Ordinary long sentences that drift over several thresholds at once are far
   more often noise than a sentence that truly carries four signals;
+- a rule marked ``"decides": false`` (a cue measured imprecise on the training data) yields nothing by
+  itself; when the model finds the label on that sentence, the result names the rule too;
 - a veto rule for the label ("sorry to hear" for ``apology``) in the evidence sentence drops a
   model-only result.
 
@@ -184,9 +186,10 @@ class SignalCombiner:
             win = None
         bounds = ranges.tolist()
         starts = [a for a, _ in bounds]
-        # (sentence, label) -> [score, model score, rule id]
+        # (sentence, label) -> [score, model score, rule id, decided by a rule]
         found: dict[tuple[int, int], list] = {}
         vetoed: set[tuple[int, int]] = set()
+        cues: dict[tuple[int, int], str] = {}  # hits of rules that only explain
         for span in rule_spans or ():
             k = bisect_right(starts, span.start) - 1
             label = span.label_
@@ -198,15 +201,18 @@ class SignalCombiner:
             j = _INDEX.get(label)
             if j is None or (k, j) in found:
                 continue
+            if not rules.decides(span.id_):
+                cues.setdefault((k, j), span.id_)
+                continue
             m = float(win[k, j]) if win is not None else _NAN
             if m < self._rfloor[j]:  # (False for NaN: without a classifier every hit counts)
                 continue
-            found[(k, j)] = [max(rules.weight(span.id_), 0.0 if isnan(m) else m), m, span.id_]
+            found[(k, j)] = [max(rules.weight(span.id_), 0.0 if isnan(m) else m), m, span.id_, True]
         for e, j, score in hits or ():
             got = found.get((e, j))
             if got is None:
                 if (e, j) not in vetoed:
-                    found[(e, j)] = [score, score, ""]
+                    found[(e, j)] = [score, score, cues.get((e, j), ""), False]
             elif isnan(got[1]) or score > got[1]:
                 got[1] = score
                 got[0] = max(got[0], score)
@@ -214,7 +220,7 @@ class SignalCombiner:
             found = self._cap(found)
         out = []
         user_data = doc.user_data
-        for (k, j), (score, m, rule_id) in sorted(found.items()):
+        for (k, j), (score, m, rule_id, _) in sorted(found.items()):
             lab = LABELS[j]
             span = Span(doc, bounds[k][0], bounds[k][1], label=lab, span_id=rule_id)
             user_data[(_KEY, span.start_char, span.end_char, lab)] = (
@@ -228,8 +234,8 @@ class SignalCombiner:
         """At most ``max_labels`` labels per sentence: rule hits first, then by score / threshold."""
         per: dict[int, list] = {}
         thr = self._thr.tolist()
-        for (k, j), (score, m, rule_id) in found.items():
-            per.setdefault(k, []).append((bool(rule_id), score / max(thr[j], 1e-6), j))
+        for (k, j), (score, m, rule_id, by_rule) in found.items():
+            per.setdefault(k, []).append((by_rule, score / max(thr[j], 1e-6), j))
         keep = set()
         for k, items in per.items():
             items.sort(reverse=True)

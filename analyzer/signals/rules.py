@@ -89,6 +89,8 @@ def validate_rule(rule: dict, where: str = "rule") -> dict:
         raise ModelError(f"{where}: 'pattern' must be a non-empty list of token specs")
     if "phrase" in rule and not (isinstance(rule["phrase"], str) and rule["phrase"].strip()):
         raise ModelError(f"{where}: 'phrase' must be non-empty text")
+    if not isinstance(rule.get("decides", True), bool):
+        raise ModelError(f"{where}: 'decides' must be true or false")
     return rule
 
 
@@ -108,6 +110,7 @@ class SignalRules:
         self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self._label_of: dict[int, str] = {}  # match key -> span label
         self._weight_of: dict[str, float] = {}
+        self._explains_only: set[str] = set()
 
     # -- building -----------------------------------------------------------------------------
     def initialize(self, get_examples=None, *, nlp: Language | None = None,
@@ -136,6 +139,8 @@ class SignalRules:
             self._label_of[key] = span_label
             self.nlp.vocab.strings.add(span_label)
             self._weight_of[rule["id"]] = float(rule.get("weight", DEFAULT_WEIGHT))
+            if rule.get("decides", True) is False:
+                self._explains_only.add(rule["id"])
             if "pattern" in rule:
                 matcher = Matcher(self.nlp.vocab, validate=True)  # this pattern alone, run when gated in
                 try:
@@ -150,6 +155,11 @@ class SignalRules:
 
     def weight(self, rule_id: str) -> float:
         return self._weight_of.get(rule_id, DEFAULT_WEIGHT)
+
+    def decides(self, rule_id: str) -> bool:
+        """False for a cue that only explains: its hit is a classifier feature and names the rule in a
+        result the model found, but does not yield the label by itself (``"decides": false``)."""
+        return rule_id not in self._explains_only
 
     # -- running ------------------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:

@@ -81,6 +81,7 @@ def label_evidence(nlp, docs: list) -> list[dict[str, tuple[bool, list[tuple[flo
     try:
         out = []
         combiner = nlp.get_pipe("signal_combiner")
+        rules = nlp.get_pipe("signal_rules") if "signal_rules" in nlp.pipe_names else None
         for doc in combiner.pipe(nlp.get_pipe(CLASSIFIER).pipe(docs)):
             ranges, sent = doc.user_data[SCORES_KEY][:2]
             row_of = {a: k for k, a in enumerate(ranges[:, 0].tolist())}
@@ -91,7 +92,8 @@ def label_evidence(nlp, docs: list) -> list[dict[str, tuple[bool, list[tuple[flo
                 k = row_of.get(span.start)
                 if m is not None and k is not None:
                     pairs.append((m, float(sent[k, index[span.label_]])))
-                if span._.signal_rule_id:
+                rule_id = span._.signal_rule_id
+                if rule_id and (rules is None or rules.decides(rule_id)):
                     rule = max(rule, 0.0 if m is None else m)
                 ev[span.label_] = (rule, pairs)
             out.append(ev)
