@@ -16,7 +16,7 @@ from datetime import timezone
 
 from analyzer.errors import ParseError
 from analyzer.ingest.message import Message
-from analyzer.ingest.parse import all_ids, auto_hint, complete, first_id, one_line
+from analyzer.ingest.parse import address_fields, all_ids, auto_hint, complete, first_id, one_line
 
 logging.getLogger("extract_msg").setLevel(logging.ERROR)
 
@@ -94,13 +94,7 @@ def _to_message(item, source: str, index: int | None) -> Message:
         content_hash="",
         date=date,
         subject=one_line(item.subject or h("Subject")),
-        from_name=sender[0][0] if sender else "",
-        from_address=sender[0][1] if sender else "",
-        to_names=[n for n, _ in to],
-        to_addresses=[a for _, a in to],
-        cc_names=[n for n, _ in cc],
-        cc_addresses=[a for _, a in cc],
-        reply_to=reply_to[0][1] if reply_to else "",
+        **address_fields(sender, to, cc, reply_to),
         in_reply_to=first_id(h("In-Reply-To") or item.inReplyTo),
         references=all_ids(h("References")),
         attachment_names=names,

@@ -102,13 +102,7 @@ def _from_parser(mp, data: bytes, source: str, index: int | None, fmt: str) -> M
         content_hash="",
         date=date,
         subject=one_line(_header(mp, "subject", present)),
-        from_name=sender[0][0] if sender else "",
-        from_address=sender[0][1] if sender else "",
-        to_names=[n for n, _ in to],
-        to_addresses=[a for _, a in to],
-        cc_names=[n for n, _ in cc],
-        cc_addresses=[a for _, a in cc],
-        reply_to=reply_to[0][1] if reply_to else "",
+        **address_fields(sender, to, cc, reply_to),
         in_reply_to=first_id(_header(mp, "in_reply_to", present)),
         references=all_ids(_header(mp, "references", present)),
         attachment_names=[a[0] for a in attachments],
@@ -119,6 +113,16 @@ def _from_parser(mp, data: bytes, source: str, index: int | None, fmt: str) -> M
         auto_submitted=auto_hint({h: _header(mp, h, present) for h in _AUTO_HEADERS}),
     )
     return complete(msg, plain, html)
+
+
+def address_fields(sender: list[tuple[str, str]], to: list[tuple[str, str]], cc: list[tuple[str, str]],
+                   reply_to: list[tuple[str, str]]) -> dict:
+    """The address fields of a :class:`Message` from (name, address) pairs, as both the RFC 822 path
+    and :mod:`analyzer.ingest.outlook` fill them (first sender, first Reply-To)."""
+    return {"from_name": sender[0][0] if sender else "", "from_address": sender[0][1] if sender else "",
+            "to_names": [n for n, _ in to], "to_addresses": [a for _, a in to],
+            "cc_names": [n for n, _ in cc], "cc_addresses": [a for _, a in cc],
+            "reply_to": reply_to[0][1] if reply_to else ""}
 
 
 def complete(msg: Message, plain: list[str], html: list[str]) -> Message:
