@@ -14,7 +14,7 @@ import spacy
 from analyzer.signals.embedded import embed, paragraphs
 from analyzer.signals.labels import LABELS
 from analyzer.signals.linear import SCORES_KEY
-from analyzer.signals.long_margin import decide_long, long_texts, tune_long_margin
+from analyzer.signals.long_margin import decide, long_texts, tune_long_margin
 from analyzer.signals.metrics import paired_bootstrap
 from analyzer.signals.paragraphs import PARAGRAPHS_KEY
 from analyzer.signals.pipeline import load_pipeline
@@ -114,7 +114,7 @@ def test_long_margin_applies_to_long_texts_only_and_is_tuned():
     ev_long = {lab: (-1.0, []) for lab in LABELS} | {"complaint": (-1.0, [(0.62, 0.62)])}
     ev_short = {lab: (-1.0, []) for lab in LABELS} | {"complaint": (-1.0, [(0.62, 0.62)])}
     thr, sthr, floors = dict.fromkeys(LABELS, 0.5), dict.fromkeys(LABELS, 0.0), dict.fromkeys(LABELS, 0.0)
-    assert decide_long([ev_long, ev_short], [True, False], thr, sthr, floors, 0.2) == [[], ["complaint"]]
+    assert decide([ev_long, ev_short], thr, sthr, floors, is_long=[True, False], margin=0.2) == [[], ["complaint"]]
     # background noise at 0.6 in long texts, true signals at 0.9: a margin of at least 0.125 is best
     noise = {lab: (-1.0, []) for lab in LABELS} | {"complaint": (-1.0, [(0.6, 0.6)])}
     true = {lab: (-1.0, []) for lab in LABELS} | {"complaint": (-1.0, [(0.9, 0.9)])}

@@ -21,6 +21,7 @@ import numpy as np
 
 from analyzer.signals.embedded import embed
 from analyzer.signals.labels import LABELS
+from analyzer.signals.metrics import macro_fbeta
 
 MARGIN_GRID = np.round(0.025 * np.arange(17), 3)  # 0 .. 0.4
 #: Neutral rows per synthetic background message.
@@ -43,34 +44,29 @@ def long_texts(rows: list[dict], idx, seed: int, per_background: int = PER_BACKG
     return embed(snippets, backgrounds, seed=seed, min_words=1)
 
 
-def decide_long(evidence: list[dict], is_long: list[bool], thresholds: dict[str, float],
-                sentence_thresholds: dict[str, float], rule_floors: dict[str, float], margin: float) -> list[list[str]]:
-    """Labels per text under the thresholds and rule floors, windows of long texts needing ``margin`` more
-    (evidence as made by :func:`analyzer.signals.train.label_evidence`)."""
+def decide(evidence: list[dict], thresholds: dict[str, float], sentence_thresholds: dict[str, float],
+           rule_floors: dict[str, float] | None = None, is_long: list[bool] | None = None,
+           margin: float = 0.0) -> list[list[str]]:
+    """Labels per text from its evidence (as made by :func:`analyzer.signals.train.label_evidence`) under
+    the combiner's decision settings, no label cap: a rule hit counts where its window score reaches the
+    label's rule floor; a window counts when it reaches the threshold (plus ``margin``, at most 0.99, in
+    the texts flagged in ``is_long``) and its evidence sentence the sentence threshold."""
+    floors = rule_floors or dict.fromkeys(LABELS, 0.0)
+    long_limit = {lab: min(thresholds[lab] + margin, 0.99) for lab in LABELS}
     out = []
-    for ev, long_ in zip(evidence, is_long):
-        add = margin if long_ else 0.0
-        out.append(sorted(lab for lab in LABELS if 0 <= rule_floors[lab] <= ev[lab][0] or any(
-            w >= min(thresholds[lab] + add, 0.99) and o >= sentence_thresholds[lab] for w, o in ev[lab][1])))
+    for i, ev in enumerate(evidence):
+        limit = long_limit if is_long is not None and is_long[i] else thresholds
+        out.append(sorted(lab for lab in LABELS if 0 <= floors[lab] <= ev[lab][0] or any(
+            w >= limit[lab] and o >= sentence_thresholds[lab] for w, o in ev[lab][1])))
     return out
-
-
-def macro_fbeta(gold: list[list[str]], pred: list[list[str]], beta: float) -> float:
-    b2, scores = beta ** 2, []
-    for lab in LABELS:
-        tp = sum(1 for g, p in zip(gold, pred) if lab in g and lab in p)
-        fp = sum(1 for g, p in zip(gold, pred) if lab not in g and lab in p)
-        fn = sum(1 for g, p in zip(gold, pred) if lab in g and lab not in p)
-        scores.append((1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp) if tp else 0.0)
-    return float(np.mean(scores))
 
 
 def tune_long_margin(evidence: list[dict], gold: list[list[str]], is_long: list[bool], thresholds: dict[str, float],
                      sentence_thresholds: dict[str, float], rule_floors: dict[str, float],
                      beta: float = 1.0) -> tuple[float, dict[float, float]]:
     """(the margin of :data:`MARGIN_GRID` with the best macro F-beta, the smallest on ties; F-beta per margin)."""
-    scores = {float(m): round(macro_fbeta(gold, decide_long(evidence, is_long, thresholds, sentence_thresholds,
-                                                            rule_floors, m), beta), 4)
+    scores = {float(m): round(macro_fbeta(gold, decide(evidence, thresholds, sentence_thresholds, rule_floors,
+                                                       is_long, m), beta), 4)
               for m in MARGIN_GRID}
     best = max(scores, key=lambda m: (scores[m], -m))
     return best, scores

@@ -28,13 +28,25 @@ def prf_table(gold: list[list[str]], pred: list[list[str]]) -> pd.DataFrame:
 
 
 
-def macro_f1_counts(gold: np.ndarray, pred: np.ndarray) -> np.ndarray:
-    """Macro F1 from 0/1 matrices (n_texts, n_labels); with a leading batch axis, one value per batch."""
+def label_matrix(label_sets: list[list[str]]) -> np.ndarray:
+    """Boolean (n_texts, n_labels) matrix of label sets, columns in :data:`LABELS` order."""
+    return np.array([[lab in s for lab in LABELS] for s in label_sets], dtype=bool).reshape(-1, len(LABELS))
+
+
+def macro_f1_counts(gold: np.ndarray, pred: np.ndarray, beta: float = 1.0) -> np.ndarray:
+    """Macro F-beta (F1 by default) from boolean matrices (n_texts, n_labels); with a leading batch
+    axis, one value per batch. A label never predicted correctly scores 0."""
     tp = (gold & pred).sum(axis=-2)
     fp = (~gold & pred).sum(axis=-2)
     fn = (gold & ~pred).sum(axis=-2)
-    f1 = np.where(tp > 0, 2 * tp / np.maximum(2 * tp + fp + fn, 1), 0.0)
-    return f1.mean(axis=-1)
+    b2 = beta ** 2
+    f = np.where(tp > 0, (1 + b2) * tp / np.maximum((1 + b2) * tp + b2 * fn + fp, 1), 0.0)
+    return f.mean(axis=-1)
+
+
+def macro_fbeta(gold: list[list[str]], pred: list[list[str]], beta: float = 1.0) -> float:
+    """Macro F-beta over the labels of per-text label lists."""
+    return float(macro_f1_counts(label_matrix(gold), label_matrix(pred), beta))
 
 
 def paired_bootstrap(gold: list[list[str]], pred_a: list[list[str]], pred_b: list[list[str]],
@@ -42,10 +54,7 @@ def paired_bootstrap(gold: list[list[str]], pred_a: list[list[str]], pred_b: lis
     """Macro F1 of A minus that of B on the same texts, with a 95% interval from resampling the texts
     (paired bootstrap, as in Koehn 2004 / Berg-Kirkpatrick et al. 2012) and the share of resamples in
     which A does not beat B. A "clear" win is an interval above 0."""
-    def matrix(sets):
-        return np.array([[lab in s for lab in LABELS] for s in sets], dtype=bool)
-
-    g, a, b = matrix(gold), matrix(pred_a), matrix(pred_b)
+    g, a, b = label_matrix(gold), label_matrix(pred_a), label_matrix(pred_b)
     idx = np.random.default_rng(seed).integers(0, len(g), size=(n_boot, len(g)))
     diff = macro_f1_counts(g[idx], a[idx]) - macro_f1_counts(g[idx], b[idx])
     lo, hi = np.percentile(diff, [2.5, 97.5])

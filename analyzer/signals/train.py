@@ -34,7 +34,7 @@ from analyzer.signals.corpus import (BOUNDARY_PATH, DEV_PATH, EXTRA_PATH, NEUTRA
 from analyzer.signals.fit import fit_classifier, occurrences
 from analyzer.signals.labels import LABELS
 from analyzer.signals.linear import SCORES_KEY
-from analyzer.signals.long_margin import long_texts, tune_long_margin
+from analyzer.signals.long_margin import decide, long_texts, tune_long_margin
 from analyzer.signals.metrics import prf_table
 from analyzer.signals.pipeline import CLASSIFIER, CONFIG_PATH, build_pipeline
 from analyzer.signals.quoted import strip_quoted
@@ -145,19 +145,6 @@ def tune_thresholds(evidence: list[dict], rows: list[dict], beta: float = 1.0, s
         gold = np.array([lab in r["labels"] for r in rows])
         win[lab], own[lab], floor[lab], _ = tune_label(evidence, gold, lab, beta, sentence, rule_floor)
     return win, own, floor
-
-
-def rule_counts(rule_m: float, floor: float) -> bool:
-    """A rule fired (``rule_m`` >= 0) where the window score reaches the label's rule floor."""
-    return rule_m >= 0 and rule_m >= floor
-
-
-def decide(evidence: list[dict], thresholds: dict[str, float], sentence_thresholds: dict[str, float],
-           rule_floors: dict[str, float] | None = None) -> list[list[str]]:
-    """Labels per text from its evidence under the given thresholds (no label cap)."""
-    floors = rule_floors or dict.fromkeys(LABELS, 0.0)
-    return [sorted(lab for lab in LABELS if rule_counts(e[lab][0], floors[lab]) or any(
-        w >= thresholds[lab] and o >= sentence_thresholds[lab] for w, o in e[lab][1])) for e in evidence]
 
 
 def predict_labels(nlp, texts: list[str]) -> list[list[str]]:
