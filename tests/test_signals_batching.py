@@ -1,6 +1,6 @@
 """Batch code paths of the signal components give exactly the results of their plain per-doc
 definitions, on real mail and the dev data: the rule gate (``rule_gate``), the vectorised lookup
-lemmatizer, and ``frozen_heap`` around ``nlp.pipe``."""
+lemmatizer, ``frozen_heap`` around ``nlp.pipe``, and the classifier's token-bounded batches."""
 
 from __future__ import annotations
 
@@ -8,13 +8,16 @@ import gc
 import json
 import mailbox
 
+import numpy as np
 import pytest
 import spacy
 from spacy.attrs import LEMMA, LOWER
 
 import analyzer.signals.lemmatizer  # (registers the factory)
+import analyzer.signals.linear as linear
 import analyzer.signals.rules  # noqa: F401  (registers the factory)
 from analyzer.signals.detect import detect_signals, frozen_heap
+from analyzer.signals.linear import SCORES_KEY
 from analyzer.signals.pipeline import load_pipeline
 from analyzer.signals.quoted import strip_quoted
 from analyzer.signals.rule_gate import _width
@@ -144,3 +147,26 @@ def test_detect_signals_unchanged_by_frozen_heap():
     plain = [sorted({s.label_ for s in doc.spans["signals"]}) for doc in nlp.pipe(texts)]
     assert detect_signals(texts) == plain
     assert gc.get_freeze_count() == 0
+
+
+def test_classifier_scores_do_not_depend_on_batching(realmail, dev_data_path, monkeypatch):
+    """Whole batches, batches cut at a small token budget (long mails alone) and single docs give the
+    same window scores, cats and signals."""
+    texts = _texts(realmail, dev_data_path)[-400:]
+    nlp = load_pipeline()
+
+    def run(batch_size):
+        return [(d.user_data.get(SCORES_KEY), d.cats, sorted((s.start, s.label_) for s in d.spans["signals"]))
+                for d in nlp.pipe(texts, batch_size=batch_size)]
+
+    whole = run(1024)
+    monkeypatch.setattr(linear, "MAX_BATCH_TOKENS", 300)
+    assert max(len(d) for d in nlp.tokenizer.pipe(texts)) > 300  # some docs go alone
+    for got in (run(1024), run(1)):
+        for (s_a, cats_a, sig_a), (s_b, cats_b, sig_b) in zip(whole, got):
+            assert sig_a == sig_b
+            assert cats_a == pytest.approx(cats_b, abs=1e-5)
+            if s_a is not None:
+                for x, y in zip(s_a, s_b):
+                    np.testing.assert_allclose(x, y, atol=1e-5)
+    assert [len(p) for p in linear.token_bounded(list(nlp.tokenizer.pipe(["a b c", "d e", "f g h i"])), 5)] == [2, 1]

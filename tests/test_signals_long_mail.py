@@ -57,6 +57,39 @@ def test_blank_line_starts_a_sentence_single_newline_does_not():
     assert PARAGRAPHS_KEY not in nlp("One paragraph.\nStill one.").user_data
 
 
+def test_blank_line_holding_spaces_also_ends_a_sentence(realmail):
+    """Real LISTSERV mail separates paragraphs with lines holding a space ("all,\\n \\nThis makes
+    sense"); the break used to be missed when a text had no bare "\\n\\n" at all."""
+    raw = (realmail / "bigbang" / "tests" / "data" / "3GPP" / "3GPP_TSG_SA_ITUT_AHG"
+           / "3GPP_TSG_SA_ITUT_AHG.LOG1712A").read_text(encoding="utf-8", errors="replace")
+    start = raw.index("Hi Greg, all,")
+    text = raw[start:raw.index("\n\n", start)] if "\n\n" in raw[start:] else raw[start:start + 600]
+    assert "\n \n" in text and "\n\n" not in text
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("paragraph_breaks")
+    doc = nlp(text)
+    sents = [s.text.strip() for s in doc.sents]
+    assert sents[0] == "Hi Greg, all,"
+    assert sents[1].startswith("This makes sense to me")
+    assert doc[doc.user_data[PARAGRAPHS_KEY][0]].text == "This"
+    assert nlp("Dear all,\n\xa0\nThe meeting moved.").user_data[PARAGRAPHS_KEY]  # a no-break space line
+
+
+def test_paragraph_breaks_batch_equals_one_by_one(real_bodies):
+    """The component works on whole batches laid end to end: whitespace runs must not leak across docs."""
+    texts = ["Thanks.\n\n", "\n\nHi Dana,\n\nSure", "", "No breaks here. At all.", " \n \n ", *real_bodies[:10]]
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("paragraph_breaks")
+    batched = list(nlp.pipe(texts, batch_size=64))
+    for text, doc in zip(texts, batched):
+        single = nlp(text)
+        assert [t.is_sent_start for t in doc] == [t.is_sent_start for t in single], text[:40]
+        assert doc.user_data.get(PARAGRAPHS_KEY) == single.user_data.get(PARAGRAPHS_KEY)
+    assert batched[1].user_data[PARAGRAPHS_KEY] and not batched[0].user_data.get(PARAGRAPHS_KEY)
+
+
 def test_paragraph_starts_on_real_mail_are_sentence_starts(nlp, real_bodies):
     for doc in nlp.pipe(real_bodies[:20]):
         starts = doc.user_data.get(PARAGRAPHS_KEY, ())

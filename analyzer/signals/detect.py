@@ -49,8 +49,9 @@ def _spans_key(nlp) -> str:
     return nlp.get_pipe("signal_combiner").spans_key if "signal_combiner" in nlp.pipe_names else SPANS_KEY
 
 
-def detect_signals(texts: Iterable[str], model=None, batch_size: int = 256) -> list[list[str]]:
-    """Sorted labels (from SIGNALS.md) for each text; ``model``: see :func:`load_pipeline`."""
+def detect_signals(texts: Iterable[str], model=None, batch_size: int | None = None) -> list[list[str]]:
+    """Sorted labels (from SIGNALS.md) for each text; ``model``: see :func:`load_pipeline`; ``batch_size``:
+    docs per batch (None: the pipeline's configured ``[nlp] batch_size``)."""
     if isinstance(texts, (str, bytes)):
         raise InputError("detect_signals expects a list of texts, not a single string")
     texts = list(texts)
@@ -72,7 +73,7 @@ def _sentence_offset(new_text: str, sentence: str, cursor: int) -> int:
     return at
 
 
-def signals_frame(messages: pd.DataFrame, nlp=None, batch_size: int = 256) -> pd.DataFrame:
+def signals_frame(messages: pd.DataFrame, nlp=None, batch_size: int | None = None) -> pd.DataFrame:
     """The signals frame for ``messages`` (not modified). ``nlp``: a pipeline, path or None (default)."""
     missing = {"new_text", "content_hash"} - set(messages.columns)
     if missing:

@@ -59,6 +59,9 @@ from analyzer.signals.paragraphs import paragraph_bounds
 
 SCORES_KEY = "analyzer.signal_scores"
 _TYPE_CACHE_MAX = 300_000
+#: Tokens scored in one go at most: the cumulative sums hold several floats per token and label, so a
+#: batch of long messages is scored in parts (about 100 MB of arrays); a batch of short ones at once.
+MAX_BATCH_TOKENS = 200_000
 
 
 class SignalClassifier:
@@ -349,7 +352,7 @@ class SignalClassifier:
             docs = list(islice(stream, batch_size))
             if not docs:
                 return
-            results = self.score_batch(docs)
+            results = [r for part in token_bounded(docs, MAX_BATCH_TOKENS) for r in self.score_batch(part)]
             # highest window score per label and doc, for the whole batch at once
             wins = [scores[2] for scores in results if len(scores[2])]
             if wins:
@@ -407,6 +410,20 @@ class SignalClassifier:
                          np.frombuffer(msg["weights"], dtype="f2").reshape(-1, n),
                          np.frombuffer(msg["idf"], dtype="f2"), np.frombuffer(msg["bias"], dtype="f"))
         return self
+
+
+def token_bounded(docs: list[Doc], max_tokens: int) -> Iterator[list[Doc]]:
+    """Consecutive parts of ``docs`` of at most ``max_tokens`` tokens each (a longer doc alone)."""
+    part: list[Doc] = []
+    size = 0
+    for doc in docs:
+        if part and size + len(doc) > max_tokens:
+            yield part
+            part, size = [], 0
+        part.append(doc)
+        size += len(doc)
+    if part:
+        yield part
 
 
 @Language.factory(

@@ -11,10 +11,11 @@ text mail is hard-wrapped at ~72 characters, so a single newline is usually mid-
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Iterable, Iterator
 
 import numpy as np
-from spacy.attrs import IS_SPACE
+from spacy.attrs import IS_SPACE, ORTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -43,34 +44,71 @@ def paragraph_bounds(docs, offsets, s_start, doc_first, doc_last) -> tuple[np.nd
 
 
 class ParagraphBreaks:
+    """Works on a whole batch at once (token arrays laid end to end), because a mail's docs are short
+    and per-doc array calls would cost more than the work; only the few changed tokens are set one
+    by one."""
+
     def __init__(self, nlp: Language, name: str):
         self.name = name
+        self._blank: dict[int, bool] = {}  # whitespace token ORTH -> holds a blank line (>= 2 line breaks)
+
+    def _blank_lines(self, orth: np.ndarray, space: np.ndarray, strings) -> np.ndarray:
+        """Mask of the whitespace tokens that hold a blank line (looked up per ORTH, cached)."""
+        kinds, inverse = np.unique(orth[space], return_inverse=True)
+        known = self._blank
+        for key in kinds.tolist():
+            if key not in known:
+                known[key] = strings[key].count("\n") >= 2
+        blank = np.zeros(len(orth), dtype=bool)
+        blank[space] = np.array([known[k] for k in kinds.tolist()], dtype=bool)[inverse]
+        return blank
 
     def __call__(self, doc: Doc) -> Doc:
-        if "\n\n" not in doc.text and "\n\r\n" not in doc.text:  # the common case: nothing to do
-            return doc
-        space = doc.to_array(IS_SPACE)  # only whitespace tokens are looked at in Python
-        starts = []
-        after = -1  # index of the first token after the current run of whitespace
-        for i in np.flatnonzero(space).tolist():
-            if i < after or doc[i].text.count("\n") < 2:
-                continue
-            j = i
-            while j < len(doc) and space[j]:  # the blank line closes the sentence before it ...
-                if j > 0 and doc[j].is_sent_start:
-                    doc[j].is_sent_start = False
-                j += 1
-            after = j
-            if j < len(doc):  # ... and the next word starts one
-                doc[j].is_sent_start = True
-                starts.append(j)
-        if starts:
-            doc.user_data[PARAGRAPHS_KEY] = tuple(starts)
+        self._annotate([doc])
         return doc
 
     def pipe(self, stream: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
-        for doc in stream:
-            yield self(doc)
+        stream = iter(stream)
+        while docs := list(islice(stream, batch_size)):
+            self._annotate(docs)
+            yield from docs
+
+    def _annotate(self, docs: list[Doc]) -> None:
+        """For each blank-line token: every whitespace token from it up to the next word starts no
+        sentence, and that word starts a sentence and a paragraph."""
+        lengths = np.array([len(d) for d in docs], dtype="i8")
+        total = int(lengths.sum())
+        if not total:
+            return
+        arr = np.concatenate([d.to_array([ORTH, IS_SPACE, SENT_START]) for d in docs if len(d)])
+        space = arr[:, 1] == 1
+        if not space.any():  # the common case: nothing to do
+            return
+        blank = self._blank_lines(arr[:, 0], space, docs[0].vocab.strings)
+        if not blank.any():
+            return
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        first = np.zeros(total, dtype=bool)
+        first[offsets[:-1][lengths > 0]] = True
+        pos = np.arange(total)
+        run = np.cumsum(~space | first)  # a whitespace run's tokens share an id; runs end at doc starts
+        covered = space & (np.maximum.accumulate(np.where(blank, run, -1)) == run)
+        covered &= ~first  # a doc's first token keeps its sentence start
+        doc_end = np.repeat(offsets[1:], lengths)
+        next_word = np.minimum.accumulate(np.where(space, total, pos)[::-1])[::-1]
+        starts = np.unique(next_word[blank & (next_word < doc_end)])
+        sent = arr[:, 2].view("i8").copy()
+        sent[covered] = -1
+        sent[starts] = 1
+        changed = np.flatnonzero(sent != arr[:, 2].view("i8"))
+        for d in np.unique(np.searchsorted(offsets, changed, side="right") - 1).tolist():  # one array write per changed doc (the setter costs more)
+            a, b = int(offsets[d]), int(offsets[d + 1])
+            docs[d].from_array([SENT_START], sent[a:b].astype("uint64").reshape(-1, 1))
+        paragraph_starts: dict[int, list[int]] = {}
+        for i, d in zip(starts.tolist(), (np.searchsorted(offsets, starts, side="right") - 1).tolist()):
+            paragraph_starts.setdefault(d, []).append(i - int(offsets[d]))
+        for d, local in paragraph_starts.items():
+            docs[d].user_data[PARAGRAPHS_KEY] = tuple(local)
 
 
 @Language.factory("paragraph_breaks", requires=["token.is_sent_start"], assigns=["token.is_sent_start"])
