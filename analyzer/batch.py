@@ -32,7 +32,7 @@ from analyzer.config import Config
 from analyzer.ingest import attribution
 from analyzer.ingest.message import MESSAGE_COLUMNS, table_to_frame
 from analyzer.ingest.pipeline import (
-    DEFAULT_SPILL_BYTES, IngestResult, _Dedup, _report, _TableSink, parse_unit,
+    DEFAULT_SPILL_BYTES, Dedup, IngestResult, TableSink, ingest_report, parse_unit,
 )
 from analyzer.ingest.sources import DEFAULT_CHUNK_BYTES, plan_sources
 from analyzer.parallel import TEXT_SIGNAL_COLUMNS, Execution, detect_chunk, run_ordered, worker_count
@@ -76,7 +76,7 @@ def ingest_sources(sources, config: Config | None, execution: Execution, cache: 
              plan.files, len(plan.units), len(hits), execution.backend)
     fresh = run_ordered(parse_unit, ((plan.units[i],) for i in todo), execution, len(todo))
 
-    dedup, sink = _Dedup(), _TableSink(spill_bytes)
+    dedup, sink = Dedup(), TableSink(spill_bytes)
     quarantine, seen = list(plan.quarantine), len(plan.quarantine)
     parsed = 0
     with progress(total=len(plan.units), desc="ingest", enabled=show_progress, unit="part") as bar:
@@ -101,7 +101,7 @@ def ingest_sources(sources, config: Config | None, execution: Execution, cache: 
     t0 = time.perf_counter()
     frame = _attribute(table_to_frame(table), config, cache, stats)
     frame = frame[list(MESSAGE_COLUMNS)].reset_index(drop=True)
-    report = _report(plan, table, frame, seen, dedup, quarantine)
+    report = ingest_report(plan, table, frame, seen, dedup, quarantine)
     stats.seconds["attribute"] = round(time.perf_counter() - t0, 3)
     log.info("ingest: %d parsed, %d duplicates, %d quarantined (%d units parsed, %d reused)",
              report["parsed"], report["duplicates"], report["quarantined"], stats.units_parsed, stats.units_reused)

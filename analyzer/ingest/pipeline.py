@@ -93,7 +93,7 @@ def _to_table(messages: list) -> pa.Table:
     )
 
 
-class _Dedup:
+class Dedup:
     """Remembers message keys; ``keep(table)`` is the mask of first-seen rows."""
 
     def __init__(self) -> None:
@@ -117,7 +117,7 @@ class _Dedup:
         return mask
 
 
-class _TableSink:
+class TableSink:
     """Collects kept tables in order; above ``spill_bytes`` they go to parquet parts."""
 
     def __init__(self, spill_bytes: int) -> None:
@@ -183,7 +183,7 @@ def ingest(
 
         results = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(parse_unit)(u) for u in plan.units)
 
-    dedup, sink = _Dedup(), _TableSink(spill_bytes)
+    dedup, sink = Dedup(), TableSink(spill_bytes)
     quarantine = list(plan.quarantine)
     seen = len(plan.quarantine)
     with progress(total=len(plan.units), desc="ingest", enabled=show_progress, unit="part") as bar:
@@ -196,13 +196,15 @@ def ingest(
     table = sink.assemble()
     frame = attribution.attribute(table_to_frame(table), config)
     frame = frame[list(MESSAGE_COLUMNS)].reset_index(drop=True)
-    report = _report(plan, table, frame, seen, dedup, quarantine)
+    report = ingest_report(plan, table, frame, seen, dedup, quarantine)
     log.info("ingest: %d parsed, %d duplicates, %d quarantined in %.1fs",
              report["parsed"], report["duplicates"], report["quarantined"], time.perf_counter() - started)
     return IngestResult(messages=frame, report=report)
 
 
-def _report(plan, table: pa.Table, frame: pd.DataFrame, seen: int, dedup: _Dedup, quarantine: list[dict]) -> dict:
+def ingest_report(plan, table: pa.Table, frame: pd.DataFrame, seen: int, dedup: Dedup, quarantine: list[dict]) -> dict:
+    """The ingest report (counts of files, messages seen/parsed/duplicates/quarantined, defects), shared
+    by :func:`ingest` and the cached batch run (:mod:`analyzer.batch`)."""
     defect_kinds: Counter = Counter()
     with_defects = 0
     for defects in frame["defects"]:
