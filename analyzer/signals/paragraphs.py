@@ -45,8 +45,8 @@ def paragraph_bounds(docs, offsets, s_start, doc_first, doc_last) -> tuple[np.nd
 
 class ParagraphBreaks:
     """Works on a whole batch at once (token arrays laid end to end), because a mail's docs are short
-    and per-doc array calls would cost more than the work; only the few changed tokens are set one
-    by one."""
+    and per-doc array calls would cost more than the work; a doc whose sentence starts change gets
+    them back in one array write (cheaper than setting tokens one by one)."""
 
     def __init__(self, nlp: Language, name: str):
         self.name = name
@@ -101,7 +101,7 @@ class ParagraphBreaks:
         sent[covered] = -1
         sent[starts] = 1
         changed = np.flatnonzero(sent != arr[:, 2].view("i8"))
-        for d in np.unique(np.searchsorted(offsets, changed, side="right") - 1).tolist():  # one array write per changed doc (the setter costs more)
+        for d in np.unique(np.searchsorted(offsets, changed, side="right") - 1).tolist():
             a, b = int(offsets[d]), int(offsets[d + 1])
             docs[d].from_array([SENT_START], sent[a:b].astype("uint64").reshape(-1, 1))
         paragraph_starts: dict[int, list[int]] = {}
