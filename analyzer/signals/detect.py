@@ -9,7 +9,8 @@
 Both run ``nlp.pipe`` inside :func:`frozen_heap`: the loaded pipeline (vocab, tables, weights: some
 90k Python objects) is moved out of the cyclic garbage collector's sight for the duration, so the
 collections that ``nlp.pipe``'s many short-lived objects trigger do not re-scan it each time (about
-8% of detection time on the ``bench/bench_signals.py`` corpus).
+8% of detection time on the first bench text, labelled snippets repeated; not re-measured on the
+mail text that ``bench/bench_signals.py`` uses now).
 """
 
 from __future__ import annotations
