@@ -53,6 +53,7 @@ from spacy.tokens import Doc
 from spacy.util import ensure_path
 
 from analyzer.errors import ModelError
+from analyzer.signals.batches import laid_end_to_end, token_bounded
 from analyzer.signals.hashing import bigram_keys, char_keys, lemma_keys, rule_key, type_keys, word_keys
 from analyzer.signals.labels import LABELS
 from analyzer.signals.paragraphs import paragraph_bounds
@@ -228,17 +229,15 @@ class SignalClassifier:
         if not self.is_trained:
             raise ModelError(f"component {self.name!r} is not trained")
         n_labels = len(self.labels)
-        lengths = np.array([len(d) for d in docs], dtype="i8")
-        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        arr, offsets = laid_end_to_end(docs, [LOWER, LEMMA, SENT_START, IS_SPACE])
+        lengths = np.diff(offsets)
         total = int(offsets[-1])
         empty = (np.zeros((0, 2), dtype="i8"), np.zeros((0, n_labels), dtype="f"), np.zeros((0, n_labels), dtype="f"),
                  np.zeros((0, n_labels), dtype="i8"))
         if not total:
             return [empty for _ in docs]
-        arrays = [d.to_array([LOWER, LEMMA, SENT_START, IS_SPACE]) for d in docs if len(d)]
-        arr = np.concatenate(arrays)
-        lower = arr[:, 0].astype("uint64")
-        lemma = arr[:, 1].astype("uint64")
+        lower = arr[:, 0].copy()  # contiguous columns for the hash lookups
+        lemma = arr[:, 1].copy()
         tv, ts, tcv, tcs = self._type_vectors(lower, lemma, docs[0].vocab.strings)
         bv, bs = self._feature_sums(bigram_keys(lower[:-1], lower[1:]), None, total - 1)
         last = offsets[1:][lengths > 0] - 1  # the last token of each doc starts no bigram inside it
@@ -410,20 +409,6 @@ class SignalClassifier:
                          np.frombuffer(msg["weights"], dtype="f2").reshape(-1, n),
                          np.frombuffer(msg["idf"], dtype="f2"), np.frombuffer(msg["bias"], dtype="f"))
         return self
-
-
-def token_bounded(docs: list[Doc], max_tokens: int) -> Iterator[list[Doc]]:
-    """Consecutive parts of ``docs`` of at most ``max_tokens`` tokens each (a longer doc alone)."""
-    part: list[Doc] = []
-    size = 0
-    for doc in docs:
-        if part and size + len(doc) > max_tokens:
-            yield part
-            part, size = [], 0
-        part.append(doc)
-        size += len(doc)
-    if part:
-        yield part
 
 
 @Language.factory(

@@ -19,6 +19,8 @@ from spacy.attrs import IS_SPACE, ORTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from analyzer.signals.batches import laid_end_to_end
+
 #: ``doc.user_data`` key: token indices where a paragraph (other than the first) starts; absent when
 #: the doc is one paragraph. :mod:`analyzer.signals.linear` keeps scoring windows inside paragraphs.
 PARAGRAPHS_KEY = "analyzer.paragraph_starts"
@@ -44,9 +46,8 @@ def paragraph_bounds(docs, offsets, s_start, doc_first, doc_last) -> tuple[np.nd
 
 
 class ParagraphBreaks:
-    """Works on a whole batch at once (token arrays laid end to end), because a mail's docs are short
-    and per-doc array calls would cost more than the work; a doc whose sentence starts change gets
-    them back in one array write (cheaper than setting tokens one by one)."""
+    """Works on a whole batch at once (:mod:`analyzer.signals.batches`); a doc whose sentence starts
+    change gets them back in one array write (cheaper than setting tokens one by one)."""
 
     def __init__(self, nlp: Language, name: str):
         self.name = name
@@ -76,36 +77,31 @@ class ParagraphBreaks:
     def _annotate(self, docs: list[Doc]) -> None:
         """For each blank-line token: every whitespace token from it up to the next word starts no
         sentence, and that word starts a sentence and a paragraph."""
-        lengths = np.array([len(d) for d in docs], dtype="i8")
-        total = int(lengths.sum())
-        if not total:
-            return
-        arr = np.concatenate([d.to_array([ORTH, IS_SPACE, SENT_START]) for d in docs if len(d)])
+        arr, offsets = laid_end_to_end(docs, [ORTH, IS_SPACE, SENT_START])
+        total = len(arr)
         space = arr[:, 1] == 1
         if not space.any():  # the common case: nothing to do
             return
         blank = self._blank_lines(arr[:, 0], space, docs[0].vocab.strings)
         if not blank.any():
             return
-        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        lengths = np.diff(offsets)
+        doc_of = np.repeat(np.arange(len(docs)), lengths)  # the doc of each token
         first = np.zeros(total, dtype=bool)
         first[offsets[:-1][lengths > 0]] = True
-        pos = np.arange(total)
         run = np.cumsum(~space | first)  # a whitespace run's tokens share an id; runs end at doc starts
         covered = space & (np.maximum.accumulate(np.where(blank, run, -1)) == run)
         covered &= ~first  # a doc's first token keeps its sentence start
-        doc_end = np.repeat(offsets[1:], lengths)
-        next_word = np.minimum.accumulate(np.where(space, total, pos)[::-1])[::-1]
-        starts = np.unique(next_word[blank & (next_word < doc_end)])
+        next_word = np.minimum.accumulate(np.where(space, total, np.arange(total))[::-1])[::-1]
+        starts = np.unique(next_word[blank & (next_word < offsets[1:][doc_of])])
         sent = arr[:, 2].view("i8").copy()
         sent[covered] = -1
         sent[starts] = 1
-        changed = np.flatnonzero(sent != arr[:, 2].view("i8"))
-        for d in np.unique(np.searchsorted(offsets, changed, side="right") - 1).tolist():
+        for d in np.unique(doc_of[sent != arr[:, 2].view("i8")]).tolist():
             a, b = int(offsets[d]), int(offsets[d + 1])
             docs[d].from_array([SENT_START], sent[a:b].astype("uint64").reshape(-1, 1))
         paragraph_starts: dict[int, list[int]] = {}
-        for i, d in zip(starts.tolist(), (np.searchsorted(offsets, starts, side="right") - 1).tolist()):
+        for i, d in zip(starts.tolist(), doc_of[starts].tolist()):
             paragraph_starts.setdefault(d, []).append(i - int(offsets[d]))
         for d, local in paragraph_starts.items():
             docs[d].user_data[PARAGRAPHS_KEY] = tuple(local)
