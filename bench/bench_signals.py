@@ -49,7 +49,7 @@ def corpus(target_words: int) -> tuple[list[str], dict]:
     """New texts of the real mail, then of generated agency mail until ``target_words`` words;
     and where the words came from."""
     real = [t for t in ingest([REALMAIL], jobs=1).messages["new_text"].tolist() if t.strip()]
-    words = sum(len(t.split()) for t in real)
+    real_words = words = sum(len(t.split()) for t in real)
     generated: list[str] = []
     for i, raw in enumerate(iter_bulk_raw(BULK_SEED, 10 ** 7)):
         if words >= target_words:
@@ -61,8 +61,8 @@ def corpus(target_words: int) -> tuple[list[str], dict]:
         if text.strip():
             generated.append(text)
             words += len(text.split())
-    source = {"real_texts": len(real), "real_words": sum(len(t.split()) for t in real),
-              "generated_texts": len(generated), "generated_words": sum(len(t.split()) for t in generated)}
+    source = {"real_texts": len(real), "real_words": real_words,
+              "generated_texts": len(generated), "generated_words": words - real_words}
     return real + generated, source
 
 
