@@ -23,12 +23,12 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 model: $(STAMP)
-	$(PY) -m analyzer.signals.train --out models/signals
-	$(PY) -m analyzer.depth.build --out models/depth
+	$(PY) -m training.signals.train --out models/signals
+	$(PY) -m training.depth.build --out models/depth
 
 evaluate: $(STAMP)
-	$(PY) -m analyzer.signals.evaluate --model models/signals
-	$(PY) -m analyzer.depth.evaluate
+	$(PY) -m training.signals.evaluate --model models/signals
+	$(PY) -m training.depth.evaluate
 
 bench: $(STAMP)
 	$(PY) bench/bench_ingest.py

@@ -103,13 +103,14 @@ def plot_depth_over_time(result: AnalysisResult, clients: list[str] | None = Non
 
 
 def demo_run(run_dir="out/demo", project_root=None) -> AnalysisResult:
-    """The demo's run: loaded from ``run_dir`` if ``make demo`` already wrote it, else run now."""
+    """The demo's run: loaded from ``run_dir`` if ``make demo`` already wrote it, else run now on
+    ``project_root/data/demo`` (a checkout; default: the current folder)."""
     from analyzer.analysis import run_to_dir
 
     d = Path(run_dir)
     if all((d / f).is_file() for f in _RUN_FILES):
         return load_run(d)
-    root = Path(project_root) if project_root is not None else Path(__file__).resolve().parents[1]
+    root = Path(project_root) if project_root is not None else Path.cwd()
     demo = root / "data" / "demo"
     if not demo.is_dir():
         raise InputError(f"no run at {d} and no demo mailbox at {demo}")

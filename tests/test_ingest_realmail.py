@@ -85,6 +85,31 @@ def test_outlook_msg_keeps_subject_date_sender_body(frame):
     assert row["attachment_sizes"][row["attachment_names"].index("newsletter.png")] == 100150
 
 
+def test_outlook_non_mail_items_are_quarantined_with_their_kind(result):
+    """ruby-msg's contacts and note are Outlook items but not mail: a quarantine row each, named."""
+    reasons = {q["source"].rsplit("/", 1)[-1]: q["reason"] for q in result.report["quarantine"]
+               if "/ruby-msg-pst/msg/" in q["source"]}
+    assert reasons["contact-plain.msg"].startswith("not mail: contact")
+    assert reasons["contact-unicode.msg"].startswith("not mail: contact")
+    assert reasons["Swetlana Novikova.msg"].startswith("not mail: contact")
+    assert reasons["note.msg"].startswith("not mail: note")
+    assert not any(r.startswith("not mail") for r in reasons.values() if "qwerty" in r or "Blammo" in r)
+
+
+def test_outlook_exchange_sender_resolved_or_left_empty_with_a_defect(frame):
+    post = _rows(frame, "ruby-msg-pst/msg/test_Blammo.msg").iloc[0]
+    assert post["from_address"] == "triplenickel@mapi32.net"  # PR_SENDER_EMAIL_ADDRESS of type SMTP
+    assert post["from_name"] == "TripleNickel"
+    # unsent drafts, the same content three times (one parsed, two duplicates): recipient "asdf"
+    # has no address, so it is left out with a defect
+    drafts = frame[frame["source"].str.contains("ruby-msg-pst/msg/qwerty_")]
+    assert len(drafts) == 1
+    row = drafts.iloc[0]
+    assert row["subject"] == "qwerty" and row["to_addresses"] == [] and row["from_address"] == ""
+    assert any(d.startswith("RecipientUnresolved") for d in row["defects"])
+    assert "Charles Lowe" in row["body"]
+
+
 def test_unknown_charset_decoded_with_a_defect(frame):
     row = _rows(frame, "plain_emails/raw_email10.eml").iloc[0]  # charset=x-unknown
     assert row["body"].strip()

@@ -11,7 +11,7 @@ import spacy
 from sklearn.metrics import roc_auc_score
 
 from analyzer.errors import ModelError
-from analyzer.signals.fit import fit_classifier, matrix, occurrences
+from training.signals.fit import fit_classifier, matrix, occurrences
 from analyzer.signals.labels import LABELS
 from analyzer.signals.linear import SCORES_KEY
 from analyzer.signals.pipeline import CLASSIFIER, load_pipeline

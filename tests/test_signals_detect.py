@@ -73,7 +73,7 @@ def test_bad_input():
 
 def test_dev_data_sanity(dev_data_path):
     """On the dev data's held-out ids, the detector agrees with the labels far above chance."""
-    from analyzer.signals.corpus import load_dev_split, read_labelled
+    from training.signals.corpus import load_dev_split, read_labelled
 
     rows = read_labelled(dev_data_path)
     held = set(load_dev_split(rows, create=False)["heldout"])

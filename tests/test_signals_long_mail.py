@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 import spacy
 
-from analyzer.signals.embedded import embed, paragraphs
+from training.signals.embedded import embed, paragraphs
 from analyzer.signals.labels import LABELS
 from analyzer.signals.linear import SCORES_KEY
-from analyzer.signals.long_margin import decide, long_texts, tune_long_margin
-from analyzer.signals.metrics import paired_bootstrap
+from training.signals.long_margin import decide, long_texts, tune_long_margin
+from training.signals.metrics import paired_bootstrap
 from analyzer.signals.paragraphs import PARAGRAPHS_KEY
 from analyzer.signals.pipeline import load_pipeline
 from analyzer.signals.quoted import strip_quoted
@@ -158,7 +158,7 @@ def test_long_margin_applies_to_long_texts_only_and_is_tuned():
 
 def test_combiner_rule_floor_and_long_margin():
     from analyzer.signals.pipeline import DEFAULT_MODEL
-    from analyzer.signals.train import set_thresholds
+    from training.signals.train import set_thresholds
 
     nlp = spacy.load(DEFAULT_MODEL)  # a private copy: the settings below change its combiner
     thresholds = dict(nlp.get_pipe("signal_combiner").thresholds)

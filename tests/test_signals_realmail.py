@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from analyzer.signals.detect import signals_frame
-from analyzer.signals.evaluate import REALMAIL_SOURCES, realmail_rates
+from training.signals.evaluate import REALMAIL_SOURCES, realmail_rates
 from analyzer.signals.labels import LABELS
 from analyzer.signals.linear import SCORES_KEY
 from analyzer.signals.pipeline import load_pipeline
@@ -88,7 +88,7 @@ def test_neutral_training_data_is_well_formed_and_apart_from_evaluation(dev_data
     import json
     import re
 
-    from analyzer.signals.corpus import INDEPENDENT_PATH, NEUTRAL_PATH, SPLIT_PATH, read_labelled
+    from training.signals.corpus import INDEPENDENT_PATH, NEUTRAL_PATH, SPLIT_PATH, read_labelled
 
     rows = read_labelled(NEUTRAL_PATH)
     assert len(rows) >= 400

@@ -14,7 +14,7 @@ Decision per label:
   (0 = every hit counts; tuned at training time: a cue word in a sentence the model finds implausible
   for the label is then left out);
 - a window whose score reaches the label's threshold (tuned at training time, see
-  :mod:`analyzer.signals.train`) yields the label on its *evidence sentence*: the sentence of the
+  :mod:`training.signals.train`) yields the label on its *evidence sentence*: the sentence of the
   window with the highest own score for the label, provided that sentence's own score also reaches
   the label's ``sentence_thresholds`` entry (0 = no such condition). Users read the evidence
   sentence by sentence, so a sentence that says nothing on its own does not carry a label because
@@ -24,7 +24,7 @@ Decision per label:
   must reach the label's threshold plus ``long_margin``: the thresholds are tuned on snippets, where the
   window is the whole text; a long message offers many windows, so many more chances for ordinary
   sentences to cross a snippet threshold (``long_margin`` is tuned at training time on snippets set
-  inside longer neutral text, see :mod:`analyzer.signals.train`; 0 = off);
+  inside longer neutral text, see :mod:`training.signals.train`; 0 = off);
 - at most ``max_labels`` labels per sentence (0 = no cap): the ones furthest above their threshold
   (rule hits first). Ordinary long sentences that drift over several thresholds at once are far
   more often noise than a sentence that truly carries four signals;

@@ -1,6 +1,6 @@
 """Feature keys of the ``signal_classifier``: 64-bit hashes of words, lemmas, word bigrams, char n-grams
 and rule hits, each kind salted apart so they never collide by construction. Shared by the component
-(:mod:`analyzer.signals.linear`, scoring) and the training-time reference (:mod:`analyzer.signals.fit`);
+(:mod:`analyzer.signals.linear`, scoring) and the training-time reference (:mod:`training.signals.fit`);
 changing any of them changes every saved model's meaning.
 """
 

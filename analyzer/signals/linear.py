@@ -23,7 +23,7 @@ two words alone, which made ordinary mail over-fire). Because the model is linea
 over occurrences, a range's score is a difference of *cumulative sums over tokens*: the work per
 token is one lookup of a per-word-type vector (cached for the process) plus one bigram lookup, and
 any number of ranges (every sentence, every window of sentences) costs O(1) each. That is what
-makes whole-window scoring as cheap as per-sentence scoring; :func:`analyzer.signals.fit`
+makes whole-window scoring as cheap as per-sentence scoring; :func:`training.signals.fit`
 builds the identical feature matrix for training (a test checks both give the same scores).
 
 ``pipe`` scores, for every doc of a batch at once, each sentence and each *window* (the sentence
@@ -67,7 +67,7 @@ MAX_BATCH_TOKENS = 200_000
 
 class SignalClassifier:
     """Linear classifier over hashed features (see the module docstring); fitted by
-    :func:`analyzer.signals.fit.fit_classifier`."""
+    :func:`training.signals.fit.fit_classifier`."""
 
     def __init__(self, nlp: Language, name: str, rules_pipe: str, char_ngrams: tuple[int, int],
                  rule_scale: float, context: int, labels: Iterable[str] = LABELS, unknown_value: float = 0.0,

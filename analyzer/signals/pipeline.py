@@ -1,6 +1,6 @@
 """Build and load the signal pipeline.
 
-The shipped pipeline (``models/signals``, written by ``python -m analyzer.signals.train`` from the
+The shipped pipeline (``models/signals``, written by ``python -m training.signals.train`` from the
 config ``models/signals.cfg``) is::
 
     spacy.blank("en") tokenizer -> sentencizer -> paragraph_breaks -> lemmatizer (lookup_lemmatizer; tables stored in the folder)
@@ -26,19 +26,18 @@ import analyzer.signals.linear  # noqa: F401  (registers the "signal_classifier"
 import analyzer.signals.paragraphs  # noqa: F401  (registers the "paragraph_breaks" factory)
 import analyzer.signals.rules  # noqa: F401  (registers the "signal_rules" factory)
 from analyzer.errors import ModelError
-from analyzer.signals.corpus import PROJECT_ROOT
+from analyzer.resources import shipped_model
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = PROJECT_ROOT / "models" / "signals"
-CONFIG_PATH = PROJECT_ROOT / "models" / "signals.cfg"
+DEFAULT_MODEL = shipped_model("signals")
 CLASSIFIER = "signal_classifier"
 SENTENCE_PIPES = ("parser", "senter", "sentencizer")
 #: Components that only exist to produce signals; the rest of a pipeline runs before them.
 SIGNAL_PIPES = ("signal_rules", CLASSIFIER, "signal_combiner")
 
 
-def build_pipeline(config: Path | str = CONFIG_PATH) -> Language:
+def build_pipeline(config: Path | str) -> Language:
     """A fresh, untrained signal pipeline from the spaCy config (lemma tables and rule patterns
     loaded by ``nlp.initialize``: this needs spacy-lookups-data, the built pipeline does not)."""
     try:

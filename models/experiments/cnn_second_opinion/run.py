@@ -5,7 +5,7 @@ shipped signal pipeline, beat the TF-IDF baseline clearly on short snippets, and
 
 1. Members: spaCy ``textcat_multilabel`` (``cnn.cfg``: TextCatEnsemble.v2, hashed embeddings, no
    vectors) trained with ``spacy train`` on the pipeline's own training rows (train + tune of
-   :func:`analyzer.signals.corpus.training_parts`, quotes stripped), one member per seed. spaCy's dev
+   :func:`training.signals.corpus.training_parts`, quotes stripped), one member per seed. spaCy's dev
    corpus is the development set (eval_independent.jsonl); it only feeds the training log, the
    member used is ``model-last``.
 2. Second opinion: per text, the pipeline's highest window score per label rescaled so that its tuned
@@ -33,10 +33,10 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import spacy  # noqa: E402
 
-from analyzer.signals.baseline import TfidfBaseline  # noqa: E402
-from analyzer.signals.corpus import INDEPENDENT2_PATH, INDEPENDENT_PATH, docbin, read_labelled, training_parts  # noqa: E402
+from training.signals.baseline import TfidfBaseline  # noqa: E402
+from training.signals.corpus import INDEPENDENT2_PATH, INDEPENDENT_PATH, docbin, read_labelled, training_parts  # noqa: E402
 from analyzer.signals.labels import LABELS  # noqa: E402
-from analyzer.signals.metrics import paired_bootstrap, prf_table  # noqa: E402
+from training.signals.metrics import paired_bootstrap, prf_table  # noqa: E402
 from analyzer.signals.pipeline import load_pipeline  # noqa: E402
 from analyzer.signals.quoted import strip_quoted  # noqa: E402
 

@@ -3,11 +3,11 @@
 The per-label thresholds are tuned on snippets, where a scoring window is the whole text. A long
 message offers a window per sentence, so ordinary sentences get many more chances to cross a
 snippet threshold, and precision drops (measured on snippets set inside real mailing-list messages,
-:mod:`analyzer.signals.embedded`, evaluation only). The combiner therefore asks windows of a long
+:mod:`training.signals.embedded`, evaluation only). The combiner therefore asks windows of a long
 text (``long_sentences`` sentences or more) for ``long_margin`` more than the threshold.
 
 The margin is tuned here on *training* data only: inside the cross-validation of
-:mod:`analyzer.signals.train`, each held-out fold's labelled snippets are set as a paragraph inside a
+:mod:`training.signals.train`, each held-out fold's labelled snippets are set as a paragraph inside a
 background made of that fold's neutral prose rows (``data/signals/neutral_extra.jsonl``), so the
 classifier scoring them saw neither the snippet nor the background. The margin that maximises
 macro F-beta on these out-of-fold long texts, with the snippet thresholds fixed, is kept.
@@ -19,9 +19,9 @@ import random
 
 import numpy as np
 
-from analyzer.signals.embedded import embed
+from training.signals.embedded import embed
 from analyzer.signals.labels import LABELS
-from analyzer.signals.metrics import macro_fbeta
+from training.signals.metrics import macro_fbeta
 
 MARGIN_GRID = np.round(0.025 * np.arange(17), 3)  # 0 .. 0.4
 #: Neutral rows per synthetic background message.
@@ -47,7 +47,7 @@ def long_texts(rows: list[dict], idx, seed: int, per_background: int = PER_BACKG
 def decide(evidence: list[dict], thresholds: dict[str, float], sentence_thresholds: dict[str, float],
            rule_floors: dict[str, float] | None = None, is_long: list[bool] | None = None,
            margin: float = 0.0) -> list[list[str]]:
-    """Labels per text from its evidence (as made by :func:`analyzer.signals.train.label_evidence`) under
+    """Labels per text from its evidence (as made by :func:`training.signals.train.label_evidence`) under
     the combiner's decision settings, no label cap: a rule hit counts where its window score reaches the
     label's rule floor; a window counts when it reaches the threshold (plus ``margin``, at most 0.99, in
     the texts flagged in ``is_long``) and its evidence sentence the sentence threshold."""

@@ -1,7 +1,7 @@
-"""Evaluate the signal pipeline: ``python -m analyzer.signals.evaluate --model models/signals``.
+"""Evaluate the signal pipeline: ``python -m training.signals.evaluate --model models/signals``.
 
 Prints P/R/F1 per label and macro for the pipeline side by side with the TF-IDF baseline
-(:mod:`analyzer.signals.baseline`), trained in this run on exactly the rows the pipeline was
+(:mod:`training.signals.baseline`), trained in this run on exactly the rows the pipeline was
 trained and tuned on (dev ``train`` + ``tune`` + extra data), on
 
 - the held-out part of the dev data (``heldout`` of ``data/signals/dev_split.json``), and
@@ -28,10 +28,10 @@ from pathlib import Path
 import pandas as pd
 
 from analyzer.errors import AnalyzerError
-from analyzer.signals.baseline import TfidfBaseline
-from analyzer.signals.corpus import INDEPENDENT2_PATH, INDEPENDENT_PATH, PROJECT_ROOT, read_labelled, training_parts
-from analyzer.signals.embedded import embed
-from analyzer.signals.metrics import paired_bootstrap, prf_table
+from training.signals.baseline import TfidfBaseline
+from training.signals.corpus import INDEPENDENT2_PATH, INDEPENDENT_PATH, PROJECT_ROOT, read_labelled, training_parts
+from training.signals.embedded import embed
+from training.signals.metrics import paired_bootstrap, prf_table
 from analyzer.signals.pipeline import load_pipeline
 from analyzer.signals.quoted import strip_quoted
 
@@ -176,17 +176,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = evaluate(args.model)
     except AnalyzerError as exc:
-        print(f"analyzer.signals.evaluate: error: {exc}", file=sys.stderr)
+        print(f"training.signals.evaluate: error: {exc}", file=sys.stderr)
         return 2
     titles = {"heldout": "Held-out dev split (25% of signals_dev.jsonl, never trained or tuned on)"}
     titles.update({name: title for name, _, title in INDEPENDENT_SETS})
     titles.update({f"{name}+mail": f"{title}: each snippet set as a paragraph inside a real mailing-list message "
-                   f"(analyzer.signals.embedded; backgrounds from ../shared/realmail, evaluation only)"
+                   f"(training.signals.embedded; backgrounds from ../shared/realmail, evaluation only)"
                    for name, title in list(titles.items())})
     doc = ["# Signal detector evaluation", "",
            "Pipeline (rules + linear classifier scored per sentence window, union over the text) vs. TF-IDF word+char n-gram "
            "one-vs-rest logistic regression trained on the same rows in the same run.",
-           "Command: `.venv/bin/python -m analyzer.signals.evaluate --model models/signals` (`make evaluate`).", ""]
+           "Command: `.venv/bin/python -m training.signals.evaluate --model models/signals` (`make evaluate`).", ""]
     for name, table in result["tables"].items():
         doc += [f"## {titles[name]}", "", format_table(table), "", _bootstrap_line(result["bootstrap"][name]), ""]
     if len(result.get("realmail", ())):

@@ -8,7 +8,7 @@ paragraph boundary of a background message drawn at random (seeded). The gold la
 row's labels, so a detector is rewarded for finding the snippet's signals and penalised for firing
 on the background.
 
-Backgrounds used in :mod:`analyzer.signals.evaluate` are the new text of real mailing-list
+Backgrounds used in :mod:`training.signals.evaluate` are the new text of real mailing-list
 messages (../shared/realmail, evaluation only, never training or tuning data). They are technical
 discussion that carries almost no relationship signal, so a hit that comes from the background
 counts against both detectors alike.

@@ -1,17 +1,17 @@
-"""Train the signal pipeline: ``python -m analyzer.signals.train --out models/signals``.
+"""Train the signal pipeline: ``python -m training.signals.train --out models/signals``.
 
-1. Data (:mod:`analyzer.signals.corpus`): the dev set's recorded split (``data/signals/dev_split.json``)
+1. Data (:mod:`training.signals.corpus`): the dev set's recorded split (``data/signals/dev_split.json``)
    - ``train`` + ``tune`` + the extra, boundary and neutral data -> fitting the classifier and (out of
      fold) the decision settings,
    - ``heldout`` -> never seen here except for the final report in ``metrics.json``.
    Quoted lines are stripped from every text first, as the detector only ever sees new text.
 2. The pipeline is built from ``models/signals.cfg`` (:func:`~analyzer.signals.pipeline.build_pipeline`:
    lemma tables and rule patterns are loaded), ``signal_classifier`` is fitted on the train texts
-   with the settings of the config's ``[signal_fit]`` (:func:`analyzer.signals.fit.fit_classifier`).
+   with the settings of the config's ``[signal_fit]`` (:func:`training.signals.fit.fit_classifier`).
 3. Decision settings, from 5-fold out-of-fold scores of train + tune with the rules in place, go
    into the combiner's config: per label a window threshold (and optionally a sentence threshold)
    and a rule floor; then one long-text margin, tuned on the folds' snippets set among neutral
-   prose (:mod:`analyzer.signals.long_margin`).
+   prose (:mod:`training.signals.long_margin`).
 4. The pipeline -> ``OUT/`` with ``metrics.json`` and ``TRAINING.md`` (exact command, data, seed, split).
 """
 
@@ -29,14 +29,14 @@ import numpy as np
 import spacy
 
 from analyzer.errors import AnalyzerError
-from analyzer.signals.corpus import (BOUNDARY_PATH, DEV_PATH, EXTRA_PATH, NEUTRAL_MAIL_PATH, NEUTRAL_PATH,
+from training.signals.corpus import (CONFIG_PATH, BOUNDARY_PATH, DEV_PATH, EXTRA_PATH, NEUTRAL_MAIL_PATH, NEUTRAL_PATH,
                                     PROJECT_ROOT, SEED, SPLIT_PATH, training_parts)
-from analyzer.signals.fit import fit_classifier, occurrences
+from training.signals.fit import fit_classifier, occurrences
 from analyzer.signals.labels import LABELS
 from analyzer.signals.linear import SCORES_KEY
-from analyzer.signals.long_margin import decide, long_texts, tune_long_margin
-from analyzer.signals.metrics import prf_table
-from analyzer.signals.pipeline import CLASSIFIER, CONFIG_PATH, build_pipeline
+from training.signals.long_margin import decide, long_texts, tune_long_margin
+from training.signals.metrics import prf_table
+from analyzer.signals.pipeline import CLASSIFIER, build_pipeline
 from analyzer.signals.quoted import strip_quoted
 
 log = logging.getLogger(__name__)
@@ -168,7 +168,7 @@ def cross_validated_evidence(nlp, docs: list, rows: list[dict], occ: list, folds
     """Out-of-fold evidence for every row: each fold scored by a classifier fitted on the others.
 
     ``fold_extra(held_idx) -> docs``: more docs made from a fold's held rows only (the long texts of
-    :mod:`analyzer.signals.long_margin`), scored by that fold's classifier; their evidence is returned
+    :mod:`training.signals.long_margin`), scored by that fold's classifier; their evidence is returned
     second, in the order made."""
     order = np.random.default_rng(seed).permutation(len(rows))
     fold_of = np.empty(len(rows), dtype=int)
@@ -274,7 +274,7 @@ def _training_md(m: dict, config: Path) -> str:
 
 Command (from the project root; `make model` runs the same):
 
-    .venv/bin/python -m analyzer.signals.train --out models/signals --seed {m['seed']}
+    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}
 
 - spaCy {spacy.__version__}; config `{cfg}`: sentencizer, `paragraph_breaks` (a blank line ends a sentence),
   lookup lemmatizer, `signal_rules`, `signal_classifier` (linear model over hashed word 1-2-grams, lemmas,
@@ -293,7 +293,7 @@ Command (from the project root; `make model` runs the same):
   score reaches the label's rule floor (tuned with the thresholds; 0 = every hit counts). In a text of
   {m['decision']['long_sentences']} or more sentences a window needs the threshold + {m['decision']['long_margin']} (the long-text margin,
   tuned on {m['decision']['long_texts']} out-of-fold long texts: snippets set among neutral prose rows of the same fold,
-  analyzer/signals/long_margin.py; F-beta per margin: {json.dumps(m['decision']['long_margin_fbeta'])}).
+  training/signals/long_margin.py; F-beta per margin: {json.dumps(m['decision']['long_margin_fbeta'])}).
   Window thresholds: {json.dumps(m['thresholds'])}
   Sentence thresholds: {json.dumps(m['sentence_thresholds'])}
   Rule floors: {json.dumps(m['rule_floors'])}
@@ -321,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         metrics = train(args.out, config=args.config, seed=args.seed)
     except AnalyzerError as exc:
-        print(f"analyzer.signals.train: error: {exc}", file=sys.stderr)
+        print(f"training.signals.train: error: {exc}", file=sys.stderr)
         return 2
     log.info("held-out macro F1 %.3f -> %s", metrics["heldout"]["macro"]["f1"], args.out)
     return 0

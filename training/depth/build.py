@@ -1,4 +1,4 @@
-"""Build the shipped depth model: ``python -m analyzer.depth.build --out models/depth``.
+"""Build the shipped depth model: ``python -m training.depth.build --out models/depth``.
 
 Generates labelled mailboxes with ``data/mailgen`` (seeds :data:`TRAIN_SEEDS`, mixed archetypes),
 writes each as an mbox plus config and reads it back through the real ingest, detects signals
@@ -15,7 +15,7 @@ dead band comes from leave-mailbox-out predictions too.
 Writes ``OUT/model.skops``, ``OUT/metrics.json``, ``OUT/TRAINING.md``,
 ``OUT/training_features.csv.gz`` (the fitted rows, used by ``evaluate`` for its ablations) and
 ``OUT/training_trajectories.csv.gz`` (the trend model's rows).
-Evaluation seeds (:data:`analyzer.depth.evaluate.EVAL_SEEDS`) are never used here.
+Evaluation seeds (:data:`training.depth.evaluate.EVAL_SEEDS`) are never used here.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from threadpoolctl import threadpool_limits
 from sklearn.model_selection import GroupKFold
 
 from analyzer.depth.features import FEATURE_NAMES, ClientFeatures
-from analyzer.depth.labelled import designed_slopes, labelled_mailbox, parse_seeds, training_table
+from training.depth.labelled import designed_slopes, labelled_mailbox, parse_seeds, training_table
 from analyzer.depth.model import TIERS, TRENDS, DepthModel, tier_of, trend_of
 from analyzer.depth.trend import TRAJECTORY_FEATURES, trajectory_features, trend_labels
 from analyzer.depth.modelfile import save_depth_model
@@ -186,7 +186,7 @@ def _training_md(m: dict, out: Path) -> str:
 
 Rebuild (writes model.skops, metrics.json, training_features.csv.gz, training_trajectories.csv.gz and this file):
 
-    .venv/bin/python -m analyzer.depth.build --out {out} --seeds {seeds[0]}-{seeds[-1]} --clients {d['clients_per_mailbox']} --months {d['months']}
+    .venv/bin/python -m training.depth.build --out {out} --seeds {seeds[0]}-{seeds[-1]} --clients {d['clients_per_mailbox']} --months {d['months']}
 
 - Data: {d['n_mailboxes']} generated mailboxes (data/mailgen `generate_corpus(seed, n_clients={d['clients_per_mailbox']},
   months={d['months']})`, seeds {seeds[0]}-{seeds[-1]}), each written as an mbox + analyzer.toml and read back with the
@@ -212,7 +212,7 @@ Rebuild (writes model.skops, metrics.json, training_features.csv.gz, training_tr
   {cv['mae_client']} points, tier accuracy {cv['tier_accuracy']} before the lag correction; with it Spearman
   {cv['with_lag_correction']['spearman_client']}, MAE {cv['with_lag_correction']['mae_client']}, tier accuracy
   {cv['with_lag_correction']['tier_accuracy']}.
-- Held-out evaluation on other seeds: `python -m analyzer.depth.evaluate` (see evaluation.md).
+- Held-out evaluation on other seeds: `python -m training.depth.evaluate` (see evaluation.md).
 - Time: {m['seconds']['data']} s to generate/ingest/detect, {m['seconds']['total']} s in all (2-core machine shared
   with other jobs; boosting limited to one OpenMP thread).
 """
@@ -231,7 +231,7 @@ def _band_line(m: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m analyzer.depth.build", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m training.depth.build", description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path("models/depth"))
     ap.add_argument("--seeds", type=parse_seeds, default=TRAIN_SEEDS, help="e.g. 101-112 or 101,102")
     ap.add_argument("--clients", type=int, default=N_CLIENTS)

@@ -1,4 +1,4 @@
-"""Held-out evaluation of the depth model: ``python -m analyzer.depth.evaluate``.
+"""Held-out evaluation of the depth model: ``python -m training.depth.evaluate``.
 
 Generates mailboxes with seeds the build never uses (:data:`EVAL_SEEDS`), runs the real ingest and
 signal detection, scores every client with the model (``score_clients``, exactly as ``analyzer run``
@@ -31,7 +31,7 @@ from scipy.stats import spearmanr
 from threadpoolctl import threadpool_limits
 
 from analyzer.depth.features import FEATURE_GROUPS, MailFrames
-from analyzer.depth.labelled import generate_and_ingest, parse_seeds, truth_frames
+from training.depth.labelled import generate_and_ingest, parse_seeds, truth_frames
 from analyzer.depth.model import TIERS, TRENDS, make_pipeline, tier_of, trend_of
 from analyzer.depth.modelfile import load_depth_model
 from analyzer.depth.scores import score_and_periods
@@ -177,7 +177,7 @@ def evaluation_md(res: dict, command: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m analyzer.depth.evaluate", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m training.depth.evaluate", description=__doc__.splitlines()[0])
     ap.add_argument("--model", type=Path, default=Path("models/depth/model.skops"))
     ap.add_argument("--seeds", type=parse_seeds, default=EVAL_SEEDS)
     ap.add_argument("--clients", type=int, default=N_CLIENTS)
@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         res = evaluate(args.model, args.seeds, args.clients, args.months)
     out = args.out or args.model.parent
     out.mkdir(parents=True, exist_ok=True)
-    command = "python -m analyzer.depth.evaluate " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = "python -m training.depth.evaluate " + " ".join(argv if argv is not None else sys.argv[1:])
     (out / "evaluation.json").write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
     (out / "evaluation.md").write_text(evaluation_md(res, command.strip()), encoding="utf-8")
     log.info("spearman %.3f (volume %.3f) -> %s", res["spearman"]["combined"], res["spearman"]["message_count"], out)

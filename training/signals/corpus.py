@@ -31,6 +31,8 @@ from analyzer.signals.quoted import strip_quoted
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEV_PATH = PROJECT_ROOT.parent / "shared" / "data" / "signals_dev.jsonl"
 DATA_DIR = PROJECT_ROOT / "data" / "signals"
+#: The spaCy config the signal pipeline is trained from (``make model``).
+CONFIG_PATH = PROJECT_ROOT / "models" / "signals.cfg"
 SPLIT_PATH = DATA_DIR / "dev_split.json"
 EXTRA_PATH = DATA_DIR / "train_extra.jsonl"
 NEUTRAL_PATH = DATA_DIR / "neutral_extra.jsonl"
@@ -93,7 +95,7 @@ def load_dev_split(dev_rows: list[dict], path: Path = SPLIT_PATH, create: bool =
                              "delete it to re-split")
         return {k: split[k] for k in ("train", "tune", "heldout")}
     if not create:
-        raise InputError(f"no dev split at {path}: run `python -m analyzer.signals.train` first")
+        raise InputError(f"no dev split at {path}: run `python -m training.signals.train` first")
     split = stratified_split(dev_rows)
     path.parent.mkdir(parents=True, exist_ok=True)
     record = {"source": "../shared/data/signals_dev.jsonl", "seed": SEED, "heldout_fraction": HELDOUT_FRACTION,

@@ -1,0 +1,1 @@
+"""Building and evaluating the default depth model (not part of the installed runtime)."""

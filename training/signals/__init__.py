@@ -1,0 +1,1 @@
+"""Training and evaluation of the signal pipeline (not part of the installed runtime)."""
