@@ -67,8 +67,11 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
     from analyzer.export import evidence_frame
     from analyzer.parallel import Execution, execution_context
 
+    from analyzer.preflight import check_has_clients, check_has_mail, check_sources
+
     if isinstance(sources, (str, Path)):
         sources = [sources]
+    check_sources(sources)
     cfg = _as_config(config)
     execution = Execution(backend=backend, jobs=jobs, scheduler=scheduler)
     model = load_depth_model(model_path)  # fail fast on a bad model, before the long work
@@ -79,6 +82,8 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
     with execution_context(execution):
         ingested = ingest_sources(list(sources), cfg, execution, cache, stats, show_progress=show_progress)
         log.info("ingest: %s", {k: v for k, v in ingested.report.items() if k != "quarantine"})
+        check_has_mail(ingested.report, sources)
+        check_has_clients(ingested.messages, cfg)
         signals = detect_client_signals(ingested.messages, execution, cache, stats,
                                         signals_model=signals_model, show_progress=show_progress)
     log.info("signals: %d rows", len(signals))
@@ -129,8 +134,11 @@ def run_to_dir(sources, out_dir, config=None, *, jobs: int | None = None, model_
     from analyzer.export import (write_evidence_csv, write_json, write_scores_csv,
                                  write_signals_parquet)
     from analyzer.ingest.message import write_messages
+    from analyzer.preflight import check_out_dir, check_sources
 
     out = Path(out_dir)
+    check_sources([sources] if isinstance(sources, (str, Path)) else sources)
+    check_out_dir(out)
     result = analyze(sources, config=config, jobs=jobs, model_path=model_path,
                      signals_model=signals_model, show_progress=show_progress, backend=backend,
                      scheduler=scheduler, cache_dir=out / CACHE_DIRNAME if use_cache else None)

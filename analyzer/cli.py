@@ -20,11 +20,37 @@ log = logging.getLogger("analyzer")
 
 _SOURCES = click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
 _QUIET = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+
+
+def _set_verbose(ctx, param, value):
+    if value:
+        logging.getLogger().setLevel(logging.INFO)
+    return value
+
+
+#: -v/--verbose works before the command (``analyzer -v run``) and after it (``analyzer run -v``).
+_VERBOSE = click.option("--verbose", "-v", is_flag=True, expose_value=False, is_eager=True,
+                        callback=_set_verbose, help="Log what each stage does (stderr).")
 _CONFIG = click.option(
     "--config", "config_path", type=click.Path(path_type=Path), default=None,
     help="TOML file naming the agency and client domains (inferred without one).",
 )
-_JOBS = click.option("--jobs", "-j", type=int, default=None, help="Worker processes (default: all cores).")
+_JOBS = click.option("--jobs", "-j", type=int, default=None,
+                     help="Worker processes: N > 0, or -1 for all cores, -2 for all but one (default: all cores).")
+
+
+def _report_quarantine(report: dict, out_dir) -> None:
+    """Name quarantined files on the terminal (stderr), not only in ingest_report.json."""
+    rows = report.get("quarantine", [])
+    if not rows:
+        return
+    click.echo(f"analyzer: {len(rows)} quarantined (not analysed), listed in {Path(out_dir) / 'ingest_report.json'}:",
+               err=True)
+    for q in rows[:5]:
+        where = q["source"] + (f" #{q['index']}" if q.get("index") is not None else "")
+        click.echo(f"  {where}: {q['reason']}", err=True)
+    if len(rows) > 5:
+        click.echo(f"  ... and {len(rows) - 5} more", err=True)
 
 
 class _Group(click.Group):
@@ -43,12 +69,12 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group)
-@click.version_option(package_name="analyzer")
+@click.version_option(package_name="client-relationship-depth")
 @click.option("--verbose", "-v", is_flag=True, help="Log what each stage does (stderr).")
 def main(verbose: bool) -> None:
     """Relationship depth, client by client, from agency mailbox exports."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+                        format="%(levelname)s %(name)s: %(message)s", force=True)
 
 
 @main.command()
@@ -57,13 +83,19 @@ def main(verbose: bool) -> None:
 @_CONFIG
 @_JOBS
 @_QUIET
+@_VERBOSE
 def ingest(sources, out_dir, config_path, jobs, quiet):
     """Read mailbox exports into DIR/messages.parquet and DIR/ingest_report.json."""
+    from analyzer.preflight import check_out_dir, check_sources
+
+    check_sources(sources)  # in well under a second, before the heavy imports
+    check_out_dir(out_dir)
     from analyzer.config import load_config
     from analyzer.ingest.pipeline import ingest_to_dir
 
     config = load_config(config_path)
     report = ingest_to_dir(list(sources), out_dir, config=config, jobs=jobs, show_progress=progress_enabled(quiet))
+    _report_quarantine(report, out_dir)
     click.echo(
         f"{report['parsed']} messages parsed, {report['duplicates']} duplicates, "
         f"{report['quarantined']} quarantined from {report['files']} files -> {out_dir}"
@@ -73,8 +105,10 @@ def ingest(sources, out_dir, config_path, jobs, quiet):
 @main.command()
 @click.argument("input_path", metavar="INPUT.jsonl", type=click.Path(path_type=Path))
 @click.option("--out", "out_path", type=click.Path(path_type=Path), default=None, help="Output JSONL (stdout without).")
-@click.option("--model", "model_path", type=click.Path(path_type=Path), default=None, help="Signal pipeline folder.")
+@click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
+              help="Signal pipeline: a spaCy pipeline folder or package name (default: the shipped one).")
 @_QUIET
+@_VERBOSE
 def signals(input_path, out_path, model_path, quiet):
     """Label lines {"id", "text"} with the signals of SIGNALS.md."""
     from analyzer.signals.jsonl import label_jsonl
@@ -87,7 +121,10 @@ def signals(input_path, out_path, model_path, quiet):
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
 @_CONFIG
 @_JOBS
-@click.option("--model", "model_path", type=click.Path(path_type=Path), default=None, help="Depth model (from `analyzer train`).")
+@click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
+              help="Depth model file written by `analyzer train` (default: the shipped model).")
+@click.option("--signals-model", "signals_model", default=None, metavar="PIPELINE",
+              help="Signal pipeline: a spaCy pipeline folder or installed package name (default: the shipped one).")
 @click.option("--redact", is_flag=True, help="Mask email addresses and phone numbers in the report's quotes.")
 @click.option("--backend", type=click.Choice(["loky", "dask"]), default="loky", show_default=True,
               help="Where parsing and signal detection run: local processes, or a Dask cluster.")
@@ -95,20 +132,26 @@ def signals(input_path, out_path, model_path, quiet):
               help="Dask scheduler address for --backend dask (e.g. tcp://10.0.0.5:8786).")
 @click.option("--no-cache", is_flag=True, help="Do not reuse or fill the run cache in DIR/.cache.")
 @_QUIET
-def run(sources, out_dir, config_path, jobs, model_path, redact, backend, scheduler, no_cache, quiet):
+@_VERBOSE
+def run(sources, out_dir, config_path, jobs, model_path, signals_model, redact, backend, scheduler, no_cache, quiet):
     """The whole analysis: ingest, signals, per-client scores, exports.
 
     Parsing and signal detection run in parallel on all cores (--jobs N to limit) or on a Dask
     cluster (--backend dask --scheduler ADDRESS); the results are the same either way. A re-run
     into the same DIR reuses what DIR/.cache holds for unchanged sources.
     """
+    from analyzer.preflight import check_out_dir, check_sources
+
+    check_sources(sources)  # in well under a second, before the heavy imports
+    check_out_dir(out_dir)
     from analyzer.config import load_config
     from analyzer.analysis import run_to_dir
 
     config = load_config(config_path)
     result = run_to_dir(list(sources), out_dir, config=config, jobs=jobs, model_path=model_path,
-                        redact=redact, show_progress=progress_enabled(quiet), backend=backend,
+                        signals_model=signals_model, redact=redact, show_progress=progress_enabled(quiet), backend=backend,
                         scheduler=scheduler, use_cache=not no_cache)
+    _report_quarantine(result.ingest_report, out_dir)
     click.echo(f"{len(result.scores)} clients scored -> {out_dir}")
 
 
@@ -116,12 +159,15 @@ def run(sources, out_dir, config_path, jobs, model_path, redact, backend, schedu
 @click.argument("labels_path", metavar="LABELS.csv", type=click.Path(path_type=Path))
 @click.option("--run", "run_dir", required=True, type=click.Path(path_type=Path), help="Folder of an `analyzer run`.")
 @click.option("--out", "out_path", required=True, type=click.Path(path_type=Path), help="Model file to write.")
-def train(labels_path, run_dir, out_path):
+@_QUIET
+@_VERBOSE
+def train(labels_path, run_dir, out_path, quiet):
     """Fit the depth classifier on your own labelled clients."""
     from analyzer.depth.train import train_from_labels
 
     summary = train_from_labels(labels_path, run_dir, out_path)
-    click.echo(summary)
+    if not quiet:
+        click.echo(summary)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -64,3 +64,92 @@ def test_signals_command_labels_jsonl_to_stdout(tmp_path):
     out = [__import__("json").loads(x) for x in r.stdout.splitlines()]
     assert out[0] == {"id": 1, "labels": ["apology"]}
     assert out[1] == {"id": "b", "labels": []}
+
+
+def _one_error_line(r) -> str:
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("analyzer: error:"), r.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("case", ["empty_folder", "missing_source", "out_is_file", "out_under_file"])
+def test_wrong_sources_and_out_fail_before_any_work(case, tmp_path, project_root):
+    """Checked before the heavy imports: the error comes from the preflight, one line, no output."""
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "afile").write_text("x")
+    args = {"empty_folder": [str(tmp_path / "empty"), "--out", str(tmp_path / "o")],
+            "missing_source": [str(tmp_path / "nope"), "--out", str(tmp_path / "o")],
+            "out_is_file": ["data/demo/mail", "--out", str(tmp_path / "afile")],
+            "out_under_file": ["data/demo/mail", "--out", str(tmp_path / "afile" / "o")]}[case]
+    code = ("import sys, time; t = time.perf_counter(); from analyzer.cli import main\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n"
+            "    print(f'{time.perf_counter() - t:.3f}', 'pandas' in sys.modules, 'spacy' in sys.modules); raise\n")
+    r = subprocess.run([sys.executable, "-c", code, "run", *args], capture_output=True, text=True,
+                       cwd=project_root, timeout=120)
+    line = _one_error_line(r)
+    expected = {"empty_folder": "holds no files", "missing_source": "SOURCE not found",
+                "out_is_file": "is not a folder", "out_under_file": "cannot write to --out"}[case]
+    assert expected in line
+    _, pandas_loaded, spacy_loaded = r.stdout.split()
+    assert pandas_loaded == "False" and spacy_loaded == "False"  # nothing heavy ran before the check
+    assert not (tmp_path / "o").exists()
+
+
+def test_run_with_no_mail_exits_2_naming_the_quarantined_file(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "photo.bin").write_bytes(bytes(range(256)) * 8)
+    line = _one_error_line(_run("run", str(src), "--out", str(tmp_path / "o"), "-q"))
+    assert "no mail found" in line and "1 quarantined" in line and "binary" in line
+
+
+def test_run_whose_config_matches_no_client_names_the_domains_it_holds(tmp_path, project_root):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[agency]\ndomains = ["nowhere.example"]\n[clients."X"]\ndomains = ["x.example"]\n')
+    line = _one_error_line(_run("run", "data/demo/mail/eml", "--config", str(cfg), "--out", str(tmp_path / "o"),
+                                "-q", cwd=project_root))
+    assert "no message matches the config's clients (x.example)" in line
+    assert "brightside.studio" in line  # the agency's domain is the most frequent one
+
+
+def test_run_with_staff_only_mail_finds_no_client(tmp_path, project_root):
+    line = _one_error_line(_run("run", "data/demo/mail/eml/internal", "--out", str(tmp_path / "o"), "-q",
+                                cwd=project_root))
+    assert "no client found" in line and "brightside.studio" in line
+
+
+def test_small_cli_errors_speak_plainly(tmp_path, project_root):
+    good = tmp_path / "in.jsonl"
+    good.write_text('{"id": 1, "text": "Thanks, the team loved it."}\n')
+    (tmp_path / "outdir").mkdir()
+    assert "is a folder" in _one_error_line(_run("signals", str(good), "--out", str(tmp_path / "outdir")))
+    assert not list(tmp_path.glob("*.tmp")) and not list((tmp_path / "outdir").iterdir())
+    assert "is a folder, not a JSONL file" in _one_error_line(_run("signals", str(tmp_path)))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1, "text": "a\tb\x01"}\n')
+    line = _one_error_line(_run("signals", str(bad)))
+    assert line.endswith("column 19)") or "column" in line
+    assert not line.rstrip(")").endswith(" at")
+    line = _one_error_line(_run("run", "data/demo/mail", "--out", str(tmp_path / "o"), "--model", str(tmp_path),
+                                cwd=project_root))
+    assert "is a folder" in line
+
+
+def test_verbose_works_after_the_command_and_train_has_quiet():
+    r = _run("signals", "--help")
+    assert "--verbose" in r.stdout
+    assert "--quiet" in _run("train", "--help").stdout
+    assert "-1 for all cores" in _run("run", "--help").stdout
+    assert "--signals-model" in _run("run", "--help").stdout
+
+
+def test_run_reports_quarantined_files_on_the_terminal(tmp_path, project_root):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "junk.bin").write_bytes(bytes(range(256)) * 8)
+    r = _run("run", str(project_root / "data" / "demo" / "mail" / "mbox"), str(src), "--out",
+             str(tmp_path / "o"), "-q", "--signals-model", str(project_root / "models" / "signals"))
+    assert r.returncode == 0, r.stderr
+    assert "junk.bin: not mail: binary content" in r.stderr
+    assert "clients scored" in r.stdout

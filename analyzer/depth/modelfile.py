@@ -66,6 +66,8 @@ def read_header(path) -> dict:
     import skops.io as sio
 
     path = Path(path)
+    if path.is_dir():
+        raise ModelError(f"depth model {path} is a folder; give the model file written by `analyzer train`")
     if not path.is_file():
         raise ModelError(f"depth model not found: {path}")
     with path.open("rb") as fh:

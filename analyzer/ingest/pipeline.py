@@ -237,10 +237,15 @@ def ingest_report(plan, table: pa.Table, frame: pd.DataFrame, seen: int, dedup: 
 def ingest_to_dir(
     sources, out_dir, config: Config | None = None, jobs: int | None = None, show_progress: bool = False,
 ) -> dict:
-    """Run :func:`ingest` and write ``DIR/messages.parquet`` and ``DIR/ingest_report.json``."""
-    result = ingest(sources, config=config, jobs=jobs, show_progress=show_progress)
+    """Run :func:`ingest` and write ``DIR/messages.parquet`` and ``DIR/ingest_report.json``
+    (sources and the output folder are checked first; a run that parses no mail is an error)."""
+    from analyzer.preflight import check_has_mail, check_out_dir, check_sources
+
+    sources = [sources] if isinstance(sources, (str, Path)) else list(sources)
+    check_sources(sources)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    check_out_dir(out)
+    result = ingest(sources, config=config, jobs=jobs, show_progress=show_progress)
     tmp_parquet = out / ".messages.parquet.tmp"
     if len(result.messages):
         write_messages(result.messages, tmp_parquet)
@@ -250,4 +255,5 @@ def ingest_to_dir(
     tmp_json = out / ".ingest_report.json.tmp"
     tmp_json.write_text(json.dumps(result.report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(tmp_json, out / "ingest_report.json")
+    check_has_mail(result.report, sources)  # after writing: the report says what was quarantined
     return result.report

@@ -26,6 +26,8 @@ def iter_text_records(input_path: Path | str) -> Iterator[tuple[int, dict]]:
     """(line number, object) for each non-blank line of a JSONL file of ``{"id", "text", ...}``
     objects; InputError naming the file and line for anything malformed."""
     path = Path(input_path)
+    if path.is_dir():
+        raise InputError(f"{path} is a folder, not a JSONL file")
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     try:
@@ -40,7 +42,8 @@ def iter_text_records(input_path: Path | str) -> Iterator[tuple[int, dict]]:
                 try:
                     obj = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise InputError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+                    msg = exc.msg.removesuffix(" at")  # "Invalid control character at" <position>
+                    raise InputError(f"{path}:{lineno}: not valid JSON ({msg}, column {exc.colno})") from None
                 if not isinstance(obj, dict):
                     raise InputError(f"{path}:{lineno}: expected a JSON object with \"id\" and \"text\"")
                 if "id" not in obj:
@@ -59,6 +62,8 @@ def read_inputs(input_path: Path | str) -> list[tuple[object, str]]:
 def label_jsonl(input_path, out_path=None, model_path=None, show_progress: bool = False) -> int:
     """Label every line of ``input_path``; returns the number of lines written."""
     items = read_inputs(input_path)
+    if out_path is not None:
+        check_output_file(Path(out_path))
     nlp = load_pipeline(model_path)
     lines = []
     with progress(len(items), "signals", show_progress, unit="text") as bar:
@@ -73,7 +78,23 @@ def label_jsonl(input_path, out_path=None, model_path=None, show_progress: bool 
         sys.stdout.flush()
     else:
         out = Path(out_path)
-        tmp = out.with_name(out.name + ".tmp")
-        tmp.write_text(body, encoding="utf-8")
-        os.replace(tmp, out)
+        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_text(body, encoding="utf-8")
+            os.replace(tmp, out)
+        except OSError as exc:
+            raise InputError(f"cannot write --out {out}: {exc.strerror or exc}") from None
+        finally:
+            tmp.unlink(missing_ok=True)
     return len(lines)
+
+
+def check_output_file(out: Path) -> None:
+    """An ``--out`` file must be writable and not a folder: checked before the work, not after."""
+    if out.is_dir():
+        raise InputError(f"--out {out} is a folder; give a file name such as {out / 'labels.jsonl'}")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(f"--out {out}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise InputError(f"--out {out}: folder {parent} is not writable")
