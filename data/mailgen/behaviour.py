@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 #: Threads per month (at depth 50, before the corpus ``volume`` scale) at least, for deepening/cooling clients.
 MOVING_MIN_VOLUME = 1.8
@@ -43,6 +43,19 @@ class Profile:
     fee_mult: float = 1.0
     latency_mult: float = 1.0
     supplier_mult: float = 1.0
+    #: How behaviour (mail flow, who starts threads, reply speeds, silences, people, seniors copied
+    #: in, the agency's rhythm) follows depth: "tied" (as designed below), "unrelated" (fixed at
+    #: ``behaviour_level`` whatever the depth) or "misleading" (as for depth 1 - d). What the client
+    #: writes (thread kinds, signal sentences) always follows the designed depth.
+    behaviour: str = "tied"
+    behaviour_level: float = 0.5
+
+    def _b(self, d: float) -> float:
+        if self.behaviour == "unrelated":
+            return self.behaviour_level
+        if self.behaviour == "misleading":
+            return 1.0 - d
+        return d
 
     def depth_at(self, frac: float) -> float:
         """Designed depth at a fraction of the period (linear between start and end of activity)."""
@@ -54,34 +67,43 @@ class Profile:
 
     # --- behaviour as a function of depth d in [0, 1] -----------------------------------------
     def threads_per_month(self, d: float) -> float:
+        d = self._b(d)
         return self.volume * (1.0 - 0.1 * d)
 
     def p_silent_month(self, d: float) -> float:
+        d = self._b(d)
         return 0.5 * (1 - d) ** 2
 
     def p_client_initiates(self, d: float) -> float:
+        d = self._b(d)
         return 0.08 + 0.8 * d
 
     def p_client_replies(self, d: float) -> float:
+        d = self._b(d)
         return 0.5 + 0.47 * d
 
     def p_continue(self, d: float) -> float:
+        d = self._b(d)
         return 0.35 + 0.3 * d
 
     def client_reply_hours(self, d: float, rng: random.Random) -> float:
+        d = self._b(d)
         median = math.exp(math.log(90) * (1 - d) + math.log(2.5) * d) * self.latency_mult
         return median * math.exp(_bounded_gauss(rng, 0.7))
 
     def agency_reply_hours(self, d: float, rng: random.Random) -> float:
+        d = self._b(d)
         median = 26 * (1 - d) + 2.5 * d
         return median * math.exp(_bounded_gauss(rng, 0.6))
 
     def update_interval_days(self, d: float, rng: random.Random) -> float:
         """Days between agency status updates: weekly and regular when deep, rare and erratic when shallow."""
+        d = self._b(d)
         mean = 14 + 26 * (1 - d) ** 1.5
         return max(2.0, rng.gauss(mean, 1 + 12 * (1 - d)))
 
     def active_roles(self, d: float) -> tuple[str, ...]:
+        d = self._b(d)
         roles = ["main"]
         if d >= 0.5:
             roles.append("exec")
@@ -90,6 +112,7 @@ class Profile:
         return tuple(roles)
 
     def p_senior_cc(self, d: float) -> float:
+        d = self._b(d)
         return 0.05 + 0.6 * d * d
 
     def client_thread_kinds(self, d: float) -> dict[str, float]:
@@ -177,9 +200,11 @@ def design_profile(rng: random.Random, archetype: str, target: float | None = No
     return Profile("typical", d, d, "steady", vol)
 
 
-def design_profiles(seed: int, n: int) -> list[Profile]:
+def design_profiles(seed: int, n: int, behaviour: str = "tied") -> list[Profile]:
     """Profiles for ``n`` clients: each mixed archetype once (for n >= 6), the rest ``typical`` with
-    end depths spread evenly over 0-100 so every tier is populated."""
+    end depths spread evenly over 0-100 so every tier is populated. ``behaviour`` (see
+    :class:`Profile`) applies to every client of the mailbox; "unrelated" draws each client's
+    behaviour level at random."""
     rng = random.Random(f"{seed}:profiles")
     mixed = list(ARCHETYPES[:6])
     rng.shuffle(mixed)
@@ -192,4 +217,6 @@ def design_profiles(seed: int, n: int) -> list[Profile]:
     for a in archetypes:
         out.append(design_profile(rng, a, targets.pop() if a == "typical" else None))
     rng.shuffle(out)
+    if behaviour != "tied":
+        out = [replace(p, behaviour=behaviour, behaviour_level=rng.uniform(0.05, 0.95)) for p in out]
     return out

@@ -115,19 +115,21 @@ def _message_row(s: MessageSpec, initiators: dict[str, str]) -> dict:
 
 
 def generate_corpus(seed: int, n_clients: int = 12, months: int = 18, end: date = DEFAULT_END,
-                    extras: bool = True, volume: float = 1.0) -> Corpus:
+                    extras: bool = True, volume: float = 1.0, behaviour: str = "tied") -> Corpus:
     """Generate a labelled agency mailbox with ``n_clients`` clients over ``months`` months ending at ``end``.
 
     With n_clients >= 3 it always contains a client on two domains, a German-quoting client and a
     free-mail (gmail) client; with n_clients >= 10 every mixed archetype appears.  ``volume`` scales
     how many threads every client has (1.0: about 100-250 messages per client over 18 months).
+    ``behaviour``: how the clients' behaviour follows their depth ("tied", "unrelated", "misleading";
+    see :class:`~mailgen.behaviour.Profile`); what they write always follows it.
     """
     if n_clients < 1 or months < 1:
         raise ValueError("n_clients and months must be at least 1")
     start = month_starts(end, months)[0]
     staff = agency_staff()
     clients = make_clients(seed, n_clients)
-    profiles = [replace(p, volume=p.volume * volume) for p in design_profiles(seed, n_clients)]
+    profiles = [replace(p, volume=p.volume * volume) for p in design_profiles(seed, n_clients, behaviour)]
     specs: list[MessageSpec] = []
     counts = []
     for client, profile in zip(clients, profiles):

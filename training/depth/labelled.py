@@ -83,7 +83,7 @@ def detect_signals(messages: pd.DataFrame, nlp=None) -> pd.DataFrame:
 
 
 def generate_and_ingest(seed: int, n_clients: int, months: int, workdir: Path, nlp=None,
-                        use_config: bool = True):
+                        use_config: bool = True, behaviour: str = "tied"):
     """Generate a mailbox, write it to ``workdir`` and read it back through the real ingest.
 
     Returns (messages, signals, truth) frames.
@@ -92,7 +92,7 @@ def generate_and_ingest(seed: int, n_clients: int, months: int, workdir: Path, n
     from analyzer.ingest.pipeline import ingest
 
     mg = mailgen()
-    corpus = mg.generate_corpus(seed=seed, n_clients=n_clients, months=months)
+    corpus = mg.generate_corpus(seed=seed, n_clients=n_clients, months=months, behaviour=behaviour)
     box = Path(workdir) / f"seed{seed}"
     box.mkdir(parents=True, exist_ok=True)
     mg.write_mbox(corpus, box / "mailbox.mbox")
@@ -106,10 +106,13 @@ def generate_and_ingest(seed: int, n_clients: int, months: int, workdir: Path, n
 
 
 def labelled_mailbox(seed: int, n_clients: int, months: int, workdir: Path, nlp=None,
-                     features: ClientFeatures | None = None, use_config: bool = True) -> LabelledMailbox:
-    """One generated mailbox through ingest, signals and features, with its designed depths."""
+                     features: ClientFeatures | None = None, use_config: bool = True,
+                     behaviour: str = "tied") -> LabelledMailbox:
+    """One generated mailbox through ingest, signals and features, with its designed depths
+    (``behaviour``: how the clients' behaviour follows their depth, see mailgen's Profile)."""
     t0 = time.perf_counter()
-    messages, signals, truth = generate_and_ingest(seed, n_clients, months, workdir, nlp=nlp, use_config=use_config)
+    messages, signals, truth = generate_and_ingest(seed, n_clients, months, workdir, nlp=nlp, use_config=use_config,
+                                                   behaviour=behaviour)
     t1 = time.perf_counter()
     features = (features or ClientFeatures()).fit(None)
     X = MailFrames(messages, signals)

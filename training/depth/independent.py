@@ -1,0 +1,120 @@
+"""The independent evaluation mailboxes (``data/independent/{dev,test}/<name>/``): runs and metrics.
+
+Each mailbox was written by hand by a helper who never saw the generator, the features or the
+model (see each folder's README). ``dev/`` may be tuned and trained on; ``test/`` is never used
+for anything but the final figures. :func:`run_mailbox` runs the analysis with no config (as a
+user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
+addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.stats import spearmanr
+
+from analyzer.depth.model import TIERS, tier_of
+
+ROOT = Path(__file__).resolve().parents[2] / "data" / "independent"
+SPLITS = ("dev", "test")
+POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
+            "early_warning", "appreciation")
+NEGATIVE = ("fee_pushback", "supplier_label", "complaint", "cancellation")
+
+
+def mailboxes(split: str) -> list[Path]:
+    """The mailbox folders of a split (``dev`` or ``test``), sorted by name."""
+    return sorted(p for p in (ROOT / split).iterdir() if (p / "truth.csv").is_file())
+
+
+def read_truth(box: Path) -> pd.DataFrame:
+    t = pd.read_csv(box / "truth.csv", dtype={"domains": str, "addresses": str}, keep_default_na=False)
+    t["depth"] = t["depth"].astype(float)
+    return t
+
+
+def run_mailbox(box: Path, out: Path, model_path=None, signals_model=None):
+    """``analyzer run box/mail --out out`` (no config) through the Python API; returns the result."""
+    from analyzer.analysis import run_to_dir
+
+    return run_to_dir([box / "mail"], out, jobs=1, model_path=model_path, signals_model=signals_model,
+                      use_cache=True)
+
+
+def matched(scores: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    """truth rows with the scored client's row beside them (``scored`` False where none matched)."""
+    keys = {}
+    for i, row in scores.iterrows():
+        for k in str(row.get("domains", "") or "").split(";"):
+            if k:
+                keys[k.strip().lower()] = i
+        keys[str(row["client"]).strip().lower()] = i
+    rows = []
+    for _, t in truth.iterrows():
+        ids = [keys.get(k.strip().lower()) for k in (t["domains"] + ";" + t["addresses"]).split(";") if k.strip()]
+        ids = [i for i in ids if i is not None]
+        rows.append(scores.loc[ids[0]] if ids else pd.Series(dtype=object))
+    m = pd.DataFrame(rows).reset_index(drop=True).add_prefix("got_")
+    out = pd.concat([truth.reset_index(drop=True), m], axis=1)
+    out["scored"] = m.notna().any(axis=1).to_numpy()
+    return out
+
+
+def signal_tally(scores: pd.DataFrame) -> pd.Series:
+    """The plain baseline of issue 11: positive client signals minus negative ones (sig_* counts)."""
+    pos = sum(scores.get(f"sig_{lb}", 0) for lb in POSITIVE)
+    neg = sum(scores.get(f"sig_{lb}", 0) for lb in NEGATIVE)
+    return pd.Series(np.asarray(pos, dtype=float) - np.asarray(neg, dtype=float), index=scores.index)
+
+
+def _rho(a, b) -> float:
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if len(a) < 3 or np.std(a) == 0 or np.std(b) == 0:
+        return float("nan")
+    return float(spearmanr(a, b).statistic)
+
+
+def mailbox_metrics(m: pd.DataFrame) -> dict:
+    """Figures for one matched mailbox (:func:`matched` of a run's scores.csv)."""
+    s = m[m["scored"]]
+    tiers_true = s["depth"].map(tier_of)
+    tiers_got = s["got_depth_score"].astype(float).map(tier_of)
+    off = (tiers_true.map(TIERS.index) - tiers_got.map(TIERS.index)).abs()
+    moving = s["trend"] != "steady"
+    res = {
+        "clients": int(len(m)), "scored": int(len(s)),
+        "spearman": _rho(s["depth"], s["got_depth_score"]),
+        "spearman_volume": _rho(s["depth"], s["got_n_messages"]),
+        "spearman_tally": _rho(s["depth"], s["got_tally"]),
+        "mae": float(np.mean(np.abs(s["depth"] - s["got_depth_score"].astype(float)))),
+        "tier_accuracy": float(np.mean(tiers_true == tiers_got)),
+        "two_tiers_off": int((off >= 2).sum()),
+        "moving_right": int((s.loc[moving, "trend"] == s.loc[moving, "got_trend"]).sum()),
+        "moving": int(moving.sum()),
+        "steady_right": int((s.loc[~moving, "got_trend"] == "steady").sum()),
+        "steady": int((~moving).sum()),
+    }
+    if "got_top_drivers" in s:
+        own = [_names_text_signal(str(d)) for d in s["got_top_drivers"]]
+        res["drivers_with_text_signal"] = int(sum(own))
+    return res
+
+
+def _names_text_signal(drivers: str) -> bool:
+    from analyzer.depth.drivers import TEXT_DRIVER_MARK
+
+    return TEXT_DRIVER_MARK in drivers
+
+
+def evaluate_split(split: str, workdir: Path, model_path=None) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Run every mailbox of ``split``; one metrics row per mailbox and the matched frames."""
+    rows, frames = [], []
+    for box in mailboxes(split):
+        result = run_mailbox(box, workdir / split / box.name, model_path=model_path)
+        scores = result.scores.assign(tally=lambda d: signal_tally(d))
+        m = matched(scores, read_truth(box))
+        rows.append({"split": split, "mailbox": box.name, **mailbox_metrics(m)})
+        frames.append(m.assign(mailbox=box.name))
+    return pd.DataFrame(rows), frames
