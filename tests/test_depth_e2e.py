@@ -128,7 +128,7 @@ def test_train_on_user_labels_from_a_run_folder(run, tmp_path):
     summary = train_from_labels(labels, run["dir"], tmp_path / "mine.skops")
     assert f"on {len(truth)} labelled clients" in summary and "1 labels matched no client (Not A Client Ltd)" in summary
     model = load_depth_model(tmp_path / "mine.skops")
-    assert model.kind == "ridge" and model.training_summary_["n_clients"] == len(truth)
+    assert model.kind == "taxonomy" and model.training_summary_["n_clients"] == len(truth)
     mine = score_clients(run["messages"], run["signals"], model=model).set_index("client")
     rho = spearmanr(mine["depth_score"], run["truth"].loc[mine.index, "depth"]).statistic
     assert rho > 0.7

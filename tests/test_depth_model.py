@@ -74,7 +74,9 @@ def test_contributions_and_drivers_name_the_right_features(fitted):
     assert c.loc["warm", "client_start_share"] > 10 and c.loc["cold", "client_fee_pushback_count"] < -10
     d = top_drivers(both, c)
     assert d["warm"].startswith("+ client starts 95% of threads")
-    assert "- 5 fee pushbacks" in d["cold"]
+    # the client's own signals lead, as a count with the evidence label they link to
+    assert d["cold"].startswith("- pushed back on fees 5 times [fee_pushback]")
+    assert "- client starts 5% of threads" in d["cold"]
 
 
 def test_model_file_round_trip(fitted, tmp_path):
@@ -162,3 +164,30 @@ def test_drivers_name_the_trend_correction(fitted):
     d = top_drivers(rows, model.contributions(rows), lag=lag, slopes=pd.Series({"c1": -5.0, "c2": 0.1}))
     assert "- cooling trend (-5.0 points a quarter)" in d["c1"]
     assert "trend" not in d["c2"]
+
+
+def test_taxonomy_model_is_monotone_in_every_stated_direction(fitted):
+    """Non-negative weights on oriented evidence: a deeper sign can only raise the score, a
+    shallower one only lower it, whatever the training data."""
+    from analyzer.depth.evidence import LABEL_SIGNS
+
+    _, F, y = fitted
+    model = DepthModel(kind="taxonomy").fit(F, y)
+    base = F.iloc[:20].copy()
+    s0 = model.raw_predict(base)
+    for label, sign in LABEL_SIGNS.items():
+        more = base.copy()
+        more[f"client_{label}_count"] += 3
+        more[f"client_{label}_rate"] += 0.1
+        diff = model.raw_predict(more) - s0
+        assert (sign * diff >= -1e-9).all(), label
+    assert (model.pipeline_.named_steps["regress"].coef_ >= 0).all()
+
+
+def test_thin_quarters_shrink_toward_the_client_level():
+    m = DepthModel(period_prior=10.0)
+    idx = pd.MultiIndex.from_tuples([("a", "2026Q1"), ("a", "2026Q2"), ("b", "2026Q1")], names=["client", "period"])
+    per = pd.DataFrame({"score": [90.0, 20.0, 50.0], "n_messages": [30, 2, 10]}, index=idx)
+    out = m.shrink_periods(per, pd.Series({"a": 60.0, "b": 50.0}))
+    np.testing.assert_allclose(out["score"], [(30 * 90 + 600) / 40, (2 * 20 + 600) / 12, 50.0])
+    assert abs(out.loc[("a", "2026Q2"), "score"] - 60) < abs(20 - 60)  # the thin quarter barely moves

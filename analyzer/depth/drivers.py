@@ -1,9 +1,16 @@
-"""``top_drivers``: the features that raised and lowered a client's score most, as one readable string.
+"""``top_drivers``: why a client scored as it did, as one readable string.
 
-Contributions come from :meth:`DepthModel.contributions`. Features that describe one thing
-(a label's rate and its count) are summed into one *concept* so a string never says the same thing
-twice. Example: ``"+ client starts 62% of threads; + 4 referrals (5% of client mails);
-- slow client replies (median 51 h)"``.
+The client's own signals lead, as counts with their latest date and the evidence label they link
+to (``evidence.csv``'s ``label`` column and the report's quotes), then behaviour:
+
+    "+ asked for advice or help 4 times, latest 12 Nov 2026 [help_request]; + referred the agency
+    once, latest 3 Oct 2026 [referral]; - pushed back on fees 3 times, latest 2 Sep 2026
+    [fee_pushback]; + client starts 62% of threads"
+
+Contributions come from :meth:`DepthModel.contributions` (score points per feature); a label's
+share and count are summed into one concept so a string never says the same thing twice. A
+signal is listed only in the direction SIGNALS.md gives it: the model's weights cannot make a
+complaint raise a score.
 """
 
 from __future__ import annotations
@@ -11,22 +18,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analyzer.depth.evidence import BEHAVIOUR_SIGNS, LABEL_SIGNS
 from analyzer.depth.features import FEATURE_NAMES
 
-_SENIORITY = {0: "no title found", 1: "a manager", 2: "a director/VP", 3: "a CEO/founder/partner"}
-_LABEL_WORDS = {
-    "help_request": ("help request", "help requests"),
-    "advice_acted_on": ("piece of advice acted on", "pieces of advice acted on"),
-    "referral": ("referral", "referrals"),
-    "fee_pushback": ("fee pushback", "fee pushbacks"),
-    "apology": ("client apology", "client apologies"),
-    "forgiveness": ("forgiveness", "forgivenesses"),
-    "strategic_involvement": ("strategic involvement", "strategic involvements"),
-    "early_warning": ("early warning", "early warnings"),
-    "supplier_label": ("'supplier' treatment", "'supplier' treatments"),
-    "appreciation": ("appreciation", "appreciations"),
-    "cancellation": ("cancellation", "cancellations"),
-    "complaint": ("complaint", "complaints"),
+#: What a client did, per label, for "<verb> N times".
+LABEL_VERBS: dict[str, str] = {
+    "help_request": "asked for advice or help",
+    "advice_acted_on": "acted on the agency's advice",
+    "referral": "referred the agency",
+    "forgiveness": "forgave a mistake",
+    "strategic_involvement": "brought the agency into strategic matters",
+    "early_warning": "warned early of a problem",
+    "appreciation": "praised the work",
+    "fee_pushback": "pushed back on fees",
+    "supplier_label": "treated the agency as a supplier",
+    "complaint": "complained",
+    "cancellation": "cancelled or postponed at short notice",
 }
 
 
@@ -34,82 +41,83 @@ def _concept(feature: str) -> str:
     for suffix in ("_rate", "_count"):
         if feature.startswith("client_") and feature.endswith(suffix):
             label = feature[len("client_"):-len(suffix)]
-            if label in _LABEL_WORDS:
+            if label in LABEL_SIGNS:
                 return "label:" + label
     return feature
 
 
-def _phrase(concept: str, row: pd.Series, positive: bool) -> str:
-    """Readable text for one concept of one client (``row`` holds its feature values)."""
-    if concept.startswith("label:"):
-        label = concept[len("label:"):]
-        count = int(row[f"client_{label}_count"])
-        one, many = _LABEL_WORDS[label]
-        if count == 0:
-            return f"no {many}"
-        return f"{count} {one if count == 1 else many} ({row[f'client_{label}_rate']:.0%} of client mails)"
-    v = row[concept]
-    if concept == "trend":
-        return (f"{'deepening' if v > 0 else 'cooling'} trend ({v:+.1f} points a quarter): "
-                "scored where the relationship is heading now")
-    if concept.startswith("recent_"):
-        base = concept[len("recent_"):]
-        if base.startswith("client_") and base.endswith("_rate") and base[7:-5] in _LABEL_WORDS:
-            return f"last 3 months: {_LABEL_WORDS[base[7:-5]][1]} in {v:.0%} of client mails"
-        return "last 3 months: " + _phrase(base, pd.Series({base: v}), positive)
+def _times(n: int) -> str:
+    return "once" if n == 1 else "twice" if n == 2 else f"{n} times"
+
+
+def _signal_phrase(label: str, count: int, latest) -> str:
+    when = f", latest {pd.Timestamp(latest):%-d %b %Y}" if latest is not None and not pd.isna(latest) else ""
+    return f"{LABEL_VERBS[label]} {_times(count)}{when} [{label}]"
+
+
+def _behaviour_phrase(name: str, v: float, positive: bool) -> str:
     if pd.isna(v):
-        return {"agency_update_cv": "too few agency updates to judge regularity",
-                "forgiven_apology_share": "no agency apologies to forgive",
-                "mean_seniority": "no client writer",
-                "client_start_share": "no thread starts seen"}.get(concept, f"{concept} unknown")
-    fast_slow = "fast" if positive else "slow"
-    texts = {
-        "n_messages": f"{v:.0f} messages",
-        "msgs_per_month": f"{v:.1f} messages a month",
-        "threads_per_month": f"{v:.1f} new threads a month",
-        "window_months": f"{v:.0f} months of correspondence",
-        "client_msg_share": f"client writes {v:.0%} of messages",
+        return {"forgiven_apology_share": "no agency apology to forgive",
+                "client_start_share": "no thread starts seen"}.get(name, f"{name} unknown")
+    return {
         "client_start_share": f"client starts {v:.0%} of threads",
-        "client_reply_hours": f"{fast_slow} client replies (median {v:.0f} h)",
-        "agency_reply_hours": f"{fast_slow} agency replies (median {v:.0f} h)",
+        "client_reply_hours": f"{'fast' if positive else 'slow'} client replies (median {v:.0f} h)",
         "client_reply_rate": f"client answers {v:.0%} of agency mails",
         "longest_silence_days": f"longest silence {v:.0f} days",
-        "recency_days": f"last message {v:.0f} days before the mailbox end",
-        "agency_update_cv": f"{'regular' if positive else 'irregular'} agency updates (gap CV {v:.2f})",
-        "n_client_people": f"{v:.0f} client-side people writing",
-        "max_seniority": f"most senior client writer: {_SENIORITY.get(int(v), v)}",
-        "mean_seniority": f"mean client seniority {v:.1f}/3",
-        "n_senior_people": f"{v:.0f} senior client people involved",
-        "senior_cc_share": f"client seniors copied on {v:.0%} of mails",
-        "agency_apology_rate": f"agency apologises in {v:.0%} of its mails",
-        "agency_feedback_request_rate": f"agency asks for feedback in {v:.0%} of its mails",
         "forgiven_apology_share": f"client forgave {v:.0%} of agency apologies",
-    }
-    return texts.get(concept, f"{concept} = {v:.3g}")
+    }.get(name, f"{name} = {v:.3g}")
 
 
-def top_drivers(features: pd.DataFrame, contributions: pd.DataFrame, n_up: int = 3, n_down: int = 2,
-                min_points: float = 0.5, lag: pd.Series | None = None, slopes: pd.Series | None = None) -> pd.Series:
-    """One string per row of ``features``: the ``n_up`` concepts that raised the score most, then the
-    ``n_down`` that lowered it most, each at least ``min_points`` score points.
+def signal_summary(signals: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(count, latest date) per client x label of the client's own signals in client mail."""
+    if signals is None or signals.empty:
+        empty = pd.DataFrame()
+        return empty, empty
+    s = signals[(signals["direction"] == "from_client") & signals["label"].isin(list(LABEL_SIGNS))
+                & signals["client"].notna()]
+    s = s.drop_duplicates(["client", "message_id", "label"])  # one per message, as the features count
+    counts = s.pivot_table(index="client", columns="label", values="message_id", aggfunc="count", fill_value=0)
+    latest = s.assign(date=pd.to_datetime(s["date"], utc=True)).pivot_table(
+        index="client", columns="label", values="date", aggfunc="max")
+    return counts, latest
 
-    ``lag``: the lag correction per client (:meth:`DepthModel.lag_adjustment`, points; clients
-    without one may be left out) and ``slopes`` the trend slopes behind it: the correction competes
-    with the features as the concept ``trend``.
-    """
+
+def top_drivers(features: pd.DataFrame, contributions: pd.DataFrame, signals: pd.DataFrame | None = None,
+                n_up: int = 3, n_down: int = 2, n_behaviour: int = 2, min_points: float = 0.5,
+                lag: pd.Series | None = None, slopes: pd.Series | None = None) -> pd.Series:
+    """One string per row of ``features``: the client's own signals that moved its score (up to
+    ``n_up`` deeper, ``n_down`` shallower, largest first), then up to ``n_behaviour`` behaviour
+    concepts that moved it by at least ``min_points``; a lag correction (``lag``, with the trend
+    ``slopes`` behind it) is named last."""
     concepts = [_concept(f) for f in FEATURE_NAMES]
     grouped = contributions[list(FEATURE_NAMES)].T.groupby(concepts, sort=False).sum().T
-    if lag is not None and len(lag):
-        grouped["trend"] = lag.reindex(grouped.index).fillna(0.0).to_numpy(dtype=float)
+    counts, latest = signal_summary(signals)
     out = []
     for idx, row in grouped.iterrows():
         feats = features.loc[idx]
-        if "trend" in row.index:
-            feats = feats.copy()
-            feats["trend"] = float(slopes.get(idx, np.nan)) if slopes is not None else np.nan
-        order = np.argsort(-row.to_numpy())
-        ups = [c for c in row.index[order] if row[c] >= min_points][:n_up]
-        downs = [c for c in row.index[order[::-1]] if row[c] <= -min_points][:n_down]
-        parts = [f"+ {_phrase(c, feats, True)}" for c in ups] + [f"- {_phrase(c, feats, False)}" for c in downs]
-        out.append("; ".join(parts) if parts else "close to the typical client on every feature")
+        ups, downs = [], []
+        for label, sign in LABEL_SIGNS.items():
+            n = int(counts.at[idx, label]) if idx in counts.index and label in counts.columns else 0
+            if n == 0:
+                n = int(feats.get(f"client_{label}_count", 0) or 0)
+            if n == 0:
+                continue
+            when = latest.at[idx, label] if idx in latest.index and label in latest.columns else None
+            points = abs(float(row.get("label:" + label, 0.0)))
+            (ups if sign > 0 else downs).append((points, n, _signal_phrase(label, n, when)))
+        parts = [f"+ {p}" for _, _, p in sorted(ups, key=lambda t: (-t[0], -t[1]))[:n_up]]
+        parts += [f"- {p}" for _, _, p in sorted(downs, key=lambda t: (-t[0], -t[1]))[:n_down]]
+        beh = [(float(row[name]), name) for name in BEHAVIOUR_SIGNS if name in row.index
+               and abs(float(row[name])) >= min_points]
+        for points, name in sorted(beh, key=lambda t: -abs(t[0]))[:n_behaviour]:
+            parts.append(f"{'+' if points > 0 else '-'} {_behaviour_phrase(name, feats[name], points > 0)}")
+        if lag is not None and abs(float(lag.get(idx, 0.0) or 0.0)) >= min_points:
+            v = float(slopes.get(idx, np.nan)) if slopes is not None else np.nan
+            parts.append(f"{'+' if lag[idx] > 0 else '-'} {'deepening' if v > 0 else 'cooling'} trend "
+                         f"({v:+.1f} points a quarter): scored where the relationship is heading now")
+        out.append("; ".join(parts) if parts else "no relationship signal in the client's mail yet")
     return pd.Series(out, index=features.index, dtype=object)
+
+
+#: What marks a driver that names one of the client's own text signals (its evidence label).
+TEXT_DRIVER_MARK = " ["

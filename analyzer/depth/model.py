@@ -36,11 +36,12 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.impute import SimpleImputer
 from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import RidgeCV
+from sklearn.linear_model import Ridge, RidgeCV
 from sklearn.model_selection import GroupKFold, KFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from analyzer.depth.evidence import EvidenceFeatures
 from analyzer.depth.features import FEATURE_NAMES, RECENT_BASE, ClientFeatures
 from analyzer.depth.trend import TrendModel, event_trajectories, score_trajectory, trajectory_features, trend_labels
 
@@ -85,11 +86,24 @@ MONOTONIC: dict[str, int] = {
 MONOTONIC.update({f"recent_{name}": MONOTONIC[name] for name in RECENT_BASE if name in MONOTONIC})
 
 
-def make_pipeline(kind: str = "gbm", random_state: int = 0, columns=None) -> Pipeline:
-    """The unfitted feature -> depth pipeline: median imputer (+ missing indicators), scaler, regressor.
+def make_pipeline(kind: str = "taxonomy", random_state: int = 0, columns=None, alpha: float = 1.0,
+                  prior_messages: float = 8.0) -> Pipeline:
+    """The unfitted feature -> depth pipeline.
 
-    ``columns``: the feature names the pipeline will see (default all), for the monotonic constraints.
+    ``taxonomy`` (the default): the oriented evidence of :mod:`analyzer.depth.evidence`, median
+    imputer, scaler, then a ridge regression whose weights are all >= 0, so the score can only rise
+    with a deeper sign and fall with a shallower one. ``gbm``/``ridge``: every feature, median
+    imputer (+ missing indicators), scaler, gradient boosting (monotone where the direction is
+    stated) or ridge. ``columns``: the feature names the pipeline will see (default all).
     """
+    if kind == "taxonomy":
+        pipe = Pipeline([
+            ("evidence", EvidenceFeatures(prior_messages=prior_messages)),
+            ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+            ("scale", StandardScaler()),
+            ("regress", Ridge(alpha=alpha, positive=True)),
+        ])
+        return pipe.set_output(transform="pandas")
     pipe = Pipeline([
         ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
         ("scale", StandardScaler()),
@@ -114,8 +128,10 @@ class DepthModel(RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    kind : "gbm" or "ridge"
-        Gradient boosting (default, for hundreds of labelled clients) or ridge regression (few labels).
+    kind : "taxonomy", "gbm" or "ridge"
+        ``taxonomy`` (default): non-negative weights on the oriented evidence of
+        :mod:`analyzer.depth.evidence`; ``gbm``/``ridge``: every feature (the former models, kept
+        for comparison in ``make evaluate``).
     features : ClientFeatures or None
         The feature extractor the model was trained with (None: ``ClientFeatures()``).
     trend_band : float
@@ -124,18 +140,30 @@ class DepthModel(RegressorMixin, BaseEstimator):
     trend : TrendModel or None
         Unfitted template for :meth:`fit_trend` (None: ``TrendModel()``).
     random_state : int
+    alpha : float
+        Ridge penalty of the ``taxonomy`` model.
+    prior_messages : float
+        Shrinkage of label shares toward 0 for clients with little mail (``taxonomy``).
+    period_prior : float
+        Messages' worth of the client's overall score mixed into each quarterly score, so a thin
+        quarter stays near the client's level instead of swinging (:meth:`shrink_periods`).
     """
 
-    def __init__(self, kind: str = "gbm", features: ClientFeatures | None = None, trend_band: float = 5.0,
-                 trend: TrendModel | None = None, random_state: int = 0):
+    def __init__(self, kind: str = "taxonomy", features: ClientFeatures | None = None, trend_band: float = 5.0,
+                 trend: TrendModel | None = None, random_state: int = 0, alpha: float = 1.0,
+                 prior_messages: float = 8.0, period_prior: float = 8.0):
         self.kind = kind
+        self.alpha = alpha
+        self.prior_messages = prior_messages
+        self.period_prior = period_prior
         self.features = features
         self.trend_band = trend_band
         self.trend = trend
         self.random_state = random_state
 
     def _pipeline(self) -> Pipeline:
-        return make_pipeline(self.kind, self.random_state)
+        return make_pipeline(self.kind, self.random_state, alpha=getattr(self, "alpha", 1.0),
+                             prior_messages=getattr(self, "prior_messages", 8.0))
 
     def _matrix(self, F: pd.DataFrame) -> pd.DataFrame:
         missing = [c for c in FEATURE_NAMES if c not in F.columns]
@@ -262,6 +290,19 @@ class DepthModel(RegressorMixin, BaseEstimator):
             rows[client] = (str(trend_labels([slope], self.trend_band)[0]), round(slope, 2),
                             f"quarterly scores {slope:+.1f}/quarter (slope rule, dead band {self.trend_band:g})")
         return pd.DataFrame.from_dict(rows, orient="index", columns=cols).rename_axis("client")
+
+    def shrink_periods(self, periods: pd.DataFrame, overall: pd.Series) -> pd.DataFrame:
+        """Quarterly scores pulled toward each client's overall score by ``period_prior`` messages'
+        worth: ``(n * score + prior * overall) / (n + prior)``. ``periods``: index (client, period),
+        columns ``score``, ``n_messages``; ``overall``: score per client."""
+        prior = float(getattr(self, "period_prior", 0.0))
+        if periods.empty or prior <= 0:
+            return periods
+        level = overall.reindex(periods.index.get_level_values("client")).to_numpy(dtype=float)
+        n = periods["n_messages"].to_numpy(dtype=float)
+        raw = periods["score"].to_numpy(dtype=float)
+        level = np.where(np.isnan(level), raw, level)
+        return periods.assign(score=(n * raw + prior * level) / (n + prior))
 
     def trends(self, periods: pd.DataFrame, X=None) -> pd.Series:
         """Trend per client (see :meth:`trend_table`)."""

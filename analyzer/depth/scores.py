@@ -83,12 +83,17 @@ def _domains(m: pd.DataFrame) -> pd.Series:
     return m.groupby("client", sort=True)[["client_domain", "direction", "from_address"]].apply(one)
 
 
-def _period_scores(model: DepthModel, X: MailFrames) -> pd.DataFrame:
+def _period_scores(model: DepthModel, X: MailFrames, overall: pd.Series | None = None) -> pd.DataFrame:
+    """Quarterly scores, each pulled toward the client's ``overall`` score in proportion to how
+    little mail the quarter holds (:meth:`DepthModel.shrink_periods`)."""
     P = model.features_.transform_periods(X)
     out = pd.DataFrame(index=P.index)
     out["score"] = model.predict(P) if len(P) else np.array([], dtype=float)
     out["n_messages"] = P["n_messages"].to_numpy() if len(P) else np.array([], dtype=float)
-    return out
+    if overall is None:
+        F = model.features_.transform(X)
+        overall = pd.Series(model.predict(F), index=F.index)
+    return model.shrink_periods(out, overall)
 
 
 def score_and_periods(messages: pd.DataFrame, signals: pd.DataFrame, model=None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -121,7 +126,7 @@ def _scores(model: DepthModel, X: MailFrames, messages: pd.DataFrame, signals: p
     trend = model.trend_table(period_scores, X).reindex(F.index)
     lag = pd.Series(model.lag_adjustment(trend["trend_slope"].to_numpy(dtype=float)), index=F.index)
     score = pd.Series(np.clip(model.predict(F) + lag.to_numpy(), 0.0, 100.0), index=F.index)
-    drivers = top_drivers(F, model.contributions(F), lag=lag.where(lag != 0).dropna(),
+    drivers = top_drivers(F, model.contributions(F), signals=signals, lag=lag.where(lag != 0).dropna(),
                           slopes=trend["trend_slope"])
 
     dates = pd.to_datetime(m["date"], utc=True)

@@ -7,8 +7,9 @@ the tier's middle: 12.5, 37.5, 62.5, 87.5); both may be mixed in one file.
 
 DIR is the folder of an ``analyzer run``: it must hold ``messages.parquet`` (attributed messages)
 and ``signals.parquet`` (the signals frame). The features are computed from those, so the model is
-trained on exactly what ``run`` sees. With fewer than :data:`GBM_MIN_CLIENTS` labelled clients the
-model is a ridge regression (boosting needs more data); at least :data:`MIN_CLIENTS` are required.
+trained on exactly what ``run`` sees. The estimator is the shipped model's (``taxonomy``: non-negative
+weights on the oriented evidence of :mod:`analyzer.depth.evidence`, with the shipped model's penalty,
+shrinkages and trend band), refitted on the user's labels; at least :data:`MIN_CLIENTS` are required.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from analyzer.errors import InputError
 log = logging.getLogger(__name__)
 
 MIN_CLIENTS = 5
-GBM_MIN_CLIENTS = 60
 TIER_DEPTH = {"shallow": 12.5, "developing": 37.5, "solid": 62.5, "deep": 87.5}
 
 
@@ -139,13 +139,13 @@ def train_from_labels(labels_csv, run_dir, out_path) -> str:
         raise InputError(f"only {len(y)} labelled clients found in {run_dir}; at least {MIN_CLIENTS} are needed")
     if y.nunique() < 2:
         raise InputError("every labelled client has the same depth; the model needs different depths to learn from")
-    kind = "gbm" if len(y) >= GBM_MIN_CLIENTS else "ridge"
+    kind = "taxonomy"  # the same estimator as the shipped model, with its chosen parameters
     F = F.loc[y.index]
     # No trend model here: a user's labels give each client one depth, not how it moved, so there is
     # nothing to fit analyzer.depth.trend.TrendModel on (and far too few clients for it). Such a
     # model's trend is the slope rule on its quarterly scores (DepthModel.trend_table says so in
     # scores.csv's trend_reason).
-    model = DepthModel(kind=kind, features=features).fit(F, y.to_numpy())
+    model = DepthModel(kind=kind, features=features, **_shipped_params()).fit(F, y.to_numpy())
     cv_rho = _cv_spearman(F, y, kind) if len(y) >= 8 else float("nan")
     training = {
         "source": "user labels", "labels_file": Path(labels_csv).name, "run_dir": str(run_dir),
@@ -162,12 +162,20 @@ def train_from_labels(labels_csv, run_dir, out_path) -> str:
     return "; ".join(parts) + f" -> {out_path}"
 
 
+def _shipped_params() -> dict:
+    """The shipped model's penalty, shrinkages and trend band, reused for a user's labels."""
+    from analyzer.depth.modelfile import load_depth_model
+
+    params = load_depth_model(None).get_params()
+    return {k: params[k] for k in ("alpha", "prior_messages", "period_prior", "trend_band") if k in params}
+
+
 def _cv_spearman(F: pd.DataFrame, y: pd.Series, kind: str) -> float:
     from sklearn.model_selection import KFold
 
     preds = np.empty(len(y))
     for train, test in KFold(n_splits=min(5, len(y)), shuffle=True, random_state=0).split(F):
-        m = DepthModel(kind=kind).fit(F.iloc[train], y.iloc[train].to_numpy())
+        m = DepthModel(kind=kind, **_shipped_params()).fit(F.iloc[train], y.iloc[train].to_numpy())
         preds[test] = m.raw_predict(F.iloc[test])
     rho = spearmanr(preds, y.to_numpy()).statistic
     return float(rho) if rho == rho else float("nan")

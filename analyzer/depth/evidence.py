@@ -1,0 +1,95 @@
+"""The taxonomy's evidence, per client: what the depth model weighs.
+
+:class:`EvidenceFeatures` maps client features (:data:`~analyzer.depth.features.FEATURE_NAMES`)
+to a few columns, each oriented so that *higher is deeper*, as SIGNALS.md states the direction:
+
+- ``ev_<label>``: how often the client's own mail carries the label, as a share of its mails
+  shrunk toward 0 for clients with little mail (``rate x n / (n + prior_messages)``), negated for
+  the labels that make a relationship shallower (fee pushback, the supplier label, complaints,
+  short-notice cancellations).
+- ``ev_balance``: the same shrunk shares summed with their signs (the signal tally as a rate);
+  ``ev_tally``: the signed log of the plain tally of counts (positive minus negative signals);
+  ``ev_net_rate``: that tally per client mail, shrunk (``tally / (n + prior_messages)``); and
+  ``ev_ratio``: the log-odds of a client signal being a deeper one rather than a shallower one
+  (``log((pos + 1) / (neg + 1))``), which does not grow with volume.
+- Client behaviour: who starts the threads, how fast and how often the client answers, its
+  longest silence, and whether it forgives the agency's apologies. The agency's own behaviour
+  (its reply speed, its update rhythm, its feedback requests) is not a client merit and is
+  left out, as are volume and seniority, which say nothing of depth by themselves.
+
+The transform learns nothing (``fit`` only records the input columns), so a linear model with
+non-negative weights on these columns is monotone in every feature whose direction is stated.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+
+#: Labels that SIGNALS.md reads as a deeper relationship (+1) or a shallower one (-1).
+LABEL_SIGNS: dict[str, int] = {
+    "help_request": 1, "advice_acted_on": 1, "referral": 1, "forgiveness": 1, "strategic_involvement": 1,
+    "early_warning": 1, "appreciation": 1,
+    "fee_pushback": -1, "supplier_label": -1, "complaint": -1, "cancellation": -1,
+}
+#: Client behaviour and its direction; ``log`` columns enter as log1p.
+BEHAVIOUR_SIGNS: dict[str, tuple[int, bool]] = {
+    "client_start_share": (1, False),
+    "client_reply_hours": (-1, True),
+    "client_reply_rate": (1, False),
+    "longest_silence_days": (-1, True),
+    "forgiven_apology_share": (1, False),
+}
+EVIDENCE_NAMES: tuple[str, ...] = (
+    tuple(f"ev_{lb}" for lb in LABEL_SIGNS) + ("ev_balance", "ev_tally", "ev_net_rate", "ev_ratio")
+    + tuple(f"ev_{name}" for name in BEHAVIOUR_SIGNS)
+)
+
+
+class EvidenceFeatures(TransformerMixin, BaseEstimator):
+    """Client features -> oriented evidence columns :data:`EVIDENCE_NAMES` (see the module doc).
+
+    Parameters
+    ----------
+    prior_messages : float
+        Client mails' worth of "no signal" every client starts with: a label seen once in three
+        mails counts less than once in three of thirty.
+    """
+
+    def __init__(self, prior_messages: float = 8.0):
+        self.prior_messages = prior_messages
+
+    def fit(self, X, y=None):
+        self.feature_names_in_ = np.asarray(list(X.columns), dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
+        return self
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        n_client = (X["n_messages"].astype(float) * X["client_msg_share"].astype(float).fillna(0.5)).clip(lower=0)
+        shrink = n_client / (n_client + float(self.prior_messages))
+        out = pd.DataFrame(index=X.index)
+        balance = pd.Series(0.0, index=X.index)
+        pos = pd.Series(0.0, index=X.index)
+        neg = pd.Series(0.0, index=X.index)
+        for label, sign in LABEL_SIGNS.items():
+            col = sign * X[f"client_{label}_rate"].astype(float).fillna(0.0) * shrink
+            out[f"ev_{label}"] = col
+            balance = balance + col
+            count = X[f"client_{label}_count"].astype(float).fillna(0.0)
+            if sign > 0:
+                pos = pos + count
+            else:
+                neg = neg + count
+        tally = pos - neg
+        out["ev_balance"] = balance
+        out["ev_tally"] = np.sign(tally) * np.log1p(np.abs(tally))
+        out["ev_net_rate"] = tally / (n_client + float(self.prior_messages))
+        out["ev_ratio"] = np.log((pos + 1.0) / (neg + 1.0))
+        for name, (sign, log) in BEHAVIOUR_SIGNS.items():
+            v = X[name].astype(float)
+            out[f"ev_{name}"] = sign * (np.log1p(v.clip(lower=0)) if log else v)
+        return out[list(EVIDENCE_NAMES)]
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray(EVIDENCE_NAMES, dtype=object)

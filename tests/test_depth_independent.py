@@ -1,0 +1,41 @@
+"""The shipped depth model on an independent *development* mailbox (hand-written apart from the
+project; tuned on, so this guards behaviour, it is not the quality figure: see models/depth/evaluation.md)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from training.depth.independent import ROOT, matched, mailbox_metrics, read_truth, run_mailbox, signal_tally
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def ukstudio(tmp_path_factory):
+    box = ROOT / "dev" / "ukstudio"
+    result = run_mailbox(box, tmp_path_factory.mktemp("ukstudio"))
+    scores = result.scores.assign(tally=lambda d: signal_tally(d))
+    return matched(scores, read_truth(box)), result
+
+
+def test_every_client_found_and_ranked_ahead_of_volume(ukstudio):
+    m, _ = ukstudio
+    r = mailbox_metrics(m)
+    assert r["scored"] == r["clients"] == 10
+    assert r["spearman"] >= 0.85 and r["spearman"] > r["spearman_volume"] + 0.3
+    assert r["two_tiers_off"] == 0
+
+
+def test_drivers_lead_with_the_clients_own_signals_and_link_to_evidence(ukstudio):
+    m, result = ukstudio
+    labels = set(result.evidence["label"])
+    for drivers, client in zip(m["got_top_drivers"], m["got_client"]):
+        tags = re.findall(r"\[(\w+)\]", drivers)
+        assert tags, (client, drivers)
+        assert drivers.split("; ")[0].endswith("]")  # a signal comes first
+        assert set(tags) <= labels  # each names an evidence.csv label
+        ev = result.evidence[(result.evidence["client"] == client)]
+        assert set(tags) <= set(ev["label"]), (client, tags)
+    assert not any("agency replies" in d for d in m["got_top_drivers"])  # the agency is no client merit
