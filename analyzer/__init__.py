@@ -15,7 +15,7 @@ __all__ = ["detect_signals", "analyze", "__version__"]
 
 
 def detect_signals(texts, model=None):
-    """Labels (sorted, from SIGNALS.md) for each text; a text's labels are the union over its sentences."""
+    """Labels (sorted, from docs/SIGNALS.md) for each text; a text's labels are the union over its sentences."""
     from analyzer.signals.detect import detect_signals as _detect
 
     return _detect(texts, model=model)

@@ -125,7 +125,7 @@ def _check_signals_model(signals_model) -> None:
 def run_to_dir(sources, out_dir, config=None, *, jobs: int | None = None, model_path=None,
                signals_model=None, redact: bool = False, show_progress: bool = False,
                backend: str = "loky", scheduler: str | None = None, use_cache: bool = True) -> AnalysisResult:
-    """``analyzer run``: :func:`analyze`, then write every file of the run folder (CONTRACT.md).
+    """``analyzer run``: :func:`analyze`, then write every file of the run folder (docs/CONTRACT.md).
 
     With ``use_cache`` the run cache lives in ``out_dir/.cache``: a second run over the same or a
     grown export parses only new or changed sources and detects signals only in new texts.

@@ -1,4 +1,4 @@
-"""The ``analyzer`` command line (see CONTRACT.md).
+"""The ``analyzer`` command line (see docs/CONTRACT.md).
 
 Every command exits 0 on success and 2 on bad usage or bad input, with a one-line
 message on stderr. Work is delegated to the stage modules; this file only parses
@@ -110,7 +110,7 @@ def ingest(sources, out_dir, config_path, jobs, quiet):
 @_QUIET
 @_VERBOSE
 def signals(input_path, out_path, model_path, quiet):
-    """Label lines {"id", "text"} with the signals of SIGNALS.md."""
+    """Label lines {"id", "text"} with the 13 relationship signals (docs/SIGNALS.md in the project)."""
     from analyzer.signals.jsonl import label_jsonl
 
     label_jsonl(input_path, out_path, model_path=model_path, show_progress=progress_enabled(quiet))

@@ -1,4 +1,4 @@
-"""The run's exports: evidence.csv and scores.csv (columns per CONTRACT.md), plus signals.parquet.
+"""The run's exports: evidence.csv and scores.csv (columns per docs/CONTRACT.md), plus signals.parquet.
 
 ``evidence`` is derived from the signals frame: only signals that count for the side that wrote
 them (client labels from clients, apology/feedback_request from the agency) and only for messages

@@ -59,7 +59,8 @@ def test_directory_named_like_mail_is_just_an_empty_folder(tmp_path):
 def test_empty_file_is_quarantined(tmp_path):
     (tmp_path / "empty.mbox").write_bytes(b"")
     res = run(tmp_path / "empty.mbox", "--out", tmp_path / "out")
-    assert res.exit_code == 0, res.stderr
+    # no mail at all is an error (one line naming why), but the report is written first
+    assert res.exit_code == 2 and "no mail found" in res.stderr and "empty file" in res.stderr
     rep = report(tmp_path / "out")
     assert rep["parsed"] == 0 and rep["quarantine"][0]["reason"] == "empty file"
 
@@ -78,7 +79,9 @@ def test_text_that_is_not_mail_is_quarantined(tmp_path):
     (tmp_path / "notes.txt").write_text("Note: call Ann tomorrow\nabout the budget\n")
     res = run(tmp_path / "notes.txt", "--out", tmp_path / "out")
     rep = report(tmp_path / "out")
-    assert res.exit_code == 0 and rep["parsed"] == 0 and "not mail" in rep["quarantine"][0]["reason"]
+    # nothing parsed: exit 2 with the reason on one line, the report written
+    assert res.exit_code == 2 and "no mail found" in res.stderr and "not mail" in res.stderr
+    assert rep["parsed"] == 0 and "not mail" in rep["quarantine"][0]["reason"]
 
 
 def test_truncated_mbox_keeps_what_is_there(tmp_path):
@@ -126,7 +129,8 @@ def test_bad_jobs_and_unwritable_out_exit_2(tmp_path):
 ])
 def test_unparseable_messages_are_quarantined_with_reason(tmp_path, data, reason):
     (tmp_path / "bad").write_bytes(data)
-    res = run(tmp_path / "bad", "--out", tmp_path / "out")
+    (tmp_path / "good.eml").write_bytes(GOOD)  # with one good mail the run succeeds
+    res = run(tmp_path, "--out", tmp_path / "out")
     assert res.exit_code == 0, res.stderr
     rep = report(tmp_path / "out")
-    assert rep["quarantined"] == 1 and reason in rep["quarantine"][0]["reason"]
+    assert rep["quarantined"] == 1 and reason in rep["quarantine"][0]["reason"] and rep["parsed"] == 1

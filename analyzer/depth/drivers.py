@@ -9,7 +9,7 @@ to (``evidence.csv``'s ``label`` column and the report's quotes), then behaviour
 
 Contributions come from :meth:`DepthModel.contributions` (score points per feature); a label's
 share and count are summed into one concept so a string never says the same thing twice. A
-signal is listed only in the direction SIGNALS.md gives it: the model's weights cannot make a
+signal is listed only in the direction docs/SIGNALS.md gives it: the model's weights cannot make a
 complaint raise a score.
 """
 

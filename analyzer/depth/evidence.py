@@ -1,7 +1,7 @@
 """The taxonomy's evidence, per client: what the depth model weighs.
 
 :class:`EvidenceFeatures` maps client features (:data:`~analyzer.depth.features.FEATURE_NAMES`)
-to a few columns, each oriented so that *higher is deeper*, as SIGNALS.md states the direction:
+to a few columns, each oriented so that *higher is deeper*, as docs/SIGNALS.md states the direction:
 
 - ``ev_<label>``: how often the client's own mail carries the label, as a share of its mails
   shrunk toward 0 for clients with little mail (``rate x n / (n + prior_messages)``), negated for
@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-#: Labels that SIGNALS.md reads as a deeper relationship (+1) or a shallower one (-1).
+#: Labels that docs/SIGNALS.md reads as a deeper relationship (+1) or a shallower one (-1).
 LABEL_SIGNS: dict[str, int] = {
     "help_request": 1, "advice_acted_on": 1, "referral": 1, "forgiveness": 1, "strategic_involvement": 1,
     "early_warning": 1, "appreciation": 1,

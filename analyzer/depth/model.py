@@ -71,7 +71,7 @@ def trend_of(periods: pd.DataFrame, band: float, max_periods: int = 6, min_messa
     return str(trend_labels([slope], band)[0])
 
 
-#: Features whose direction SIGNALS.md states (+1: deeper when higher, -1: shallower). Boosting is
+#: Features whose direction docs/SIGNALS.md states (+1: deeper when higher, -1: shallower). Boosting is
 #: constrained to be monotonic in them, so no score (and no explanation) says "+ 1 fee pushback".
 #: Volume, people counts and window length are left free: a busy client can be a transactional one.
 MONOTONIC: dict[str, int] = {

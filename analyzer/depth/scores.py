@@ -1,4 +1,4 @@
-"""Per-client scores (scores.csv, CONTRACT.md) and per-quarter scores (the report's depth over time).
+"""Per-client scores (scores.csv, docs/CONTRACT.md) and per-quarter scores (the report's depth over time).
 
 ``score_clients`` columns, in order: :data:`SCORE_COLUMNS` (the contract's), then
 :data:`EXTRA_COLUMNS` (useful extras). ``sig_<label>`` counts the signal sentences that count for

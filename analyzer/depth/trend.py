@@ -42,7 +42,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 TRENDS: tuple[str, ...] = ("deepening", "steady", "cooling")
-#: Client labels that SIGNALS.md reads as deeper / shallower (the same directions as the depth model).
+#: Client labels that docs/SIGNALS.md reads as deeper / shallower (the same directions as the depth model).
 POSITIVE_LABELS = ("help_request", "advice_acted_on", "referral", "strategic_involvement", "early_warning",
                    "appreciation", "forgiveness")
 NEGATIVE_LABELS = ("fee_pushback", "supplier_label", "complaint", "cancellation")

@@ -1,7 +1,7 @@
 """Signal detection on texts and on the messages frame.
 
 - :func:`detect_signals` - labels per free text (``analyzer.detect_signals``): quoted lines are
-  stripped first (SIGNALS.md: they carry no label), a text's labels are the union over its sentences.
+  stripped first (docs/SIGNALS.md: they carry no label), a text's labels are the union over its sentences.
 - :func:`signals_frame` - the messages frame from ingest -> the signals frame
   (:data:`~analyzer.signals.frame.SIGNAL_COLUMNS`): one row per (message, sentence, label) found in
   the message's ``new_text`` (never its quoted history), batched through ``nlp.pipe``.
@@ -51,7 +51,7 @@ def _spans_key(nlp) -> str:
 
 
 def detect_signals(texts: Iterable[str], model=None, batch_size: int | None = None) -> list[list[str]]:
-    """Sorted labels (from SIGNALS.md) for each text; ``model``: see :func:`load_pipeline`; ``batch_size``:
+    """Sorted labels (from docs/SIGNALS.md) for each text; ``model``: see :func:`load_pipeline`; ``batch_size``:
     docs per batch (None: the pipeline's configured ``[nlp] batch_size``)."""
     if isinstance(texts, (str, bytes)):
         raise InputError("detect_signals expects a list of texts, not a single string")

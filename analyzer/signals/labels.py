@@ -1,4 +1,4 @@
-"""The 13 signal labels of SIGNALS.md (the detector's spec), and which side writes them."""
+"""The 13 signal labels of docs/SIGNALS.md (the detector's spec), and which side writes them."""
 
 from __future__ import annotations
 

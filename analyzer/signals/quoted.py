@@ -1,6 +1,6 @@
 """Strip quoted history from a piece of email text, keeping only what its writer newly wrote.
 
-The labelling convention of SIGNALS.md: lines quoted from an earlier message carry no label of
+The labelling convention of docs/SIGNALS.md: lines quoted from an earlier message carry no label of
 their own. In the product the detector sees ``new_text`` from ingest, which already has the quoted
 history removed; :func:`strip_quoted` applies the same convention to free text (``detect_signals``,
 the JSONL command, training data), so training and detection see the same kind of text.

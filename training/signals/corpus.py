@@ -55,7 +55,7 @@ def read_labelled(path: Path | str) -> list[dict]:
     for lineno, row in iter_text_records(path):
         labels = row.get("labels")
         if not isinstance(labels, list) or any(lab not in LABELS for lab in labels):
-            raise InputError(f"{path}:{lineno}: 'labels' must be a list of labels from SIGNALS.md")
+            raise InputError(f"{path}:{lineno}: 'labels' must be a list of labels from docs/SIGNALS.md")
         if row["id"] in seen:
             raise InputError(f"{path}:{lineno}: duplicate id {row['id']!r}")
         seen.add(row["id"])

@@ -239,7 +239,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None) -> dic
                            predict_labels(nlp, [r["text"] for r in parts["heldout"]]))
     nlp.meta["name"] = "signals"
     nlp.meta["version"] = "2.0.0"
-    nlp.meta["description"] = ("Relationship signals of SIGNALS.md: rules + linear classifier over word, lemma, "
+    nlp.meta["description"] = ("Relationship signals of docs/SIGNALS.md: rules + linear classifier over word, lemma, "
                                "char n-gram and rule features, scored per sentence window (analyzer)")
     if out.exists():
         shutil.rmtree(out)
