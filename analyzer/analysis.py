@@ -131,7 +131,7 @@ def run_to_dir(sources, out_dir, config=None, *, jobs: int | None = None, model_
     grown export parses only new or changed sources and detects signals only in new texts.
     ``run_stats.json`` says what was computed and reused, with timings.
     """
-    from analyzer.export import (write_evidence_csv, write_json, write_scores_csv,
+    from analyzer.export import (write_csv, write_evidence_csv, write_json, write_scores_csv,
                                  write_signals_parquet)
     from analyzer.ingest.message import write_messages
     from analyzer.preflight import check_out_dir, check_sources
@@ -156,7 +156,7 @@ def run_to_dir(sources, out_dir, config=None, *, jobs: int | None = None, model_
     write_signals_parquet(result.signals, out / "signals.parquet")
     write_evidence_csv(result.evidence, out / "evidence.csv")
     write_scores_csv(result.scores, out / "scores.csv")
-    result.periods.to_csv(out / "periods.csv", index=False)
+    write_csv(result.periods, out / "periods.csv")
     try:
         from analyzer.report.html import write_report
     except ImportError:  # the review report lands with issue 5

@@ -15,6 +15,7 @@ import pandas as pd
 
 from analyzer.analysis import AnalysisResult
 from analyzer.errors import InputError
+from analyzer.export import read_csv
 from analyzer.signals.labels import LABELS
 
 _RUN_FILES = ("messages.parquet", "signals.parquet", "evidence.csv", "scores.csv", "periods.csv", "ingest_report.json")
@@ -28,14 +29,14 @@ def load_run(run_dir) -> AnalysisResult:
     missing = [f for f in _RUN_FILES if not (d / f).is_file()]
     if missing:
         raise InputError(f"{d} is not a complete analyzer run folder (missing {', '.join(missing)})")
-    evidence = pd.read_csv(d / "evidence.csv", parse_dates=["date"])
-    scores = pd.read_csv(d / "scores.csv", parse_dates=["first_message", "last_message"])
+    evidence = read_csv(d / "evidence.csv", parse_dates=["date"])
+    scores = read_csv(d / "scores.csv", parse_dates=["first_message", "last_message"])
     return AnalysisResult(
         messages=read_messages(d / "messages.parquet"),
         signals=pd.read_parquet(d / "signals.parquet"),
         evidence=evidence,
         scores=scores,
-        periods=pd.read_csv(d / "periods.csv"),
+        periods=read_csv(d / "periods.csv"),
         ingest_report=json.loads((d / "ingest_report.json").read_text(encoding="utf-8")),
     )
 

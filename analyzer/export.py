@@ -39,12 +39,42 @@ def _iso(series: pd.Series) -> pd.Series:
     return dt.dt.strftime("%Y-%m-%dT%H:%M:%SZ").where(dt.notna(), "")
 
 
+#: What a spreadsheet may read as the start of a formula (OWASP's CSV injection rule).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells cannot run as formulas: a cell beginning with ``= + - @``,
+    tab or carriage return gets a leading ``'`` (spreadsheets show it as plain text). Numbers are
+    left alone; the parquet outputs keep the raw text."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v)
+    return out
+
+
+def read_csv(path, **kwargs) -> pd.DataFrame:
+    """A CSV the analyzer wrote, with the ``'`` of :func:`spreadsheet_safe` taken off again."""
+    df = pd.read_csv(path, **kwargs)
+    for col in df.columns:
+        if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
+            df[col] = df[col].map(lambda v: v[1:] if isinstance(v, str) and v.startswith("'")
+                                  and v[1:].startswith(FORMULA_STARTS) else v)
+    return df
+
+
+def write_csv(df: pd.DataFrame, path: Path, **kwargs) -> None:
+    """Every CSV the analyzer writes goes through here (:func:`spreadsheet_safe`)."""
+    spreadsheet_safe(df).to_csv(path, index=False, **kwargs)
+
+
 def write_evidence_csv(evidence: pd.DataFrame, path: Path) -> None:
     out = evidence.copy()
     out["date"] = _iso(out["date"])
     out["score"] = out["score"].astype(float).round(4)
     out["model_score"] = pd.to_numeric(out["model_score"], errors="coerce").round(4)
-    out.to_csv(path, index=False)
+    write_csv(out, path)
 
 
 def write_scores_csv(scores: pd.DataFrame, path: Path) -> None:
@@ -52,7 +82,7 @@ def write_scores_csv(scores: pd.DataFrame, path: Path) -> None:
     for col in ("first_message", "last_message"):
         if col in out:
             out[col] = _iso(out[col])
-    out.to_csv(path, index=False, float_format="%.4g")
+    write_csv(out, path, float_format="%.4g")
 
 
 def write_signals_parquet(signals: pd.DataFrame, path: Path) -> None:

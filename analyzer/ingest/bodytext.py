@@ -133,10 +133,24 @@ _MANY_NEWLINES = re.compile(r"\n[ \t\xa0]*(?:\n[ \t\xa0]*){2,}")
 _TRAILING_SPACE = re.compile(r"[ \t\xa0]+\n")
 
 
-def html_to_text(html: str) -> str:
-    """HTML mail -> readable plain text with line structure and ``>``-quoted blockquotes."""
+def html_to_text(html: str, defects: list[str] | None = None) -> str:
+    """HTML mail -> readable plain text with line structure and ``>``-quoted blockquotes.
+
+    Bounded (:mod:`analyzer.limits`): at most MAX_HTML_CHARS of HTML are parsed, and a page with
+    more than MAX_BLOCKQUOTES blockquotes keeps their text without ``>`` quoting (nesting them
+    costs quadratic time and memory); each cut is appended to ``defects`` when given."""
     from bs4 import BeautifulSoup, NavigableString
     from bs4 import XMLParsedAsHTMLWarning
+
+    from analyzer.limits import MAX_BLOCKQUOTES, MAX_HTML_CHARS
+
+    notes = defects if defects is not None else []
+    if len(html) > MAX_HTML_CHARS:
+        notes.append(f"HtmlTruncated: {len(html)} characters of HTML, the first {MAX_HTML_CHARS} parsed")
+        html = html[:MAX_HTML_CHARS]
+    if html.lower().count("<blockquote") > MAX_BLOCKQUOTES:
+        notes.append(f"HtmlQuotesFlattened: more than {MAX_BLOCKQUOTES} blockquotes, kept as plain text")
+        html = re.sub(r"(?i)</?blockquote\b[^>]*>", "\n", html)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)

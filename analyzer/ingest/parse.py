@@ -38,6 +38,7 @@ from analyzer.errors import ParseError
 from analyzer.ingest import reply
 from analyzer.ingest.bodytext import clean_text, decode_payload, html_to_text
 from analyzer.ingest.message import Message
+from analyzer.limits import MAX_BODY_CHARS, MAX_NEW_TEXT_CHARS
 
 # mail-parser logs every unhandled part at WARNING; those facts are kept per message as
 # defects instead of flooding stderr.
@@ -138,8 +139,11 @@ def complete(msg: Message, plain: list[str], html: list[str]) -> Message:
         body = "\n\n".join(texts)
     else:
         pages = [t for t in html if t and t.strip()]
-        body = "\n\n".join(html_to_text(p) for p in pages)
+        body = "\n\n".join(html_to_text(p, defects) for p in pages)
         from_html = bool(pages)
+    if len(body) > MAX_BODY_CHARS:
+        defects.append(f"BodyTruncated: {len(body)} characters of text, the first {MAX_BODY_CHARS} kept")
+        body = body[:MAX_BODY_CHARS]
     body, notes = clean_text(body.replace("\r\n", "\n").replace("\r", "\n"))
     defects.extend(f"TextRepair: {n}" for n in notes)
     subject, notes = clean_text(msg.subject)
@@ -151,6 +155,10 @@ def complete(msg: Message, plain: list[str], html: list[str]) -> Message:
     except Exception as exc:  # the splitter must never cost us the message
         new_text, quoted, signature = body, "", ""
         defects.append(f"ReplySplitFailed: {type(exc).__name__}: {exc}"[:_MAX_DEFECT])
+    if len(new_text) > MAX_NEW_TEXT_CHARS:
+        defects.append(f"TextTruncated: new text of {len(new_text)} characters, the first "
+                       f"{MAX_NEW_TEXT_CHARS} kept for signal detection")
+        new_text = new_text[:MAX_NEW_TEXT_CHARS]
     msg = replace(
         msg, subject=subject, from_name=from_name, body=body, body_from_html=from_html,
         new_text=new_text, quoted_text=quoted, signature=signature, defects=defects,

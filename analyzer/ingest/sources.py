@@ -124,7 +124,7 @@ class SourcePlan:
 
 
 def quarantine_row(source: str, index: int | None, reason: str) -> dict:
-    return {"source": str(source), "index": index, "reason": reason}
+    return {"source": display_path(str(source)), "index": index, "reason": display_path(reason)}
 
 
 # ---------------------------------------------------------------- sniffing
@@ -179,15 +179,36 @@ def _read_head(path: str) -> bytes:
 
 # ---------------------------------------------------------------- discovery
 
+def display_path(path) -> str:
+    """A path as text that can be written anywhere (JSON, parquet, CSV): a file name that is not
+    valid UTF-8 keeps its readable part, the undecodable bytes shown as U+FFFD."""
+    text = os.fsdecode(path) if not isinstance(path, str) else path
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _is_maildir(path: Path) -> bool:
-    return (path / "cur").is_dir() and (path / "new").is_dir()
+    try:
+        return (path / "cur").is_dir() and (path / "new").is_dir()
+    except OSError:  # a folder we may not look into is quarantined by the walk, not fatal
+        return False
+
+
+def _inside(path: Path, root: Path) -> bool:
+    real, base = os.path.realpath(path), os.path.realpath(root)
+    return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
 
 
 def _walk(root: Path) -> Iterator[tuple[str, Path]]:
-    """Yield ("file", path) and ("maildir", folder) under ``root`` in sorted order."""
+    """Yield ("file", path), ("maildir", folder) and ("error", (path, reason)) under ``root`` in
+    sorted order. A folder that cannot be listed is an error row, never silently skipped; a
+    symbolic link leading outside ``root`` is not followed (an error row says so)."""
     if _is_maildir(root):
         yield "maildir", root
-    for dirpath, dirnames, filenames in os.walk(root):
+    errors: list[OSError] = []
+    for dirpath, dirnames, filenames in os.walk(root, onerror=errors.append):
+        while errors:
+            exc = errors.pop()
+            yield "error", (Path(exc.filename or dirpath), f"unreadable folder: {exc.strerror or exc}")
         here = Path(dirpath)
         dirnames.sort()
         if _is_maildir(here):
@@ -201,7 +222,14 @@ def _walk(root: Path) -> Iterator[tuple[str, Path]]:
             keep.append(d)
         dirnames[:] = keep
         for name in sorted(filenames):
-            yield "file", here / name
+            path = here / name
+            if os.path.islink(path) and not _inside(path, root):
+                yield "error", (path, "symbolic link to a file outside the SOURCE: not followed")
+                continue
+            yield "file", path
+    while errors:
+        exc = errors.pop()
+        yield "error", (Path(exc.filename or root), f"unreadable folder: {exc.strerror or exc}")
 
 
 def _maildir_entries(folder: Path) -> list[Path]:
@@ -268,6 +296,11 @@ def plan_sources(
         found_before = files
         items = [("file", root)] if not root.is_dir() else _walk(root)
         for kind, path in items:
+            if kind == "error":
+                bad, reason = path
+                files += 1
+                quarantine.append(quarantine_row(str(bad), None, reason))
+                continue
             key = os.path.realpath(path)
             if key in seen:
                 continue
@@ -275,7 +308,20 @@ def plan_sources(
             if kind == "maildir":
                 for i, entry in enumerate(_maildir_entries(path)):
                     files += 1
-                    add_entry(FileEntry(str(entry), "maildir", str(path), i), 0)
+                    try:
+                        st = os.stat(entry)
+                    except OSError as exc:
+                        quarantine.append(quarantine_row(str(entry), None, f"unreadable: {exc.strerror or exc}"))
+                        continue
+                    if not stat.S_ISREG(st.st_mode):  # a FIFO would hang the run, /dev/zero fill memory
+                        quarantine.append(quarantine_row(str(entry), None,
+                                                         "not a regular file (FIFO, socket or device)"))
+                        continue
+                    if os.path.islink(entry) and not _inside(entry, root):
+                        quarantine.append(quarantine_row(str(entry), None,
+                                                         "symbolic link to a file outside the SOURCE: not followed"))
+                        continue
+                    add_entry(FileEntry(str(entry), "maildir", str(path), i), st.st_size)
                 continue
             files += 1
             try:
@@ -382,7 +428,7 @@ def iter_unit(unit: WorkUnit) -> Iterator[RawMessage | dict]:
         try:
             with open(unit.path, "rb") as fh:
                 for _, lines in _scan(fh, unit.fmt, unit.start, unit.end, keep=True):
-                    yield RawMessage(unit.path, index, unit.fmt, _finish(lines, unit.fmt))
+                    yield RawMessage(display_path(unit.path), index, unit.fmt, _finish(lines, unit.fmt))
                     index += 1
         except OSError as exc:
             yield quarantine_row(unit.path, index, f"read error: {exc.strerror or exc}")
@@ -399,4 +445,4 @@ def iter_unit(unit: WorkUnit) -> Iterator[RawMessage | dict]:
             if fmt not in ("eml", "mbox"):
                 yield quarantine_row(entry.source, entry.index, f"{entry.path}: {reason or 'not mail'}")
                 continue
-        yield RawMessage(entry.source, entry.index, entry.fmt, data)
+        yield RawMessage(display_path(entry.source), entry.index, entry.fmt, data)

@@ -28,6 +28,12 @@ def _svg(fig) -> str:
 
 def depth_over_time_svg(periods: pd.DataFrame, max_clients: int = 12) -> str:
     """Line chart: depth score per client per quarter (the clients with most data first)."""
+    # names come from mail: "$\\foo{$" must be drawn as text, never parsed as mathtext
+    with plt.rc_context({"text.parse_math": False}):
+        return _depth_over_time(periods, max_clients)
+
+
+def _depth_over_time(periods: pd.DataFrame, max_clients: int) -> str:
     fig, ax = plt.subplots(figsize=(9, 4.2))
     if periods.empty:
         ax.text(0.5, 0.5, "no dated client mail", ha="center", va="center", transform=ax.transAxes)

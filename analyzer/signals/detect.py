@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer.errors import InputError
+from analyzer.limits import detectable
 from analyzer.signals.frame import SIGNAL_COLUMNS, empty_signals_frame
 from analyzer.signals.pipeline import load_pipeline
 from analyzer.signals.quoted import strip_quoted
@@ -63,7 +64,7 @@ def detect_signals(texts: Iterable[str], model=None, batch_size: int | None = No
     key = _spans_key(nlp)
     with frozen_heap():
         return [sorted({s.label_ for s in doc.spans[key]})
-                for doc in nlp.pipe((strip_quoted(t) for t in texts), batch_size=batch_size)]
+                for doc in nlp.pipe((detectable(strip_quoted(t)) for t in texts), batch_size=batch_size)]
 
 
 def _sentence_offset(new_text: str, sentence: str, cursor: int) -> int:
@@ -90,7 +91,7 @@ def signals_frame(messages: pd.DataFrame, nlp=None, batch_size: int | None = Non
     directions = messages["direction"].tolist() if "direction" in messages else ["other"] * len(messages)
     dates = messages["date"].tolist() if "date" in messages else [pd.NaT] * len(messages)
     rows = []
-    docs = nlp.pipe((strip_quoted(t) for t in new_texts), batch_size=batch_size)
+    docs = nlp.pipe((detectable(strip_quoted(t)) for t in new_texts), batch_size=batch_size)
     with frozen_heap():
         for i, doc in enumerate(docs):
             spans = doc.spans[key]

@@ -1,0 +1,45 @@
+"""The limits that keep one odd or hostile message from sinking a run (documented in README).
+
+Each is applied where the cost arises and recorded as a defect of the message, never silently:
+
+- :data:`MAX_BODY_CHARS`: body text kept per message (a pasted log, base64 declared as text);
+  the rest is cut, defect ``BodyTruncated``.
+- :data:`MAX_NEW_TEXT_CHARS`: new text handed to signal detection per message; defect
+  ``TextTruncated``. spaCy refuses texts over 1,000,000 characters, and no relationship signal
+  needs more than this.
+- :data:`MAX_RUN_CHARS`: longest run of non-space characters the tokenizer sees; the rest of a
+  longer run is blanked (same length, so offsets hold). spaCy's suffix search is quadratic in
+  the length of a run such as 24 KB of ")" or emoji without spaces.
+- :data:`MAX_BLOCKQUOTES`: ``<blockquote>`` elements of an HTML-only mail rendered as ``>``
+  quoting; with more, the tags are dropped and the text kept, defect ``HtmlQuotesFlattened``
+  (nested quotes cost quadratic time and memory).
+- :data:`MAX_HTML_CHARS`: HTML parsed per part; defect ``HtmlTruncated``.
+- :data:`MAX_HEADER_CHARS`: characters of one header field decoded; defect ``HeaderTruncated``
+  (RFC 2047 decoding of many encoded words is quadratic).
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_BODY_CHARS = 2_000_000
+MAX_NEW_TEXT_CHARS = 100_000
+MAX_RUN_CHARS = 64
+MAX_BLOCKQUOTES = 100
+MAX_HTML_CHARS = 2_000_000
+MAX_HEADER_CHARS = 16_384
+
+_LONG_RUN = re.compile(r"\S{%d,}" % (MAX_RUN_CHARS + 1))
+
+
+def _blank_tail(m: re.Match) -> str:
+    run = m.group()
+    return run[:MAX_RUN_CHARS] + " " * (len(run) - MAX_RUN_CHARS)
+
+
+def detectable(text: str, max_chars: int = MAX_NEW_TEXT_CHARS) -> str:
+    """``text`` as the signal pipeline may see it: at most ``max_chars`` characters, and no run of
+    non-space characters longer than :data:`MAX_RUN_CHARS` (the tail of such a run becomes spaces)."""
+    if len(text) > max_chars:
+        text = text[:max_chars]
+    return _LONG_RUN.sub(_blank_tail, text)

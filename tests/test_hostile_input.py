@@ -1,0 +1,141 @@
+"""One hostile or odd mail must never sink a run: each case is built here, small and fast, and the
+run completes with every output written, the odd message parsed with a recorded defect or
+quarantined with its reason, and ``messages_seen == parsed + duplicates + quarantined``."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import time
+from email.message import EmailMessage
+from email.utils import format_datetime
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from analyzer.analysis import run_to_dir
+from analyzer.export import FORMULA_STARTS
+from analyzer.ingest.pipeline import ingest
+from analyzer.limits import MAX_NEW_TEXT_CHARS, detectable
+from analyzer.signals.detect import detect_signals
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+def mail(i, sender, to, body, subject="Project", html=None, name=None) -> bytes:
+    m = EmailMessage()
+    m["From"] = f"{name} <{sender}>" if name else sender
+    m["To"] = to
+    m["Subject"] = subject
+    m["Date"] = format_datetime(T0 + timedelta(days=i))
+    m["Message-ID"] = f"<m{i}@{sender.split('@')[1]}>"
+    if html is not None:
+        m.set_content(html, subtype="html")
+    else:
+        m.set_content(body)
+    return bytes(m)
+
+
+def conversation(n=6, client="ann@client.example", agency="bob@agency.example"):
+    """A plain two-way client conversation, so that the run has a client to score."""
+    out = []
+    for i in range(n):
+        if i % 2 == 0:
+            out.append(mail(i, client, agency, "Could you advise us on the launch plan? We trust your view."))
+        else:
+            out.append(mail(i, agency, client, "Here is our recommendation for the launch."))
+    return out
+
+
+def accounting(rep):
+    assert rep["messages_seen"] == rep["parsed"] + rep["duplicates"] + rep["quarantined"]
+
+
+def test_limits_bound_what_the_tokenizer_sees():
+    text = "Thanks! " + ")" * 24_000 + " great work " + "!?" * 4_000
+    t = time.perf_counter()
+    out = detectable(text)
+    assert len(out) == len(text) and max(len(w) for w in out.split()) <= 64
+    assert detect_signals([text, "x" * 1_500_000]) is not None
+    assert time.perf_counter() - t < 30  # was 55 s for the parentheses alone
+    assert len(detectable("y" * 300_000)) == MAX_NEW_TEXT_CHARS
+
+
+def test_huge_and_nested_mail_is_parsed_with_defects(tmp_path):
+    box = tmp_path / "src"
+    box.mkdir()
+    log = "\n".join(f"line {i} of a pasted log ............" for i in range(60_000))  # ~2.3 MB
+    (box / "log.eml").write_bytes(mail(100, "ann@client.example", "bob@agency.example", log))
+    nested = "<html><body>" + "<blockquote>" * 3000 + "deep" + "</blockquote>" * 3000 + "</body></html>"
+    (box / "nested.eml").write_bytes(mail(101, "ann@client.example", "bob@agency.example", "", html=nested))
+    t = time.perf_counter()
+    res = ingest([box], jobs=1)
+    assert time.perf_counter() - t < 60
+    accounting(res.report)
+    defects = {r["source"].rsplit("/", 1)[-1]: r["defects"] for _, r in res.messages.iterrows()}
+    assert any(d.startswith("BodyTruncated") for d in defects["log.eml"])
+    assert any(d.startswith("TextTruncated") for d in defects["log.eml"])
+    assert any(d.startswith("HtmlQuotesFlattened") for d in defects["nested.eml"])
+    assert "deep" in res.messages.set_index(res.messages["source"].str.rsplit("/", n=1).str[-1]).loc["nested.eml", "body"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_maildir_fifo_device_link_and_outside_link_are_quarantined(tmp_path):
+    md = tmp_path / "src" / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (md / sub).mkdir(parents=True)
+    (md / "cur" / "1.good:2,S").write_bytes(conversation(1)[0])
+    os.mkfifo(md / "cur" / "2.fifo:2,S")
+    os.symlink("/dev/zero", md / "cur" / "3.zero:2,S")
+    outside = tmp_path / "secret.eml"
+    outside.write_bytes(conversation(1)[0].replace(b"<m0@", b"<other@"))
+    os.symlink(outside, tmp_path / "src" / "link.eml")
+    res = ingest([tmp_path / "src"], jobs=1)
+    accounting(res.report)
+    reasons = [q["reason"] for q in res.report["quarantine"]]
+    assert sum("not a regular file" in r for r in reasons) == 2
+    assert any("outside the SOURCE" in r for r in reasons)
+    assert res.report["parsed"] == 1
+
+
+def test_file_name_that_is_not_utf8_is_read_and_written(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    name = os.fsencode(str(src)) + b"/caf\xe9.eml"
+    with open(name, "wb") as fh:
+        fh.write(conversation(1)[0])
+    res = ingest([src], jobs=1)
+    accounting(res.report)
+    assert res.report["parsed"] == 1 and "caf\ufffd.eml" in res.messages["source"].iloc[0]
+    json.dumps(res.report)  # writable as JSON
+
+
+def test_hostile_names_and_formulas_do_not_sink_the_report_or_run_in_a_spreadsheet(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    msgs = conversation(6)
+    msgs.append(mail(10, "ann@client.example", "bob@agency.example",
+                     "=HYPERLINK(\"http://evil.example\",\"click\") Thank you so much, the team loved the launch!",
+                     name="$\\foo{$"))
+    msgs.append(mail(11, "ann@client.example", "bob@agency.example",
+                     "+cmd|' /C calc'!A0 We are stuck on pricing, what would you do?", name="=SUM(A1)"))
+    for i, m in enumerate(msgs):
+        (src / f"{i}.eml").write_bytes(m)
+    out = tmp_path / "out"
+    result = run_to_dir([src], out, jobs=1, use_cache=False)
+    assert len(result.scores) == 1
+    for f in ("report.html", "run_stats.json", "scores.csv", "evidence.csv", "periods.csv"):
+        assert (out / f).is_file(), f
+    for f in ("scores.csv", "evidence.csv", "periods.csv"):
+        with open(out / f, newline="", encoding="utf-8") as fh:
+            for row in csv.reader(fh):
+                for cell in row:
+                    assert not cell.startswith(FORMULA_STARTS), (f, cell)
+    with open(out / "scores.csv", newline="", encoding="utf-8") as fh:
+        drivers = next(csv.DictReader(fh))["top_drivers"]
+    assert drivers.startswith("'+ ") or drivers.startswith("'- ")
+    from analyzer.explore import load_run
+
+    back = load_run(out)
+    assert back.scores["top_drivers"].iloc[0][0] in "+-"  # the guard comes off when read back
