@@ -91,7 +91,7 @@ def ingest_sources(sources, config: Config | None, execution: Execution, cache: 
             seen += res.seen
             quarantine.extend(res.quarantine)
             if res.table.num_rows:
-                sink.add(res.table.filter(pa.array(dedup.keep(res.table), type=pa.bool_())))
+                sink.add(dedup.unique(res.table))
             bar.update(1)
     stats.units, stats.units_parsed, stats.units_reused = len(plan.units), parsed, len(plan.units) - parsed
     if cache is not None:

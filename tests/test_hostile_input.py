@@ -139,3 +139,34 @@ def test_hostile_names_and_formulas_do_not_sink_the_report_or_run_in_a_spreadshe
 
     back = load_run(out)
     assert back.scores["top_drivers"].iloc[0][0] in "+-"  # the guard comes off when read back
+
+
+def test_reused_message_id_keeps_both_mails_and_exact_copies_stay_duplicates(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    genuine = mail(1, "ann@client.example", "bob@agency.example", "Genuine: we acted on your advice.")
+    forged = mail(1, "eve@elsewhere.example", "bob@agency.example", "Forged text reusing the ID.") \
+        .replace(b"<m1@elsewhere.example>", b"<m1@client.example>")
+    (src / "a_forged.eml").write_bytes(forged)  # sorts first
+    (src / "b_genuine.eml").write_bytes(genuine)
+    (src / "c_copy.eml").write_bytes(genuine)  # a byte-identical second export
+    res = ingest([src], jobs=1)
+    accounting(res.report)
+    assert res.report["parsed"] == 2 and res.report["duplicates"] == 1 and res.report["duplicate_id_conflicts"] == 1
+    ids = sorted(res.messages["message_id"])
+    assert ids[0] == "m1@client.example" and ids[1].startswith("m1@client.example#")
+    kept = res.messages.set_index("message_id").loc[ids[1]]
+    assert any(d.startswith("MessageIdConflict") for d in kept["defects"])
+    assert "Genuine" in " ".join(res.messages["body"])
+
+
+def test_thousands_of_encoded_words_in_a_subject_are_cut_with_a_defect(tmp_path):
+    subject = " ".join(["=?utf-8?q?caf=C3=A9?="] * 200_000)
+    data = (f"From: ann@client.example\nTo: bob@agency.example\nSubject: {subject}\n"
+            "Date: Mon, 6 May 2024 10:00:00 +0000\nMessage-ID: <s1@client.example>\n\nhello\n").encode()
+    (tmp_path / "s.eml").write_bytes(data)
+    t = time.perf_counter()
+    res = ingest([tmp_path / "s.eml"], jobs=1)
+    assert time.perf_counter() - t < 20  # 200k encoded words did not finish in 2 minutes before
+    row = res.messages.iloc[0]
+    assert row["subject"].startswith("cafécafé")  # RFC 2047: space between encoded words drops and any(d.startswith("HeaderTruncated") for d in row["defects"])

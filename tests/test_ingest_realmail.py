@@ -100,10 +100,12 @@ def test_outlook_exchange_sender_resolved_or_left_empty_with_a_defect(frame):
     post = _rows(frame, "ruby-msg-pst/msg/test_Blammo.msg").iloc[0]
     assert post["from_address"] == "triplenickel@mapi32.net"  # PR_SENDER_EMAIL_ADDRESS of type SMTP
     assert post["from_name"] == "TripleNickel"
-    # unsent drafts, the same content three times (one parsed, two duplicates): recipient "asdf"
-    # has no address, so it is left out with a defect
-    drafts = frame[frame["source"].str.contains("ruby-msg-pst/msg/qwerty_")]
-    assert len(drafts) == 1
+    # unsent drafts sharing one Message-ID: qwerty_3 is qwerty_1 again (a duplicate), qwerty_2 has
+    # other content (custom properties) and is kept under a conflict ID. Recipient "asdf" has no
+    # address, so it is left out with a defect
+    drafts = frame[frame["source"].str.contains("ruby-msg-pst/msg/qwerty_")].sort_values("source")
+    assert len(drafts) == 2
+    assert any(d.startswith("MessageIdConflict") for d in drafts.iloc[1]["defects"])
     row = drafts.iloc[0]
     assert row["subject"] == "qwerty" and row["to_addresses"] == [] and row["from_address"] == ""
     assert any(d.startswith("RecipientUnresolved") for d in row["defects"])

@@ -38,7 +38,7 @@ from analyzer.errors import ParseError
 from analyzer.ingest import reply
 from analyzer.ingest.bodytext import clean_text, decode_payload, html_to_text
 from analyzer.ingest.message import Message
-from analyzer.limits import MAX_BODY_CHARS, MAX_NEW_TEXT_CHARS
+from analyzer.limits import MAX_BODY_CHARS, MAX_HEADER_CHARS, MAX_NEW_TEXT_CHARS
 
 # mail-parser logs every unhandled part at WARNING; those facts are kept per message as
 # defects instead of flooding stderr.
@@ -56,6 +56,7 @@ def parse_message(data: bytes, source: str, index: int | None = None, fmt: str =
     """Parse one raw message. Raises ParseError when it cannot be read as mail."""
     if data.startswith(b"From ") and not _OBS_FROM.match(data):  # an mbox From_ line kept in a file
         data = data.split(b"\n", 1)[1] if b"\n" in data else b""
+    data, header_defects = bound_headers(data)
     try:
         mp = mailparser.parse_from_bytes(data)
     except Exception as exc:  # mail-parser/stdlib on hostile input: one bad message, not a crash
@@ -63,11 +64,37 @@ def parse_message(data: bytes, source: str, index: int | None = None, fmt: str =
     if mp.message is None or len(mp.message.keys()) == 0:
         raise ParseError("no header fields: not an RFC 822 message")
     try:
-        return _from_parser(mp, data, source, index, fmt)
+        msg = _from_parser(mp, data, source, index, fmt)
+        if header_defects:
+            msg.defects = header_defects + list(msg.defects)
+        return msg
     except ParseError:
         raise
     except Exception as exc:
         raise ParseError(f"cannot build record: {type(exc).__name__}: {exc}") from exc
+
+
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
+def bound_headers(data: bytes) -> tuple[bytes, list[str]]:
+    """Cut every header field longer than :data:`~analyzer.limits.MAX_HEADER_CHARS` (decoding
+    thousands of RFC 2047 words is quadratic), at a space so encoded words stay whole; returns the
+    bytes and a ``HeaderTruncated`` defect per field cut. Cheap when the header block is small."""
+    end = _HEADER_END.search(data)
+    head_end = end.start() if end else len(data)
+    if head_end <= MAX_HEADER_CHARS:
+        return data, []
+    head, rest = data[:head_end], data[head_end:]
+    fields, defects = [], []
+    for line in re.split(rb"\r?\n(?![ \t])", head):  # one logical (unfolded) field per item
+        if len(line) > MAX_HEADER_CHARS:
+            name = line.split(b":", 1)[0][:60].decode("ascii", "replace")
+            cut = line.rfind(b" ", 0, MAX_HEADER_CHARS)
+            defects.append(f"HeaderTruncated: {name} of {len(line)} characters cut at {MAX_HEADER_CHARS}")
+            line = line[:cut if cut > 0 else MAX_HEADER_CHARS]
+        fields.append(line)
+    return b"\n".join(fields) + rest, defects
 
 
 def _from_parser(mp, data: bytes, source: str, index: int | None, fmt: str) -> Message:

@@ -94,27 +94,53 @@ def _to_table(messages: list) -> pa.Table:
 
 
 class Dedup:
-    """Remembers message keys; ``keep(table)`` is the mask of first-seen rows."""
+    """Remembers message keys; :meth:`unique` keeps first-seen rows.
+
+    A message is a duplicate only when its Message-ID *and* its content match one seen before (or,
+    without an ID, its content). The same Message-ID on different content (a forged or reused ID,
+    an edited resend) is not a duplicate: that message is kept under the ID
+    ``<id>#<content hash prefix>`` with a ``MessageIdConflict`` defect, and counted in ``conflicts``.
+    """
 
     def __init__(self) -> None:
         self.seen: dict[str, str] = {}
+        self.pairs: set[tuple[str, str]] = set()
         self.duplicates = 0
-        self.conflicts = 0  # same Message-ID, different content
+        self.conflicts = 0  # same Message-ID, different content: both kept
 
-    def keep(self, table: pa.Table) -> list[bool]:
-        mask = []
-        for mid, digest in zip(table.column("message_id").to_pylist(), table.column("content_hash").to_pylist()):
-            key = mid if mid else "#" + digest
+    def unique(self, table: pa.Table) -> pa.Table:
+        mask, renamed = [], {}
+        ids = table.column("message_id").to_pylist()
+        for i, (mid, digest) in enumerate(zip(ids, table.column("content_hash").to_pylist())):
             short = digest[:16]
-            first = self.seen.get(key)
-            if first is None:
-                self.seen[key] = short
-                mask.append(True)
-            else:
+            key = mid if mid else "#" + digest
+            if (key, short) in self.pairs:
                 self.duplicates += 1
-                self.conflicts += first != short
                 mask.append(False)
-        return mask
+                continue
+            self.pairs.add((key, short))
+            if key in self.seen and mid:
+                self.conflicts += 1
+                renamed[i] = f"{mid}#{short[:12]}"
+            else:
+                self.seen[key] = short
+            mask.append(True)
+        if renamed:
+            table = _rename_ids(table, renamed)
+        return table.filter(pa.array(mask, type=pa.bool_()))
+
+
+def _rename_ids(table: pa.Table, renamed: dict[int, str]) -> pa.Table:
+    ids = table.column("message_id").to_pylist()
+    defects = table.column("defects").to_pylist()
+    for i, new in renamed.items():
+        defects[i] = list(defects[i] or []) + [f"MessageIdConflict: Message-ID {ids[i]} was seen before "
+                                                f"on different content; kept as {new}"]
+        ids[i] = new
+    table = table.set_column(table.schema.get_field_index("message_id"), table.schema.field("message_id"),
+                             pa.array(ids, type=table.schema.field("message_id").type))
+    return table.set_column(table.schema.get_field_index("defects"), table.schema.field("defects"),
+                            pa.array(defects, type=table.schema.field("defects").type))
 
 
 class TableSink:
@@ -191,7 +217,7 @@ def ingest(
             seen += res.seen
             quarantine.extend(res.quarantine)
             if res.table.num_rows:
-                sink.add(res.table.filter(pa.array(dedup.keep(res.table), type=pa.bool_())))
+                sink.add(dedup.unique(res.table))
             bar.update(1)
     table = sink.assemble()
     frame = attribution.attribute(table_to_frame(table), config)
