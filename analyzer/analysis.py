@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
+import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from analyzer.config import Config, load_config, parse_config
-from analyzer.errors import ConfigError
+from analyzer.errors import ConfigError, InputError
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +126,50 @@ def _check_signals_model(signals_model) -> None:
         worker_pipeline(model_key(signals_model))
 
 
+#: The files of a run folder, in the order they are moved into place (run_stats.json last).
+RUN_FILES = ("messages.parquet", "ingest_report.json", "signals.parquet", "evidence.csv", "scores.csv",
+             "periods.csv", "report.html", "run_stats.json")
+
+
+@contextmanager
+def out_dir_lock(out: Path):
+    """Hold ``out/.analyzer.lock`` for the run: a second run into the same folder stops at once."""
+    import fcntl
+
+    fh = open(out / ".analyzer.lock", "a+")
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise InputError(f"another analyzer run is writing to {out}; wait for it or choose another --out") from None
+        yield
+    finally:
+        fh.close()
+
+
+def _write_run(result: "AnalysisResult", folder: Path, redact: bool) -> None:
+    """Every file of a run but run_stats.json, into ``folder``."""
+    from analyzer.export import (write_csv, write_evidence_csv, write_json, write_scores_csv,
+                                 write_signals_parquet)
+    from analyzer.ingest.message import write_messages
+    from analyzer.report.html import write_report
+
+    if len(result.messages):
+        write_messages(result.messages, folder / "messages.parquet")
+    else:  # frame_to_table cannot type the list columns of an empty frame
+        import pyarrow.parquet as pq
+
+        from analyzer.ingest.message import MESSAGE_SCHEMA
+
+        pq.write_table(MESSAGE_SCHEMA.empty_table(), folder / "messages.parquet")
+    write_json(result.ingest_report, folder / "ingest_report.json")
+    write_signals_parquet(result.signals, folder / "signals.parquet")
+    write_evidence_csv(result.evidence, folder / "evidence.csv")
+    write_scores_csv(result.scores, folder / "scores.csv")
+    write_csv(result.periods, folder / "periods.csv")
+    write_report(result, folder / "report.html", redact=redact)
+
+
 def run_to_dir(sources, out_dir, config=None, *, jobs: int | None = None, model_path=None,
                signals_model=None, redact: bool = False, show_progress: bool = False,
                backend: str = "loky", scheduler: str | None = None, use_cache: bool = True) -> AnalysisResult:
@@ -131,39 +179,28 @@ def run_to_dir(sources, out_dir, config=None, *, jobs: int | None = None, model_
     grown export parses only new or changed sources and detects signals only in new texts.
     ``run_stats.json`` says what was computed and reused, with timings.
     """
-    from analyzer.export import (write_csv, write_evidence_csv, write_json, write_scores_csv,
-                                 write_signals_parquet)
-    from analyzer.ingest.message import write_messages
     from analyzer.preflight import check_out_dir, check_sources
 
     out = Path(out_dir)
     check_sources([sources] if isinstance(sources, (str, Path)) else sources)
     check_out_dir(out)
-    result = analyze(sources, config=config, jobs=jobs, model_path=model_path,
-                     signals_model=signals_model, show_progress=show_progress, backend=backend,
-                     scheduler=scheduler, cache_dir=out / CACHE_DIRNAME if use_cache else None)
-    t0 = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
-    if len(result.messages):
-        write_messages(result.messages, out / "messages.parquet")
-    else:  # frame_to_table cannot type the list columns of an empty frame
-        import pyarrow.parquet as pq
-
-        from analyzer.ingest.message import MESSAGE_SCHEMA
-
-        pq.write_table(MESSAGE_SCHEMA.empty_table(), out / "messages.parquet")
-    write_json(result.ingest_report, out / "ingest_report.json")
-    write_signals_parquet(result.signals, out / "signals.parquet")
-    write_evidence_csv(result.evidence, out / "evidence.csv")
-    write_scores_csv(result.scores, out / "scores.csv")
-    write_csv(result.periods, out / "periods.csv")
-    try:
-        from analyzer.report.html import write_report
-    except ImportError:  # the review report lands with issue 5
-        log.warning("report.html not written: the report module is not available")
-    else:
-        write_report(result, out / "report.html", redact=redact)
-    stats = result.stats
-    stats.seconds["write"] = round(time.perf_counter() - t0, 3)
-    (out / "run_stats.json").write_text(json.dumps(asdict(stats), indent=2) + "\n", encoding="utf-8")
+    with out_dir_lock(out):
+        for stale in out.glob(".partial-*"):  # left by a run that was killed while writing
+            shutil.rmtree(stale, ignore_errors=True)
+        result = analyze(sources, config=config, jobs=jobs, model_path=model_path,
+                         signals_model=signals_model, show_progress=show_progress, backend=backend,
+                         scheduler=scheduler, cache_dir=out / CACHE_DIRNAME if use_cache else None)
+        t0 = time.perf_counter()
+        staging = Path(tempfile.mkdtemp(prefix=".partial-", dir=out))
+        try:
+            _write_run(result, staging, redact)
+            stats = result.stats
+            stats.seconds["write"] = round(time.perf_counter() - t0, 3)
+            (staging / "run_stats.json").write_text(json.dumps(asdict(stats), indent=2) + "\n", encoding="utf-8")
+            # run_stats.json leaves first and comes back last: a folder without it holds no complete run
+            (out / "run_stats.json").unlink(missing_ok=True)
+            for name in RUN_FILES:
+                os.replace(staging / name, out / name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return result

@@ -368,26 +368,58 @@ class RunCache:
         return folder / f"{key[:32]}.scores.parquet", folder / f"{key[:32]}.periods.parquet"
 
     def load_scores(self, key: str) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-        """(scores, periods) stored under ``key``, or None."""
+        """(scores, periods) stored under ``key``, or None. What the cache returns is verified: the
+        files must match the SHA-256 written beside them and the scores must be consistent (every
+        column, depth 0-100, tier and trend values that follow from them); anything else is
+        discarded with a warning and recomputed."""
         paths = self._scores_paths(key)
-        if not all(p.is_file() for p in paths):
+        digest_path = paths[0].with_name(f"{key[:32]}.sha256")
+        if not all(p.is_file() for p in (*paths, digest_path)):
             return None
         try:
-            return pd.read_parquet(paths[0]), pd.read_parquet(paths[1])
-        except Exception as exc:  # noqa: BLE001 - any unreadable cache file is recomputed
-            for p in paths:
+            if digest_path.read_text(encoding="ascii").strip() != _files_digest(paths):
+                raise ValueError("content does not match its recorded SHA-256 (edited?)")
+            scores, periods = pd.read_parquet(paths[0]), pd.read_parquet(paths[1])
+            _check_scores(scores, periods)
+            return scores, periods
+        except Exception as exc:  # noqa: BLE001 - any unreadable or altered cache file is recomputed
+            for p in (*paths, digest_path):
                 _discard(p, f"{type(exc).__name__}: {exc}")
             return None
 
     def store_scores(self, key: str, scores: pd.DataFrame, periods: pd.DataFrame) -> None:
         paths = self._scores_paths(key)
         folder = paths[0].parent
+        digest_path = paths[0].with_name(f"{key[:32]}.sha256")
         try:
             if folder.is_dir():  # keep only the latest entry
                 for old in folder.iterdir():
-                    if old not in paths:
+                    if old not in (*paths, digest_path):
                         old.unlink(missing_ok=True)
             for frame, path in zip((scores, periods), paths):
                 _atomic_write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+            digest_path.write_text(_files_digest(paths) + "\n", encoding="ascii")
         except (OSError, pa.ArrowException) as exc:
             log.warning("cache: cannot write scores to %s: %s", folder, exc)
+
+
+def _files_digest(paths) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(Path(p).read_bytes())
+    return h.hexdigest()
+
+
+def _check_scores(scores: pd.DataFrame, periods: pd.DataFrame) -> None:
+    """Cached scores must look as :mod:`analyzer.depth.scores` writes them."""
+    from analyzer.depth.model import TRENDS, tier_of
+    from analyzer.depth.scores import EXTRA_COLUMNS, PERIOD_COLUMNS, SCORE_COLUMNS
+
+    if list(scores.columns) != list(SCORE_COLUMNS) + list(EXTRA_COLUMNS) or list(periods.columns) != list(PERIOD_COLUMNS):
+        raise ValueError("unexpected columns")
+    for frame in (scores, periods):
+        d = pd.to_numeric(frame["depth_score"], errors="coerce")
+        if d.isna().any() or not d.between(0, 100).all() or any(t != tier_of(v) for t, v in zip(frame["tier"], d)):
+            raise ValueError("depth scores and tiers are not consistent")
+    if not scores["trend"].isin(TRENDS).all():
+        raise ValueError("unknown trend values")

@@ -170,3 +170,58 @@ def test_thousands_of_encoded_words_in_a_subject_are_cut_with_a_defect(tmp_path)
     assert time.perf_counter() - t < 20  # 200k encoded words did not finish in 2 minutes before
     row = res.messages.iloc[0]
     assert row["subject"].startswith("cafécafé")  # RFC 2047: space between encoded words drops and any(d.startswith("HeaderTruncated") for d in row["defects"])
+
+
+@pytest.fixture
+def small_box(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    for i, m in enumerate(conversation(8)):
+        (src / f"{i}.eml").write_bytes(m)
+    return src
+
+
+def test_a_run_killed_while_writing_leaves_the_previous_run_whole(small_box, tmp_path, monkeypatch):
+    import analyzer.report.html as html
+
+    out = tmp_path / "out"
+    run_to_dir([small_box], out, jobs=1)
+    before = {f: (out / f).read_bytes() for f in ("scores.csv", "report.html", "run_stats.json")}
+    (small_box / "extra.eml").write_bytes(mail(50, "ann@client.example", "bob@agency.example", "One more."))
+
+    def crash(*a, **k):
+        raise KeyboardInterrupt  # as if killed during the write stage
+    monkeypatch.setattr(html, "write_report", crash)
+    with pytest.raises(KeyboardInterrupt):
+        run_to_dir([small_box], out, jobs=1)
+    assert {f: (out / f).read_bytes() for f in before} == before  # no mix of two runs
+    assert not list(out.glob(".partial-*"))
+
+
+def test_two_runs_into_one_folder_are_locked_out(small_box, tmp_path):
+    import fcntl
+
+    from analyzer.errors import InputError
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with open(out / ".analyzer.lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(InputError, match="another analyzer run"):
+            run_to_dir([small_box], out, jobs=1)
+
+
+def test_an_edited_score_cache_is_not_trusted(small_box, tmp_path):
+    import pandas as pd
+
+    out = tmp_path / "out"
+    first = run_to_dir([small_box], out, jobs=1)
+    second = run_to_dir([small_box], out, jobs=1)
+    assert second.stats.scores_reused
+    (cached,) = (out / ".cache" / "scores").glob("*.scores.parquet")
+    df = pd.read_parquet(cached)
+    df["depth_score"] = 99.9
+    df.to_parquet(cached, index=False)
+    third = run_to_dir([small_box], out, jobs=1)
+    assert not third.stats.scores_reused
+    pd.testing.assert_frame_equal(third.scores, first.scores)
