@@ -121,7 +121,11 @@ def thread_table(messages: pd.DataFrame) -> pd.DataFrame:
         linked[key] = bool(irt or refs)
 
     # subject fallback, in date order so a reply attaches to the latest earlier message
-    order = np.argsort(dates.fillna(pd.Timestamp.max.tz_localize("UTC")).to_numpy(), kind="stable")
+    # undated messages last; sorting on int64 microseconds avoids filling a datetime column with a
+    # Timestamp of another unit (deprecated in pandas 3, an error in a later release)
+    micros = pd.to_datetime(dates, utc=True).dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
+    sort_key = np.where(np.isnat(micros), np.iinfo(np.int64).max, micros.astype(np.int64))
+    order = np.argsort(sort_key, kind="stable")
     latest: dict[tuple[str, str], str] = {}
     for i in order:
         key = key_list[i]
