@@ -164,9 +164,18 @@ def _write_run(result: "AnalysisResult", folder: Path, redact: bool) -> None:
         pq.write_table(MESSAGE_SCHEMA.empty_table(), folder / "messages.parquet")
     write_json(result.ingest_report, folder / "ingest_report.json")
     write_signals_parquet(result.signals, folder / "signals.parquet")
-    write_evidence_csv(result.evidence, folder / "evidence.csv")
-    write_scores_csv(result.scores, folder / "scores.csv")
-    write_csv(result.periods, folder / "periods.csv")
+    evidence, scores, periods = result.evidence, result.scores, result.periods
+    if redact:  # the CSVs people open in meetings are masked too; the parquet files keep the raw data
+        from analyzer.report.redact import redact_text, redacted_names
+
+        names = redacted_names(scores["client"])
+        rename = lambda c: names.get(c, redact_text(str(c)))  # noqa: E731
+        evidence = evidence.assign(client=evidence["client"].map(rename), text=evidence["text"].map(redact_text))
+        scores = scores.assign(client=scores["client"].map(rename), domains=scores["domains"].map(redact_text))
+        periods = periods.assign(client=periods["client"].map(rename))
+    write_evidence_csv(evidence, folder / "evidence.csv")
+    write_scores_csv(scores, folder / "scores.csv")
+    write_csv(periods, folder / "periods.csv")
     write_report(result, folder / "report.html", redact=redact)
 
 

@@ -125,7 +125,8 @@ def signals(input_path, out_path, model_path, quiet):
               help="Depth model file written by `analyzer train` (default: the shipped model).")
 @click.option("--signals-model", "signals_model", default=None, metavar="PIPELINE",
               help="Signal pipeline: a spaCy pipeline folder or installed package name (default: the shipped one).")
-@click.option("--redact", is_flag=True, help="Mask email addresses and phone numbers in the report's quotes.")
+@click.option("--redact", is_flag=True, help="Mask email addresses and phone numbers in report.html and the CSVs (quotes, client names, "
+                   "domains, chart); the parquet files keep the raw data.")
 @click.option("--backend", type=click.Choice(["loky", "dask"]), default="loky", show_default=True,
               help="Where parsing and signal detection run: local processes, or a Dask cluster.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",

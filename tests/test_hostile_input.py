@@ -225,3 +225,43 @@ def test_an_edited_score_cache_is_not_trusted(small_box, tmp_path):
     third = run_to_dir([small_box], out, jobs=1)
     assert not third.stats.scores_reused
     pd.testing.assert_frame_equal(third.scores, first.scores)
+
+
+def test_redact_covers_names_domains_legend_and_quotes(tmp_path):
+    from analyzer.report.html import render_report
+
+    src = tmp_path / "src"
+    src.mkdir()
+    client = "jane.o'brien@gmail.com"
+    msgs = []
+    for i in range(8):
+        if i % 2 == 0:
+            msgs.append(mail(i, client, "bob@agency.example", "Thanks so much, the team loved it! Call me on +44 20 7946 0958.",
+                             name="Jane +44 20 7946 0958"))
+        else:
+            msgs.append(mail(i, "bob@agency.example", client, "Glad to hear it."))
+    for i, m in enumerate(msgs):
+        (src / f"{i}.eml").write_bytes(m)
+    result = run_to_dir([src], tmp_path / "out", jobs=1, use_cache=False, redact=True)
+    assert len(result.scores) == 1
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    for secret in ("brien", "gmail.com", "7946", "0958"):
+        assert secret not in page, secret
+    assert "client 1" in page
+    plain = render_report(result, redact=False)
+    assert "brien" in plain  # without --redact the name shows
+
+
+def test_redact_masks_the_csvs_too(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    client = "jane.o'brien@gmail.com"
+    for i in range(6):
+        m = (mail(i, client, "bob@agency.example", "The team loved it, thank you! Reach me at jane.o'brien@gmail.com.")
+             if i % 2 == 0 else mail(i, "bob@agency.example", client, "Glad to hear it."))
+        (src / f"{i}.eml").write_bytes(m)
+    run_to_dir([src], tmp_path / "out", jobs=1, use_cache=False, redact=True)
+    for f in ("scores.csv", "evidence.csv", "periods.csv"):
+        text = (tmp_path / "out" / f).read_text(encoding="utf-8")
+        assert "brien" not in text, f  # message ids (m0@gmail.com here) stay: they link to the parquet
+    assert "gmail" not in (tmp_path / "out" / "scores.csv").read_text(encoding="utf-8")

@@ -14,7 +14,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from analyzer.report.charts import TIER_COLOURS, depth_over_time_svg
-from analyzer.report.redact import redact_text
+from analyzer.report.redact import redact_text, redacted_names
 
 TREND_ARROWS = {"deepening": "▲", "steady": "▶", "cooling": "▼"}
 
@@ -84,27 +84,34 @@ def render_report(result, redact: bool = False, title: str = "Client relationshi
     """The report page as a string. ``result`` is an :class:`~analyzer.analysis.AnalysisResult`."""
     scores = result.scores.sort_values("depth_score", ascending=False, kind="stable")
     evidence = result.evidence
+    periods = result.periods
     clients = []
     quotes_of, profile_of = quotes_by_client(evidence), signal_profiles(evidence)
+    names = redacted_names(scores["client"]) if redact else {}
+    if redact and len(periods):
+        periods = periods.assign(client=periods["client"].map(lambda c: names.get(c, redact_text(str(c)))))
     for row in scores.itertuples(index=False):
         r = row._asdict()
         quotes = quotes_of.get(r["client"], [])
+        profile = profile_of.get(r["client"], [])
         if redact:
             quotes = [{**q, "text": redact_text(q["text"])} for q in quotes]
+            r["client"] = names.get(r["client"], r["client"])
+            r["domains"] = redact_text(str(r.get("domains") or ""))
         clients.append({
             **r,
             "arrow": TREND_ARROWS.get(r.get("trend"), ""),
             "colour": TIER_COLOURS.get(r.get("tier"), "#999"),
             "drivers": _drivers(r.get("top_drivers")),
             "quotes": quotes,
-            "profile": profile_of.get(r["client"], []),
+            "profile": profile,
         })
     report = result.ingest_report or {}
     return _env().get_template("report.html.j2").render(
         title=title,
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         clients=clients,
-        depth_svg=Markup(depth_over_time_svg(result.periods)),
+        depth_svg=Markup(depth_over_time_svg(periods)),
         tier_colours=TIER_COLOURS,
         n_messages=len(result.messages),
         ingest={k: report.get(k) for k in ("files", "messages_seen", "parsed", "duplicates", "quarantined")},
