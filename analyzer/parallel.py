@@ -128,8 +128,17 @@ def run_ordered(func: Callable, tasks: Iterable[tuple], execution: Execution, n_
     if execution.backend == "dask":
         parallel = Parallel(n_jobs=-1, return_as="generator")
     else:
-        parallel = Parallel(n_jobs=execution.local_workers(n_tasks), backend="loky", return_as="generator")
+        from joblib import parallel_config
+
+        # idle workers exit after WORKER_IDLE_SECONDS: workers orphaned by a killed run (each holds a
+        # loaded spaCy pipeline, ~0.5 GB) do not linger for loky's default five minutes
+        with parallel_config(backend="loky", idle_worker_timeout=WORKER_IDLE_SECONDS):
+            parallel = Parallel(n_jobs=execution.local_workers(n_tasks), return_as="generator")
     return parallel(delayed(func)(*t) for t in tasks)
+
+
+#: Seconds an idle local worker process waits for more work before it exits.
+WORKER_IDLE_SECONDS = 10
 
 
 # ---------------------------------------------------------------- signal tasks (run in workers)

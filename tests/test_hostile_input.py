@@ -265,3 +265,15 @@ def test_redact_masks_the_csvs_too(tmp_path):
         text = (tmp_path / "out" / f).read_text(encoding="utf-8")
         assert "brien" not in text, f  # message ids (m0@gmail.com here) stay: they link to the parquet
     assert "gmail" not in (tmp_path / "out" / "scores.csv").read_text(encoding="utf-8")
+
+
+def test_many_quarantined_messages_make_a_small_report(tmp_path, monkeypatch):
+    from analyzer import limits
+
+    monkeypatch.setattr(limits, "MAX_QUARANTINE_ROWS", 50)
+    box = tmp_path / "junk.mbox"
+    box.write_bytes(b"".join(b"From x Mon May  6 10:00:00 2024\njust words %d\n\n" % i for i in range(300)))
+    rep = ingest([box], jobs=1).report
+    accounting(rep)
+    assert rep["quarantined"] == 300 and len(rep["quarantine"]) == 50 and rep["quarantine_rows_omitted"] == 250
+    assert sum(rep["quarantine_by_reason"].values()) == 300

@@ -237,13 +237,19 @@ def ingest_report(plan, table: pa.Table, frame: pd.DataFrame, seen: int, dedup: 
         if len(defects):
             with_defects += 1
             defect_kinds.update({d.split(":", 1)[0] for d in defects})
+    from analyzer import limits
+
+    by_reason = Counter(q["reason"] for q in quarantine)
+    listed = quarantine[: limits.MAX_QUARANTINE_ROWS]
     report = {
         "files": plan.files,
         "messages_seen": seen,
         "parsed": int(len(frame)),
         "duplicates": dedup.duplicates,
         "quarantined": len(quarantine),
-        "quarantine": quarantine,
+        "quarantine": listed,
+        "quarantine_rows_omitted": len(quarantine) - len(listed),
+        "quarantine_by_reason": dict(by_reason.most_common(100)),
         "formats": dict(sorted(plan.formats.items())),
         "parsed_by_format": {k: int(v) for k, v in sorted(Counter(frame["source_format"]).items())},
         "work_units": len(plan.units),

@@ -49,7 +49,7 @@ TRAIN_SEEDS: tuple[int, ...] = tuple(range(201, 237))  # 36 mailboxes: seed % 3 
 BEHAVIOURS = ("tied", "unrelated", "misleading")
 N_CLIENTS = 12
 MONTHS = 12
-DEV_WEIGHT = 3.0
+DEV_WEIGHT = 10.0
 PERIOD_WEIGHT = 0.5
 ALPHAS = (1.0, 10.0)
 PRIORS = (8.0, 16.0)
@@ -156,6 +156,14 @@ def trend_accuracy(df: pd.DataFrame) -> dict:
             "steady_right": int((df.loc[~moving, "got"] == "steady").sum()), "steady": int((~moving).sum())}
 
 
+def _dev_summary(c: pd.DataFrame) -> dict:
+    if c.empty:
+        return {}
+    return {"mae": round(float(np.mean(np.abs(c["oof"] - c["target"]))), 2),
+            "tier_accuracy": round(float(np.mean([tier_of(a) == tier_of(b) for a, b in zip(c["oof"], c["target"])])), 3),
+            "n_clients": int(len(c))}
+
+
 def _balanced(acc: dict) -> float:
     return 0.5 * (acc["moving_right"] / max(1, acc["moving"]) + acc["steady_right"] / max(1, acc["steady"]))
 
@@ -208,6 +216,7 @@ def build(out: Path, seeds=TRAIN_SEEDS) -> dict:
             "spearman_by_behaviour": {beh: round(float(per_box[[f"gen{s}" for s in seeds if behaviour_of(s) == beh]].mean()), 4)
                                       for beh in BEHAVIOURS},
             "mae_client": round(float(np.mean(np.abs(c["oof"] - c["target"]))), 2),
+            "independent_dev": _dev_summary(c[c["box"].str.startswith("dev/")]),
             "tier_accuracy": round(float(np.mean([tier_of(a) == tier_of(b) for a, b in zip(c["oof"], c["target"])])), 4),
             "grid": [{k: v for k, v in g.items() if k != "cv"} for g in grid],
             "trend_grid": trends, "trend": best_trend,
