@@ -163,3 +163,43 @@ def test_script_in_a_real_mail_shows_as_text_in_the_report(tmp_path):
         browser.close()
     assert dialogs == [] and errors == []
     assert EVIL in quotes, quotes  # the client's markup is shown, as text
+
+
+@pytest.mark.browser
+def test_demo_report_speaks_human_links_drivers_to_quotes_and_lists_quarantine(tmp_path, project_root):
+    """On a real run (the demo mailbox plus a binary file): no raw label name in the visible text,
+    every signal driver links to a quote on the page, quotes are never sign-offs and appear once
+    each, the tier cut-offs are stated and the quarantined file is named."""
+    exe = _chromium()
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (the CI install step must provide it)")
+        pytest.skip("chromium not installed on this machine")
+    from playwright.sync_api import sync_playwright
+
+    from analyzer.analysis import run_to_dir
+    from analyzer.signals.labels import LABELS
+
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "photo.bin").write_bytes(bytes(range(256)) * 8)
+    demo = project_root / "data" / "demo"
+    out = tmp_path / "run"
+    run_to_dir([demo / "mail", junk], out, config=demo / "analyzer.toml", jobs=1, use_cache=False)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, args=["--no-sandbox", "--disable-gpu",
+                                                               "--disable-background-networking"])
+        page = browser.new_page()
+        page.goto((out / "report.html").as_uri())
+        text = page.locator("body").inner_text()
+        links = page.locator("ul.drivers a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+        targets = set(page.locator("span.anchor").evaluate_all("els => els.map(e => '#' + e.id)"))
+        quotes = page.locator("blockquote").all_inner_texts()
+        browser.close()
+    for label in LABELS:
+        if "_" in label:
+            assert label not in text, label
+    assert "shallow below 25" in text and "deep 75 and above" in text
+    assert "photo.bin" in text and "binary" in text
+    assert links and set(links) <= targets  # every signal driver points at a quote on the page
+    assert not any(re.fullmatch(r"(?i)(all )?(best|regards|cheers|thanks)\W*\w*\W*", q.strip()) for q in quotes)

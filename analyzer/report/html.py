@@ -6,6 +6,7 @@ text as glyph paths, and ``redact=True`` masks email addresses and phone numbers
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from markupsafe import Markup
 
 from analyzer.report.charts import TIER_COLOURS, depth_over_time_svg
 from analyzer.report.redact import redact_text, redacted_names
+from analyzer.signals.labels import LABEL_DEFINITIONS, LABEL_NAMES
 
 TREND_ARROWS = {"deepening": "▲", "steady": "▶", "cooling": "▼"}
 
@@ -28,26 +30,66 @@ def _env() -> Environment:
     )
 
 
-def pick_quotes(evidence: pd.DataFrame, client: str, n: int = 3) -> list[dict]:
-    """Up to ``n`` evidence sentences for a client: the client's own words before the agency's,
-    one per label first, best-scored first, newest first on ties."""
-    return quotes_by_client(evidence[evidence["client"] == client], n).get(client, [])
+def pick_quotes(evidence: pd.DataFrame, client: str, n: int = 3, prefer=(), messages=None) -> list[dict]:
+    """Up to ``n`` evidence sentences for a client (see :func:`quotes_by_client`)."""
+    return quotes_by_client(evidence[evidence["client"] == client], n, {client: list(prefer)}, messages).get(client, [])
 
 
-def quotes_by_client(evidence: pd.DataFrame, n: int = 3) -> dict[str, list[dict]]:
-    """:func:`pick_quotes` for every client at once (one sort over all evidence, not one per client)."""
+_SIGN_OFF = re.compile(r"(?i)^(all the best|all best|best wishes|best|kind regards|warm regards|regards|cheers|"
+                       r"many thanks|thanks again|thanks|thank you|sincerely|talk soon)\b[\s,.!-]*\w*[.!]?$")
+
+
+def _quote_text(text: str) -> str:
+    """A quote within one paragraph, trimmed: the longest paragraph of a sentence that ran across
+    a blank line."""
+    parts = [p.strip() for p in str(text).split("\n\n") if p.strip()]
+    best = max(parts, key=len) if parts else ""
+    return " ".join(best.split())
+
+
+def quotes_by_client(evidence: pd.DataFrame, n: int = 3, prefer: dict | None = None, messages=None) -> dict[str, list[dict]]:
+    """Quotes per client, best first: one per sentence (a sentence carrying two labels is quoted
+    once, with both), at least three words and not a sign-off ("All best, Jo"), the client's own
+    words before the agency's, the labels its drivers name (``prefer``) first, one per label
+    before a second, best-scored and newest first. With ``messages`` each quote carries the
+    mail's subject and the writer's name."""
     if evidence.empty:
         return {}
-    ev = evidence.assign(_client_side=evidence["direction"] == "from_client").sort_values(
-        ["client", "_client_side", "score", "date"], ascending=[True, False, False, False], kind="stable")
+    ev = evidence.assign(text=evidence["text"].map(_quote_text))
+    ev = ev[(ev["text"].str.split().str.len() >= 3) & ~ev["text"].str.match(_SIGN_OFF)]
+    if ev.empty:
+        return {}
+    labels = ev.groupby(["client", "message_id", "text"], sort=False)["label"].agg(lambda s: sorted(set(s)))
+    ev = ev.drop_duplicates(["client", "message_id", "text"]).copy()
+    ev["labels"] = [labels[(c, m, t)] for c, m, t in zip(ev["client"], ev["message_id"], ev["text"])]
+    prefer = prefer or {}
+    ev["_preferred"] = [any(lb in prefer.get(c, ()) for lb in labs) for c, labs in zip(ev["client"], ev["labels"])]
+    ev = ev.assign(_client_side=ev["direction"] == "from_client").sort_values(
+        ["client", "_preferred", "_client_side", "score", "date"], ascending=[True, False, False, False, False],
+        kind="stable")
     ev = ev.assign(_first=~ev.duplicated(["client", "label"])).sort_values(
-        ["client", "_first"], ascending=[True, False], kind="stable")
-    ev = ev[ev.groupby("client", sort=False).cumcount() < n]
+        ["client", "_preferred", "_first"], ascending=[True, False, False], kind="stable")
+    # every label a driver names gets its quote, then up to n quotes in all
+    caps = ev["client"].map(lambda c: max(n, len(set(prefer.get(c, ())))))
+    ev = ev[ev.groupby("client", sort=False).cumcount() < caps]
+    meta = {}
+    if messages is not None and len(messages) and {"message_id", "content_hash", "subject", "from_name",
+                                                    "from_address"} <= set(messages.columns):
+        key = messages["message_id"].where(messages["message_id"].notna(), messages["content_hash"])
+        meta = dict(zip(key, zip(messages["subject"].fillna(""), messages["from_name"].fillna(""),
+                                 messages["from_address"].fillna(""))))
     out: dict[str, list[dict]] = {}
+    anchored: dict[str, set] = {}
     for r in ev.itertuples():
+        subject, name, address = meta.get(r.message_id, ("", "", ""))
+        done = anchored.setdefault(r.client, set())
+        anchors = [lb for lb in r.labels if lb not in done]
+        done.update(anchors)
         out.setdefault(r.client, []).append(
-            {"label": r.label, "date": pd.Timestamp(r.date).strftime("%Y-%m-%d") if pd.notna(r.date) else "",
-             "side": "client" if r.direction == "from_client" else "agency", "text": r.text, "score": float(r.score)})
+            {"label": r.label, "labels": r.labels, "anchors": anchors, "names": [LABEL_NAMES.get(lb, lb) for lb in r.labels],
+             "date": pd.Timestamp(r.date).strftime("%Y-%m-%d") if pd.notna(r.date) else "",
+             "side": "client" if r.direction == "from_client" else "agency", "text": r.text, "score": float(r.score),
+             "subject": subject, "writer": name or address})
     return out
 
 
@@ -69,9 +111,22 @@ def signal_profiles(evidence: pd.DataFrame) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     for r, t in zip(counts.itertuples(), top):
         out.setdefault(r.client, []).append(
-            {"label": r.label, "client": int(r.from_client), "agency": int(r.from_agency),
+            {"label": r.label, "name": LABEL_NAMES.get(r.label, r.label),
+             "client": int(r.from_client), "agency": int(r.from_agency),
              "client_pct": round(100 * r.from_client / t, 1), "agency_pct": round(100 * r.from_agency / t, 1)})
     return out
+
+
+def _driver(text: str) -> dict:
+    """A driver bullet: its text without the evidence tag, and the label it links to (or None)."""
+    m = re.search(r" \[(\w+)\]$", text)
+    return {"text": text[: m.start()] if m else text, "label": m.group(1) if m else None}
+
+
+def _linked(drivers: list[dict], quotes: list[dict]) -> list[dict]:
+    """Drivers keep their link only where a quote of that label is on the page."""
+    anchored = {lb for q in quotes for lb in q.get("anchors", [])}
+    return [d if d["label"] in anchored else {**d, "label": None} for d in drivers]
 
 
 def _drivers(value) -> list[str]:
@@ -86,7 +141,8 @@ def render_report(result, redact: bool = False, title: str = "Client relationshi
     evidence = result.evidence
     periods = result.periods
     clients = []
-    quotes_of, profile_of = quotes_by_client(evidence), signal_profiles(evidence)
+    prefer = {c: re.findall(r"\[(\w+)\]", str(d)) for c, d in zip(scores["client"], scores["top_drivers"])}
+    quotes_of, profile_of = quotes_by_client(evidence, 3, prefer, result.messages), signal_profiles(evidence)
     names = redacted_names(scores["client"]) if redact else {}
     if redact and len(periods):
         periods = periods.assign(client=periods["client"].map(lambda c: names.get(c, redact_text(str(c)))))
@@ -95,14 +151,15 @@ def render_report(result, redact: bool = False, title: str = "Client relationshi
         quotes = quotes_of.get(r["client"], [])
         profile = profile_of.get(r["client"], [])
         if redact:
-            quotes = [{**q, "text": redact_text(q["text"])} for q in quotes]
+            quotes = [{**q, "text": redact_text(q["text"]), "writer": redact_text(q["writer"]),
+                       "subject": redact_text(q["subject"])} for q in quotes]
             r["client"] = names.get(r["client"], r["client"])
             r["domains"] = redact_text(str(r.get("domains") or ""))
         clients.append({
             **r,
             "arrow": TREND_ARROWS.get(r.get("trend"), ""),
             "colour": TIER_COLOURS.get(r.get("tier"), "#999"),
-            "drivers": _drivers(r.get("top_drivers")),
+            "drivers": _linked([_driver(d) for d in _drivers(r.get("top_drivers"))], quotes),
             "quotes": quotes,
             "profile": profile,
         })
@@ -116,6 +173,9 @@ def render_report(result, redact: bool = False, title: str = "Client relationshi
         n_messages=len(result.messages),
         ingest={k: report.get(k) for k in ("files", "messages_seen", "parsed", "duplicates", "quarantined")},
         redacted=redact,
+        quarantine=(report.get("quarantine") or [])[:50],
+        quarantine_more=max(0, int(report.get("quarantined") or 0) - 50),
+        labels=[{"name": LABEL_NAMES[lb], "definition": LABEL_DEFINITIONS[lb]} for lb in LABEL_NAMES],
     )
 
 
