@@ -40,6 +40,11 @@ BOUNDARY_PATH = DATA_DIR / "train_boundary.jsonl"
 NEUTRAL_MAIL_PATH = DATA_DIR / "neutral_mail.jsonl"
 INDEPENDENT_PATH = DATA_DIR / "eval_independent.jsonl"
 INDEPENDENT2_PATH = DATA_DIR / "eval_independent2.jsonl"
+#: Paraphrase, mixed-message and look-alike training snippets written by hand apart from the
+#: evaluation sets (train_paraphrase_*.jsonl; treated like the extra data).
+PARAPHRASE_PATHS = (DATA_DIR / "train_paraphrase_a.jsonl", DATA_DIR / "train_paraphrase_b.jsonl")
+#: The third independent set (two authors, written apart from everything else): the test set.
+INDEPENDENT3_PATHS = (DATA_DIR / "eval_independent3_a.jsonl", DATA_DIR / "eval_independent3_b.jsonl")
 
 SEED = 13
 HELDOUT_FRACTION = 0.25
@@ -121,7 +126,7 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
     by_id = {r["id"]: r for r in dev}
     parts = {k: [by_id[i] for i in ids] for k, ids in split.items()}
     for path, source in ((extra_path, "extra"), (boundary_path, "boundary"), (neutral_path, "neutral"),
-                         (neutral_mail_path, "neutral")):
+                         (neutral_mail_path, "neutral"), *((p, "extra") for p in PARAPHRASE_PATHS)):
         if path is not None and Path(path).is_file():
             for row in read_labelled(path):
                 parts["tune" if is_tune_extra(row["id"]) else "train"].append(row | {"source": source})

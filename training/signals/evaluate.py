@@ -29,7 +29,8 @@ import pandas as pd
 
 from analyzer.errors import AnalyzerError
 from training.signals.baseline import TfidfBaseline
-from training.signals.corpus import INDEPENDENT2_PATH, INDEPENDENT_PATH, PROJECT_ROOT, read_labelled, training_parts
+from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDEPENDENT_PATH, PROJECT_ROOT,
+                                     read_labelled, training_parts)
 from training.signals.embedded import embed
 from training.signals.metrics import paired_bootstrap, prf_table
 from analyzer.signals.pipeline import load_pipeline
@@ -124,10 +125,14 @@ def format_table(df: pd.DataFrame) -> str:
 #: who saw neither it nor the training data, is the test set now.
 INDEPENDENT_SETS = (
     ("independent", INDEPENDENT_PATH,
-     "First independently written set (eval_independent.jsonl; its errors were read in session 3, so it is a "
-     "development set now)"),
+     "First independently written set (eval_independent.jsonl; its errors were studied during development, so "
+     "it is a development set now)"),
     ("independent2", INDEPENDENT2_PATH,
-     "Second independently written set (eval_independent2.jsonl, evaluation only: the test set)"),
+     "Second independently written set (eval_independent2.jsonl; evaluation only, but reported since before the "
+     "paraphrase training data existed)"),
+    ("independent3", INDEPENDENT3_PATHS,
+     "Third independently written set (eval_independent3_*.jsonl: paraphrase, mixed messages, sign flips; "
+     "two authors who saw no project data; evaluation only: the test set)"),
 )
 
 
@@ -141,9 +146,11 @@ def evaluate(model: Path | str | None = None, sets: tuple = INDEPENDENT_SETS, re
     seen = parts["train"] + parts["tune"]
     baseline = TfidfBaseline().fit([r["text"] for r in seen], [r["labels"] for r in seen])
     named = {"heldout": parts["heldout"]}
-    for name, path, _ in sets:
-        if Path(path).is_file():
-            named[name] = read_labelled(path)
+    for name, paths, _ in sets:
+        paths = paths if isinstance(paths, tuple) else (paths,)
+        rows = [r for p in paths if Path(p).is_file() for r in read_labelled(p)]
+        if rows:
+            named[name] = rows
     mail = realmail_texts(realmail) if realmail is not None else {}
     backgrounds = [t for texts in mail.values() for t in texts]
     if backgrounds:
