@@ -277,3 +277,58 @@ def test_many_quarantined_messages_make_a_small_report(tmp_path, monkeypatch):
     accounting(rep)
     assert rep["quarantined"] == 300 and len(rep["quarantine"]) == 50 and rep["quarantine_rows_omitted"] == 250
     assert sum(rep["quarantine_by_reason"].values()) == 300
+
+
+def test_a_folder_that_cannot_be_listed_is_a_quarantine_row(tmp_path, monkeypatch):
+    """As root every folder is readable, so the refusal is simulated where os.walk lists folders."""
+    src = tmp_path / "src"
+    (src / "locked").mkdir(parents=True)
+    (src / "locked" / "a.eml").write_bytes(conversation(1)[0])
+    (src / "b.eml").write_bytes(conversation(2)[1])
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+    monkeypatch.setattr(os, "scandir", scandir)
+    res = ingest([src], jobs=1)
+    accounting(res.report)
+    rows = [q for q in res.report["quarantine"] if q["source"].endswith("locked")]
+    assert rows and "unreadable folder" in rows[0]["reason"] and "Permission denied" in rows[0]["reason"]
+    assert res.report["parsed"] == 1
+
+
+@pytest.mark.slow
+def test_workers_of_a_killed_run_do_not_linger(tmp_path):
+    """A run killed with SIGKILL leaves its worker processes; they exit once idle (10 s), not after
+    loky's five minutes."""
+    import signal
+    import subprocess
+    import sys
+
+    code = (
+        "import os, signal\n"
+        "from analyzer.parallel import Execution, run_ordered\n"
+        "pids = set(run_ordered(os.getpid, [()] * 8, Execution(backend='loky', jobs=2), 8))\n"
+        "print(' '.join(map(str, pids)), flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == -signal.SIGKILL, r.stderr
+    workers = [int(p) for p in r.stdout.split()]
+    assert workers
+    deadline = time.time() + 45
+    alive = workers
+    while alive and time.time() < deadline:
+        time.sleep(1)
+        alive = [p for p in workers if os.path.exists(f"/proc/{p}") and "Z" not in _state(p)]
+    assert not alive, f"workers still running: {alive}"
+
+
+def _state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0]
+    except OSError:
+        return "Z"
