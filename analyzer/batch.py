@@ -37,7 +37,7 @@ from analyzer.ingest.pipeline import (
 from analyzer.ingest.sources import DEFAULT_CHUNK_BYTES, plan_sources
 from analyzer.parallel import TEXT_SIGNAL_COLUMNS, Execution, detect_chunk, run_ordered, worker_count
 from analyzer.progress import progress
-from analyzer.signals.frame import SIGNAL_COLUMNS, empty_signals_frame
+from analyzer.signals.frame import SIGNAL_COLUMNS, by_side, empty_signals_frame
 
 log = logging.getLogger(__name__)
 
@@ -212,4 +212,4 @@ def _join(m: pd.DataFrame, keys: list[str], rows: pd.DataFrame) -> pd.DataFrame:
     out["model_score"] = out["model_score"].astype(float)
     for col in ("message_id", "client", "direction", "text", "label", "rule_id", "explanation"):
         out[col] = out[col].astype(object)  # as signals_frame builds them, cached (parquet) or not
-    return out
+    return by_side(out)

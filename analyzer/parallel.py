@@ -138,7 +138,7 @@ def run_ordered(func: Callable, tasks: Iterable[tuple], execution: Execution, n_
 
 
 #: Seconds an idle local worker process waits for more work before it exits.
-WORKER_IDLE_SECONDS = 10
+WORKER_IDLE_SECONDS = 30
 
 
 # ---------------------------------------------------------------- signal tasks (run in workers)

@@ -24,7 +24,7 @@ import pandas as pd
 
 from analyzer.errors import InputError
 from analyzer.limits import detectable
-from analyzer.signals.frame import SIGNAL_COLUMNS, empty_signals_frame
+from analyzer.signals.frame import SIGNAL_COLUMNS, by_side, empty_signals_frame
 from analyzer.signals.pipeline import load_pipeline
 from analyzer.signals.quoted import strip_quoted
 
@@ -117,4 +117,4 @@ def signals_frame(messages: pd.DataFrame, nlp=None, batch_size: int | None = Non
     df["date"] = pd.to_datetime(df["date"], utc=True)
     for col in ("sentence_index", "start_char", "end_char"):
         df[col] = df[col].astype("int64")
-    return df
+    return by_side(df)

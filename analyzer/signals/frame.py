@@ -28,3 +28,18 @@ SIGNAL_COLUMNS: tuple[str, ...] = (
 
 def empty_signals_frame() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in SIGNAL_COLUMNS})
+
+
+def by_side(frame: pd.DataFrame) -> pd.DataFrame:
+    """Only the rows whose label the writing side can carry (docs/SIGNALS.md): client labels in client
+    mail, ``apology``/``feedback_request`` in agency mail; rows of other directions are kept as they are.
+    The agency's own discount offer is not fee pushback, a client's "how are we doing?" not a
+    feedback request."""
+    from analyzer.signals.labels import AGENCY_LABELS, CLIENT_LABELS
+
+    if frame.empty:
+        return frame
+    d, lab = frame["direction"], frame["label"]
+    keep = ((d == "from_client") & lab.isin(list(CLIENT_LABELS))) | ((d == "from_agency") & lab.isin(list(AGENCY_LABELS))) \
+        | ~d.isin(["from_client", "from_agency"])
+    return frame[keep].reset_index(drop=True)
