@@ -184,10 +184,17 @@ def test_taxonomy_model_is_monotone_in_every_stated_direction(fitted):
     assert (model.pipeline_.named_steps["regress"].coef_ >= 0).all()
 
 
-def test_thin_quarters_shrink_toward_the_client_level():
+def test_thin_quarters_shrink_toward_the_client_level_and_the_series_centres_on_it():
     m = DepthModel(period_prior=10.0)
-    idx = pd.MultiIndex.from_tuples([("a", "2026Q1"), ("a", "2026Q2"), ("b", "2026Q1")], names=["client", "period"])
-    per = pd.DataFrame({"score": [90.0, 20.0, 50.0], "n_messages": [30, 2, 10]}, index=idx)
-    out = m.shrink_periods(per, pd.Series({"a": 60.0, "b": 50.0}))
-    np.testing.assert_allclose(out["score"], [(30 * 90 + 600) / 40, (2 * 20 + 600) / 12, 50.0])
-    assert abs(out.loc[("a", "2026Q2"), "score"] - 60) < abs(20 - 60)  # the thin quarter barely moves
+    idx = pd.MultiIndex.from_tuples([("a", "2026Q1"), ("a", "2026Q2"), ("a", "2026Q3"), ("b", "2026Q3")],
+                                    names=["client", "period"])
+    per = pd.DataFrame({"score": [40.0, 90.0, 60.0, 50.0], "n_messages": [30, 2, 30]  + [10]}, index=idx)
+    overall = pd.Series({"a": 62.0, "b": 50.0})
+    out = m.shrink_periods(per, overall)["score"]
+    shrunk = np.array([(30 * 40 + 620) / 40, (2 * 90 + 620) / 12, (30 * 60 + 620) / 40])
+    a = out.loc["a"].to_numpy()
+    np.testing.assert_allclose(np.diff(a), np.diff(shrunk))  # the shape (and the trend) is the shrunk one
+    assert abs(a[1] - a.mean()) < abs(90 - 40)  # the 2-message quarter no longer swings
+    w = np.array([30 * 0.25, 2 * 0.5, 30 * 1.0])  # messages x half-life of a quarter from the last one
+    assert np.average(a, weights=w) == pytest.approx(62.0)  # centred on the overall score
+    assert out.loc[("b", "2026Q3")] == pytest.approx(50.0)

@@ -195,6 +195,9 @@ def test_demo_report_speaks_human_links_drivers_to_quotes_and_lists_quarantine(t
         links = page.locator("ul.drivers a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
         targets = set(page.locator("span.anchor").evaluate_all("els => els.map(e => '#' + e.id)"))
         quotes = page.locator("blockquote").all_inner_texts()
+        sparks = page.locator("#clients svg.spark").evaluate_all(
+            "els => els.map(e => [e.dataset.scores, e.dataset.messages, e.dataset.trend])")
+        first_h2 = page.locator("h2").first.inner_text()
         browser.close()
     for label in LABELS:
         if "_" in label:
@@ -202,4 +205,17 @@ def test_demo_report_speaks_human_links_drivers_to_quotes_and_lists_quarantine(t
     assert "shallow below 25" in text and "deep 75 and above" in text
     assert "photo.bin" in text and "binary" in text
     assert links and set(links) <= targets  # every signal driver points at a quote on the page
+    assert first_h2.startswith("Since last quarter")
+    # one story: each client's trend is the (message-weighted) slope of the series it shows
+    from analyzer.depth.trend import quarter_weights, weighted_slope
+
+    assert len(sparks) == 10
+    for scores, counts, trend in sparks:
+        y = [float(v) for v in scores.split(",")]
+        w = quarter_weights(pd.Series([int(v) for v in counts.split(",")]), 3)
+        slope = weighted_slope(pd.Series(y).to_numpy()[-6:], w[-6:]) if len(y) > 1 else 0.0
+        if trend == "deepening":
+            assert slope > 0, (scores, trend)
+        elif trend == "cooling":
+            assert slope < 0, (scores, trend)
     assert not any(re.fullmatch(r"(?i)(all )?(best|regards|cheers|thanks)\W*\w*\W*", q.strip()) for q in quotes)

@@ -292,17 +292,34 @@ class DepthModel(RegressorMixin, BaseEstimator):
         return pd.DataFrame.from_dict(rows, orient="index", columns=cols).rename_axis("client")
 
     def shrink_periods(self, periods: pd.DataFrame, overall: pd.Series) -> pd.DataFrame:
-        """Quarterly scores pulled toward each client's overall score by ``period_prior`` messages'
-        worth: ``(n * score + prior * overall) / (n + prior)``. ``periods``: index (client, period),
-        columns ``score``, ``n_messages``; ``overall``: score per client."""
-        prior = float(getattr(self, "period_prior", 0.0))
-        if periods.empty or prior <= 0:
+        """Quarterly scores that tell the same story as the client's overall score.
+
+        1. Each quarter is pulled toward the client's ``overall`` score by ``period_prior`` messages'
+           worth, ``(n * score + prior * overall) / (n + prior)``, so a thin quarter stays near the
+           client's level instead of swinging.
+        2. The series is then shifted (its shape, and so its trend, unchanged) so that its mean,
+           weighted like the overall score's mail (messages x a half-life of one quarter from the
+           mailbox's last quarter), equals the overall score: the headline is the recent level of
+           the series shown, not a number beside it.
+
+        ``periods``: index (client, period), columns ``score``, ``n_messages``; ``overall``: score
+        per client."""
+        if periods.empty:
             return periods
-        level = overall.reindex(periods.index.get_level_values("client")).to_numpy(dtype=float)
+        prior = float(getattr(self, "period_prior", 0.0))
+        clients = periods.index.get_level_values("client")
+        level = overall.reindex(clients).to_numpy(dtype=float)
         n = periods["n_messages"].to_numpy(dtype=float)
         raw = periods["score"].to_numpy(dtype=float)
         level = np.where(np.isnan(level), raw, level)
-        return periods.assign(score=(n * raw + prior * level) / (n + prior))
+        shrunk = (n * raw + prior * level) / (n + prior) if prior > 0 else raw
+        order = pd.PeriodIndex(periods.index.get_level_values("period").astype(str), freq="Q")
+        age = (order.max() - order).map(lambda d: d.n).to_numpy(dtype=float)
+        w = np.maximum(n, 1.0) * 0.5 ** age
+        frame = pd.DataFrame({"client": clients, "s": shrunk, "w": w, "ws": w * shrunk})
+        sums = frame.groupby("client", sort=False)[["w", "ws"]].transform("sum")
+        shift = np.where(np.isnan(level), 0.0, level - sums["ws"].to_numpy() / sums["w"].to_numpy())
+        return periods.assign(score=np.clip(shrunk + shift, 0.0, 100.0))
 
     def trends(self, periods: pd.DataFrame, X=None) -> pd.Series:
         """Trend per client (see :meth:`trend_table`)."""

@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from analyzer.report.charts import TIER_COLOURS, depth_over_time_svg
 from analyzer.report.redact import redact_text, redacted_names
+from analyzer.report.review import series, since_last_quarter, sparkline
 from analyzer.signals.labels import LABEL_DEFINITIONS, LABEL_NAMES
 
 TREND_ARROWS = {"deepening": "▲", "steady": "▶", "cooling": "▼"}
@@ -143,6 +144,8 @@ def render_report(result, redact: bool = False, title: str = "Client relationshi
     clients = []
     prefer = {c: re.findall(r"\[(\w+)\]", str(d)) for c, d in zip(scores["client"], scores["top_drivers"])}
     quotes_of, profile_of = quotes_by_client(evidence, 3, prefer, result.messages), signal_profiles(evidence)
+    spark = series(result.periods)
+    review = since_last_quarter(result.periods, evidence, scores)
     names = redacted_names(scores["client"]) if redact else {}
     if redact and len(periods):
         periods = periods.assign(client=periods["client"].map(lambda c: names.get(c, redact_text(str(c)))))
@@ -162,6 +165,7 @@ def render_report(result, redact: bool = False, title: str = "Client relationshi
             "drivers": _linked([_driver(d) for d in _drivers(r.get("top_drivers"))], quotes),
             "quotes": quotes,
             "profile": profile,
+            "spark": sparkline(*spark.get(row.client, ([], []))[:2], str(r.get("trend"))),
         })
     report = result.ingest_report or {}
     return _env().get_template("report.html.j2").render(
@@ -176,7 +180,17 @@ def render_report(result, redact: bool = False, title: str = "Client relationshi
         quarantine=(report.get("quarantine") or [])[:50],
         quarantine_more=max(0, int(report.get("quarantined") or 0) - 50),
         labels=[{"name": LABEL_NAMES[lb], "definition": LABEL_DEFINITIONS[lb]} for lb in LABEL_NAMES],
+        review=_redacted_review(review, names, redact),
     )
+
+
+def _redacted_review(review: dict, names: dict, redact: bool) -> dict:
+    if not redact:
+        return review
+    rows = [{**r, "client": names.get(r["client"], r["client"]),
+             "to_raise": r["to_raise"] and {**r["to_raise"], "text": redact_text(r["to_raise"]["text"])}}
+            for r in review["rows"]]
+    return {**review, "rows": rows, "silent": [names.get(c, c) for c in review["silent"]]}
 
 
 def write_report(result, path, redact: bool = False) -> None:

@@ -1,0 +1,82 @@
+"""What a quarterly review opens with: each client's quarterly series as a sparkline, and what
+changed since the last quarter (score and tier moves, the quarter's new client signals, silences).
+
+Everything here is computed from the run's own frames (``periods``: the quarterly scores the trend
+is read from; ``evidence``: the counted signals), so the page tells one story with ``scores.csv``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from markupsafe import Markup, escape
+
+from analyzer.depth.model import tier_of
+from analyzer.signals.labels import LABEL_NAMES
+
+#: Labels a reviewer should raise in the meeting when they are new (the shallower signs).
+TO_RAISE = ("complaint", "fee_pushback", "cancellation", "supplier_label")
+_W, _H = 120, 30
+
+
+def sparkline(scores: list[float], n_messages: list[int], trend: str) -> Markup:
+    """An inline SVG polyline of a client's quarterly scores (0-100, tier bands as faint lines);
+    the points and message counts ride along as data attributes, so the page can be checked."""
+    if not scores:
+        return Markup("")
+    step = _W / max(1, len(scores) - 1)
+    pts = " ".join(f"{i * step:.1f},{_H - s / 100 * _H:.1f}" for i, s in enumerate(scores))
+    bands = "".join(f'<line x1="0" x2="{_W}" y1="{_H - b / 100 * _H:.1f}" y2="{_H - b / 100 * _H:.1f}" '
+                    f'stroke="#ddd" stroke-width="0.5"/>' for b in (25, 50, 75))
+    colour = {"deepening": "#2e7d32", "cooling": "#c62828"}.get(trend, "#555")
+    data = ",".join(f"{s:.1f}" for s in scores)
+    counts = ",".join(str(int(n)) for n in n_messages)
+    return Markup(
+        f'<svg class="spark" width="{_W}" height="{_H}" viewBox="-2 -2 {_W + 4} {_H + 4}" role="img" '
+        f'data-scores="{escape(data)}" data-messages="{escape(counts)}" data-trend="{escape(trend)}">'
+        f'<title>quarterly depth: {escape(data)}</title>{bands}'
+        f'<polyline fill="none" stroke="{colour}" stroke-width="1.6" points="{pts}"/></svg>')
+
+
+def series(periods: pd.DataFrame) -> dict[str, tuple[list[float], list[int], list[str]]]:
+    """client -> (scores, messages, quarters), in time order."""
+    out = {}
+    if periods is None or periods.empty:
+        return out
+    for client, g in periods.sort_values(["client", "period"]).groupby("client", sort=False):
+        counts = g["n_messages"].astype(int).tolist() if "n_messages" in g else [1] * len(g)
+        out[client] = (g["depth_score"].astype(float).tolist(), counts, g["period"].astype(str).tolist())
+    return out
+
+
+def since_last_quarter(periods: pd.DataFrame, evidence: pd.DataFrame, scores: pd.DataFrame) -> dict:
+    """The review's opening: the last quarter of the mailbox, and per client the score and tier
+    change from the quarter before, the quarter's new client signals (with one quote to raise),
+    and the clients with no mail that quarter."""
+    if periods is None or periods.empty:
+        return {"quarter": None, "rows": [], "silent": []}
+    last = str(max(periods["period"].astype(str)))
+    by_client = series(periods)
+    ev = evidence
+    if len(ev):
+        q = pd.to_datetime(ev["date"], utc=True).dt.tz_convert(None).dt.to_period("Q").astype(str)
+        ev = ev[(q == last) & (ev["direction"] == "from_client")]
+    rows, silent = [], []
+    for client in scores["client"]:
+        s, n, quarters = by_client.get(client, ([], [], []))
+        if not quarters or quarters[-1] != last or (n and n[-1] == 0):
+            silent.append(client)
+            continue
+        now, before = s[-1], (s[-2] if len(s) > 1 else None)
+        new = ev[ev["client"] == client] if len(ev) else ev
+        counts = new["label"].value_counts() if len(new) else pd.Series(dtype=int)
+        raise_rows = new[new["label"].isin(TO_RAISE)].sort_values("score", ascending=False) if len(new) else new
+        rows.append({
+            "client": client, "score": now, "change": None if before is None else now - before,
+            "tier": tier_of(now), "tier_before": None if before is None else tier_of(before),
+            "signals": [f"{LABEL_NAMES.get(lb, lb)} × {int(c)}" for lb, c in counts.items()],
+            "to_raise": None if raise_rows.empty else
+            {"label": LABEL_NAMES.get(raise_rows.iloc[0]["label"], raise_rows.iloc[0]["label"]),
+             "text": " ".join(str(raise_rows.iloc[0]["text"]).split())},
+        })
+    rows.sort(key=lambda r: -abs(r["change"] or 0.0))
+    return {"quarter": last, "rows": rows, "silent": silent}
