@@ -287,8 +287,8 @@ class DepthModel(RegressorMixin, BaseEstimator):
         rows = {}
         for client, g in periods.groupby(level="client", sort=True):
             slope = score_trajectory(g.sort_index(level="period"))["score_slope"]
-            rows[client] = (str(trend_labels([slope], self.trend_band)[0]), round(slope, 2),
-                            f"quarterly scores {slope:+.1f}/quarter (slope rule, dead band {self.trend_band:g})")
+            trend = str(trend_labels([slope], self.trend_band)[0])
+            rows[client] = (trend, round(slope, 2), trend_sentence(trend, slope, self.trend_band, len(g)))
         return pd.DataFrame.from_dict(rows, orient="index", columns=cols).rename_axis("client")
 
     def shrink_periods(self, periods: pd.DataFrame, overall: pd.Series) -> pd.DataFrame:
@@ -325,6 +325,16 @@ class DepthModel(RegressorMixin, BaseEstimator):
         """Trend per client (see :meth:`trend_table`)."""
         t = self.trend_table(periods, X)
         return t["trend"] if len(t) else pd.Series(dtype=object)
+
+
+def trend_sentence(trend: str, slope: float, band: float, n_quarters: int) -> str:
+    """The trend's reason as one sentence a reviewer can check against the plotted series."""
+    span = f"over {min(n_quarters, 6)} quarters"
+    if trend == "deepening":
+        return f"Quarterly scores rose {slope:.1f} points a quarter {span}, more than the {band:g}-point band for a trend."
+    if trend == "cooling":
+        return f"Quarterly scores fell {-slope:.1f} points a quarter {span}, more than the {band:g}-point band for a trend."
+    return f"Quarterly scores moved {slope:+.1f} points a quarter {span}, within the {band:g}-point band: steady."
 
 
 def _beyond(slopes: np.ndarray, band: float) -> np.ndarray:

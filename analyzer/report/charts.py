@@ -42,14 +42,19 @@ def _depth_over_time(periods: pd.DataFrame, max_clients: int) -> str:
     order = periods.groupby("client")["period"].count().sort_values(ascending=False).index[:max_clients]
     quarters = sorted(periods["period"].astype(str).unique())
     pos = {q: i for i, q in enumerate(quarters)}
-    for client in sorted(order):
+    last = {c: float(periods[periods["client"] == c].sort_values("period")["depth_score"].iloc[-1]) for c in order}
+    colours = plt.get_cmap("tab20").colors
+    for i, client in enumerate(sorted(order, key=lambda c: -last[c])):  # legend in the order the lines end
         p = periods[periods["client"] == client].sort_values("period")
-        ax.plot([pos[str(q)] for q in p["period"]], p["depth_score"], marker="o", linewidth=1.6, label=str(client))
-    for lo, colour in zip((0, 25, 50, 75), TIER_COLOURS.values()):
+        ax.plot([pos[str(q)] for q in p["period"]], p["depth_score"], marker="o", linewidth=1.6,
+                color=colours[(2 * i) % 20 + (i // 10) % 2], label=f"{client} ({last[client]:.0f})")
+    for lo, (tier, colour) in zip((0, 25, 50, 75), TIER_COLOURS.items()):
         ax.axhspan(lo, lo + 25, color=colour, alpha=0.07, linewidth=0)
+        ax.text(1.0, lo + 12.5, f" {tier}", transform=ax.get_yaxis_transform(), va="center", ha="left",
+                fontsize=7, color=colour)
     ax.set_xticks(range(len(quarters)), quarters, rotation=45, ha="right")
     ax.set_ylim(0, 100)
     ax.set_ylabel("depth score")
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=7, ncol=1, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    ax.legend(fontsize=7, ncol=1, loc="center left", bbox_to_anchor=(1.09, 0.5), frameon=False)
     return _svg(fig)
