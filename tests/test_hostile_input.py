@@ -332,3 +332,13 @@ def _state(pid: int) -> str:
             return fh.read().split(")")[-1].split()[0]
     except OSError:
         return "Z"
+
+
+@pytest.mark.parametrize("cut", [600, 20_000, 120_000])
+def test_a_damaged_pst_is_a_quarantine_row_not_a_crash(realmail, tmp_path, cut):
+    data = (realmail / "ruby-msg-pst" / "200 recipients.pst").read_bytes()
+    (tmp_path / "broken.pst").write_bytes(data[:cut])
+    res = ingest([tmp_path / "broken.pst"], jobs=1)
+    accounting(res.report)
+    assert res.report["parsed"] + res.report["quarantined"] >= 1
+    assert all(q["reason"] for q in res.report["quarantine"])

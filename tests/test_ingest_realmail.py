@@ -112,6 +112,20 @@ def test_outlook_exchange_sender_resolved_or_left_empty_with_a_defect(frame):
     assert "Charles Lowe" in row["body"]
 
 
+def test_outlook_pst_items_become_messages(frame):
+    """ruby-msg's three real .pst files (no transport headers: everything from MAPI properties)."""
+    pst = frame[frame["source_format"] == "pst"].set_index(frame.loc[frame["source_format"] == "pst", "source"]
+                                                           .str.rsplit("/", n=1).str[-1])
+    assert set(pst.index) == {"200 recipients.pst", "attachAndInline.pst", "msgInMsg.pst"}
+    many = pst.loc["200 recipients.pst"]
+    assert many["subject"] == "200 recipients" and len(many["to_addresses"]) == 200
+    assert many["to_addresses"][0] == "xmailuser1@xmailserver.test"
+    assert many["date"] == datetime(2021, 11, 23, 0, 24, 9, 274000, tzinfo=timezone.utc)
+    att = pst.loc["attachAndInline.pst"]
+    assert att["attachment_names"] == ["attach.png", "image001.png"] and att["attachment_sizes"] == [1558, 809]
+    assert pst.loc["msgInMsg.pst", "body"].startswith("I have attachments!")
+
+
 def test_unknown_charset_decoded_with_a_defect(frame):
     row = _rows(frame, "plain_emails/raw_email10.eml").iloc[0]  # charset=x-unknown
     assert row["body"].strip()

@@ -64,6 +64,7 @@ def parse_unit(unit: WorkUnit) -> UnitResult:
     """Parse every message of one work unit (runs in a worker process)."""
     from analyzer.ingest.outlook import parse_msg
     from analyzer.ingest.parse import parse_message
+    from analyzer.ingest.pst import to_message
 
     messages, quarantine, seen = [], [], 0
     for item in iter_unit(unit):
@@ -72,7 +73,9 @@ def parse_unit(unit: WorkUnit) -> UnitResult:
             quarantine.append(item)
             continue
         try:
-            if item.fmt == "msg":
+            if item.fmt == "pst":
+                msg = to_message(item)
+            elif item.fmt == "msg":
                 msg = parse_msg(item.data, item.source, item.index)
             else:
                 msg = parse_message(item.data, item.source, item.index, item.fmt)

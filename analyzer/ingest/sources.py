@@ -97,7 +97,7 @@ class RangeUnit:
 @dataclass(frozen=True)
 class FileEntry:
     path: str  # file to read
-    fmt: str  # "eml", "msg" or "maildir"
+    fmt: str  # "eml", "msg", "maildir" or "pst"
     source: str  # what rows name as source (the file, or the Maildir folder)
     index: int | None  # position in the Maildir listing; None for a lone file
 
@@ -159,6 +159,8 @@ def sniff(head: bytes) -> tuple[str | None, str]:
         return None, "empty file"
     if head.startswith(OLE2_MAGIC):
         return "msg", ""
+    if head.startswith(b"!BDN"):  # Outlook personal folders (.pst/.ost)
+        return "pst", ""
     stripped = head.lstrip(b"\r\n")
     if stripped.startswith(b"From ") and not _OBS_FROM_FIELD.match(stripped):
         return "mbox", ""
@@ -341,6 +343,11 @@ def plan_sources(
             if fmt is None:
                 quarantine.append(quarantine_row(str(path), None, reason))
                 continue
+            if fmt == "pst":  # one streamed unit of its own
+                flush()
+                formats[fmt] = formats.get(fmt, 0) + 1
+                units.append(FileBatch((FileEntry(str(path), "pst", str(path), None),), st.st_size))
+                continue
             if fmt in ("mbox", "listserv"):
                 flush()  # keep units in file order
                 formats[fmt] = formats.get(fmt, 0) + 1
@@ -434,6 +441,11 @@ def iter_unit(unit: WorkUnit) -> Iterator[RawMessage | dict]:
             yield quarantine_row(unit.path, index, f"read error: {exc.strerror or exc}")
         return
     for entry in unit.entries:
+        if entry.fmt == "pst":
+            from analyzer.ingest.pst import iter_pst
+
+            yield from iter_pst(entry.path, display_path(entry.source))
+            continue
         try:
             with open(entry.path, "rb") as fh:
                 data = fh.read()

@@ -1,0 +1,214 @@
+"""Outlook ``.pst``/``.ost`` files -> :class:`analyzer.ingest.message.Message`, with libpff
+(``libpff-python``, bindings for the libpff C library, LGPL-3.0-or-later).
+
+A personal-folder file is walked folder by folder and item by item, so memory holds one item at
+a time whatever the file's size. Every mail item becomes a message: the transport headers Outlook
+kept are the source for addresses and ids when present (same rules as RFC 822 mail), otherwise
+the MAPI properties (sender and recipient SMTP addresses, ``PR_INTERNET_MESSAGE_ID``,
+``PR_IN_REPLY_TO_ID``, ``PR_INTERNET_REFERENCES``, submit/delivery time). A message's ``source``
+is the file and its ``source_index`` the item's position in the walk. Non-mail items (contacts,
+notes, appointments, tasks) and unreadable items are quarantine rows naming the folder and index.
+Attachments are described by name and size; their contents are never read. A .pst is one work
+unit (read by one worker, streamed).
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timezone
+
+from analyzer.errors import ParseError
+from analyzer.ingest.message import Message
+from analyzer.ingest.outlook import not_mail_kind
+from analyzer.ingest.parse import address_fields, all_ids, auto_hint, complete, first_id, one_line
+
+PST_MAGIC = b"!BDN"
+
+_CLASS, _SENDER_SMTP, _SENDER_ADDR, _SENDER_TYPE, _SENT_REP_ADDR = 0x001A, 0x5D01, 0x0C1F, 0x0C1E, 0x0065
+_SENDER_NAME, _MESSAGE_ID, _IN_REPLY_TO, _REFERENCES = 0x0C1A, 0x1035, 0x1042, 0x1039
+_R_NAME, _R_SMTP, _R_ADDR, _R_TYPE = 0x3001, 0x39FE, 0x3003, 0x0C15
+_A_LONG_NAME, _A_NAME, _A_SIZE = 0x3707, 0x3704, 0x0E20
+
+
+@dataclass
+class PstItem:
+    """One item of a .pst as the walk meets it (lives only inside the worker that reads the file)."""
+
+    source: str
+    index: int
+    folder: str
+    item: object
+    fmt: str = "pst"
+
+
+def iter_pst(path: str, source: str) -> Iterator[PstItem | dict]:
+    """Every item of every folder, in walk order, or a quarantine row for what cannot be read."""
+    from analyzer.ingest.sources import quarantine_row
+
+    try:
+        import pypff
+    except ImportError:  # pragma: no cover - a dependency of the package
+        yield quarantine_row(source, None, "Outlook .pst: libpff-python is not installed")
+        return
+    pst = pypff.file()
+    try:
+        pst.open(path)
+    except Exception as exc:  # a corrupt header or a file that is not a .pst
+        yield quarantine_row(source, None, f"not a readable Outlook .pst: {type(exc).__name__}: {exc}")
+        return
+    index = 0
+    try:
+        stack = [(pst.get_root_folder(), "")]
+        while stack:
+            folder, path_name = stack.pop()
+            try:
+                n_items = folder.number_of_sub_messages
+            except Exception as exc:
+                yield quarantine_row(source, None, f"folder {path_name or '/'}: unreadable: {exc}")
+                continue
+            for i in range(n_items):
+                try:
+                    item = folder.get_sub_message(i)
+                except Exception as exc:
+                    yield quarantine_row(source, index, f"folder {path_name or '/'} item {i}: unreadable: {exc}")
+                else:
+                    yield PstItem(source, index, path_name or "/", item)
+                index += 1
+            subs = []
+            for j in range(folder.number_of_sub_folders):
+                try:
+                    sub = folder.get_sub_folder(j)
+                    subs.append((sub, f"{path_name}/{sub.name or ''}"))
+                except Exception as exc:
+                    yield quarantine_row(source, None, f"folder {path_name or '/'} sub-folder {j}: unreadable: {exc}")
+            stack.extend(reversed(subs))  # depth first, in folder order
+    finally:
+        pst.close()
+
+
+def _props(record_sets) -> dict[int, object]:
+    out: dict[int, object] = {}
+    for rs in record_sets or []:
+        for e in rs.entries:
+            if e.entry_type in out:
+                continue
+            try:
+                if e.value_type in (0x001E, 0x001F):
+                    out[e.entry_type] = (e.data_as_string or "").replace("\x00", "")
+                elif e.value_type in (0x0002, 0x0003, 0x0014):
+                    out[e.entry_type] = e.data_as_integer
+            except Exception:  # a damaged property is a missing one
+                continue
+    return out
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        for enc in ("utf-8", "cp1252"):
+            try:
+                return value.decode(enc)
+            except UnicodeDecodeError:
+                continue
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def _smtp(*values) -> str:
+    for v in values:
+        v = str(v or "").strip()
+        if "@" in v and not v.startswith("/"):
+            return v.lower()
+    return ""
+
+
+def _header_addresses(value: str) -> list[tuple[str, str]]:
+    import email.utils
+
+    out = []
+    for name, addr in email.utils.getaddresses([value] if value else []):
+        addr = addr.strip().lower()
+        if "@" in addr:
+            name = one_line(name).strip("'\" ")
+            out.append(("" if name.lower() == addr else name, addr))
+    return out
+
+
+def to_message(item: PstItem) -> Message:
+    """The :class:`Message` of one .pst item; ParseError (quarantine) for non-mail or unreadable items."""
+    m = item.item
+    try:
+        props = _props(m.record_sets)
+    except Exception as exc:
+        raise ParseError(f"folder {item.folder} item {item.index}: unreadable properties: {exc}") from exc
+    kind = not_mail_kind(str(props.get(_CLASS, "")))
+    if kind is not None:
+        raise ParseError(f"not mail: {kind} (Outlook item class {props.get(_CLASS)}, folder {item.folder})")
+    defects: list[str] = []
+    raw_headers = _text(getattr(m, "transport_headers", None))
+    header = email.parser.HeaderParser(policy=email.policy.compat32).parsestr(raw_headers) if raw_headers else None
+
+    def h(name: str) -> str:
+        value = header.get(name) if header is not None else None
+        return str(value) if value else ""
+
+    sender = _header_addresses(h("From"))
+    if not sender:
+        name = _text(m.sender_name).replace("\x00", "").strip() or str(props.get(_SENDER_NAME, ""))
+        address = _smtp(props.get(_SENDER_SMTP), props.get(_SENDER_ADDR), props.get(_SENT_REP_ADDR))
+        if not address and (name or props.get(_SENDER_ADDR)):
+            defects.append(f"SenderUnresolved: no SMTP address for Outlook sender {(name or '')[:80]!r}")
+        sender = [(name if name.lower() != address else "", address)] if (name or address) else []
+    to, cc = _header_addresses(h("To")), _header_addresses(h("Cc"))
+    if not (to or cc):
+        to, cc = _recipients(m, defects)
+    date = m.client_submit_time or m.delivery_time
+    if date is None:
+        defects.append("DateMissing: Outlook item has no submit/delivery time")
+    else:
+        date = date.replace(tzinfo=timezone.utc) if date.tzinfo is None else date.astimezone(timezone.utc)
+    names, sizes = [], []
+    for att in m.attachments:
+        a = _props(att.record_sets)
+        names.append(one_line(str(a.get(_A_LONG_NAME) or a.get(_A_NAME) or "")))
+        try:
+            sizes.append(int(att.size))
+        except Exception:
+            sizes.append(0)
+    msg = Message(
+        source=item.source, source_index=item.index, source_format="pst",
+        message_id=first_id(h("Message-ID") or str(props.get(_MESSAGE_ID, "") or "")),
+        content_hash="", date=date, subject=one_line(_text(m.subject) or h("Subject")),
+        **address_fields(sender, to, cc, _header_addresses(h("Reply-To"))),
+        in_reply_to=first_id(h("In-Reply-To") or str(props.get(_IN_REPLY_TO, "") or "")),
+        references=all_ids(h("References") or str(props.get(_REFERENCES, "") or "")),
+        attachment_names=names, attachment_sizes=sizes, attachment_types=["application/octet-stream"] * len(names),
+        defects=defects, list_id=one_line(h("List-Id")),
+        auto_submitted=auto_hint({"auto_submitted": h("Auto-Submitted"), "precedence": h("Precedence"),
+                                  "x_autoreply": h("X-Autoreply"), "x_autorespond": h("X-Autorespond")}),
+    )
+    plain, html = _text(m.plain_text_body), _text(m.html_body)
+    if not (plain.strip() or html.strip()) and getattr(m, "rtf_body", None):
+        msg.defects = msg.defects + ["BodyRtfOnly: the item's body is RTF only, not read"]
+    return complete(msg, [plain], [html])
+
+
+def _recipients(m, defects: list[str]) -> tuple[list, list]:
+    to, cc = [], []
+    recips = getattr(m, "recipients", None)
+    if recips is None:
+        return to, cc
+    for rs in recips.record_sets:
+        p = _props([rs])
+        name = one_line(str(p.get(_R_NAME, "") or "")).strip("'\" ")
+        address = _smtp(p.get(_R_SMTP), p.get(_R_ADDR))
+        if not address:
+            defects.append(f"RecipientUnresolved: no SMTP address for Outlook recipient {name[:80]!r}")
+            continue
+        pair = ("" if name.lower() == address else name, address)
+        (cc if p.get(_R_TYPE) == 2 else to).append(pair) if p.get(_R_TYPE) in (1, 2, None) else None
+    return to, cc
