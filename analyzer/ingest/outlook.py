@@ -1,6 +1,7 @@
-"""Outlook ``.msg`` files -> :class:`analyzer.ingest.message.Message` via ``extract-msg``.
+"""Outlook ``.msg`` files -> :class:`analyzer.ingest.message.Message`.
 
-extract-msg reads the OLE2 compound file in pure Python (no external converter). Only mail
+The OLE2 compound file is read with olefile (BSD) and its MAPI properties with
+:mod:`analyzer.ingest.msgfile`, in pure Python (no external converter). Only mail
 items become messages: contacts, notes, appointments, tasks and other non-mail Outlook items
 (by their message class, :data:`NOT_MAIL`) are refused with "not mail: contact" and the like.
 The item's transport headers (``PR_TRANSPORT_MESSAGE_HEADERS``), when Outlook kept them, are
@@ -10,7 +11,7 @@ name) is resolved to its SMTP address where the item holds one (``PR_SENDER_SMTP
 ``PR_SMTP_ADDRESS``); otherwise its address is left empty with a ``SenderUnresolved`` /
 ``RecipientUnresolved`` defect. Body: the plain body, or the HTML body converted to
 text. Attachments are described by name, size and MIME type; they are never saved or
-opened (no ``save()`` call anywhere).
+opened (their data streams are sized, never read).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from analyzer.errors import ParseError
 from analyzer.ingest.message import Message
 from analyzer.ingest.parse import address_fields, all_ids, auto_hint, complete, first_id, one_line
 
-logging.getLogger("extract_msg").setLevel(logging.ERROR)
 
 #: Outlook message classes that are not mail (matched on the class and its sub-classes).
 NOT_MAIL: dict[str, str] = {
@@ -52,26 +52,25 @@ def not_mail_kind(message_class: str | None) -> str | None:
 
 def parse_msg(data: bytes, source: str, index: int | None = None) -> Message:
     """Parse the bytes of one Outlook .msg file. Raises ParseError for anything unreadable."""
-    import extract_msg
+    from analyzer.ingest.msgfile import MapiObject, open_msg
 
     try:
-        item = extract_msg.openMsg(data)
+        ole = open_msg(data)
     except Exception as exc:  # corrupt OLE2 files raise many kinds of errors
         raise ParseError(f"not a readable Outlook item: {type(exc).__name__}: {exc}") from exc
     try:
-        message_class = str(getattr(item, "classType", None) or "").replace("\x00", "").strip()
+        item = MapiObject(ole)
+        message_class = item.string(0x001A).strip()
         kind = not_mail_kind(message_class)
         if kind is not None:
             raise ParseError(f"not mail: {kind} (Outlook item class {message_class})")
-        if not hasattr(item, "body") or not hasattr(item, "sender"):
-            raise ParseError(f"Outlook item is not an email ({type(item).__name__})")
         return _to_message(item, source, index)
     except ParseError:
         raise
     except Exception as exc:
         raise ParseError(f"cannot read Outlook item: {type(exc).__name__}: {exc}") from exc
     finally:
-        item.close()
+        ole.close()
 
 
 def _addresses(value: str | None) -> list[tuple[str, str]]:
@@ -88,22 +87,12 @@ def _addresses(value: str | None) -> list[tuple[str, str]]:
     return out
 
 
-def _prop(obj, tag: str) -> str:
-    """A string MAPI property (``tag`` as 4 hex digits) of an item or recipient, or ""."""
-    try:
-        value = obj.getStringStream(f"__substg1.0_{tag}")
-    except Exception:  # a damaged stream is a missing property
-        return ""
-    return one_line(str(value).replace("\x00", "")).strip() if value else ""
-
-
 def _transport_header(item):
-    """The transport headers Outlook kept (``PR_TRANSPORT_MESSAGE_HEADERS``), or None.
-    extract-msg's ``header`` makes up headers from MAPI properties when there are none."""
-    raw = _prop(item, "007D") and item.getStringStream("__substg1.0_007D")
-    if not raw:
+    """The transport headers Outlook kept (``PR_TRANSPORT_MESSAGE_HEADERS``), or None."""
+    raw = item.string(0x007D)
+    if not raw.strip():
         return None
-    return email.parser.HeaderParser(policy=email.policy.compat32).parsestr(str(raw))
+    return email.parser.HeaderParser(policy=email.policy.compat32).parsestr(raw)
 
 
 def _smtp(*candidates: str) -> str:
@@ -114,10 +103,10 @@ def _smtp(*candidates: str) -> str:
 
 
 def _mapi_sender(item, defects: list[str]) -> list[tuple[str, str]]:
-    name = _prop(item, "0C1A") or _prop(item, "0042")
-    address = _smtp(_prop(item, "5D01"), _prop(item, "0C1F"), _prop(item, "5D02"), _prop(item, "0065"))
+    name = one_line(item.string(0x0C1A) or item.string(0x0042)).strip()
+    address = _smtp(item.string(0x5D01), item.string(0x0C1F), item.string(0x5D02), item.string(0x0065))
     if not address:
-        raw = _prop(item, "0C1F") or _prop(item, "0065")
+        raw = one_line(item.string(0x0C1F) or item.string(0x0065)).strip()
         if not (name or raw):
             return []
         defects.append(f"SenderUnresolved: no SMTP address for Outlook sender {(raw or name)[:80]!r}")
@@ -126,11 +115,10 @@ def _mapi_sender(item, defects: list[str]) -> list[tuple[str, str]]:
 
 def _mapi_recipients(item, defects: list[str]) -> tuple[list, list]:
     to, cc = [], []
-    for r in getattr(item, "recipients", None) or []:
-        kind = getattr(r, "type", None)
-        kind = int(getattr(kind, "value", kind) or 1)
-        name = one_line(str(r.name or "")).strip("'\" ")
-        address = _smtp(_prop(r, "39FE"), str(r.email or ""), _prop(r, "3003"))
+    for r in item.children("recip"):
+        kind = r.integer(0x0C15) or 1
+        name = one_line(r.string(0x3001)).strip("'\" ")
+        address = _smtp(r.string(0x39FE), r.string(0x3003))
         if not address:
             defects.append(f"RecipientUnresolved: no SMTP address for Outlook recipient {name[:80]!r}")
         elif kind == 1:
@@ -154,36 +142,35 @@ def _to_message(item, source: str, index: int | None) -> Message:
     if not (to or cc):
         to, cc = _mapi_recipients(item, defects)
     reply_to = _addresses(h("Reply-To"))
-    date = item.date
+    date = item.time(0x0039) or item.time(0x0E06)  # client submit time, else delivery time
+    if date is None and h("Date"):
+        try:
+            date = email.utils.parsedate_to_datetime(h("Date")).astimezone(timezone.utc)
+        except (TypeError, ValueError):
+            date = None
     if date is None:
         defects.append("DateMissing: Outlook item has no delivery/submit time")
-    elif date.tzinfo is None:
-        date = date.replace(tzinfo=timezone.utc)
-        defects.append("DateRecovered: Outlook time without zone, read as UTC")
-    else:
-        date = date.astimezone(timezone.utc)
 
     names, sizes, types = [], [], []
-    for att in item.attachments:
-        names.append(one_line(att.longFilename or att.shortFilename or getattr(att, "displayName", "") or ""))
-        payload = att.data
-        sizes.append(len(payload) if isinstance(payload, (bytes, bytearray)) else 0)
-        types.append(str(getattr(att, "mimetype", None) or "application/octet-stream").lower())
+    for att in item.children("attach"):
+        names.append(one_line(att.string(0x3707) or att.string(0x3704) or att.string(0x3001)))
+        size = att.binary_size(0x3701)
+        sizes.append(int(size) if size is not None else int(att.integer(0x0E20) or 0))
+        types.append((att.string(0x370E) or "application/octet-stream").lower())
 
-    html = item.htmlBody
-    if isinstance(html, bytes):
-        html = html.decode("utf-8", "replace")
+    html = item.binary(0x1013)
+    html = html.decode("utf-8", "replace") if html is not None else item.string(0x1013)
     msg = Message(
         source=source,
         source_index=index,
         source_format="msg",
-        message_id=first_id(h("Message-ID") or item.messageId),
+        message_id=first_id(h("Message-ID") or item.string(0x1035)),
         content_hash="",
         date=date,
-        subject=one_line(item.subject or h("Subject")),
+        subject=one_line(item.string(0x0037) or h("Subject")),
         **address_fields(sender, to, cc, reply_to),
-        in_reply_to=first_id(h("In-Reply-To") or item.inReplyTo),
-        references=all_ids(h("References")),
+        in_reply_to=first_id(h("In-Reply-To") or item.string(0x1042)),
+        references=all_ids(h("References") or item.string(0x1039)),
         attachment_names=names,
         attachment_sizes=sizes,
         attachment_types=types,
@@ -192,4 +179,4 @@ def _to_message(item, source: str, index: int | None) -> Message:
         auto_submitted=auto_hint({"auto_submitted": h("Auto-Submitted"), "precedence": h("Precedence"),
                                   "x_autoreply": h("X-Autoreply"), "x_autorespond": h("X-Autorespond")}),
     )
-    return complete(msg, [item.body or ""], [html or ""])
+    return complete(msg, [item.string(0x1000)], [html or ""])
