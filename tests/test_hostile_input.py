@@ -342,3 +342,18 @@ def test_a_damaged_pst_is_a_quarantine_row_not_a_crash(realmail, tmp_path, cut):
     accounting(res.report)
     assert res.report["parsed"] + res.report["quarantined"] >= 1
     assert all(q["reason"] for q in res.report["quarantine"])
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_eml_saved_as_utf16_with_a_bom_is_read(tmp_path, encoding):
+    text = ("From: Zoë <zoe@client.example>\r\nTo: bob@agency.example\r\nSubject: Café plans\r\n"
+            "Date: Mon, 6 May 2024 10:00:00 +0000\r\nMessage-ID: <u16@client.example>\r\n\r\n"
+            "We went with your second option, thank you!\r\n")
+    data = text.encode(encoding) if encoding == "utf-16" else b"\xfe\xff" + text.encode(encoding)
+    (tmp_path / "saved.eml").write_bytes(data)
+    res = ingest([tmp_path / "saved.eml"], jobs=1)
+    accounting(res.report)
+    assert res.report["parsed"] == 1
+    row = res.messages.iloc[0]
+    assert row["subject"] == "Café plans" and row["from_address"] == "zoe@client.example"
+    assert "second option" in row["body"]

@@ -153,10 +153,23 @@ def _is_header_block(head: bytes) -> bool:
     return n > 0 and known
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def from_utf16(data: bytes) -> bytes:
+    """A message saved as UTF-16 with a byte-order mark (as some Windows tools write .eml files),
+    re-encoded as UTF-8 bytes; anything else unchanged."""
+    if data.startswith(_UTF16_BOMS):
+        return data.decode("utf-16", "replace").encode("utf-8")
+    return data
+
+
 def sniff(head: bytes) -> tuple[str | None, str]:
     """Format of a file from its first bytes: ``(fmt, "")`` or ``(None, reason)``."""
     if not head:
         return None, "empty file"
+    if head.startswith(_UTF16_BOMS):
+        head = from_utf16(head[: len(head) - len(head) % 2])
     if head.startswith(OLE2_MAGIC):
         return "msg", ""
     if head.startswith(b"!BDN"):  # Outlook personal folders (.pst/.ost)
@@ -457,4 +470,6 @@ def iter_unit(unit: WorkUnit) -> Iterator[RawMessage | dict]:
             if fmt not in ("eml", "mbox"):
                 yield quarantine_row(entry.source, entry.index, f"{entry.path}: {reason or 'not mail'}")
                 continue
+        if entry.fmt != "msg":
+            data = from_utf16(data)
         yield RawMessage(display_path(entry.source), entry.index, entry.fmt, data)
