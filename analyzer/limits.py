@@ -16,6 +16,9 @@ Each is applied where the cost arises and recorded as a defect of the message, n
 - :data:`MAX_HTML_CHARS`: HTML parsed per part; defect ``HtmlTruncated``.
 - :data:`MAX_HEADER_CHARS`: characters of one header field decoded; defect ``HeaderTruncated``
   (RFC 2047 decoding of many encoded words is quadratic).
+- :data:`MAX_COMPRESSION_RATIO`, :data:`MAX_DECOMPRESSED_MIN`, :data:`MAX_DECOMPRESSED_BYTES`: a
+  gzip-compressed mbox or .eml is streamed until it has expanded beyond max(256 MiB, 200 x its
+  compressed size), at most 64 GiB; the rest is a quarantine row (a compression bomb).
 - :data:`MAX_QUARANTINE_ROWS`: quarantine rows listed one by one in ``ingest_report.json``;
   beyond, ``quarantine_rows_omitted`` counts the rest and ``quarantine_by_reason`` (always there)
   counts every row by reason, so a million broken one-line messages make a small report.
@@ -32,6 +35,9 @@ MAX_BLOCKQUOTES = 100
 MAX_HTML_CHARS = 2_000_000
 MAX_HEADER_CHARS = 16_384
 MAX_QUARANTINE_ROWS = 10_000
+MAX_COMPRESSION_RATIO = 200
+MAX_DECOMPRESSED_MIN = 256 * 1024 * 1024
+MAX_DECOMPRESSED_BYTES = 64 * 1024 ** 3
 
 _LONG_RUN = re.compile(r"\S{%d,}" % (MAX_RUN_CHARS + 1))
 

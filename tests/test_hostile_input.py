@@ -357,3 +357,32 @@ def test_eml_saved_as_utf16_with_a_bom_is_read(tmp_path, encoding):
     row = res.messages.iloc[0]
     assert row["subject"] == "Café plans" and row["from_address"] == "zoe@client.example"
     assert "second option" in row["body"]
+
+
+def test_gzip_compressed_mbox_and_eml_are_streamed(tmp_path):
+    import gzip
+
+    msgs = conversation(4)
+    mbox = b"".join(b"From x@y Mon May  6 10:00:00 2024\n" + m.replace(b"\r\n", b"\n") + b"\n" for m in msgs)
+    (tmp_path / "export.mbox.gz").write_bytes(gzip.compress(mbox))
+    (tmp_path / "one.eml.gz").write_bytes(gzip.compress(mail(40, "ann@client.example", "bob@agency.example", "Hi.")))
+    res = ingest([tmp_path], jobs=1)
+    accounting(res.report)
+    assert res.report["parsed"] == 5 and res.report["formats"] == {"eml.gz": 1, "mbox.gz": 1}
+    assert set(res.messages["source_format"]) <= {"mbox", "eml"}
+
+
+def test_a_compression_bomb_is_a_quarantine_row(tmp_path, monkeypatch):
+    import gzip
+
+    from analyzer import limits
+
+    monkeypatch.setattr(limits, "MAX_DECOMPRESSED_MIN", 64 * 1024)
+    monkeypatch.setattr(limits, "MAX_COMPRESSION_RATIO", 5)
+    first = b"From x@y Mon May  6 10:00:00 2024\n" + conversation(1)[0].replace(b"\r\n", b"\n") + b"\n"
+    bomb = first + b"From x@y Mon May  6 10:00:01 2024\nSubject: z\n\n" + b"0" * 5_000_000 + b"\n"
+    (tmp_path / "bomb.mbox.gz").write_bytes(gzip.compress(bomb))
+    res = ingest([tmp_path], jobs=1)
+    accounting(res.report)
+    assert res.report["parsed"] == 1
+    assert any("compression bomb" in q["reason"] for q in res.report["quarantine"])

@@ -35,7 +35,9 @@ one level (mboxrd).
 
 from __future__ import annotations
 
+import gzip
 import os
+import zlib
 import re
 import stat
 from collections.abc import Iterator
@@ -352,9 +354,27 @@ def plan_sources(
             except OSError as exc:
                 quarantine.append(quarantine_row(str(path), None, f"unreadable: {exc.strerror or exc}"))
                 continue
+            compressed = head.startswith(GZIP_MAGIC)
+            if compressed:
+                try:
+                    with gzip.open(path, "rb") as gz:
+                        head = gz.read(SNIFF_BYTES)
+                except (OSError, EOFError, zlib.error) as exc:
+                    quarantine.append(quarantine_row(str(path), None, f"unreadable gzip file: {exc}"))
+                    continue
             fmt, reason = sniff(head)
+            if compressed and fmt not in (None, "mbox", "eml"):
+                fmt, reason = None, f"not mail: gzip-compressed {fmt}, only compressed mbox or .eml is read"
             if fmt is None:
                 quarantine.append(quarantine_row(str(path), None, reason))
+                continue
+            if compressed:  # streamed by one worker, never extracted to disk
+                flush()
+                formats[fmt + ".gz"] = formats.get(fmt + ".gz", 0) + 1
+                if fmt == "mbox":
+                    units.append(RangeUnit(str(path), "mbox.gz", 0, None, 0, st.st_size))
+                else:
+                    units.append(FileBatch((FileEntry(str(path), "eml.gz", str(path), None),), st.st_size))
                 continue
             if fmt == "pst":  # one streamed unit of its own
                 flush()
@@ -441,17 +461,64 @@ def _finish(lines: list[bytes], fmt: str) -> bytes:
     return data
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+class DecompressionLimit(Exception):
+    """A compressed source expands beyond what :class:`BoundedGzip` allows."""
+
+
+class BoundedGzip:
+    """A gzip stream read line by line (lines cut at 1 MiB), that stops with
+    :class:`DecompressionLimit` once it has expanded beyond ``max(MAX_DECOMPRESSED_MIN,
+    MAX_COMPRESSION_RATIO x compressed size)`` bytes (a compression bomb), never beyond
+    ``MAX_DECOMPRESSED_BYTES``. Nothing is written to disk."""
+
+    def __init__(self, path: str, compressed_size: int):
+        from analyzer import limits
+
+        self.path = path
+        self.fh = gzip.open(path, "rb")
+        self.limit = min(limits.MAX_DECOMPRESSED_BYTES,
+                         max(limits.MAX_DECOMPRESSED_MIN, limits.MAX_COMPRESSION_RATIO * max(compressed_size, 1)))
+        self.read = 0
+
+    def seek(self, pos: int) -> None:
+        self.fh.seek(pos)
+        self.read = pos
+
+    def __iter__(self):
+        while True:
+            line = self.fh.readline(1 << 20)
+            if not line:
+                return
+            self.read += len(line)
+            if self.read > self.limit:
+                raise DecompressionLimit(f"compressed source expands beyond {self.limit} bytes: not read further "
+                                         "(a compression bomb?)")
+            yield line
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.fh.close()
+
+
 def iter_unit(unit: WorkUnit) -> Iterator[RawMessage | dict]:
     """Raw messages of one work unit, in order; unreadable pieces come as quarantine rows."""
     if isinstance(unit, RangeUnit):
         index = unit.first_index
+        fmt = unit.fmt.removesuffix(".gz")
         try:
-            with open(unit.path, "rb") as fh:
-                for _, lines in _scan(fh, unit.fmt, unit.start, unit.end, keep=True):
-                    yield RawMessage(display_path(unit.path), index, unit.fmt, _finish(lines, unit.fmt))
+            with (BoundedGzip(unit.path, unit.size) if unit.fmt.endswith(".gz") else open(unit.path, "rb")) as fh:
+                for _, lines in _scan(fh, fmt, unit.start, unit.end, keep=True):
+                    yield RawMessage(display_path(unit.path), index, fmt, _finish(lines, fmt))
                     index += 1
-        except OSError as exc:
-            yield quarantine_row(unit.path, index, f"read error: {exc.strerror or exc}")
+        except DecompressionLimit as exc:
+            yield quarantine_row(unit.path, index, str(exc))
+        except (OSError, EOFError, zlib.error) as exc:
+            yield quarantine_row(unit.path, index, f"read error: {getattr(exc, 'strerror', None) or exc}")
         return
     for entry in unit.entries:
         if entry.fmt == "pst":
@@ -460,8 +527,18 @@ def iter_unit(unit: WorkUnit) -> Iterator[RawMessage | dict]:
             yield from iter_pst(entry.path, display_path(entry.source))
             continue
         try:
-            with open(entry.path, "rb") as fh:
-                data = fh.read()
+            if entry.fmt == "eml.gz":
+                with BoundedGzip(entry.path, os.path.getsize(entry.path)) as fh:
+                    data = b"".join(fh)
+            else:
+                with open(entry.path, "rb") as fh:
+                    data = fh.read()
+        except DecompressionLimit as exc:
+            yield quarantine_row(entry.source, entry.index, str(exc))
+            continue
+        except (EOFError, zlib.error) as exc:
+            yield quarantine_row(entry.source, entry.index, f"unreadable gzip file: {exc}")
+            continue
         except OSError as exc:
             yield quarantine_row(entry.source, entry.index, f"unreadable {entry.path}: {exc.strerror or exc}")
             continue
@@ -472,4 +549,4 @@ def iter_unit(unit: WorkUnit) -> Iterator[RawMessage | dict]:
                 continue
         if entry.fmt != "msg":
             data = from_utf16(data)
-        yield RawMessage(display_path(entry.source), entry.index, entry.fmt, data)
+        yield RawMessage(display_path(entry.source), entry.index, entry.fmt.removesuffix(".gz"), data)
