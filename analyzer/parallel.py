@@ -19,7 +19,7 @@ Backends (:class:`Execution`):
 
 ``loky``  joblib's default process pool on this machine; ``jobs`` processes (None/-1: all cores).
 ``dask``  joblib's ``dask`` backend on a ``distributed.Client(scheduler)``; tasks go to every worker
-          of the cluster. Needs the optional extra: ``pip install 'analyzer[dask]'``.
+          of the cluster. Needs the optional extra: ``pip install 'client-relationship-depth[dask]'``.
 """
 
 from __future__ import annotations
@@ -76,7 +76,8 @@ def _dask_client(scheduler: str):
     try:
         from distributed import Client
     except ImportError:
-        raise ConfigError("--backend dask needs Dask: pip install 'analyzer[dask]'") from None
+        raise ConfigError("--backend dask needs Dask: pip install 'client-relationship-depth[dask]' "
+                          "(or '.[dask]' from a checkout)") from None
     try:
         return Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError) as exc:

@@ -1,6 +1,6 @@
 """Past one machine: the same run on a Dask cluster (joblib's dask backend) gives the local scores.
 
-Dask is an optional extra (``pip install 'analyzer[dask]'``); this test installs it into the
+Dask is an optional extra (``pip install 'client-relationship-depth[dask]'``); this test installs it into the
 interpreter running the tests when it is missing (CI has network to PyPI), then starts a
 ``distributed.LocalCluster`` with two worker *processes*, as ``dask worker`` would on two machines.
 """

@@ -170,7 +170,7 @@ def test_cli_run_bad_backend_usage_exits_2_with_one_line(mailbox, tmp_path, monk
     monkeypatch.setitem(__import__("sys").modules, "distributed", None)  # as if the extra were missing
     res = runner.invoke(main, ["run", str(mailbox["first"]), "--out", str(tmp_path), "--backend", "dask",
                                "--scheduler", "tcp://127.0.0.1:1", "-q"])
-    assert res.exit_code == 2 and "pip install 'analyzer[dask]'" in res.output
+    assert res.exit_code == 2 and "pip install 'client-relationship-depth[dask]'" in res.output
     assert len(res.output.strip().splitlines()) == 1
 
 
