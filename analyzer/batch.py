@@ -68,7 +68,8 @@ def ingest_sources(sources, config: Config | None, execution: Execution, cache: 
                    spill_bytes: int = DEFAULT_SPILL_BYTES) -> IngestResult:
     """The ingest stage with per-unit caching (see the module doc); ``stats`` is filled in."""
     started = time.perf_counter()
-    plan = plan_sources(list(sources), chunk_bytes=chunk_bytes)
+    workers = execution.local_workers(1 << 20) if execution.backend == "loky" else 4
+    plan = plan_sources(list(sources), chunk_bytes=chunk_bytes, workers=workers)
     keys = [unit_key(u) for u in plan.units] if cache is not None else [None] * len(plan.units)
     hits = {i for i, key in enumerate(keys) if key is not None and cache.has_unit(key)}
     todo = [i for i in range(len(plan.units)) if i not in hits]

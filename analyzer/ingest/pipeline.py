@@ -202,7 +202,7 @@ def ingest(
     Raises InputError when a SOURCE is missing or holds no files.
     """
     started = time.perf_counter()
-    plan = plan_sources(list(sources), chunk_bytes=chunk_bytes)
+    plan = plan_sources(list(sources), chunk_bytes=chunk_bytes, workers=_n_jobs(jobs, 1 << 20))
     n_jobs = _n_jobs(jobs, len(plan.units))
     log.info("ingest: %d files, %d work units, %d workers", plan.files, len(plan.units), n_jobs)
     if n_jobs == 1:

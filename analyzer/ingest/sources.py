@@ -51,6 +51,8 @@ from analyzer.errors import InputError
 SNIFF_BYTES = 8192
 #: A mbox/LISTSERV file larger than this is cut into several work units.
 DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024
+#: The smallest mbox range cut for parallel parsing (:func:`plan_sources` with several workers).
+MIN_CHUNK_BYTES = 1024 * 1024
 #: Single-message files per work unit.
 DEFAULT_BATCH_FILES = 256
 
@@ -275,9 +277,14 @@ def _mbox_ranges(path: str, fmt: str, size: int, chunk_bytes: int) -> list[Range
 
 
 def plan_sources(
-    sources: list, chunk_bytes: int = DEFAULT_CHUNK_BYTES, batch_files: int = DEFAULT_BATCH_FILES
+    sources: list, chunk_bytes: int = DEFAULT_CHUNK_BYTES, batch_files: int = DEFAULT_BATCH_FILES,
+    workers: int = 1,
 ) -> SourcePlan:
     """Discover and sniff everything under ``sources``; raise InputError if there is nothing.
+
+    With ``workers`` > 1 an mbox smaller than ``workers`` x ``chunk_bytes`` is cut into about two
+    ranges per worker (none under :data:`MIN_CHUNK_BYTES`), so a typical export of a few MB is
+    parsed on every core rather than in one unit.
 
     A SOURCE that does not exist, or that holds no files at all, is an :class:`InputError`.
     A file reached twice (named twice, or through two SOURCEs) is read once.
@@ -384,7 +391,9 @@ def plan_sources(
             if fmt in ("mbox", "listserv"):
                 flush()  # keep units in file order
                 formats[fmt] = formats.get(fmt, 0) + 1
-                units.extend(_mbox_ranges(str(path), fmt, st.st_size, chunk_bytes))
+                chunk = chunk_bytes if workers <= 1 else \
+                    max(MIN_CHUNK_BYTES, min(chunk_bytes, st.st_size // (2 * workers) + 1))
+                units.extend(_mbox_ranges(str(path), fmt, st.st_size, chunk))
             else:
                 add_entry(FileEntry(str(path), fmt, str(path), None), st.st_size)
         if files == found_before:
