@@ -3,8 +3,7 @@
 For one seed: generate a corpus of clients of designed depth, write it as mailbox files plus a
 config into a work folder, run the real ingest on those files, detect signals with the real
 signal pipeline, compute client and client x quarter features, and line them up with the designed
-depths (``truth``: depth, tier, trend, archetype per client; ``depth_by_quarter`` per quarter), plus
-the event-level trajectories the trend model reads (:func:`analyzer.depth.trend.event_trajectories`).
+depths (``truth``: depth, tier, trend, archetype per client; ``depth_by_quarter`` per quarter).
 
 The generator lives outside the package (``<project>/data/mailgen``); :func:`mailgen` imports it
 from there, so this module is only used by ``build``/``evaluate`` and the tests, never by ``run``.
@@ -22,7 +21,6 @@ from pathlib import Path
 import pandas as pd
 
 from analyzer.depth.features import ClientFeatures, MailFrames
-from analyzer.depth.trend import event_trajectories
 
 log = logging.getLogger(__name__)
 
@@ -45,17 +43,8 @@ class LabelledMailbox:
     periods: pd.DataFrame  # one row per (client, period)
     truth: pd.DataFrame  # index client: depth, tier, trend, archetype
     period_truth: pd.Series  # index (client, period): designed depth in that quarter
-    events: pd.DataFrame = field(default_factory=pd.DataFrame)  # index client: event trajectories (trend.py)
     n_messages: int = 0
     seconds: dict = field(default_factory=dict)
-
-
-def parse_seeds(text: str) -> tuple[int, ...]:
-    """Seeds from the command line: "101-124" (a range, inclusive) or "101,102,110"."""
-    if "-" in text:
-        a, b = text.split("-", 1)
-        return tuple(range(int(a), int(b) + 1))
-    return tuple(int(s) for s in text.split(","))
 
 
 def truth_frames(truth: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
@@ -118,38 +107,9 @@ def labelled_mailbox(seed: int, n_clients: int, months: int, workdir: Path, nlp=
     X = MailFrames(messages, signals)
     F = features.transform(X)
     P = features.transform_periods(X)
-    events = event_trajectories(X)
     client_truth, period_truth = truth_frames(truth)
     t2 = time.perf_counter()
     log.info("seed %d: %d messages, %d clients found, %d designed (%.0f s ingest+signals, %.0f s features)",
              seed, len(messages), len(F), len(client_truth), t1 - t0, t2 - t1)
     return LabelledMailbox(seed=seed, features=F, periods=P, truth=client_truth, period_truth=period_truth,
-                           events=events, n_messages=len(messages), seconds={"ingest_signals": t1 - t0, "features": t2 - t1})
-
-
-def training_table(boxes: list[LabelledMailbox], period_weight: float = 0.5) -> pd.DataFrame:
-    """Rows to fit on: client rows (target: designed depth) and client x quarter rows (target: the
-    quarter's designed depth, weight ``period_weight``). Columns: features + ``target``, ``weight``,
-    ``kind`` (client/period), ``seed``, ``client``, ``period``; rows without a designed depth are dropped."""
-    parts = []
-    for b in boxes:
-        f = b.features.join(b.truth[["depth"]], how="inner").rename(columns={"depth": "target"})
-        f = f.assign(weight=1.0, kind="client", seed=b.seed, client=f.index, period="")
-        parts.append(f.reset_index(drop=True))
-        if len(b.periods) and len(b.period_truth):
-            p = b.periods.join(b.period_truth.rename("target"), how="inner")
-            p = p.assign(weight=period_weight, kind="period", seed=b.seed,
-                         client=p.index.get_level_values("client"), period=p.index.get_level_values("period"))
-            parts.append(p.reset_index(drop=True))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-
-
-def designed_slopes(period_truth: pd.Series, max_periods: int = 6) -> pd.Series:
-    """Designed depth change per quarter per client: the least-squares slope of its designed
-    quarterly depths over the last ``max_periods`` quarters (0 for a steady client)."""
-    from analyzer.depth.trend import weighted_slope
-
-    if period_truth.empty:
-        return pd.Series(dtype=float)
-    return period_truth.groupby(level="client", sort=True).apply(
-        lambda g: weighted_slope(g.sort_index(level="period").to_numpy()[-max_periods:]))
+                           n_messages=len(messages), seconds={"ingest_signals": t1 - t0, "features": t2 - t1})
