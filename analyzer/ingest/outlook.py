@@ -19,7 +19,6 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import email.utils
-import logging
 from datetime import timezone
 
 from analyzer.errors import ParseError
@@ -73,7 +72,7 @@ def parse_msg(data: bytes, source: str, index: int | None = None) -> Message:
         ole.close()
 
 
-def _addresses(value: str | None) -> list[tuple[str, str]]:
+def display_addresses(value: str | None) -> list[tuple[str, str]]:
     if not value:
         return []
     # MAPI display strings separate recipients with ";"
@@ -89,22 +88,38 @@ def _addresses(value: str | None) -> list[tuple[str, str]]:
 
 def _transport_header(item):
     """The transport headers Outlook kept (``PR_TRANSPORT_MESSAGE_HEADERS``), or None."""
-    raw = item.string(0x007D)
-    if not raw.strip():
-        return None
-    return email.parser.HeaderParser(policy=email.policy.compat32).parsestr(raw)
+    return parse_transport_header(item.string(0x007D))
 
 
-def _smtp(*candidates: str) -> str:
+def parse_transport_header(raw: str):
+    """Transport headers kept by Outlook (a .msg or .pst item) as a header lookup: ``h(name)``
+    gives the field as text, "" when absent or when there are no headers."""
+    header = email.parser.HeaderParser(policy=email.policy.compat32).parsestr(raw) if raw and raw.strip() else None
+
+    def h(name: str) -> str:
+        value = header.get(name) if header is not None else None
+        return str(value) if value else ""
+    return h
+
+
+def header_auto_hint(h) -> str:
+    """:func:`~analyzer.ingest.parse.auto_hint` from a transport-header lookup."""
+    return auto_hint({"auto_submitted": h("Auto-Submitted"), "precedence": h("Precedence"),
+                      "x_autoreply": h("X-Autoreply"), "x_autorespond": h("X-Autorespond")})
+
+
+def smtp_address(*candidates) -> str:
+    """The first candidate that is an SMTP address (not an Exchange DN or an account name), lower-cased."""
     for value in candidates:
-        if value and "@" in value and not value.startswith("/"):
-            return value.strip().lower()
+        value = str(value or "").strip()
+        if "@" in value and not value.startswith("/"):
+            return value.lower()
     return ""
 
 
 def _mapi_sender(item, defects: list[str]) -> list[tuple[str, str]]:
     name = one_line(item.string(0x0C1A) or item.string(0x0042)).strip()
-    address = _smtp(item.string(0x5D01), item.string(0x0C1F), item.string(0x5D02), item.string(0x0065))
+    address = smtp_address(item.string(0x5D01), item.string(0x0C1F), item.string(0x5D02), item.string(0x0065))
     if not address:
         raw = one_line(item.string(0x0C1F) or item.string(0x0065)).strip()
         if not (name or raw):
@@ -118,7 +133,7 @@ def _mapi_recipients(item, defects: list[str]) -> tuple[list, list]:
     for r in item.children("recip"):
         kind = r.integer(0x0C15) or 1
         name = one_line(r.string(0x3001)).strip("'\" ")
-        address = _smtp(r.string(0x39FE), r.string(0x3003))
+        address = smtp_address(r.string(0x39FE), r.string(0x3003))
         if not address:
             defects.append(f"RecipientUnresolved: no SMTP address for Outlook recipient {name[:80]!r}")
         elif kind == 1:
@@ -129,19 +144,14 @@ def _mapi_recipients(item, defects: list[str]) -> tuple[list, list]:
 
 
 def _to_message(item, source: str, index: int | None) -> Message:
-    header = _transport_header(item)
-
-    def h(name: str) -> str:
-        value = header.get(name) if header is not None else None
-        return str(value) if value else ""
-
+    h = _transport_header(item)
     defects: list[str] = []
-    sender, to, cc = _addresses(h("From")), _addresses(h("To")), _addresses(h("Cc"))
+    sender, to, cc = display_addresses(h("From")), display_addresses(h("To")), display_addresses(h("Cc"))
     if not sender:
         sender = _mapi_sender(item, defects)
     if not (to or cc):
         to, cc = _mapi_recipients(item, defects)
-    reply_to = _addresses(h("Reply-To"))
+    reply_to = display_addresses(h("Reply-To"))
     date = item.time(0x0039) or item.time(0x0E06)  # client submit time, else delivery time
     if date is None and h("Date"):
         try:
@@ -176,7 +186,6 @@ def _to_message(item, source: str, index: int | None) -> Message:
         attachment_types=types,
         defects=defects,
         list_id=one_line(h("List-Id")),
-        auto_submitted=auto_hint({"auto_submitted": h("Auto-Submitted"), "precedence": h("Precedence"),
-                                  "x_autoreply": h("X-Autoreply"), "x_autorespond": h("X-Autorespond")}),
+        auto_submitted=header_auto_hint(h),
     )
     return complete(msg, [item.string(0x1000)], [html or ""])

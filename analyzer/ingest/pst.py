@@ -14,16 +14,15 @@ unit (read by one worker, streamed).
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timezone
 
 from analyzer.errors import ParseError
 from analyzer.ingest.message import Message
-from analyzer.ingest.outlook import not_mail_kind
-from analyzer.ingest.parse import address_fields, all_ids, auto_hint, complete, first_id, one_line
+from analyzer.ingest.outlook import (display_addresses, header_auto_hint, not_mail_kind, parse_transport_header,
+                                     smtp_address)
+from analyzer.ingest.parse import address_fields, all_ids, complete, first_id, one_line
 
 PST_MAGIC = b"!BDN"
 
@@ -118,26 +117,6 @@ def _text(value) -> str:
     return str(value)
 
 
-def _smtp(*values) -> str:
-    for v in values:
-        v = str(v or "").strip()
-        if "@" in v and not v.startswith("/"):
-            return v.lower()
-    return ""
-
-
-def _header_addresses(value: str) -> list[tuple[str, str]]:
-    import email.utils
-
-    out = []
-    for name, addr in email.utils.getaddresses([value] if value else []):
-        addr = addr.strip().lower()
-        if "@" in addr:
-            name = one_line(name).strip("'\" ")
-            out.append(("" if name.lower() == addr else name, addr))
-    return out
-
-
 def to_message(item: PstItem) -> Message:
     """The :class:`Message` of one .pst item; ParseError (quarantine) for non-mail or unreadable items."""
     m = item.item
@@ -149,21 +128,15 @@ def to_message(item: PstItem) -> Message:
     if kind is not None:
         raise ParseError(f"not mail: {kind} (Outlook item class {props.get(_CLASS)}, folder {item.folder})")
     defects: list[str] = []
-    raw_headers = _text(getattr(m, "transport_headers", None))
-    header = email.parser.HeaderParser(policy=email.policy.compat32).parsestr(raw_headers) if raw_headers else None
-
-    def h(name: str) -> str:
-        value = header.get(name) if header is not None else None
-        return str(value) if value else ""
-
-    sender = _header_addresses(h("From"))
+    h = parse_transport_header(_text(getattr(m, "transport_headers", None)))
+    sender = display_addresses(h("From"))
     if not sender:
         name = _text(m.sender_name).replace("\x00", "").strip() or str(props.get(_SENDER_NAME, ""))
-        address = _smtp(props.get(_SENDER_SMTP), props.get(_SENDER_ADDR), props.get(_SENT_REP_ADDR))
+        address = smtp_address(props.get(_SENDER_SMTP), props.get(_SENDER_ADDR), props.get(_SENT_REP_ADDR))
         if not address and (name or props.get(_SENDER_ADDR)):
             defects.append(f"SenderUnresolved: no SMTP address for Outlook sender {(name or '')[:80]!r}")
         sender = [(name if name.lower() != address else "", address)] if (name or address) else []
-    to, cc = _header_addresses(h("To")), _header_addresses(h("Cc"))
+    to, cc = display_addresses(h("To")), display_addresses(h("Cc"))
     if not (to or cc):
         to, cc = _recipients(m, defects)
     date = m.client_submit_time or m.delivery_time
@@ -183,13 +156,12 @@ def to_message(item: PstItem) -> Message:
         source=item.source, source_index=item.index, source_format="pst",
         message_id=first_id(h("Message-ID") or str(props.get(_MESSAGE_ID, "") or "")),
         content_hash="", date=date, subject=one_line(_text(m.subject) or h("Subject")),
-        **address_fields(sender, to, cc, _header_addresses(h("Reply-To"))),
+        **address_fields(sender, to, cc, display_addresses(h("Reply-To"))),
         in_reply_to=first_id(h("In-Reply-To") or str(props.get(_IN_REPLY_TO, "") or "")),
         references=all_ids(h("References") or str(props.get(_REFERENCES, "") or "")),
         attachment_names=names, attachment_sizes=sizes, attachment_types=["application/octet-stream"] * len(names),
         defects=defects, list_id=one_line(h("List-Id")),
-        auto_submitted=auto_hint({"auto_submitted": h("Auto-Submitted"), "precedence": h("Precedence"),
-                                  "x_autoreply": h("X-Autoreply"), "x_autorespond": h("X-Autorespond")}),
+        auto_submitted=header_auto_hint(h),
     )
     plain, html = _text(m.plain_text_body), _text(m.html_body)
     if not (plain.strip() or html.strip()) and getattr(m, "rtf_body", None):
@@ -205,7 +177,7 @@ def _recipients(m, defects: list[str]) -> tuple[list, list]:
     for rs in recips.record_sets:
         p = _props([rs])
         name = one_line(str(p.get(_R_NAME, "") or "")).strip("'\" ")
-        address = _smtp(p.get(_R_SMTP), p.get(_R_ADDR))
+        address = smtp_address(p.get(_R_SMTP), p.get(_R_ADDR))
         if not address:
             defects.append(f"RecipientUnresolved: no SMTP address for Outlook recipient {name[:80]!r}")
             continue
