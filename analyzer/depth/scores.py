@@ -83,16 +83,20 @@ def _domains(m: pd.DataFrame) -> pd.Series:
     return m.groupby("client", sort=True)[["client_domain", "direction", "from_address"]].apply(one)
 
 
-def _period_scores(model: DepthModel, X: MailFrames, overall: pd.Series | None = None) -> pd.DataFrame:
+def _client_rows(model: DepthModel, X: MailFrames) -> tuple[pd.DataFrame, pd.Series]:
+    """The whole-mailbox client features and the model's score for each client (before any lag
+    correction), computed once per run and shared by the client and the quarterly scores."""
+    F = model.features_.transform(X)
+    return F, pd.Series(model.predict(F), index=F.index)
+
+
+def _period_scores(model: DepthModel, X: MailFrames, overall: pd.Series) -> pd.DataFrame:
     """Quarterly scores, each pulled toward the client's ``overall`` score in proportion to how
     little mail the quarter holds (:meth:`DepthModel.shrink_periods`)."""
     P = model.features_.transform_periods(X)
     out = pd.DataFrame(index=P.index)
     out["score"] = model.predict(P) if len(P) else np.array([], dtype=float)
     out["n_messages"] = P["n_messages"].to_numpy() if len(P) else np.array([], dtype=float)
-    if overall is None:
-        F = model.features_.transform(X)
-        overall = pd.Series(model.predict(F), index=F.index)
     return model.shrink_periods(out, overall)
 
 
@@ -103,8 +107,9 @@ def score_and_periods(messages: pd.DataFrame, signals: pd.DataFrame, model=None)
     if _client_messages(messages).empty:
         return _empty_scores(), _empty_periods()
     X = MailFrames(messages, signals)
-    period_scores = _period_scores(model, X)
-    return _scores(model, X, messages, signals, period_scores), _periods(period_scores)
+    F, overall = _client_rows(model, X)
+    period_scores = _period_scores(model, X, overall)
+    return _scores(model, X, F, overall, messages, signals, period_scores), _periods(period_scores)
 
 
 def score_clients(messages: pd.DataFrame, signals: pd.DataFrame, model=None) -> pd.DataFrame:
@@ -116,16 +121,16 @@ def score_clients(messages: pd.DataFrame, signals: pd.DataFrame, model=None) -> 
     if _client_messages(messages).empty:
         return _empty_scores()
     X = MailFrames(messages, signals)
-    return _scores(model, X, messages, signals, _period_scores(model, X))
+    F, overall = _client_rows(model, X)
+    return _scores(model, X, F, overall, messages, signals, _period_scores(model, X, overall))
 
 
-def _scores(model: DepthModel, X: MailFrames, messages: pd.DataFrame, signals: pd.DataFrame,
-            period_scores: pd.DataFrame) -> pd.DataFrame:
+def _scores(model: DepthModel, X: MailFrames, F: pd.DataFrame, overall: pd.Series, messages: pd.DataFrame,
+            signals: pd.DataFrame, period_scores: pd.DataFrame) -> pd.DataFrame:
     m = _client_messages(messages)
-    F = model.features_.transform(X)
     trend = model.trend_table(period_scores, X).reindex(F.index)
     lag = pd.Series(model.lag_adjustment(trend["trend_slope"].to_numpy(dtype=float)), index=F.index)
-    score = pd.Series(np.clip(model.predict(F) + lag.to_numpy(), 0.0, 100.0), index=F.index)
+    score = pd.Series(np.clip(overall.to_numpy() + lag.to_numpy(), 0.0, 100.0), index=F.index)
     drivers = top_drivers(F, model.contributions(F), signals=signals, lag=lag.where(lag != 0).dropna(),
                           slopes=trend["trend_slope"])
 
@@ -175,7 +180,8 @@ def client_periods(messages: pd.DataFrame, signals: pd.DataFrame, model=None) ->
     model = _model(model)
     if _client_messages(messages).empty:
         return _empty_periods()
-    return _periods(_period_scores(model, MailFrames(messages, signals)))
+    X = MailFrames(messages, signals)
+    return _periods(_period_scores(model, X, _client_rows(model, X)[1]))
 
 
 def _empty_periods() -> pd.DataFrame:
