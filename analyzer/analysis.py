@@ -166,10 +166,11 @@ def _write_run(result: "AnalysisResult", folder: Path, redact: bool) -> None:
     write_signals_parquet(result.signals, folder / "signals.parquet")
     evidence, scores, periods = result.evidence, result.scores, result.periods
     if redact:  # the CSVs people open in meetings are masked too; the parquet files keep the raw data
-        from analyzer.report.redact import redact_text, redacted_names
+        from functools import partial
 
-        names = redacted_names(scores["client"])
-        rename = lambda c: names.get(c, redact_text(str(c)))  # noqa: E731
+        from analyzer.report.redact import masked_client, redact_text, redacted_names
+
+        rename = partial(masked_client, redacted_names(scores["client"]))
         evidence = evidence.assign(client=evidence["client"].map(rename), text=evidence["text"].map(redact_text))
         scores = scores.assign(client=scores["client"].map(rename), domains=scores["domains"].map(redact_text))
         periods = periods.assign(client=periods["client"].map(rename))

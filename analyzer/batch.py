@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 
 from analyzer.cache import RunCache, attribution_key, signals_fingerprint, text_key, unit_key
 from analyzer.config import Config

@@ -224,10 +224,14 @@ def _walk(root: Path) -> Iterator[tuple[str, Path]]:
     if _is_maildir(root):
         yield "maildir", root
     errors: list[OSError] = []
-    for dirpath, dirnames, filenames in os.walk(root, onerror=errors.append):
+
+    def unreadable(where):
         while errors:
             exc = errors.pop()
-            yield "error", (Path(exc.filename or dirpath), f"unreadable folder: {exc.strerror or exc}")
+            yield "error", (Path(exc.filename or where), f"unreadable folder: {exc.strerror or exc}")
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=errors.append):
+        yield from unreadable(dirpath)
         here = Path(dirpath)
         dirnames.sort()
         if _is_maildir(here):
@@ -246,9 +250,7 @@ def _walk(root: Path) -> Iterator[tuple[str, Path]]:
                 yield "error", (path, "symbolic link to a file outside the SOURCE: not followed")
                 continue
             yield "file", path
-    while errors:
-        exc = errors.pop()
-        yield "error", (Path(exc.filename or root), f"unreadable folder: {exc.strerror or exc}")
+    yield from unreadable(root)
 
 
 def _maildir_entries(folder: Path) -> list[Path]:

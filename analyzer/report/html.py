@@ -15,7 +15,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from analyzer.report.charts import TIER_COLOURS, depth_over_time_svg
-from analyzer.report.redact import redact_text, redacted_names
+from analyzer.report.redact import masked_client, redact_text, redacted_names
 from analyzer.report.review import series, since_last_quarter, sparkline
 from analyzer.signals.labels import LABEL_DEFINITIONS, LABEL_NAMES
 
@@ -76,8 +76,9 @@ def quotes_by_client(evidence: pd.DataFrame, n: int = 3, prefer: dict | None = N
     meta = {}
     if messages is not None and len(messages) and {"message_id", "content_hash", "subject", "from_name",
                                                     "from_address"} <= set(messages.columns):
-        key = messages["message_id"].where(messages["message_id"].notna(), messages["content_hash"])
-        meta = dict(zip(key, zip(messages["subject"].fillna(""), messages["from_name"].fillna(""),
+        from analyzer.depth.threads import message_keys
+
+        meta = dict(zip(message_keys(messages), zip(messages["subject"].fillna(""), messages["from_name"].fillna(""),
                                  messages["from_address"].fillna(""))))
     out: dict[str, list[dict]] = {}
     anchored: dict[str, set] = {}
@@ -148,7 +149,7 @@ def render_report(result, redact: bool = False, title: str = "Client relationshi
     review = since_last_quarter(result.periods, evidence, scores)
     names = redacted_names(scores["client"]) if redact else {}
     if redact and len(periods):
-        periods = periods.assign(client=periods["client"].map(lambda c: names.get(c, redact_text(str(c)))))
+        periods = periods.assign(client=periods["client"].map(lambda c: masked_client(names, c)))
     for row in scores.itertuples(index=False):
         r = row._asdict()
         quotes = quotes_of.get(r["client"], [])

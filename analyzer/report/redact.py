@@ -29,3 +29,9 @@ def redacted_names(names) -> dict[str, str]:
             masked = f"{rest} (client {n})" if rest else f"client {n}"
         out[name] = masked
     return out
+
+
+def masked_client(names: dict[str, str], client) -> str:
+    """What the redacted outputs show for ``client``: its entry in :func:`redacted_names`, else the
+    name with addresses and phone numbers masked."""
+    return names.get(client, redact_text(str(client)))
