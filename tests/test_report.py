@@ -69,17 +69,19 @@ def test_quotes_prefer_one_per_label_best_first():
     assert q[0]["text"].startswith("I passed your name")
 
 
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.mark.browser
-def test_report_renders_in_headless_chromium(tmp_path):
-    exe = _chromium()
-    if exe is None:
+@pytest.fixture
+def exe() -> str:
+    """The headless Chromium executable (a failure on CI, where .ci/run installs it; else a skip)."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
         if os.environ.get("CI"):
             pytest.fail("chromium is not installed (the CI install step must provide it)")
         pytest.skip("chromium not installed on this machine")
+    return found
+
+
+@pytest.mark.browser
+def test_report_renders_in_headless_chromium(tmp_path, exe):
     from PIL import Image
     from playwright.sync_api import sync_playwright
 
@@ -135,12 +137,7 @@ def _hostile_mailbox(path):
 
 
 @pytest.mark.browser
-def test_script_in_a_real_mail_shows_as_text_in_the_report(tmp_path):
-    exe = _chromium()
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed (the CI install step must provide it)")
-        pytest.skip("chromium not installed on this machine")
+def test_script_in_a_real_mail_shows_as_text_in_the_report(tmp_path, exe):
     from playwright.sync_api import sync_playwright
 
     from analyzer.analysis import run_to_dir
@@ -166,15 +163,10 @@ def test_script_in_a_real_mail_shows_as_text_in_the_report(tmp_path):
 
 
 @pytest.mark.browser
-def test_demo_report_speaks_human_links_drivers_to_quotes_and_lists_quarantine(tmp_path, project_root):
+def test_demo_report_speaks_human_links_drivers_to_quotes_and_lists_quarantine(tmp_path, project_root, exe):
     """On a real run (the demo mailbox plus a binary file): no raw label name in the visible text,
     every signal driver links to a quote on the page, quotes are never sign-offs and appear once
     each, the tier cut-offs are stated and the quarantined file is named."""
-    exe = _chromium()
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed (the CI install step must provide it)")
-        pytest.skip("chromium not installed on this machine")
     from playwright.sync_api import sync_playwright
 
     from analyzer.analysis import run_to_dir
