@@ -69,6 +69,35 @@ def test_quotes_prefer_one_per_label_best_first():
     assert q[0]["text"].startswith("I passed your name")
 
 
+def test_client_chart_draws_the_trend_the_scores_carry():
+    """The card chart's dashed line has the slope of scores.csv's trend_slope through the
+    message-weighted centre of the last six quarters; bands are named with their cut-offs."""
+    from analyzer.depth.trend import quarter_weights, weighted_slope
+    from analyzer.report.client_chart import client_chart, trend_line
+
+    y = [40.0, 45.0, 52.0, 58.0, 61.0, 70.0, 72.0]
+    n = [5, 1, 6, 4, 8, 3, 9]
+    slope = weighted_slope(y[-6:], quarter_weights(n[-6:]))
+    first, y0, y1 = trend_line(y, n, slope)
+    assert first == 1 and (y1 - y0) / 5 == pytest.approx(slope)
+    svg = str(client_chart(y, n, [f"2025Q{i}" for i in range(1, 8)], "deepening", slope))
+    assert 'data-trend="deepening"' in svg and 'class="trend"' in svg
+    for band in ("shallow &lt;25", "developing 25+", "solid 50+", "deep 75+"):
+        assert band in svg
+    assert trend_line([50.0], [3], 1.0) is None and str(client_chart([], [], [], "steady", 0.0)) == ""
+
+
+def test_quotes_follow_the_order_of_the_drivers():
+    ev = _result().evidence
+    client = f"Acme {EVIL}"
+    labels = list(dict.fromkeys(ev.loc[ev["client"] == client, "label"]))
+    assert len(labels) >= 2
+    wanted = labels[::-1]
+    q = pick_quotes(ev, client, n=3, prefer=wanted)
+    got = [x["label"] for x in q if x["label"] in wanted]
+    assert got == [lb for lb in wanted if lb in got]
+
+
 @pytest.fixture
 def exe() -> str:
     """The headless Chromium executable (a failure on CI, where .ci/run installs it; else a skip)."""
@@ -189,6 +218,10 @@ def test_demo_report_speaks_human_links_drivers_to_quotes_and_lists_quarantine(t
         quotes = page.locator("blockquote").all_inner_texts()
         sparks = page.locator("#clients svg.spark").evaluate_all(
             "els => els.map(e => [e.dataset.scores, e.dataset.messages, e.dataset.trend])")
+        cards = page.locator("section.client svg.client-chart").evaluate_all(
+            "els => els.map(e => { const l = e.querySelector('line.trend');"
+            " return [e.dataset.scores, e.dataset.trend, l ? [+l.getAttribute('y1'), +l.getAttribute('y2')] : null,"
+            " Array.from(e.querySelectorAll('text.band')).map(t => t.textContent)]; })")
         first_h2 = page.locator("h2").first.inner_text()
         browser.close()
     for label in LABELS:
@@ -211,3 +244,15 @@ def test_demo_report_speaks_human_links_drivers_to_quotes_and_lists_quarantine(t
         elif trend == "cooling":
             assert slope < 0, (scores, trend)
     assert not any(re.fullmatch(r"(?i)(all )?(best|regards|cheers|thanks)\W*\w*\W*", q.strip()) for q in quotes)
+    # each card plots the same series as its row, and its dashed trend line goes the trend's way
+    assert len(cards) == len(sparks)
+    assert sorted(c[0] for c in cards) == sorted(s[0] for s in sparks)
+    for scores, trend, line, bands in cards:
+        assert bands == ["shallow <25", "developing 25+", "solid 50+", "deep 75+"]
+        if line is None:
+            continue
+        rise = line[0] - line[1]  # SVG y grows downwards
+        if trend == "deepening":
+            assert rise > 0, (scores, trend)
+        elif trend == "cooling":
+            assert rise < 0, (scores, trend)

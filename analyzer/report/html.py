@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
 
-from analyzer.report.charts import TIER_COLOURS, depth_over_time_svg
+from analyzer.report.client_chart import TIER_COLOURS, client_chart
 from analyzer.report.redact import masked_client, redact_text, redacted_names
 from analyzer.report.review import series, since_last_quarter, sparkline
 from analyzer.signals.labels import LABEL_DEFINITIONS, LABEL_NAMES
@@ -64,15 +63,18 @@ def quotes_by_client(evidence: pd.DataFrame, n: int = 3, prefer: dict | None = N
     ev = ev.drop_duplicates(["client", "message_id", "text"]).copy()
     ev["labels"] = [labels[(c, m, t)] for c, m, t in zip(ev["client"], ev["message_id"], ev["text"])]
     prefer = prefer or {}
-    ev["_preferred"] = [any(lb in prefer.get(c, ()) for lb in labs) for c, labs in zip(ev["client"], ev["labels"])]
+    # a quote's rank is that of the first driver it backs, so quotes come in the drivers' order
+    ev["_rank"] = [min((prefer.get(c, []).index(lb) for lb in labs if lb in prefer.get(c, ())), default=len(LABEL_NAMES))
+                   for c, labs in zip(ev["client"], ev["labels"])]
+    ev["_preferred"] = ev["_rank"] < len(LABEL_NAMES)
     ev = ev.assign(_client_side=ev["direction"] == "from_client").sort_values(
         ["client", "_preferred", "_client_side", "score", "date"], ascending=[True, False, False, False, False],
         kind="stable")
     ev = ev.assign(_first=~ev.duplicated(["client", "label"])).sort_values(
-        ["client", "_preferred", "_first"], ascending=[True, False, False], kind="stable")
+        ["client", "_first", "_rank"], ascending=[True, False, True], kind="stable")
     # every label a driver names gets its quote, then up to n quotes in all
     caps = ev["client"].map(lambda c: max(n, len(set(prefer.get(c, ())))))
-    ev = ev[ev.groupby("client", sort=False).cumcount() < caps]
+    ev = ev[ev.groupby("client", sort=False).cumcount() < caps].sort_values(["client", "_rank"], kind="stable")
     meta = {}
     if messages is not None and len(messages) and {"message_id", "content_hash", "subject", "from_name",
                                                     "from_address"} <= set(messages.columns):
@@ -167,13 +169,14 @@ def render_report(result, redact: bool = False, title: str = "Client relationshi
             "quotes": quotes,
             "profile": profile,
             "spark": sparkline(*spark.get(row.client, ([], []))[:2], str(r.get("trend"))),
+            "chart": client_chart(*spark.get(row.client, ([], [], [])), str(r.get("trend")),
+                                  float(r.get("trend_slope") or 0.0)),
         })
     report = result.ingest_report or {}
     return _env().get_template("report.html.j2").render(
         title=title,
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         clients=clients,
-        depth_svg=Markup(depth_over_time_svg(periods)),
         tier_colours=TIER_COLOURS,
         n_messages=len(result.messages),
         ingest={k: report.get(k) for k in ("files", "messages_seen", "parsed", "duplicates", "quarantined")},
