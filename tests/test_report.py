@@ -210,9 +210,11 @@ def test_demo_report_speaks_human_links_drivers_to_quotes_and_lists_quarantine(t
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=exe, args=["--no-sandbox", "--disable-gpu",
                                                                "--disable-background-networking"])
-        page = browser.new_page()
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto((out / "report.html").as_uri())
         text = page.locator("body").inner_text()
+        since_top = page.locator("#since-table").bounding_box()["y"]
+        clients_top = page.locator("#clients tbody tr").first.bounding_box()["y"]
         links = page.locator("ul.drivers a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
         targets = set(page.locator("span.anchor").evaluate_all("els => els.map(e => '#' + e.id)"))
         quotes = page.locator("blockquote").all_inner_texts()
@@ -231,6 +233,7 @@ def test_demo_report_speaks_human_links_drivers_to_quotes_and_lists_quarantine(t
     assert "photo.bin" in text and "binary" in text
     assert links and set(links) <= targets  # every signal driver points at a quote on the page
     assert first_h2.startswith("Since last quarter")
+    assert since_top < clients_top < 900  # the first screen shows both the review's opening and the clients
     # one story: each client's trend is the (message-weighted) slope of the series it shows
     from analyzer.depth.trend import quarter_weights, weighted_slope
 
