@@ -166,11 +166,11 @@ def unit_key(unit: WorkUnit) -> str | None:
     h = hashlib.sha256(ingest_fingerprint().encode())
     try:
         if isinstance(unit, RangeUnit):
-            h.update(json.dumps(["range", unit.fmt, unit.path, unit.start, unit.first_index]).encode())
+            h.update(json.dumps(["range", unit.fmt, unit.path, unit.start, unit.first_index, unit.folder]).encode())
             _hash_range(h, unit.path, unit.start, unit.end)
         elif isinstance(unit, FileBatch):
             for e in unit.entries:
-                h.update(json.dumps(["file", e.fmt, e.path, e.source, e.index]).encode())
+                h.update(json.dumps(["file", e.fmt, e.path, e.source, e.index, e.folder]).encode())
                 _hash_range(h, e.path, 0, None)
                 h.update(b"\0")
         else:  # a unit kind this cache does not know: never cached

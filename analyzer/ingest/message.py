@@ -23,7 +23,7 @@ class Message:
 
     source: str  # file the message came from
     source_index: int | None  # position inside an mbox / Maildir listing; None for single-message files
-    source_format: str  # "mbox", "eml", "maildir", "msg", "listserv"
+    source_format: str  # "mbox", "eml", "maildir", "msg", "pst", "listserv"
     message_id: str | None  # without angle brackets, None when the header is missing
     content_hash: str  # sha256 hex of the normalised headers+body; dedup key when message_id is None
     date: datetime | None  # timezone-aware UTC, None when missing or unparseable
@@ -52,6 +52,9 @@ class Message:
     client: str | None = None
     client_domain: str | None = None  # the client's main domain, or the address for free-mail
     direction: str = "other"
+    # The mailbox folder the message was exported from (.pst folder path, Maildir folder, mbox file
+    # without extension, relative to the SOURCE or the archive); "" at the top of a SOURCE.
+    folder: str = ""
 
     def to_row(self) -> dict:
         # a shallow dict: dataclasses.asdict deep-copies every list (~0.5 ms a message)
@@ -96,6 +99,7 @@ MESSAGE_SCHEMA = pa.schema(
         ("client", _STR),
         ("client_domain", _STR),
         ("direction", _STR),
+        ("folder", _STR),
     ]
 )
 

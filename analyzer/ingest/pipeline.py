@@ -82,6 +82,7 @@ def parse_unit(unit: WorkUnit) -> UnitResult:
         except ParseError as exc:
             quarantine.append(quarantine_row(item.source, item.index, str(exc)))
         else:
+            msg.folder = item.folder
             messages.append(msg)
     return UnitResult(_to_table(messages), quarantine, seen)
 

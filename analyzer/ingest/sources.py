@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from analyzer.errors import InputError
+from analyzer.ingest.folders import file_folder, maildir_folder
 
 #: How many bytes of a file are read to decide its format.
 SNIFF_BYTES = 8192
@@ -80,6 +81,7 @@ class RawMessage(NamedTuple):
     index: int | None
     fmt: str
     data: bytes
+    folder: str = ""  # the ``folder`` column (analyzer.ingest.folders)
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ class RangeUnit:
     end: int | None = None
     first_index: int = 0
     size: int = 0
+    folder: str = ""
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,7 @@ class FileEntry:
     fmt: str  # "eml", "msg", "maildir" or "pst"
     source: str  # what rows name as source (the file, or the Maildir folder)
     index: int | None  # position in the Maildir listing; None for a lone file
+    folder: str = ""  # the ``folder`` column (analyzer.ingest.folders)
 
 
 @dataclass(frozen=True)
@@ -264,17 +268,17 @@ def _maildir_entries(folder: Path) -> list[Path]:
     return entries
 
 
-def _mbox_ranges(path: str, fmt: str, size: int, chunk_bytes: int) -> list[RangeUnit]:
+def _mbox_ranges(path: str, fmt: str, size: int, chunk_bytes: int, folder: str = "") -> list[RangeUnit]:
     """Cut a large mbox/LISTSERV file into ranges of about ``chunk_bytes`` on message starts."""
     if size <= chunk_bytes:
-        return [RangeUnit(path, fmt, 0, None, 0, size)]
+        return [RangeUnit(path, fmt, 0, None, 0, size, folder)]
     units = []
     unit_start, unit_index = 0, 0
     for index, offset in enumerate(message_offsets(path, fmt)):
         if offset - unit_start >= chunk_bytes:
-            units.append(RangeUnit(path, fmt, unit_start, offset, unit_index, offset - unit_start))
+            units.append(RangeUnit(path, fmt, unit_start, offset, unit_index, offset - unit_start, folder))
             unit_start, unit_index = offset, index
-    units.append(RangeUnit(path, fmt, unit_start, None, unit_index, size - unit_start))
+    units.append(RangeUnit(path, fmt, unit_start, None, unit_index, size - unit_start, folder))
     return units
 
 
@@ -332,6 +336,7 @@ def plan_sources(
                 continue
             seen.add(key)
             if kind == "maildir":
+                mdir = maildir_folder(path, root)
                 for i, entry in enumerate(_maildir_entries(path)):
                     files += 1
                     try:
@@ -347,7 +352,7 @@ def plan_sources(
                         quarantine.append(quarantine_row(str(entry), None,
                                                          "symbolic link to a file outside the SOURCE: not followed"))
                         continue
-                    add_entry(FileEntry(str(entry), "maildir", str(path), i), st.st_size)
+                    add_entry(FileEntry(str(entry), "maildir", str(path), i, mdir), st.st_size)
                 continue
             files += 1
             try:
@@ -377,13 +382,14 @@ def plan_sources(
             if fmt is None:
                 quarantine.append(quarantine_row(str(path), None, reason))
                 continue
+            folder = file_folder(path, root, fmt)
             if compressed:  # streamed by one worker, never extracted to disk
                 flush()
                 formats[fmt + ".gz"] = formats.get(fmt + ".gz", 0) + 1
                 if fmt == "mbox":
-                    units.append(RangeUnit(str(path), "mbox.gz", 0, None, 0, st.st_size))
+                    units.append(RangeUnit(str(path), "mbox.gz", 0, None, 0, st.st_size, file_folder(path, root, "mbox.gz")))
                 else:
-                    units.append(FileBatch((FileEntry(str(path), "eml.gz", str(path), None),), st.st_size))
+                    units.append(FileBatch((FileEntry(str(path), "eml.gz", str(path), None, folder),), st.st_size))
                 continue
             if fmt == "pst":  # one streamed unit of its own
                 flush()
@@ -395,9 +401,9 @@ def plan_sources(
                 formats[fmt] = formats.get(fmt, 0) + 1
                 chunk = chunk_bytes if workers <= 1 else \
                     max(MIN_CHUNK_BYTES, min(chunk_bytes, st.st_size // (2 * workers) + 1))
-                units.extend(_mbox_ranges(str(path), fmt, st.st_size, chunk))
+                units.extend(_mbox_ranges(str(path), fmt, st.st_size, chunk, folder))
             else:
-                add_entry(FileEntry(str(path), fmt, str(path), None), st.st_size)
+                add_entry(FileEntry(str(path), fmt, str(path), None, folder), st.st_size)
         if files == found_before:
             raise InputError(f"SOURCE holds no files: {root}")
     flush()
@@ -524,7 +530,7 @@ def iter_unit(unit: WorkUnit) -> Iterator[RawMessage | dict]:
         try:
             with (BoundedGzip(unit.path, unit.size) if unit.fmt.endswith(".gz") else open(unit.path, "rb")) as fh:
                 for _, lines in _scan(fh, fmt, unit.start, unit.end, keep=True):
-                    yield RawMessage(display_path(unit.path), index, fmt, _finish(lines, fmt))
+                    yield RawMessage(display_path(unit.path), index, fmt, _finish(lines, fmt), display_path(unit.folder))
                     index += 1
         except DecompressionLimit as exc:
             yield quarantine_row(unit.path, index, str(exc))
@@ -560,4 +566,5 @@ def iter_unit(unit: WorkUnit) -> Iterator[RawMessage | dict]:
                 continue
         if entry.fmt != "msg":
             data = from_utf16(data)
-        yield RawMessage(display_path(entry.source), entry.index, entry.fmt.removesuffix(".gz"), data)
+        yield RawMessage(display_path(entry.source), entry.index, entry.fmt.removesuffix(".gz"), data,
+                         display_path(entry.folder))
