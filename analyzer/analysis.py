@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -66,8 +67,6 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
     """
     from analyzer.batch import RunStats, detect_client_signals, ingest_sources
     from analyzer.cache import RunCache, scores_key
-    from analyzer.depth.modelfile import load_depth_model
-    from analyzer.depth.scores import score_and_periods
     from analyzer.export import evidence_frame
     from analyzer.parallel import Execution, execution_context
 
@@ -78,8 +77,7 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
     check_sources(sources)
     cfg = _as_config(config)
     execution = Execution(backend=backend, jobs=jobs, scheduler=scheduler)
-    model = load_depth_model(model_path)  # fail fast on a bad model, before the long work
-    _check_signals_model(signals_model)
+    model = start_loading_models(model_path, signals_model)  # a model the user names fails here, at once
     cache = RunCache(cache_dir) if cache_dir is not None else None
     stats = RunStats()
     started = time.perf_counter()
@@ -100,7 +98,9 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
         scores, periods = cached
         stats.scores_reused = True
     else:
-        scores, periods = score_and_periods(ingested.messages, signals, model=model)
+        from analyzer.depth.scores import score_and_periods
+
+        scores, periods = score_and_periods(ingested.messages, signals, model=model.result())
         if cache is not None:
             cache.store_scores(key, scores, periods)
     evidence = evidence_frame(signals)
@@ -117,13 +117,36 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
     )
 
 
-def _check_signals_model(signals_model) -> None:
-    """Load the signal pipeline here once, so a missing or broken model fails before the long work."""
-    from analyzer.parallel import worker_pipeline
-    from analyzer.batch import model_key
+def _load_depth_model(path):
+    from analyzer.depth.modelfile import load_depth_model  # imports scikit-learn: seconds
 
-    if signals_model is None or isinstance(signals_model, (str, Path)):
+    return load_depth_model(path)
+
+
+def start_loading_models(model_path, signals_model) -> Future:
+    """The run's depth model as a future, and a check of its signal model, without holding up the start.
+
+    A model the user names (``model_path``, ``signals_model``) is loaded now, before any work, so
+    a missing or broken one fails at once. The shipped depth model (checked by the package's own
+    tests) loads in a background thread while the workers parse the mail: importing scikit-learn
+    and skops and reading the model file take seconds the run no longer waits for before its
+    first work; the shipped signal pipeline is loaded by whoever detects signals. The future's
+    ``result()`` is the depth model, or raises what loading it raised.
+    """
+    from analyzer.batch import model_key
+    from analyzer.parallel import worker_pipeline
+
+    if isinstance(signals_model, (str, Path)):
         worker_pipeline(model_key(signals_model))
+    if model_path is not None:
+        done: Future = Future()
+        done.set_result(_load_depth_model(model_path))
+        return done
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analyzer-models")
+    try:
+        return pool.submit(_load_depth_model, None)
+    finally:
+        pool.shutdown(wait=False)
 
 
 #: The files of a run folder, in the order they are moved into place (run_stats.json last).

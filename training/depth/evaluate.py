@@ -7,7 +7,8 @@ negative ones, from ``scores.csv``'s ``sig_*`` columns):
 - **generated held-out**: mailboxes from ``data/mailgen`` with seeds the build never uses
   (:data:`EVAL_SEEDS`, a third each with behaviour tied to depth, unrelated, misleading). The
   project's own generator: not a quality figure;
-- **independent dev**: ``data/independent/dev``, written apart but tuned on: not a quality figure;
+- **independent train** and **dev**: ``data/independent/train`` and ``dev``, written apart but
+  trained and tuned on: not quality figures;
 - **independent test**: ``data/independent/test``, written apart and never tuned on: the quality
   figures.
 
@@ -76,6 +77,7 @@ def summary(df: pd.DataFrame) -> dict:
 
 def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
     names = {"generated": "generated held-out (own generator: not a quality figure)",
+             "train": "independent train (trained on: not a quality figure)",
              "dev": "independent dev (tuned on: not a quality figure)",
              "test": "independent **test** (never tuned on)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",
@@ -101,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", type=Path, default=None, help="depth model file (default: the shipped one)")
     ap.add_argument("--out", type=Path, default=Path("models/depth"))
     ap.add_argument("--work", type=Path, default=None, help="keep the runs here (default: a temporary folder)")
-    ap.add_argument("--splits", default="generated,dev,test")
+    ap.add_argument("--splits", default="generated,train,dev,test")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     model = load_depth_model(args.model)
@@ -111,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         parts = []
         if "generated" in splits:
             parts.append(generated_split(model, work / "generated"))
-        for split in ("dev", "test"):
+        for split in ("train", "dev", "test"):
             if split in splits:
                 parts.append(evaluate_split(split, work, model_path=args.model)[0])
     per_box = pd.concat(parts, ignore_index=True)

@@ -18,14 +18,14 @@ from scipy.stats import spearmanr
 from analyzer.depth.model import TIERS, tier_of
 
 ROOT = Path(__file__).resolve().parents[2] / "data" / "independent"
-SPLITS = ("dev", "test")
+SPLITS = ("train", "dev", "test")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
             "early_warning", "appreciation")
 NEGATIVE = ("fee_pushback", "supplier_label", "complaint", "cancellation")
 
 
 def mailboxes(split: str) -> list[Path]:
-    """The mailbox folders of a split (``dev`` or ``test``), sorted by name."""
+    """The mailbox folders of a split (``train``, ``dev`` or ``test``), sorted by name."""
     return sorted(p for p in (ROOT / split).iterdir() if (p / "truth.csv").is_file())
 
 
