@@ -19,6 +19,12 @@ Each is applied where the cost arises and recorded as a defect of the message, n
 - :data:`MAX_COMPRESSION_RATIO`, :data:`MAX_DECOMPRESSED_MIN`, :data:`MAX_DECOMPRESSED_BYTES`: a
   gzip-compressed mbox or .eml is streamed until it has expanded beyond max(256 MiB, 200 x its
   compressed size), at most 64 GiB; the rest is a quarantine row (a compression bomb).
+- :data:`MAX_ARCHIVE_MEMBERS`, :data:`MAX_ARCHIVE_MEMBER_BYTES`, :data:`MAX_ARCHIVE_MESSAGE_BYTES`,
+  :data:`MAX_ARCHIVE_MIN`: a ``.zip``/``.tar``/``.tgz`` SOURCE is read member by member, never
+  extracted. A member that expands beyond max(16 MiB, 200 x its compressed size), or beyond 16 GiB,
+  and every member once the archive has expanded beyond max(16 MiB, 200 x its size) (at most
+  64 GiB), is a quarantine row (a compression bomb); so is a single-message member (.eml, .msg)
+  over 256 MiB, and members beyond the first 100,000 (one row counts them).
 - :data:`MAX_QUARANTINE_ROWS`: quarantine rows listed one by one in ``ingest_report.json``;
   beyond, ``quarantine_rows_omitted`` counts the rest and ``quarantine_by_reason`` (always there)
   counts every row by reason, so a million broken one-line messages make a small report.
@@ -38,6 +44,10 @@ MAX_QUARANTINE_ROWS = 10_000
 MAX_COMPRESSION_RATIO = 200
 MAX_DECOMPRESSED_MIN = 256 * 1024 * 1024
 MAX_DECOMPRESSED_BYTES = 64 * 1024 ** 3
+MAX_ARCHIVE_MEMBERS = 100_000
+MAX_ARCHIVE_MEMBER_BYTES = 16 * 1024 ** 3
+MAX_ARCHIVE_MESSAGE_BYTES = 256 * 1024 * 1024
+MAX_ARCHIVE_MIN = 16 * 1024 * 1024
 
 _LONG_RUN = re.compile(r"\S{%d,}" % (MAX_RUN_CHARS + 1))
 

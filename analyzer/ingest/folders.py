@@ -17,7 +17,6 @@ Paths use ``/`` whatever the platform.
 from __future__ import annotations
 
 import os
-from pathlib import PurePosixPath
 
 #: Extensions dropped from an mbox file's name to make its folder name (after a ``.gz``).
 MAILBOX_EXTENSIONS = (".mbox", ".mbx", ".mbs", ".mail", ".txt", ".log")
@@ -38,11 +37,16 @@ def mbox_folder(rel: str) -> str:
 
 
 def member_folder(member: str, fmt: str) -> str:
-    """The folder of a file at relative path ``member`` (a path under the SOURCE or in an archive)."""
-    member = member.strip("/")
+    """The folder of a file at relative path ``member`` (a path under the SOURCE or in an archive;
+    ``./`` and leading ``/`` dropped). A message in a Maildir's ``cur/`` or ``new/`` belongs to the
+    Maildir folder."""
+    parts = [p for p in member.replace("\\", "/").split("/") if p not in ("", ".")]
     if fmt in ("mbox", "listserv", "mbox.gz"):
-        return mbox_folder(member)
-    return _posix(str(PurePosixPath(member).parent))
+        return mbox_folder("/".join(parts))
+    parent = parts[:-1]
+    if parent and parent[-1] in ("cur", "new"):
+        parent = parent[:-1]
+    return "/".join(parent)
 
 
 def file_folder(path, root, fmt: str) -> str:

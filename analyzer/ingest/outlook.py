@@ -188,4 +188,6 @@ def _to_message(item, source: str, index: int | None) -> Message:
         list_id=one_line(h("List-Id")),
         auto_submitted=header_auto_hint(h),
     )
-    return complete(msg, [item.string(0x1000)], [html or ""])
+    from analyzer.ingest.conversation import link
+
+    return link(complete(msg, [item.string(0x1000)], [html or ""]), item.binary(0x0071))

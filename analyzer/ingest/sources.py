@@ -10,6 +10,8 @@ file found is *sniffed* by its first bytes, never by its name:
 ``eml``        one RFC 822 message: the file opens with a block of header fields
 ``maildir``    a folder holding ``cur/`` and ``new/`` (``tmp/`` is in-delivery, skipped);
                each entry of ``cur/`` and ``new/`` is one message
+``pst``        Outlook personal folders (``!BDN``): :mod:`analyzer.ingest.pst`
+``zip``, ...   ``.zip``/``.tar``/``.tgz`` archives: :mod:`analyzer.ingest.archives`
 =============  ===============================================================
 
 Anything else (empty, binary, plain text, a FIFO, a dangling link, a file that cannot be
@@ -112,7 +114,9 @@ class FileEntry:
 
 @dataclass(frozen=True)
 class FileBatch:
-    """Several single-message files (.eml, .msg, Maildir entries) read by one worker."""
+    """Several single-message files (.eml, .msg, Maildir entries) read by one worker.
+
+    (Archives are :class:`analyzer.ingest.archives.ArchiveUnit` units.)"""
 
     entries: tuple[FileEntry, ...]
     size: int = 0
@@ -284,7 +288,7 @@ def _mbox_ranges(path: str, fmt: str, size: int, chunk_bytes: int, folder: str =
 
 def plan_sources(
     sources: list, chunk_bytes: int = DEFAULT_CHUNK_BYTES, batch_files: int = DEFAULT_BATCH_FILES,
-    workers: int = 1,
+    workers: int = 1, pst_items: int | None = None,
 ) -> SourcePlan:
     """Discover and sniff everything under ``sources``; raise InputError if there is nothing.
 
@@ -295,6 +299,11 @@ def plan_sources(
     A SOURCE that does not exist, or that holds no files at all, is an :class:`InputError`.
     A file reached twice (named twice, or through two SOURCEs) is read once.
     """
+    from analyzer.ingest.archives import archive_kind, plan_archive
+    from analyzer.ingest.pst import PST_UNIT_ITEMS, plan_pst
+
+    pst_items = PST_UNIT_ITEMS if pst_items is None else pst_items
+
     if not sources:
         raise InputError("no SOURCE given")
     seen: set[str] = set()
@@ -376,6 +385,14 @@ def plan_sources(
                 except (OSError, EOFError, zlib.error) as exc:
                     quarantine.append(quarantine_row(str(path), None, f"unreadable gzip file: {exc}"))
                     continue
+            arch = archive_kind(head, compressed)
+            if arch:  # .zip/.tar/.tgz: members read in place by the workers, never extracted
+                flush()
+                formats[arch] = formats.get(arch, 0) + 1
+                arch_units, arch_rows = plan_archive(str(path), arch, st.st_size, batch_files, chunk_bytes)
+                units.extend(arch_units)
+                quarantine.extend(arch_rows)
+                continue
             fmt, reason = sniff(head)
             if compressed and fmt not in (None, "mbox", "eml"):
                 fmt, reason = None, f"not mail: gzip-compressed {fmt}, only compressed mbox or .eml is read"
@@ -391,10 +408,12 @@ def plan_sources(
                 else:
                     units.append(FileBatch((FileEntry(str(path), "eml.gz", str(path), None, folder),), st.st_size))
                 continue
-            if fmt == "pst":  # one streamed unit of its own
+            if fmt == "pst":  # streamed units of its own: the whole file, or slices of its folders
                 flush()
                 formats[fmt] = formats.get(fmt, 0) + 1
-                units.append(FileBatch((FileEntry(str(path), "pst", str(path), None),), st.st_size))
+                pst_units, pst_rows = plan_pst(str(path), display_path(str(path)), st.st_size, pst_items)
+                units.extend(pst_units)
+                quarantine.extend(pst_rows)
                 continue
             if fmt in ("mbox", "listserv"):
                 flush()  # keep units in file order
@@ -524,6 +543,15 @@ class BoundedGzip:
 
 def iter_unit(unit: WorkUnit) -> Iterator[RawMessage | dict]:
     """Raw messages of one work unit, in order; unreadable pieces come as quarantine rows."""
+    from analyzer.ingest.archives import ArchiveUnit, iter_archive
+    from analyzer.ingest.pst import PstUnit, iter_pst_unit
+
+    if isinstance(unit, ArchiveUnit):
+        yield from iter_archive(unit)
+        return
+    if isinstance(unit, PstUnit):
+        yield from iter_pst_unit(unit)
+        return
     if isinstance(unit, RangeUnit):
         index = unit.first_index
         fmt = unit.fmt.removesuffix(".gz")
