@@ -1,23 +1,29 @@
-"""The whole analysis (`analyzer run`) on a generated mailbox, against the mail-parser floor, in one run.
+"""The whole analysis (`analyzer run`) on an agency mailbox, against the mail-parser floor, in one run.
 
-    .venv/bin/python bench/bench_run.py [--messages 100000] [--jobs -1]
+    .venv/bin/python bench/bench_run.py [--mail realistic|bulk] [--messages 16000] [--jobs -1]
 
-1. Writes a generated agency mailbox (``data/mailgen``'s bulk writer: many clients of designed
-   depth, quoted history, signatures, HTML-only mail, newsletters, auto-replies) to
-   ``bench/out/run_<N>.mbox`` (reused when present; generation is not timed).
+1. Writes the mailbox (reused when present; generation is not timed):
+
+   * ``--mail realistic`` (default): ``bench/realistic_mail.py``: the hand-written paragraphs of
+     the independent train/dev mailboxes recombined into many clients of about 32 messages, every
+     reply quoting the whole thread, signatures, disclaimers, non-ASCII names, some HTML parts:
+     ``bench/out/realistic_<N>.mbox``;
+   * ``--mail bulk``: ``data/mailgen``'s bulk writer (clients of designed depth, quoted history,
+     signatures, HTML-only mail, newsletters, auto-replies): ``bench/out/run_<N>.mbox``.
 2. Runs, each in a fresh subprocess while this process samples the memory of its whole process
    tree (main + joblib workers, proportional set size) every 0.2 s:
 
    * the floor: ``mailbox.mbox`` iteration + ``mailparser.parse_from_bytes`` per message, one process;
-   * ``analyzer run MBOX --out bench/out/run_<N>`` with ``--jobs`` (fresh output folder: no cache);
+   * ``analyzer run MBOX --out bench/out/run_<mail>_<N>`` with ``--jobs`` (fresh output folder: no cache);
    * the same command again over the same input (the run cache in ``DIR/.cache`` is reused).
 
    ``--stages parallel`` times only the stages that run on the workers (ingest with dedup and
    attribution, signal detection), with the same cache, instead of the whole run.
 
-3. Prints a Markdown table: messages/second end to end, ratio to the floor (target <= 3x), peak
-   memory (target < 1.5 GiB, summed over all processes of the run), second-run time and speed-up
-   (target >= 10x), the stage times of the first run, and the machine's load average.
+3. Prints a Markdown table: messages/second end to end, ratio to the floor (targets: <= 2x below
+   50k messages, <= 1.5x from there), peak memory (target < 1 GiB, summed over all processes of
+   the run), second-run time and speed-up (target >= 10x), the stage times of the first run, and
+   the machine's load average.
 """
 
 from __future__ import annotations
@@ -128,16 +134,22 @@ def _sub(*args: str) -> dict:
     return res
 
 
-def _mbox(n: int, seed: int) -> Path:
-    path = OUT / f"run_{n}.mbox"
+def _mbox(n: int, seed: int, mail: str = "bulk") -> Path:
+    path = OUT / (f"run_{n}.mbox" if mail == "bulk" else f"realistic_{n}.mbox")
     if not path.exists():
-        sys.path.insert(0, str(ROOT / "data"))
-        from mailgen import write_bulk_mbox
-
         OUT.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         t = time.perf_counter()
-        write_bulk_mbox(tmp, n, seed=seed)
+        if mail == "bulk":
+            sys.path.insert(0, str(ROOT / "data"))
+            from mailgen import write_bulk_mbox
+
+            write_bulk_mbox(tmp, n, seed=seed)
+        else:
+            sys.path.insert(0, str(ROOT / "bench"))
+            from realistic_mail import write_realistic_mbox
+
+            write_realistic_mbox(tmp, n, seed=seed)
         tmp.replace(path)
         print(f"generated {path.relative_to(ROOT)} ({path.stat().st_size / 2**20:.0f} MiB) "
               f"in {time.perf_counter() - t:.0f}s", file=sys.stderr)
@@ -153,6 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--messages", type=int, default=100_000)
     ap.add_argument("--jobs", type=int, default=-1, help="analyzer run --jobs (default: all cores)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--mail", choices=("realistic", "bulk"), default="realistic",
+                    help="realistic: hand-written paragraphs recombined (bench/realistic_mail.py); "
+                         "bulk: data/mailgen's bulk writer")
     ap.add_argument("--stages", choices=("all", "parallel"), default="all",
                     help="all: the whole `analyzer run`; parallel: only ingest + signals (the worker stages)")
     ap.add_argument("--_step", nargs="+", help=argparse.SUPPRESS)
@@ -167,8 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(res))
         return 0
 
-    path = _mbox(args.messages, args.seed)
-    out = OUT / f"run_{args.messages}{'' if args.stages == 'all' else '_parallel'}"
+    path = _mbox(args.messages, args.seed, args.mail)
+    out = OUT / f"run_{args.mail}_{args.messages}{'' if args.stages == 'all' else '_parallel'}"
     kind = "run" if args.stages == "all" else "parallel"
     shutil.rmtree(out, ignore_errors=True)
     load_start = _load()
@@ -182,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     peak = first["tree_peak_bytes"] or first["ru_maxrss_bytes"]
     speedup = first["seconds"] / second["seconds"]
     ok = lambda good: "ok" if good else "MISSED"  # noqa: E731
+    target = 2.0 if n < 50_000 else 1.5  # the issue's targets: 2x at 16k realistic messages, 1.5x at 100k
     cores = os.cpu_count()
     jobs = cores if args.jobs < 0 else args.jobs
     rows = [
@@ -189,13 +205,13 @@ def main(argv: list[str] | None = None) -> int:
                                  f"{first['evidence']:,} evidence rows)", ""),
         ("floor: mailbox + mail-parser, 1 process", f"{floor['seconds']:.1f} s, {floor['messages'] / floor['seconds']:,.0f} msg/s", ""),
         (f"{'analyzer run' if kind == 'run' else 'ingest + signals only'}, first run (--jobs {jobs})", f"{first['seconds']:.1f} s, {n / first['seconds']:,.0f} msg/s end to end", ""),
-        ("run / floor", f"{ratio:.2f}x", f"<= 3x {ok(ratio <= 3)}"),
+        ("run / floor", f"{ratio:.2f}x", f"<= {target:g}x {ok(ratio <= target)}"),
         ("peak memory, all processes of the run", f"{peak / GIB:.2f} GiB (largest process {first['ru_maxrss_bytes'] / GIB:.2f} GiB)",
-         f"< 1.5 GiB {ok(peak < 1.5 * GIB)}"),
+         f"< 1 GiB {ok(peak < 1 * GIB)}"),
         ("second run, same input (cache)", f"{second['seconds']:.1f} s, {n / second['seconds']:,.0f} msg/s", ""),
         ("speed-up of the second run", f"{speedup:.1f}x", f">= 10x {ok(speedup >= 10)}"),
     ]
-    print(f"\n`bench/bench_run.py --messages {args.messages} --jobs {args.jobs} --stages {args.stages}` on {cores} cores, "
+    print(f"\n`bench/bench_run.py --mail {args.mail} --messages {args.messages} --jobs {args.jobs} --stages {args.stages}` on {cores} cores, "
           f"load average (1/5/15 min) {load_start} at start, {load_end} at end\n")
     print("| measure | value | target |\n|---|---|---|")
     for r in rows:

@@ -338,6 +338,20 @@ def _window(prep: _Prepared, client: str, start: pd.Timestamp, end: pd.Timestamp
     return f
 
 
+def _first_dates(prep: _Prepared) -> pd.Series:
+    """Each client's first dated message (NaT when none is dated), clients sorted."""
+    return prep.msgs.groupby("client", sort=True)["date"].min()
+
+
+def plain_facts(X: MailFrames) -> pd.DataFrame:
+    """Unweighted, uncapped whole-mailbox figures per client, for the plain columns of scores.csv
+    (median reply hours, thread starts, silences, people): one window per client, no decay."""
+    prep = X.prepared()
+    rows = {client: _window(prep, client, first if pd.notna(first) else prep.as_of, prep.as_of, None, float("inf"))
+            for client, first in _first_dates(prep).items()}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("client")
+
+
 class ClientFeatures(TransformerMixin, BaseEstimator):
     """(messages, signals) -> one feature row per client (see the module doc for X and the features).
 
@@ -370,10 +384,9 @@ class ClientFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X: MailFrames) -> pd.DataFrame:
         """One row per client (index ``client``, sorted), columns :data:`FEATURE_NAMES`."""
         prep = self._check(X)
-        rows = {}
-        for client, g in prep.msgs.groupby("client", sort=True):
-            start = g["date"].min() if g["date"].notna().any() else prep.as_of
-            rows[client] = window_features(prep, client, start, prep.as_of, self.half_life_days, self.reply_cap_hours)
+        rows = {client: window_features(prep, client, first if pd.notna(first) else prep.as_of, prep.as_of,
+                                        self.half_life_days, self.reply_cap_hours)
+                for client, first in _first_dates(prep).items()}
         return _frame(rows, index_name="client")
 
     def transform_periods(self, X: MailFrames, freq: str = "Q") -> pd.DataFrame:
@@ -384,11 +397,10 @@ class ClientFeatures(TransformerMixin, BaseEstimator):
         """
         prep = self._check(X)
         rows = {}
-        for client, g in prep.msgs.groupby("client", sort=True):
-            dates = g["date"].dropna()
-            if dates.empty:
+        for client, first_date in _first_dates(prep).items():
+            if pd.isna(first_date):
                 continue
-            first = dates.min().tz_localize(None).to_period(freq)
+            first = first_date.tz_localize(None).to_period(freq)
             last = prep.as_of.tz_localize(None).to_period(freq)
             for period in pd.period_range(first, last, freq=freq):
                 start = period.start_time.tz_localize("UTC")

@@ -43,7 +43,8 @@ from sklearn.preprocessing import StandardScaler
 
 from analyzer.depth.evidence import EvidenceFeatures
 from analyzer.depth.features import FEATURE_NAMES, RECENT_BASE, ClientFeatures
-from analyzer.depth.trend import TrendModel, event_trajectories, score_trajectory, trajectory_features, trend_labels
+from analyzer.depth.trend import (TrendModel, event_trajectories, score_slopes, score_trajectory, trajectory_features,
+                                  trend_labels)
 
 #: Tier names and their lower bounds (same thresholds as the generator): shallow <25 <= developing
 #: <50 <= solid <75 <= deep.
@@ -284,12 +285,14 @@ class DepthModel(RegressorMixin, BaseEstimator):
             out = pd.DataFrame({"trend": tm.predict(T), "trend_slope": np.round(tm.predict_slope(T), 2),
                                 "trend_reason": tm.reasons(T)}, index=T.index)
             return out[cols]
-        rows = {}
-        for client, g in periods.groupby(level="client", sort=True):
-            slope = score_trajectory(g.sort_index(level="period"))["score_slope"]
-            trend = str(trend_labels([slope], self.trend_band)[0])
-            rows[client] = (trend, round(slope, 2), trend_sentence(trend, slope, self.trend_band, len(g)))
-        return pd.DataFrame.from_dict(rows, orient="index", columns=cols).rename_axis("client")
+        slopes = score_slopes(periods)
+        n_quarters = periods.groupby(level="client", sort=True).size().reindex(slopes.index)
+        trends = trend_labels(slopes.to_numpy(), self.trend_band)
+        return pd.DataFrame({
+            "trend": trends.astype(str), "trend_slope": slopes.round(2).to_numpy(),
+            "trend_reason": [trend_sentence(t, v, self.trend_band, int(n))
+                             for t, v, n in zip(trends, slopes.to_numpy(), n_quarters.to_numpy())],
+        }, index=slopes.index, columns=cols).astype({"trend": object, "trend_reason": object})
 
     def shrink_periods(self, periods: pd.DataFrame, overall: pd.Series) -> pd.DataFrame:
         """Quarterly scores that tell the same story as the client's overall score.

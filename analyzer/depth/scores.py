@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer.depth.drivers import top_drivers
-from analyzer.depth.features import MailFrames
+from analyzer.depth.features import MailFrames, plain_facts
 from analyzer.depth.model import DepthModel, tier_of
 from analyzer.signals.labels import AGENCY_LABELS, CLIENT_LABELS, LABELS
 
@@ -72,15 +72,19 @@ def _empty_scores() -> pd.DataFrame:
 
 
 def _domains(m: pd.DataFrame) -> pd.Series:
-    """``;``-joined client domains per client: client_domain plus the domains of client senders."""
-    def one(g: pd.DataFrame) -> str:
-        doms = set(g["client_domain"].dropna().astype(str))
-        sender = g.loc[g["direction"] == "from_client", "from_address"].dropna().astype(str)
-        free = {d for d in doms if "@" in d}  # free-mail clients are keyed by address
-        if not free:
-            doms |= {a.rsplit("@", 1)[1] for a in sender if "@" in a}
-        return ";".join(sorted(d for d in doms if d))
-    return m.groupby("client", sort=True)[["client_domain", "direction", "from_address"]].apply(one)
+    """``;``-joined client domains per client: client_domain plus the domains of client senders
+    (not for a free-mail client, keyed by its address)."""
+    own = m[["client", "client_domain"]].dropna()
+    own = pd.DataFrame({"client": own["client"], "d": own["client_domain"].astype(str)})
+    free = set(own.loc[own["d"].str.contains("@", regex=False), "client"])
+    snd = m.loc[(m["direction"] == "from_client") & m["from_address"].notna() & ~m["client"].isin(free),
+                ["client", "from_address"]]
+    addr = snd["from_address"].astype(str)
+    addr_ok = addr.str.contains("@", regex=False)
+    sent = pd.DataFrame({"client": snd["client"][addr_ok], "d": addr[addr_ok].str.rsplit("@", n=1).str[1]})
+    both = pd.concat([own, sent], ignore_index=True)
+    both = both[both["d"] != ""].drop_duplicates().sort_values(["client", "d"], kind="stable")
+    return both.groupby("client", sort=True)["d"].agg(";".join)
 
 
 def _client_rows(model: DepthModel, X: MailFrames) -> tuple[pd.DataFrame, pd.Series]:
@@ -153,8 +157,7 @@ def _scores(model: DepthModel, X: MailFrames, F: pd.DataFrame, overall: pd.Serie
         col = counts[lb] if lb in counts.columns else pd.Series(dtype="int64")
         out[f"sig_{lb}"] = col.reindex(F.index).fillna(0).astype("int64")
     # the contract's median client reply hours are the real (unweighted, uncapped-when-missing) median
-    unweighted = model.features_.__class__(half_life_days=None, reply_cap_hours=float("inf"))
-    raw = unweighted.fit(None).transform(X)
+    raw = plain_facts(X)
     med = raw["client_reply_hours"].where(np.isfinite(raw["client_reply_hours"]))
     out["median_client_reply_hours"] = med.reindex(F.index).round(1).astype(float)
     out["top_drivers"] = drivers.reindex(F.index).astype(str)

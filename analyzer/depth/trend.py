@@ -115,6 +115,32 @@ def score_trajectory(periods: pd.DataFrame, max_periods: int = MAX_PERIODS, prio
     return {"score_slope": weighted_slope(y, w, prior), "score_change": float(late - early)}
 
 
+def score_slopes(periods: pd.DataFrame, max_periods: int = MAX_PERIODS, min_messages: int = 3) -> pd.Series:
+    """:func:`score_trajectory`'s ``score_slope`` for every client at once (index client, period;
+    columns ``score``, ``n_messages``): the same weighted least squares, as grouped sums."""
+    if periods.empty:
+        return pd.Series(dtype=float)
+    p = periods.sort_index(level=["client", "period"], sort_remaining=False, kind="stable")
+    p = p.groupby(level="client", sort=False).tail(max_periods)
+    client = p.index.get_level_values("client")
+    x = p.groupby(level="client", sort=False).cumcount().to_numpy(dtype=float)
+    y = p["score"].to_numpy(dtype=float)
+    w = quarter_weights(p["n_messages"], min_messages)
+    ok = ~np.isnan(y) & (w > 0)
+    w = np.where(ok, w, 0.0)
+    y0 = np.where(ok, y, 0.0)
+    f = pd.DataFrame({"client": client, "w": w, "wx": w * x, "wy": w * y0, "ok": ok.astype(int)})
+    sums = f.groupby("client", sort=False)[["w", "wx", "wy", "ok"]].transform("sum")
+    W = sums["w"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dx, dy = x - sums["wx"].to_numpy() / W, y0 - sums["wy"].to_numpy() / W
+    f["den"], f["num"] = w * dx * dx, w * dx * dy
+    agg = f.groupby("client", sort=False).agg(den=("den", "sum"), num=("num", "sum"), ok=("ok", "sum"))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slope = np.where((agg["ok"] >= 2) & (agg["den"] > 0), agg["num"] / agg["den"], 0.0)
+    return pd.Series(slope, index=agg.index.rename("client"), dtype=float).sort_index()
+
+
 def _event_slope(t: np.ndarray, y: np.ndarray, prior: float = 0.0) -> float:
     """Slope of ``y`` against times ``t`` (quarters), 0 with fewer than MIN_EVENTS usable events;
     ``prior`` shrinks it towards 0 (see :func:`weighted_slope`): events bunched in a short span,
