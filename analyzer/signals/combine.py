@@ -31,7 +31,9 @@ Decision per label:
 - a rule marked ``"decides": false`` (a cue measured imprecise on the training data) yields nothing by
   itself; when the model finds the label on that sentence, the result names the rule too;
 - a veto rule for the label ("sorry to hear" for ``apology``) in the evidence sentence drops a
-  model-only result.
+  model-only result;
+- a sentence that is mail furniture (a greeting line, a sign-off, a legal disclaimer, signature
+  art: :mod:`analyzer.signals.boilerplate`) carries no label (``skip_boilerplate``, on by default).
 
 Results:
 
@@ -55,6 +57,7 @@ import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
+from analyzer.signals.boilerplate import boilerplate_kind
 from analyzer.signals.labels import LABELS
 from analyzer.signals.linear import SCORES_KEY
 from analyzer.signals.rules import VETO_PREFIX
@@ -97,7 +100,8 @@ class SignalCombiner:
     def __init__(self, nlp: Language, name: str, model_pipe: str, rules_pipe: str, spans_key: str,
                  thresholds: dict[str, float], default_threshold: float,
                  sentence_thresholds: dict[str, float] | None = None, max_labels: int = 0,
-                 long_margin: float = 0.0, long_sentences: int = 4, rule_floors: dict[str, float] | None = None):
+                 long_margin: float = 0.0, long_sentences: int = 4, rule_floors: dict[str, float] | None = None,
+                 skip_boilerplate: bool = True):
         self.nlp = nlp
         self.name = name
         self.model_pipe = model_pipe
@@ -115,6 +119,7 @@ class SignalCombiner:
         rule_floors = rule_floors or {}
         self.rule_floors = {lab: float(rule_floors.get(lab, 0.0)) for lab in LABELS}
         self._rfloor = [self.rule_floors[lab] for lab in LABELS]
+        self.skip_boilerplate = bool(skip_boilerplate)
 
     def _rules(self):
         if self.rules_pipe and self.rules_pipe in self.nlp.component_names:
@@ -216,6 +221,9 @@ class SignalCombiner:
             elif isnan(got[1]) or score > got[1]:
                 got[1] = score
                 got[0] = max(got[0], score)
+        if self.skip_boilerplate and found:
+            furniture = {k for k in {k for k, _ in found} if boilerplate_kind(doc[bounds[k][0]:bounds[k][1]].text)}
+            found = {key: val for key, val in found.items() if key[0] not in furniture}
         if self.max_labels > 0 and len(found) > self.max_labels:
             found = self._cap(found)
         out = []
@@ -247,11 +255,12 @@ class SignalCombiner:
     "signal_combiner",
     default_config={"model_pipe": "signal_classifier", "rules_pipe": "signal_rules", "spans_key": "signals",
                     "thresholds": {}, "default_threshold": 0.5, "sentence_thresholds": {}, "max_labels": 0,
-                    "long_margin": 0.0, "long_sentences": 4, "rule_floors": {}},
+                    "long_margin": 0.0, "long_sentences": 4, "rule_floors": {}, "skip_boilerplate": True},
 )
 def make_signal_combiner(nlp: Language, name: str, model_pipe: str, rules_pipe: str, spans_key: str,
                          thresholds: dict, default_threshold: float, sentence_thresholds: dict,
                          max_labels: int, long_margin: float, long_sentences: int,
-                         rule_floors: dict) -> SignalCombiner:
+                         rule_floors: dict, skip_boilerplate: bool) -> SignalCombiner:
     return SignalCombiner(nlp, name, model_pipe, rules_pipe, spans_key, thresholds, default_threshold,
-                          sentence_thresholds, max_labels, long_margin, long_sentences, rule_floors)
+                          sentence_thresholds, max_labels, long_margin, long_sentences, rule_floors,
+                          skip_boilerplate)

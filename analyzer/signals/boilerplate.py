@@ -1,0 +1,61 @@
+"""Sentences that are mail furniture, not something a person says: greeting lines ("Hi all,"),
+sign-offs ("Best, Jo"), legal disclaimers, signature art (rows of ``*``, ``|`` or ``_``) and the
+one-word status lines of minutes ("Postponed.").
+
+The signal combiner (:mod:`analyzer.signals.combine`) gives such a sentence no label, whatever its
+words or its neighbours suggest: on real mailing-list mail these were read as forgiveness ("All,"),
+early warnings ("this message may contain confidential information") or apologies (a signature
+block), and in the report they would be quoted as evidence. The patterns are plain data below.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: A greeting line: a salutation, then only names or a group ("Hi all,", "Dear Ms Brandt,").
+GREETING = re.compile(
+    r"(?i)^\W*(?:hi|hello|hey|dear|greetings|good\s+(?:morning|afternoon|evening)|morning|afternoon|evening|"
+    r"all|team|folks|everyone|colleagues|ladies\s+and\s+gentlemen)\b(?P<rest>.*)$")
+#: A sign-off, then only a name ("Best,\nJo", "Thanks, Sam"): the sentence splitter often joins them.
+SIGN_OFF = re.compile(
+    r"(?i)^\W*(?:best(?:\s+regards|\s+wishes)?|kind\s+regards|warm\s+regards|regards|cheers|br|rgds|"
+    r"sincerely|yours(?:\s+sincerely|\s+truly)?|all\s+the\s+best|all\s+best|thanks(?:\s+again)?|"
+    r"thank\s+you(?:\s+and)?|many\s+thanks|talk\s+soon|speak\s+soon)\b(?P<rest>.*)$")
+#: Words that may follow a salutation besides names.
+GROUP_WORDS = frozenset({"all", "team", "everyone", "folks", "both", "and", "&", "guys", "colleagues"})
+#: Words of legal disclaimers; two of them in one sentence make it one.
+DISCLAIMER_WORDS = re.compile(
+    r"(?i)\b(?:confidential|privileged|intended\s+(?:solely\s+)?(?:for|recipient)|addressee|"
+    r"received\s+(?:this|it)\s+(?:e-?mail\s+|message\s+)?in\s+error|unauthori[sz]ed|disclaimer|"
+    r"(?:prohibited|strictly\s+forbidden)|viruses|liability|legally\s+binding)\b")
+#: A one-word status line of a minutes or tracking list ("Postponed.", "Agreed", "Noted").
+STATUS = re.compile(r"^\W*[A-Za-z]+ed\W*$")
+_ART = re.compile(r"[*_=|\\/~#<>-]{3,}|(?:\|.*){3,}")
+
+
+def _names_only(rest: str) -> bool:
+    """Up to four words, each a name (capitalised) or a group word, and punctuation."""
+    words = re.findall(r"[\w.'&-]+", rest)
+    if len(words) > 4 or re.search(r"[?]", rest):
+        return False
+    return all(w[:1].isupper() or w.lower() in GROUP_WORDS for w in words)
+
+
+def boilerplate_kind(text: str) -> str | None:
+    """"greeting", "sign-off", "status line", "disclaimer", "signature art" or None for a sentence a
+    person says."""
+    s = " ".join(str(text).split())
+    if not s:
+        return None
+    for kind, pattern, limit in (("greeting", GREETING, 80), ("sign-off", SIGN_OFF, 60)):
+        m = pattern.match(s) if len(s) <= limit else None
+        if m and _names_only(m.group("rest")):
+            return kind
+    if STATUS.match(s):
+        return "status line"
+    if len(DISCLAIMER_WORDS.findall(s)) >= 2:
+        return "disclaimer"
+    letters = sum(ch.isalpha() for ch in s)
+    if _ART.search(s) and letters < 0.75 * len(s):
+        return "signature art"
+    return None

@@ -1,0 +1,43 @@
+"""Mail furniture (greetings, sign-offs, disclaimers, signature art, one-word status lines) never
+carries a signal label; what people say in the same mail still does."""
+
+from __future__ import annotations
+
+import pytest
+
+from analyzer.signals.boilerplate import boilerplate_kind
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("Hi All,", "greeting"), ("All,", "greeting"), ("Dear Ms Brandt,", "greeting"), ("Morning team!", "greeting"),
+    ("Best,\nJo", "sign-off"), ("Thanks, Sam", "sign-off"), ("Cheers", "sign-off"), ("Thank you and", "sign-off"),
+    ("Postponed.", "status line"), ("Agreed", "status line"),
+    ("This message and its attachments may contain confidential or privileged information that may be "
+     "protected by law; if you received this message in error, please delete it.", "disclaimer"),
+    ("****************** / Jo Siopis | Tel : 734-764-3440 \\ / Fellow | Dept", "signature art"),
+])
+def test_furniture_is_recognised(text, kind):
+    assert boilerplate_kind(text) == kind
+
+
+@pytest.mark.parametrize("text", [
+    "Hey no worries", "All good, no worries!", "Thank you so much!", "Thanks for the great work on the launch.",
+    "Sorry about the delay.", "No worries at all, these things happen.", "Sorry!",
+    "Hi Sam, could you help us with the pricing page?", "We postponed the launch to March.",
+    "Our legal team says the contract is confidential.", "",
+])
+def test_what_people_say_is_not_furniture(text):
+    assert boilerplate_kind(text) is None
+
+
+def test_the_shipped_pipeline_labels_no_greeting_or_disclaimer():
+    from analyzer.signals.pipeline import load_pipeline
+
+    nlp = load_pipeline()
+    text = ("Hi All,\n\nNo worries at all about the wrong link, these things happen.\n\n"
+            "This e-mail is confidential and intended solely for the addressee; if you received it in error, "
+            "please delete it. Unauthorised use is prohibited.")
+    doc = nlp(text)
+    spans = list(doc.spans["signals"])
+    assert any(s.label_ == "forgiveness" and "No worries" in s.text for s in spans), spans
+    assert not any(boilerplate_kind(s.text) for s in spans), [(s.label_, s.text) for s in spans]
