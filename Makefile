@@ -33,7 +33,8 @@ evaluate: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench_ingest.py
 	$(PY) bench/bench_signals.py
-	$(PY) bench/bench_run.py
+	$(PY) bench/bench_run.py --mail realistic --messages 16000
+	$(PY) bench/bench_run.py --mail bulk --messages 100000
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

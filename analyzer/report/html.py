@@ -61,6 +61,7 @@ def quotes_by_client(evidence: pd.DataFrame, n: int = 3, prefer: dict | None = N
         return {}
     labels = ev.groupby(["client", "message_id", "text"], sort=False)["label"].agg(lambda s: sorted(set(s)))
     ev = ev.drop_duplicates(["client", "message_id", "text"]).copy()
+    labels = dict(zip(labels.index, labels.to_numpy()))  # tuple lookups in a dict, not a MultiIndex
     ev["labels"] = [labels[(c, m, t)] for c, m, t in zip(ev["client"], ev["message_id"], ev["text"])]
     prefer = prefer or {}
     # a quote's rank is that of the first driver it backs, so quotes come in the drivers' order
@@ -148,7 +149,7 @@ def render_report(result, redact: bool = False, title: str = "Client relationshi
     prefer = {c: re.findall(r"\[(\w+)\]", str(d)) for c, d in zip(scores["client"], scores["top_drivers"])}
     quotes_of, profile_of = quotes_by_client(evidence, 3, prefer, result.messages), signal_profiles(evidence)
     spark = series(result.periods)
-    review = since_last_quarter(result.periods, evidence, scores)
+    review = since_last_quarter(result.periods, evidence, scores, by_client=spark)
     names = redacted_names(scores["client"]) if redact else {}
     if redact and len(periods):
         periods = periods.assign(client=periods["client"].map(lambda c: masked_client(names, c)))

@@ -39,27 +39,31 @@ def sparkline(scores: list[float], n_messages: list[int], trend: str) -> Markup:
 
 def series(periods: pd.DataFrame) -> dict[str, tuple[list[float], list[int], list[str]]]:
     """client -> (scores, messages, quarters), in time order."""
-    out = {}
     if periods is None or periods.empty:
-        return out
-    for client, g in periods.sort_values(["client", "period"]).groupby("client", sort=False):
-        counts = g["n_messages"].astype(int).tolist() if "n_messages" in g else [1] * len(g)
-        out[client] = (g["depth_score"].astype(float).tolist(), counts, g["period"].astype(str).tolist())
-    return out
+        return {}
+    p = periods.sort_values(["client", "period"], kind="stable")
+    counts = p["n_messages"].astype(int) if "n_messages" in p else pd.Series(1, index=p.index)
+    lists = pd.DataFrame({"client": p["client"].to_numpy(), "s": p["depth_score"].astype(float).to_numpy(),
+                          "n": counts.to_numpy(), "q": p["period"].astype(str).to_numpy()}
+                         ).groupby("client", sort=False).agg(list)
+    return {c: (s, [int(v) for v in n], q) for c, s, n, q in zip(lists.index, lists["s"], lists["n"], lists["q"])}
 
 
-def since_last_quarter(periods: pd.DataFrame, evidence: pd.DataFrame, scores: pd.DataFrame) -> dict:
+def since_last_quarter(periods: pd.DataFrame, evidence: pd.DataFrame, scores: pd.DataFrame,
+                       by_client: dict | None = None) -> dict:
     """The review's opening: the last quarter of the mailbox, and per client the score and tier
     change from the quarter before, the quarter's new client signals (with one quote to raise),
-    and the clients with no mail that quarter."""
+    and the clients with no mail that quarter. ``by_client``: :func:`series` of ``periods`` when
+    the caller has it already."""
     if periods is None or periods.empty:
         return {"quarter": None, "rows": [], "silent": []}
     last = str(max(periods["period"].astype(str)))
-    by_client = series(periods)
+    by_client = series(periods) if by_client is None else by_client
     ev = evidence
     if len(ev):
         q = pd.to_datetime(ev["date"], utc=True).dt.tz_convert(None).dt.to_period("Q").astype(str)
         ev = ev[(q == last) & (ev["direction"] == "from_client")]
+    of_client = {c: g for c, g in ev.groupby("client", sort=False)} if len(ev) else {}
     rows, silent = [], []
     for client in scores["client"]:
         s, n, quarters = by_client.get(client, ([], [], []))
@@ -67,7 +71,7 @@ def since_last_quarter(periods: pd.DataFrame, evidence: pd.DataFrame, scores: pd
             silent.append(client)
             continue
         now, before = s[-1], (s[-2] if len(s) > 1 else None)
-        new = ev[ev["client"] == client] if len(ev) else ev
+        new = of_client.get(client, ev.iloc[:0])
         counts = new["label"].value_counts() if len(new) else pd.Series(dtype=int)
         raise_rows = new[new["label"].isin(TO_RAISE)].sort_values("score", ascending=False) if len(new) else new
         rows.append({
