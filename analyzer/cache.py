@@ -97,11 +97,11 @@ def signals_fingerprint(model_key: str | None) -> str:
     get the shipped one's components added, so the shipped files always count.
     """
     from analyzer import __version__
-    from analyzer.signals.pipeline import DEFAULT_MODEL
+    from analyzer.resources import shipped_model  # not analyzer.signals.pipeline: no spaCy import for a key
 
     h = hashlib.sha256(f"signals/{CACHE_FORMAT}/{__version__}/spacy={_version('spacy')}".encode())
     _hash_files(h, PACKAGE / "signals", ("*.py", "**/*.jsonl", "**/*.json", "**/*.txt"))
-    _hash_files(h, DEFAULT_MODEL, ("**/*",))
+    _hash_files(h, shipped_model("signals"), ("**/*",))
     if model_key is not None:
         path = Path(model_key)
         if path.exists():

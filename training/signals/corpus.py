@@ -43,8 +43,13 @@ INDEPENDENT2_PATH = DATA_DIR / "eval_independent2.jsonl"
 #: Paraphrase, mixed-message and look-alike training snippets written by hand apart from the
 #: evaluation sets (train_paraphrase_*.jsonl; treated like the extra data).
 PARAPHRASE_PATHS = (DATA_DIR / "train_paraphrase_a.jsonl", DATA_DIR / "train_paraphrase_b.jsonl")
+#: Training snippets in four registers (terse/mobile, formal/understated, non-native English, long
+#: mails and sign flips), written by four more authors from one brief (train_register_*.jsonl).
+REGISTER_PATHS = tuple(DATA_DIR / f"train_register_{k}.jsonl" for k in "abcd")
 #: The third independent set (two authors, written apart from everything else): the test set.
 INDEPENDENT3_PATHS = (DATA_DIR / "eval_independent3_a.jsonl", DATA_DIR / "eval_independent3_b.jsonl")
+#: The fourth independent set, written blind to all the above by two more authors: a test set too.
+INDEPENDENT4_PATHS = (DATA_DIR / "eval_independent4_a.jsonl", DATA_DIR / "eval_independent4_b.jsonl")
 
 SEED = 13
 HELDOUT_FRACTION = 0.25
@@ -126,7 +131,8 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
     by_id = {r["id"]: r for r in dev}
     parts = {k: [by_id[i] for i in ids] for k, ids in split.items()}
     for path, source in ((extra_path, "extra"), (boundary_path, "boundary"), (neutral_path, "neutral"),
-                         (neutral_mail_path, "neutral"), *((p, "extra") for p in PARAPHRASE_PATHS)):
+                         (neutral_mail_path, "neutral"),
+                         *((p, "extra") for p in PARAPHRASE_PATHS + REGISTER_PATHS)):
         if path is not None and Path(path).is_file():
             for row in read_labelled(path):
                 parts["tune" if is_tune_extra(row["id"]) else "train"].append(row | {"source": source})

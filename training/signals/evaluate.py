@@ -29,8 +29,8 @@ import pandas as pd
 
 from analyzer.errors import AnalyzerError
 from training.signals.baseline import TfidfBaseline
-from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDEPENDENT_PATH, PROJECT_ROOT,
-                                     read_labelled, training_parts)
+from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDEPENDENT4_PATHS, INDEPENDENT_PATH,
+                                     PROJECT_ROOT, read_labelled, training_parts)
 from training.signals.embedded import embed
 from training.signals.metrics import paired_bootstrap, prf_table
 from analyzer.signals.pipeline import load_pipeline
@@ -133,6 +133,11 @@ INDEPENDENT_SETS = (
     ("independent3", INDEPENDENT3_PATHS,
      "Third independently written set (eval_independent3_*.jsonl: paraphrase, mixed messages, sign flips; "
      "two authors who saw no project data; evaluation only: the test set)"),
+    ("independent4", INDEPENDENT4_PATHS,
+     "Fourth independently written set (eval_independent4_*.jsonl: two more authors who saw no project data, "
+     "written after the register training data; evaluation only: a test set)"),
+    ("test", INDEPENDENT3_PATHS + INDEPENDENT4_PATHS,
+     "Both blind test sets together (eval_independent3_*.jsonl + eval_independent4_*.jsonl; evaluation only)"),
 )
 
 

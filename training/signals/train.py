@@ -301,7 +301,9 @@ Command (from the project root; `make model` runs the same):
   example's rarest label; the split file is reused while it exists) plus `{m['data']['extra']}` and
   `{m['data']['boundary']}` (snippets at the labels' boundaries, see data/signals/README_train_boundary.md) and
   `{m['data']['neutral']}` (ordinary business/technical prose, see data/signals/README_neutral_extra.md)
-  and `{m['data']['neutral_mail']}` (mail-length ordinary prose, see data/signals/README_neutral_mail.md).
+  and `{m['data']['neutral_mail']}` (mail-length ordinary prose, see data/signals/README_neutral_mail.md)
+  and the hand-written paraphrase and register snippets `data/signals/train_paraphrase_*.jsonl` and
+  `data/signals/train_register_*.jsonl` (see their READMEs).
   Held-out: {c['heldout']} texts, never used for fitting or tuning. `data/signals/eval_independent*.jsonl` and
   `../shared/realmail` are never read here.
 - Quoted lines (`> ...`, below "On ... wrote:") are stripped before training, as at detection time.
