@@ -17,7 +17,8 @@ Chosen by leave-mailbox-out cross-validation over that mix, scored on the held-o
 mailboxes only (what users' mail looks like; the generated ones only break ties): the weight of
 the generated mailboxes (:data:`GENERATED_WEIGHTS`, 0 drops them), the ridge penalty and the
 shrinkage of label shares (by mean per-mailbox Spearman), then the quarterly shrinkage and the
-trend dead band (by trend accuracy, balanced between moving and steady clients).
+trend dead band (by trend accuracy, balanced between moving and steady clients; within :data:`TREND_TOLERANCE`
+of the best, the strongest quarterly shrinkage).
 
 Writes ``OUT/model.skops``, ``OUT/metrics.json``, ``OUT/TRAINING.md`` and
 ``OUT/training_features.csv.gz`` (the rows fitted on).
@@ -61,6 +62,9 @@ ALPHAS = (1.0, 10.0)
 PRIORS = (8.0, 16.0)
 PERIOD_PRIORS = (0.0, 4.0, 8.0, 16.0, 32.0)
 BANDS = (2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+#: Balanced trend accuracy (on the independent mailboxes, out of fold) within which the smoother
+#: quarterly series is preferred: about one client of the 93 independent ones.
+TREND_TOLERANCE = 0.02
 
 
 def behaviour_of(seed: int) -> str:
@@ -214,7 +218,12 @@ def build(out: Path, seeds=TRAIN_SEEDS) -> dict:
                        "balanced_dev": _balanced(acc_dev), "balanced_generated": _balanced(acc_gen)})
     # the independent (train + dev) mailboxes' shifts are what users' clients look like; the generated
     # mailboxes' slow drifts (about 8 points a quarter under noisy quarters) break ties
-    best_trend = max(trends, key=lambda r: (round(r["balanced_dev"], 3), r["balanced_generated"], r["band"]))
+    # among settings within TREND_TOLERANCE of the best, the one that shrinks thin quarters most: the
+    # report plots the quarterly series, and a series that swings on a handful of messages misleads
+    top = max(r["balanced_dev"] for r in trends)
+    near = [r for r in trends if r["balanced_dev"] >= top - TREND_TOLERANCE]
+    best_trend = max(near, key=lambda r: (r["period_prior"], round(r["balanced_dev"], 3), r["balanced_generated"],
+                                          r["band"]))
     params = {"alpha": best["alpha"], "prior_messages": best["prior_messages"],
               "period_prior": best_trend["period_prior"], "trend_band": best_trend["band"]}
     model = _fit(T, generated_weight=best["generated_weight"], **params)
@@ -274,7 +283,7 @@ median-imputed and standardised, then a ridge regression whose weights are all >
 label-share shrinkage {m['model']['prior_messages']:g} client mails, quarterly shrinkage
 {m['model']['period_prior']:g} messages, trend dead band {m['model']['trend_band']:g} points a quarter.
 
-Fitted on {m['data']['n_client_rows']} client rows and {m['data']['n_period_rows']} client x quarter rows:
+Rows available: {m['data']['n_client_rows']} client rows and {m['data']['n_period_rows']} client x quarter rows, from
 the hand-written independent training and development mailboxes
 {', '.join(m['data']['independent_train'] + m['data']['independent_dev'])} (weight {m['data']['dev_weight']:g} per client)
 and {len(m['data']['generated_seeds'])} generated mailboxes (a third each with client behaviour tied to depth,
