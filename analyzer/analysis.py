@@ -98,9 +98,12 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
         scores, periods = cached
         stats.scores_reused = True
     else:
+        from threadpoolctl import threadpool_limits
+
         from analyzer.depth.scores import score_and_periods
 
-        scores, periods = score_and_periods(ingested.messages, signals, model=model.result())
+        with threadpool_limits(1):  # small matrices: threads only add overhead and oversubscribe a busy machine
+            scores, periods = score_and_periods(ingested.messages, signals, model=model.result())
         if cache is not None:
             cache.store_scores(key, scores, periods)
     evidence = evidence_frame(signals)

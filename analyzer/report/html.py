@@ -59,10 +59,11 @@ def quotes_by_client(evidence: pd.DataFrame, n: int = 3, prefer: dict | None = N
     ev = ev[(ev["text"].str.split().str.len() >= 3) & ~ev["text"].str.match(_SIGN_OFF)]
     if ev.empty:
         return {}
-    labels = ev.groupby(["client", "message_id", "text"], sort=False)["label"].agg(lambda s: sorted(set(s)))
+    found: dict[tuple, set] = {}  # (client, message, sentence) -> its labels; a dict, not a groupby-apply
+    for key, label in zip(zip(ev["client"], ev["message_id"], ev["text"]), ev["label"]):
+        found.setdefault(key, set()).add(label)
     ev = ev.drop_duplicates(["client", "message_id", "text"]).copy()
-    labels = dict(zip(labels.index, labels.to_numpy()))  # tuple lookups in a dict, not a MultiIndex
-    ev["labels"] = [labels[(c, m, t)] for c, m, t in zip(ev["client"], ev["message_id"], ev["text"])]
+    ev["labels"] = [sorted(found[key]) for key in zip(ev["client"], ev["message_id"], ev["text"])]
     prefer = prefer or {}
     # a quote's rank is that of the first driver it backs, so quotes come in the drivers' order
     ev["_rank"] = [min((prefer.get(c, []).index(lb) for lb in labs if lb in prefer.get(c, ())), default=len(LABEL_NAMES))
