@@ -92,22 +92,26 @@ def top_drivers(features: pd.DataFrame, contributions: pd.DataFrame, signals: pd
     concepts = [_concept(f) for f in FEATURE_NAMES]
     grouped = contributions[list(FEATURE_NAMES)].T.groupby(concepts, sort=False).sum().T
     counts, latest = signal_summary(signals)
+    # plain dicts: a per-client pandas lookup per label cost more than the rest of the scoring
+    count_of = {k: int(v) for k, v in counts.stack().items()} if len(counts) else {}
+    latest_of = latest.stack().to_dict() if len(latest) else {}
+    feat_rows = features.to_dict("index")
     out = []
-    for idx, row in grouped.iterrows():
-        feats = features.loc[idx]
+    for idx, row in grouped.to_dict("index").items():
+        feats = feat_rows[idx]
         ups, downs = [], []
         for label, sign in LABEL_SIGNS.items():
-            n = int(counts.at[idx, label]) if idx in counts.index and label in counts.columns else 0
+            n = count_of.get((idx, label), 0)
             if n == 0:
                 n = int(feats.get(f"client_{label}_count", 0) or 0)
             if n == 0:
                 continue
-            when = latest.at[idx, label] if idx in latest.index and label in latest.columns else None
+            when = latest_of.get((idx, label))
             points = abs(float(row.get("label:" + label, 0.0)))
             (ups if sign > 0 else downs).append((points, n, _signal_phrase(label, n, when)))
         parts = [f"+ {p}" for _, _, p in sorted(ups, key=lambda t: (-t[0], -t[1]))[:n_up]]
         parts += [f"- {p}" for _, _, p in sorted(downs, key=lambda t: (-t[0], -t[1]))[:n_down]]
-        beh = [(float(row[name]), name) for name in BEHAVIOUR_SIGNS if name in row.index
+        beh = [(float(row[name]), name) for name in BEHAVIOUR_SIGNS if name in row
                and abs(float(row[name])) >= min_points]
         for points, name in sorted(beh, key=lambda t: -abs(t[0]))[:n_behaviour]:
             parts.append(f"{'+' if points > 0 else '-'} {_behaviour_phrase(name, feats[name], points > 0)}")
