@@ -41,3 +41,16 @@ def test_the_shipped_pipeline_labels_no_greeting_or_disclaimer():
     spans = list(doc.spans["signals"])
     assert any(s.label_ == "forgiveness" and "No worries" in s.text for s in spans), spans
     assert not any(boilerplate_kind(s.text) for s in spans), [(s.label_, s.text) for s in spans]
+
+
+def test_a_label_whose_best_sentence_is_a_sign_off_moves_to_the_sentence_that_says_it():
+    """The window reads praise; its best-scoring sentence is the closing "Thank you!", which is
+    furniture, so the evidence is the sentence that carries the praise instead of nothing."""
+    from analyzer.signals.pipeline import load_pipeline
+
+    nlp = load_pipeline()
+    doc = nlp("We went with the rooftop venue you suggested and it was the highlight of our year. Thank you!")
+    found = {(s.label_, s.text.strip()) for s in doc.spans["signals"]}
+    assert ("appreciation", "We went with the rooftop venue you suggested and it was the highlight of our year.") \
+        in found, found
+    assert not any(text == "Thank you!" for _, text in found)

@@ -2,8 +2,9 @@
 sign-offs ("Best, Jo"), legal disclaimers, signature art (rows of ``*``, ``|`` or ``_``) and the
 one-word status lines of minutes ("Postponed.").
 
-The signal combiner (:mod:`analyzer.signals.combine`) gives such a sentence no label, whatever its
-words or its neighbours suggest: on real mailing-list mail these were read as forgiveness ("All,"),
+The signal classifier (:mod:`analyzer.signals.linear`) never makes such a sentence a window's
+evidence while the window has another, and the signal combiner (:mod:`analyzer.signals.combine`)
+gives it no label, whatever its words or its neighbours suggest: on real mailing-list mail these were read as forgiveness ("All,"),
 early warnings ("this message may contain confidential information") or apologies (a signature
 block), and in the report they would be quoted as evidence. The patterns are plain data below.
 """
@@ -11,6 +12,8 @@ block), and in the report they would be quoted as evidence. The patterns are pla
 from __future__ import annotations
 
 import re
+
+import numpy as np
 
 #: A greeting line: a salutation, then only names or a group ("Hi all,", "Dear Ms Brandt,").
 GREETING = re.compile(
@@ -59,3 +62,17 @@ def boilerplate_kind(text: str) -> str | None:
     if _ART.search(s) and letters < 0.75 * len(s):
         return "signature art"
     return None
+
+
+def furniture_mask(docs, offsets, s_start, s_end, doc_of, max_tokens: int = 16) -> np.ndarray:
+    """For sentences laid end to end over ``docs`` (global token ranges ``s_start``/``s_end``,
+    ``doc_of`` their doc, ``offsets`` each doc's first global token): True for the short ones
+    that are furniture. The classifier never picks such a sentence as a window's evidence while
+    the window has another; only sentences of up to ``max_tokens`` tokens are looked at."""
+    out = np.zeros(len(s_start), dtype=bool)
+    for k in np.flatnonzero((np.asarray(s_end) - np.asarray(s_start)) <= max_tokens).tolist():
+        d = int(doc_of[k])
+        off = int(offsets[d])
+        if boilerplate_kind(docs[d][int(s_start[k]) - off:int(s_end[k]) - off].text):
+            out[k] = True
+    return out

@@ -54,6 +54,7 @@ from spacy.util import ensure_path
 
 from analyzer.errors import ModelError
 from analyzer.signals.batches import laid_end_to_end, token_bounded
+from analyzer.signals.boilerplate import furniture_mask
 from analyzer.signals.hashing import bigram_keys, char_keys, lemma_keys, rule_key, type_keys, word_keys
 from analyzer.signals.labels import LABELS
 from analyzer.signals.paragraphs import paragraph_bounds
@@ -296,16 +297,18 @@ class SignalClassifier:
         w_end = s_end[np.minimum(k + self.context, last)]
         sent_scores = self._range_scores(s_start, s_end, cv, cs, cbv, cbs, chars)
         win_scores = self._range_scores(w_start, w_end, cv, cs, cbv, cbs, chars)
-        # evidence sentence of each window and label: the window's sentence with the highest own score
+        # evidence sentence of each window and label: the window's sentence with the highest own
+        # score, never a line of mail furniture ("Thank you!", "Best, Jo") while the window has another
+        choice = np.where(furniture_mask(docs, offsets, s_start, s_end, doc_of)[:, None], -np.inf, sent_scores)
         best = np.repeat(k[:, None], n_labels, axis=1)
-        best_score = sent_scores.copy()
+        best_score = choice.copy()
         for off in [o for c in range(1, self.context + 1) for o in (-c, c)]:
             other = k + off
             ok = (other >= first) & (other <= last)
             other = np.where(ok, other, k)
-            better = ok[:, None] & (sent_scores[other] > best_score)
+            better = ok[:, None] & (choice[other] > best_score)
             best = np.where(better, other[:, None], best)
-            best_score = np.where(better, sent_scores[other], best_score)
+            best_score = np.where(better, choice[other], best_score)
         out: list = []
         # slice per doc (sentences are grouped by doc, in order)
         bounds = np.searchsorted(doc_of, np.arange(len(docs) + 1)).tolist()
