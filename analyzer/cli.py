@@ -25,6 +25,7 @@ _QUIET = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def _set_verbose(ctx, param, value):
     if value:
         logging.getLogger().setLevel(logging.INFO)
+        logging.getLogger("py.warnings").setLevel(logging.NOTSET)
     return value
 
 
@@ -75,6 +76,10 @@ def main(verbose: bool) -> None:
     """Relationship depth, client by client, from agency mailbox exports."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s", force=True)
+    # Python warnings of libraries (e.g. urllib3's note on SOCKS support, imported by tldextract via
+    # requests) are not the user's business: logged with -v, silent otherwise, so stderr stays one line
+    logging.captureWarnings(True)
+    logging.getLogger("py.warnings").setLevel(logging.NOTSET if verbose else logging.ERROR)
 
 
 @main.command()

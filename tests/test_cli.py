@@ -153,3 +153,34 @@ def test_run_reports_quarantined_files_on_the_terminal(tmp_path, project_root):
     assert r.returncode == 0, r.stderr
     assert "junk.bin: not mail: binary content" in r.stderr
     assert "clients scored" in r.stdout
+
+
+def test_a_library_warning_does_not_break_the_one_line_error(monkeypatch):
+    """A Python warning raised on the way (as urllib3 warns about SOCKS support when requests is
+    imported on some machines) is logged only with -v; the error stays one line."""
+    import warnings
+
+    from click.testing import CliRunner
+
+    import analyzer.preflight as preflight
+    from analyzer.cli import main
+    from analyzer.errors import InputError
+
+    def noisy(sources):
+        warnings.warn("SOCKS support in urllib3 requires the installation of optional dependencies", UserWarning)
+        raise InputError("SOURCE not found: nowhere")
+
+    monkeypatch.setattr(preflight, "check_sources", noisy)
+    import logging
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            r = CliRunner().invoke(main, ["run", "nowhere", "--out", "o", "-q"])
+            loud = CliRunner().invoke(main, ["-v", "run", "nowhere", "--out", "o", "-q"])
+    finally:
+        logging.captureWarnings(False)  # main() routes warnings into logging for the process
+    assert r.exit_code == 2
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert lines == ["analyzer: error: SOURCE not found: nowhere"], r.stderr
+    assert "SOCKS" in loud.stderr
