@@ -64,13 +64,21 @@ def boilerplate_kind(text: str) -> str | None:
     return None
 
 
-def furniture_mask(docs, offsets, s_start, s_end, doc_of, max_tokens: int = 16) -> np.ndarray:
+#: First words of greeting lines and sign-offs: only sentences that start with one of these (or
+#: are at most three tokens long) are worth the text check inside the classifier's hot loop.
+STARTERS = frozenset({
+    "hi", "hello", "hey", "dear", "greetings", "good", "morning", "afternoon", "evening", "all", "team",
+    "folks", "everyone", "colleagues", "ladies", "best", "kind", "warm", "regards", "cheers", "br", "rgds",
+    "sincerely", "yours", "thanks", "thank", "many", "talk", "speak"})
+
+
+def furniture_mask(docs, offsets, s_start, s_end, doc_of, candidates) -> np.ndarray:
     """For sentences laid end to end over ``docs`` (global token ranges ``s_start``/``s_end``,
-    ``doc_of`` their doc, ``offsets`` each doc's first global token): True for the short ones
-    that are furniture. The classifier never picks such a sentence as a window's evidence while
-    the window has another; only sentences of up to ``max_tokens`` tokens are looked at."""
+    ``doc_of`` their doc, ``offsets`` each doc's first global token): True for those of
+    ``candidates`` (sentence indices) that are furniture. The classifier never picks such a
+    sentence as a window's evidence while the window has another."""
     out = np.zeros(len(s_start), dtype=bool)
-    for k in np.flatnonzero((np.asarray(s_end) - np.asarray(s_start)) <= max_tokens).tolist():
+    for k in np.asarray(candidates).tolist():
         d = int(doc_of[k])
         off = int(offsets[d])
         if boilerplate_kind(docs[d][int(s_start[k]) - off:int(s_end[k]) - off].text):

@@ -54,7 +54,7 @@ from spacy.util import ensure_path
 
 from analyzer.errors import ModelError
 from analyzer.signals.batches import laid_end_to_end, token_bounded
-from analyzer.signals.boilerplate import furniture_mask
+from analyzer.signals.boilerplate import STARTERS, furniture_mask
 from analyzer.signals.hashing import bigram_keys, char_keys, lemma_keys, rule_key, type_keys, word_keys
 from analyzer.signals.labels import LABELS
 from analyzer.signals.paragraphs import paragraph_bounds
@@ -299,7 +299,11 @@ class SignalClassifier:
         win_scores = self._range_scores(w_start, w_end, cv, cs, cbv, cbs, chars)
         # evidence sentence of each window and label: the window's sentence with the highest own
         # score, never a line of mail furniture ("Thank you!", "Best, Jo") while the window has another
-        choice = np.where(furniture_mask(docs, offsets, s_start, s_end, doc_of)[:, None], -np.inf, sent_scores)
+        n_tok = s_end - s_start
+        maybe = (n_tok <= 16) & (np.isin(lower[s_start], self._starter_keys(docs[0].vocab.strings))
+                                 | (n_tok <= 3) | (arr[s_start, 3] == 1))
+        furniture = furniture_mask(docs, offsets, s_start, s_end, doc_of, np.flatnonzero(maybe))
+        choice = np.where(furniture[:, None], -np.inf, sent_scores)
         best = np.repeat(k[:, None], n_labels, axis=1)
         best_score = choice.copy()
         for off in [o for c in range(1, self.context + 1) for o in (-c, c)]:
@@ -317,6 +321,13 @@ class SignalClassifier:
         for a, b in pairwise(bounds):
             out.append((local[a:b], sent_scores[a:b], win_scores[a:b], best[a:b]) if a < b else empty)
         return out
+
+    def _starter_keys(self, strings) -> np.ndarray:
+        """Hashes of the lower-cased first words of greeting lines and sign-offs (cached)."""
+        keys = getattr(self, "_starters", None)
+        if keys is None:
+            keys = self._starters = np.array(sorted(strings.add(w) for w in STARTERS), dtype=np.uint64)
+        return keys
 
     def _range_scores(self, start, end, cv, cs, cbv, cbs, chars=None) -> np.ndarray:
         v = cv[end] - cv[start]
