@@ -161,16 +161,33 @@ def evaluate(model: Path | str | None = None, sets: tuple = INDEPENDENT_SETS, re
     if backgrounds:
         for name in list(named):
             named[f"{name}+mail"] = embed(named[name], backgrounds)
-    out: dict = {"tables": {}, "bootstrap": {}}
+    out: dict = {"tables": {}, "bootstrap": {}, "multilabel": {}}
     for name, rows in named.items():
         texts, gold = [r["text"] for r in rows], [r["labels"] for r in rows]
         pred, base = detect_signals(texts, model=nlp), baseline.predict(texts)
         out["tables"][name] = side_by_side(gold, pred, base)
         out["bootstrap"][name] = paired_bootstrap(gold, pred, base)
+        out["multilabel"][name] = multilabel_recall(gold, pred, base)
     if mail:
         out["realmail"] = realmail_rates(nlp, texts=mail)
         out["realmail_baseline"] = baseline_realmail_rates(baseline, mail)
     return out
+
+
+def multilabel_recall(gold, pred, base) -> dict:
+    """Texts with two or more labels, and how many of them get all their labels, by each model."""
+    multi = [i for i, g in enumerate(gold) if len(g) >= 2]
+    return {"texts": len(multi),
+            "pipeline_all": sum(set(gold[i]) <= set(pred[i]) for i in multi),
+            "baseline_all": sum(set(gold[i]) <= set(base[i]) for i in multi)}
+
+
+def _multilabel_line(m: dict) -> str:
+    if not m or not m["texts"]:
+        return ""
+    n = m["texts"]
+    return (f"Texts with two or more labels: {n}; all their labels found by the pipeline in {m['pipeline_all']} "
+            f"({m['pipeline_all'] / n:.0%}), by the baseline in {m['baseline_all']} ({m['baseline_all'] / n:.0%}).")
 
 
 def _bootstrap_line(b: dict) -> str:
@@ -201,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
            "Command: `.venv/bin/python -m training.signals.evaluate --model models/signals` (`make evaluate`).", ""]
     for name, table in result["tables"].items():
         doc += [f"## {titles[name]}", "", format_table(table), "", _bootstrap_line(result["bootstrap"][name]), ""]
+        if _multilabel_line(result["multilabel"].get(name, {})):
+            doc += [_multilabel_line(result["multilabel"][name]), ""]
     if len(result.get("realmail", ())):
         doc += ["## Real mailing-list mail: share of messages with a signal", "",
                 "New text (quotes stripped by ingest) of real technical mailing-list archives in ../shared/realmail "
@@ -215,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         summary = {name: {"pipeline_macro_f1": round(float(t["F1"].iloc[-1]), 4),
                           "baseline_macro_f1": round(float(t["base_F1"].iloc[-1]), 4),
                           "pipeline_min_label_f1": round(float(t["F1"].iloc[:-1].min()), 4),
-                          "bootstrap": {k: round(v, 4) for k, v in result["bootstrap"][name].items()}}
+                          "bootstrap": {k: round(v, 4) for k, v in result["bootstrap"][name].items()},
+                          "multilabel": result["multilabel"].get(name, {})}
                    for name, t in result["tables"].items()}
         for key in ("realmail", "realmail_baseline"):
             if key in result:
