@@ -1,7 +1,7 @@
 """.zip, .tar and .tar.gz/.tgz archives as SOURCEs (a Google Takeout download, a zip of .eml files),
 read member by member with the standard library's zipfile/tarfile and never extracted to disk.
 
-Each member is sniffed by its first bytes (:func:`analyzer.ingest.sources.sniff`): an mbox or
+Each member is sniffed by its first bytes (:func:`analyzer.ingest.formats.sniff`): an mbox or
 LISTSERV member is streamed line by line through the mbox splitter, an .eml or .msg member is one
 message. Everything else is a quarantine row naming ``archive.zip:member/path`` and the reason:
 a member that is not mail, a nested archive or compressed file (not opened), an encrypted zip
@@ -28,10 +28,9 @@ from dataclasses import dataclass
 
 from analyzer import limits
 from analyzer.ingest.folders import member_folder
-from analyzer.ingest.sources import (
-    GZIP_MAGIC, SNIFF_BYTES, DecompressionLimit, RawMessage, _finish, _scan, display_path, from_utf16,
-    quarantine_row, sniff,
-)
+from analyzer.ingest.formats import SNIFF_BYTES, from_utf16, sniff
+from analyzer.ingest.mboxsplit import GZIP_MAGIC, DecompressionLimit, finish_message, scan_messages
+from analyzer.ingest.sources import RawMessage, display_path, quarantine_row
 
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a member header; the end record of an empty zip
 _NESTED = ((b"PK\x03\x04", "zip"), (b"PK\x05\x06", "zip"), (GZIP_MAGIC, "gzip"), (b"BZh", "bzip2"),
@@ -156,7 +155,7 @@ class _CountingRaw(io.RawIOBase):
 
 
 class _Lines:
-    """What :func:`analyzer.ingest.sources._scan` reads: lines (cut at 1 MiB), seek to 0 only."""
+    """What :func:`analyzer.ingest.mboxsplit.scan_messages` reads: lines (cut at 1 MiB), seek to 0 only."""
 
     def __init__(self, buffered: io.BufferedReader):
         self.buffered = buffered
@@ -209,8 +208,8 @@ def _read_member(fh, archive: str, member: str, limit: int, state: dict) -> Iter
             yield RawMessage(src, None, fmt, from_utf16(data) if fmt == "eml" else data, folder)
             return
         index = 0
-        for _, lines in _scan(_Lines(buffered), fmt, 0, None, keep=True):
-            yield RawMessage(src, index, fmt, _finish(lines, fmt), folder)
+        for _, lines in scan_messages(_Lines(buffered), fmt, 0, None, keep=True):
+            yield RawMessage(src, index, fmt, finish_message(lines, fmt), folder)
             index += 1
     except DecompressionLimit as exc:
         state["broken"] = True

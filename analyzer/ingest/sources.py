@@ -39,9 +39,8 @@ from __future__ import annotations
 
 import gzip
 import os
-import zlib
-import re
 import stat
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,9 +48,10 @@ from typing import NamedTuple
 
 from analyzer.errors import InputError
 from analyzer.ingest.folders import file_folder, maildir_folder
+from analyzer.ingest.formats import SNIFF_BYTES, from_utf16, sniff
+from analyzer.ingest.mboxsplit import (GZIP_MAGIC, BoundedGzip, DecompressionLimit, finish_message, message_offsets,
+                                       scan_messages)
 
-#: How many bytes of a file are read to decide its format.
-SNIFF_BYTES = 8192
 #: A mbox/LISTSERV file larger than this is cut into several work units.
 DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024
 #: The smallest mbox range cut for parallel parsing (:func:`plan_sources` with several workers).
@@ -59,21 +59,6 @@ MIN_CHUNK_BYTES = 1024 * 1024
 #: Single-message files per work unit.
 DEFAULT_BATCH_FILES = 256
 
-OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_LISTSERV_SEP = b"=" * 73
-_HEADER_LINE = re.compile(rb"^[\x21-\x39\x3b-\x7e]{1,76}:")
-_KNOWN_HEADERS = {
-    b"from", b"to", b"cc", b"subject", b"date", b"message-id", b"received", b"return-path",
-    b"mime-version", b"content-type", b"delivered-to", b"reply-to", b"sender", b"in-reply-to",
-    b"references", b"x-mailer", b"content-transfer-encoding", b"x-original-to", b"envelope-to",
-}
-#: A later "From " line separates messages only if it carries a time and a weekday or year.
-_FROM_LINE = re.compile(
-    rb"^From \S.*\b\d{1,2}:\d{2}(?::\d{2})?\b"
-)
-_FROM_DATEISH = re.compile(rb"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b|\b(?:19|20)\d{2}\b")
-_OBS_FROM_FIELD = re.compile(rb"From[ \t]*:")  # RFC 822 obsolete "From  : x", a field, not a From_ line
-_MBOXRD_ESCAPE = re.compile(rb"^>(>*From )", re.MULTILINE)
 
 
 class RawMessage(NamedTuple):
@@ -137,66 +122,6 @@ class SourcePlan:
 
 def quarantine_row(source: str, index: int | None, reason: str) -> dict:
     return {"source": display_path(str(source)), "index": index, "reason": display_path(reason)}
-
-
-# ---------------------------------------------------------------- sniffing
-
-def _is_header_block(head: bytes) -> bool:
-    """True when ``head`` opens with RFC 822 header fields, at least one of them well known.
-
-    The run of header lines may end early at a broken line (real mail has folded headers
-    that lost their indentation); what matters is that the file *opens* with fields.
-    """
-    known = False
-    n = 0
-    for line in head.splitlines()[:200]:
-        if not line.strip():
-            break
-        if line[:1] in (b" ", b"\t"):
-            if n == 0:
-                return False
-            continue
-        m = _HEADER_LINE.match(line)
-        if not m:
-            break
-        n += 1
-        name = line[: m.end() - 1].lower()
-        known = known or name in _KNOWN_HEADERS or name.startswith(b"x-")
-    return n > 0 and known
-
-
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-
-
-def from_utf16(data: bytes) -> bytes:
-    """A message saved as UTF-16 with a byte-order mark (as some Windows tools write .eml files),
-    re-encoded as UTF-8 bytes; anything else unchanged."""
-    if data.startswith(_UTF16_BOMS):
-        return data.decode("utf-16", "replace").encode("utf-8")
-    return data
-
-
-def sniff(head: bytes) -> tuple[str | None, str]:
-    """Format of a file from its first bytes: ``(fmt, "")`` or ``(None, reason)``."""
-    if not head:
-        return None, "empty file"
-    if head.startswith(_UTF16_BOMS):
-        head = from_utf16(head[: len(head) - len(head) % 2])
-    if head.startswith(OLE2_MAGIC):
-        return "msg", ""
-    if head.startswith(b"!BDN"):  # Outlook personal folders (.pst/.ost)
-        return "pst", ""
-    stripped = head.lstrip(b"\r\n")
-    if stripped.startswith(b"From ") and not _OBS_FROM_FIELD.match(stripped):
-        return "mbox", ""
-    first, _, rest = stripped.partition(b"\n")
-    if first.rstrip(b"\r") == _LISTSERV_SEP and _HEADER_LINE.match(rest):
-        return "listserv", ""
-    if b"\x00" in head:
-        return None, "not mail: binary content"
-    if _is_header_block(stripped):
-        return "eml", ""
-    return None, "not mail: no mbox From_ line, no RFC 822 header block, not an Outlook .msg"
 
 
 def _read_head(path: str) -> bytes:
@@ -429,118 +354,6 @@ def plan_sources(
     return SourcePlan(files=files, units=units, quarantine=quarantine, formats=formats)
 
 
-# ---------------------------------------------------------------- splitting
-
-def _is_blank(line: bytes) -> bool:
-    return line in (b"\n", b"\r\n", b"\r")
-
-
-def _scan(fh, fmt: str, start: int, end: int | None, keep: bool) -> Iterator[tuple[int, list[bytes] | None]]:
-    """Yield (offset, lines) per message of an mbox/LISTSERV stream beginning at ``start``.
-
-    The separator line itself is not part of the message. ``keep=False`` yields offsets only.
-    """
-    fh.seek(start)
-    pos = start
-    cur: list[bytes] | None = None
-    cur_off = start
-    pending: tuple[int, bytes] | None = None  # LISTSERV "=" line awaiting a header line
-    for line in fh:
-        if fmt == "listserv":
-            if pending is not None:
-                p_off, p_line = pending
-                pending = None
-                if _HEADER_LINE.match(line):  # the "=" line was a separator
-                    if cur is not None:
-                        yield cur_off, cur
-                    if end is not None and p_off >= end:
-                        return
-                    cur, cur_off = [], p_off
-                elif cur is not None and keep:  # just a row of "=" inside a body
-                    cur.append(p_line)
-            if line.rstrip(b"\r\n") == _LISTSERV_SEP:
-                pending = (pos, line)
-            elif cur is not None and keep:
-                cur.append(line)
-        else:
-            if line.startswith(b"From ") and (
-                cur is None
-                or (_FROM_LINE.match(line) is not None and _FROM_DATEISH.search(line) is not None)
-            ):
-                if cur is not None:
-                    yield cur_off, cur
-                if end is not None and pos >= end:
-                    return
-                cur, cur_off = [], pos
-            elif cur is not None and keep:
-                cur.append(line)
-        pos += len(line)
-    if pending is not None and cur is not None and keep:
-        cur.append(pending[1])
-    if cur is not None:
-        yield cur_off, cur
-
-
-def message_offsets(path: str, fmt: str) -> Iterator[int]:
-    """Byte offset of every message start in an mbox/LISTSERV file (one cheap pass)."""
-    with open(path, "rb") as fh:
-        for offset, _ in _scan(fh, fmt, 0, None, keep=False):
-            yield offset
-
-
-def _finish(lines: list[bytes], fmt: str) -> bytes:
-    if lines and _is_blank(lines[-1]):
-        lines = lines[:-1]  # the blank line that precedes the next separator
-    data = b"".join(lines)
-    if fmt == "mbox" and b">From " in data:
-        data = _MBOXRD_ESCAPE.sub(rb"\1", data)
-    return data
-
-
-GZIP_MAGIC = b"\x1f\x8b"
-
-
-class DecompressionLimit(Exception):
-    """A compressed source expands beyond what :class:`BoundedGzip` allows."""
-
-
-class BoundedGzip:
-    """A gzip stream read line by line (lines cut at 1 MiB), that stops with
-    :class:`DecompressionLimit` once it has expanded beyond ``max(MAX_DECOMPRESSED_MIN,
-    MAX_COMPRESSION_RATIO x compressed size)`` bytes (a compression bomb), never beyond
-    ``MAX_DECOMPRESSED_BYTES``. Nothing is written to disk."""
-
-    def __init__(self, path: str, compressed_size: int):
-        from analyzer import limits
-
-        self.path = path
-        self.fh = gzip.open(path, "rb")
-        self.limit = min(limits.MAX_DECOMPRESSED_BYTES,
-                         max(limits.MAX_DECOMPRESSED_MIN, limits.MAX_COMPRESSION_RATIO * max(compressed_size, 1)))
-        self.read = 0
-
-    def seek(self, pos: int) -> None:
-        self.fh.seek(pos)
-        self.read = pos
-
-    def __iter__(self):
-        while True:
-            line = self.fh.readline(1 << 20)
-            if not line:
-                return
-            self.read += len(line)
-            if self.read > self.limit:
-                raise DecompressionLimit(f"compressed source expands beyond {self.limit} bytes: not read further "
-                                         "(a compression bomb?)")
-            yield line
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.fh.close()
-
-
 def iter_unit(unit: WorkUnit) -> Iterator[RawMessage | dict]:
     """Raw messages of one work unit, in order; unreadable pieces come as quarantine rows."""
     from analyzer.ingest.archives import ArchiveUnit, iter_archive
@@ -557,8 +370,8 @@ def iter_unit(unit: WorkUnit) -> Iterator[RawMessage | dict]:
         fmt = unit.fmt.removesuffix(".gz")
         try:
             with (BoundedGzip(unit.path, unit.size) if unit.fmt.endswith(".gz") else open(unit.path, "rb")) as fh:
-                for _, lines in _scan(fh, fmt, unit.start, unit.end, keep=True):
-                    yield RawMessage(display_path(unit.path), index, fmt, _finish(lines, fmt), display_path(unit.folder))
+                for _, lines in scan_messages(fh, fmt, unit.start, unit.end, keep=True):
+                    yield RawMessage(display_path(unit.path), index, fmt, finish_message(lines, fmt), display_path(unit.folder))
                     index += 1
         except DecompressionLimit as exc:
             yield quarantine_row(unit.path, index, str(exc))

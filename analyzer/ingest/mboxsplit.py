@@ -1,0 +1,119 @@
+"""Split an mbox or a LISTSERV log into its messages, streamed line by line (the splitting rules
+are in :mod:`analyzer.ingest.sources`), and read gzip-compressed sources within limits."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+
+from analyzer.ingest.formats import FROM_DATEISH, FROM_LINE, HEADER_LINE, LISTSERV_SEP, MBOXRD_ESCAPE
+
+
+def is_blank(line: bytes) -> bool:
+    return line in (b"\n", b"\r\n", b"\r")
+
+
+def scan_messages(fh, fmt: str, start: int, end: int | None, keep: bool) -> Iterator[tuple[int, list[bytes] | None]]:
+    """Yield (offset, lines) per message of an mbox/LISTSERV stream beginning at ``start``.
+
+    The separator line itself is not part of the message. ``keep=False`` yields offsets only.
+    """
+    fh.seek(start)
+    pos = start
+    cur: list[bytes] | None = None
+    cur_off = start
+    pending: tuple[int, bytes] | None = None  # LISTSERV "=" line awaiting a header line
+    for line in fh:
+        if fmt == "listserv":
+            if pending is not None:
+                p_off, p_line = pending
+                pending = None
+                if HEADER_LINE.match(line):  # the "=" line was a separator
+                    if cur is not None:
+                        yield cur_off, cur
+                    if end is not None and p_off >= end:
+                        return
+                    cur, cur_off = [], p_off
+                elif cur is not None and keep:  # just a row of "=" inside a body
+                    cur.append(p_line)
+            if line.rstrip(b"\r\n") == LISTSERV_SEP:
+                pending = (pos, line)
+            elif cur is not None and keep:
+                cur.append(line)
+        else:
+            if line.startswith(b"From ") and (
+                cur is None
+                or (FROM_LINE.match(line) is not None and FROM_DATEISH.search(line) is not None)
+            ):
+                if cur is not None:
+                    yield cur_off, cur
+                if end is not None and pos >= end:
+                    return
+                cur, cur_off = [], pos
+            elif cur is not None and keep:
+                cur.append(line)
+        pos += len(line)
+    if pending is not None and cur is not None and keep:
+        cur.append(pending[1])
+    if cur is not None:
+        yield cur_off, cur
+
+
+def message_offsets(path: str, fmt: str) -> Iterator[int]:
+    """Byte offset of every message start in an mbox/LISTSERV file (one cheap pass)."""
+    with open(path, "rb") as fh:
+        for offset, _ in scan_messages(fh, fmt, 0, None, keep=False):
+            yield offset
+
+
+def finish_message(lines: list[bytes], fmt: str) -> bytes:
+    if lines and is_blank(lines[-1]):
+        lines = lines[:-1]  # the blank line that precedes the next separator
+    data = b"".join(lines)
+    if fmt == "mbox" and b">From " in data:
+        data = MBOXRD_ESCAPE.sub(rb"\1", data)
+    return data
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+class DecompressionLimit(Exception):
+    """A compressed source expands beyond what :class:`BoundedGzip` allows."""
+
+
+class BoundedGzip:
+    """A gzip stream read line by line (lines cut at 1 MiB), that stops with
+    :class:`DecompressionLimit` once it has expanded beyond ``max(MAX_DECOMPRESSED_MIN,
+    MAX_COMPRESSION_RATIO x compressed size)`` bytes (a compression bomb), never beyond
+    ``MAX_DECOMPRESSED_BYTES``. Nothing is written to disk."""
+
+    def __init__(self, path: str, compressed_size: int):
+        from analyzer import limits
+
+        self.path = path
+        self.fh = gzip.open(path, "rb")
+        self.limit = min(limits.MAX_DECOMPRESSED_BYTES,
+                         max(limits.MAX_DECOMPRESSED_MIN, limits.MAX_COMPRESSION_RATIO * max(compressed_size, 1)))
+        self.read = 0
+
+    def seek(self, pos: int) -> None:
+        self.fh.seek(pos)
+        self.read = pos
+
+    def __iter__(self):
+        while True:
+            line = self.fh.readline(1 << 20)
+            if not line:
+                return
+            self.read += len(line)
+            if self.read > self.limit:
+                raise DecompressionLimit(f"compressed source expands beyond {self.limit} bytes: not read further "
+                                         "(a compression bomb?)")
+            yield line
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.fh.close()
