@@ -125,8 +125,8 @@ def _zip_refusal(info: zipfile.ZipInfo, total: int, archive_limit: int) -> str:
 
 
 class _CountingRaw(io.RawIOBase):
-    """A member stream that counts what it yields and stops with DecompressionLimit past ``limit``;
-    ``prefix`` (the sniffed head) is served first."""
+    """A member stream (or a whole tar stream) that counts what it yields and stops with
+    DecompressionLimit past ``limit``; ``prefix`` (a member's sniffed head) is served first."""
 
     def __init__(self, fh, limit: int, what: str):
         self.fh, self.limit, self.what = fh, limit, what
@@ -250,21 +250,6 @@ def _iter_zip(unit: ArchiveUnit) -> Iterator[RawMessage | dict]:
                 yield from _read_member(fh, unit.path, name, _limit(info.compress_size), {})
 
 
-class _CountingStream:
-    """The decompressed stream of a whole tar archive, stopped past its limit."""
-
-    def __init__(self, fh, limit: int):
-        self.fh, self.limit, self.count = fh, limit, 0
-
-    def read(self, n: int = -1) -> bytes:
-        data = self.fh.read(n)
-        self.count += len(data)
-        if self.count > self.limit:
-            raise DecompressionLimit(f"archive expands beyond {self.limit} bytes: not read further "
-                                     "(a compression bomb?)")
-        return data
-
-
 def _tar_refusal(member: tarfile.TarInfo) -> str:
     if member.issym():
         return f"symbolic link inside the archive (to {member.linkname!r}): not followed"
@@ -289,7 +274,8 @@ def _iter_tar(unit: ArchiveUnit) -> Iterator[RawMessage | dict]:
         yield quarantine_row(unit.path, None, f"unreadable archive: {exc.strerror or exc}")
         return
     with fh:
-        stream = _CountingStream(fh, _limit(unit.size) if unit.kind == "tgz" else limits.MAX_DECOMPRESSED_BYTES)
+        limit = _limit(unit.size) if unit.kind == "tgz" else limits.MAX_DECOMPRESSED_BYTES
+        stream = _CountingRaw(fh, limit, "archive")
         count = 0
         try:
             tf = tarfile.open(fileobj=stream, mode="r|")
