@@ -79,10 +79,20 @@ def client_chart(scores: list[float], n_messages: list[int], quarters: list[str]
                      f'<title>{escape(str(q))}: {s:.0f} ({int(n)} messages)</title></circle>')
     parts.append(f'<text x="{xs[-1] - 3:.1f}" y="{max(10.0, _y(scores[-1], height) - 5):.1f}" font-size="10" '
                  f'fill="#333" text-anchor="end">{scores[-1]:.0f}</text>')
-    data = ",".join(f"{s:.1f}" for s in scores)
-    counts = ",".join(str(int(n)) for n in n_messages)
     return Markup(
         f'<svg class="client-chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        f'data-scores="{escape(data)}" data-messages="{escape(counts)}" data-trend="{escape(trend)}" '
-        f'data-slope="{slope:.2f}"><title>quarterly depth {escape(data)}; trend {escape(trend)} '
-        f'({slope:+.1f} points a quarter)</title>{"".join(parts)}</svg>')
+        f'{series_attributes(scores, n_messages, trend)} data-slope="{slope:.2f}"><title>quarterly depth '
+        f'{escape(_scores_text(scores))}; trend {escape(trend)} ({slope:+.1f} points a quarter)</title>'
+        f'{"".join(parts)}</svg>')
+
+
+def _scores_text(scores: list[float]) -> str:
+    return ",".join(f"{s:.1f}" for s in scores)
+
+
+def series_attributes(scores: list[float], n_messages: list[int], trend: str) -> str:
+    """The plotted series as data attributes of an SVG (scores, message counts, trend), shared by
+    the card chart and the table's sparkline, so a test or a reader can check the picture."""
+    counts = ",".join(str(int(n)) for n in n_messages)
+    return (f'data-scores="{escape(_scores_text(scores))}" data-messages="{escape(counts)}" '
+            f'data-trend="{escape(trend)}"')

@@ -11,6 +11,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from analyzer.depth.model import tier_of
+from analyzer.report.client_chart import TREND_COLOURS, series_attributes
 from analyzer.signals.labels import LABEL_NAMES
 
 #: Labels a reviewer should raise in the meeting when they are new (the shallower signs).
@@ -27,13 +28,11 @@ def sparkline(scores: list[float], n_messages: list[int], trend: str) -> Markup:
     pts = " ".join(f"{i * step:.1f},{_H - s / 100 * _H:.1f}" for i, s in enumerate(scores))
     bands = "".join(f'<line x1="0" x2="{_W}" y1="{_H - b / 100 * _H:.1f}" y2="{_H - b / 100 * _H:.1f}" '
                     f'stroke="#ddd" stroke-width="0.5"/>' for b in (25, 50, 75))
-    colour = {"deepening": "#2e7d32", "cooling": "#c62828"}.get(trend, "#555")
-    data = ",".join(f"{s:.1f}" for s in scores)
-    counts = ",".join(str(int(n)) for n in n_messages)
+    colour = TREND_COLOURS.get(trend, "#555")
     return Markup(
         f'<svg class="spark" width="{_W}" height="{_H}" viewBox="-2 -2 {_W + 4} {_H + 4}" role="img" '
-        f'data-scores="{escape(data)}" data-messages="{escape(counts)}" data-trend="{escape(trend)}">'
-        f'<title>quarterly depth: {escape(data)}</title>{bands}'
+        f'{series_attributes(scores, n_messages, trend)}>'
+        f'<title>quarterly depth: {escape(",".join(f"{s:.1f}" for s in scores))}</title>{bands}'
         f'<polyline fill="none" stroke="{colour}" stroke-width="1.6" points="{pts}"/></svg>')
 
 
