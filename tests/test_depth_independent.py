@@ -39,3 +39,17 @@ def test_drivers_lead_with_the_clients_own_signals_and_link_to_evidence(ukstudio
         ev = result.evidence[(result.evidence["client"] == client)]
         assert set(tags) <= set(ev["label"]), (client, tags)
     assert not any("agency replies" in d for d in m["got_top_drivers"])  # the agency is no client merit
+
+
+def test_the_mailbox_client_list_makes_a_client_on_two_addresses_one(tmp_path):
+    """With no config a sole trader who writes from two free-mail addresses is two clients; with the
+    mailbox's own client list (``make evaluate``'s ``test-client-list`` row) it is one, with all its mail."""
+    box = ROOT / "dev" / "saasgrowth"
+    truth = read_truth(box).set_index("client").loc["Rigsby Analytics"]
+    addresses = truth["addresses"].split(";")
+    assert len(addresses) == 2
+    plain = run_mailbox(box, tmp_path / "plain").messages
+    listed = run_mailbox(box, tmp_path / "listed", client_list=True).messages
+    from_them = lambda m: m[m["from_address"].str.lower().isin(addresses)]  # noqa: E731
+    assert from_them(plain)["client"].nunique() == 2
+    assert set(from_them(listed)["client"]) == {"Rigsby Analytics"}

@@ -10,7 +10,10 @@ negative ones, from ``scores.csv``'s ``sig_*`` columns):
 - **independent train** and **dev**: ``data/independent/train`` and ``dev``, written apart but
   trained and tuned on: not quality figures;
 - **independent test**: ``data/independent/test``, written apart and never tuned on: the quality
-  figures.
+  figures. Every mailbox is read with no config, as on a user's first run (a client that writes
+  from two domains or two free-mail addresses is then split in two); the test mailboxes are read
+  a second time with their authors' client lists (``analyzer.toml``: ``test-client-list``), as a
+  user who names the clients would.
 
 Per data set: Spearman (mean and worst mailbox), tier accuracy, clients two tiers off, MAE, trends
 (moving and steady clients right), and how many clients' top drivers name one of their own text
@@ -79,7 +82,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
     names = {"generated": "generated held-out (own generator: not a quality figure)",
              "train": "independent train (trained on: not a quality figure)",
              "dev": "independent dev (tuned on: not a quality figure)",
-             "test": "independent **test** (never tuned on)"}
+             "test": "independent **test** (never tuned on)",
+             "test-client-list": "independent test, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",
              "| data | mailboxes / clients | Spearman mean (worst) | message volume | signal tally (worst) | "
              "tiers right | two tiers off | MAE | moving trends right | steady called steady | drivers name an own signal |",
@@ -103,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", type=Path, default=None, help="depth model file (default: the shipped one)")
     ap.add_argument("--out", type=Path, default=Path("models/depth"))
     ap.add_argument("--work", type=Path, default=None, help="keep the runs here (default: a temporary folder)")
-    ap.add_argument("--splits", default="generated,train,dev,test")
+    ap.add_argument("--splits", default="generated,train,dev,test,test-client-list")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     model = load_depth_model(args.model)
@@ -116,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
         for split in ("train", "dev", "test"):
             if split in splits:
                 parts.append(evaluate_split(split, work, model_path=args.model)[0])
+        if "test-client-list" in splits:
+            parts.append(evaluate_split("test", work, model_path=args.model, client_list=True)[0]
+                         .assign(split="test-client-list"))
     per_box = pd.concat(parts, ignore_index=True)
     res = {k: summary(g) for k, g in per_box.groupby("split", sort=False)}
     command = "python -m training.depth.evaluate" + (f" --model {args.model}" if args.model else "")

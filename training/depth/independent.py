@@ -35,12 +35,18 @@ def read_truth(box: Path) -> pd.DataFrame:
     return t
 
 
-def run_mailbox(box: Path, out: Path, model_path=None, signals_model=None):
-    """``analyzer run box/mail --out out`` (no config) through the Python API; returns the result."""
+def run_mailbox(box: Path, out: Path, model_path=None, signals_model=None, client_list: bool = False):
+    """``analyzer run box/mail --out out`` (no config) through the Python API; returns the result.
+
+    With no config the tool finds the clients by itself: a client that writes from two domains or
+    two free-mail addresses becomes two clients, and the truth row is matched with the first of
+    them. ``client_list=True`` runs with ``--config box/analyzer.toml`` instead.
+    """
     from analyzer.analysis import run_to_dir
 
-    return run_to_dir([box / "mail"], out, jobs=1, model_path=model_path, signals_model=signals_model,
-                      use_cache=True)
+    config = box / "analyzer.toml" if client_list else None
+    return run_to_dir([box / "mail"], out, config=config, jobs=1, model_path=model_path,
+                      signals_model=signals_model, use_cache=True)
 
 
 def matched(scores: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
@@ -108,11 +114,13 @@ def _names_text_signal(drivers: str) -> bool:
     return TEXT_DRIVER_MARK in drivers
 
 
-def evaluate_split(split: str, workdir: Path, model_path=None) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+def evaluate_split(split: str, workdir: Path, model_path=None,
+                   client_list: bool = False) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     """Run every mailbox of ``split``; one metrics row per mailbox and the matched frames."""
     rows, frames = [], []
     for box in mailboxes(split):
-        result = run_mailbox(box, workdir / split / box.name, model_path=model_path)
+        out = workdir / split / (f"{box.name}-client-list" if client_list else box.name)
+        result = run_mailbox(box, out, model_path=model_path, client_list=client_list)
         scores = result.scores.assign(tally=lambda d: signal_tally(d))
         m = matched(scores, read_truth(box))
         rows.append({"split": split, "mailbox": box.name, **mailbox_metrics(m)})
