@@ -44,8 +44,22 @@ def _model(model) -> DepthModel:
     return load_depth_model(model)  # a path
 
 
+#: The columns of the messages frame the score table reads.
+_SCORE_INPUTS = ("client", "client_domain", "direction", "from_address", "date")
+
+
+def _client_mask(messages: pd.DataFrame) -> pd.Series:
+    return messages["client"].notna() & messages["direction"].isin(("from_client", "from_agency"))
+
+
 def _client_messages(messages: pd.DataFrame) -> pd.DataFrame:
-    return messages[messages["client"].notna() & messages["direction"].isin(("from_client", "from_agency"))]
+    """The client mail's rows, with only the columns the score table reads: filtering the whole
+    frame would copy every message body (on 100k messages, most of a GiB)."""
+    return messages[list(_SCORE_INPUTS)][_client_mask(messages)]
+
+
+def _has_client_mail(messages: pd.DataFrame) -> bool:
+    return bool(_client_mask(messages).any())
 
 
 def _counted_signals(signals: pd.DataFrame) -> pd.DataFrame:
@@ -108,7 +122,7 @@ def score_and_periods(messages: pd.DataFrame, signals: pd.DataFrame, model=None)
     """:func:`score_clients` and :func:`client_periods` together, computing the quarterly scores once
     (they feed both the trend and the chart; ``analyzer run`` wants both)."""
     model = _model(model)
-    if _client_messages(messages).empty:
+    if not _has_client_mail(messages):
         return _empty_scores(), _empty_periods()
     X = MailFrames(messages, signals)
     F, overall = _client_rows(model, X)
@@ -122,7 +136,7 @@ def score_clients(messages: pd.DataFrame, signals: pd.DataFrame, model=None) -> 
     ``model`` is a fitted :class:`DepthModel`, a model file path, or None for the shipped model.
     """
     model = _model(model)
-    if _client_messages(messages).empty:
+    if not _has_client_mail(messages):
         return _empty_scores()
     X = MailFrames(messages, signals)
     F, overall = _client_rows(model, X)
@@ -181,7 +195,7 @@ def _scores(model: DepthModel, X: MailFrames, F: pd.DataFrame, overall: pd.Serie
 def client_periods(messages: pd.DataFrame, signals: pd.DataFrame, model=None) -> pd.DataFrame:
     """Client x quarter depth scores (columns :data:`PERIOD_COLUMNS`), for the depth-over-time chart."""
     model = _model(model)
-    if _client_messages(messages).empty:
+    if not _has_client_mail(messages):
         return _empty_periods()
     X = MailFrames(messages, signals)
     return _periods(_period_scores(model, X, _client_rows(model, X)[1]))

@@ -80,7 +80,9 @@ def people_seniority(messages: pd.DataFrame) -> pd.DataFrame:
     Columns: ``client``, ``address``, ``name``, ``level``, ``n_messages``. Only messages with
     direction ``from_client`` count; the input is not changed.
     """
-    m = messages[(messages["direction"] == "from_client") & messages["client"].notna()]
+    keep = (messages["direction"] == "from_client") & messages["client"].notna()
+    # the columns it reads, then the rows: filtering the whole frame would copy every body
+    m = messages[["client", "from_address", "from_name", "signature", "new_text"]][keep]
     if m.empty:
         return pd.DataFrame({"client": [], "address": [], "name": [], "level": pd.Series([], dtype="int64"),
                              "n_messages": pd.Series([], dtype="int64")})
