@@ -58,3 +58,27 @@ def test_domains_and_plain_facts_equal_the_old_loops(demo_run_dir):
     cols = ["client_reply_hours", "agency_reply_hours", "client_start_share", "longest_silence_days",
             "n_client_people", "max_seniority"]
     pd.testing.assert_frame_equal(facts[cols].astype(float), full[cols], check_names=False)
+
+
+def test_restricted_windows_give_the_full_windows_values(demo_run_dir):
+    """``recent_`` windows and plain_facts compute only the features they need; each one equals the
+    same feature of the full window, to the bit, for whole-mailbox windows and single quarters."""
+    from analyzer.depth.features import _RECENT_NAMES, PLAIN_FACTS, _first_dates, _window
+
+    messages, signals = _demo(demo_run_dir)
+    prep = MailFrames(messages, signals).prepared()
+    firsts = _first_dates(prep).dropna()
+    assert len(firsts) >= 5
+    checked = 0
+    for client, first in firsts.items():
+        q = prep.as_of - pd.Timedelta(days=91)
+        for start, end, half_life, cap in ((first, prep.as_of, None, float("inf")), (max(first, q), prep.as_of, None, 240.0),
+                                           (first, prep.as_of, 90.0, 240.0)):
+            full = _window(prep, client, start, end, half_life, cap)
+            for names in (_RECENT_NAMES, frozenset(PLAIN_FACTS)):
+                part = _window(prep, client, start, end, half_life, cap, names=names)
+                assert set(names) <= set(part) < set(full)
+                for k in names:
+                    assert part[k] == full[k] or (np.isnan(part[k]) and np.isnan(full[k])), (client, k)
+                    checked += 1
+    assert checked > 100

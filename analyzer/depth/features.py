@@ -238,9 +238,16 @@ def window_features(prep: _Prepared, client: str, start: pd.Timestamp, end: pd.T
     ``recent_`` ones over the last :data:`RECENT_DAYS` of that window."""
     f = _window(prep, client, start, end, half_life_days, reply_cap_hours)
     recent_start = max(start, end - pd.Timedelta(days=RECENT_DAYS))
-    recent = _window(prep, client, recent_start, end, None, reply_cap_hours) if recent_start > start else f
+    recent = (_window(prep, client, recent_start, end, None, reply_cap_hours, names=_RECENT_NAMES)
+              if recent_start > start else f)
     f.update({f"recent_{name}": recent[name] for name in RECENT_BASE})
     return f
+
+
+#: The features a ``recent_`` window and :func:`plain_facts` need (``_window(names=...)`` skips the rest).
+_RECENT_NAMES = frozenset(RECENT_BASE)
+PLAIN_FACTS = ("client_reply_hours", "agency_reply_hours", "client_start_share", "longest_silence_days",
+               "n_client_people", "max_seniority")
 
 
 def _decay(dates: np.ndarray, as_of: pd.Timestamp, half_life_days: float | None) -> np.ndarray:
@@ -259,7 +266,12 @@ def _in_window(ns: np.ndarray, dated: np.ndarray, lo: int, hi: int) -> np.ndarra
 
 
 def _window(prep: _Prepared, client: str, start: pd.Timestamp, end: pd.Timestamp,
-            half_life_days: float | None, reply_cap_hours: float) -> dict:
+            half_life_days: float | None, reply_cap_hours: float, names: frozenset | None = None) -> dict:
+    """The features of one client's window; ``names``: only these (and the cheap volume ones), the
+    same values as in the full set, computed the same way."""
+    def want(*keys: str) -> bool:
+        return names is None or any(k in names for k in keys)
+
     a = prep.arrays(client)
     am, s, e = a.m, a.s, a.e
     lo, hi = start.as_unit("ns").value, end.as_unit("ns").value
@@ -286,53 +298,62 @@ def _window(prep: _Prepared, client: str, start: pd.Timestamp, end: pd.Timestamp
     known_by = s["started_by"][known]
     f["client_start_share"] = _share(known_by == "from_client", _decay(s["date"][known], end, half_life_days))
 
-    ev = _in_window(e["ns"], e["dated"], lo, hi)
-    ev_w = _decay(e["date"][ev], end, half_life_days)
-    ev_hours = e["hours"][ev]
-    for side_mask, name in ((e["from_client"], "client_reply_hours"), (e["from_agency"], "agency_reply_hours")):
-        sel = side_mask[ev]
-        hours = np.minimum(ev_hours[sel], reply_cap_hours)
-        med = _weighted_median(hours, ev_w[sel])
-        f[name] = reply_cap_hours if np.isnan(med) else med
-    answered = set(e["parent_key"][ev & e["from_client"]])
-    agency_keys = am["key"][idx][~is_client]
-    f["client_reply_rate"] = _share(np.array([k in answered for k in agency_keys], dtype=float), wa)
+    if want("client_reply_hours", "agency_reply_hours", "client_reply_rate"):
+        ev = _in_window(e["ns"], e["dated"], lo, hi)
+        ev_w = _decay(e["date"][ev], end, half_life_days)
+        ev_hours = e["hours"][ev]
+        for side_mask, name in ((e["from_client"], "client_reply_hours"), (e["from_agency"], "agency_reply_hours")):
+            if not want(name):
+                continue
+            sel = side_mask[ev]
+            hours = np.minimum(ev_hours[sel], reply_cap_hours)
+            med = _weighted_median(hours, ev_w[sel])
+            f[name] = reply_cap_hours if np.isnan(med) else med
+        if want("client_reply_rate"):
+            answered = set(e["parent_key"][ev & e["from_client"]])
+            agency_keys = am["key"][idx][~is_client]
+            f["client_reply_rate"] = _share(np.array([k in answered for k in agency_keys], dtype=float), wa)
+    if want("longest_silence_days", "recency_days"):
+        dated = m_date[~np.isnat(m_date)]
+        edges = np.concatenate([np.array([start.tz_localize(None).to_datetime64(),
+                                          end.tz_localize(None).to_datetime64()]), dated])
+        f["longest_silence_days"] = float(_gaps_days(edges).max())
+        f["recency_days"] = float((end - pd.Timestamp(dated.max()).tz_localize("UTC")) / _DAY) \
+            if len(dated) else months * _MONTH_DAYS
+    if want("agency_update_cv"):
+        agency_starts = s["date"][known][known_by == "from_agency"]
+        if len(agency_starts) >= 3:
+            agency_dates = agency_starts
+        else:
+            agency_dates = m_date[~is_client]
+            agency_dates = agency_dates[~np.isnat(agency_dates)]
+        gaps = _gaps_days(np.unique(agency_dates.astype("datetime64[D]")))
+        f["agency_update_cv"] = float(gaps.std() / gaps.mean()) if len(gaps) >= 2 and gaps.mean() > 0 else float("nan")
 
-    dated = m_date[~np.isnat(m_date)]
-    edges = np.concatenate([np.array([start.tz_localize(None).to_datetime64(),
-                                      end.tz_localize(None).to_datetime64()]), dated])
-    f["longest_silence_days"] = float(_gaps_days(edges).max())
-    f["recency_days"] = float((end - pd.Timestamp(dated.max()).tz_localize("UTC")) / _DAY) \
-        if len(dated) else months * _MONTH_DAYS
-    agency_starts = s["date"][known][known_by == "from_agency"]
-    if len(agency_starts) >= 3:
-        agency_dates = agency_starts
-    else:
-        agency_dates = m_date[~is_client]
-        agency_dates = agency_dates[~np.isnat(agency_dates)]
-    gaps = _gaps_days(np.unique(agency_dates.astype("datetime64[D]")))
-    f["agency_update_cv"] = float(gaps.std() / gaps.mean()) if len(gaps) >= 2 and gaps.mean() > 0 else float("nan")
+    if want("n_client_people", "max_seniority", "mean_seniority", "n_senior_people", "senior_cc_share"):
+        senders = set(am["from_address"][idx][is_client]) - {""}
+        levels = [a.levels.get(p, 0) for p in senders]
+        f["n_client_people"] = float(len(senders))
+        f["max_seniority"] = float(max(levels, default=0))
+        f["mean_seniority"] = float(np.mean(levels)) if levels else float("nan")
+        if want("n_senior_people", "senior_cc_share"):
+            cc_lists = [a.cc_seniors[i] for i in idx]
+            cc_senior = np.array([bool(cc) for cc in cc_lists], dtype=float)
+            f["n_senior_people"] = float(len({p for p in senders if a.levels.get(p, 0) >= 2}
+                                             | {p for cc in cc_lists for p in cc}))
+            f["senior_cc_share"] = _share(cc_senior, w) if n else float("nan")
 
-    senders = set(am["from_address"][idx][is_client]) - {""}
-    levels = [a.levels.get(p, 0) for p in senders]
-    f["n_client_people"] = float(len(senders))
-    f["max_seniority"] = float(max(levels, default=0))
-    f["mean_seniority"] = float(np.mean(levels)) if levels else float("nan")
-    cc_lists = [a.cc_seniors[i] for i in idx]
-    cc_senior = np.array([bool(cc) for cc in cc_lists], dtype=float)
-    f["n_senior_people"] = float(len({p for p in senders if a.levels.get(p, 0) >= 2}
-                                     | {p for cc in cc_lists for p in cc}))
-    f["senior_cc_share"] = _share(cc_senior, w) if n else float("nan")
-
-    labels = {lb: am[f"lab_{lb}"][idx] for lb in LABELS}
     for lb in _CLIENT_LABELS:
-        col = labels[lb][is_client]
-        f[f"client_{lb}_rate"] = _share(col, wc) if len(wc) else 0.0
-        f[f"client_{lb}_count"] = float(col.sum())
+        if want(f"client_{lb}_rate", f"client_{lb}_count"):
+            col = am[f"lab_{lb}"][idx][is_client]
+            f[f"client_{lb}_rate"] = _share(col, wc) if len(wc) else 0.0
+            f[f"client_{lb}_count"] = float(col.sum())
+    if names is not None:
+        return f
     for lb in _AGENCY_LABELS:
-        col = labels[lb][~is_client]
+        col = am[f"lab_{lb}"][idx][~is_client]
         f[f"agency_{lb}_rate"] = _share(col, wa) if len(wa) else 0.0
-    apol = (labels["apology"] == 1) & ~is_client
+    apol = (am["lab_apology"][idx] == 1) & ~is_client
     f["forgiven_apology_share"] = (_share(am["forgiven"][idx][apol], wa[apol[~is_client]])
                                    if apol.any() else float("nan"))
     return f
@@ -347,7 +368,9 @@ def plain_facts(X: MailFrames) -> pd.DataFrame:
     """Unweighted, uncapped whole-mailbox figures per client, for the plain columns of scores.csv
     (median reply hours, thread starts, silences, people): one window per client, no decay."""
     prep = X.prepared()
-    rows = {client: _window(prep, client, first if pd.notna(first) else prep.as_of, prep.as_of, None, float("inf"))
+    names = frozenset(PLAIN_FACTS)
+    rows = {client: _window(prep, client, first if pd.notna(first) else prep.as_of, prep.as_of, None, float("inf"),
+                            names=names)
             for client, first in _first_dates(prep).items()}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("client")
 
@@ -397,15 +420,17 @@ class ClientFeatures(TransformerMixin, BaseEstimator):
         """
         prep = self._check(X)
         rows = {}
-        for client, first_date in _first_dates(prep).items():
-            if pd.isna(first_date):
-                continue
-            first = first_date.tz_localize(None).to_period(freq)
+        firsts = _first_dates(prep).dropna()
+        if len(firsts):  # every quarter's bounds once (pandas period arithmetic is slow per client)
             last = prep.as_of.tz_localize(None).to_period(freq)
-            for period in pd.period_range(first, last, freq=freq):
-                start = period.start_time.tz_localize("UTC")
-                end = min(period.end_time.tz_localize("UTC"), prep.as_of)
-                rows[(client, str(period))] = window_features(prep, client, start, end, None, self.reply_cap_hours)
+            periods = pd.period_range(firsts.min().tz_localize(None).to_period(freq), last, freq=freq)
+            bounds = [(str(p), p.start_time.tz_localize("UTC"), min(p.end_time.tz_localize("UTC"), prep.as_of))
+                      for p in periods]
+            position = {p: i for i, p in enumerate(periods)}
+        for client, first_date in firsts.items():
+            first = first_date.tz_localize(None).to_period(freq)
+            for period, start, end in bounds[position[first]:]:
+                rows[(client, period)] = window_features(prep, client, start, end, None, self.reply_cap_hours)
         out = _frame(rows, index_name=None)
         out.index = pd.MultiIndex.from_tuples(list(rows), names=["client", "period"]) if rows else \
             pd.MultiIndex.from_tuples([], names=["client", "period"])
