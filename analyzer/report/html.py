@@ -60,14 +60,14 @@ def quotes_by_client(evidence: pd.DataFrame, n: int = 3, prefer: dict | None = N
     if ev.empty:
         return {}
     found: dict[tuple, set] = {}  # (client, message, sentence) -> its labels; a dict, not a groupby-apply
-    for key, label in zip(zip(ev["client"], ev["message_id"], ev["text"]), ev["label"]):
+    for key, label in zip(zip(ev["client"].tolist(), ev["message_id"].tolist(), ev["text"].tolist()), ev["label"].tolist()):
         found.setdefault(key, set()).add(label)
     ev = ev.drop_duplicates(["client", "message_id", "text"]).copy()
-    ev["labels"] = [sorted(found[key]) for key in zip(ev["client"], ev["message_id"], ev["text"])]
+    ev["labels"] = [sorted(found[key]) for key in zip(ev["client"].tolist(), ev["message_id"].tolist(), ev["text"].tolist())]
     prefer = prefer or {}
     # a quote's rank is that of the first driver it backs, so quotes come in the drivers' order
     ev["_rank"] = [min((prefer.get(c, []).index(lb) for lb in labs if lb in prefer.get(c, ())), default=len(LABEL_NAMES))
-                   for c, labs in zip(ev["client"], ev["labels"])]
+                   for c, labs in zip(ev["client"].tolist(), ev["labels"].tolist())]
     ev["_preferred"] = ev["_rank"] < len(LABEL_NAMES)
     ev = ev.assign(_client_side=ev["direction"] == "from_client").sort_values(
         ["client", "_preferred", "_client_side", "score", "date"], ascending=[True, False, False, False, False],
@@ -82,8 +82,11 @@ def quotes_by_client(evidence: pd.DataFrame, n: int = 3, prefer: dict | None = N
                                                     "from_address"} <= set(messages.columns):
         from analyzer.depth.threads import message_keys
 
-        meta = dict(zip(message_keys(messages), zip(messages["subject"].fillna(""), messages["from_name"].fillna(""),
-                                 messages["from_address"].fillna(""))))
+        keys = message_keys(messages)
+        quoted = keys.isin(set(ev["message_id"].tolist())).to_numpy()  # only the quoted mails' headers
+        head = messages.loc[quoted, ["subject", "from_name", "from_address"]].fillna("")
+        meta = dict(zip(keys[quoted].tolist(), zip(head["subject"].tolist(), head["from_name"].tolist(),
+                                                  head["from_address"].tolist())))
     out: dict[str, list[dict]] = {}
     anchored: dict[str, set] = {}
     for r in ev.itertuples():
