@@ -141,8 +141,13 @@ def match_domain(domain: str, domains: dict[str, int]) -> int:
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|&")
 
 
+_NOT_ALNUM = re.compile(r"[^0-9a-z]")
+
+
+@lru_cache(maxsize=1 << 16)
 def _squash(word: str) -> str:
-    return "and" if word == "&" else re.sub(r"[^0-9a-z]", "", word.casefold())
+    """A word as it counts in a squashed name (cached: mail repeats its words)."""
+    return "and" if word == "&" else _NOT_ALNUM.sub("", word.casefold())
 
 
 def name_in_texts(label: str, texts: Iterable[str], max_words: int = 6) -> str | None:
@@ -159,13 +164,15 @@ def name_in_texts(label: str, texts: Iterable[str], max_words: int = 6) -> str |
     seen: dict[str, int] = {}
     for text in texts:
         words = _WORD.findall(text)
-        squashed = [_squash(w) for w in words]
         for i, first in enumerate(words):
-            if not first[:1].isupper() or not squashed[i] or not target.startswith(squashed[i]):
+            if not first[:1].isupper():
+                continue
+            head = _squash(first)
+            if not head or not target.startswith(head):
                 continue
             acc = ""
             for j in range(i, min(i + max_words, len(words))):
-                acc += squashed[j]
+                acc += _squash(words[j])
                 if acc == target:
                     spelled = " ".join(words[i : j + 1])
                     seen[spelled] = seen.get(spelled, 0) + 1
