@@ -45,8 +45,10 @@ def _title_table() -> tuple[re.Pattern, dict[str, int], re.Pattern]:
     return pattern, level_of, demote
 
 
+@lru_cache(maxsize=1 << 16)
 def line_level(line: str) -> int:
-    """Seniority level of one title line (0 when no title phrase is on it)."""
+    """Seniority level of one title line (0 when no title phrase is on it; cached: signature lines and
+    display names repeat from message to message)."""
     pattern, level_of, demote = _title_table()
     if not line or demote.search(line):
         return 0
