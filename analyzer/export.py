@@ -50,7 +50,12 @@ def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v)
+            values = out[col].tolist()
+            risky = [i for i, v in enumerate(values) if isinstance(v, str) and v.startswith(FORMULA_STARTS)]
+            if risky:
+                for i in risky:
+                    values[i] = "'" + values[i]
+                out[col] = pd.Series(values, index=out.index, dtype=out[col].dtype)
     return out
 
 
