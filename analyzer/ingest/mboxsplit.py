@@ -61,9 +61,46 @@ def scan_messages(fh, fmt: str, start: int, end: int | None, keep: bool) -> Iter
 
 def message_offsets(path: str, fmt: str) -> Iterator[int]:
     """Byte offset of every message start in an mbox/LISTSERV file (one cheap pass)."""
+    if fmt == "mbox":
+        yield from _mbox_offsets(path)
+        return
     with open(path, "rb") as fh:
         for offset, _ in scan_messages(fh, fmt, 0, None, keep=False):
             yield offset
+
+
+#: Bytes read at a time by :func:`_mbox_offsets`.
+OFFSET_BLOCK = 8 << 20
+
+
+def _mbox_offsets(path: str, block: int = OFFSET_BLOCK) -> Iterator[int]:
+    """The message starts :func:`scan_messages` finds in an mbox, found by searching large blocks for
+    lines that begin with ``From `` instead of walking every line in Python (the same rule: the first
+    such line starts the first message, a later one only when it looks like a separator)."""
+    first = True
+    base = 0  # file offset of chunk[0], always the start of a line
+    carry = b""
+    with open(path, "rb") as fh:
+        while True:
+            data = fh.read(block)
+            chunk = carry + data
+            if not chunk:
+                return
+            complete = len(chunk) if not data else chunk.rfind(b"\n") + 1  # at EOF the last line counts too
+            p = 0 if chunk.startswith(b"From ") else chunk.find(b"\nFrom ") + 1
+            while 0 < p < complete or (p == 0 and complete > 0 and chunk.startswith(b"From ")):
+                end = chunk.find(b"\n", p)
+                line = chunk[p:] if end < 0 else chunk[p:end + 1]
+                if first or (FROM_LINE.match(line) is not None and FROM_DATEISH.search(line) is not None):
+                    first = False
+                    yield base + p
+                p = chunk.find(b"\nFrom ", p) + 1
+                if p == 0:
+                    break
+            if not data:
+                return
+            carry = chunk[complete:]
+            base += complete
 
 
 def finish_message(lines: list[bytes], fmt: str) -> bytes:

@@ -1,0 +1,48 @@
+"""The block search for mbox message starts (used to cut large mboxes into work units) finds exactly
+the starts the line-by-line splitter finds, on every file of the real mail corpus read as an mbox
+(most are not, which makes them good odd input) and on crafted edge cases, whatever the block size."""
+
+from __future__ import annotations
+
+import pytest
+
+from analyzer.ingest.mboxsplit import _mbox_offsets, message_offsets, scan_messages
+
+EDGE = {
+    "empty": b"",
+    "no separator": b"Subject: x\n\nbody\n",
+    "text before the first separator": b"junk\nmore\nFrom a@b Mon Jan  1 10:00:00 2024\nSubject: x\n\nhi\n",
+    "body From line without a date": (b"From a@b Mon Jan  1 10:00:00 2024\n\nFrom here on, we agree\n"
+                                      b"From x@y Tue Jan  2 10:00:00 2024\n\nsecond\n"),
+    "no final newline": b"From a@b Mon Jan  1 10:00:00 2024\n\nx\nFrom c@d Tue Jan  2 11:00 2024",
+    "CRLF": b"From a@b Mon Jan  1 10:00:00 2024\r\n\r\nx\r\nFrom c@d Tue Jan  2 11:00:00 2024\r\n\r\ny\r\n",
+    "first line is a bare From": b"From \nSubject: x\n\nFrom c@d Tue Jan  2 11:00:00 2024\n\ny\n",
+    "From inside a line": b"From a@b Mon Jan  1 10:00:00 2024\n\nsay From c@d Tue Jan  2 11:00:00 2024\n",
+    "long line": b"From a@b Mon Jan  1 10:00:00 2024\n\n" + b"x" * 5000 + b"\nFrom c@d Tue Jan  2 11:00:00 2024\n\ny",
+}
+
+
+def _line_walk(path) -> list[int]:
+    with open(path, "rb") as fh:
+        return [offset for offset, _ in scan_messages(fh, "mbox", 0, None, keep=False)]
+
+
+@pytest.mark.parametrize("name", sorted(EDGE))
+def test_edge_cases(tmp_path, name):
+    path = tmp_path / "box.mbox"
+    path.write_bytes(EDGE[name])
+    want = _line_walk(path)
+    for block in (1, 2, 5, 6, 7, 13, 64, 4096, 1 << 20):
+        assert list(_mbox_offsets(str(path), block)) == want, block
+    assert list(message_offsets(str(path), "mbox")) == want
+
+
+def test_every_real_mail_file(realmail):
+    files = sorted(p for p in realmail.rglob("*") if p.is_file())
+    starts = 0
+    for path in files:
+        want = _line_walk(path)
+        starts += len(want)
+        for block in (7, 4096, 1 << 20):
+            assert list(_mbox_offsets(str(path), block)) == want, (path, block)
+    assert len(files) > 200 and starts > 250
