@@ -43,6 +43,6 @@ def test_every_real_mail_file(realmail):
     for path in files:
         want = _line_walk(path)
         starts += len(want)
-        for block in (7, 4096, 1 << 20):
+        for block in ((7, 4096, 1 << 20) if path.stat().st_size < 200_000 else (4096, 1 << 20)):
             assert list(_mbox_offsets(str(path), block)) == want, (path, block)
     assert len(files) > 200 and starts > 250
