@@ -62,8 +62,11 @@ def test_domains_and_plain_facts_equal_the_old_loops(demo_run_dir):
 
 def test_restricted_windows_give_the_full_windows_values(demo_run_dir):
     """``recent_`` windows and plain_facts compute only the features they need; each one equals the
-    same feature of the full window, to the bit, for whole-mailbox windows and single quarters."""
-    from analyzer.depth.features import _RECENT_NAMES, PLAIN_FACTS, _first_dates, _window
+    same feature of the full window, to the bit, for whole-mailbox windows and single quarters
+    (for the batch code and for the per-window reference it replaced)."""
+    from analyzer.depth.windows import window_table
+    from analyzer.depth.features import _RECENT_NAMES, PLAIN_FACTS, _first_dates
+    from depth_window_reference import reference_window as _window
 
     messages, signals = _demo(demo_run_dir)
     prep = MailFrames(messages, signals).prepared()
@@ -81,4 +84,11 @@ def test_restricted_windows_give_the_full_windows_values(demo_run_dir):
                 for k in names:
                     assert part[k] == full[k] or (np.isnan(part[k]) and np.isnan(full[k])), (client, k)
                     checked += 1
+    windows = pd.DataFrame({"client": firsts.index, "start": firsts.to_numpy(), "end": prep.as_of})
+    for half_life, cap in ((None, float("inf")), (90.0, 240.0)):
+        full = window_table(prep, windows, half_life, cap)
+        for names in (_RECENT_NAMES, frozenset(PLAIN_FACTS)):
+            part = window_table(prep, windows, half_life, cap, names=names)
+            assert set(names) <= set(part.columns) < set(full.columns)
+            pd.testing.assert_frame_equal(part, full[part.columns], check_exact=True)
     assert checked > 100
