@@ -133,7 +133,10 @@ def test_frozen_heap_freezes_only_inside_and_respects_an_outer_freeze():
         outer = gc.get_freeze_count()
         with frozen_heap():
             pass
-        assert gc.get_freeze_count() == outer  # not unfrozen by us
+        # not unfrozen (that would leave 0) nor frozen again (that would add the objects made since);
+        # a frozen object freed meanwhile (another thread dropping its last reference) leaves the count
+        count = gc.get_freeze_count()
+        assert 0 < count <= outer and count > outer - 1000
     finally:
         gc.unfreeze()
     with pytest.raises(KeyError), frozen_heap():
