@@ -13,6 +13,12 @@ def is_blank(line: bytes) -> bool:
     return line in (b"\n", b"\r\n", b"\r")
 
 
+def is_separator(line: bytes) -> bool:
+    """A ``From `` line that separates two mbox messages (a sender, a time and a day or a year), as
+    opposed to a body line that happens to start with "From "."""
+    return FROM_LINE.match(line) is not None and FROM_DATEISH.search(line) is not None
+
+
 def scan_messages(fh, fmt: str, start: int, end: int | None, keep: bool) -> Iterator[tuple[int, list[bytes] | None]]:
     """Yield (offset, lines) per message of an mbox/LISTSERV stream beginning at ``start``.
 
@@ -41,10 +47,7 @@ def scan_messages(fh, fmt: str, start: int, end: int | None, keep: bool) -> Iter
             elif cur is not None and keep:
                 cur.append(line)
         else:
-            if line.startswith(b"From ") and (
-                cur is None
-                or (FROM_LINE.match(line) is not None and FROM_DATEISH.search(line) is not None)
-            ):
+            if line.startswith(b"From ") and (cur is None or is_separator(line)):
                 if cur is not None:
                     yield cur_off, cur
                 if end is not None and pos >= end:
@@ -91,7 +94,7 @@ def _mbox_offsets(path: str, block: int = OFFSET_BLOCK) -> Iterator[int]:
             while 0 < p < complete or (p == 0 and complete > 0 and chunk.startswith(b"From ")):
                 end = chunk.find(b"\n", p)
                 line = chunk[p:] if end < 0 else chunk[p:end + 1]
-                if first or (FROM_LINE.match(line) is not None and FROM_DATEISH.search(line) is not None):
+                if first or is_separator(line):
                     first = False
                     yield base + p
                 p = chunk.find(b"\nFrom ", p) + 1
