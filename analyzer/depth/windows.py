@@ -36,6 +36,7 @@ per-window ``ndarray.sum`` (:func:`_segment_sums`), so the results are bit-ident
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -51,12 +52,15 @@ _REPLY = ("client_reply_hours", "agency_reply_hours", "client_reply_rate")
 _PEOPLE = ("n_client_people", "max_seniority", "mean_seniority", "n_senior_people", "senior_cc_share")
 
 
+def _wants(names: frozenset | None, *keys: str) -> bool:
+    """Is any of ``keys`` among the wanted ``names`` (None: every feature is wanted)?"""
+    return names is None or any(k in names for k in keys)
+
+
 def feature_columns(names: frozenset | None = None) -> list[str]:
     """The columns :func:`window_table` returns: every feature, or with ``names`` the cheap volume and
     share ones plus the groups that hold a wanted name (a group's members come together)."""
-    def want(*keys: str) -> bool:
-        return names is None or any(k in names for k in keys)
-
+    want = partial(_wants, names)
     cols = ["n_messages", "msgs_per_month", "window_months", "client_msg_share", "threads_per_month",
             "client_start_share"]
     if want(*_REPLY):
@@ -256,9 +260,7 @@ def window_table(prep, windows: pd.DataFrame, half_life_days: float | None, repl
                  names: frozenset | None = None) -> pd.DataFrame:
     """Features of every window (rows of ``windows``: ``client``, tz-aware ``start`` and ``end``),
     index as ``windows``, columns :func:`feature_columns` (``names``)."""
-    def want(*keys: str) -> bool:
-        return names is None or any(k in names for k in keys)
-
+    want = partial(_wants, names)
     p = _prep(prep)
     nw = len(windows)
     code = p.clients.get_indexer(windows["client"]).astype(np.int64)
