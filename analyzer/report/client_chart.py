@@ -82,11 +82,12 @@ def client_chart(scores: list[float], n_messages: list[int], quarters: list[str]
     return Markup(
         f'<svg class="client-chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
         f'{series_attributes(scores, n_messages, trend)} data-slope="{slope:.2f}"><title>quarterly depth '
-        f'{escape(_scores_text(scores))}; trend {escape(trend)} ({slope:+.1f} points a quarter)</title>'
+        f'{escape(scores_text(scores))}; trend {escape(trend)} ({slope:+.1f} points a quarter)</title>'
         f'{"".join(parts)}</svg>')
 
 
-def _scores_text(scores: list[float]) -> str:
+def scores_text(scores: list[float]) -> str:
+    """The quarterly scores as the charts write them (``"62.0,58.5"``)."""
     return ",".join(f"{s:.1f}" for s in scores)
 
 
@@ -94,5 +95,5 @@ def series_attributes(scores: list[float], n_messages: list[int], trend: str) ->
     """The plotted series as data attributes of an SVG (scores, message counts, trend), shared by
     the card chart and the table's sparkline, so a test or a reader can check the picture."""
     counts = ",".join(str(int(n)) for n in n_messages)
-    return (f'data-scores="{escape(_scores_text(scores))}" data-messages="{escape(counts)}" '
+    return (f'data-scores="{escape(scores_text(scores))}" data-messages="{escape(counts)}" '
             f'data-trend="{escape(trend)}"')

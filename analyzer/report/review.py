@@ -11,7 +11,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from analyzer.depth.model import tier_of
-from analyzer.report.client_chart import TREND_COLOURS, series_attributes
+from analyzer.report.client_chart import TREND_COLOURS, scores_text, series_attributes
 from analyzer.signals.labels import LABEL_NAMES
 
 #: Labels a reviewer should raise in the meeting when they are new (the shallower signs).
@@ -32,7 +32,7 @@ def sparkline(scores: list[float], n_messages: list[int], trend: str) -> Markup:
     return Markup(
         f'<svg class="spark" width="{_W}" height="{_H}" viewBox="-2 -2 {_W + 4} {_H + 4}" role="img" '
         f'{series_attributes(scores, n_messages, trend)}>'
-        f'<title>quarterly depth: {escape(",".join(f"{s:.1f}" for s in scores))}</title>{bands}'
+        f'<title>quarterly depth: {escape(scores_text(scores))}</title>{bands}'
         f'<polyline fill="none" stroke="{colour}" stroke-width="1.6" points="{pts}"/></svg>')
 
 
