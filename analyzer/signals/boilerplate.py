@@ -12,6 +12,7 @@ block), and in the report they would be quoted as evidence. The patterns are pla
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
 
@@ -33,13 +34,14 @@ DISCLAIMER_WORDS = re.compile(
     r"(?:prohibited|strictly\s+forbidden)|viruses|liability|legally\s+binding)\b")
 #: A one-word status line of a minutes or tracking list ("Postponed.", "Agreed", "Noted").
 STATUS = re.compile(r"^\W*[A-Za-z]+ed\W*$")
+_WORD = re.compile(r"[\w.'&-]+")
 _ART = re.compile(r"[*_=|\\/~#<>-]{3,}|(?:\|.*){3,}")
 
 
 def _names_only(rest: str) -> bool:
     """Up to four words, each a name (capitalised) or a group word, and punctuation."""
-    words = re.findall(r"[\w.'&-]+", rest)
-    if len(words) > 4 or re.search(r"[?]", rest):
+    words = _WORD.findall(rest)
+    if len(words) > 4 or "?" in rest:
         return False
     return all(w[:1].isupper() or w.lower() in GROUP_WORDS for w in words)
 
@@ -47,7 +49,13 @@ def _names_only(rest: str) -> bool:
 def boilerplate_kind(text: str) -> str | None:
     """"greeting", "sign-off", "status line", "disclaimer", "signature art" or None for a sentence a
     person says."""
-    s = " ".join(str(text).split())
+    return _kind(" ".join(str(text).split()))
+
+
+@lru_cache(maxsize=65_536)
+def _kind(s: str) -> str | None:
+    """:func:`boilerplate_kind` of whitespace-normalised text (cached: "Thanks," and "Best, Jo" recur
+    in every other mail)."""
     if not s:
         return None
     for kind, pattern, limit in (("greeting", GREETING, 80), ("sign-off", SIGN_OFF, 60)):
@@ -78,9 +86,13 @@ def furniture_mask(docs, offsets, s_start, s_end, doc_of, candidates) -> np.ndar
     ``candidates`` (sentence indices) that are furniture. The classifier never picks such a
     sentence as a window's evidence while the window has another."""
     out = np.zeros(len(s_start), dtype=bool)
-    for k in np.asarray(candidates).tolist():
-        d = int(doc_of[k])
-        off = int(offsets[d])
-        if boilerplate_kind(docs[d][int(s_start[k]) - off:int(s_end[k]) - off].text):
+    candidates = np.asarray(candidates, dtype="i8")
+    if not len(candidates):
+        return out
+    d_of = doc_of[candidates]
+    first = np.asarray(offsets)[d_of]
+    for k, d, a, b in zip(candidates.tolist(), d_of.tolist(), (s_start[candidates] - first).tolist(),
+                          (s_end[candidates] - first).tolist()):
+        if _kind(" ".join(docs[d][a:b].text.split())):
             out[k] = True
     return out
