@@ -22,6 +22,7 @@ import pandas as pd
 
 from analyzer.config import Config, load_config, parse_config
 from analyzer.errors import ConfigError, InputError
+from analyzer.run_outputs import forget_outputs, outputs_current, outputs_key, record_outputs
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
     t0 = time.perf_counter()
     cached = None
     if cache is not None:
-        key = scores_key(ingested.messages, signals, model_path)
+        key = stats.scores_key = scores_key(ingested.messages, signals, model_path)
         cached = cache.load_scores(key)
     if cached is not None:
         scores, periods = cached
@@ -227,16 +228,29 @@ def run_to_dir(sources, out_dir, config=None, *, jobs: int | None = None, model_
                          signals_model=signals_model, show_progress=show_progress, backend=backend,
                          scheduler=scheduler, cache_dir=out / CACHE_DIRNAME if use_cache else None)
         t0 = time.perf_counter()
+        stats = result.stats
+        cache_dir = out / CACHE_DIRNAME
+        files = [n for n in RUN_FILES if n != "run_stats.json"]
+        key = None
+        if use_cache and stats.scores_key and not stats.units_parsed and not stats.texts_detected:
+            key = outputs_key(stats.scores_key, result.ingest_report, redact)
+            stats.outputs_reused = outputs_current(cache_dir, key, out, files)
         staging = Path(tempfile.mkdtemp(prefix=".partial-", dir=out))
         try:
-            _write_run(result, staging, redact)
-            stats = result.stats
+            if not stats.outputs_reused:
+                _write_run(result, staging, redact)
             stats.seconds["write"] = round(time.perf_counter() - t0, 3)
             (staging / "run_stats.json").write_text(json.dumps(asdict(stats), indent=2) + "\n", encoding="utf-8")
             # run_stats.json leaves first and comes back last: a folder without it holds no complete run
             (out / "run_stats.json").unlink(missing_ok=True)
-            for name in RUN_FILES:
-                os.replace(staging / name, out / name)
+            if not stats.outputs_reused:
+                forget_outputs(cache_dir)
+                for name in files:
+                    os.replace(staging / name, out / name)
+                if use_cache:
+                    record_outputs(cache_dir, key or outputs_key(stats.scores_key, result.ingest_report, redact),
+                                   out, files)
+            os.replace(staging / "run_stats.json", out / "run_stats.json")
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return result

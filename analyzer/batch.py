@@ -58,6 +58,8 @@ class RunStats:
     signal_chunks: int = 0
     attribution_reused: bool = False  # clients and directions taken from the cache (same messages and config)
     scores_reused: bool = False  # scores and periods taken from the cache (input unchanged)
+    outputs_reused: bool = False  # the run folder's files kept as they were (analyzer.run_outputs)
+    scores_key: str = ""  # the scores' cache key (empty without a cache)
     worker_pids: list[int] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 

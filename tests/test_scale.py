@@ -103,6 +103,32 @@ def test_second_run_reuses_the_cache_and_writes_the_same_files(mailbox, serial, 
     assert stats["units_reused"] == 2 and stats["texts_detected"] == 0
 
 
+def test_unchanged_rerun_keeps_the_files_and_any_change_rewrites_them(mailbox, tmp_path):
+    srcs = [mailbox["first"], mailbox["second"]]
+    names = ("messages.parquet", "signals.parquet", "evidence.csv", "scores.csv", "periods.csv", "report.html")
+    first = run_to_dir(srcs, tmp_path, config=mailbox["config"], jobs=1)
+    written = {n: ((tmp_path / n).read_bytes(), (tmp_path / n).stat().st_mtime_ns) for n in names}
+    second = run_to_dir(srcs, tmp_path, config=mailbox["config"], jobs=1)
+    assert not first.stats.outputs_reused and second.stats.outputs_reused
+    assert {n: ((tmp_path / n).read_bytes(), (tmp_path / n).stat().st_mtime_ns) for n in names} == written
+    assert json.loads((tmp_path / "run_stats.json").read_text())["outputs_reused"] is True
+    _same_result(first, second)  # the API result is whole either way
+
+    (tmp_path / "report.html").write_text("edited by hand")  # a changed file is written again
+    third = run_to_dir(srcs, tmp_path, config=mailbox["config"], jobs=1)
+    assert not third.stats.outputs_reused and (tmp_path / "report.html").read_bytes().startswith(b"<!DOCTYPE html>")
+    (tmp_path / "scores.csv").unlink()  # so is a missing one
+    assert not run_to_dir(srcs, tmp_path, config=mailbox["config"], jobs=1).stats.outputs_reused
+    assert (tmp_path / "scores.csv").read_bytes() == written["scores.csv"][0]
+
+    redacted = run_to_dir(srcs, tmp_path, config=mailbox["config"], jobs=1, redact=True)  # other options
+    assert not redacted.stats.outputs_reused and (tmp_path / "scores.csv").read_bytes() != written["scores.csv"][0]
+    assert not run_to_dir(srcs, tmp_path, config=mailbox["config"], jobs=1).stats.outputs_reused
+    assert (tmp_path / "scores.csv").read_bytes() == written["scores.csv"][0]
+    run_to_dir(srcs, tmp_path, config=mailbox["config"], jobs=1, use_cache=False)  # a run without the cache
+    assert not run_to_dir(srcs, tmp_path, config=mailbox["config"], jobs=1).stats.outputs_reused
+
+
 def test_grown_export_parses_only_the_new_mbox(mailbox, serial, tmp_path):
     first = analyze([mailbox["first"]], config=mailbox["config"], jobs=1, cache_dir=tmp_path)
     assert first.stats.units_parsed == 1 and len(first.messages) < len(serial.messages)
