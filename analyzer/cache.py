@@ -131,11 +131,11 @@ def scores_key(messages: pd.DataFrame, signals: pd.DataFrame, model_path=None) -
     """Cache key of a run's scores: depth code + model file + the messages' identity and
     attribution + every signal row."""
     from analyzer import __version__
-    from analyzer.depth.modelfile import DEFAULT_MODEL_PATH
+    from analyzer.resources import shipped_depth_model_file  # not analyzer.depth.modelfile: no scikit-learn
 
     h = hashlib.sha256(f"scores/{CACHE_FORMAT}/{__version__}/sklearn={_version('scikit-learn')}".encode())
     _hash_files(h, PACKAGE / "depth", ("*.py", "data/*"))
-    h.update(Path(model_path if model_path is not None else DEFAULT_MODEL_PATH).read_bytes())
+    h.update(Path(model_path if model_path is not None else shipped_depth_model_file()).read_bytes())
     for frame, cols in ((messages, list(_SCORE_MESSAGE_COLUMNS)), (signals, list(signals.columns))):
         h.update(f"{len(frame)}:{','.join(cols)};".encode())
         if len(frame):

@@ -15,3 +15,8 @@ from pathlib import Path
 def shipped_model(name: str) -> Path:
     """The folder of a shipped model (``"signals"`` or ``"depth"``) inside ``analyzer.models``."""
     return Path(str(files("analyzer.models") / name))
+
+
+def shipped_depth_model_file() -> Path:
+    """The shipped depth model file (found without importing scikit-learn, for cache keys)."""
+    return shipped_model("depth") / "model.skops"

@@ -20,12 +20,12 @@ from pathlib import Path
 from analyzer.depth.features import FEATURE_NAMES
 from analyzer.depth.model import DepthModel
 from analyzer.errors import ModelError
-from analyzer.resources import shipped_model
+from analyzer.resources import shipped_depth_model_file
 
 FORMAT = "analyzer-depth-model"
 VERSION = 1
 #: The model the analyzer uses when none is given (shipped in models/depth/).
-DEFAULT_MODEL_PATH = shipped_model("depth") / "model.skops"
+DEFAULT_MODEL_PATH = shipped_depth_model_file()
 
 #: Types a depth model file may name beyond what skops trusts by default (builtins, numpy arrays,
 #: scikit-learn's own estimators). Anything else in a file is refused before loading.
