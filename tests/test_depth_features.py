@@ -53,6 +53,17 @@ def test_threads_from_headers_and_subject_fallback(mailbox):
     assert t.loc["m1", "is_root"] and not t.loc["m3", "is_root"]
 
 
+def test_replies_to_a_parent_outside_the_mailbox_share_its_thread_named_after_the_first_message():
+    df = frame([msg("r2", 5, C, "from_client", subject="Re: Scope", reply_to="gone", refs=["gone"]),
+                msg("r1", 0, A, "from_agency", subject="Re: Scope", reply_to="gone", refs=["gone"]),
+                msg("r3", 9, A, "from_agency", subject="Re: Scope", reply_to="r2", refs=["gone", "r2"]),
+                msg("s1", 12, C, "from_client", subject="Other")])
+    t = thread_table(df).set_index("key")
+    assert set(t.loc[["r1", "r2", "r3"], "thread_id"]) == {"r2"}  # first in frame order, not in date order
+    assert t.loc["r1", "parent_key"] is None and t.loc["r3", "parent_key"] == "r2"
+    assert t.loc["s1", "thread_id"] == "s1"
+
+
 def test_recurring_subject_without_prefix_starts_new_threads():
     df = frame([msg("w1", 0, A, "from_agency", subject="Weekly update"),
                 msg("w2", 24 * 7, A, "from_agency", subject="Weekly update")])

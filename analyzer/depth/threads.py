@@ -5,7 +5,7 @@ Input is the messages frame (``analyzer.ingest.message.MESSAGE_COLUMNS``); nothi
 How a thread is found:
 
 1. Header links. Every message id, In-Reply-To and References id is a node; a message is joined
-   to everything it replies to or references (union-find). Messages whose parent is missing from
+   to everything it replies to or references (connected components of that graph). Messages whose parent is missing from
    the mailbox still land in one thread when they share a reference.
 2. Subject fallback, for a message with no In-Reply-To/References at all: when its subject carries
    a reply/forward prefix (``Re:``, ``Fwd:``, ``AW:``, ``WG:``, ...), it joins the most recent
@@ -21,9 +21,12 @@ other side: ``from_client`` answering ``from_agency`` is a client reply, and vic
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 _PREFIX = re.compile(
     r"^\s*(?:(?:re|fw|fwd|aw|wg|sv|vs|antw|antwort|tr|rv|r|i)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*"
@@ -56,39 +59,29 @@ def message_keys(messages: pd.DataFrame) -> pd.Series:
     return mid.where(mid.notna() & (mid.astype(str) != ""), messages["content_hash"]).astype(str)
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, x: str) -> str:
-        parent = self.parent.setdefault(x, x)
-        while parent != x:
-            grand = self.parent.setdefault(parent, parent)
-            self.parent[x] = grand
-            x, parent = parent, grand
-        return x
-
-    def union(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[rb] = ra
-
-
 def _as_list(v) -> list:
     if v is None or (isinstance(v, float) and np.isnan(v)):
         return []
     return [x for x in list(v) if x]
 
 
-def _participants(row) -> str:
-    if isinstance(row.client, str) and row.client:
-        return "client:" + row.client
-    people = {row.from_address, *_as_list(row.to_addresses), *_as_list(row.cc_addresses)}
-    return "people:" + ",".join(sorted(p for p in people if p))
+def _participant_keys(messages: pd.DataFrame) -> list[str]:
+    """Per message, who takes part: its client, or (unattributed) the set of its addresses."""
+    client = messages["client"].astype(object)
+    has = (client.notna() & (client.astype(str) != "")).to_numpy()
+    out = ("client:" + client.astype(str)).tolist()
+    idx = np.flatnonzero(~has)
+    if len(idx):
+        rows = messages.iloc[idx][["from_address", "to_addresses", "cc_addresses"]].itertuples(index=False)
+        for i, row in zip(idx.tolist(), rows):
+            people = {row.from_address, *_as_list(row.to_addresses), *_as_list(row.cc_addresses)}
+            out[i] = "people:" + ",".join(sorted(p for p in people if p))
+    return out
 
 
-#: Message columns :func:`thread_table` reads row by row.
-_THREAD_INPUTS = ("in_reply_to", "references", "subject", "client", "from_address", "to_addresses", "cc_addresses")
+@lru_cache(maxsize=65_536)
+def _normalised(subject: str | None) -> tuple[str, bool]:
+    return normalise_subject(subject)
 
 
 def thread_table(messages: pd.DataFrame) -> pd.DataFrame:
@@ -96,58 +89,66 @@ def thread_table(messages: pd.DataFrame) -> pd.DataFrame:
 
     ``is_root`` is True for a message that starts a conversation (no reply headers and no
     reply prefix in its subject); a thread whose earliest message is not a root started
-    outside the mailbox.
+    outside the mailbox. A thread's id is the key of its first message in frame order.
     """
     keys = message_keys(messages)
-    dates = pd.to_datetime(messages["date"], utc=True)
-    uf = _UnionFind()
-    known = set(keys)
-    parents: dict[str, str | None] = {}
-    subjects: dict[str, tuple[str, bool]] = {}
-    linked: dict[str, bool] = {}
-    # only the columns read below, iterated once (itertuples over every column is the slow part)
-    rows = list(messages[list(_THREAD_INPUTS)].itertuples(index=False))
     key_list = keys.tolist()
-    for key, row in zip(key_list, rows):
-        uf.find(key)
-        irt = row.in_reply_to if isinstance(row.in_reply_to, str) and row.in_reply_to else None
-        refs = _as_list(row.references)
+    known = set(key_list)
+    src: list[str] = []  # header links and subject-fallback links, as edges of an undirected graph
+    dst: list[str] = []
+    parents: list[str | None] = []
+    linked: list[bool] = []
+    for key, irt, refs in zip(key_list, messages["in_reply_to"].tolist(), messages["references"].tolist()):
+        irt = irt if isinstance(irt, str) and irt else None
+        refs = _as_list(refs)
         for ref in ([irt] if irt else []) + refs:
             if ref != key:
-                uf.union(key, ref)
+                src.append(key)
+                dst.append(ref)
         parent = irt if irt in known else next((r for r in reversed(refs) if r in known and r != key), None)
-        parents[key] = parent if parent != key else None
-        subjects[key] = normalise_subject(row.subject)
-        linked[key] = bool(irt or refs)
+        parents.append(parent if parent != key else None)
+        linked.append(bool(irt or refs))
+    subjects = [_normalised(s) for s in messages["subject"].tolist()]
 
     # subject fallback, in date order so a reply attaches to the latest earlier message
     # undated messages last; sorting on int64 microseconds avoids filling a datetime column with a
     # Timestamp of another unit (deprecated in pandas 3, an error in a later release)
-    micros = pd.to_datetime(dates, utc=True).dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
+    dates = pd.to_datetime(messages["date"], utc=True)
+    micros = dates.dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
     sort_key = np.where(np.isnat(micros), np.iinfo(np.int64).max, micros.astype(np.int64))
     order = np.argsort(sort_key, kind="stable")
-    latest: dict[tuple[str, str], str] = {}
-    for i in order:
-        key = key_list[i]
-        norm, had_prefix = subjects[key]
-        group = (norm, _participants(rows[i]))
-        if not linked[key] and had_prefix and norm and group in latest:
+    people = _participant_keys(messages)
+    latest: dict[tuple[str, str], int] = {}
+    for i in order.tolist():
+        norm, had_prefix = subjects[i]
+        group = (norm, people[i])
+        if not linked[i] and had_prefix and norm and group in latest:
             prev = latest[group]
-            uf.union(prev, key)
-            parents[key] = prev
-        latest[group] = key
+            src.append(key_list[prev])
+            dst.append(key_list[i])
+            parents[i] = key_list[prev]
+        latest[group] = i
 
-    out = pd.DataFrame(
+    # threads: connected components over message keys and referenced ids (messages come first,
+    # so a component's smallest node code is its first message in frame order)
+    codes, nodes = pd.factorize(np.array(key_list + src + dst, dtype=object))
+    n = len(key_list)
+    graph = coo_matrix((np.ones(len(src), dtype=np.int8), (codes[n:n + len(src)], codes[n + len(src):])),
+                       shape=(len(nodes), len(nodes)))
+    _, comp = connected_components(graph, directed=True, connection="weak")
+    first = np.full(comp.max() + 1 if len(comp) else 0, len(nodes), dtype=np.int64)
+    np.minimum.at(first, comp, np.arange(len(nodes)))
+    thread_id = np.asarray(nodes, dtype=object)[first[comp[codes[:n]]]]
+    return pd.DataFrame(
         {
             "key": keys.to_numpy(),
-            "thread_id": [uf.find(k) for k in key_list],
-            "parent_key": [parents[k] for k in key_list],
-            "is_root": [not linked[k] and not subjects[k][1] for k in key_list],
-            "norm_subject": [subjects[k][0] for k in key_list],
+            "thread_id": thread_id,
+            "parent_key": parents,
+            "is_root": [not lk and not sub[1] for lk, sub in zip(linked, subjects)],
+            "norm_subject": [sub[0] for sub in subjects],
         },
         index=messages.index,
     )
-    return out
 
 
 def reply_events(messages: pd.DataFrame, threads: pd.DataFrame | None = None) -> pd.DataFrame:
