@@ -60,7 +60,7 @@ def test_replies_to_a_parent_outside_the_mailbox_share_its_thread_named_after_th
                 msg("s1", 12, C, "from_client", subject="Other")])
     t = thread_table(df).set_index("key")
     assert set(t.loc[["r1", "r2", "r3"], "thread_id"]) == {"r2"}  # first in frame order, not in date order
-    assert t.loc["r1", "parent_key"] is None and t.loc["r3", "parent_key"] == "r2"
+    assert pd.isna(t.loc["r1", "parent_key"]) and t.loc["r3", "parent_key"] == "r2"
     assert t.loc["s1", "thread_id"] == "s1"
 
 
