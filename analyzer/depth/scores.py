@@ -207,7 +207,8 @@ def _empty_periods() -> pd.DataFrame:
 
 def _periods(period_scores: pd.DataFrame) -> pd.DataFrame:
     p = period_scores.reset_index()
-    p["period_start"] = [pd.Period(x, freq="Q").start_time.tz_localize("UTC") for x in p["period"]]
+    starts = {x: pd.Period(x, freq="Q").start_time.tz_localize("UTC") for x in pd.unique(p["period"])}
+    p["period_start"] = pd.to_datetime([starts[x] for x in p["period"]], utc=True)
     p["depth_score"] = p["score"].round(1)
     p["tier"] = [tier_of(s) for s in p["depth_score"]]
     p["n_messages"] = p["n_messages"].astype("int64")

@@ -70,6 +70,17 @@ def title_lines(signature: str | None, new_text: str | None = None) -> list[str]
 
 def seniority_level(signature: str | None, display_name: str | None = None, new_text: str | None = None) -> int:
     """Seniority level 0-3 of the person who wrote a message."""
+    if signature and not signature.isspace():  # the text is not read: cached, signatures repeat
+        return _signed_level(signature, display_name or "")
+    return _level(signature, display_name, new_text)
+
+
+@lru_cache(maxsize=1 << 14)
+def _signed_level(signature: str, display_name: str) -> int:
+    return _level(signature, display_name, None)
+
+
+def _level(signature: str | None, display_name: str | None, new_text: str | None) -> int:
     levels = [line_level(ln) for ln in title_lines(signature, new_text)]
     if display_name:
         levels.append(line_level(display_name))
@@ -90,7 +101,7 @@ def people_seniority(messages: pd.DataFrame) -> pd.DataFrame:
                              "n_messages": pd.Series([], dtype="int64")})
     levels = [
         seniority_level(sig, name, text)
-        for sig, name, text in zip(m["signature"], m["from_name"], m["new_text"])
+        for sig, name, text in zip(m["signature"].tolist(), m["from_name"].tolist(), m["new_text"].tolist())
     ]
     df = pd.DataFrame({"client": m["client"].to_numpy(), "address": m["from_address"].fillna("").to_numpy(),
                        "name": m["from_name"].fillna("").to_numpy(), "level": levels})
