@@ -54,7 +54,7 @@ from analyzer.depth.features import FEATURE_NAMES, ClientFeatures, MailFrames
 from analyzer.depth.model import DepthModel, tier_of
 from analyzer.depth.modelfile import save_depth_model
 from training.depth.labelled import labelled_mailbox, truth_frames
-from training.depth.independent import mailboxes, matched, read_truth, run_mailbox
+from training.depth.independent import TEST_SPLITS, mailboxes, matched, read_truth, run_mailbox
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def generated_rows(seeds, workdir: Path, features: ClientFeatures) -> list[dict]
 
 def independent_rows(split: str, workdir: Path, features: ClientFeatures) -> list[dict]:
     """Features and truth of the independent mailboxes of ``split`` (train or dev; never test)."""
-    if split == "test":
+    if split in TEST_SPLITS:
         raise ValueError("the independent test mailboxes are never read at build time")
     boxes = []
     for box in mailboxes(split):
@@ -296,7 +296,7 @@ the hand-written independent training and development mailboxes
 {', '.join(m['data']['independent_train'] + m['data']['independent_dev'])} (weight {m['data']['dev_weight']:g} per client)
 and {len(m['data']['generated_seeds'])} generated mailboxes (a third each with client behaviour tied to depth,
 unrelated to it, or misleading; weight {m['data']['generated_weight']:g} per client, chosen by cross-validation,
-0 meaning unused). The independent test mailboxes (`data/independent/test`) were never read.
+0 meaning unused). The independent test mailboxes (`data/independent/test` and `test2`) were never read.
 
 Weights (score points per standard deviation of each evidence column, before calibration):
 
