@@ -412,8 +412,7 @@ def _files_digest(paths) -> str:
 
 def _check_scores(scores: pd.DataFrame, periods: pd.DataFrame) -> None:
     """Cached scores must look as :mod:`analyzer.depth.scores` writes them."""
-    from analyzer.depth.model import TRENDS, tier_of
-    from analyzer.depth.scores import EXTRA_COLUMNS, PERIOD_COLUMNS, SCORE_COLUMNS
+    from analyzer.depth.schema import EXTRA_COLUMNS, PERIOD_COLUMNS, SCORE_COLUMNS, TRENDS, tier_of
 
     if list(scores.columns) != list(SCORE_COLUMNS) + list(EXTRA_COLUMNS) or list(periods.columns) != list(PERIOD_COLUMNS):
         raise ValueError("unexpected columns")

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
-from analyzer.depth.model import TIERS, TRENDS, tier_of
+from analyzer.depth.schema import PERIOD_COLUMNS, SCORE_COLUMNS, TIERS, TRENDS, tier_of
 from analyzer.depth.modelfile import load_depth_model
-from analyzer.depth.scores import PERIOD_COLUMNS, SCORE_COLUMNS, client_periods, score_clients
+from analyzer.depth.scores import client_periods, score_clients
 from analyzer.depth.train import train_from_labels
 from analyzer.export import evidence_frame, write_scores_csv, write_signals_parquet
 from analyzer.ingest.message import write_messages

@@ -13,7 +13,8 @@ import skops.io as sio
 
 from analyzer.depth.drivers import top_drivers
 from analyzer.depth.features import FEATURE_NAMES
-from analyzer.depth.model import DepthModel, tier_of, trend_of
+from analyzer.depth.model import DepthModel, trend_of
+from analyzer.depth.schema import tier_of
 from analyzer.depth.modelfile import load_depth_model, read_header, save_depth_model
 from analyzer.errors import ModelError
 

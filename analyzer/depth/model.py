@@ -46,18 +46,8 @@ from analyzer.depth.features import FEATURE_NAMES, RECENT_BASE, ClientFeatures
 from analyzer.depth.trend import (TrendModel, event_trajectories, score_slopes, score_trajectory, trajectory_features,
                                   trend_labels)
 
-#: Tier names and their lower bounds (same thresholds as the generator): shallow <25 <= developing
-#: <50 <= solid <75 <= deep.
-TIERS: tuple[str, ...] = ("shallow", "developing", "solid", "deep")
-TIER_BOUNDS: tuple[float, ...] = (25.0, 50.0, 75.0)
-TRENDS: tuple[str, ...] = ("deepening", "steady", "cooling")
 #: Dead bands (points per quarter) tried for the lag correction (:meth:`DepthModel.fit_lag`).
 LAG_BANDS: tuple[float, ...] = (0.0, 1.0, 2.0)
-
-
-def tier_of(score: float) -> str:
-    """Tier of a 0-100 depth score."""
-    return TIERS[int(np.searchsorted(TIER_BOUNDS, float(score), side="right"))]
 
 
 def trend_of(periods: pd.DataFrame, band: float, max_periods: int = 6, min_messages: int = 3) -> str:

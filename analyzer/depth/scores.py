@@ -16,20 +16,10 @@ import pandas as pd
 
 from analyzer.depth.drivers import top_drivers
 from analyzer.depth.features import MailFrames, plain_facts
-from analyzer.depth.model import DepthModel, tier_of
+from analyzer.depth.model import DepthModel
+from analyzer.depth.schema import EXTRA_COLUMNS, PERIOD_COLUMNS, SCORE_COLUMNS, tier_of
 from analyzer.signals.labels import AGENCY_LABELS, CLIENT_LABELS, LABELS
 
-SCORE_COLUMNS: tuple[str, ...] = (
-    ("client", "domains", "depth_score", "tier", "trend", "n_messages", "n_from_client", "n_from_agency",
-     "first_message", "last_message")
-    + tuple(f"sig_{lb}" for lb in LABELS)
-    + ("median_client_reply_hours", "top_drivers")
-)
-EXTRA_COLUMNS: tuple[str, ...] = (
-    "median_agency_reply_hours", "client_start_share", "longest_silence_days", "n_client_people",
-    "max_seniority", "client_apologies", "agency_apologies", "trend_slope", "trend_reason",
-)
-PERIOD_COLUMNS: tuple[str, ...] = ("client", "period", "period_start", "depth_score", "tier", "n_messages")
 
 
 def _model(model) -> DepthModel:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 from markupsafe import Markup, escape
 
-from analyzer.depth.model import tier_of
+from analyzer.depth.schema import tier_of
 from analyzer.report.client_chart import TREND_COLOURS, scores_text, series_attributes
 from analyzer.signals.labels import LABEL_NAMES
 

@@ -60,7 +60,8 @@ from threadpoolctl import threadpool_limits
 
 from analyzer.depth.evidence import EVIDENCE_NAMES
 from analyzer.depth.features import FEATURE_NAMES, ClientFeatures, MailFrames
-from analyzer.depth.model import DepthModel, tier_of
+from analyzer.depth.model import DepthModel
+from analyzer.depth.schema import tier_of
 from analyzer.depth.modelfile import save_depth_model
 from training.depth.labelled import labelled_mailbox, truth_frames
 from training.depth.independent import TEST_SPLITS, mailboxes, matched, read_truth, run_mailbox

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from analyzer.depth.model import TIERS, tier_of
+from analyzer.depth.schema import TIERS, tier_of
 
 ROOT = Path(__file__).resolve().parents[2] / "data" / "independent"
 SPLITS = ("train", "dev", "test", "test2")
