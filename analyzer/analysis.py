@@ -12,8 +12,9 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -146,11 +147,19 @@ def start_loading_models(model_path, signals_model) -> Future:
         done: Future = Future()
         done.set_result(_load_depth_model(model_path))
         return done
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analyzer-models")
-    try:
-        return pool.submit(_load_depth_model, None)
-    finally:
-        pool.shutdown(wait=False)
+    # a daemon thread: a run that reuses its cached scores never needs the model, and its process
+    # should not wait at exit for scikit-learn to finish importing
+    loaded: Future = Future()
+    loaded.set_running_or_notify_cancel()
+
+    def load() -> None:
+        try:
+            loaded.set_result(_load_depth_model(None))
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever asks for the model
+            loaded.set_exception(exc)
+
+    threading.Thread(target=load, name="analyzer-models", daemon=True).start()
+    return loaded
 
 
 #: The files of a run folder, in the order they are moved into place (run_stats.json last).
