@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import pickle
 import zipfile
 
@@ -13,9 +14,9 @@ import skops.io as sio
 
 from analyzer.depth.drivers import top_drivers
 from analyzer.depth.features import FEATURE_NAMES
-from analyzer.depth.model import DepthModel, trend_of
-from analyzer.depth.schema import tier_of
+from analyzer.depth.model import DepthModel, best_tier_cuts, trend_of
 from analyzer.depth.modelfile import load_depth_model, read_header, save_depth_model
+from analyzer.depth.schema import TIER_BOUNDS, tier_of
 from analyzer.errors import ModelError
 
 
@@ -62,6 +63,51 @@ def test_scores_are_calibrated_and_ranked(fitted):
     assert s.min() >= 0 and s.max() <= 100
     from scipy.stats import spearmanr
     assert spearmanr(s, y).statistic > 0.9
+
+
+def _tiers(values) -> np.ndarray:
+    return np.searchsorted(TIER_BOUNDS, np.asarray(values, dtype=float), side="right")
+
+
+def test_tier_cuts_are_the_best_three_thresholds():
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        n = int(rng.integers(1, 12))
+        raw = np.round(rng.normal(50, 25, n))
+        y = np.clip(raw + rng.normal(0, 20, n), 0, 100)
+        w = rng.uniform(0.5, 2.0, n)
+        got = float(np.sum(w * (np.searchsorted(best_tier_cuts(raw, y, w), raw, side="right") == _tiers(y))))
+        # brute force over every placement of the three cuts between the sorted distinct values
+        edges = np.concatenate([[-np.inf], (np.unique(raw)[1:] + np.unique(raw)[:-1]) / 2, [np.inf]])
+        best = max(float(np.sum(w * (np.searchsorted([a, b, c], raw, side="right") == _tiers(y))))
+                   for i, a in enumerate(edges) for j, b in enumerate(edges[i:]) for c in edges[i + j:])
+        assert got == pytest.approx(best)
+
+
+def test_tier_cuts_call_likely_deep_clients_deep_and_keep_scores_inside_their_tier():
+    """Solid (60) and deep (80) clients overlap on the raw scale: the calibrated mean of a mix
+    that is mostly deep stays under 75, the tier edge placed by tiers does not."""
+    rng = np.random.default_rng(5)
+    n = 200
+    F = pd.DataFrame(rng.uniform(0, 1, size=(n, len(FEATURE_NAMES))), columns=list(FEATURE_NAMES))
+    deep = rng.uniform(0, 1, n) < 0.15 + 0.7 * F["client_start_share"].to_numpy()
+    y = np.where(deep, 80.0, 60.0) + rng.normal(0, 2, n)
+    plain = DepthModel(kind="ridge").fit(F, y)
+    cut = DepthModel(kind="ridge", tier_cuts=True).fit(F, y)
+    assert cut.tier_cuts_ is not None and plain.tier_cuts_ is None
+    right = lambda m: float(np.mean(_tiers(m.predict(F)) == _tiers(y)))  # noqa: E731
+    assert right(cut) > right(plain)
+    raw, score = cut.raw_predict(F), cut.predict(F)
+    assert (_tiers(np.round(score, 1)) == np.searchsorted(cut.tier_cuts_, raw, side="right")).all()
+    assert (np.diff(score[np.argsort(raw)]) >= 0).all()  # still monotone in the raw prediction
+
+
+def test_a_model_saved_before_tier_cuts_existed_still_scores(fitted, tmp_path):
+    model, F, _ = fitted
+    model = copy.deepcopy(model)
+    del model.__dict__["tier_cuts"], model.__dict__["tier_cuts_"]  # as unpickled from an older file
+    assert model.get_params()["tier_cuts"] is False
+    assert np.isfinite(model.predict(F)).all()
 
 
 def test_contributions_and_drivers_name_the_right_features(fitted):

@@ -43,6 +43,7 @@ from sklearn.preprocessing import StandardScaler
 
 from analyzer.depth.evidence import EvidenceFeatures
 from analyzer.depth.features import FEATURE_NAMES, RECENT_BASE, ClientFeatures
+from analyzer.depth.schema import TIER_BOUNDS, TIERS
 from analyzer.depth.trend import (TrendModel, event_trajectories, score_slopes, score_trajectory, trajectory_features,
                                   trend_labels)
 
@@ -114,6 +115,33 @@ def _regressor(kind: str, random_state: int, columns):
     raise ValueError(f"unknown model kind {kind!r} (gbm or ridge)")
 
 
+def best_tier_cuts(raw: np.ndarray, y: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Three thresholds on ``raw`` (ascending) that put the most weight of rows in the tier of their
+    target ``y`` when tiers are read off ``raw`` by them (an exact dynamic programme over the sorted
+    rows: four consecutive segments, one per tier; a threshold sits halfway between two rows)."""
+    order = np.argsort(raw, kind="stable")
+    r, w = raw[order], weight[order]
+    t = np.searchsorted(TIER_BOUNDS, y[order], side="right")
+    n = len(r)
+    prefix = np.zeros((len(TIERS), n + 1))
+    for k in range(len(TIERS)):
+        prefix[k, 1:] = np.cumsum(w * (t == k))
+    cand = np.concatenate([[0], np.flatnonzero(r[1:] > r[:-1]) + 1, [n]])  # where a cut may fall
+    best = prefix[0, cand].copy()
+    back = np.zeros((len(TIERS), len(cand)), dtype=np.int64)
+    for k in range(1, len(TIERS)):
+        # best_k[j] = max over i <= j of best_{k-1}[i] - prefix_k[cand[i]], plus prefix_k[cand[j]]
+        gain = best - prefix[k, cand]
+        back[k] = np.maximum.accumulate(np.where(gain == np.maximum.accumulate(gain), np.arange(len(cand)), 0))
+        best = np.maximum.accumulate(gain) + prefix[k, cand]
+    cuts, j = [], len(cand) - 1
+    for k in range(len(TIERS) - 1, 0, -1):
+        j = int(back[k][j])
+        i = int(cand[j])
+        cuts.append(-np.inf if i <= 0 else np.inf if i >= n else 0.5 * (r[i - 1] + r[i]))
+    return np.array(cuts[::-1])
+
+
 class DepthModel(RegressorMixin, BaseEstimator):
     """Client features -> depth 0-100 (see the module doc).
 
@@ -138,12 +166,21 @@ class DepthModel(RegressorMixin, BaseEstimator):
     period_prior : float
         Messages' worth of the client's overall score mixed into each quarterly score, so a thin
         quarter stays near the client's level instead of swinging (:meth:`shrink_periods`).
+    tier_cuts : bool
+        Also place the tier edges on the raw prediction where they get the most out-of-fold tiers
+        right (``tier_cuts_``), and keep each calibrated score inside the tier its raw prediction
+        falls in. The isotonic calibration alone estimates the mean depth of similar clients: where
+        solid and deep clients mix, that mean reaches 75 only when about three in four are deep, so
+        clients more likely deep than not were called solid.
     """
+
+    tier_cuts = False  # class default: model files saved before this parameter existed load without it
 
     def __init__(self, kind: str = "taxonomy", features: ClientFeatures | None = None, trend_band: float = 5.0,
                  trend: TrendModel | None = None, random_state: int = 0, alpha: float = 1.0,
-                 prior_messages: float = 8.0, period_prior: float = 8.0):
+                 prior_messages: float = 8.0, period_prior: float = 8.0, tier_cuts: bool = False):
         self.kind = kind
+        self.tier_cuts = tier_cuts
         self.alpha = alpha
         self.prior_messages = prior_messages
         self.period_prior = period_prior
@@ -162,11 +199,13 @@ class DepthModel(RegressorMixin, BaseEstimator):
             raise ValueError(f"feature frame lacks columns {missing[:5]}")
         return F[list(FEATURE_NAMES)].astype(float)
 
-    def fit(self, F: pd.DataFrame, y, sample_weight=None, groups=None):
+    def fit(self, F: pd.DataFrame, y, sample_weight=None, groups=None, tier_rows=None):
         """Fit on a feature frame (columns FEATURE_NAMES) and depth targets 0-100.
 
         ``groups`` (e.g. the mailbox of each row) keeps rows of one group in one fold when the
-        out-of-fold predictions for the calibration are made.
+        out-of-fold predictions for the calibration are made. ``tier_rows`` (boolean per row,
+        default all): the rows the tier edges are placed on with ``tier_cuts`` (the build passes
+        its client rows, not its client x quarter rows).
         """
         X = self._matrix(F)
         y = np.asarray(y, dtype=float)
@@ -188,6 +227,11 @@ class DepthModel(RegressorMixin, BaseEstimator):
         raw = oof if oof is not None else self.pipeline_.predict(X)
         self.calibrator_ = IsotonicRegression(y_min=0.0, y_max=100.0, out_of_bounds="clip", increasing=True)
         self.calibrator_.fit(raw, y, sample_weight=sample_weight)
+        self.tier_cuts_ = None
+        if self.tier_cuts:
+            sel = np.ones(len(y), dtype=bool) if tier_rows is None else np.asarray(tier_rows, dtype=bool)
+            w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+            self.tier_cuts_ = best_tier_cuts(np.asarray(raw, dtype=float)[sel], y[sel], w[sel])
         self.baseline_ = X.median().fillna(0.0).to_numpy(dtype=float)
         self.feature_names_in_ = np.array(FEATURE_NAMES, dtype=object)
         self.n_features_in_ = len(FEATURE_NAMES)
@@ -201,7 +245,15 @@ class DepthModel(RegressorMixin, BaseEstimator):
         """Calibrated depth score 0-100 per row."""
         if len(F) == 0:
             return np.array([], dtype=float)
-        return np.clip(self.calibrator_.predict(self.raw_predict(F)), 0.0, 100.0)
+        raw = self.raw_predict(F)
+        score = np.clip(self.calibrator_.predict(raw), 0.0, 100.0)
+        cuts = getattr(self, "tier_cuts_", None)
+        if cuts is None:
+            return score
+        tier = np.searchsorted(cuts, raw, side="right")  # the tier the raw prediction falls in
+        lo = np.array((0.0, *TIER_BOUNDS))[tier]
+        hi = np.array((*TIER_BOUNDS, 100.1))[tier] - 0.1  # a score shown to one decimal keeps its tier
+        return np.clip(score, lo, hi)
 
     def contributions(self, F: pd.DataFrame) -> pd.DataFrame:
         """Per row and feature: raw prediction minus the prediction with that feature set to its baseline."""

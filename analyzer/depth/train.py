@@ -163,11 +163,11 @@ def train_from_labels(labels_csv, run_dir, out_path) -> str:
 
 
 def _shipped_params() -> dict:
-    """The shipped model's penalty, shrinkages and trend band, reused for a user's labels."""
+    """The shipped model's penalty, shrinkages, trend band and tier edges rule, reused for a user's labels."""
     from analyzer.depth.modelfile import load_depth_model
 
     params = load_depth_model(None).get_params()
-    return {k: params[k] for k in ("alpha", "prior_messages", "period_prior", "trend_band") if k in params}
+    return {k: params[k] for k in ("alpha", "prior_messages", "period_prior", "trend_band", "tier_cuts") if k in params}
 
 
 def _cv_spearman(F: pd.DataFrame, y: pd.Series, kind: str) -> float:

@@ -80,6 +80,8 @@ ALPHAS = (1.0, 10.0)
 PRIORS = (8.0, 16.0)
 PERIOD_PRIORS = (0.0, 4.0, 8.0, 16.0, 32.0)
 BANDS = (2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+#: Tier edges placed on the raw prediction by out-of-fold client tiers (DepthModel ``tier_cuts``).
+TIER_CUTS = True
 #: Balanced trend accuracy (on the independent mailboxes, out of fold) within which the smoother
 #: quarterly series is preferred: about one client of the 93 independent ones.
 TREND_TOLERANCE = 0.02
@@ -140,9 +142,9 @@ def _is_independent(box) -> pd.Series | bool:
 def _fit(rows: pd.DataFrame, generated_weight: float = 1.0, **params) -> DepthModel:
     w = rows["weight"] * np.where(_is_independent(rows["box"]), 1.0, generated_weight)
     rows, w = rows[w > 0], w[w > 0]
-    return DepthModel(kind="taxonomy", **params).fit(rows[list(FEATURE_NAMES)], rows["target"],
-                                                      sample_weight=w.to_numpy(),
-                                                      groups=rows["box"].to_numpy())
+    return DepthModel(kind="taxonomy", tier_cuts=TIER_CUTS, **params).fit(
+        rows[list(FEATURE_NAMES)], rows["target"], sample_weight=w.to_numpy(), groups=rows["box"].to_numpy(),
+        tier_rows=(rows["kind"] == "client").to_numpy())
 
 
 def _folds(boxes: list[str], k: int = 6):
@@ -249,7 +251,8 @@ def build(out: Path, seeds=TRAIN_SEEDS) -> dict:
     weights = dict(zip(EVIDENCE_NAMES, np.round(model.pipeline_.named_steps["regress"].coef_, 3).tolist()))
     per_box = _per_box_rho(c, "oof")
     metrics = {
-        "model": {"kind": "taxonomy", **params, "weights_per_sd": weights,
+        "model": {"kind": "taxonomy", **params, "weights_per_sd": weights, "tier_cuts": TIER_CUTS,
+                  "tier_cuts_raw": None if model.tier_cuts_ is None else np.round(model.tier_cuts_, 3).tolist(),
                   "half_life_days": features.half_life_days},
         "data": {"generated_seeds": list(seeds), "behaviour_by_seed": {s: behaviour_of(s) for s in seeds},
                  "independent_dev": [b["box"] for b in boxes if b["box"].startswith("dev/")],
@@ -297,7 +300,9 @@ Rebuild: `make model` (or `python -m training.depth.build --out models/depth`). 
 
 Kind `taxonomy`: the oriented evidence of `analyzer/depth/evidence.py` (higher is always deeper),
 median-imputed and standardised, then a ridge regression whose weights are all >= 0, calibrated to
-0-100 (isotonic, on out-of-fold predictions). Chosen parameters: ridge alpha {m['model']['alpha']},
+0-100 (isotonic, on out-of-fold predictions), with the tier edges placed on the raw prediction where
+the most out-of-fold client tiers come out right (raw cuts {m['model'].get('tier_cuts_raw')}; each
+score stays inside the tier its raw prediction falls in). Chosen parameters: ridge alpha {m['model']['alpha']},
 label-share shrinkage {m['model']['prior_messages']:g} client mails, quarterly shrinkage
 {m['model']['period_prior']:g} messages, trend dead band {m['model']['trend_band']:g} points a quarter.
 
