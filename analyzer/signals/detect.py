@@ -25,6 +25,7 @@ import pandas as pd
 from analyzer.errors import InputError
 from analyzer.limits import detectable
 from analyzer.signals.frame import SIGNAL_COLUMNS, by_side, empty_signals_frame
+from analyzer.signals.linear import SCORES_KEY
 from analyzer.signals.pipeline import load_pipeline
 from analyzer.signals.quoted import strip_quoted
 
@@ -75,6 +76,15 @@ def _sentence_offset(new_text: str, sentence: str, cursor: int) -> int:
     return at
 
 
+def _sentence_numbers(doc) -> dict[int, int]:
+    """First token of each sentence -> its number: from the sentence ranges the signal classifier
+    stored while scoring (the same sentences as ``doc.sents``), else by walking ``doc.sents``."""
+    scores = doc.user_data.get(SCORES_KEY)
+    if scores is not None:
+        return {start: k for k, start in enumerate(scores[0][:, 0].tolist())}
+    return {s.start: k for k, s in enumerate(doc.sents)}
+
+
 def signals_frame(messages: pd.DataFrame, nlp=None, batch_size: int | None = None) -> pd.DataFrame:
     """The signals frame for ``messages`` (not modified). ``nlp``: a pipeline, path or None (default)."""
     missing = {"new_text", "content_hash"} - set(messages.columns)
@@ -98,7 +108,7 @@ def signals_frame(messages: pd.DataFrame, nlp=None, batch_size: int | None = Non
             if not len(spans):
                 continue
             mid = ids[i] if isinstance(ids[i], str) and ids[i] else hashes[i]
-            sent_index = {s.start: k for k, s in enumerate(doc.sents)}
+            sent_index = _sentence_numbers(doc)
             cursor, offsets = 0, {}
             for span in sorted(spans, key=lambda s: (s.start, s.label_)):
                 if span.start not in offsets:
