@@ -9,9 +9,9 @@ negative ones, from ``scores.csv``'s ``sig_*`` columns):
   project's own generator: not a quality figure;
 - **independent train** and **dev**: ``data/independent/train`` and ``dev``, written apart but
   trained and tuned on: not quality figures;
-- **independent test**: ``data/independent/test`` and ``test2`` (a second blind set, written
-  later by other helpers), written apart and never tuned on: the quality figures, per set and
-  pooled (``test+test2``). Every mailbox is read with no config, as on a user's first run (a client that writes
+- **independent test**: ``data/independent/test``, ``test2`` and ``test3`` (blind sets written
+  later by other helpers; ``test3``'s brief also asked for depths near the tier edges), written
+  apart and never tuned on: the quality figures, per set and pooled (``test+test2``, ``all-tests``). Every mailbox is read with no config, as on a user's first run (a client that writes
   from two domains or two free-mail addresses is then split in two); the test mailboxes are read
   a second time with their authors' client lists (``analyzer.toml``: ``test-client-list``), as a
   user who names the clients would.
@@ -35,7 +35,7 @@ from threadpoolctl import threadpool_limits
 
 from analyzer.depth.modelfile import load_depth_model
 from analyzer.depth.scores import score_and_periods
-from training.depth.independent import evaluate_split, mailbox_metrics, signal_tally
+from training.depth.independent import SPLITS, TEST_SPLITS, evaluate_split, mailbox_metrics, signal_tally
 from training.depth.labelled import generate_and_ingest
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,9 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              "dev": "independent dev (tuned on: not a quality figure)",
              "test": "independent **test** (never tuned on)",
              "test2": "independent **test2** (second blind set, never tuned on)",
+             "test3": "independent **test3** (third blind set, depths also near tier edges, never tuned on)",
              "test+test2": "independent **test + test2** pooled (never tuned on)",
+             "all-tests": "independent **test + test2 + test3** pooled (never tuned on)",
              "test-client-list": "independent test, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",
              "| data | mailboxes / clients | Spearman mean (worst) | message volume | signal tally (worst) | "
@@ -110,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", type=Path, default=None, help="depth model file (default: the shipped one)")
     ap.add_argument("--out", type=Path, default=Path("models/depth"))
     ap.add_argument("--work", type=Path, default=None, help="keep the runs here (default: a temporary folder)")
-    ap.add_argument("--splits", default="generated,train,dev,test,test2,test-client-list")
+    ap.add_argument("--splits", default="generated,train,dev,test,test2,test3,test-client-list")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     model = load_depth_model(args.model)
@@ -120,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         parts = []
         if "generated" in splits:
             parts.append(generated_split(model, work / "generated"))
-        for split in ("train", "dev", "test", "test2"):
+        for split in SPLITS:
             if split in splits:
                 parts.append(evaluate_split(split, work, model_path=args.model)[0])
         if "test-client-list" in splits:
@@ -131,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     pooled = per_box[per_box["split"].isin(["test", "test2"])]
     if pooled["split"].nunique() == 2:
         res["test+test2"] = summary(pooled)
+    pooled = per_box[per_box["split"].isin(TEST_SPLITS)]
+    if pooled["split"].nunique() == len(TEST_SPLITS):
+        res["all-tests"] = summary(pooled)
     command = "python -m training.depth.evaluate" + (f" --model {args.model}" if args.model else "")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "evaluation.json").write_text(json.dumps({"summary": res, "per_mailbox": per_box.to_dict("records")},
