@@ -240,9 +240,8 @@ def run_to_dir(sources, out_dir, config=None, *, jobs: int | None = None, model_
         stats = result.stats
         cache_dir = out / CACHE_DIRNAME
         files = [n for n in RUN_FILES if n != "run_stats.json"]
-        key = None
-        if use_cache and stats.scores_key and not stats.units_parsed and not stats.texts_detected:
-            key = outputs_key(stats.scores_key, result.ingest_report, redact)
+        key = outputs_key(stats.scores_key, result.ingest_report, redact) if use_cache else None
+        if key and stats.scores_key and not stats.units_parsed and not stats.texts_detected:
             stats.outputs_reused = outputs_current(cache_dir, key, out, files)
         staging = Path(tempfile.mkdtemp(prefix=".partial-", dir=out))
         try:
@@ -256,9 +255,8 @@ def run_to_dir(sources, out_dir, config=None, *, jobs: int | None = None, model_
                 forget_outputs(cache_dir)
                 for name in files:
                     os.replace(staging / name, out / name)
-                if use_cache:
-                    record_outputs(cache_dir, key or outputs_key(stats.scores_key, result.ingest_report, redact),
-                                   out, files)
+                if key:
+                    record_outputs(cache_dir, key, out, files)
             os.replace(staging / "run_stats.json", out / "run_stats.json")
         finally:
             shutil.rmtree(staging, ignore_errors=True)

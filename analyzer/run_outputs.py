@@ -27,20 +27,16 @@ log = logging.getLogger(__name__)
 PACKAGE = Path(__file__).resolve().parent
 MANIFEST = "outputs.json"
 #: The code that decides the bytes of the run folder's files (besides what the scores key covers).
-_WRITER_CODE = ("export.py", "analysis.py", "ingest/message.py", "report")
+_WRITER_CODE = ("export.py", "analysis.py", "ingest/message.py", "report/*.py", "report/templates/*")
 
 
 def outputs_key(scores_key: str, ingest_report: dict, redact: bool) -> str:
     from analyzer import __version__
+    from analyzer.cache import _hash_files
 
     h = hashlib.sha256(f"outputs/1/{__version__}/{scores_key}/redact={bool(redact)}/".encode())
     h.update(json.dumps(ingest_report, sort_keys=True, default=str).encode())
-    for name in _WRITER_CODE:
-        path = PACKAGE / name
-        files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) \
-            if path.is_dir() else [path]
-        for f in files:
-            h.update(str(f.relative_to(PACKAGE)).encode() + b"\0" + f.read_bytes() + b"\0")
+    _hash_files(h, PACKAGE, _WRITER_CODE)
     return h.hexdigest()
 
 
