@@ -40,8 +40,10 @@ THREAD_COLUMNS = ("key", "thread_id", "parent_key", "is_root", "norm_subject")
 REPLY_COLUMNS = ("key", "parent_key", "thread_id", "client", "direction", "parent_direction", "date", "hours")
 
 
+@lru_cache(maxsize=65_536)
 def normalise_subject(subject: str | None) -> tuple[str, bool]:
-    """Subject without reply/forward prefixes, lower-cased, spaces collapsed; and whether it had one."""
+    """Subject without reply/forward prefixes, lower-cased, spaces collapsed; and whether it had one
+    (cached: replies repeat their thread's subject)."""
     s = subject or ""
     had_prefix = False
     while True:
@@ -79,11 +81,6 @@ def _participant_keys(messages: pd.DataFrame) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=65_536)
-def _normalised(subject: str | None) -> tuple[str, bool]:
-    return normalise_subject(subject)
-
-
 def thread_table(messages: pd.DataFrame) -> pd.DataFrame:
     """One row per message (same index as ``messages``): its key, thread id and parent key.
 
@@ -108,7 +105,7 @@ def thread_table(messages: pd.DataFrame) -> pd.DataFrame:
         parent = irt if irt in known else next((r for r in reversed(refs) if r in known and r != key), None)
         parents.append(parent if parent != key else None)
         linked.append(bool(irt or refs))
-    subjects = [_normalised(s) for s in messages["subject"].tolist()]
+    subjects = [normalise_subject(s) for s in messages["subject"].tolist()]
 
     # subject fallback, in date order so a reply attaches to the latest earlier message
     # undated messages last; sorting on int64 microseconds avoids filling a datetime column with a
