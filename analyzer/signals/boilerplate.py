@@ -93,6 +93,6 @@ def furniture_mask(docs, offsets, s_start, s_end, doc_of, candidates) -> np.ndar
     first = np.asarray(offsets)[d_of]
     for k, d, a, b in zip(candidates.tolist(), d_of.tolist(), (s_start[candidates] - first).tolist(),
                           (s_end[candidates] - first).tolist()):
-        if _kind(" ".join(docs[d][a:b].text.split())):
+        if boilerplate_kind(docs[d][a:b].text):
             out[k] = True
     return out
