@@ -21,7 +21,6 @@ from analyzer.depth.schema import EXTRA_COLUMNS, PERIOD_COLUMNS, SCORE_COLUMNS, 
 from analyzer.signals.labels import AGENCY_LABELS, CLIENT_LABELS, LABELS
 
 
-
 def _model(model) -> DepthModel:
     if model is None:
         from analyzer.depth.modelfile import load_depth_model
