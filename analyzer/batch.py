@@ -200,7 +200,8 @@ def _join(m: pd.DataFrame, keys: list[str], rows: pd.DataFrame) -> pd.DataFrame:
     ids = m["message_id"].where(m["message_id"].notna() & (m["message_id"] != ""), m["content_hash"])
     left = pd.DataFrame({
         "_pos": range(len(m)), "text_key": keys, "message_id": ids.to_numpy(),
-        "client": m["client"].to_numpy(), "direction": m["direction"].to_numpy(), "date": m["date"].to_numpy(),
+        "client": m["client"].to_numpy(), "direction": m["direction"].to_numpy(),
+        "date": pd.to_datetime(m["date"], utc=True).array,  # to_numpy() would box every Timestamp
     })
     right = rows.assign(_row=range(len(rows)))
     out = left.merge(right, on="text_key", how="inner").sort_values(["_pos", "_row"], kind="stable")

@@ -155,7 +155,7 @@ def _scores(model: DepthModel, X: MailFrames, F: pd.DataFrame, overall: pd.Serie
     out["first_message"] = g["date"].min().reindex(F.index)
     out["last_message"] = g["date"].max().reindex(F.index)
     counted = _counted_signals(signals)
-    counts = pd.crosstab(counted["client"], counted["label"]) if len(counted) else pd.DataFrame()
+    counts = counted.groupby(["client", "label"]).size().unstack(fill_value=0) if len(counted) else pd.DataFrame()
     for lb in LABELS:
         col = counts[lb] if lb in counts.columns else pd.Series(dtype="int64")
         out[f"sig_{lb}"] = col.reindex(F.index).fillna(0).astype("int64")

@@ -157,10 +157,11 @@ def reply_events(messages: pd.DataFrame, threads: pd.DataFrame | None = None) ->
     """
     if threads is None:
         threads = thread_table(messages)
+    dates = pd.to_datetime(messages["date"], utc=True).array  # tz-aware: to_numpy() would box each Timestamp
     by_key = pd.DataFrame(
         {
             "direction": messages["direction"].to_numpy(),
-            "date": pd.to_datetime(messages["date"], utc=True).to_numpy(),
+            "date": dates,
         },
         index=threads["key"].to_numpy(),
     )
@@ -172,13 +173,13 @@ def reply_events(messages: pd.DataFrame, threads: pd.DataFrame | None = None) ->
             "thread_id": threads["thread_id"].to_numpy(),
             "client": messages["client"].to_numpy(),
             "direction": messages["direction"].to_numpy(),
-            "date": pd.to_datetime(messages["date"], utc=True).to_numpy(),
+            "date": dates,
         }
     )
     ev = ev[ev["parent_key"].notna()]
     parent = by_key.reindex(ev["parent_key"].to_numpy())
     ev["parent_direction"] = parent["direction"].to_numpy()
-    hours = (pd.to_datetime(ev["date"], utc=True) - pd.to_datetime(parent["date"].to_numpy(), utc=True)) / pd.Timedelta(hours=1)
+    hours = (ev["date"] - parent["date"].array) / pd.Timedelta(hours=1)
     ev["hours"] = hours.where(hours >= 0).to_numpy(dtype=float)
     sides = {("from_client", "from_agency"), ("from_agency", "from_client")}
     cross = [(d, p) in sides for d, p in zip(ev["direction"], ev["parent_direction"])]
@@ -199,7 +200,7 @@ def thread_starts(messages: pd.DataFrame, threads: pd.DataFrame | None = None) -
             "is_root": threads["is_root"].to_numpy(),
             "client": messages["client"].to_numpy(),
             "direction": messages["direction"].to_numpy(),
-            "date": pd.to_datetime(messages["date"], utc=True).to_numpy(),
+            "date": pd.to_datetime(messages["date"], utc=True).array,
         }
     )
     df = df.sort_values(["thread_id", "date"], kind="stable", na_position="last")
