@@ -205,3 +205,34 @@ def test_paired_bootstrap_sees_clear_and_no_differences():
     worse = [["apology"], [], [], []] * 30
     clear = paired_bootstrap(gold, gold, worse)
     assert clear["diff"] > 0 and clear["low"] > 0 and clear["p_not_better"] == 0.0
+
+
+def test_a_run_of_whitespace_weighs_the_same_whatever_its_length(nlp):
+    """A whitespace token's char n-grams come from its first two characters only: before, the
+    n-grams grew with the run, and 200 spaces after a plain sentence read as an apology."""
+    from analyzer.signals.hashing import MAX_SPACE_CHARS, char_keys
+
+    assert char_keys(" " * 300, 2, 5) == char_keys(" " * MAX_SPACE_CHARS, 2, 5)
+    assert char_keys("\n\n\n\n", 2, 5) == char_keys("\n\n", 2, 5)
+    assert len(char_keys("x" * 10, 2, 5)) > len(char_keys("x" * 3, 2, 5))  # words keep all their n-grams
+    scores = []
+    for n in (3, 40, 300):
+        doc = nlp("We met today." + " " * n + "\n\nThe files are in the shared folder.")
+        scores.append(doc.user_data[SCORES_KEY][2])
+        assert not len(doc.spans["signals"])
+    np.testing.assert_allclose(scores[0], scores[1], atol=1e-6)
+    np.testing.assert_allclose(scores[0], scores[2], atol=1e-6)
+
+
+def test_blanked_long_links_of_real_mail_carry_no_signal(realmail):
+    """A real 3GPP list post listing specifications with long Outlook safelinks: detection blanks
+    each link's tail (analyzer.limits.detectable); none of the link lines is a signal."""
+    from analyzer.ingest.pipeline import ingest
+    from analyzer.signals.detect import signals_frame
+
+    msgs = ingest([str(realmail / "bigbang" / "tests" / "data" / "3GPP")], jobs=1).messages
+    linked = msgs[msgs["new_text"].str.count("safelinks.protection.outlook.com") >= 10]
+    assert len(linked) >= 1
+    found = signals_frame(linked.reset_index(drop=True))
+    on_links = found[found["text"].str.contains("safelinks", regex=False)]
+    assert on_links.empty, on_links[["label", "text"]].to_string()

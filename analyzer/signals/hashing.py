@@ -28,10 +28,22 @@ def bigram_keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return ((first * _M2) ^ second ^ _SALT_BIGRAM) * _M1
 
 
+#: A whitespace token (blank lines, indentation, the blanked tail of a long URL: see
+#: :func:`analyzer.limits.detectable`) keeps at most this many characters for its char n-grams. Its
+#: n-grams would otherwise grow in number with its length, all alike, and swamp its window's char
+#: block: 200 spaces after "We met today." read as an apology at 0.85, and a mailing-list post of
+#: long links got an apology on every link line. (13 of the training data's 1,471 whitespace
+#: tokens are longer than 2 characters.)
+MAX_SPACE_CHARS = 2
+
+
 def char_keys(text: str, lo: int, hi: int) -> list[int]:
-    """Hashed ``char_wb`` n-grams of one lower-cased word."""
+    """Hashed ``char_wb`` n-grams of one lower-cased word (a whitespace token: of its first
+    :data:`MAX_SPACE_CHARS` characters)."""
     if not lo or not hi:
         return []
+    if len(text) > MAX_SPACE_CHARS and text.isspace():
+        text = text[:MAX_SPACE_CHARS]
     padded = f" {text} "
     return [hash_string("\x01" + padded[i:i + n]) for n in range(lo, hi + 1) for i in range(len(padded) - n + 1)]
 

@@ -34,6 +34,7 @@ from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDE
 from training.signals.embedded import embed
 from training.signals.metrics import paired_bootstrap, prf_table
 from analyzer.signals.pipeline import load_pipeline
+from analyzer.limits import detectable
 from analyzer.signals.quoted import strip_quoted
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,8 @@ def realmail_rates(model=None, data: Path = REALMAIL_DATA, texts: dict[str, list
     rows = []
     for name, msgs in (realmail_texts(data) if texts is None else texts).items():
         label_sets, most_sentence = [], 0
-        for doc in nlp.pipe((strip_quoted(t) for t in msgs), batch_size=256):
+        # as analyzer.signals.detect feeds the pipeline (detectable: a long URL's tail blanked)
+        for doc in nlp.pipe((detectable(strip_quoted(t)) for t in msgs), batch_size=256):
             spans = doc.spans["signals"]
             label_sets.append({s.label_ for s in spans})
             most_sentence = max([most_sentence, *Counter(s.start for s in spans).values()])
