@@ -11,6 +11,7 @@ from analyzer.signals.boilerplate import boilerplate_kind
 @pytest.mark.parametrize("text, kind", [
     ("Hi All,", "greeting"), ("All,", "greeting"), ("Dear Ms Brandt,", "greeting"), ("Morning team!", "greeting"),
     ("Best,\nJo", "sign-off"), ("Thanks, Sam", "sign-off"), ("Cheers", "sign-off"), ("Thank you and", "sign-off"),
+    ("Thank you, best regards,", "sign-off"), ("Thanks, and kind regards, Jo", "sign-off"),
     ("Postponed.", "status line"), ("Agreed", "status line"),
     ("This message and its attachments may contain confidential or privileged information that may be "
      "protected by law; if you received this message in error, please delete it.", "disclaimer"),
@@ -24,7 +25,8 @@ def test_furniture_is_recognised(text, kind):
     "Hey no worries", "All good, no worries!", "Thank you so much!", "Thanks for the great work on the launch.",
     "Sorry about the delay.", "No worries at all, these things happen.", "Sorry!",
     "Hi Sam, could you help us with the pricing page?", "We postponed the launch to March.",
-    "Our legal team says the contract is confidential.", "",
+    "Our legal team says the contract is confidential.", "", "Thank you very much for the WF.",
+    "Thanks, this is great work", "Thanks, thanks for everything you did on the launch",
 ])
 def test_what_people_say_is_not_furniture(text):
     assert boilerplate_kind(text) is None

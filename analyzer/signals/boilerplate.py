@@ -35,6 +35,8 @@ DISCLAIMER_WORDS = re.compile(
 #: A one-word status line of a minutes or tracking list ("Postponed.", "Agreed", "Noted").
 STATUS = re.compile(r"^\W*[A-Za-z]+ed\W*$")
 _WORD = re.compile(r"[\w.'&-]+")
+#: What may join two sign-offs ("Thanks, and best regards").
+_LINK = re.compile(r"(?i)^[\s,.;:!&-]*(?:and\s+)?")
 _ART = re.compile(r"[*_=|\\/~#<>-]{3,}|(?:\|.*){3,}")
 
 
@@ -62,6 +64,10 @@ def _kind(s: str) -> str | None:
         m = pattern.match(s) if len(s) <= limit else None
         if m and _names_only(m.group("rest")):
             return kind
+        if m and kind == "sign-off":  # two sign-offs in a row: "Thank you, best regards, Jo"
+            again = SIGN_OFF.match(_LINK.sub("", m.group("rest")))
+            if again and _names_only(again.group("rest")):
+                return kind
     if STATUS.match(s):
         return "status line"
     if len(DISCLAIMER_WORDS.findall(s)) >= 2:
