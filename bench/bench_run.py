@@ -17,6 +17,10 @@
    * ``analyzer run MBOX --out bench/out/run_<mail>_<N>`` with ``--jobs`` (fresh output folder: no cache);
    * the same command again over the same input (the run cache in ``DIR/.cache`` is reused).
 
+   ``--busy N`` then runs the first run once more while N other processes spin on the CPU, and
+   prints each stage's busy / quiet time (the issue's target: no stage more than doubles; more
+   would mean threads oversubscribing the cores).
+
    ``--stages parallel`` times only the stages that run on the workers (ingest with dedup and
    attribution, signal detection), with the same cache, instead of the whole run.
 
@@ -170,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
                          "bulk: data/mailgen's bulk writer")
     ap.add_argument("--stages", choices=("all", "parallel"), default="all",
                     help="all: the whole `analyzer run`; parallel: only ingest + signals (the worker stages)")
+    ap.add_argument("--busy", type=int, default=0, metavar="N",
+                    help="then run the first run again while N other processes keep the cores busy, and "
+                         "print each stage's busy / quiet time (target: none above 2x)")
     ap.add_argument("--_step", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args._step:
@@ -221,7 +228,30 @@ def main(argv: list[str] | None = None) -> int:
           f"{st1['texts_detected']:,} texts through spaCy")
     print(f"second run stages (s): {st2['seconds']}; {st2['units_reused']} units and "
           f"{st2['texts_reused']:,} texts from the cache")
+    if args.busy:
+        _busy_run(args, path, out, kind, first)
     return 0
+
+
+def _busy_run(args, path: Path, out: Path, kind: str, quiet: dict) -> None:
+    """The first run again (fresh output folder) while ``args.busy`` processes spin on the CPU."""
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)]
+    try:
+        time.sleep(1.0)
+        shutil.rmtree(out, ignore_errors=True)
+        busy = _sub("--jobs", str(args.jobs), "--_step", kind, str(path), str(out))
+        load = _load()
+    finally:
+        for h in hogs:
+            h.kill()
+    q, b = quiet["stats"]["seconds"], busy["stats"]["seconds"]
+    print(f"
+busy machine ({args.busy} spinning processes besides the run, load average {load}): "
+          f"{busy['seconds']:.1f} s against {quiet['seconds']:.1f} s quiet ({busy['seconds'] / quiet['seconds']:.2f}x)\n")
+    print("| stage | quiet (s) | busy (s) | busy / quiet |\n|---|---|---|---|")
+    for stage in q:
+        if stage in b and q[stage] > 0:
+            print(f"| {stage} | {q[stage]:.2f} | {b[stage]:.2f} | {b[stage] / q[stage]:.2f}x |")
 
 
 if __name__ == "__main__":

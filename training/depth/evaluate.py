@@ -9,9 +9,10 @@ negative ones, from ``scores.csv``'s ``sig_*`` columns):
   project's own generator: not a quality figure;
 - **independent train** and **dev**: ``data/independent/train`` and ``dev``, written apart but
   trained and tuned on: not quality figures;
-- **independent test**: ``data/independent/test``, ``test2`` and ``test3`` (blind sets written
-  later by other helpers; ``test3``'s brief also asked for depths near the tier edges), written
-  apart and never tuned on: the quality figures, per set and pooled (``test+test2``, ``all-tests``). Every mailbox is read with no config, as on a user's first run (a client that writes
+- **independent test**: ``data/independent/test``, ``test2``, ``test3`` and ``test4`` (blind sets
+  written later by other helpers; the briefs of ``test3`` and ``test4`` also asked for depths near
+  the tier edges), written apart and never tuned on: the quality figures, per set and pooled
+  (``test+test2``, ``all-tests``). Every mailbox is read with no config, as on a user's first run (a client that writes
   from two domains or two free-mail addresses is then split in two); the test mailboxes are read
   a second time with their authors' client lists (``analyzer.toml``: ``test-client-list``), as a
   user who names the clients would.
@@ -86,8 +87,9 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              "test": "independent **test** (never tuned on)",
              "test2": "independent **test2** (second blind set, never tuned on)",
              "test3": "independent **test3** (third blind set, depths also near tier edges, never tuned on)",
+             "test4": "independent **test4** (fourth blind set, test3's brief, first read in the fourth session)",
              "test+test2": "independent **test + test2** pooled (never tuned on)",
-             "all-tests": "independent **test + test2 + test3** pooled (never tuned on)",
+             "all-tests": "independent **test + test2 + test3 + test4** pooled (never tuned on)",
              "test-client-list": "independent test, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",
              "| data | mailboxes / clients | Spearman mean (worst) | message volume | signal tally (worst) | "
@@ -112,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", type=Path, default=None, help="depth model file (default: the shipped one)")
     ap.add_argument("--out", type=Path, default=Path("models/depth"))
     ap.add_argument("--work", type=Path, default=None, help="keep the runs here (default: a temporary folder)")
-    ap.add_argument("--splits", default="generated,train,dev,test,test2,test3,test-client-list")
+    ap.add_argument("--splits", default="generated,train,dev,test,test2,test3,test4,test-client-list")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     model = load_depth_model(args.model)
