@@ -245,8 +245,7 @@ def _busy_run(args, path: Path, out: Path, kind: str, quiet: dict) -> None:
         for h in hogs:
             h.kill()
     q, b = quiet["stats"]["seconds"], busy["stats"]["seconds"]
-    print(f"
-busy machine ({args.busy} spinning processes besides the run, load average {load}): "
+    print(f"\nbusy machine ({args.busy} spinning processes besides the run, load average {load}): "
           f"{busy['seconds']:.1f} s against {quiet['seconds']:.1f} s quiet ({busy['seconds'] / quiet['seconds']:.2f}x)\n")
     print("| stage | quiet (s) | busy (s) | busy / quiet |\n|---|---|---|---|")
     for stage in q:
