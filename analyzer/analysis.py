@@ -84,7 +84,8 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
     stats = RunStats()
     started = time.perf_counter()
     with execution_context(execution):
-        ingested = ingest_sources(list(sources), cfg, execution, cache, stats, show_progress=show_progress)
+        ingested = ingest_sources(list(sources), cfg, execution, cache, stats, show_progress=show_progress,
+                                  before_parsing=model.start)
         log.info("ingest: %s", {k: v for k, v in ingested.report.items() if k != "quarantine"})
         check_has_mail(ingested.report, sources)
         check_has_clients(ingested.messages, cfg)
@@ -128,15 +129,51 @@ def _load_depth_model(path):
     return load_depth_model(path)
 
 
-def start_loading_models(model_path, signals_model) -> Future:
-    """The run's depth model as a future, and a check of its signal model, without holding up the start.
+class ModelLoad:
+    """The run's depth model, loaded in a background daemon thread once :meth:`start` is called.
+
+    A run calls :meth:`start` when it is about to parse mail (the load then overlaps the parsing);
+    a run whose every work unit comes from the cache does not, and loads the model only if it
+    asks for the :meth:`result` (its cached scores may not match). So an unchanged re-run never
+    imports scikit-learn, even in the background, where the import would hold the interpreter
+    lock the run's own work needs. A daemon thread: a process that never needs the model does not
+    wait for scikit-learn to finish importing at exit.
+    """
+
+    def __init__(self, load) -> None:
+        self._load = load
+        self._future: Future = Future()
+        self._lock = threading.Lock()
+        self._started = False
+
+    def start(self) -> None:
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+        self._future.set_running_or_notify_cancel()
+        threading.Thread(target=self._run, name="analyzer-models", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self._future.set_result(self._load())
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever asks for the model
+            self._future.set_exception(exc)
+
+    def result(self, timeout: float | None = None):
+        """The depth model (starting the load if nothing has yet), or what loading it raised."""
+        self.start()
+        return self._future.result(timeout=timeout)
+
+
+def start_loading_models(model_path, signals_model) -> ModelLoad:
+    """The run's depth model as a :class:`ModelLoad`, and a check of its signal model.
 
     A model the user names (``model_path``, ``signals_model``) is loaded now, before any work, so
     a missing or broken one fails at once. The shipped depth model (checked by the package's own
-    tests) loads in a background thread while the workers parse the mail: importing scikit-learn
+    tests) loads in a background thread once the run calls ``start()``: importing scikit-learn
     and skops and reading the model file take seconds the run no longer waits for before its
-    first work; the shipped signal pipeline is loaded by whoever detects signals. The future's
-    ``result()`` is the depth model, or raises what loading it raised.
+    first work; the shipped signal pipeline is loaded by whoever detects signals.
     """
     from analyzer.batch import model_key
     from analyzer.parallel import worker_pipeline
@@ -144,22 +181,11 @@ def start_loading_models(model_path, signals_model) -> Future:
     if isinstance(signals_model, (str, Path)):
         worker_pipeline(model_key(signals_model))
     if model_path is not None:
-        done: Future = Future()
-        done.set_result(_load_depth_model(model_path))
+        loaded = _load_depth_model(model_path)
+        done = ModelLoad(lambda: loaded)
+        done.start()
         return done
-    # a daemon thread: a run that reuses its cached scores never needs the model, and its process
-    # should not wait at exit for scikit-learn to finish importing
-    loaded: Future = Future()
-    loaded.set_running_or_notify_cancel()
-
-    def load() -> None:
-        try:
-            loaded.set_result(_load_depth_model(None))
-        except BaseException as exc:  # noqa: BLE001 - handed to whoever asks for the model
-            loaded.set_exception(exc)
-
-    threading.Thread(target=load, name="analyzer-models", daemon=True).start()
-    return loaded
+    return ModelLoad(lambda: _load_depth_model(None))
 
 
 #: The files of a run folder, in the order they are moved into place (run_stats.json last).

@@ -66,8 +66,11 @@ class RunStats:
 
 def ingest_sources(sources, config: Config | None, execution: Execution, cache: RunCache | None,
                    stats: RunStats, show_progress: bool = False, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
-                   spill_bytes: int = DEFAULT_SPILL_BYTES) -> IngestResult:
-    """The ingest stage with per-unit caching (see the module doc); ``stats`` is filled in."""
+                   spill_bytes: int = DEFAULT_SPILL_BYTES, before_parsing=None) -> IngestResult:
+    """The ingest stage with per-unit caching (see the module doc); ``stats`` is filled in.
+
+    ``before_parsing``: called once, before the first work unit is handed out for parsing (not at
+    all when every unit comes from the cache)."""
     started = time.perf_counter()
     workers = execution.local_workers(1 << 20) if execution.backend == "loky" else 4
     plan = plan_sources(list(sources), chunk_bytes=chunk_bytes, workers=workers)
@@ -76,6 +79,8 @@ def ingest_sources(sources, config: Config | None, execution: Execution, cache: 
     todo = [i for i in range(len(plan.units)) if i not in hits]
     log.info("ingest: %d files, %d work units (%d in the cache), %s backend",
              plan.files, len(plan.units), len(hits), execution.backend)
+    if todo and before_parsing is not None:
+        before_parsing()
     fresh = run_ordered(parse_unit, ((plan.units[i],) for i in todo), execution, len(todo))
 
     dedup, sink = Dedup(), TableSink(spill_bytes)

@@ -56,3 +56,22 @@ def test_a_named_model_that_is_broken_fails_before_any_work(tmp_path, project_ro
     bad.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(ModelError):
         analyze([project_root / "data" / "demo" / "mail"], jobs=1, model_path=bad)
+
+
+SECOND_RUN = textwrap.dedent("""
+    import sys
+    from analyzer.analysis import run_to_dir
+    result = run_to_dir([sys.argv[1]], sys.argv[2], jobs=1)
+    print(result.stats.scores_reused, result.stats.outputs_reused, "sklearn" in sys.modules)
+""")
+
+
+def test_an_unchanged_rerun_never_imports_scikit_learn(tmp_path, project_root):
+    """Every unit comes from the cache, so the depth model's background load is never started: its
+    import of scikit-learn would hold the interpreter lock the re-run's own work needs."""
+    mail = str(project_root / "data" / "demo" / "mail")
+    outs = [subprocess.run([sys.executable, "-c", SECOND_RUN, mail, str(tmp_path / "run")], capture_output=True,
+                           text=True, timeout=600, cwd=project_root) for _ in range(2)]
+    assert all(o.returncode == 0 for o in outs), outs[-1].stderr[-2000:]
+    assert outs[0].stdout.split() == ["False", "False", "True"]  # the first run scores: it needs the model
+    assert outs[1].stdout.split() == ["True", "True", "False"]
