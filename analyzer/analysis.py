@@ -67,10 +67,10 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
     or, with ``backend="dask"``, on the Dask cluster at ``scheduler``; the result is the same.
     ``cache_dir``: a run cache folder (:mod:`analyzer.cache`) to reuse and fill; None: no cache.
     """
-    from analyzer.batch import RunStats, detect_client_signals, ingest_sources
+    from analyzer.batch import RunStats, detect_client_signals, ingest_sources, model_key
     from analyzer.cache import RunCache, scores_key
     from analyzer.export import evidence_frame
-    from analyzer.parallel import Execution, execution_context
+    from analyzer.parallel import Execution, execution_context, warm_workers
 
     from analyzer.preflight import check_has_clients, check_has_mail, check_sources
 
@@ -84,11 +84,18 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
     stats = RunStats()
     started = time.perf_counter()
     with execution_context(execution):
+        warming = []  # the workers load the signal pipeline while this process attributes the mail
+        in_process = signals_model is not None and not isinstance(signals_model, (str, Path))
+        after_parsing = None if in_process else \
+            (lambda: warming.append(warm_workers(model_key(signals_model), execution)))
         ingested = ingest_sources(list(sources), cfg, execution, cache, stats, show_progress=show_progress,
-                                  before_parsing=model.start)
+                                  before_parsing=model.start, after_parsing=after_parsing)
         log.info("ingest: %s", {k: v for k, v in ingested.report.items() if k != "quarantine"})
         check_has_mail(ingested.report, sources)
         check_has_clients(ingested.messages, cfg)
+        for thread in warming:
+            if thread is not None:
+                thread.join()
         signals = detect_client_signals(ingested.messages, execution, cache, stats,
                                         signals_model=signals_model, show_progress=show_progress)
     log.info("signals: %d rows", len(signals))

@@ -66,11 +66,13 @@ class RunStats:
 
 def ingest_sources(sources, config: Config | None, execution: Execution, cache: RunCache | None,
                    stats: RunStats, show_progress: bool = False, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
-                   spill_bytes: int = DEFAULT_SPILL_BYTES, before_parsing=None) -> IngestResult:
+                   spill_bytes: int = DEFAULT_SPILL_BYTES, before_parsing=None,
+                   after_parsing=None) -> IngestResult:
     """The ingest stage with per-unit caching (see the module doc); ``stats`` is filled in.
 
     ``before_parsing``: called once, before the first work unit is handed out for parsing (not at
-    all when every unit comes from the cache)."""
+    all when every unit comes from the cache); ``after_parsing``: called once the last unit is in,
+    before deduplication and attribution, only if some unit was parsed."""
     started = time.perf_counter()
     workers = execution.local_workers(1 << 20) if execution.backend == "loky" else 4
     plan = plan_sources(list(sources), chunk_bytes=chunk_bytes, workers=workers)
@@ -103,6 +105,8 @@ def ingest_sources(sources, config: Config | None, execution: Execution, cache: 
     stats.units, stats.units_parsed, stats.units_reused = len(plan.units), parsed, len(plan.units) - parsed
     if cache is not None:
         cache.prune_units({k for k in keys if k is not None})
+    if parsed and after_parsing is not None:
+        after_parsing()
     table = sink.assemble()
     stats.seconds["parse"] = round(time.perf_counter() - started, 3)
     t0 = time.perf_counter()

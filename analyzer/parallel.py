@@ -154,6 +154,38 @@ def worker_pipeline(model_key: str | None):
     return load_pipeline(model_key)
 
 
+def warm_pipeline(model_key: str | None) -> int:
+    """Load the signal pipeline in this worker (a no-op once loaded); returns the process id."""
+    worker_pipeline(model_key)
+    return os.getpid()
+
+
+def warm_workers(model_key: str | None, execution: Execution):
+    """A started daemon thread that has every local worker load the signal pipeline, or None.
+
+    The run calls it when parsing ends: the workers then load spaCy and the pipeline (about 1.5 s
+    each) while the main process attributes the messages, instead of at the start of signal
+    detection. Join the thread before handing out signal tasks. Only for local worker processes:
+    in-process runs would only move the load, and Dask workers keep their pipelines anyway.
+    """
+    import threading
+
+    n = execution.local_workers(1 << 20) if execution.backend == "loky" else 1
+    if n < 2:
+        return None
+
+    def warm() -> None:
+        try:
+            for _ in run_ordered(warm_pipeline, [(model_key,)] * n, execution, n):
+                pass
+        except Exception as exc:  # noqa: BLE001 - a failed warm-up is only a missed head start
+            log.info("warming the workers failed (%s); signal detection loads the pipeline itself", exc)
+
+    thread = threading.Thread(target=warm, name="analyzer-warm-workers", daemon=True)
+    thread.start()
+    return thread
+
+
 @dataclass
 class ChunkResult:
     """Signal rows of one chunk of texts, keyed by text (``text_key``), and who computed them."""

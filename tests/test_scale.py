@@ -220,3 +220,16 @@ def test_another_config_attributes_again(mailbox, tmp_path):
     fresh = analyze(srcs, config=None, jobs=1)
     pd.testing.assert_frame_equal(inferred.messages, fresh.messages)
     pd.testing.assert_frame_equal(inferred.scores, fresh.scores)
+
+
+def test_workers_warmed_while_attributing_then_never_reload(serial):
+    from analyzer.parallel import warm_workers
+
+    assert warm_workers(None, Execution(jobs=1)) is None  # in-process: nothing to warm
+    thread = warm_workers(None, Execution(jobs=2))
+    thread.join(timeout=300)
+    assert not thread.is_alive()
+    texts = [t for t in serial.messages["new_text"] if t][:20]
+    tasks = [(None, [f"k{i}"], [t]) for i, t in enumerate(texts)]
+    results = list(run_ordered(detect_chunk, tasks, Execution(jobs=2), len(tasks)))
+    assert all(r.pipeline_loads == 1 for r in results)  # loaded by the warm-up (or earlier), once
