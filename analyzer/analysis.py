@@ -88,14 +88,16 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
         in_process = signals_model is not None and not isinstance(signals_model, (str, Path))
         after_parsing = None if in_process else \
             (lambda: warming.append(warm_workers(model_key(signals_model), execution)))
-        ingested = ingest_sources(list(sources), cfg, execution, cache, stats, show_progress=show_progress,
-                                  before_parsing=model.start, after_parsing=after_parsing)
-        log.info("ingest: %s", {k: v for k, v in ingested.report.items() if k != "quarantine"})
-        check_has_mail(ingested.report, sources)
-        check_has_clients(ingested.messages, cfg)
-        for thread in warming:
-            if thread is not None:
-                thread.join()
+        try:
+            ingested = ingest_sources(list(sources), cfg, execution, cache, stats, show_progress=show_progress,
+                                      before_parsing=model.start, after_parsing=after_parsing)
+            log.info("ingest: %s", {k: v for k, v in ingested.report.items() if k != "quarantine"})
+            check_has_mail(ingested.report, sources)
+            check_has_clients(ingested.messages, cfg)
+        finally:  # also when the run stops here: no warm-up left running into the next run's tasks
+            for thread in warming:
+                if thread is not None:
+                    thread.join()
         signals = detect_client_signals(ingested.messages, execution, cache, stats,
                                         signals_model=signals_model, show_progress=show_progress)
     log.info("signals: %d rows", len(signals))
