@@ -173,6 +173,10 @@ def test_a_library_warning_does_not_break_the_one_line_error(monkeypatch):
     monkeypatch.setattr(preflight, "check_sources", noisy)
     import logging
 
+    # an earlier CLI run in this process (another test) left logging's capture installed over the
+    # recorder pytest put in place for that test; without this reset main() would see the capture as
+    # already on and this test's warning would go to pytest's recorder, not to stderr
+    logging.captureWarnings(False)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("always")
