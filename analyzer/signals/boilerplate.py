@@ -20,11 +20,14 @@ import numpy as np
 GREETING = re.compile(
     r"(?i)^\W*(?:hi|hello|hey|dear|greetings|good\s+(?:morning|afternoon|evening)|morning|afternoon|evening|"
     r"all|team|folks|everyone|colleagues|ladies\s+and\s+gentlemen)\b(?P<rest>.*)$")
-#: A sign-off, then only a name ("Best,\nJo", "Thanks, Sam"): the sentence splitter often joins them.
-SIGN_OFF = re.compile(
-    r"(?i)^\W*(?:best(?:\s+regards|\s+wishes)?|kind\s+regards|warm\s+regards|regards|cheers|br|rgds|"
+_SIGN_OFF_WORDS = (
+    r"(?:best(?:\s+regards|\s+wishes)?|kind\s+regards|warm\s+regards|regards|cheers|br|rgds|"
     r"sincerely|yours(?:\s+sincerely|\s+truly)?|all\s+the\s+best|all\s+best|thanks(?:\s+again)?|"
-    r"thank\s+you(?:\s+and)?|many\s+thanks|talk\s+soon|speak\s+soon)\b(?P<rest>.*)$")
+    r"thank\s+you(?:\s+and)?|many\s+thanks|talk\s+soon|speak\s+soon)\b")
+#: A sign-off, or two in a row ("Thank you, best regards,"), then only a name ("Best,\nJo", "Thanks,
+#: Sam"): the sentence splitter often joins them.
+SIGN_OFF = re.compile(
+    rf"(?i)^\W*{_SIGN_OFF_WORDS}(?:[\s,.;:!&-]*(?:and\s+)?\W*{_SIGN_OFF_WORDS})?(?P<rest>.*)$")
 #: Words that may follow a salutation besides names.
 GROUP_WORDS = frozenset({"all", "team", "everyone", "folks", "both", "and", "&", "guys", "colleagues"})
 #: Words of legal disclaimers; two of them in one sentence make it one.
@@ -35,8 +38,6 @@ DISCLAIMER_WORDS = re.compile(
 #: A one-word status line of a minutes or tracking list ("Postponed.", "Agreed", "Noted").
 STATUS = re.compile(r"^\W*[A-Za-z]+ed\W*$")
 _WORD = re.compile(r"[\w.'&-]+")
-#: What may join two sign-offs ("Thanks, and best regards").
-_LINK = re.compile(r"(?i)^[\s,.;:!&-]*(?:and\s+)?")
 _ART = re.compile(r"[*_=|\\/~#<>-]{3,}|(?:\|.*){3,}")
 
 
@@ -64,10 +65,6 @@ def _kind(s: str) -> str | None:
         m = pattern.match(s) if len(s) <= limit else None
         if m and _names_only(m.group("rest")):
             return kind
-        if m and kind == "sign-off":  # two sign-offs in a row: "Thank you, best regards, Jo"
-            again = SIGN_OFF.match(_LINK.sub("", m.group("rest")))
-            if again and _names_only(again.group("rest")):
-                return kind
     if STATUS.match(s):
         return "status line"
     if len(DISCLAIMER_WORDS.findall(s)) >= 2:
