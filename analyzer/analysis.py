@@ -67,7 +67,7 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
     or, with ``backend="dask"``, on the Dask cluster at ``scheduler``; the result is the same.
     ``cache_dir``: a run cache folder (:mod:`analyzer.cache`) to reuse and fill; None: no cache.
     """
-    from analyzer.batch import RunStats, detect_client_signals, ingest_sources, model_key
+    from analyzer.batch import RunStats, detect_client_signals, in_process, ingest_sources, model_key
     from analyzer.cache import RunCache, scores_key
     from analyzer.export import evidence_frame
     from analyzer.parallel import Execution, execution_context, warm_workers
@@ -85,8 +85,7 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
     started = time.perf_counter()
     with execution_context(execution):
         warming = []  # the workers load the signal pipeline while this process attributes the mail
-        in_process = signals_model is not None and not isinstance(signals_model, (str, Path))
-        after_parsing = None if in_process else \
+        after_parsing = None if in_process(signals_model) else \
             (lambda: warming.append(warm_workers(model_key(signals_model), execution)))
         try:
             ingested = ingest_sources(list(sources), cfg, execution, cache, stats, show_progress=show_progress,

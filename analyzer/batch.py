@@ -146,6 +146,12 @@ def model_key(signals_model) -> str | None:
     return str(path.resolve()) if path.exists() else str(signals_model)
 
 
+def in_process(signals_model) -> bool:
+    """True for a loaded pipeline object handed in by the caller: it is used in this process only
+    (never pickled to workers); a folder, a package name or None is loaded by the workers."""
+    return signals_model is not None and not isinstance(signals_model, (str, Path))
+
+
 def _chunks(n: int, workers: int) -> int:
     """Texts per task: about four tasks per worker, within the bounds."""
     return max(MIN_CHUNK_TEXTS, min(MAX_CHUNK_TEXTS, math.ceil(n / max(1, 4 * workers))))
@@ -166,24 +172,24 @@ def detect_client_signals(messages: pd.DataFrame, execution: Execution, cache: R
     uniq = dict(zip(keys, texts))  # first text of each key, in message order
     stats.texts = len(uniq)
 
-    in_process = signals_model is not None and not isinstance(signals_model, (str, Path))
-    key = None if in_process else model_key(signals_model)
+    local = in_process(signals_model)
+    key = None if local else model_key(signals_model)
     fingerprint = None
     known, done = pd.DataFrame(columns=["text_key", *TEXT_SIGNAL_COLUMNS]), set()
-    if cache is not None and not in_process:
+    if cache is not None and not local:
         fingerprint = signals_fingerprint(key)
         known, done = cache.load_signals(fingerprint)
     todo = [k for k in uniq if k not in done]
     stats.texts_reused, stats.texts_detected = len(uniq) - len(todo), len(todo)
 
-    workers = 1 if in_process else worker_count(execution, len(todo))
+    workers = 1 if local else worker_count(execution, len(todo))
     size = _chunks(len(todo), workers)
     chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
     stats.signal_chunks = len(chunks)
     log.info("signals: %d client messages, %d distinct texts, %d from the cache, %d to detect in %d chunks",
              len(m), len(uniq), stats.texts_reused, len(todo), len(chunks))
     found = []
-    if in_process:
+    if local:
         results = (detect_chunk(None, c, [uniq[k] for k in c], nlp=signals_model) for c in chunks)
     else:
         results = run_ordered(detect_chunk, ((key, c, [uniq[k] for k in c]) for c in chunks), execution, len(chunks))
