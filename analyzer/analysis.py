@@ -154,6 +154,14 @@ class ModelLoad:
         self._lock = threading.Lock()
         self._started = False
 
+    @classmethod
+    def of(cls, model) -> "ModelLoad":
+        """An already loaded model (one the user named, loaded before any work)."""
+        done = cls(lambda: model)
+        done._started = True
+        done._future.set_result(model)
+        return done
+
     def start(self) -> None:
         with self._lock:
             if self._started:
@@ -189,10 +197,7 @@ def start_loading_models(model_path, signals_model) -> ModelLoad:
     if isinstance(signals_model, (str, Path)):
         worker_pipeline(model_key(signals_model))
     if model_path is not None:
-        loaded = _load_depth_model(model_path)
-        done = ModelLoad(lambda: loaded)
-        done.start()
-        return done
+        return ModelLoad.of(_load_depth_model(model_path))
     return ModelLoad(lambda: _load_depth_model(None))
 
 
