@@ -75,7 +75,7 @@ from analyzer.depth.model import DepthModel
 from analyzer.depth.schema import tier_of
 from analyzer.depth.modelfile import save_depth_model
 from training.depth.labelled import labelled_mailbox, truth_frames
-from training.depth.independent import TEST_SPLITS, mailboxes, matched, read_truth, run_mailbox
+from training.depth.independent import TEST_SPLITS, TRAIN_SPLITS, mailboxes, matched, read_truth, run_mailbox
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,6 @@ MONTHS = 12
 DEV_WEIGHT = 10.0
 PERIOD_WEIGHT = 0.5
 GENERATED_WEIGHTS = (0.0, 0.3, 1.0)
-INDEPENDENT_SPLITS = ("train", "dev")
 ALPHAS = (1.0, 10.0)
 PRIORS = (8.0, 16.0)
 PERIOD_PRIORS = (0.0, 4.0, 8.0, 16.0, 32.0)
@@ -116,7 +115,7 @@ def generated_rows(seeds, workdir: Path, features: ClientFeatures) -> list[dict]
 
 
 def independent_rows(split: str, workdir: Path, features: ClientFeatures) -> list[dict]:
-    """Features and truth of the independent mailboxes of ``split`` (train or dev; never test)."""
+    """Features and truth of the independent mailboxes of ``split`` (one of TRAIN_SPLITS; never a test set)."""
     if split in TEST_SPLITS:
         raise ValueError("the independent test mailboxes are never read at build time")
     boxes = []
@@ -222,7 +221,7 @@ def build(out: Path, seeds=TRAIN_SEEDS) -> dict:
     features = ClientFeatures().fit(None)
     with tempfile.TemporaryDirectory(prefix="depth-build-") as tmp:
         boxes = generated_rows(seeds, Path(tmp), features)
-        for split in INDEPENDENT_SPLITS:
+        for split in TRAIN_SPLITS:
             boxes += independent_rows(split, Path(tmp), features)
     T = table(boxes)
     t_data = time.perf_counter() - t0
@@ -267,7 +266,7 @@ def build(out: Path, seeds=TRAIN_SEEDS) -> dict:
                   "half_life_days": features.half_life_days},
         "data": {"generated_seeds": list(seeds), "behaviour_by_seed": {s: behaviour_of(s) for s in seeds},
                  "independent_dev": [b["box"] for b in boxes if b["box"].startswith("dev/")],
-                 "independent_train": [b["box"] for b in boxes if b["box"].startswith("train/")],
+                 "independent_train": [b["box"] for b in boxes if _is_independent(b["box"]) and not b["box"].startswith("dev/")],
                  "generated_weight": best["generated_weight"],
                  "n_client_rows": int((T["kind"] == "client").sum()), "n_period_rows": int((T["kind"] == "period").sum()),
                  "dev_weight": DEV_WEIGHT},
@@ -322,7 +321,7 @@ the hand-written independent training and development mailboxes
 {', '.join(m['data']['independent_train'] + m['data']['independent_dev'])} (weight {m['data']['dev_weight']:g} per client)
 and {len(m['data']['generated_seeds'])} generated mailboxes (a third each with client behaviour tied to depth,
 unrelated to it, or misleading; weight {m['data']['generated_weight']:g} per client, chosen by cross-validation,
-0 meaning unused). The independent test mailboxes (`data/independent/test` and `test2`) were never read.
+0 meaning unused). The blind test mailboxes (`data/independent/test4` and `test5`) were never read.
 
 Weights (score points per standard deviation of each evidence column, before calibration):
 

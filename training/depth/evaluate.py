@@ -8,14 +8,14 @@ negative ones, from ``scores.csv``'s ``sig_*`` columns):
   (:data:`EVAL_SEEDS`, a third each with behaviour tied to depth, unrelated, misleading). The
   project's own generator: not a quality figure;
 - **independent train** and **dev**: ``data/independent/train`` and ``dev``, written apart but
-  trained and tuned on: not quality figures;
-- **independent test**: ``data/independent/test``, ``test2``, ``test3`` and ``test4`` (blind sets
-  written later by other helpers; the briefs of ``test3`` and ``test4`` also asked for depths near
-  the tier edges), written apart and never tuned on: the quality figures, per set and pooled
-  (``test+test2``, ``all-tests``). Every mailbox is read with no config, as on a user's first run (a client that writes
-  from two domains or two free-mail addresses is then split in two); the test mailboxes are read
-  a second time with their authors' client lists (``analyzer.toml``: ``test-client-list``), as a
-  user who names the clients would.
+  trained and tuned on: not quality figures; likewise ``retired-test``, ``retired-test2`` and
+  ``retired-test3``, the first three blind test sets, retired into training in the fifth session;
+- **independent test**: ``data/independent/test4`` and ``test5`` (blind sets written later by other
+  helpers, from a brief that also asks for depths near the tier edges), written apart and never
+  tuned on: the quality figures, per set and pooled (``all-tests``). Every mailbox is read with no
+  config, as on a user's first run (a client that writes from two domains or two free-mail
+  addresses is then split in two); the first test set is read a second time with its authors'
+  client lists (``analyzer.toml``: ``test-client-list``), as a user who names the clients would.
 
 Per data set: Spearman (mean and worst mailbox), tier accuracy, clients two tiers off, MAE, trends
 (moving and steady clients right), and how many clients' top drivers name one of their own text
@@ -84,13 +84,13 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
     names = {"generated": "generated held-out (own generator: not a quality figure)",
              "train": "independent train (trained on: not a quality figure)",
              "dev": "independent dev (tuned on: not a quality figure)",
-             "test": "independent **test** (never tuned on)",
-             "test2": "independent **test2** (second blind set, never tuned on)",
-             "test3": "independent **test3** (third blind set, depths also near tier edges, never tuned on)",
-             "test4": "independent **test4** (fourth blind set, test3's brief, first read in the fourth session)",
-             "test+test2": "independent **test + test2** pooled (never tuned on)",
-             "all-tests": "independent **test + test2 + test3 + test4** pooled (never tuned on)",
-             "test-client-list": "independent test, with each mailbox's client list (`analyzer.toml`)"}
+             "retired-test": "independent retired-test (first blind set, read over four sessions, now trained on)",
+             "retired-test2": "independent retired-test2 (second blind set, now trained on)",
+             "retired-test3": "independent retired-test3 (third blind set, now trained on)",
+             "test4": "independent **test4** (blind, never tuned on; first read in the fourth session)",
+             "test5": "independent **test5** (blind, never tuned on; written in the fifth session)",
+             "all-tests": "independent **test4 + test5** pooled (never tuned on)",
+             "test-client-list": "independent test4, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",
              "| data | mailboxes / clients | Spearman mean (worst) | message volume | signal tally (worst) | "
              "tiers right | two tiers off | MAE | moving trends right | steady called steady | drivers name an own signal |",
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", type=Path, default=None, help="depth model file (default: the shipped one)")
     ap.add_argument("--out", type=Path, default=Path("models/depth"))
     ap.add_argument("--work", type=Path, default=None, help="keep the runs here (default: a temporary folder)")
-    ap.add_argument("--splits", default="generated,train,dev,test,test2,test3,test4,test-client-list")
+    ap.add_argument("--splits", default=",".join(("generated",) + SPLITS + ("test-client-list",)))
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     model = load_depth_model(args.model)
@@ -128,13 +128,10 @@ def main(argv: list[str] | None = None) -> int:
             if split in splits:
                 parts.append(evaluate_split(split, work, model_path=args.model)[0])
         if "test-client-list" in splits:
-            parts.append(evaluate_split("test", work, model_path=args.model, client_list=True)[0]
+            parts.append(evaluate_split(TEST_SPLITS[0], work, model_path=args.model, client_list=True)[0]
                          .assign(split="test-client-list"))
     per_box = pd.concat(parts, ignore_index=True)
     res = {k: summary(g) for k, g in per_box.groupby("split", sort=False)}
-    pooled = per_box[per_box["split"].isin(["test", "test2"])]
-    if pooled["split"].nunique() == 2:
-        res["test+test2"] = summary(pooled)
     pooled = per_box[per_box["split"].isin(TEST_SPLITS)]
     if pooled["split"].nunique() == len(TEST_SPLITS):
         res["all-tests"] = summary(pooled)
