@@ -13,6 +13,7 @@ import pytest
 import skops.io as sio
 
 from analyzer.depth.drivers import top_drivers
+from analyzer.depth.trend import score_slopes
 from analyzer.depth.features import FEATURE_NAMES
 from analyzer.depth.model import DepthModel, best_tier_cuts, trend_of
 from analyzer.depth.modelfile import load_depth_model, read_header, save_depth_model
@@ -245,3 +246,27 @@ def test_thin_quarters_shrink_toward_the_client_level_and_the_series_centres_on_
     w = np.array([30 * 0.25, 2 * 0.5, 30 * 1.0])  # messages x half-life of a quarter from the last one
     assert np.average(a, weights=w) == pytest.approx(62.0)  # centred on the overall score
     assert out.loc[("b", "2026Q3")] == pytest.approx(50.0)
+
+
+def test_quarters_pulled_toward_the_clients_line_keep_a_steady_climb_and_damp_a_thin_swing():
+    """period_target="line": a client climbing 15 points a quarter keeps its slope however strong the
+    pull (toward its level, the same pull flattens it); a thin quarter's swing is damped toward the line;
+    a client with two quarters has no line and is pulled toward its level."""
+    q = ["2025Q1", "2025Q2", "2025Q3", "2025Q4"]
+    idx = pd.MultiIndex.from_tuples([("up", p) for p in q] + [("flat", p) for p in q] + [("two", "2025Q3"),
+                                     ("two", "2025Q4")], names=["client", "period"])
+    per = pd.DataFrame({"score": [20.0, 35.0, 50.0, 65.0, 60.0, 60.0, 95.0, 60.0, 30.0, 70.0],
+                        "n_messages": [8, 8, 8, 8, 10, 10, 1, 10, 5, 5]}, index=idx)
+    overall = pd.Series({"up": 60.0, "flat": 60.0, "two": 55.0})
+    line = DepthModel(period_prior=32.0, period_target="line").shrink_periods(per, overall)
+    level = DepthModel(period_prior=32.0).shrink_periods(per, overall)
+    slopes_line, slopes_level = score_slopes(line), score_slopes(level)
+    assert slopes_line["up"] == pytest.approx(15.0)
+    assert slopes_level["up"] == pytest.approx(15.0 * 8 / 40)  # pulled toward 60, the climb flattens
+    flat = line.loc["flat", "score"].to_numpy()
+    assert flat[2] - flat[[0, 1, 3]].mean() < 0.2 * 35  # the 1-message quarter's swing is damped
+    np.testing.assert_allclose(line.loc["two", "score"], level.loc["two", "score"])
+    # the rows come back in the order given, whatever it is
+    shuffled = per.iloc[[9, 3, 0, 6, 2, 8, 1, 5, 4, 7]]
+    again = DepthModel(period_prior=32.0, period_target="line").shrink_periods(shuffled, overall)
+    pd.testing.assert_series_equal(again["score"].sort_index(), line["score"].sort_index())

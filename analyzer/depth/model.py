@@ -44,8 +44,8 @@ from sklearn.preprocessing import StandardScaler
 from analyzer.depth.evidence import EvidenceFeatures
 from analyzer.depth.features import FEATURE_NAMES, RECENT_BASE, ClientFeatures
 from analyzer.depth.schema import TIER_BOUNDS, TIERS
-from analyzer.depth.trend import (TrendModel, event_trajectories, score_slopes, score_trajectory, trajectory_features,
-                                  trend_labels)
+from analyzer.depth.trend import (TrendModel, client_lines, event_trajectories, score_slopes, score_trajectory,
+                                  trajectory_features, trend_labels)
 
 #: Dead bands (points per quarter) tried for the lag correction (:meth:`DepthModel.fit_lag`).
 LAG_BANDS: tuple[float, ...] = (0.0, 1.0, 2.0)
@@ -164,8 +164,12 @@ class DepthModel(RegressorMixin, BaseEstimator):
     prior_messages : float
         Shrinkage of label shares toward 0 for clients with little mail (``taxonomy``).
     period_prior : float
-        Messages' worth of the client's overall score mixed into each quarterly score, so a thin
-        quarter stays near the client's level instead of swinging (:meth:`shrink_periods`).
+        Messages' worth of the shrinkage target mixed into each quarterly score, so a thin quarter
+        stays on its client's course instead of swinging (:meth:`shrink_periods`).
+    period_target : "level" or "line"
+        What a quarter is pulled toward: the client's overall score (``level``), or the client's
+        message-weighted line through its quarterly scores (``line``, for clients with three
+        quarters or more), which keeps a steady climb or fall while damping a thin quarter's swing.
     tier_cuts : bool
         Also place the tier edges on the raw prediction where they get the most out-of-fold tiers
         right (``tier_cuts_``), and keep each calibrated score inside the tier its raw prediction
@@ -174,12 +178,15 @@ class DepthModel(RegressorMixin, BaseEstimator):
         clients more likely deep than not were called solid.
     """
 
-    tier_cuts = False  # class default: model files saved before this parameter existed load without it
+    tier_cuts = False  # class defaults: model files saved before these parameters existed load without them
+    period_target = "level"
 
     def __init__(self, kind: str = "taxonomy", features: ClientFeatures | None = None, trend_band: float = 5.0,
                  trend: TrendModel | None = None, random_state: int = 0, alpha: float = 1.0,
-                 prior_messages: float = 8.0, period_prior: float = 8.0, tier_cuts: bool = False):
+                 prior_messages: float = 8.0, period_prior: float = 8.0, tier_cuts: bool = False,
+                 period_target: str = "level"):
         self.kind = kind
+        self.period_target = period_target
         self.tier_cuts = tier_cuts
         self.alpha = alpha
         self.prior_messages = prior_messages
@@ -339,9 +346,13 @@ class DepthModel(RegressorMixin, BaseEstimator):
     def shrink_periods(self, periods: pd.DataFrame, overall: pd.Series) -> pd.DataFrame:
         """Quarterly scores that tell the same story as the client's overall score.
 
-        1. Each quarter is pulled toward the client's ``overall`` score by ``period_prior`` messages'
-           worth, ``(n * score + prior * overall) / (n + prior)``, so a thin quarter stays near the
-           client's level instead of swinging.
+        1. Each quarter is pulled toward a target by ``period_prior`` messages' worth,
+           ``(n * score + prior * target) / (n + prior)``, so a thin quarter stays on the client's
+           course instead of swinging. The target is the client's ``overall`` score, or with
+           ``period_target="line"`` its line through the quarterly scores
+           (:func:`~analyzer.depth.trend.client_lines`; the level for a client with fewer than
+           three quarters): a line keeps a client's steady climb, which pulling every quarter
+           toward one level flattens.
         2. The series is then shifted (its shape, and so its trend, unchanged) so that its mean,
            weighted like the overall score's mail (messages x a half-life of one quarter from the
            mailbox's last quarter), equals the overall score: the headline is the recent level of
@@ -357,7 +368,11 @@ class DepthModel(RegressorMixin, BaseEstimator):
         n = periods["n_messages"].to_numpy(dtype=float)
         raw = periods["score"].to_numpy(dtype=float)
         level = np.where(np.isnan(level), raw, level)
-        shrunk = (n * raw + prior * level) / (n + prior) if prior > 0 else raw
+        target = level
+        if getattr(self, "period_target", "level") == "line":
+            line = client_lines(periods)
+            target = np.where(np.isnan(line), level, line)
+        shrunk = (n * raw + prior * target) / (n + prior) if prior > 0 else raw
         order = pd.PeriodIndex(periods.index.get_level_values("period").astype(str), freq="Q")
         age = (order.max() - order).map(lambda d: d.n).to_numpy(dtype=float)
         w = np.maximum(n, 1.0) * 0.5 ** age

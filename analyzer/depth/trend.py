@@ -141,6 +141,35 @@ def score_slopes(periods: pd.DataFrame, max_periods: int = MAX_PERIODS, min_mess
     return pd.Series(slope, index=agg.index.rename("client"), dtype=float).sort_index()
 
 
+def client_lines(periods: pd.DataFrame, min_quarters: int = 3) -> np.ndarray:
+    """Per row of ``periods`` (index client, period in time order; columns ``score``, ``n_messages``):
+    the value at that quarter of the client's least-squares line through all its quarterly scores,
+    each quarter weighted by its messages (x: the quarter's position in the client's series, as in
+    :func:`score_slopes`). NaN for a client with fewer than ``min_quarters`` quarters, where a line
+    would only repeat its points."""
+    if periods.empty:
+        return np.array([], dtype=float)
+    order = np.lexsort((periods.index.get_level_values("period").astype(str),
+                        periods.index.get_level_values("client").astype(str)))
+    p = periods.iloc[order]
+    client = p.index.get_level_values("client")
+    x = p.groupby(level="client", sort=False).cumcount().to_numpy(dtype=float)
+    y = p["score"].to_numpy(dtype=float)
+    w = np.where(np.isnan(y), 0.0, np.maximum(p["n_messages"].to_numpy(dtype=float), 0.0))
+    y0 = np.where(np.isnan(y), 0.0, y)
+    f = pd.DataFrame({"client": client, "w": w, "wx": w * x, "wy": w * y0, "ok": (w > 0).astype(int)})
+    sums = f.groupby("client", sort=False)[["w", "wx", "wy", "ok"]].transform("sum")
+    W = sums["w"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        xm, ym = sums["wx"].to_numpy() / W, sums["wy"].to_numpy() / W
+        f["den"], f["num"] = w * (x - xm) ** 2, w * (x - xm) * (y0 - ym)
+        g = f.groupby("client", sort=False)[["den", "num"]].transform("sum")
+        slope = np.where(g["den"].to_numpy() > 0, g["num"].to_numpy() / g["den"].to_numpy(), 0.0)
+    out = np.empty(len(p))
+    out[order] = np.where(sums["ok"].to_numpy() >= min_quarters, ym + slope * (x - xm), np.nan)
+    return out
+
+
 def _event_slope(t: np.ndarray, y: np.ndarray, prior: float = 0.0) -> float:
     """Slope of ``y`` against times ``t`` (quarters), 0 with fewer than MIN_EVENTS usable events;
     ``prior`` shrinks it towards 0 (see :func:`weighted_slope`): events bunched in a short span,

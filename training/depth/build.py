@@ -48,6 +48,16 @@ before them 0.893; over all 18 blind mailboxes the shipped model trails it by 0.
 A fourth blind set, ``test4`` (fourth session, 66 clients), was first read with the shipped model,
 unchanged: 0.905 (worst 0.863) against the signal tally's 0.849; all 24 blind mailboxes pooled 0.903.
 
+Fifth session: the first three blind sets, read with several models over four sessions, were retired
+into training (``retired-test*``: 37 training mailboxes, 373 clients; :data:`TRAIN_SPLITS`), and eight
+new blind mailboxes (``test5``) were written before anything was rebuilt. The rule for shipping the
+rebuild was fixed before it ran: its leave-mailbox-out Spearman on the 18 retired mailboxes must beat
+the old model's blind 0.903 on them, and on the 19 older train + dev mailboxes not fall more than 0.01
+below 0.936. The quarterly series may now be pulled toward the client's own line instead of its
+level (``period_target``, :data:`PERIOD_TARGETS`): a steady climb then keeps its slope however strong
+the pull, which the level target flattened (its shrinkage had turned 42-45-point designed shifts into
+1-2 points a quarter); the trend grid reaches bands of 12 and 14 points.
+
 Writes ``OUT/model.skops``, ``OUT/metrics.json``, ``OUT/TRAINING.md`` and
 ``OUT/training_features.csv.gz`` (the rows fitted on).
 """
@@ -89,7 +99,9 @@ GENERATED_WEIGHTS = (0.0, 0.3, 1.0)
 ALPHAS = (1.0, 10.0)
 PRIORS = (8.0, 16.0)
 PERIOD_PRIORS = (0.0, 4.0, 8.0, 16.0, 32.0)
-BANDS = (2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+#: What a thin quarter is pulled toward (DepthModel ``period_target``): the client's level, or its line.
+PERIOD_TARGETS = ("level", "line")
+BANDS = (2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 14.0)
 #: Tier edges placed on the raw prediction by out-of-fold client tiers (DepthModel ``tier_cuts``).
 TIER_CUTS = True
 #: Balanced trend accuracy (on the independent mailboxes, out of fold) within which the smoother
@@ -186,10 +198,10 @@ def cross_validate(T: pd.DataFrame, boxes: list[dict], params: dict) -> dict:
     return {"clients": clients, "trend_rows": trend_rows}
 
 
-def trend_scores(trend_rows, period_prior: float, band: float) -> pd.DataFrame:
+def trend_scores(trend_rows, period_prior: float, band: float, period_target: str = "level") -> pd.DataFrame:
     rows = []
     for name, b, per, overall in trend_rows:
-        m = DepthModel(period_prior=period_prior, trend_band=band)
+        m = DepthModel(period_prior=period_prior, trend_band=band, period_target=period_target)
         t = m.trend_table(m.shrink_periods(per, overall))
         truth = b["truth"]["trend"]
         for client, tr in t["trend"].items():
@@ -216,13 +228,22 @@ def _balanced(acc: dict) -> float:
     return 0.5 * (acc["moving_right"] / max(1, acc["moving"]) + acc["steady_right"] / max(1, acc["steady"]))
 
 
-def build(out: Path, seeds=TRAIN_SEEDS) -> dict:
-    t0 = time.perf_counter()
+def collect(seeds=TRAIN_SEEDS) -> list[dict]:
+    """Every training mailbox read through the real ingest and signal pipeline: features, quarterly
+    features and truth per mailbox (the generated ones, then :data:`TRAIN_SPLITS`)."""
     features = ClientFeatures().fit(None)
     with tempfile.TemporaryDirectory(prefix="depth-build-") as tmp:
         boxes = generated_rows(seeds, Path(tmp), features)
         for split in TRAIN_SPLITS:
             boxes += independent_rows(split, Path(tmp), features)
+    return boxes
+
+
+def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None) -> dict:
+    """Choose, fit and write the model (module doc); ``boxes``: :func:`collect`'s result, if already read."""
+    t0 = time.perf_counter()
+    features = ClientFeatures().fit(None)
+    boxes = collect(seeds) if boxes is None else boxes
     T = table(boxes)
     t_data = time.perf_counter() - t0
     grid = []
@@ -240,11 +261,11 @@ def build(out: Path, seeds=TRAIN_SEEDS) -> dict:
                  grid[-1]["independent_spearman"], grid[-1]["independent_worst"], grid[-1]["mean_spearman"])
     best = max(grid, key=lambda g: (round(g["independent_spearman"], 3), g["mean_spearman"]))
     trends = []
-    for pp, band in itertools.product(PERIOD_PRIORS, BANDS):
-        df = trend_scores(best["cv"]["trend_rows"], pp, band)
+    for target, pp, band in itertools.product(PERIOD_TARGETS, PERIOD_PRIORS, BANDS):
+        df = trend_scores(best["cv"]["trend_rows"], pp, band, target)
         dev = _is_independent(df["box"])
         acc, acc_dev, acc_gen = trend_accuracy(df), trend_accuracy(df[dev]), trend_accuracy(df[~dev])
-        trends.append({"period_prior": pp, "band": band, **acc, "dev": acc_dev, "generated": acc_gen,
+        trends.append({"period_target": target, "period_prior": pp, "band": band, **acc, "dev": acc_dev, "generated": acc_gen,
                        "balanced_dev": _balanced(acc_dev), "balanced_generated": _balanced(acc_gen)})
     # the independent (train + dev) mailboxes' shifts are what users' clients look like; the generated
     # mailboxes' slow drifts (about 8 points a quarter under noisy quarters) break ties
@@ -255,7 +276,8 @@ def build(out: Path, seeds=TRAIN_SEEDS) -> dict:
     best_trend = max(near, key=lambda r: (r["period_prior"], round(r["balanced_dev"], 3), r["balanced_generated"],
                                           r["band"]))
     params = {"alpha": best["alpha"], "prior_messages": best["prior_messages"],
-              "period_prior": best_trend["period_prior"], "trend_band": best_trend["band"]}
+              "period_prior": best_trend["period_prior"], "period_target": best_trend["period_target"],
+              "trend_band": best_trend["band"]}
     model = _fit(T, generated_weight=best["generated_weight"], **params)
     c = best["cv"]["clients"].dropna(subset=["oof"])
     weights = dict(zip(EVIDENCE_NAMES, np.round(model.pipeline_.named_steps["regress"].coef_, 3).tolist()))
@@ -314,7 +336,7 @@ median-imputed and standardised, then a ridge regression whose weights are all >
 the most out-of-fold client tiers come out right (raw cuts {m['model'].get('tier_cuts_raw')}; each
 score stays inside the tier its raw prediction falls in). Chosen parameters: ridge alpha {m['model']['alpha']},
 label-share shrinkage {m['model']['prior_messages']:g} client mails, quarterly shrinkage
-{m['model']['period_prior']:g} messages, trend dead band {m['model']['trend_band']:g} points a quarter.
+{m['model']['period_prior']:g} messages toward the client's {m['model'].get('period_target', 'level')}, trend dead band {m['model']['trend_band']:g} points a quarter.
 
 Rows available: {m['data']['n_client_rows']} client rows and {m['data']['n_period_rows']} client x quarter rows, from
 the hand-written independent training and development mailboxes

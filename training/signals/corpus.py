@@ -46,6 +46,10 @@ PARAPHRASE_PATHS = (DATA_DIR / "train_paraphrase_a.jsonl", DATA_DIR / "train_par
 #: Training snippets in four registers (terse/mobile, formal/understated, non-native English, long
 #: mails and sign flips), written by four more authors from one brief (train_register_*.jsonl).
 REGISTER_PATHS = tuple(DATA_DIR / f"train_register_{k}.jsonl" for k in "abcd")
+#: Training snippets for the detection errors that moved depth scores most on the depth model's
+#: training mailboxes (inbound referrals, gushing praise read as forgiveness, haggling questions,
+#: being sidelined, formal vendor processes), by two more authors (train_families_*.jsonl).
+FAMILY_PATHS = tuple(DATA_DIR / f"train_families_{k}.jsonl" for k in "ab")
 #: The third independent set (two authors, written apart from everything else): the test set.
 INDEPENDENT3_PATHS = (DATA_DIR / "eval_independent3_a.jsonl", DATA_DIR / "eval_independent3_b.jsonl")
 #: The fourth independent set, written blind to all the above by two more authors: a test set too.
@@ -132,7 +136,7 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
     parts = {k: [by_id[i] for i in ids] for k, ids in split.items()}
     for path, source in ((extra_path, "extra"), (boundary_path, "boundary"), (neutral_path, "neutral"),
                          (neutral_mail_path, "neutral"),
-                         *((p, "extra") for p in PARAPHRASE_PATHS + REGISTER_PATHS)):
+                         *((p, "extra") for p in PARAPHRASE_PATHS + REGISTER_PATHS + FAMILY_PATHS)):
         if path is not None and Path(path).is_file():
             for row in read_labelled(path):
                 parts["tune" if is_tune_extra(row["id"]) else "train"].append(row | {"source": source})
