@@ -26,7 +26,8 @@ def _norm(text: str) -> str:
     ("eval_independent2.jsonl", 500), ("train_paraphrase_a.jsonl", 250), ("train_paraphrase_b.jsonl", 250),
     ("eval_independent3_a.jsonl", 180), ("eval_independent3_b.jsonl", 180),
     ("train_register_a.jsonl", 200), ("train_register_b.jsonl", 200), ("train_register_c.jsonl", 200),
-    ("train_register_d.jsonl", 150), ("eval_independent4_a.jsonl", 180), ("eval_independent4_b.jsonl", 180)])
+    ("train_register_d.jsonl", 150), ("eval_independent4_a.jsonl", 180), ("eval_independent4_b.jsonl", 180),
+    ("train_families_a.jsonl", 250), ("train_families_b.jsonl", 250)])
 def test_file_is_well_formed(name, min_rows):
     rows = _load(DATA / name)
     assert len(rows) > min_rows
@@ -44,7 +45,8 @@ def test_file_is_well_formed(name, min_rows):
 
 TRAINING_FILES = ["train_extra.jsonl", "train_boundary.jsonl", "neutral_extra.jsonl", "neutral_mail.jsonl",
                   "train_paraphrase_a.jsonl", "train_paraphrase_b.jsonl", "train_register_a.jsonl",
-                  "train_register_b.jsonl", "train_register_c.jsonl", "train_register_d.jsonl"]
+                  "train_register_b.jsonl", "train_register_c.jsonl", "train_register_d.jsonl",
+                  "train_families_a.jsonl", "train_families_b.jsonl"]
 
 
 @pytest.mark.parametrize("name", ["eval_independent.jsonl", "eval_independent2.jsonl", "eval_independent3_a.jsonl",
