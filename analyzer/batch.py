@@ -29,9 +29,9 @@ import pandas as pd
 from analyzer.cache import RunCache, attribution_key, signals_fingerprint, text_key, unit_key
 from analyzer.config import Config
 from analyzer.ingest import attribution
-from analyzer.ingest.message import MESSAGE_COLUMNS, table_to_frame
+from analyzer.ingest.message import MESSAGE_COLUMNS
 from analyzer.ingest.pipeline import (
-    DEFAULT_SPILL_BYTES, Dedup, IngestResult, TableSink, ingest_report, parse_unit,
+    DEFAULT_SPILL_BYTES, Dedup, IngestResult, TableSink, assembled_frame, ingest_report, parse_unit,
 )
 from analyzer.ingest.sources import DEFAULT_CHUNK_BYTES, plan_sources
 from analyzer.parallel import TEXT_SIGNAL_COLUMNS, Execution, detect_chunk, run_ordered, worker_count
@@ -107,12 +107,12 @@ def ingest_sources(sources, config: Config | None, execution: Execution, cache: 
         cache.prune_units({k for k in keys if k is not None})
     if parsed and after_parsing is not None:
         after_parsing()
-    table = sink.assemble()
+    frame = assembled_frame(sink)
     stats.seconds["parse"] = round(time.perf_counter() - started, 3)
     t0 = time.perf_counter()
-    frame = _attribute(table_to_frame(table), config, cache, stats)
+    frame = _attribute(frame, config, cache, stats)
     frame = frame[list(MESSAGE_COLUMNS)].reset_index(drop=True)
-    report = ingest_report(plan, table, frame, seen, dedup, quarantine)
+    report = ingest_report(plan, frame, seen, dedup, quarantine)
     stats.seconds["attribute"] = round(time.perf_counter() - t0, 3)
     log.info("ingest: %d parsed, %d duplicates, %d quarantined (%d units parsed, %d reused)",
              report["parsed"], report["duplicates"], report["quarantined"], stats.units_parsed, stats.units_reused)

@@ -168,3 +168,18 @@ def test_a_few_mb_mbox_is_parsed_on_every_worker_with_the_same_result(tmp_path, 
                                   two.messages.drop(columns=["source_index"]))
     assert list(one.messages["source_index"]) == list(two.messages["source_index"])
     assert one.report["parsed"] == two.report["parsed"]
+
+
+def test_the_report_counts_html_only_mail_from_the_frame(tmp_path):
+    """ingest_report counts HTML-only mail on the messages frame (the Arrow table it was built from is
+    freed before attribution), in the in-process ingest and in the batch run alike."""
+    from analyzer.analysis import analyze
+
+    box = tmp_path / "box.mbox"
+    box.write_bytes(mbox([make(i, html=(i % 3 == 0)) for i in range(9)]))
+    result = ingest([str(box)], jobs=1)
+    assert result.report["html_only"] == 3 == int(result.messages["body_from_html"].sum())
+    config = {"agency": {"domains": ["agency.com"]},
+              "clients": {f"Client {k}": {"domains": [f"client{k}.com"]} for k in range(3)}}
+    batch = analyze([str(box)], config=config, jobs=1)
+    assert batch.ingest_report["html_only"] == 3

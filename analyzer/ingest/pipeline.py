@@ -25,7 +25,6 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from analyzer.config import Config
@@ -35,6 +34,7 @@ from analyzer.ingest.message import MESSAGE_COLUMNS, MESSAGE_SCHEMA, table_to_fr
 from analyzer.ingest.sources import (
     DEFAULT_CHUNK_BYTES, RangeUnit, WorkUnit, iter_unit, plan_sources, quarantine_row,
 )
+from analyzer.memory import release_unused
 from analyzer.progress import progress
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,10 @@ def parse_unit(unit: WorkUnit) -> UnitResult:
         else:
             msg.folder = item.folder
             messages.append(msg)
-    return UnitResult(_to_table(messages), quarantine, seen)
+    table = _to_table(messages)
+    del messages
+    release_unused()  # a worker parses unit after unit: hand each unit's garbage back before the next
+    return UnitResult(table, quarantine, seen)
 
 
 def _to_table(messages: list) -> pa.Table:
@@ -223,16 +226,27 @@ def ingest(
             if res.table.num_rows:
                 sink.add(dedup.unique(res.table))
             bar.update(1)
-    table = sink.assemble()
-    frame = attribution.attribute(table_to_frame(table), config)
+    frame = assembled_frame(sink)
+    frame = attribution.attribute(frame, config)
     frame = frame[list(MESSAGE_COLUMNS)].reset_index(drop=True)
-    report = ingest_report(plan, table, frame, seen, dedup, quarantine)
+    report = ingest_report(plan, frame, seen, dedup, quarantine)
     log.info("ingest: %d parsed, %d duplicates, %d quarantined in %.1fs",
              report["parsed"], report["duplicates"], report["quarantined"], time.perf_counter() - started)
     return IngestResult(messages=frame, report=report)
 
 
-def ingest_report(plan, table: pa.Table, frame: pd.DataFrame, seen: int, dedup: Dedup, quarantine: list[dict]) -> dict:
+def assembled_frame(sink: TableSink) -> pd.DataFrame:
+    """The messages frame of everything ``sink`` collected; the Arrow table it is made from is freed
+    (and its memory handed back) before the frame is returned, so the next stage does not grow on
+    top of both copies of the mailbox."""
+    table = sink.assemble()
+    frame = table_to_frame(table)
+    del table
+    release_unused()
+    return frame
+
+
+def ingest_report(plan, frame: pd.DataFrame, seen: int, dedup: Dedup, quarantine: list[dict]) -> dict:
     """The ingest report (counts of files, messages seen/parsed/duplicates/quarantined, defects), shared
     by :func:`ingest` and the cached batch run (:mod:`analyzer.batch`)."""
     defect_kinds: Counter = Counter()
@@ -261,7 +275,7 @@ def ingest_report(plan, table: pa.Table, frame: pd.DataFrame, seen: int, dedup: 
         "duplicate_id_conflicts": dedup.conflicts,
         "messages_with_defects": with_defects,
         "defect_kinds": dict(defect_kinds.most_common()),
-        "html_only": int(pc.sum(table.column("body_from_html")).as_py() or 0) if table.num_rows else 0,
+        "html_only": int(frame["body_from_html"].astype(bool).sum()) if len(frame) else 0,
         "without_date": int(frame["date"].isna().sum()),
         "without_message_id": int(frame["message_id"].isna().sum()),
     }
