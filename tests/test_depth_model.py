@@ -270,3 +270,19 @@ def test_quarters_pulled_toward_the_clients_line_keep_a_steady_climb_and_damp_a_
     shuffled = per.iloc[[9, 3, 0, 6, 2, 8, 1, 5, 4, 7]]
     again = DepthModel(period_prior=32.0, period_target="line").shrink_periods(shuffled, overall)
     pd.testing.assert_series_equal(again["score"].sort_index(), line["score"].sort_index())
+
+
+def test_over_a_long_history_the_line_follows_the_client_so_a_late_cooling_shows():
+    """Ten quarters, steady at 80 for seven, then 60, 40, 25: pulled toward one line through all ten,
+    the last six quarters would fall about 7 points a quarter (inside a 10-point band: "steady");
+    pulled toward the line through those six (older quarters toward their local line) they fall
+    as steeply as the raw scores do, and the steady years stay flat."""
+    q = [f"{y}Q{k}" for y in (2024, 2025, 2026) for k in (1, 2, 3, 4)][:10]
+    idx = pd.MultiIndex.from_tuples([("c", p) for p in q], names=["client", "period"])
+    per = pd.DataFrame({"score": [80.0] * 7 + [60.0, 40.0, 25.0], "n_messages": [10] * 10}, index=idx)
+    shrunk = DepthModel(period_prior=32.0, period_target="line").shrink_periods(per, pd.Series({"c": 40.0}))
+    raw_slope = score_slopes(per)["c"]
+    assert raw_slope < -10.0
+    assert score_slopes(shrunk)["c"] == pytest.approx(raw_slope)
+    s = shrunk["score"].to_numpy()
+    assert np.ptp(s[:4]) < 1.0  # the steady years stay flat instead of sloping toward the fall

@@ -141,32 +141,55 @@ def score_slopes(periods: pd.DataFrame, max_periods: int = MAX_PERIODS, min_mess
     return pd.Series(slope, index=agg.index.rename("client"), dtype=float).sort_index()
 
 
-def client_lines(periods: pd.DataFrame, min_quarters: int = 3) -> np.ndarray:
-    """Per row of ``periods`` (index client, period in time order; columns ``score``, ``n_messages``):
-    the value at that quarter of the client's least-squares line through all its quarterly scores,
+#: Half-width, in quarters, of the window an older quarter's line is fitted on (:func:`client_lines`).
+LINE_HALF_WIDTH = 3
+
+
+def _line_values(f: pd.DataFrame, window: int | None) -> np.ndarray:
+    """Weighted least-squares line values at each row's x, per client (``f``: columns client, x, w, y,
+    sorted by client then x), over the centred ``window`` of rows, or over all the client's rows (None)."""
+    f = f.assign(wx=f["w"] * f["x"], wy=f["w"] * f["y"], wxx=f["w"] * f["x"] ** 2, wxy=f["w"] * f["x"] * f["y"])
+    cols = ["w", "wx", "wy", "wxx", "wxy"]
+    g = f.groupby("client", sort=False)[cols]
+    sums = (g.transform("sum") if window is None else
+            g.rolling(window, center=True, min_periods=1).sum().reset_index(level=0, drop=True).sort_index())
+    W, Sx, Sy = (sums[c].to_numpy() for c in ("w", "wx", "wy"))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        xm, ym = Sx / W, Sy / W
+        den = sums["wxx"].to_numpy() - Sx * xm
+        slope = np.where(den > 1e-9 * np.maximum(W, 1.0), (sums["wxy"].to_numpy() - Sx * ym) / den, 0.0)
+    return ym + slope * (f["x"].to_numpy() - xm)
+
+
+def client_lines(periods: pd.DataFrame, min_quarters: int = 3, recent: int = MAX_PERIODS,
+                 half_width: int = LINE_HALF_WIDTH) -> np.ndarray:
+    """Per row of ``periods`` (index client, period; columns ``score``, ``n_messages``; any row
+    order): the value at that quarter of a least-squares line through the client's quarterly scores,
     each quarter weighted by its messages (x: the quarter's position in the client's series, as in
-    :func:`score_slopes`). NaN for a client with fewer than ``min_quarters`` quarters, where a line
-    would only repeat its points."""
+    :func:`score_slopes`). The client's last ``recent`` quarters (the span the trend reads) share one
+    line fitted on them alone; an older quarter gets the line through the quarters within
+    ``half_width`` of it. So a client of up to ``recent`` quarters gets one straight line, and over a
+    longer history the line follows the client: a relationship that held for two years and cooled
+    in the last three quarters is not drawn as a gentle slope across all of them. NaN for a client
+    with fewer than ``min_quarters`` quarters, where a line would only repeat its points."""
     if periods.empty:
         return np.array([], dtype=float)
     order = np.lexsort((periods.index.get_level_values("period").astype(str),
                         periods.index.get_level_values("client").astype(str)))
     p = periods.iloc[order]
-    client = p.index.get_level_values("client")
-    x = p.groupby(level="client", sort=False).cumcount().to_numpy(dtype=float)
     y = p["score"].to_numpy(dtype=float)
-    w = np.where(np.isnan(y), 0.0, np.maximum(p["n_messages"].to_numpy(dtype=float), 0.0))
-    y0 = np.where(np.isnan(y), 0.0, y)
-    f = pd.DataFrame({"client": client, "w": w, "wx": w * x, "wy": w * y0, "ok": (w > 0).astype(int)})
-    sums = f.groupby("client", sort=False)[["w", "wx", "wy", "ok"]].transform("sum")
-    W = sums["w"].to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        xm, ym = sums["wx"].to_numpy() / W, sums["wy"].to_numpy() / W
-        f["den"], f["num"] = w * (x - xm) ** 2, w * (x - xm) * (y0 - ym)
-        g = f.groupby("client", sort=False)[["den", "num"]].transform("sum")
-        slope = np.where(g["den"].to_numpy() > 0, g["num"].to_numpy() / g["den"].to_numpy(), 0.0)
+    f = pd.DataFrame({"client": p.index.get_level_values("client"),
+                      "x": p.groupby(level="client", sort=False).cumcount().to_numpy(dtype=float),
+                      "w": np.where(np.isnan(y), 0.0, np.maximum(p["n_messages"].to_numpy(dtype=float), 0.0)),
+                      "y": np.where(np.isnan(y), 0.0, y)})
+    size = f.groupby("client", sort=False)["x"].transform("size").to_numpy()
+    is_recent = f["x"].to_numpy() >= size - recent
+    values = _line_values(f, 2 * half_width + 1) if (~is_recent).any() else np.zeros(len(f))
+    if is_recent.any():
+        values[is_recent] = _line_values(f[is_recent].reset_index(drop=True), None)
+    usable = f.assign(ok=(f["w"] > 0).astype(int)).groupby("client", sort=False)["ok"].transform("sum").to_numpy()
     out = np.empty(len(p))
-    out[order] = np.where(sums["ok"].to_numpy() >= min_quarters, ym + slope * (x - xm), np.nan)
+    out[order] = np.where(usable >= min_quarters, values, np.nan)
     return out
 
 
