@@ -33,7 +33,9 @@ Decision per label:
 - a veto rule for the label ("sorry to hear" for ``apology``) in the evidence sentence drops a
   model-only result;
 - a sentence that is mail furniture (a greeting line, a sign-off, a legal disclaimer, signature
-  art: :mod:`analyzer.signals.boilerplate`) carries no label (``skip_boilerplate``, on by default).
+  art: :mod:`analyzer.signals.boilerplate`) carries no label (``skip_boilerplate``, on by default),
+  nor does a sentence written mostly in a non-Latin script, which the English detector cannot read
+  (:mod:`analyzer.signals.script`).
 
 Results:
 
@@ -61,6 +63,7 @@ from analyzer.signals.boilerplate import boilerplate_kind
 from analyzer.signals.labels import LABELS
 from analyzer.signals.linear import SCORES_KEY
 from analyzer.signals.rules import VETO_PREFIX
+from analyzer.signals.script import unreadable_script
 
 _KEY = "analyzer.signal"
 _INDEX = {lab: j for j, lab in enumerate(LABELS)}
@@ -221,9 +224,11 @@ class SignalCombiner:
             elif isnan(got[1]) or score > got[1]:
                 got[1] = score
                 got[0] = max(got[0], score)
-        if self.skip_boilerplate and found:
-            furniture = {k for k in {k for k, _ in found} if boilerplate_kind(doc[bounds[k][0]:bounds[k][1]].text)}
-            found = {key: val for key, val in found.items() if key[0] not in furniture}
+        if found:  # mail furniture (when skipped) and sentences in a script the detector cannot read
+            texts = {k: doc[bounds[k][0]:bounds[k][1]].text for k in {k for k, _ in found}}
+            unread = {k for k, t in texts.items()
+                      if unreadable_script(t) or (self.skip_boilerplate and boilerplate_kind(t))}
+            found = {key: val for key, val in found.items() if key[0] not in unread}
         if self.max_labels > 0 and len(found) > self.max_labels:
             found = self._cap(found)
         out = []
