@@ -16,6 +16,7 @@ from analyzer.signals.boilerplate import boilerplate_kind
     ("This message and its attachments may contain confidential or privileged information that may be "
      "protected by law; if you received this message in error, please delete it.", "disclaimer"),
     ("****************** / Jo Siopis | Tel : 734-764-3440 \\ / Fellow | Dept", "signature art"),
+    ("++++++++++++++++++++++++++++", "signature art"),  # a rule line of plus signs (a real mikel/mail fixture)
 ])
 def test_furniture_is_recognised(text, kind):
     assert boilerplate_kind(text) == kind

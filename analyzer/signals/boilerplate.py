@@ -38,7 +38,7 @@ DISCLAIMER_WORDS = re.compile(
 #: A one-word status line of a minutes or tracking list ("Postponed.", "Agreed", "Noted").
 STATUS = re.compile(r"^\W*[A-Za-z]+ed\W*$")
 _WORD = re.compile(r"[\w.'&-]+")
-_ART = re.compile(r"[*_=|\\/~#<>-]{3,}|(?:\|.*){3,}")
+_ART = re.compile(r"[*_=+|\\/~#<>-]{3,}|(?:\|.*){3,}")
 
 
 def _names_only(rest: str) -> bool:
