@@ -10,7 +10,7 @@ negative ones, from ``scores.csv``'s ``sig_*`` columns):
 - **independent train** and **dev**: ``data/independent/train`` and ``dev``, written apart but
   trained and tuned on: not quality figures; likewise ``retired-test``, ``retired-test2`` and
   ``retired-test3``, the first three blind test sets, retired into training in the fifth session;
-- **independent test**: ``data/independent/test4`` and ``test5`` (blind sets written later by other
+- **independent test**: ``data/independent/test4``, ``test5`` and ``test6`` (blind sets written later by other
   helpers, from a brief that also asks for depths near the tier edges), written apart and never
   tuned on: the quality figures, per set and pooled (``all-tests``). Every mailbox is read with no
   config, as on a user's first run (a client that writes from two domains or two free-mail
@@ -89,7 +89,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              "retired-test3": "independent retired-test3 (third blind set, now trained on)",
              "test4": "independent **test4** (blind, never tuned on; first read in the fourth session)",
              "test5": "independent **test5** (blind, never tuned on; written in the fifth session)",
-             "all-tests": "independent **test4 + test5** pooled (never tuned on)",
+             "test6": "independent **test6** (blind, never tuned on; written late in the fifth session, first read with its final model)",
+             "all-tests": "independent **test4 + test5 + test6** pooled (never tuned on)",
              "test-client-list": "independent test4, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",
              "| data | mailboxes / clients | Spearman mean (worst) | message volume | signal tally (worst) | "
