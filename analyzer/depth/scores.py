@@ -75,16 +75,18 @@ def _empty_scores() -> pd.DataFrame:
 
 
 def _domains(m: pd.DataFrame) -> pd.Series:
-    """``;``-joined client domains per client: client_domain plus the domains of client senders
-    (not for a free-mail client, keyed by its address)."""
+    """``;``-joined client domains per client: client_domain plus the domains of client senders, or
+    for a free-mail client (keyed by an address) the addresses its people write from."""
     own = m[["client", "client_domain"]].dropna()
     own = pd.DataFrame({"client": own["client"], "d": own["client_domain"].astype(str)})
     free = set(own.loc[own["d"].str.contains("@", regex=False), "client"])
-    snd = m.loc[(m["direction"] == "from_client") & m["from_address"].notna() & ~m["client"].isin(free),
-                ["client", "from_address"]]
+    snd = m.loc[(m["direction"] == "from_client") & m["from_address"].notna(), ["client", "from_address"]]
     addr = snd["from_address"].astype(str)
     addr_ok = addr.str.contains("@", regex=False)
-    sent = pd.DataFrame({"client": snd["client"][addr_ok], "d": addr[addr_ok].str.rsplit("@", n=1).str[1]})
+    is_free = snd["client"].isin(free).to_numpy()
+    sent = pd.DataFrame({"client": snd["client"][addr_ok],
+                         "d": np.where(is_free[addr_ok.to_numpy()], addr[addr_ok].str.lower(),
+                                       addr[addr_ok].str.rsplit("@", n=1).str[1])})
     both = pd.concat([own, sent], ignore_index=True)
     both = both[both["d"] != ""].drop_duplicates().sort_values(["client", "d"], kind="stable")
     return both.groupby("client", sort=True)["d"].agg(";".join)

@@ -8,8 +8,7 @@ work stays vectorised.
 Organisations. An address's *registrable domain* is its domain reduced with the public
 suffix list (``tldextract`` with its bundled snapshot, never fetched: ``mail.northwind.co.uk``
 -> ``northwind.co.uk``). The *organisation key* of an address is the registrable name
-(``northwind``), so ``northwind.com`` and ``northwind.co.uk`` are one organisation -- the only
-merge done without a config. People on free-mail domains (``freemail.txt``: gmail.com,
+(``northwind``), so ``northwind.com`` and ``northwind.co.uk`` are one organisation. People on free-mail domains (``freemail.txt``: gmail.com,
 hotmail.*, ...) are their own organisation: their key is the address itself.
 
 Inference without a config (:func:`infer_agency`, :func:`infer_clients`):
@@ -20,7 +19,9 @@ Inference without a config (:func:`infer_agency`, :func:`infer_clients`):
 - a client is any other organisation (or free-mail address) that corresponds with the agency
   both ways in mail that is not automated: someone there wrote to the agency AND the agency
   wrote to someone there. Newsletters, notifications and auto-replies never count as the
-  inbound half, so a one-way sender is never a client.
+  inbound half, so a one-way sender is never a client;
+- client keys that write together in several messages are one client (:mod:`analyzer.ingest.joint`:
+  a couple on two gmail addresses, a company and its acquirer's domain).
 
 Names without a config: an organisation is named as its people spell it in their signatures
 and new text (``fernhillbrewing.co.uk`` -> "Fernhill Brewing"), else from the domain
@@ -39,6 +40,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from analyzer.ingest.joint import joint_clients
 
 log = logging.getLogger(__name__)
 
@@ -289,26 +292,30 @@ def infer_clients(
     person = person.groupby(["org", "name"]).size().reset_index(name="n")
     display = person.sort_values(["n", "name"], ascending=[False, True]).drop_duplicates("org").set_index("org")["name"]
 
-    spelled = _org_texts(keys, org, edges, usable, texts)
+    group = joint_clients(keys, org, edges.row, edges.addr, usable)  # keys that write together: one client
+    heads = [k for k in keys if group[k] == k]
+    spelled = _org_texts(heads, org, edges, usable, texts)
     label: dict[str, str] = {}
     main_domain: dict[str, str] = {}
-    for key in keys:
+    for key in heads:
         if "@" in key:
             label[key], main_domain[key] = str(display.get(key, key)), key
         else:
             found = name_in_texts(key, spelled.get(key, ()))
             label[key], main_domain[key] = found or readable_name(key), str(main[key])
     by_name: dict[str, list[str]] = {}
-    for key in keys:
+    for key in heads:
         by_name.setdefault(label[key].casefold(), []).append(key)
     for same in by_name.values():
         if len(same) > 1:  # disambiguate collisions with the client's main domain / address
             for key in same:
                 label[key] = f"{label[key]} ({main_domain[key]})"
+    for key in keys:
+        label[key], main_domain[key] = label[group[key]], main_domain[group[key]]
     is_client = pd.Series(org).isin(keys).to_numpy() & ~agency
     names[is_client] = [label[k] for k in org[is_client]]
     domains[is_client] = [main_domain[k] for k in org[is_client]]
-    log.info("inferred %d clients (%d free-mail people)", len(keys), sum("@" in k for k in keys))
+    log.info("inferred %d clients (%d free-mail people)", len(heads), sum("@" in k for k in heads))
     return names, domains
 
 
