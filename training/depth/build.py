@@ -349,7 +349,7 @@ the hand-written independent training and development mailboxes
 {', '.join(m['data']['independent_train'] + m['data']['independent_dev'])} (weight {m['data']['dev_weight']:g} per client)
 and {len(m['data']['generated_seeds'])} generated mailboxes (a third each with client behaviour tied to depth,
 unrelated to it, or misleading; weight {m['data']['generated_weight']:g} per client, chosen by cross-validation,
-0 meaning unused). The blind test mailboxes (`data/independent/test4` and `test5`) were never read.
+0 meaning unused). The blind test mailboxes ({', '.join(f'`data/independent/{t}`' for t in TEST_SPLITS)}) were never read.
 
 Weights (score points per standard deviation of each evidence column, before calibration):
 
