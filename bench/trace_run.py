@@ -1,0 +1,122 @@
+"""Where a run's memory and CPU go, stage by stage: a timeline of one ``analyzer run``.
+
+    .venv/bin/python bench/trace_run.py MBOX [--out DIR] [--every 0.25] [-- extra analyzer run options]
+
+Runs ``analyzer -v run MBOX --out DIR`` (a fresh DIR, so the run cache starts empty) in a subprocess
+and samples, every ``--every`` seconds, the proportional set size (PSS: shared pages split among the
+processes) and the CPU seconds of the main process and of its workers. Prints:
+
+- the peak of the whole process tree and of the main process, with the time they occurred;
+- every log line of the run with the memory and CPU figures at that moment, so each stage's cost
+  can be read off (the lines mark the stages: parsing, inferring the agency and clients, signal
+  detection, scoring);
+- a compact timeline ``seconds:main+workers`` in MiB.
+
+This is how the fifth session found that the main process held the Arrow table of the whole mailbox
+beside the messages frame through attribution (``analyzer/memory.py``), and that at 100k realistic
+messages the peak falls in scoring, not in writing. ``bench_run.py`` gives the end-to-end figures
+against the floor; this tool says where inside the run they come from. Needs ``psutil``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+MIB = 2 ** 20
+
+
+def _sample(pid: int) -> tuple[float, float, float, float] | None:
+    """(main PSS, workers' PSS, main CPU s, workers' CPU s) of process ``pid`` and its children."""
+    import psutil
+
+    try:
+        main = psutil.Process(pid)
+        kids = main.children(recursive=True)
+        m_mem, m_cpu = main.memory_full_info().pss, sum(main.cpu_times()[:2])
+    except psutil.Error:
+        return None
+    k_mem = k_cpu = 0.0
+    for k in kids:
+        try:
+            k_mem += k.memory_full_info().pss
+            k_cpu += sum(k.cpu_times()[:2])
+        except psutil.Error:
+            pass
+    return m_mem, k_mem, m_cpu, k_cpu
+
+
+def trace(mbox: str, out: Path, every: float, extra: list[str]) -> dict:
+    shutil.rmtree(out, ignore_errors=True)
+    exe = Path(sys.executable).with_name("analyzer")
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([str(exe), "-v", "run", mbox, "--out", str(out), *extra],
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    samples: list[tuple[float, float, float, float, float]] = []
+    worker_cpu: dict[str, float] = {"max": 0.0}  # workers exit before the end: keep the highest sum seen
+
+    def sampler() -> None:
+        while proc.poll() is None:
+            s = _sample(proc.pid)
+            if s is not None:
+                worker_cpu["max"] = max(worker_cpu["max"], s[3])
+                samples.append((time.perf_counter() - t0, s[0], s[1], s[2], worker_cpu["max"]))
+            time.sleep(every)
+
+    thread = threading.Thread(target=sampler, daemon=True)
+    thread.start()
+    lines = [(time.perf_counter() - t0, line.rstrip()) for line in proc.stderr]
+    proc.wait()
+    thread.join()
+    return {"samples": samples, "lines": lines, "seconds": time.perf_counter() - t0, "returncode": proc.returncode}
+
+
+def report(res: dict) -> str:
+    samples, lines = res["samples"], res["lines"]
+    if not samples:
+        return "no samples (the run ended at once?)"
+    tree = max(samples, key=lambda s: s[1] + s[2])
+    main = max(samples, key=lambda s: s[1])
+    out = [f"run {res['seconds']:.1f} s (exit {res['returncode']}); peak of the process tree "
+           f"{(tree[1] + tree[2]) / MIB:.0f} MiB at {tree[0]:.1f} s (main {tree[1] / MIB:.0f}, workers "
+           f"{tree[2] / MIB:.0f}); peak of the main process {main[1] / MIB:.0f} MiB at {main[0]:.1f} s", ""]
+    for t, line in lines:
+        before = [s for s in samples if s[0] <= t]
+        s = before[-1] if before else (0.0, 0.0, 0.0, 0.0, 0.0)
+        out.append(f"{t:7.1f} s  main {s[1] / MIB:6.0f} MiB {s[3]:6.1f} cpu-s | workers {s[2] / MIB:6.0f} MiB "
+                   f"{s[4]:6.1f} cpu-s | {line[:140]}")
+    step = max(1, len(samples) // 60)
+    out += ["", "timeline (s:main+workers MiB): " + " ".join(
+        f"{s[0]:.0f}:{s[1] / MIB:.0f}+{s[2] / MIB:.0f}" for s in samples[::step])]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    argv = argv[:argv.index("--")] if "--" in argv else argv
+    ap = argparse.ArgumentParser(prog="bench/trace_run.py", description=__doc__.splitlines()[0])
+    ap.add_argument("mbox")
+    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "out" / "trace_run")
+    ap.add_argument("--every", type=float, default=0.25, help="seconds between samples")
+    args = ap.parse_args(argv)
+    try:
+        import psutil  # noqa: F401
+    except ImportError:
+        print("bench/trace_run.py: error: needs psutil (pip install psutil)", file=sys.stderr)
+        return 2
+    if not os.path.exists(args.mbox):
+        print(f"bench/trace_run.py: error: no such file: {args.mbox}", file=sys.stderr)
+        return 2
+    print(report(trace(args.mbox, args.out, args.every, extra)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
