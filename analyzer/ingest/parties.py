@@ -8,8 +8,9 @@ work stays vectorised.
 Organisations. An address's *registrable domain* is its domain reduced with the public
 suffix list (``tldextract`` with its bundled snapshot, never fetched: ``mail.northwind.co.uk``
 -> ``northwind.co.uk``). The *organisation key* of an address is the registrable name
-(``northwind``), so ``northwind.com`` and ``northwind.co.uk`` are one organisation. People on free-mail domains (``freemail.txt``: gmail.com,
-hotmail.*, ...) are their own organisation: their key is the address itself.
+(``northwind``), so ``northwind.com`` and ``northwind.co.uk`` are one organisation. People on
+free-mail domains (``freemail.txt``: gmail.com, hotmail.*, ...) are their own organisation: their
+key is the address itself.
 
 Inference without a config (:func:`infer_agency`, :func:`infer_clients`):
 

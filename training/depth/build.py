@@ -271,7 +271,8 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None) -> dict
         df = trend_scores(best["cv"]["trend_rows"], pp, band, target)
         dev = _is_independent(df["box"])
         acc, acc_dev, acc_gen = trend_accuracy(df), trend_accuracy(df[dev]), trend_accuracy(df[~dev])
-        trends.append({"period_target": target, "period_prior": pp, "band": band, **acc, "dev": acc_dev, "generated": acc_gen,
+        trends.append({"period_target": target, "period_prior": pp, "band": band, **acc, "dev": acc_dev,
+                       "generated": acc_gen,
                        "balanced_dev": _balanced(acc_dev), "balanced_generated": _balanced(acc_gen)})
     # the independent (train + dev) mailboxes' shifts are what users' clients look like; the generated
     # mailboxes' slow drifts (about 8 points a quarter under noisy quarters) break ties
@@ -294,7 +295,8 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None) -> dict
                   "half_life_days": features.half_life_days},
         "data": {"generated_seeds": list(seeds), "behaviour_by_seed": {s: behaviour_of(s) for s in seeds},
                  "independent_dev": [b["box"] for b in boxes if b["box"].startswith("dev/")],
-                 "independent_train": [b["box"] for b in boxes if _is_independent(b["box"]) and not b["box"].startswith("dev/")],
+                 "independent_train": [b["box"] for b in boxes
+                                       if _is_independent(b["box"]) and not b["box"].startswith("dev/")],
                  "generated_weight": best["generated_weight"],
                  "n_client_rows": int((T["kind"] == "client").sum()), "n_period_rows": int((T["kind"] == "period").sum()),
                  "dev_weight": DEV_WEIGHT},

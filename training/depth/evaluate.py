@@ -89,7 +89,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              "retired-test3": "independent retired-test3 (third blind set, now trained on)",
              "test4": "independent **test4** (blind, never tuned on; first read in the fourth session)",
              "test5": "independent **test5** (blind, never tuned on; written in the fifth session)",
-             "test6": "independent **test6** (blind, never tuned on; written late in the fifth session, first read with its final model)",
+             "test6": ("independent **test6** (blind, never tuned on; written late in the fifth session, "
+                       "first read with its final model)"),
              "all-tests": "independent **test4 + test5 + test6** pooled (never tuned on)",
              "test-client-list": "independent test4, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",
