@@ -99,6 +99,10 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
                     thread.join()
         signals = detect_client_signals(ingested.messages, execution, cache, stats,
                                         signals_model=signals_model, show_progress=show_progress)
+    if execution.backend == "loky":
+        from analyzer.parallel import release_local_workers
+
+        release_local_workers()  # idle workers would hold ~250 MB each through scoring
     log.info("signals: %d rows", len(signals))
     t0 = time.perf_counter()
     cached = None

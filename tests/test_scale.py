@@ -7,9 +7,11 @@ export grows (last quarter's file, then this quarter's), with its TOML config.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
+import psutil
 import pytest
 from click.testing import CliRunner
 
@@ -59,6 +61,11 @@ def test_results_do_not_depend_on_jobs(mailbox, serial):
     parallel = analyze([mailbox["first"], mailbox["second"]], config=mailbox["config"], jobs=2)
     _same_result(serial, parallel)
     assert parallel.stats.units_parsed == 2 and parallel.stats.texts_detected > 0
+    workers = set(parallel.stats.worker_pids) - {os.getpid()}
+    assert workers  # signals were detected in worker processes...
+    # ...which were stopped before scoring: none is left holding spaCy beside the main process
+    alive = {c.pid for c in psutil.Process().children(recursive=True) if c.status() != psutil.STATUS_ZOMBIE}
+    assert not alive & workers
 
 
 def test_signals_only_for_messages_that_can_count_and_equal_direct_detection(serial):
