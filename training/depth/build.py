@@ -17,8 +17,8 @@ Chosen by leave-mailbox-out cross-validation over that mix, scored on the held-o
 mailboxes only (what users' mail looks like; the generated ones only break ties): the weight of
 the generated mailboxes (:data:`GENERATED_WEIGHTS`, 0 drops them), the ridge penalty and the
 shrinkage of label shares (by mean per-mailbox Spearman), then the quarterly shrinkage and the
-trend dead band (by trend accuracy, balanced between moving and steady clients; within :data:`TREND_TOLERANCE`
-of the best, the strongest quarterly shrinkage).
+trend dead band (by the issue's target: the most shifting clients right among the settings that
+call at least :data:`STEADY_FLOOR` of the steady ones steady, then the strongest quarterly shrinkage).
 
 Tried and not shipped (2026-12-02): reading the train + dev mailboxes with their client lists
 (``analyzer.toml``; a client on two domains is then one client), a wider ridge grid (3, 10, 30) and a
@@ -107,12 +107,14 @@ PRIORS = (8.0, 16.0)
 PERIOD_PRIORS = (0.0, 4.0, 8.0, 16.0, 32.0)
 #: What a thin quarter is pulled toward (DepthModel ``period_target``): the client's level, or its line.
 PERIOD_TARGETS = ("level", "line")
-BANDS = (2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 14.0)
+BANDS = (2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 12.0, 14.0)
 #: Tier edges placed on the raw prediction by out-of-fold client tiers (DepthModel ``tier_cuts``).
 TIER_CUTS = True
-#: Balanced trend accuracy (on the independent mailboxes, out of fold) within which the smoother
-#: quarterly series is preferred: about one client of the 93 independent ones.
-TREND_TOLERANCE = 0.02
+#: The trend operating point follows the issue's target, which is not symmetric: every shifting client
+#: right, and at least 85% of steady clients called steady. Among the settings that call at least this
+#: share of the independent training mailboxes' steady clients steady (out of fold; a margin over the
+#: 85% target, since blind mail is noisier), the one that gets the most shifting clients right.
+STEADY_FLOOR = 0.90
 
 
 def behaviour_of(seed: int) -> str:
@@ -234,6 +236,26 @@ def _balanced(acc: dict) -> float:
     return 0.5 * (acc["moving_right"] / max(1, acc["moving"]) + acc["steady_right"] / max(1, acc["steady"]))
 
 
+def choose_trend(trends: list[dict]) -> dict:
+    """The trend setting to ship from the grid rows (:data:`STEADY_FLOOR`).
+
+    The independent (train + dev) mailboxes' shifts are what users' clients look like, so they
+    decide: among the rows calling at least STEADY_FLOOR of their steady clients steady, the most
+    shifting clients right; then the strongest quarterly shrinkage (the report plots the quarterly
+    series, and a series that swings on a handful of messages misleads), then the more steady
+    clients right, then the generated mailboxes' balanced accuracy. No row reaching the floor: the
+    best balanced accuracy.
+    """
+    def steady_rate(r):
+        return r["dev"]["steady_right"] / max(1, r["dev"]["steady"])
+
+    ok = [r for r in trends if steady_rate(r) >= STEADY_FLOOR]
+    if not ok:
+        return max(trends, key=lambda r: (round(r["balanced_dev"], 3), r["period_prior"]))
+    return max(ok, key=lambda r: (r["dev"]["moving_right"], r["period_prior"], r["dev"]["steady_right"],
+                                  r["balanced_generated"]))
+
+
 def collect(seeds=TRAIN_SEEDS) -> list[dict]:
     """Every training mailbox read through the real ingest and signal pipeline: features, quarterly
     features and truth per mailbox (the generated ones, then :data:`TRAIN_SPLITS`)."""
@@ -274,14 +296,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None) -> dict
         trends.append({"period_target": target, "period_prior": pp, "band": band, **acc, "dev": acc_dev,
                        "generated": acc_gen,
                        "balanced_dev": _balanced(acc_dev), "balanced_generated": _balanced(acc_gen)})
-    # the independent (train + dev) mailboxes' shifts are what users' clients look like; the generated
-    # mailboxes' slow drifts (about 8 points a quarter under noisy quarters) break ties
-    # among settings within TREND_TOLERANCE of the best, the one that shrinks thin quarters most: the
-    # report plots the quarterly series, and a series that swings on a handful of messages misleads
-    top = max(r["balanced_dev"] for r in trends)
-    near = [r for r in trends if r["balanced_dev"] >= top - TREND_TOLERANCE]
-    best_trend = max(near, key=lambda r: (r["period_prior"], round(r["balanced_dev"], 3), r["balanced_generated"],
-                                          r["band"]))
+    best_trend = choose_trend(trends)
     params = {"alpha": best["alpha"], "prior_messages": best["prior_messages"],
               "period_prior": best_trend["period_prior"], "period_target": best_trend["period_target"],
               "trend_band": best_trend["band"]}
