@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from analyzer.report.client_chart import TIER_COLOURS, client_chart
 from analyzer.report.redact import masked_client, redact_text, redacted_names
 from analyzer.report.review import series, since_last_quarter, sparkline
+from analyzer.signals.boilerplate import boilerplate_kind
 from analyzer.signals.labels import LABEL_DEFINITIONS, LABEL_NAMES
 
 TREND_ARROWS = {"deepening": "▲", "steady": "▶", "cooling": "▼"}
@@ -35,10 +36,6 @@ def pick_quotes(evidence: pd.DataFrame, client: str, n: int = 3, prefer=(), mess
     return quotes_by_client(evidence[evidence["client"] == client], n, {client: list(prefer)}, messages).get(client, [])
 
 
-_SIGN_OFF = re.compile(r"(?i)^(all the best|all best|best wishes|best|kind regards|warm regards|regards|cheers|"
-                       r"many thanks|thanks again|thanks|thank you|sincerely|talk soon)\b[\s,.!-]*\w*[.!]?$")
-
-
 def _quote_text(text: str) -> str:
     """A quote within one paragraph, trimmed: the longest paragraph of a sentence that ran across
     a blank line."""
@@ -56,7 +53,8 @@ def quotes_by_client(evidence: pd.DataFrame, n: int = 3, prefer: dict | None = N
     if evidence.empty:
         return {}
     ev = evidence.assign(text=evidence["text"].map(_quote_text))
-    ev = ev[(ev["text"].str.split().str.len() >= 3) & ~ev["text"].str.match(_SIGN_OFF)]
+    furniture = ev["text"].map(lambda t: boilerplate_kind(t) is not None)  # "All best, Jo": mail furniture
+    ev = ev[(ev["text"].str.split().str.len() >= 3) & ~furniture]
     if ev.empty:
         return {}
     found: dict[tuple, set] = {}  # (client, message, sentence) -> its labels; a dict, not a groupby-apply
