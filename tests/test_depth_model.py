@@ -127,6 +127,23 @@ def test_contributions_and_drivers_name_the_right_features(fitted):
     assert "- client starts 5% of threads" in d["cold"]
 
 
+def test_taxonomy_contributions_skip_only_features_the_model_never_reads(fitted):
+    """Contributions are computed for the features the evidence transform reads; every other
+    feature's is exactly 0, and the rest equal a baseline substitution done feature by feature."""
+    _, F, y = fitted
+    model = DepthModel(kind="taxonomy").fit(F, y)
+    rows = F.iloc[:6]
+    c = model.contributions(rows)
+    base = model.pipeline_.predict(model._matrix(rows))
+    for j, name in enumerate(FEATURE_NAMES):
+        X = model._matrix(rows).copy()
+        X[name] = model.baseline_[j]
+        np.testing.assert_allclose(c[name].to_numpy(), base - model.pipeline_.predict(X), atol=1e-9, err_msg=name)
+    unread = [n for n in FEATURE_NAMES if n not in model._read_features()]
+    assert unread and (c[unread] == 0).all().all()
+    assert (c.abs().sum() > 0).sum() >= 5  # the evidence it reads does move the score
+
+
 def test_model_file_round_trip(fitted, tmp_path):
     model, F, _ = fitted
     path = save_depth_model(model, tmp_path / "m.skops", training={"n_clients": 120})

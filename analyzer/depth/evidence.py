@@ -41,6 +41,12 @@ BEHAVIOUR_SIGNS: dict[str, tuple[int, bool]] = {
     "longest_silence_days": (-1, True),
     "forgiven_apology_share": (1, False),
 }
+#: The client features the transform reads (every other feature leaves the evidence unchanged).
+INPUT_NAMES: tuple[str, ...] = (
+    ("n_messages", "client_msg_share")
+    + tuple(f"client_{lb}_{k}" for lb in LABEL_SIGNS for k in ("rate", "count"))
+    + tuple(BEHAVIOUR_SIGNS)
+)
 EVIDENCE_NAMES: tuple[str, ...] = (
     tuple(f"ev_{lb}" for lb in LABEL_SIGNS) + ("ev_balance", "ev_tally", "ev_net_rate", "ev_ratio")
     + tuple(f"ev_{name}" for name in BEHAVIOUR_SIGNS)

@@ -41,6 +41,7 @@ from sklearn.model_selection import GroupKFold, KFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from analyzer.depth.evidence import INPUT_NAMES as EVIDENCE_INPUTS
 from analyzer.depth.evidence import EvidenceFeatures
 from analyzer.depth.features import FEATURE_NAMES, RECENT_BASE, ClientFeatures
 from analyzer.depth.schema import TIER_BOUNDS, TIERS
@@ -269,11 +270,22 @@ class DepthModel(RegressorMixin, BaseEstimator):
             return pd.DataFrame(columns=list(FEATURE_NAMES), dtype=float)
         base = self.pipeline_.predict(X)
         n, k = X.shape
-        stacked = np.repeat(X.to_numpy()[None, :, :], k, axis=0)  # k copies of X
-        for j in range(k):
-            stacked[j, :, j] = self.baseline_[j]
-        preds = self.pipeline_.predict(pd.DataFrame(stacked.reshape(k * n, k), columns=X.columns)).reshape(k, n)
-        return pd.DataFrame((base[None, :] - preds).T, index=F.index, columns=list(FEATURE_NAMES))
+        # only the features the pipeline reads can move it: the others' contributions are exactly 0
+        read = [j for j, name in enumerate(FEATURE_NAMES) if name in self._read_features()]
+        stacked = np.repeat(X.to_numpy()[None, :, :], len(read), axis=0)  # a copy of X per feature read
+        for i, j in enumerate(read):
+            stacked[i, :, j] = self.baseline_[j]
+        preds = self.pipeline_.predict(pd.DataFrame(stacked.reshape(len(read) * n, k), columns=X.columns))
+        out = np.zeros((n, k))
+        out[:, read] = (base[None, :] - preds.reshape(len(read), n)).T
+        return pd.DataFrame(out, index=F.index, columns=list(FEATURE_NAMES))
+
+    def _read_features(self) -> frozenset[str]:
+        """The feature columns the fitted pipeline reads: the evidence transform's inputs for the
+        ``taxonomy`` kind, every feature for the others."""
+        if self.kind == "taxonomy":
+            return frozenset(EVIDENCE_INPUTS)
+        return frozenset(FEATURE_NAMES)
 
     def fit_trend(self, T: pd.DataFrame, y, groups=None):
         """Fit the trend model on trajectory features ``T`` (:func:`~analyzer.depth.trend.trajectory_features`,
