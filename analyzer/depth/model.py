@@ -44,7 +44,8 @@ from sklearn.preprocessing import StandardScaler
 from analyzer.depth.evidence import INPUT_NAMES as EVIDENCE_INPUTS
 from analyzer.depth.evidence import EvidenceFeatures
 from analyzer.depth.features import FEATURE_NAMES, RECENT_BASE, ClientFeatures
-from analyzer.depth.schema import TIER_BOUNDS, TIERS
+from analyzer.depth.schema import TIER_BOUNDS
+from analyzer.depth.tiers import OrdinalTiers, best_tier_cuts  # noqa: F401 - best_tier_cuts re-exported
 from analyzer.depth.trend import (TrendModel, client_lines, event_trajectories, score_slopes, score_trajectory,
                                   trajectory_features, trend_labels)
 
@@ -116,33 +117,6 @@ def _regressor(kind: str, random_state: int, columns):
     raise ValueError(f"unknown model kind {kind!r} (gbm or ridge)")
 
 
-def best_tier_cuts(raw: np.ndarray, y: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Three thresholds on ``raw`` (ascending) that put the most weight of rows in the tier of their
-    target ``y`` when tiers are read off ``raw`` by them (an exact dynamic programme over the sorted
-    rows: four consecutive segments, one per tier; a threshold sits halfway between two rows)."""
-    order = np.argsort(raw, kind="stable")
-    r, w = raw[order], weight[order]
-    t = np.searchsorted(TIER_BOUNDS, y[order], side="right")
-    n = len(r)
-    prefix = np.zeros((len(TIERS), n + 1))
-    for k in range(len(TIERS)):
-        prefix[k, 1:] = np.cumsum(w * (t == k))
-    cand = np.concatenate([[0], np.flatnonzero(r[1:] > r[:-1]) + 1, [n]])  # where a cut may fall
-    best = prefix[0, cand].copy()
-    back = np.zeros((len(TIERS), len(cand)), dtype=np.int64)
-    for k in range(1, len(TIERS)):
-        # best_k[j] = max over i <= j of best_{k-1}[i] - prefix_k[cand[i]], plus prefix_k[cand[j]]
-        gain = best - prefix[k, cand]
-        back[k] = np.maximum.accumulate(np.where(gain == np.maximum.accumulate(gain), np.arange(len(cand)), 0))
-        best = np.maximum.accumulate(gain) + prefix[k, cand]
-    cuts, j = [], len(cand) - 1
-    for k in range(len(TIERS) - 1, 0, -1):
-        j = int(back[k][j])
-        i = int(cand[j])
-        cuts.append(-np.inf if i <= 0 else np.inf if i >= n else 0.5 * (r[i - 1] + r[i]))
-    return np.array(cuts[::-1])
-
-
 class DepthModel(RegressorMixin, BaseEstimator):
     """Client features -> depth 0-100 (see the module doc).
 
@@ -177,16 +151,22 @@ class DepthModel(RegressorMixin, BaseEstimator):
         falls in. The isotonic calibration alone estimates the mean depth of similar clients: where
         solid and deep clients mix, that mean reaches 75 only when about three in four are deep, so
         clients more likely deep than not were called solid.
+    ordinal_tiers : bool
+        Decide the tier with one monotone classifier per tier edge instead (:class:`~analyzer.depth.tiers.OrdinalTiers`,
+        ``tier_model_``, fitted on the ``tier_rows``; ``taxonomy`` kind only), and keep each score
+        inside that tier. Takes precedence over ``tier_cuts``.
     """
 
     tier_cuts = False  # class defaults: model files saved before these parameters existed load without them
     period_target = "level"
+    ordinal_tiers = False
 
     def __init__(self, kind: str = "taxonomy", features: ClientFeatures | None = None, trend_band: float = 5.0,
                  trend: TrendModel | None = None, random_state: int = 0, alpha: float = 1.0,
                  prior_messages: float = 8.0, period_prior: float = 8.0, tier_cuts: bool = False,
-                 period_target: str = "level"):
+                 period_target: str = "level", ordinal_tiers: bool = False):
         self.kind = kind
+        self.ordinal_tiers = ordinal_tiers
         self.period_target = period_target
         self.tier_cuts = tier_cuts
         self.alpha = alpha
@@ -240,6 +220,12 @@ class DepthModel(RegressorMixin, BaseEstimator):
             sel = np.ones(len(y), dtype=bool) if tier_rows is None else np.asarray(tier_rows, dtype=bool)
             w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
             self.tier_cuts_ = best_tier_cuts(np.asarray(raw, dtype=float)[sel], y[sel], w[sel])
+        self.tier_model_ = None
+        if self.ordinal_tiers and self.kind == "taxonomy":
+            sel = np.ones(len(y), dtype=bool) if tier_rows is None else np.asarray(tier_rows, dtype=bool)
+            w = None if sample_weight is None else np.asarray(sample_weight, dtype=float)[sel]
+            self.tier_model_ = OrdinalTiers(prior_messages=getattr(self, "prior_messages", 8.0)).fit(
+                X[sel], y[sel], sample_weight=w)
         self.baseline_ = X.median().fillna(0.0).to_numpy(dtype=float)
         self.feature_names_in_ = np.array(FEATURE_NAMES, dtype=object)
         self.n_features_in_ = len(FEATURE_NAMES)
@@ -255,10 +241,14 @@ class DepthModel(RegressorMixin, BaseEstimator):
             return np.array([], dtype=float)
         raw = self.raw_predict(F)
         score = np.clip(self.calibrator_.predict(raw), 0.0, 100.0)
+        tier_model = getattr(self, "tier_model_", None)
         cuts = getattr(self, "tier_cuts_", None)
-        if cuts is None:
+        if tier_model is not None:
+            tier = tier_model.predict(self._matrix(F))  # one classifier per tier edge
+        elif cuts is not None:
+            tier = np.searchsorted(cuts, raw, side="right")  # the tier the raw prediction falls in
+        else:
             return score
-        tier = np.searchsorted(cuts, raw, side="right")  # the tier the raw prediction falls in
         lo = np.array((0.0, *TIER_BOUNDS))[tier]
         hi = np.array((*TIER_BOUNDS, 100.1))[tier] - 0.1  # a score shown to one decimal keeps its tier
         return np.clip(score, lo, hi)

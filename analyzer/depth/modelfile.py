@@ -33,6 +33,8 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "analyzer.depth.evidence.EvidenceFeatures",
     "analyzer.depth.features.ClientFeatures",
     "analyzer.depth.model.DepthModel",
+    "analyzer.depth.tiers.OrdinalTiers",
+    "analyzer.depth.tiers.PositiveLogistic",
     "analyzer.depth.trend.TrendModel",
     "numpy.dtype",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",

@@ -163,11 +163,12 @@ def train_from_labels(labels_csv, run_dir, out_path) -> str:
 
 
 def _shipped_params() -> dict:
-    """The shipped model's penalty, shrinkages, trend band and tier edges rule, reused for a user's labels."""
+    """The shipped model's penalty, shrinkages, trend band and tier rule, reused for a user's labels."""
     from analyzer.depth.modelfile import load_depth_model
 
     params = load_depth_model(None).get_params()
-    return {k: params[k] for k in ("alpha", "prior_messages", "period_prior", "trend_band", "tier_cuts") if k in params}
+    keep = ("alpha", "prior_messages", "period_prior", "period_target", "trend_band", "tier_cuts", "ordinal_tiers")
+    return {k: params[k] for k in keep if k in params}
 
 
 def _cv_spearman(F: pd.DataFrame, y: pd.Series, kind: str) -> float:

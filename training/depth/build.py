@@ -118,6 +118,8 @@ PERIOD_TARGETS = ("level", "line")
 BANDS = (2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 12.0, 14.0)
 #: Tier edges placed on the raw prediction by out-of-fold client tiers (DepthModel ``tier_cuts``).
 TIER_CUTS = True
+#: Tiers decided by one monotone classifier per tier edge (DepthModel ``ordinal_tiers``; overrides the cuts).
+ORDINAL_TIERS = True
 #: The trend operating point follows the issue's target, which is not symmetric: every shifting client
 #: right, and at least 85% of steady clients called steady. Among the settings that call at least this
 #: share of the independent training mailboxes' steady clients steady (out of fold; a margin over the
@@ -180,7 +182,7 @@ def _is_independent(box) -> pd.Series | bool:
 def _fit(rows: pd.DataFrame, generated_weight: float = 1.0, **params) -> DepthModel:
     w = rows["weight"] * np.where(_is_independent(rows["box"]), 1.0, generated_weight)
     rows, w = rows[w > 0], w[w > 0]
-    return DepthModel(kind="taxonomy", tier_cuts=TIER_CUTS, **params).fit(
+    return DepthModel(kind="taxonomy", tier_cuts=TIER_CUTS, ordinal_tiers=ORDINAL_TIERS, **params).fit(
         rows[list(FEATURE_NAMES)], rows["target"], sample_weight=w.to_numpy(), groups=rows["box"].to_numpy(),
         tier_rows=(rows["kind"] == "client").to_numpy())
 
@@ -314,6 +316,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None) -> dict
     per_box = _per_box_rho(c, "oof")
     metrics = {
         "model": {"kind": "taxonomy", **params, "weights_per_sd": weights, "tier_cuts": TIER_CUTS,
+                  "ordinal_tiers": ORDINAL_TIERS,
                   "tier_cuts_raw": None if model.tier_cuts_ is None else np.round(model.tier_cuts_, 3).tolist(),
                   "half_life_days": features.half_life_days},
         "data": {"generated_seeds": list(seeds), "behaviour_by_seed": {s: behaviour_of(s) for s in seeds},
