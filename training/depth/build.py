@@ -71,6 +71,11 @@ training mailboxes gets at least 71 of 73 shifting clients right and calls at le
 ones steady. It chose the 8-point band (72/73, 255/278; the ranking and the scores are unchanged)
 and shipped. Read once with both models: ``test7`` trends 13/14 and 64/64 with the 10-point band,
 14/14 and 62/64 with the 8-point band; Spearman 0.921 (worst 0.872) with either.
+Then tiers from one monotone classifier per tier edge (:data:`ORDINAL_TIERS`,
+:mod:`analyzer.depth.tiers`), by a rule fixed before the rebuild and before ``test8`` was written:
+ship if leave-mailbox-out on the 37 training mailboxes gives tiers >= 0.742 (0.712 + 0.03), Spearman
+>= 0.920, MAE <= 7.46, and trends >= 71/73 shifting and >= 90% steady. It gave tiers 0.801, Spearman
+0.930, MAE 7.16, trends 72/73 and 251/278 (90.3%), and shipped.
 
 Writes ``OUT/model.skops``, ``OUT/metrics.json``, ``OUT/TRAINING.md`` and
 ``OUT/training_features.csv.gz`` (the rows fitted on).
@@ -355,6 +360,16 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None) -> dict
     return metrics
 
 
+def _tier_sentence(model: dict) -> str:
+    if model.get("ordinal_tiers"):
+        return ("Each client's tier is decided by one classifier per tier edge (logistic regressions with "
+                "non-negative weights on the same evidence, `analyzer/depth/tiers.py`), and its score stays "
+                "inside that tier.")
+    return (f"The tier edges are placed on the raw prediction where the most out-of-fold client tiers come "
+            f"out right (raw cuts {model.get('tier_cuts_raw')}); each score stays inside the tier its raw "
+            f"prediction falls in.")
+
+
 def training_md(m: dict) -> str:
     cv = m["cv_leave_mailbox_out"]
     w = "\n".join(f"| `{k}` | {v:+.3f} |" for k, v in m["model"]["weights_per_sd"].items())
@@ -366,9 +381,7 @@ Rebuild: `make model` (or `python -m training.depth.build --out models/depth`). 
 
 Kind `taxonomy`: the oriented evidence of `analyzer/depth/evidence.py` (higher is always deeper),
 median-imputed and standardised, then a ridge regression whose weights are all >= 0, calibrated to
-0-100 (isotonic, on out-of-fold predictions), with the tier edges placed on the raw prediction where
-the most out-of-fold client tiers come out right (raw cuts {m['model'].get('tier_cuts_raw')}; each
-score stays inside the tier its raw prediction falls in). Chosen parameters: ridge alpha {m['model']['alpha']},
+0-100 (isotonic, on out-of-fold predictions). {_tier_sentence(m['model'])} Chosen parameters: ridge alpha {m['model']['alpha']},
 label-share shrinkage {m['model']['prior_messages']:g} client mails, quarterly shrinkage
 {m['model']['period_prior']:g} messages toward the client's {m['model'].get('period_target', 'level')}, trend dead band {m['model']['trend_band']:g} points a quarter.
 
