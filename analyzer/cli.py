@@ -54,6 +54,14 @@ def _report_quarantine(report: dict, out_dir) -> None:
         click.echo(f"  ... and {len(rows) - 5} more", err=True)
 
 
+def _report_people(report: dict) -> None:
+    """Name, on the terminal, people who write as two clients: maybe one organisation, split."""
+    for hint in report.get("people_in_two_clients", [])[:3]:
+        click.echo(f"analyzer: {hint['person']} writes as {len(hint['clients'])} clients "
+                   f"({', '.join(hint['clients'])}); if they are one organisation, list its domains "
+                   "under one client in a config (--config)", err=True)
+
+
 class _Group(click.Group):
     """Turns AnalyzerError (and I/O errors) into one line on stderr and exit 2."""
 
@@ -158,6 +166,7 @@ def run(sources, out_dir, config_path, jobs, model_path, signals_model, redact, 
                         signals_model=signals_model, redact=redact, show_progress=progress_enabled(quiet), backend=backend,
                         scheduler=scheduler, use_cache=not no_cache)
     _report_quarantine(result.ingest_report, out_dir)
+    _report_people(result.ingest_report)
     click.echo(f"{len(result.scores)} clients scored -> {out_dir}")
 
 

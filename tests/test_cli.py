@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -188,3 +189,30 @@ def test_a_library_warning_does_not_break_the_one_line_error(monkeypatch):
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert lines == ["analyzer: error: SOURCE not found: nowhere"], r.stderr
     assert "SOCKS" in loud.stderr
+
+
+def _mail(path: Path, sender: str, to: str, subject: str, day: int, body: str) -> None:
+    path.write_text(f"From: {sender}\nTo: {to}\nSubject: {subject}\nDate: Mon, {day:02d} Mar 2026 10:00:00 +0000\n"
+                    f"Message-ID: <{path.stem}@test.example>\n\n{body}\n", encoding="utf-8")
+
+
+def test_run_names_a_person_who_writes_as_two_clients(tmp_path, project_root):
+    """An acquired client's contact who moves to the acquirer's domain, never copying the old one in,
+    stays two clients; the run says so on stderr and in ingest_report.json."""
+    src = tmp_path / "mail"
+    src.mkdir()
+    agency, jane_old, jane_new = "Kim Park <kim@agency.example>", "Jane Doe <jane@hollis.example>", \
+        "Jane Doe <jane.doe@sable.example>"
+    for i, (frm, to) in enumerate([(jane_old, agency), (agency, jane_old)] * 3 + [(jane_new, agency), (agency, jane_new)] * 3):
+        _mail(src / f"m{i}.eml", frm, to, f"Site report {i // 2}", 2 + i, "Thanks, the draft looks good. Could we talk on Friday?")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[agency]\ndomains = ["agency.example"]\n[clients."Hollis Ridge"]\ndomains = ["hollis.example"]\n'
+                   '[clients."Sable Basin"]\ndomains = ["sable.example"]\n')
+    out = tmp_path / "o"
+    r = _run("run", str(src), "--config", str(cfg), "--out", str(out), "-q", "--signals-model",
+             str(project_root / "models" / "signals"))
+    assert r.returncode == 0, r.stderr
+    assert "Jane Doe writes as 2 clients (Hollis Ridge, Sable Basin)" in r.stderr
+    report = json.loads((out / "ingest_report.json").read_text())
+    assert report["people_in_two_clients"] == [{"person": "Jane Doe", "clients": ["Hollis Ridge", "Sable Basin"],
+                                                "messages": 6}]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from analyzer.ingest.joint import joint_clients
+from analyzer.ingest.joint import joint_clients, people_in_two_clients, person_key
 from training.depth.independent import ROOT, matched, read_truth, run_mailbox
 
 
@@ -58,3 +59,17 @@ def test_a_couple_on_two_free_mail_addresses_is_one_client_listing_both(tmp_path
     baird = m[m["client"] == "Baird family – Easter Coldstream Farm"].iloc[0]
     assert set(baird["got_domains"].split(";")) == set(baird["addresses"].split(";"))
     assert baird["got_n_messages"] == baird["n_messages"]
+
+
+def test_a_person_writing_as_two_clients_is_pointed_out_not_joined():
+    rows = ([("Jane Doe", "Hollis Ridge", "from_client")] * 3 + [("Doe, Jane", "Sable Basin", "from_client")] * 2
+            + [("Bob Smith", "Hollis Ridge", "from_client")] * 4
+            + [("Ann Lee", "Acme", "from_client")] * 2 + [("Ann Lee", "Zeta", "from_client")]  # once as Zeta: too few
+            + [("Sam Ray", "Acme", "from_agency")] * 2 + [("Sam Ray", "Zeta", "from_agency")] * 2  # agency staff
+            + [("Jane Doe (Sable)", None, "other")] * 3)
+    frame = pd.DataFrame(rows, columns=["from_name", "client", "direction"])
+    assert person_key("Doe, Jane") == person_key("Jane Doe (Sable Basin)") == "doe jane"
+    assert person_key("Jane") == ""  # one word: too little to call a person
+    assert people_in_two_clients(frame) == [{"person": "Jane Doe", "clients": ["Hollis Ridge", "Sable Basin"],
+                                             "messages": 5}]
+    assert people_in_two_clients(frame.iloc[:0]) == []

@@ -15,11 +15,18 @@ thresholds join 10 of the 12 pairs of keys the truth calls one client and none o
 calls two organisations (a prospect introduced in a mail that copies the referring client in, a
 supplier of a client copied on a few mails: two or three shared messages each). A config file's
 client list (``[clients]``) overrides all of this.
+
+Keys that never write together stay apart, even when one person writes as both: a client that
+moves to its acquirer's domain without copying its old address in, or someone who writes from a
+personal address and a company one. Joining on a shared name would also join a champion's old and
+new employer, which are two clients, so :func:`people_in_two_clients` only points such people out
+(``ingest_report.json`` and a line on the terminal), for the user to name in a config.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from itertools import combinations
 
 import numpy as np
@@ -76,3 +83,40 @@ def joint_clients(keys: list[str], org: np.ndarray, rows: np.ndarray, addrs: np.
             log.info("joined client keys that write together: %s", ", ".join(
                 f"{k} ({int(n.get(k, 0))} messages)" for k in sorted(members, key=lambda k: (-int(n.get(k, 0)), k))))
     return rep
+
+
+#: Client mails a person must send as each of two clients before the run points them out.
+MIN_PERSON_MESSAGES = 2
+#: At most this many people are listed.
+MAX_PEOPLE_LISTED = 20
+_PARENTHESISED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_WORDS = re.compile(r"[^\W\d_]+")
+
+
+def person_key(display_name: str) -> str:
+    """A display name compared as a person: its words (letters only, case-folded, in sorted order,
+    so "Doe, Jane" is "Jane Doe"), without parenthesised parts; "" for fewer than two words."""
+    words = _WORDS.findall(_PARENTHESISED.sub(" ", str(display_name or "")).casefold())
+    return " ".join(sorted(words)) if len(words) >= 2 else ""
+
+
+def people_in_two_clients(messages: pd.DataFrame) -> list[dict]:
+    """People who write client mail as two or more clients (the same display name, at least
+    :data:`MIN_PERSON_MESSAGES` messages as each), most messages first: ``{"person", "clients",
+    "messages"}``. A hint for the user, never a join (module doc)."""
+    if messages.empty or "client" not in messages:
+        return []
+    m = messages[(messages["direction"] == "from_client") & messages["client"].notna()]
+    frame = pd.DataFrame({"key": m["from_name"].map(person_key), "client": m["client"], "shown": m["from_name"]})
+    frame = frame[frame["key"] != ""]
+    counts = frame.groupby(["key", "client"]).size()
+    counts = counts[counts >= MIN_PERSON_MESSAGES]
+    out = []
+    for key, per_client in counts.groupby(level="key"):
+        if len(per_client) < 2:
+            continue
+        shown = frame.loc[frame["key"] == key, "shown"].value_counts().index[0]  # as most often written
+        out.append({"person": str(shown), "clients": sorted(per_client.index.get_level_values("client")),
+                    "messages": int(per_client.sum())})
+    return sorted(out, key=lambda r: (-r["messages"], r["person"]))[:MAX_PEOPLE_LISTED]
+

@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 from analyzer.config import Config
 from analyzer.errors import InputError, ParseError
 from analyzer.ingest import attribution
+from analyzer.ingest.joint import people_in_two_clients
 from analyzer.ingest.message import MESSAGE_COLUMNS, MESSAGE_SCHEMA, table_to_frame, write_messages
 from analyzer.ingest.sources import (
     DEFAULT_CHUNK_BYTES, RangeUnit, WorkUnit, iter_unit, plan_sources, quarantine_row,
@@ -278,6 +279,7 @@ def ingest_report(plan, frame: pd.DataFrame, seen: int, dedup: Dedup, quarantine
         "html_only": int(frame["body_from_html"].astype(bool).sum()) if len(frame) else 0,
         "without_date": int(frame["date"].isna().sum()),
         "without_message_id": int(frame["message_id"].isna().sum()),
+        "people_in_two_clients": people_in_two_clients(frame),
     }
     if report["messages_seen"] != report["parsed"] + report["duplicates"] + report["quarantined"]:
         raise AssertionError(f"ingest counts do not add up: {report}")  # a bug, never bad input
