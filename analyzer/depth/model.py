@@ -215,17 +215,13 @@ class DepthModel(RegressorMixin, BaseEstimator):
         raw = oof if oof is not None else self.pipeline_.predict(X)
         self.calibrator_ = IsotonicRegression(y_min=0.0, y_max=100.0, out_of_bounds="clip", increasing=True)
         self.calibrator_.fit(raw, y, sample_weight=sample_weight)
-        self.tier_cuts_ = None
-        if self.tier_cuts:
-            sel = np.ones(len(y), dtype=bool) if tier_rows is None else np.asarray(tier_rows, dtype=bool)
-            w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-            self.tier_cuts_ = best_tier_cuts(np.asarray(raw, dtype=float)[sel], y[sel], w[sel])
+        sel = np.ones(len(y), dtype=bool) if tier_rows is None else np.asarray(tier_rows, dtype=bool)
+        w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        self.tier_cuts_ = best_tier_cuts(np.asarray(raw, dtype=float)[sel], y[sel], w[sel]) if self.tier_cuts else None
         self.tier_model_ = None
         if self.ordinal_tiers and self.kind == "taxonomy":
-            sel = np.ones(len(y), dtype=bool) if tier_rows is None else np.asarray(tier_rows, dtype=bool)
-            w = None if sample_weight is None else np.asarray(sample_weight, dtype=float)[sel]
             self.tier_model_ = OrdinalTiers(prior_messages=getattr(self, "prior_messages", 8.0)).fit(
-                X[sel], y[sel], sample_weight=w)
+                X[sel], y[sel], sample_weight=None if sample_weight is None else w[sel])
         self.baseline_ = X.median().fillna(0.0).to_numpy(dtype=float)
         self.feature_names_in_ = np.array(FEATURE_NAMES, dtype=object)
         self.n_features_in_ = len(FEATURE_NAMES)
@@ -239,12 +235,13 @@ class DepthModel(RegressorMixin, BaseEstimator):
         """Calibrated depth score 0-100 per row."""
         if len(F) == 0:
             return np.array([], dtype=float)
-        raw = self.raw_predict(F)
+        X = self._matrix(F)
+        raw = self.pipeline_.predict(X)
         score = np.clip(self.calibrator_.predict(raw), 0.0, 100.0)
         tier_model = getattr(self, "tier_model_", None)
         cuts = getattr(self, "tier_cuts_", None)
         if tier_model is not None:
-            tier = tier_model.predict(self._matrix(F))  # one classifier per tier edge
+            tier = tier_model.predict(X)  # one classifier per tier edge
         elif cuts is not None:
             tier = np.searchsorted(cuts, raw, side="right")  # the tier the raw prediction falls in
         else:

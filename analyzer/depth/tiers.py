@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import expit
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -105,30 +105,31 @@ class OrdinalTiers(BaseEstimator):
 
     ``fit(F, y)`` takes client features (``FEATURE_NAMES`` columns) and depths 0-100; ``predict(F)``
     gives each row's tier index (0 shallow .. 3 deep): the number of edges whose classifier says
-    the client is past it.
+    the client is past it. The evidence is computed, imputed and standardised once (``prepare_``)
+    and read by the three edges' classifiers (``edges_``).
     """
 
     def __init__(self, C: float = 1.0, prior_messages: float = 8.0):
         self.C = C
         self.prior_messages = prior_messages
 
-    def _edge(self) -> Pipeline:
-        return Pipeline([
+    def fit(self, F: pd.DataFrame, y, sample_weight=None):
+        y = np.asarray(y, dtype=float)
+        w = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        self.prepare_ = Pipeline([
             ("evidence", EvidenceFeatures(prior_messages=self.prior_messages)),
             ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
             ("scale", StandardScaler()),
-            ("classify", PositiveLogistic(C=self.C)),
-        ])
-
-    def fit(self, F: pd.DataFrame, y, sample_weight=None):
-        y = np.asarray(y, dtype=float)
-        params = {} if sample_weight is None else {"classify__sample_weight": np.asarray(sample_weight, dtype=float)}
-        self.edges_ = [clone(self._edge()).fit(F, (y >= bound).astype(int), **params) for bound in TIER_BOUNDS]
+        ]).fit(F)
+        Z = self.prepare_.transform(F)
+        self.edges_ = [PositiveLogistic(C=self.C).fit(Z, (y >= bound).astype(int), sample_weight=w)
+                       for bound in TIER_BOUNDS]
         return self
 
     def edge_probabilities(self, F: pd.DataFrame) -> np.ndarray:
         """Rows x edges: the probability that each row is past each edge."""
-        return np.column_stack([edge.predict_proba(F)[:, 1] for edge in self.edges_])
+        Z = self.prepare_.transform(F)
+        return np.column_stack([edge.predict_proba(Z)[:, 1] for edge in self.edges_])
 
     def predict(self, F: pd.DataFrame) -> np.ndarray:
         return (self.edge_probabilities(F) >= 0.5).sum(axis=1)

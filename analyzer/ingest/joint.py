@@ -119,4 +119,3 @@ def people_in_two_clients(messages: pd.DataFrame) -> list[dict]:
         out.append({"person": str(shown), "clients": sorted(per_client.index.get_level_values("client")),
                     "messages": int(per_client.sum())})
     return sorted(out, key=lambda r: (-r["messages"], r["person"]))[:MAX_PEOPLE_LISTED]
-
