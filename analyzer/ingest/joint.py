@@ -107,15 +107,20 @@ def people_in_two_clients(messages: pd.DataFrame) -> list[dict]:
     if messages.empty or "client" not in messages:
         return []
     m = messages[(messages["direction"] == "from_client") & messages["client"].notna()]
-    frame = pd.DataFrame({"key": m["from_name"].map(person_key), "client": m["client"], "shown": m["from_name"]})
+    names = m["from_name"].fillna("").astype(str)
+    keys = {name: person_key(name) for name in names.unique()}  # a few names, many messages
+    frame = pd.DataFrame({"key": names.map(keys), "client": m["client"], "shown": names})
     frame = frame[frame["key"] != ""]
     counts = frame.groupby(["key", "client"]).size()
     counts = counts[counts >= MIN_PERSON_MESSAGES]
-    out = []
-    for key, per_client in counts.groupby(level="key"):
-        if len(per_client) < 2:
-            continue
-        shown = frame.loc[frame["key"] == key, "shown"].value_counts().index[0]  # as most often written
-        out.append({"person": str(shown), "clients": sorted(per_client.index.get_level_values("client")),
-                    "messages": int(per_client.sum())})
+    per_key = counts.groupby(level="key").agg(["size", "sum"])
+    per_key = per_key.loc[per_key["size"] >= 2, "sum"]
+    if per_key.empty:
+        return []
+    # only the people who can make the list (ties at its end included) need their name as written
+    listed = per_key[per_key >= per_key.nlargest(MAX_PEOPLE_LISTED).min()]
+    shown = frame[frame["key"].isin(listed.index)].groupby("key")["shown"].agg(
+        lambda written: written.value_counts().index[0])  # as most often written
+    out = [{"person": str(shown[key]), "clients": sorted(counts.loc[key].index), "messages": int(n)}
+           for key, n in listed.items()]
     return sorted(out, key=lambda r: (-r["messages"], r["person"]))[:MAX_PEOPLE_LISTED]
