@@ -9,8 +9,9 @@ negative ones, from ``scores.csv``'s ``sig_*`` columns):
   project's own generator: not a quality figure;
 - **independent train** and **dev**: ``data/independent/train`` and ``dev``, written apart but
   trained and tuned on: not quality figures; likewise ``retired-test``, ``retired-test2`` and
-  ``retired-test3``, the first three blind test sets, retired into training in the fifth session;
-- **independent test**: ``data/independent/test4`` to ``test8`` (blind sets written later by other
+  ``retired-test3``, the first three blind test sets, retired into training in the fifth session,
+  and ``retired-test4`` and ``retired-test5``, retired in the seventh;
+- **independent test**: ``data/independent/test6`` to ``test9`` (blind sets written later by other
   helpers, from a brief that also asks for depths near the tier edges), written apart and never
   tuned on: the quality figures, per set and pooled (``all-tests``). Every mailbox is read with no
   config, as on a user's first run (a client that writes from two domains or two free-mail
@@ -87,15 +88,17 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              "retired-test": "independent retired-test (first blind set, read over four sessions, now trained on)",
              "retired-test2": "independent retired-test2 (second blind set, now trained on)",
              "retired-test3": "independent retired-test3 (third blind set, now trained on)",
-             "test4": "independent **test4** (blind, never tuned on; first read in the fourth session)",
-             "test5": "independent **test5** (blind, never tuned on; written in the fifth session)",
+             "retired-test4": "independent retired-test4 (blind in sessions four to six, now trained on)",
+             "retired-test5": "independent retired-test5 (blind in sessions five and six, now trained on)",
              "test6": ("independent **test6** (blind, never tuned on; written late in the fifth session, "
                        "first read with its final model)"),
              "test7": "independent **test7** (blind, never tuned on; written in the sixth session)",
              "test8": ("independent **test8** (blind, never tuned on; written in the sixth session after the "
                        "ordinal-tier rule was fixed)"),
-             "all-tests": "independent **test4 to test8** pooled (never tuned on)",
-             "test-client-list": "independent test4, with each mailbox's client list (`analyzer.toml`)"}
+             "test9": ("independent **test9** (blind, never tuned on; written in the seventh session before the "
+                       "rebuild on 51 mailboxes)"),
+             "all-tests": "independent **test6 to test9** pooled (never tuned on)",
+             "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",
              "| data | mailboxes / clients | Spearman mean (worst) | message volume | signal tally (worst) | "
              "tiers right | two tiers off | MAE | moving trends right | steady called steady | drivers name an own signal |",

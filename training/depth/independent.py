@@ -3,8 +3,9 @@
 Each mailbox was written by hand by a helper who never saw the generator, the features or the
 model (see each folder's README). ``train/`` and ``dev/`` may be trained and tuned on, and so may
 ``retired-test/``, ``retired-test2/`` and ``retired-test3/``: the first three blind test sets, read
-with several models over four sessions and retired into training in the fifth
-(:data:`TRAIN_SPLITS`). ``test4/`` to ``test8/`` (:data:`TEST_SPLITS`) are never used
+with several models over four sessions and retired into training in the fifth, and
+``retired-test4/`` and ``retired-test5/``, retired in the seventh (:data:`TRAIN_SPLITS`).
+``test6/`` to ``test9/`` (:data:`TEST_SPLITS`) are never used
 for anything but the final figures. :func:`run_mailbox` runs the analysis with no config (as a
 user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
 addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
@@ -21,11 +22,12 @@ from scipy.stats import spearmanr
 from analyzer.depth.schema import TIERS, tier_of
 
 ROOT = Path(__file__).resolve().parents[2] / "data" / "independent"
-SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "test4", "test5", "test6", "test7", "test8")
+SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "retired-test4", "retired-test5",
+          "test6", "test7", "test8", "test9")
 #: What the depth model is fitted and tuned on (the build reads these and no others).
-TRAIN_SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3")
+TRAIN_SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "retired-test4", "retired-test5")
 #: Blind test sets: read only to report, never trained or tuned on.
-TEST_SPLITS = ("test4", "test5", "test6", "test7", "test8")
+TEST_SPLITS = ("test6", "test7", "test8", "test9")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
             "early_warning", "appreciation")
 NEGATIVE = ("fee_pushback", "supplier_label", "complaint", "cancellation")
