@@ -16,7 +16,7 @@ import threading
 import time
 from concurrent.futures import Future
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
@@ -31,17 +31,56 @@ log = logging.getLogger(__name__)
 CACHE_DIRNAME = ".cache"
 
 
-@dataclass
 class AnalysisResult:
-    """What a run produces, as DataFrames for notebooks."""
+    """What a run produces, as DataFrames for notebooks.
 
-    messages: pd.DataFrame  # one row per unique message (MESSAGE_COLUMNS)
-    signals: pd.DataFrame  # one row per (message, sentence, label) in new text (SIGNAL_COLUMNS)
-    evidence: pd.DataFrame  # the signals that count for a client (evidence.csv)
-    scores: pd.DataFrame  # one row per client (scores.csv)
-    periods: pd.DataFrame  # client x quarter depth (the report's depth-over-time)
-    ingest_report: dict = field(default_factory=dict)
-    stats: object = None  # analyzer.batch.RunStats: units parsed/reused, texts detected/reused, seconds
+    ``messages``: one row per unique message (MESSAGE_COLUMNS); ``signals``: one row per (message,
+    sentence, label) in new text (SIGNAL_COLUMNS); ``evidence``: the signals that count for a client
+    (evidence.csv); ``scores``: one row per client (scores.csv); ``periods``: client x quarter depth
+    (the report's depth over time); ``stats``: an :class:`analyzer.batch.RunStats` (units parsed and
+    reused, texts detected and reused, seconds).
+
+    A run hands over its messages without their whole bodies, which wait on disk
+    (:mod:`analyzer.ingest.bodies`): ``messages`` joins them on first use, ``message_meta`` never
+    does (every column but ``body`` and ``quoted_text`` when they are still on disk).
+    """
+
+    def __init__(self, messages: pd.DataFrame, signals: pd.DataFrame, evidence: pd.DataFrame,
+                 scores: pd.DataFrame, periods: pd.DataFrame, ingest_report: dict | None = None,
+                 stats: object = None, bodies=None) -> None:
+        self._messages, self._bodies = messages, bodies
+        self.signals, self.evidence, self.scores, self.periods = signals, evidence, scores, periods
+        self.ingest_report = {} if ingest_report is None else ingest_report
+        self.stats = stats
+
+    @property
+    def messages(self) -> pd.DataFrame:
+        if self._bodies is not None:
+            self._messages, self._bodies = self._bodies.join(self._messages), None
+        return self._messages
+
+    @property
+    def message_meta(self) -> pd.DataFrame:
+        """The messages frame as held: without the whole bodies if they were never asked for."""
+        return self._messages
+
+    def write_messages(self, path) -> None:
+        """``messages.parquet``: from the frame and its stored bodies batch by batch, when they are
+        still apart (the whole mailbox's bodies are then never in memory at once)."""
+        from analyzer.ingest.message import write_messages
+
+        if self._bodies is not None:
+            from analyzer.ingest.bodies import write_messages_with_bodies
+
+            write_messages_with_bodies(self._messages, self._bodies, path)
+        elif len(self._messages):
+            write_messages(self._messages, path)
+        else:  # frame_to_table cannot type the list columns of an empty frame
+            import pyarrow.parquet as pq
+
+            from analyzer.ingest.message import MESSAGE_SCHEMA
+
+            pq.write_table(MESSAGE_SCHEMA.empty_table(), path)
 
 
 def _as_config(config) -> Config | None:
@@ -132,6 +171,7 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
         periods=periods,
         ingest_report=ingested.report,
         stats=stats,
+        bodies=ingested.bodies,
     )
 
 
@@ -230,17 +270,9 @@ def _write_run(result: "AnalysisResult", folder: Path, redact: bool) -> None:
     """Every file of a run but run_stats.json, into ``folder``."""
     from analyzer.export import (write_csv, write_evidence_csv, write_json, write_scores_csv,
                                  write_signals_parquet)
-    from analyzer.ingest.message import write_messages
     from analyzer.report.html import write_report
 
-    if len(result.messages):
-        write_messages(result.messages, folder / "messages.parquet")
-    else:  # frame_to_table cannot type the list columns of an empty frame
-        import pyarrow.parquet as pq
-
-        from analyzer.ingest.message import MESSAGE_SCHEMA
-
-        pq.write_table(MESSAGE_SCHEMA.empty_table(), folder / "messages.parquet")
+    result.write_messages(folder / "messages.parquet")
     write_json(result.ingest_report, folder / "ingest_report.json")
     write_signals_parquet(result.signals, folder / "signals.parquet")
     evidence, scores, periods = result.evidence, result.scores, result.periods

@@ -29,7 +29,7 @@ import pandas as pd
 from analyzer.cache import RunCache, attribution_key, signals_fingerprint, text_key, unit_key
 from analyzer.config import Config
 from analyzer.ingest import attribution
-from analyzer.ingest.message import MESSAGE_COLUMNS
+from analyzer.ingest.bodies import LEAN_SCHEMA, BodySink, without_bodies
 from analyzer.ingest.pipeline import (
     DEFAULT_SPILL_BYTES, Dedup, IngestResult, TableSink, assembled_frame, ingest_report, parse_unit,
 )
@@ -85,7 +85,8 @@ def ingest_sources(sources, config: Config | None, execution: Execution, cache: 
         before_parsing()
     fresh = run_ordered(parse_unit, ((plan.units[i],) for i in todo), execution, len(todo))
 
-    dedup, sink = Dedup(), TableSink(spill_bytes)
+    # the whole bodies go to disk as each unit comes in; the frame the run works on holds the rest
+    dedup, sink, bodies = Dedup(), TableSink(spill_bytes, LEAN_SCHEMA), BodySink()
     quarantine, seen = list(plan.quarantine), len(plan.quarantine)
     parsed = 0
     with progress(total=len(plan.units), desc="ingest", enabled=show_progress, unit="part") as bar:
@@ -100,8 +101,11 @@ def ingest_sources(sources, config: Config | None, execution: Execution, cache: 
             seen += res.seen
             quarantine.extend(res.quarantine)
             if res.table.num_rows:
-                sink.add(dedup.unique(res.table))
+                kept = dedup.unique(res.table)
+                bodies.add(kept)
+                sink.add(without_bodies(kept))
             bar.update(1)
+    store = bodies.close()
     stats.units, stats.units_parsed, stats.units_reused = len(plan.units), parsed, len(plan.units) - parsed
     if cache is not None:
         cache.prune_units({k for k in keys if k is not None})
@@ -111,12 +115,12 @@ def ingest_sources(sources, config: Config | None, execution: Execution, cache: 
     stats.seconds["parse"] = round(time.perf_counter() - started, 3)
     t0 = time.perf_counter()
     frame = _attribute(frame, config, cache, stats)
-    frame = frame[list(MESSAGE_COLUMNS)].reset_index(drop=True)
+    frame = frame[list(LEAN_SCHEMA.names)].reset_index(drop=True)
     report = ingest_report(plan, frame, seen, dedup, quarantine)
     stats.seconds["attribute"] = round(time.perf_counter() - t0, 3)
     log.info("ingest: %d parsed, %d duplicates, %d quarantined (%d units parsed, %d reused)",
              report["parsed"], report["duplicates"], report["quarantined"], stats.units_parsed, stats.units_reused)
-    return IngestResult(messages=frame, report=report)
+    return IngestResult(messages=frame, report=report, bodies=store)
 
 
 def _attribute(frame: pd.DataFrame, config: Config | None, cache: RunCache | None, stats: RunStats) -> pd.DataFrame:

@@ -46,10 +46,14 @@ DEFAULT_SPILL_BYTES = 512 * 1024 * 1024
 
 @dataclass
 class IngestResult:
-    """The messages frame (columns :data:`MESSAGE_COLUMNS`) and the ingest report."""
+    """The messages frame (columns :data:`MESSAGE_COLUMNS`, or all but the whole bodies when
+    ``bodies`` is set) and the ingest report."""
 
     messages: pd.DataFrame
     report: dict = field(default_factory=dict)
+    #: Where the frame's whole bodies are, when ``messages`` was built without them (a run's
+    #: ingest: :mod:`analyzer.ingest.bodies`); None: ``messages`` holds every column.
+    bodies: object = None
 
 
 @dataclass
@@ -154,8 +158,8 @@ def _rename_ids(table: pa.Table, renamed: dict[int, str]) -> pa.Table:
 class TableSink:
     """Collects kept tables in order; above ``spill_bytes`` they go to parquet parts."""
 
-    def __init__(self, spill_bytes: int) -> None:
-        self.spill_bytes = spill_bytes
+    def __init__(self, spill_bytes: int, schema: pa.Schema = MESSAGE_SCHEMA) -> None:
+        self.spill_bytes, self.schema = spill_bytes, schema
         self.tables: list[pa.Table] = []
         self.parts: list[Path] = []
         self.held = 0
@@ -179,9 +183,9 @@ class TableSink:
 
     def assemble(self) -> pa.Table:
         try:
-            tables = [pq.read_table(p, schema=MESSAGE_SCHEMA) for p in self.parts] + self.tables
+            tables = [pq.read_table(p, schema=self.schema) for p in self.parts] + self.tables
             if not tables:
-                return MESSAGE_SCHEMA.empty_table()
+                return self.schema.empty_table()
             return pa.concat_tables(tables)
         finally:
             if self._tmp is not None:

@@ -149,7 +149,7 @@ def render_report(result, redact: bool = False, title: str = "Client relationshi
     periods = result.periods
     clients = []
     prefer = {c: re.findall(r"\[(\w+)\]", str(d)) for c, d in zip(scores["client"], scores["top_drivers"])}
-    quotes_of, profile_of = quotes_by_client(evidence, 3, prefer, result.messages), signal_profiles(evidence)
+    quotes_of, profile_of = quotes_by_client(evidence, 3, prefer, result.message_meta), signal_profiles(evidence)
     spark = series(result.periods)
     review = since_last_quarter(result.periods, evidence, scores, by_client=spark)
     names = redacted_names(scores["client"]) if redact else {}
@@ -181,7 +181,7 @@ def render_report(result, redact: bool = False, title: str = "Client relationshi
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         clients=clients,
         tier_colours=TIER_COLOURS,
-        n_messages=len(result.messages),
+        n_messages=len(result.message_meta),
         ingest={k: report.get(k) for k in ("files", "messages_seen", "parsed", "duplicates", "quarantined")},
         redacted=redact,
         quarantine=(report.get("quarantine") or [])[:50],

@@ -1,0 +1,113 @@
+"""The whole bodies of a run's messages, kept on disk while the run works on the rest.
+
+Nothing after ingest reads a message's whole ``body`` or its ``quoted_text``: attribution, signal
+detection and the depth features read the sender's new text, the signature and the headers. Yet
+those two columns are most of a mailbox's text (about 60% of the messages frame of realistic mail).
+So a run sends them, unit by unit as they are parsed, to a :class:`BodySink` (a parquet file in a
+temporary folder), and holds only the rest in memory; the messages frame comes back whole when
+someone asks for it (:meth:`BodyStore.join`) or is written to ``messages.parquet`` batch by batch
+(:func:`write_messages_with_bodies`), never the whole mailbox's bodies at once.
+
+Rows are in the order the frame's rows were added; each carries its ``content_hash``, and a join
+refuses a frame whose hashes do not match row by row.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from analyzer.ingest.message import MESSAGE_COLUMNS, MESSAGE_SCHEMA, frame_to_table, table_to_frame
+
+#: The columns kept on disk.
+BODY_COLUMNS = ("body", "quoted_text")
+#: The schema of the messages a run holds in memory: every column but the bodies.
+LEAN_SCHEMA = pa.schema([f for f in MESSAGE_SCHEMA if f.name not in BODY_COLUMNS])
+_KEY = "content_hash"
+_SCHEMA = pa.schema([MESSAGE_SCHEMA.field(_KEY), *(MESSAGE_SCHEMA.field(c) for c in BODY_COLUMNS)])
+#: Rows per batch when the bodies are read back.
+BATCH_ROWS = 16_384
+
+
+def without_bodies(table: pa.Table) -> pa.Table:
+    """A messages table without :data:`BODY_COLUMNS`."""
+    return table.drop_columns(list(BODY_COLUMNS))
+
+
+class BodySink:
+    """Appends the :data:`BODY_COLUMNS` of messages tables, in order, to a parquet file."""
+
+    def __init__(self) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="analyzer-bodies-")
+        self._path = Path(self._tmp.name) / "bodies.parquet"
+        # uncompressed: a scratch file read back once; compressing it only costs the run CPU
+        self._writer = pq.ParquetWriter(self._path, _SCHEMA, compression="none")
+        self._rows = 0
+
+    def add(self, table: pa.Table) -> None:
+        if table.num_rows:
+            self._writer.write_table(table.select([_KEY, *BODY_COLUMNS]).cast(_SCHEMA))
+            self._rows += table.num_rows
+
+    def close(self) -> "BodyStore":
+        self._writer.close()
+        return BodyStore(self._tmp, self._path, self._rows)
+
+
+class BodyStore:
+    """The bodies a :class:`BodySink` wrote; the folder goes when the store is garbage-collected."""
+
+    def __init__(self, tmp: tempfile.TemporaryDirectory, path: Path, rows: int) -> None:
+        self._tmp, self.path, self.rows = tmp, path, rows
+
+    def batches(self):
+        """Record batches of the stored rows, in order."""
+        return pq.ParquetFile(self.path).iter_batches(batch_size=BATCH_ROWS)
+
+    def join(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` (the messages frame without the bodies, rows as stored) with its bodies, as a
+        new frame in :data:`MESSAGE_COLUMNS` order."""
+        _check_rows(frame, self.rows)
+        table = pq.read_table(self.path)
+        _check_keys(frame[_KEY], table.column(_KEY))
+        bodies = table_to_frame(table.select(list(BODY_COLUMNS)))
+        return _with(frame, bodies)[list(MESSAGE_COLUMNS)]
+
+
+def write_messages_with_bodies(frame: pd.DataFrame, store: BodyStore, path) -> None:
+    """``messages.parquet`` from the frame without bodies and its store, one batch at a time."""
+    _check_rows(frame, store.rows)
+    writer, start = None, 0
+    try:
+        for batch in store.batches():
+            part = frame.iloc[start:start + batch.num_rows]
+            _check_keys(part[_KEY], batch.column(_KEY))
+            table = frame_to_table(_with(part, table_to_frame(pa.Table.from_batches([batch]))))
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema)
+            writer.write_table(table)
+            start += batch.num_rows
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is None:
+        pq.write_table(MESSAGE_SCHEMA.empty_table(), path)
+
+
+def _with(frame: pd.DataFrame, bodies: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the body columns of ``bodies`` (same rows, in order), as a new frame."""
+    return frame.assign(**{c: pd.Series(bodies[c].array, index=frame.index) for c in BODY_COLUMNS})
+
+
+def _check_rows(frame: pd.DataFrame, rows: int) -> None:
+    if len(frame) != rows:
+        raise ValueError(f"the bodies hold {rows} messages, the frame {len(frame)}")
+
+
+def _check_keys(frame_keys: pd.Series, stored) -> None:
+    if frame_keys.tolist() != stored.to_pylist():
+        raise ValueError("the messages frame's rows are not the stored bodies' rows (content_hash differs)")
