@@ -50,10 +50,15 @@ REGISTER_PATHS = tuple(DATA_DIR / f"train_register_{k}.jsonl" for k in "abcd")
 #: training mailboxes (inbound referrals, gushing praise read as forgiveness, haggling questions,
 #: being sidelined, formal vendor processes), by two more authors (train_families_*.jsonl).
 FAMILY_PATHS = tuple(DATA_DIR / f"train_families_{k}.jsonl" for k in "ab")
+#: Complaints and their look-alikes, mixed messages with two or three labels, sign flips and mail
+#: furniture, by three more authors in the seventh session (train_mixed_*.jsonl).
+MIXED_PATHS = tuple(DATA_DIR / f"train_mixed_{k}.jsonl" for k in "abc")
 #: The third independent set (two authors, written apart from everything else): the test set.
 INDEPENDENT3_PATHS = (DATA_DIR / "eval_independent3_a.jsonl", DATA_DIR / "eval_independent3_b.jsonl")
 #: The fourth independent set, written blind to all the above by two more authors: a test set too.
 INDEPENDENT4_PATHS = (DATA_DIR / "eval_independent4_a.jsonl", DATA_DIR / "eval_independent4_b.jsonl")
+#: The fifth independent set, three more authors blind to everything above (seventh session): the test set.
+INDEPENDENT5_PATHS = tuple(DATA_DIR / f"eval_independent5_{k}.jsonl" for k in "abc")
 
 SEED = 13
 HELDOUT_FRACTION = 0.25
@@ -136,7 +141,7 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
     parts = {k: [by_id[i] for i in ids] for k, ids in split.items()}
     for path, source in ((extra_path, "extra"), (boundary_path, "boundary"), (neutral_path, "neutral"),
                          (neutral_mail_path, "neutral"),
-                         *((p, "extra") for p in PARAPHRASE_PATHS + REGISTER_PATHS + FAMILY_PATHS)):
+                         *((p, "extra") for p in PARAPHRASE_PATHS + REGISTER_PATHS + FAMILY_PATHS + MIXED_PATHS)):
         if path is not None and Path(path).is_file():
             for row in read_labelled(path):
                 parts["tune" if is_tune_extra(row["id"]) else "train"].append(row | {"source": source})

@@ -29,7 +29,8 @@ import pandas as pd
 
 from analyzer.errors import AnalyzerError
 from training.signals.baseline import TfidfBaseline
-from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDEPENDENT4_PATHS, INDEPENDENT_PATH,
+from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDEPENDENT4_PATHS, INDEPENDENT5_PATHS,
+                                     INDEPENDENT_PATH,
                                      PROJECT_ROOT, read_labelled, training_parts)
 from training.signals.embedded import embed
 from training.signals.metrics import paired_bootstrap, prf_table
@@ -139,7 +140,11 @@ INDEPENDENT_SETS = (
      "Fourth independently written set (eval_independent4_*.jsonl: two more authors who saw no project data, "
      "written after the register training data; evaluation only: a test set)"),
     ("test", INDEPENDENT3_PATHS + INDEPENDENT4_PATHS,
-     "Both blind test sets together (eval_independent3_*.jsonl + eval_independent4_*.jsonl; evaluation only)"),
+     "The third and fourth sets together (eval_independent3_*.jsonl + eval_independent4_*.jsonl; never trained "
+     "on, but read with several models over three sessions)"),
+    ("independent5", INDEPENDENT5_PATHS,
+     "Fifth independently written set (eval_independent5_*.jsonl: three more authors who saw no project data, "
+     "written in the seventh session; evaluation only: the blind test set)"),
 )
 
 
