@@ -51,7 +51,11 @@ REGISTER_PATHS = tuple(DATA_DIR / f"train_register_{k}.jsonl" for k in "abcd")
 #: being sidelined, formal vendor processes), by two more authors (train_families_*.jsonl).
 FAMILY_PATHS = tuple(DATA_DIR / f"train_families_{k}.jsonl" for k in "ab")
 #: Complaints and their look-alikes, mixed messages with two or three labels, sign flips and mail
-#: furniture, by three more authors in the seventh session (train_mixed_*.jsonl).
+#: furniture, by three more authors in the seventh session (train_mixed_*.jsonl). Not read by
+#: :func:`training_parts` yet: the detector retrained with them failed the rule fixed for shipping
+#: it (data/signals/README_eval_independent5.md: its any-signal share on the pipermail archive rose
+#: from 12 to 15 of 79 messages), so the shipped detector, and the baseline it is compared with,
+#: are trained without them.
 MIXED_PATHS = tuple(DATA_DIR / f"train_mixed_{k}.jsonl" for k in "abc")
 #: The third independent set (two authors, written apart from everything else): the test set.
 INDEPENDENT3_PATHS = (DATA_DIR / "eval_independent3_a.jsonl", DATA_DIR / "eval_independent3_b.jsonl")
@@ -141,7 +145,7 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
     parts = {k: [by_id[i] for i in ids] for k, ids in split.items()}
     for path, source in ((extra_path, "extra"), (boundary_path, "boundary"), (neutral_path, "neutral"),
                          (neutral_mail_path, "neutral"),
-                         *((p, "extra") for p in PARAPHRASE_PATHS + REGISTER_PATHS + FAMILY_PATHS + MIXED_PATHS)):
+                         *((p, "extra") for p in PARAPHRASE_PATHS + REGISTER_PATHS + FAMILY_PATHS)):
         if path is not None and Path(path).is_file():
             for row in read_labelled(path):
                 parts["tune" if is_tune_extra(row["id"]) else "train"].append(row | {"source": source})
