@@ -259,3 +259,12 @@ def test_demo_report_speaks_human_links_drivers_to_quotes_and_lists_quarantine(t
             assert rise > 0, (scores, trend)
         elif trend == "cooling":
             assert rise < 0, (scores, trend)
+
+
+def test_the_written_report_is_the_rendered_page(tmp_path):
+    from analyzer.report.html import write_report
+
+    write_report(_result(), tmp_path / "r.html", redact=True)
+    stamp = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
+    written = stamp.sub("", (tmp_path / "r.html").read_text(encoding="utf-8"))
+    assert written == stamp.sub("", render_report(_result(), redact=True)) and "<html" in written

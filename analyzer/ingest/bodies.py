@@ -29,8 +29,10 @@ BODY_COLUMNS = ("body", "quoted_text")
 LEAN_SCHEMA = pa.schema([f for f in MESSAGE_SCHEMA if f.name not in BODY_COLUMNS])
 _KEY = "content_hash"
 _SCHEMA = pa.schema([MESSAGE_SCHEMA.field(_KEY), *(MESSAGE_SCHEMA.field(c) for c in BODY_COLUMNS)])
-#: Rows per batch when the bodies are read back.
-BATCH_ROWS = 16_384
+#: Rows per batch when the bodies are read back, and per row group of the scratch file (a reader
+#: decodes a whole row group at once).
+BATCH_ROWS = 8_192
+ROW_GROUP_ROWS = 4_096
 
 
 def without_bodies(table: pa.Table) -> pa.Table:
@@ -50,7 +52,7 @@ class BodySink:
 
     def add(self, table: pa.Table) -> None:
         if table.num_rows:
-            self._writer.write_table(table.select([_KEY, *BODY_COLUMNS]).cast(_SCHEMA))
+            self._writer.write_table(table.select([_KEY, *BODY_COLUMNS]).cast(_SCHEMA), row_group_size=ROW_GROUP_ROWS)
             self._rows += table.num_rows
 
     def close(self) -> "BodyStore":
@@ -65,8 +67,10 @@ class BodyStore:
         self._tmp, self.path, self.rows = tmp, path, rows
 
     def batches(self):
-        """Record batches of the stored rows, in order."""
-        return pq.ParquetFile(self.path).iter_batches(batch_size=BATCH_ROWS)
+        """Record batches of the stored rows, in order, read one at a time (the reader's defaults
+        read ahead: over 400 MiB at once for the bodies of 100k realistic messages)."""
+        pf = pq.ParquetFile(self.path, pre_buffer=False, buffer_size=1 << 20)
+        return pf.iter_batches(batch_size=BATCH_ROWS, use_threads=False)
 
     def join(self, frame: pd.DataFrame) -> pd.DataFrame:
         """``frame`` (the messages frame without the bodies, rows as stored) with its bodies, as a
@@ -79,14 +83,26 @@ class BodyStore:
 
 
 def write_messages_with_bodies(frame: pd.DataFrame, store: BodyStore, path) -> None:
-    """``messages.parquet`` from the frame without bodies and its store, one batch at a time."""
+    """``messages.parquet`` from the frame without bodies and its store, one batch at a time.
+
+    Each batch's bodies go from the store's Arrow batch into the written table as they are (the
+    rest of its rows is converted from the frame), so a batch's text is never copied into Python
+    strings; the pandas metadata is that of the whole frame (:func:`frame_to_table`), so the file is
+    the one ``write_messages`` writes from the joined frame."""
     _check_rows(frame, store.rows)
-    writer, start = None, 0
+    writer, start, meta = None, 0, None
+    lean = [c for c in MESSAGE_COLUMNS if c not in BODY_COLUMNS]
     try:
         for batch in store.batches():
             part = frame.iloc[start:start + batch.num_rows]
             _check_keys(part[_KEY], batch.column(_KEY))
-            table = frame_to_table(_with(part, table_to_frame(pa.Table.from_batches([batch]))))
+            if meta is None:  # the metadata of one joined row: it depends on the columns' types only
+                one = pa.Table.from_batches([batch.slice(0, 1)])
+                meta = frame_to_table(_with(part.head(1), table_to_frame(one))).schema.metadata
+            head = pa.Table.from_pandas(part[lean], schema=LEAN_SCHEMA, preserve_index=False)
+            table = pa.Table.from_arrays(
+                [batch.column(c) if c in BODY_COLUMNS else head.column(c) for c in MESSAGE_COLUMNS],
+                schema=MESSAGE_SCHEMA.with_metadata(meta))
             if writer is None:
                 writer = pq.ParquetWriter(path, table.schema)
             writer.write_table(table)
