@@ -125,7 +125,7 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
     with execution_context(execution):
         warming = []  # the workers load the signal pipeline while this process attributes the mail
         after_parsing = None if in_process(signals_model) else \
-            (lambda: warming.append(warm_workers(model_key(signals_model), execution)))
+            (lambda: warming.append(_warm_detection_workers(model_key(signals_model), execution, stats.units_parsed)))
         try:
             ingested = ingest_sources(list(sources), cfg, execution, cache, stats, show_progress=show_progress,
                                       before_parsing=model.start, after_parsing=after_parsing)
@@ -173,6 +173,24 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
         stats=stats,
         bodies=ingested.bodies,
     )
+
+
+#: From this many parsed work units on (about 128 MB of mail), the local workers that parsed are
+#: replaced by fresh ones for signal detection (:func:`_warm_detection_workers`).
+FRESH_WORKERS_AFTER_UNITS = 8
+
+
+def _warm_detection_workers(key, execution, units_parsed: int):
+    """Start the detection workers loading the signal pipeline. After a large parse the local
+    workers are replaced by new ones first: what parsing left in them (about 20 MiB each that their
+    allocators keep) would stay through detection, where a large run's memory peaks (bulk 100k:
+    the workers' share of that peak fell from 505 to 465 MiB). A small run keeps its workers: new
+    ones would import everything again, a second or so that counts there and memory does not."""
+    from analyzer.parallel import release_local_workers, warm_workers
+
+    if execution.backend == "loky" and units_parsed >= FRESH_WORKERS_AFTER_UNITS:
+        release_local_workers()
+    return warm_workers(key, execution)
 
 
 def _load_depth_model(path):

@@ -240,3 +240,20 @@ def test_workers_warmed_while_attributing_then_never_reload(serial):
     tasks = [(None, [f"k{i}"], [t]) for i, t in enumerate(texts)]
     results = list(run_ordered(detect_chunk, tasks, Execution(jobs=2), len(tasks)))
     assert all(r.pipeline_loads == 1 for r in results)  # loaded by the warm-up (or earlier), once
+
+
+@pytest.mark.parametrize("after_units,releases", [(1, 2), (8, 1)])
+def test_large_parse_hands_detection_to_fresh_workers(mailbox, serial, monkeypatch, after_units, releases):
+    from analyzer import analysis
+    from analyzer import parallel as par
+
+    calls = []
+    real = par.release_local_workers
+    monkeypatch.setattr(par, "release_local_workers", lambda: (calls.append(1), real())[1])
+    monkeypatch.setattr(analysis, "FRESH_WORKERS_AFTER_UNITS", after_units)
+    result = analyze([mailbox["first"], mailbox["second"]], config=mailbox["config"], jobs=2)
+    assert result.stats.units_parsed == 2
+    # two units parsed: past a threshold of 1 the parse workers go before detection, and every run
+    # stops its workers once the signals are in
+    assert len(calls) == releases
+    _same_result(serial, result)
