@@ -124,8 +124,8 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
     started = time.perf_counter()
     with execution_context(execution):
         warming = []  # the workers load the signal pipeline while this process attributes the mail
-        after_parsing = None if in_process(signals_model) else \
-            (lambda: warming.append(_warm_detection_workers(model_key(signals_model), execution, stats.units_parsed)))
+        after_parsing = None if in_process(signals_model) else (lambda: warming.append(
+            _warm_detection_workers(model_key(signals_model), execution, stats.units_parsed)))
         try:
             ingested = ingest_sources(list(sources), cfg, execution, cache, stats, show_progress=show_progress,
                                       before_parsing=model.start, after_parsing=after_parsing)
