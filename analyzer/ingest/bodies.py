@@ -91,7 +91,6 @@ def write_messages_with_bodies(frame: pd.DataFrame, store: BodyStore, path) -> N
     the one ``write_messages`` writes from the joined frame."""
     _check_rows(frame, store.rows)
     writer, start, meta = None, 0, None
-    lean = [c for c in MESSAGE_COLUMNS if c not in BODY_COLUMNS]
     try:
         for batch in store.batches():
             part = frame.iloc[start:start + batch.num_rows]
@@ -99,7 +98,7 @@ def write_messages_with_bodies(frame: pd.DataFrame, store: BodyStore, path) -> N
             if meta is None:  # the metadata of one joined row: it depends on the columns' types only
                 one = pa.Table.from_batches([batch.slice(0, 1)])
                 meta = frame_to_table(_with(part.head(1), table_to_frame(one))).schema.metadata
-            head = pa.Table.from_pandas(part[lean], schema=LEAN_SCHEMA, preserve_index=False)
+            head = pa.Table.from_pandas(part[LEAN_SCHEMA.names], schema=LEAN_SCHEMA, preserve_index=False)
             table = pa.Table.from_arrays(
                 [batch.column(c) if c in BODY_COLUMNS else head.column(c) for c in MESSAGE_COLUMNS],
                 schema=MESSAGE_SCHEMA.with_metadata(meta))

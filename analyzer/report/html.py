@@ -19,6 +19,8 @@ from analyzer.report.review import series, since_last_quarter, sparkline
 from analyzer.signals.boilerplate import boilerplate_kind
 from analyzer.signals.labels import LABEL_DEFINITIONS, LABEL_NAMES
 
+#: The report page's title unless the caller gives one.
+TITLE = "Client relationship review"
 TREND_ARROWS = {"deepening": "▲", "steady": "▶", "cooling": "▼"}
 
 
@@ -142,7 +144,7 @@ def _drivers(value) -> list[str]:
     return [d.strip() for d in value.split(";") if d.strip()]
 
 
-def render_report(result, redact: bool = False, title: str = "Client relationship review") -> str:
+def render_report(result, redact: bool = False, title: str = TITLE) -> str:
     """The report page as a string. ``result`` is an :class:`~analyzer.analysis.AnalysisResult`."""
     return _env().get_template("report.html.j2").render(**_context(result, redact, title))
 
@@ -205,7 +207,7 @@ def _redacted_review(review: dict, names: dict, redact: bool) -> dict:
     return {**review, "rows": rows, "silent": [names.get(c, c) for c in review["silent"]]}
 
 
-def write_report(result, path, redact: bool = False, title: str = "Client relationship review") -> None:
+def write_report(result, path, redact: bool = False, title: str = TITLE) -> None:
     """The report page written to ``path`` as the template renders it, piece by piece (a report on
     3,000 clients is tens of MB: rendered to one string first, it cost the run 200 MiB at once)."""
     with open(path, "w", encoding="utf-8") as fh:
