@@ -23,6 +23,7 @@ import pandas as pd
 
 from analyzer.config import Config, load_config, parse_config
 from analyzer.errors import ConfigError, InputError
+from analyzer.memory import release_unused
 from analyzer.run_outputs import forget_outputs, outputs_current, outputs_key, record_outputs
 
 log = logging.getLogger(__name__)
@@ -142,6 +143,7 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
         from analyzer.parallel import release_local_workers
 
         release_local_workers()  # idle workers would hold ~250 MB each through scoring
+    release_unused()  # detection's working copies, before scoring builds its own
     log.info("signals: %d rows", len(signals))
     t0 = time.perf_counter()
     cached = None

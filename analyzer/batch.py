@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analyzer.cache import RunCache, attribution_key, signals_fingerprint, text_key, unit_key
@@ -34,6 +35,7 @@ from analyzer.ingest.pipeline import (
     DEFAULT_SPILL_BYTES, Dedup, IngestResult, TableSink, assembled_frame, ingest_report, parse_unit,
 )
 from analyzer.ingest.sources import DEFAULT_CHUNK_BYTES, plan_sources
+from analyzer.memory import release_unused
 from analyzer.parallel import TEXT_SIGNAL_COLUMNS, Execution, detect_chunk, run_ordered, worker_count
 from analyzer.progress import progress
 from analyzer.signals.frame import SIGNAL_COLUMNS, by_side, empty_signals_frame
@@ -117,6 +119,7 @@ def ingest_sources(sources, config: Config | None, execution: Execution, cache: 
     frame = _attribute(frame, config, cache, stats)
     frame = frame[list(LEAN_SCHEMA.names)].reset_index(drop=True)
     report = ingest_report(plan, frame, seen, dedup, quarantine)
+    release_unused()  # attribution's working copies: handed back before detection, where a run peaks
     stats.seconds["attribute"] = round(time.perf_counter() - t0, 3)
     log.info("ingest: %d parsed, %d duplicates, %d quarantined (%d units parsed, %d reused)",
              report["parsed"], report["duplicates"], report["quarantined"], stats.units_parsed, stats.units_reused)
@@ -169,12 +172,10 @@ def detect_client_signals(messages: pd.DataFrame, execution: Execution, cache: R
     :class:`spacy.language.Language`, which is then used in this process only (never pickled).
     """
     started = time.perf_counter()
-    counts = messages["client"].notna() & messages["direction"].isin(SIDES)
-    m = messages.loc[counts, ["message_id", "content_hash", "client", "direction", "date", "new_text"]]
-    texts = ["" if not isinstance(t, str) else t for t in m["new_text"].tolist()]
-    keys = [text_key(t) for t in texts]
-    uniq = dict(zip(keys, texts))  # first text of each key, in message order
-    stats.texts = len(uniq)
+    counts = (messages["client"].notna() & messages["direction"].isin(SIDES)).to_numpy()
+    m = messages.loc[counts, ["message_id", "content_hash", "client", "direction", "date"]]
+    keys, first = _text_keys(messages["new_text"], np.flatnonzero(counts))
+    stats.texts = len(first)
 
     local = in_process(signals_model)
     key = None if local else model_key(signals_model)
@@ -183,21 +184,24 @@ def detect_client_signals(messages: pd.DataFrame, execution: Execution, cache: R
     if cache is not None and not local:
         fingerprint = signals_fingerprint(key)
         known, done = cache.load_signals(fingerprint)
-    todo = [k for k in uniq if k not in done]
-    stats.texts_reused, stats.texts_detected = len(uniq) - len(todo), len(todo)
+    todo = [k for k in first if k not in done]
+    stats.texts_reused, stats.texts_detected = len(first) - len(todo), len(todo)
 
     workers = 1 if local else worker_count(execution, len(todo))
     size = _chunks(len(todo), workers)
     chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
     stats.signal_chunks = len(chunks)
     log.info("signals: %d client messages, %d distinct texts, %d from the cache, %d to detect in %d chunks",
-             len(m), len(uniq), stats.texts_reused, len(todo), len(chunks))
-    found = []
+             len(m), len(first), stats.texts_reused, len(todo), len(chunks))
+
+    def texts(chunk):  # taken from the frame chunk by chunk, as the tasks are handed out
+        return _texts(messages["new_text"], [first[k] for k in chunk])
+
     if local:
-        results = (detect_chunk(None, c, [uniq[k] for k in c], nlp=signals_model) for c in chunks)
+        results = (detect_chunk(None, c, texts(c), nlp=signals_model) for c in chunks)
     else:
-        results = run_ordered(detect_chunk, ((key, c, [uniq[k] for k in c]) for c in chunks), execution, len(chunks))
-    pids = set()
+        results = run_ordered(detect_chunk, ((key, c, texts(c)) for c in chunks), execution, len(chunks))
+    found, pids = [], set()
     with progress(total=len(todo), desc="signals", enabled=show_progress, unit="text") as bar:
         for chunk, res in zip(chunks, results):
             found.append(res.rows)
@@ -210,6 +214,30 @@ def detect_client_signals(messages: pd.DataFrame, execution: Execution, cache: R
     out = _join(m, keys, rows)
     stats.seconds["signals"] = round(time.perf_counter() - started, 3)
     return out
+
+
+#: Texts turned into Python strings at a time to compute their keys (the frame holds them as Arrow).
+KEY_BATCH = 20_000
+
+
+def _texts(column: pd.Series, positions) -> list[str]:
+    """The texts at ``positions`` of a new-text column as Python strings (a missing text is "")."""
+    return ["" if not isinstance(t, str) else t for t in column.iloc[positions].tolist()]
+
+
+def _text_keys(column: pd.Series, positions: np.ndarray) -> tuple[list[str], dict[str, int]]:
+    """The text key of every message at ``positions`` (in order), and for each distinct key the
+    position of its first text. The texts are read in batches and not kept: a run holds its new
+    text once, in the frame, not again as one Python string per message."""
+    keys: list[str] = []
+    first: dict[str, int] = {}
+    for lo in range(0, len(positions), KEY_BATCH):
+        part = positions[lo:lo + KEY_BATCH]
+        batch = [text_key(t) for t in _texts(column, part)]
+        keys.extend(batch)
+        for k, pos in zip(batch, part.tolist()):
+            first.setdefault(k, pos)
+    return keys, first
 
 
 def _join(m: pd.DataFrame, keys: list[str], rows: pd.DataFrame) -> pd.DataFrame:

@@ -30,6 +30,7 @@ import pandas as pd
 from analyzer.errors import AnalyzerError
 from training.signals.baseline import TfidfBaseline
 from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDEPENDENT4_PATHS, INDEPENDENT5_PATHS,
+                                     INDEPENDENT6_PATHS,
                                      INDEPENDENT_PATH,
                                      PROJECT_ROOT, read_labelled, training_parts)
 from training.signals.embedded import embed
@@ -144,7 +145,10 @@ INDEPENDENT_SETS = (
      "on, but read with several models over three sessions)"),
     ("independent5", INDEPENDENT5_PATHS,
      "Fifth independently written set (eval_independent5_*.jsonl: three more authors who saw no project data, "
-     "written in the seventh session; evaluation only: the blind test set)"),
+     "written in the seventh session; evaluation only, read once with each of two detectors that session)"),
+    ("independent6", INDEPENDENT6_PATHS,
+     "Sixth independently written set (eval_independent6_*.jsonl: three more authors who saw no project data, "
+     "written in the eighth session; evaluation only: the blind test set)"),
 )
 
 
