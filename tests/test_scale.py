@@ -10,6 +10,7 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import psutil
 import pytest
@@ -79,6 +80,22 @@ def test_signals_only_for_messages_that_can_count_and_equal_direct_detection(ser
     pd.testing.assert_frame_equal(serial.signals, direct, check_dtype=False)
     assert set(serial.signals["direction"]) <= {"from_client", "from_agency"}
     assert serial.signals["client"].notna().all()
+
+
+def test_text_keys_in_small_batches_equal_keys_of_every_text(monkeypatch):
+    """The detection stage reads the new texts batch by batch: keys in message order, the first
+    position of each distinct text, a missing text as "" - across batch edges."""
+    from analyzer import batch
+    from analyzer.cache import text_key
+
+    texts = pd.Series(["a", None, "b", "a", "c", "b", "", "d"], dtype="str")
+    positions = np.array([0, 1, 2, 3, 5, 6, 7])  # position 4 does not count
+    monkeypatch.setattr(batch, "KEY_BATCH", 3)
+    keys, first = batch._text_keys(texts, positions)
+    want = ["a", "", "b", "a", "b", "", "d"]
+    assert keys == [text_key(t) for t in want]
+    assert first == {text_key("a"): 0, text_key(""): 1, text_key("b"): 2, text_key("d"): 7}
+    assert batch._texts(texts, [first[k] for k in first]) == ["a", "", "b", "d"]
 
 
 def test_pipeline_loaded_once_per_worker_process(serial):
