@@ -23,7 +23,7 @@ import pandas as pd
 
 from analyzer.config import Config, load_config, parse_config
 from analyzer.errors import ConfigError, InputError
-from analyzer.memory import release_unused
+from analyzer.memory import release_unused, use_lean_arrow_pool
 from analyzer.run_outputs import forget_outputs, outputs_current, outputs_key, record_outputs
 
 log = logging.getLogger(__name__)
@@ -114,6 +114,7 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
 
     from analyzer.preflight import check_has_clients, check_has_mail, check_sources
 
+    use_lean_arrow_pool()
     if isinstance(sources, (str, Path)):
         sources = [sources]
     check_sources(sources)

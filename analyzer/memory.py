@@ -41,3 +41,24 @@ def release_unused() -> None:
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)
+
+
+@lru_cache(maxsize=1)
+def use_lean_arrow_pool() -> str:
+    """Make jemalloc pyarrow's default memory pool in this process, unless the user chose one
+    (``ARROW_DEFAULT_MEMORY_POOL``) or this pyarrow has none; returns the pool in use.
+
+    pyarrow's default on Linux, mimalloc, keeps much of what a run frees: measured on 100k
+    generated messages (``bench/trace_run.py``), the main process's peak fell from 611 to 534 MiB
+    and the run's from 991 to 922 MiB with jemalloc, which :func:`release_unused` purges. Called once
+    per process by the stages that build Arrow data (the run, parsing and detection workers)."""
+    import os
+
+    import pyarrow as pa
+
+    if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        try:
+            pa.set_memory_pool(pa.jemalloc_memory_pool())
+        except (NotImplementedError, AttributeError):  # a pyarrow built without jemalloc
+            pass
+    return pa.default_memory_pool().backend_name

@@ -223,8 +223,10 @@ def detect_chunk(model_key: str | None, keys: list[str], texts: list[str], nlp=N
 
     ``nlp`` is only for in-process use with a pipeline object the caller already holds.
     """
+    from analyzer.memory import use_lean_arrow_pool
     from analyzer.signals.detect import signals_frame
 
+    use_lean_arrow_pool()
     if nlp is None:
         nlp = worker_pipeline(model_key)
     frame = pd.DataFrame({"message_id": [None] * len(keys), "content_hash": keys, "new_text": texts})

@@ -1,6 +1,7 @@
 """A run holds its messages without the whole bodies (analyzer.ingest.bodies) and gives them back whole."""
 
 import gc
+import os
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -82,3 +83,26 @@ def test_the_bodies_folder_goes_with_its_store(demo_full):
     del store
     gc.collect()
     assert not path.exists()
+
+
+def test_a_run_uses_jemalloc_for_arrow_unless_the_user_chose_a_pool(tmp_path):
+    """In a fresh process (the pool is per process): a run switches pyarrow to jemalloc, which hands
+    freed memory back (mimalloc, the default, kept it); ARROW_DEFAULT_MEMORY_POOL is respected."""
+    import subprocess
+    import sys
+
+    code = ("import pyarrow as pa; from analyzer.memory import use_lean_arrow_pool; "
+            "before = pa.default_memory_pool().backend_name; print(before, use_lean_arrow_pool())")
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    before, after = out.stdout.split()
+    import pyarrow as pa
+
+    try:
+        pa.jemalloc_memory_pool()
+        assert after == "jemalloc"
+    except NotImplementedError:  # a pyarrow without jemalloc keeps its default
+        assert after == before
+    chosen = subprocess.run([sys.executable, "-c", code], env=env | {"ARROW_DEFAULT_MEMORY_POOL": "system"},
+                            capture_output=True, text=True, check=True)
+    assert chosen.stdout.split() == ["system", "system"]

@@ -35,7 +35,7 @@ from analyzer.ingest.message import MESSAGE_COLUMNS, MESSAGE_SCHEMA, table_to_fr
 from analyzer.ingest.sources import (
     DEFAULT_CHUNK_BYTES, RangeUnit, WorkUnit, iter_unit, plan_sources, quarantine_row,
 )
-from analyzer.memory import release_unused
+from analyzer.memory import release_unused, use_lean_arrow_pool
 from analyzer.progress import progress
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,7 @@ def parse_unit(unit: WorkUnit) -> UnitResult:
     from analyzer.ingest.parse import parse_message
     from analyzer.ingest.pst import to_message
 
+    use_lean_arrow_pool()
     messages, quarantine, seen = [], [], 0
     for item in iter_unit(unit):
         seen += 1
@@ -211,6 +212,7 @@ def ingest(
     Raises InputError when a SOURCE is missing or holds no files.
     """
     started = time.perf_counter()
+    use_lean_arrow_pool()
     plan = plan_sources(list(sources), chunk_bytes=chunk_bytes, workers=_n_jobs(jobs, 1 << 20))
     n_jobs = _n_jobs(jobs, len(plan.units))
     log.info("ingest: %d files, %d work units, %d workers", plan.files, len(plan.units), n_jobs)
