@@ -97,6 +97,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                        "ordinal-tier rule was fixed)"),
              "test9": ("independent **test9** (blind, never tuned on; written in the seventh session before the "
                        "rebuild on 51 mailboxes)"),
+             "train8": ("independent train8 (training mailboxes of the eighth session, not trained on yet: the "
+                        "shipped model never saw them; they decided that session's failed rebuild)"),
              "all-tests": "independent **test6 to test9** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",
