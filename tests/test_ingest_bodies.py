@@ -85,7 +85,7 @@ def test_the_bodies_folder_goes_with_its_store(demo_full):
     assert not path.exists()
 
 
-def test_a_run_uses_jemalloc_for_arrow_unless_the_user_chose_a_pool(tmp_path):
+def test_a_run_uses_jemalloc_for_arrow_unless_the_user_chose_a_pool():
     """In a fresh process (the pool is per process): a run switches pyarrow to jemalloc, which hands
     freed memory back (mimalloc, the default, kept it); ARROW_DEFAULT_MEMORY_POOL is respected."""
     import subprocess
