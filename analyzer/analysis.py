@@ -23,7 +23,7 @@ import pandas as pd
 
 from analyzer.config import Config, load_config, parse_config
 from analyzer.errors import ConfigError, InputError
-from analyzer.memory import release_unused, use_lean_arrow_pool
+from analyzer.memory import freeze_survivors, frozen_survivors, release_unused, use_lean_arrow_pool
 from analyzer.run_outputs import forget_outputs, outputs_current, outputs_key, record_outputs
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,13 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
     or, with ``backend="dask"``, on the Dask cluster at ``scheduler``; the result is the same.
     ``cache_dir``: a run cache folder (:mod:`analyzer.cache`) to reuse and fill; None: no cache.
     """
+    with frozen_survivors():  # the collector leaves the run's long-lived objects alone (analyzer.memory)
+        return _analyze(sources, config, jobs=jobs, model_path=model_path, signals_model=signals_model,
+                        show_progress=show_progress, backend=backend, scheduler=scheduler, cache_dir=cache_dir)
+
+
+def _analyze(sources, config, *, jobs, model_path, signals_model, show_progress, backend, scheduler,
+             cache_dir) -> AnalysisResult:
     from analyzer.batch import RunStats, detect_client_signals, in_process, ingest_sources, model_key
     from analyzer.cache import RunCache, scores_key
     from analyzer.export import evidence_frame
@@ -127,13 +134,14 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
     with execution_context(execution):
         warming = []  # the workers load the signal pipeline while this process attributes the mail
         after_parsing = None if in_process(signals_model) else (lambda: warming.append(
-            _warm_detection_workers(model_key(signals_model), execution, stats.units_parsed)))
+            _warm_detection_workers(model_key(signals_model), execution, stats.bytes_parsed)))
         try:
             ingested = ingest_sources(list(sources), cfg, execution, cache, stats, show_progress=show_progress,
                                       before_parsing=model.start, after_parsing=after_parsing)
             log.info("ingest: %s", {k: v for k, v in ingested.report.items() if k != "quarantine"})
             check_has_mail(ingested.report, sources)
             check_has_clients(ingested.messages, cfg)
+            freeze_survivors()  # the messages frame lives through the run
         finally:  # also when the run stops here: no warm-up left running into the next run's tasks
             for thread in warming:
                 if thread is not None:
@@ -178,12 +186,12 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
     )
 
 
-#: From this many parsed work units on (about 128 MB of mail), the local workers that parsed are
-#: replaced by fresh ones for signal detection (:func:`_warm_detection_workers`).
-FRESH_WORKERS_AFTER_UNITS = 8
+#: From this much parsed mail on, the local workers that parsed are replaced by fresh ones for
+#: signal detection (:func:`_warm_detection_workers`).
+FRESH_WORKERS_AFTER_BYTES = 128 * 1024 * 1024
 
 
-def _warm_detection_workers(key, execution, units_parsed: int):
+def _warm_detection_workers(key, execution, bytes_parsed: int):
     """Start the detection workers loading the signal pipeline. After a large parse the local
     workers are replaced by new ones first: what parsing left in them (about 20 MiB each that their
     allocators keep) would stay through detection, where a large run's memory peaks (bulk 100k:
@@ -191,7 +199,7 @@ def _warm_detection_workers(key, execution, units_parsed: int):
     ones would import everything again, a second or so that counts there and memory does not."""
     from analyzer.parallel import release_local_workers, warm_workers
 
-    if execution.backend == "loky" and units_parsed >= FRESH_WORKERS_AFTER_UNITS:
+    if execution.backend == "loky" and bytes_parsed >= FRESH_WORKERS_AFTER_BYTES:
         release_local_workers()
     return warm_workers(key, execution)
 
@@ -199,7 +207,9 @@ def _warm_detection_workers(key, execution, units_parsed: int):
 def _load_depth_model(path):
     from analyzer.depth.modelfile import load_depth_model  # imports scikit-learn: seconds
 
-    return load_depth_model(path)
+    model = load_depth_model(path)
+    freeze_survivors()  # scikit-learn's modules and the model live as long as the process
+    return model
 
 
 class ModelLoad:
@@ -326,7 +336,7 @@ def run_to_dir(sources, out_dir, config=None, *, jobs: int | None = None, model_
     out = Path(out_dir)
     check_sources([sources] if isinstance(sources, (str, Path)) else sources)
     check_out_dir(out)
-    with out_dir_lock(out):
+    with out_dir_lock(out), frozen_survivors():  # the collector skips what lives through the run, writing too
         for stale in out.glob(".partial-*"):  # left by a run that was killed while writing
             shutil.rmtree(stale, ignore_errors=True)
         result = analyze(sources, config=config, jobs=jobs, model_path=model_path,

@@ -54,6 +54,7 @@ class RunStats:
     units: int = 0
     units_parsed: int = 0
     units_reused: int = 0
+    bytes_parsed: int = 0  # size of the parsed units' mail (cached units not counted)
     texts: int = 0  # distinct new texts of client messages
     texts_detected: int = 0
     texts_reused: int = 0
@@ -109,6 +110,7 @@ def ingest_sources(sources, config: Config | None, execution: Execution, cache: 
             bar.update(1)
     store = bodies.close()
     stats.units, stats.units_parsed, stats.units_reused = len(plan.units), parsed, len(plan.units) - parsed
+    stats.bytes_parsed = sum(plan.units[i].size for i in todo)
     if cache is not None:
         cache.prune_units({k for k in keys if k is not None})
     if parsed and after_parsing is not None:

@@ -145,13 +145,13 @@ def test_charset_fallbacks(charset, payload, expected, defect):
 
 
 def test_a_few_mb_mbox_is_parsed_on_every_worker_with_the_same_result(tmp_path, monkeypatch):
-    """Ranges are cut per worker for mailboxes under 16 MB, and the result does not depend on it
-    (scaled down: the smallest range is 64 KB here instead of 1 MB)."""
+    """Ranges are cut per worker for mailboxes under 8 MB a worker, and the result does not depend
+    on it (scaled down: the smallest range is 16 KB here instead of 1 MB)."""
     import sys
 
     import analyzer.ingest.sources as sources
 
-    monkeypatch.setattr(sources, "MIN_CHUNK_BYTES", 64 * 1024)
+    monkeypatch.setattr(sources, "MIN_CHUNK_BYTES", 16 * 1024)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
     from mailgen import generate_corpus, write_mbox
 
@@ -160,9 +160,9 @@ def test_a_few_mb_mbox_is_parsed_on_every_worker_with_the_same_result(tmp_path, 
     corpus = generate_corpus(seed=5, n_clients=4, months=6, extras=False)
     box = tmp_path / "box.mbox"
     write_mbox(corpus, box)
-    assert box.stat().st_size > 4 * 64 * 1024
+    assert box.stat().st_size > 8 * 16 * 1024
     assert len(plan_sources([box]).units) == 1
-    assert len(plan_sources([box], workers=2).units) >= 2
+    assert len(plan_sources([box], workers=2).units) >= sources.RANGES_PER_WORKER * 2 - 1  # cut on message starts
     one, two = ingest([box], jobs=1), ingest([box], jobs=2)
     pd.testing.assert_frame_equal(one.messages.drop(columns=["source_index"]),
                                   two.messages.drop(columns=["source_index"]))

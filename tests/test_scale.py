@@ -259,18 +259,39 @@ def test_workers_warmed_while_attributing_then_never_reload(serial):
     assert all(r.pipeline_loads == 1 for r in results)  # loaded by the warm-up (or earlier), once
 
 
-@pytest.mark.parametrize("after_units,releases", [(1, 2), (8, 1)])
-def test_large_parse_hands_detection_to_fresh_workers(mailbox, serial, monkeypatch, after_units, releases):
+@pytest.mark.parametrize("after_bytes,releases", [(1, 2), (1 << 30, 1)])
+def test_large_parse_hands_detection_to_fresh_workers(mailbox, serial, monkeypatch, after_bytes, releases):
     from analyzer import analysis
     from analyzer import parallel as par
 
     calls = []
     real = par.release_local_workers
     monkeypatch.setattr(par, "release_local_workers", lambda: (calls.append(1), real())[1])
-    monkeypatch.setattr(analysis, "FRESH_WORKERS_AFTER_UNITS", after_units)
+    monkeypatch.setattr(analysis, "FRESH_WORKERS_AFTER_BYTES", after_bytes)
     result = analyze([mailbox["first"], mailbox["second"]], config=mailbox["config"], jobs=2)
     assert result.stats.units_parsed == 2
-    # two units parsed: past a threshold of 1 the parse workers go before detection, and every run
-    # stops its workers once the signals are in
+    assert result.stats.bytes_parsed == sum(Path(p).stat().st_size for p in (mailbox["first"], mailbox["second"]))
+    # past a threshold of 1 byte the parse workers go before detection, and every run stops its
+    # workers once the signals are in
     assert len(calls) == releases
     _same_result(serial, result)
+
+
+def test_a_run_hands_every_object_back_to_the_garbage_collector(mailbox):
+    """A run keeps the collector off its long-lived objects (gc.freeze) and unfreezes on return: a
+    cycle that was garbage before the run is collectable after it, and nothing stays frozen."""
+    import gc
+    import weakref
+
+    class Node:
+        pass
+
+    node = Node()
+    node.self = node
+    ref = weakref.ref(node)
+    del node  # cyclic garbage: only the collector frees it
+    assert gc.get_freeze_count() == 0
+    analyze([mailbox["first"]], config=mailbox["config"], jobs=1)
+    assert gc.get_freeze_count() == 0
+    gc.collect()
+    assert ref() is None

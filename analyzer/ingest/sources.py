@@ -52,8 +52,12 @@ from analyzer.ingest.formats import SNIFF_BYTES, from_utf16, sniff
 from analyzer.ingest.mboxsplit import (GZIP_MAGIC, BoundedGzip, DecompressionLimit, finish_message, message_offsets,
                                        scan_messages)
 
-#: A mbox/LISTSERV file larger than this is cut into several work units.
-DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024
+#: A mbox/LISTSERV file larger than this is cut into several work units. 8 MB (about 3,000
+#: messages, 2-3 s of parsing) keeps the end of a parse short: the workers run out of units at most
+#: one small unit apart (bench/bench_run.py, 100k realistic messages: 30 units instead of 15).
+DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024
+#: An mbox smaller than ``workers`` x DEFAULT_CHUNK_BYTES is cut into this many ranges per worker.
+RANGES_PER_WORKER = 4
 #: The smallest mbox range cut for parallel parsing (:func:`plan_sources` with several workers).
 MIN_CHUNK_BYTES = 1024 * 1024
 #: Single-message files per work unit.
@@ -217,9 +221,10 @@ def plan_sources(
 ) -> SourcePlan:
     """Discover and sniff everything under ``sources``; raise InputError if there is nothing.
 
-    With ``workers`` > 1 an mbox smaller than ``workers`` x ``chunk_bytes`` is cut into about two
-    ranges per worker (none under :data:`MIN_CHUNK_BYTES`), so a typical export of a few MB is
-    parsed on every core rather than in one unit.
+    With ``workers`` > 1 an mbox smaller than ``workers`` x ``chunk_bytes`` is cut into about
+    :data:`RANGES_PER_WORKER` ranges per worker (none under :data:`MIN_CHUNK_BYTES`), so a typical
+    export of a few MB is parsed on every core rather than in one unit, and the cores finish close
+    together.
 
     A SOURCE that does not exist, or that holds no files at all, is an :class:`InputError`.
     A file reached twice (named twice, or through two SOURCEs) is read once.
@@ -344,7 +349,7 @@ def plan_sources(
                 flush()  # keep units in file order
                 formats[fmt] = formats.get(fmt, 0) + 1
                 chunk = chunk_bytes if workers <= 1 else \
-                    max(MIN_CHUNK_BYTES, min(chunk_bytes, st.st_size // (2 * workers) + 1))
+                    max(MIN_CHUNK_BYTES, min(chunk_bytes, st.st_size // (RANGES_PER_WORKER * workers) + 1))
                 units.extend(_mbox_ranges(str(path), fmt, st.st_size, chunk, folder))
             else:
                 add_entry(FileEntry(str(path), fmt, str(path), None, folder), st.st_size)
