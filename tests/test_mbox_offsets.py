@@ -1,12 +1,17 @@
 """The block search for mbox message starts (used to cut large mboxes into work units) finds exactly
 the starts the line-by-line splitter finds, on every file of the real mail corpus read as an mbox
-(most are not, which makes them good odd input) and on crafted edge cases, whatever the block size."""
+(most are not, which makes them good odd input) and on crafted edge cases, whatever the block size;
+and the in-memory splitter that parses a work unit (:func:`split_mbox`) gives exactly the messages
+the line-by-line splitter gives."""
 
 from __future__ import annotations
 
 import pytest
 
-from analyzer.ingest.mboxsplit import _mbox_offsets, message_offsets, scan_messages
+import io
+import random
+
+from analyzer.ingest.mboxsplit import _mbox_offsets, finish_message, message_offsets, scan_messages, split_mbox
 
 EDGE = {
     "empty": b"",
@@ -19,6 +24,9 @@ EDGE = {
     "first line is a bare From": b"From \nSubject: x\n\nFrom c@d Tue Jan  2 11:00:00 2024\n\ny\n",
     "From inside a line": b"From a@b Mon Jan  1 10:00:00 2024\n\nsay From c@d Tue Jan  2 11:00:00 2024\n",
     "long line": b"From a@b Mon Jan  1 10:00:00 2024\n\n" + b"x" * 5000 + b"\nFrom c@d Tue Jan  2 11:00:00 2024\n\ny",
+    "escaped From and blank line kinds": (b"From a@b Mon Jan  1 10:00:00 2024\r\nS: x\r\n\r\n>From me\r\n>>From you\r\n\r\n"
+                                          b"From c@d Tue Jan  2 11:00:00 2024\n\ny\n\r"),
+    "separator as the last line": b"From a@b Mon Jan  1 10:00:00 2024\n\nx\n\nFrom c@d Tue Jan  2 11:00:00 2024",
 }
 
 
@@ -46,3 +54,33 @@ def test_every_real_mail_file(realmail):
         for block in ((7, 4096, 1 << 20) if path.stat().st_size < 200_000 else (4096, 1 << 20)):
             assert list(_mbox_offsets(str(path), block)) == want, (path, block)
     assert len(files) > 200 and starts > 250
+
+
+def _line_messages(data: bytes) -> list[bytes]:
+    return [finish_message(lines, "mbox") for _, lines in scan_messages(io.BytesIO(data), "mbox", 0, None, keep=True)]
+
+
+@pytest.mark.parametrize("name", sorted(EDGE))
+def test_split_in_memory_edge_cases(name):
+    assert list(split_mbox(EDGE[name])) == _line_messages(EDGE[name])
+
+
+def test_split_in_memory_random_lines():
+    """Messages made of random separator-like, blank, escaped and unterminated lines."""
+    pieces = [b"From a@b Mon Jan  1 10:00:00 2024\n", b"From nobody\n", b"\n", b"\r\n", b"\r", b"text\n",
+              b">From q\n", b"x", b"From ", b"\nFrom z 2021"]
+    rng = random.Random(7)
+    for _ in range(2000):
+        data = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        assert list(split_mbox(data)) == _line_messages(data), data
+
+
+def test_split_in_memory_every_real_mail_file(realmail):
+    files = sorted(p for p in realmail.rglob("*") if p.is_file())
+    messages = 0
+    for path in files:
+        data = path.read_bytes()
+        want = _line_messages(data)
+        messages += len(want)
+        assert list(split_mbox(data)) == want, path
+    assert messages > 250

@@ -106,6 +106,44 @@ def _mbox_offsets(path: str, block: int = OFFSET_BLOCK) -> Iterator[int]:
             base += complete
 
 
+def split_mbox(buf: bytes) -> Iterator[bytes]:
+    """The messages of an mbox held in memory (a work unit's byte range), as
+    :func:`scan_messages` + :func:`finish_message` give them, found by searching the buffer for
+    lines that begin with ``From `` instead of walking every line in Python: the first such line
+    starts the first message (lines before it are dropped), a later one only when it looks like a
+    separator; a message is the lines after its separator line, without the blank line before the
+    next separator, ``>From `` unescaped."""
+    n = len(buf)
+    p = 0 if buf.startswith(b"From ") else buf.find(b"\nFrom ") + 1
+    if p == 0 and not buf.startswith(b"From "):
+        return
+    start = p  # the separator line of the message being read
+    while True:
+        q = buf.find(b"\nFrom ", p) + 1  # the next candidate separator line
+        while q:
+            eol = buf.find(b"\n", q)
+            if is_separator(buf[q:n if eol < 0 else eol + 1]):
+                break
+            q = buf.find(b"\nFrom ", q) + 1
+        stop = q if q else n
+        body = buf.find(b"\n", start, stop)
+        yield _finish(buf[body + 1:stop] if body >= 0 else b"")
+        if not q:
+            return
+        start = p = q
+
+
+def _finish(data: bytes) -> bytes:
+    """:func:`finish_message` of a message's bytes (lines split on ``\\n`` as a binary file is)."""
+    if data:
+        last = data[data.rfind(b"\n", 0, len(data) - 1) + 1:] if data.endswith(b"\n") else data[data.rfind(b"\n") + 1:]
+        if is_blank(last):
+            data = data[:len(data) - len(last)]
+    if b">From " in data:
+        data = MBOXRD_ESCAPE.sub(rb"\1", data)
+    return data
+
+
 def finish_message(lines: list[bytes], fmt: str) -> bytes:
     if lines and is_blank(lines[-1]):
         lines = lines[:-1]  # the blank line that precedes the next separator

@@ -50,7 +50,7 @@ from analyzer.errors import InputError
 from analyzer.ingest.folders import file_folder, maildir_folder
 from analyzer.ingest.formats import SNIFF_BYTES, from_utf16, sniff
 from analyzer.ingest.mboxsplit import (GZIP_MAGIC, BoundedGzip, DecompressionLimit, finish_message, message_offsets,
-                                       scan_messages)
+                                       scan_messages, split_mbox)
 
 #: A mbox/LISTSERV file larger than this is cut into several work units. 8 MB (about 3,000
 #: messages, 2-3 s of parsing) keeps the end of a parse short: the workers run out of units at most
@@ -60,6 +60,9 @@ DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024
 RANGES_PER_WORKER = 4
 #: The smallest mbox range cut for parallel parsing (:func:`plan_sources` with several workers).
 MIN_CHUNK_BYTES = 1024 * 1024
+#: An mbox work unit up to this size is read into memory and split there (:func:`split_mbox`);
+#: a larger one (a single huge message) is read line by line.
+MAX_SPLIT_IN_MEMORY = 256 * 1024 * 1024
 #: Single-message files per work unit.
 DEFAULT_BATCH_FILES = 256
 
@@ -374,6 +377,14 @@ def iter_unit(unit: WorkUnit) -> Iterator[RawMessage | dict]:
         index = unit.first_index
         fmt = unit.fmt.removesuffix(".gz")
         try:
+            if unit.fmt == "mbox" and unit.size <= MAX_SPLIT_IN_MEMORY:  # the common case, 10x faster than by line
+                with open(unit.path, "rb") as fh:
+                    fh.seek(unit.start)
+                    buf = fh.read() if unit.end is None else fh.read(unit.end - unit.start)
+                for data in split_mbox(buf):
+                    yield RawMessage(display_path(unit.path), index, fmt, data, display_path(unit.folder))
+                    index += 1
+                return
             with (BoundedGzip(unit.path, unit.size) if unit.fmt.endswith(".gz") else open(unit.path, "rb")) as fh:
                 for _, lines in scan_messages(fh, fmt, unit.start, unit.end, keep=True):
                     yield RawMessage(display_path(unit.path), index, fmt, finish_message(lines, fmt), display_path(unit.folder))
