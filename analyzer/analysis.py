@@ -23,7 +23,7 @@ import pandas as pd
 
 from analyzer.config import Config, load_config, parse_config
 from analyzer.errors import ConfigError, InputError
-from analyzer.memory import freeze_survivors, frozen_survivors, release_unused, use_lean_arrow_pool
+from analyzer.memory import frozen_heap, release_unused, use_lean_arrow_pool
 from analyzer.run_outputs import forget_outputs, outputs_current, outputs_key, record_outputs
 
 log = logging.getLogger(__name__)
@@ -107,13 +107,14 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
     or, with ``backend="dask"``, on the Dask cluster at ``scheduler``; the result is the same.
     ``cache_dir``: a run cache folder (:mod:`analyzer.cache`) to reuse and fill; None: no cache.
     """
-    with frozen_survivors():  # the collector leaves the run's long-lived objects alone (analyzer.memory)
+    with frozen_heap() as refreeze:  # the collector leaves the run's long-lived objects alone (analyzer.memory)
         return _analyze(sources, config, jobs=jobs, model_path=model_path, signals_model=signals_model,
-                        show_progress=show_progress, backend=backend, scheduler=scheduler, cache_dir=cache_dir)
+                        show_progress=show_progress, backend=backend, scheduler=scheduler, cache_dir=cache_dir,
+                        refreeze=refreeze)
 
 
 def _analyze(sources, config, *, jobs, model_path, signals_model, show_progress, backend, scheduler,
-             cache_dir) -> AnalysisResult:
+             cache_dir, refreeze) -> AnalysisResult:
     from analyzer.batch import RunStats, detect_client_signals, in_process, ingest_sources, model_key
     from analyzer.cache import RunCache, scores_key
     from analyzer.export import evidence_frame
@@ -141,7 +142,7 @@ def _analyze(sources, config, *, jobs, model_path, signals_model, show_progress,
             log.info("ingest: %s", {k: v for k, v in ingested.report.items() if k != "quarantine"})
             check_has_mail(ingested.report, sources)
             check_has_clients(ingested.messages, cfg)
-            freeze_survivors()  # the messages frame lives through the run
+            refreeze()  # the messages frame lives through the run
         finally:  # also when the run stops here: no warm-up left running into the next run's tasks
             for thread in warming:
                 if thread is not None:
@@ -153,6 +154,7 @@ def _analyze(sources, config, *, jobs, model_path, signals_model, show_progress,
 
         release_local_workers()  # idle workers would hold ~250 MB each through scoring
     release_unused()  # detection's working copies, before scoring builds its own
+    refreeze()  # the signals, and scikit-learn's modules if the depth model has loaded
     log.info("signals: %d rows", len(signals))
     t0 = time.perf_counter()
     cached = None
@@ -207,9 +209,7 @@ def _warm_detection_workers(key, execution, bytes_parsed: int):
 def _load_depth_model(path):
     from analyzer.depth.modelfile import load_depth_model  # imports scikit-learn: seconds
 
-    model = load_depth_model(path)
-    freeze_survivors()  # scikit-learn's modules and the model live as long as the process
-    return model
+    return load_depth_model(path)
 
 
 class ModelLoad:
@@ -336,7 +336,7 @@ def run_to_dir(sources, out_dir, config=None, *, jobs: int | None = None, model_
     out = Path(out_dir)
     check_sources([sources] if isinstance(sources, (str, Path)) else sources)
     check_out_dir(out)
-    with out_dir_lock(out), frozen_survivors():  # the collector skips what lives through the run, writing too
+    with out_dir_lock(out), frozen_heap():  # the collector skips what lives through the run, writing too
         for stale in out.glob(".partial-*"):  # left by a run that was killed while writing
             shutil.rmtree(stale, ignore_errors=True)
         result = analyze(sources, config=config, jobs=jobs, model_path=model_path,

@@ -9,7 +9,7 @@ top of it. :func:`release_unused` returns what is free: a full garbage collectio
 It costs a few milliseconds, so it is called between stages and work units, not per message.
 
 A run also keeps CPython's cyclic garbage collector off what lives through it
-(:func:`frozen_survivors`): each full collection walks every tracked object, and a run's main
+(:func:`frozen_heap`): each full collection walks every tracked object, and a run's main
 process holds a few hundred thousand (its imports, scikit-learn's among them, and the tables of
 the mailbox), so the collections that allocation triggers and :func:`release_unused` asks for
 cost about 0.1 s each, about a second per 16k-message run. Frozen objects are still freed by
@@ -22,6 +22,7 @@ import ctypes
 import ctypes.util
 import gc
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -72,22 +73,32 @@ def use_lean_arrow_pool() -> str:
     return pa.default_memory_pool().backend_name
 
 
+#: How many :func:`frozen_heap` blocks that froze the heap are open (a run's, and the blocks inside it).
+_owned = 0
+
+
 @contextmanager
-def frozen_survivors():
-    """Within the block, :func:`freeze_survivors` moves what is alive out of the collector's
-    sight; on leaving, everything frozen since entering is handed back to it (``gc.unfreeze``),
-    so a caller's heap is collected as before once the run returns. Nested blocks unfreeze once,
-    at the outermost."""
-    outermost = gc.get_freeze_count() == 0
+def frozen_heap() -> Iterator[Callable[[], None]]:
+    """``gc.freeze()`` for the duration of the block, ``gc.unfreeze()`` after it: objects alive at
+    entry (a loaded pipeline, a run's imports) are not scanned by the collector inside the block;
+    garbage created inside is collected as usual, and nothing stays frozen afterwards.
+
+    Yields a function that freezes again what is alive now (call it after a stage whose results
+    live on, e.g. the messages frame after ingest); inside an enclosing block of this kind it
+    freezes too, and the outermost block unfreezes everything. A no-op, yielding a no-op, when
+    something else (the application) has already frozen objects or the collector is off: that is
+    left as it is."""
+    global _owned
+    if _owned:
+        yield gc.freeze
+        return
+    if gc.get_freeze_count() or not gc.isenabled():
+        yield lambda: None
+        return
     gc.freeze()
+    _owned += 1
     try:
-        yield
+        yield gc.freeze
     finally:
-        if outermost:
-            gc.unfreeze()
-
-
-def freeze_survivors() -> None:
-    """Take every object alive now out of later collections (call it after a stage whose results
-    live on, e.g. the messages frame after ingest). A no-op cost of a few milliseconds."""
-    gc.freeze()
+        _owned -= 1
+        gc.unfreeze()

@@ -24,28 +24,13 @@ import pandas as pd
 
 from analyzer.errors import InputError
 from analyzer.limits import detectable
+from analyzer.memory import frozen_heap
 from analyzer.signals.frame import SIGNAL_COLUMNS, by_side, empty_signals_frame
 from analyzer.signals.linear import SCORES_KEY
 from analyzer.signals.pipeline import load_pipeline
 from analyzer.signals.quoted import strip_quoted
 
 SPANS_KEY = "signals"
-
-
-@contextmanager
-def frozen_heap() -> Iterator[None]:
-    """``gc.freeze()`` for the duration of the block, ``gc.unfreeze()`` after it: objects alive at
-    entry (the loaded pipeline) are not scanned by the collector inside the block; garbage created
-    inside is collected as usual, and nothing stays frozen afterwards. A no-op when something else
-    (the application, an enclosing call) has already frozen objects: that is left as it is."""
-    if gc.get_freeze_count() or not gc.isenabled():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def _spans_key(nlp) -> str:
