@@ -73,8 +73,8 @@ def use_lean_arrow_pool() -> str:
     return pa.default_memory_pool().backend_name
 
 
-#: How many :func:`frozen_heap` blocks that froze the heap are open (a run's, and the blocks inside it).
-_owned = 0
+#: True while a :func:`frozen_heap` block that froze the heap itself is open (blocks inside it may refreeze).
+_owning = False
 
 
 @contextmanager
@@ -88,17 +88,17 @@ def frozen_heap() -> Iterator[Callable[[], None]]:
     freezes too, and the outermost block unfreezes everything. A no-op, yielding a no-op, when
     something else (the application) has already frozen objects or the collector is off: that is
     left as it is."""
-    global _owned
-    if _owned:
+    global _owning
+    if _owning:
         yield gc.freeze
         return
     if gc.get_freeze_count() or not gc.isenabled():
         yield lambda: None
         return
     gc.freeze()
-    _owned += 1
+    _owning = True
     try:
         yield gc.freeze
     finally:
-        _owned -= 1
+        _owning = False
         gc.unfreeze()

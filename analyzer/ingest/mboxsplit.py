@@ -76,10 +76,23 @@ def message_offsets(path: str, fmt: str) -> Iterator[int]:
 OFFSET_BLOCK = 8 << 20
 
 
+def _separator_starts(buf: bytes, complete: int, first: bool) -> Iterator[int]:
+    """Where the lines of ``buf`` that start before ``complete`` and separate mbox messages begin:
+    lines that begin with ``From `` (found by searching the bytes, not by walking every line in
+    Python) and look like a separator, or, with ``first``, the first such line whatever it looks
+    like (:func:`scan_messages`' rule for a file's first message)."""
+    p = 0 if buf.startswith(b"From ") else buf.find(b"\nFrom ") + 1 or -1
+    while 0 <= p < complete:
+        end = buf.find(b"\n", p)
+        if first or is_separator(buf[p:] if end < 0 else buf[p:end + 1]):
+            first = False
+            yield p
+        p = buf.find(b"\nFrom ", p) + 1 or -1
+
+
 def _mbox_offsets(path: str, block: int = OFFSET_BLOCK) -> Iterator[int]:
-    """The message starts :func:`scan_messages` finds in an mbox, found by searching large blocks for
-    lines that begin with ``From `` instead of walking every line in Python (the same rule: the first
-    such line starts the first message, a later one only when it looks like a separator)."""
+    """The message starts :func:`scan_messages` finds in an mbox, found block by block with
+    :func:`_separator_starts`."""
     first = True
     base = 0  # file offset of chunk[0], always the start of a line
     carry = b""
@@ -90,16 +103,9 @@ def _mbox_offsets(path: str, block: int = OFFSET_BLOCK) -> Iterator[int]:
             if not chunk:
                 return
             complete = len(chunk) if not data else chunk.rfind(b"\n") + 1  # at EOF the last line counts too
-            p = 0 if chunk.startswith(b"From ") else chunk.find(b"\nFrom ") + 1
-            while 0 < p < complete or (p == 0 and complete > 0 and chunk.startswith(b"From ")):
-                end = chunk.find(b"\n", p)
-                line = chunk[p:] if end < 0 else chunk[p:end + 1]
-                if first or is_separator(line):
-                    first = False
-                    yield base + p
-                p = chunk.find(b"\nFrom ", p) + 1
-                if p == 0:
-                    break
+            for p in _separator_starts(chunk, complete, first):
+                first = False
+                yield base + p
             if not data:
                 return
             carry = chunk[complete:]
@@ -108,29 +114,13 @@ def _mbox_offsets(path: str, block: int = OFFSET_BLOCK) -> Iterator[int]:
 
 def split_mbox(buf: bytes) -> Iterator[bytes]:
     """The messages of an mbox held in memory (a work unit's byte range), as
-    :func:`scan_messages` + :func:`finish_message` give them, found by searching the buffer for
-    lines that begin with ``From `` instead of walking every line in Python: the first such line
-    starts the first message (lines before it are dropped), a later one only when it looks like a
-    separator; a message is the lines after its separator line, without the blank line before the
-    next separator, ``>From `` unescaped."""
-    n = len(buf)
-    p = 0 if buf.startswith(b"From ") else buf.find(b"\nFrom ") + 1
-    if p == 0 and not buf.startswith(b"From "):
-        return
-    start = p  # the separator line of the message being read
-    while True:
-        q = buf.find(b"\nFrom ", p) + 1  # the next candidate separator line
-        while q:
-            eol = buf.find(b"\n", q)
-            if is_separator(buf[q:n if eol < 0 else eol + 1]):
-                break
-            q = buf.find(b"\nFrom ", q) + 1
-        stop = q if q else n
+    :func:`scan_messages` + :func:`finish_message` give them: a message is the lines after its
+    separator line (:func:`_separator_starts`; lines before the first are dropped), without the
+    blank line before the next separator, ``>From `` unescaped."""
+    starts = list(_separator_starts(buf, len(buf), True))
+    for start, stop in zip(starts, starts[1:] + [len(buf)]):
         body = buf.find(b"\n", start, stop)
         yield _finish(buf[body + 1:stop] if body >= 0 else b"")
-        if not q:
-            return
-        start = p = q
 
 
 def _finish(data: bytes) -> bytes:

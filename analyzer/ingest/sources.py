@@ -377,7 +377,7 @@ def iter_unit(unit: WorkUnit) -> Iterator[RawMessage | dict]:
         index = unit.first_index
         fmt = unit.fmt.removesuffix(".gz")
         try:
-            if unit.fmt == "mbox" and unit.size <= MAX_SPLIT_IN_MEMORY:  # the common case, 10x faster than by line
+            if unit.fmt == "mbox" and unit.size <= MAX_SPLIT_IN_MEMORY:  # the common case, twice as fast as by line
                 with open(unit.path, "rb") as fh:
                     fh.seek(unit.start)
                     buf = fh.read() if unit.end is None else fh.read(unit.end - unit.start)

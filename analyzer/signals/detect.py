@@ -15,9 +15,7 @@ mail text that ``bench/bench_signals.py`` uses now).
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
