@@ -105,6 +105,17 @@ generated mailboxes) gave out of fold on the 8: Spearman 0.928 and tiers **0.761
 ``train8/`` (:data:`training.depth.independent.PENDING_SPLITS`), which the build does not read, so
 ``make model`` still rebuilds the shipped model.
 
+Tenth session: six more blind mailboxes (``test10``) were written, and the rule for a rebuild was
+committed while they were written (``data/independent/test10/RULE.md``): out of fold on the 59
+training mailboxes (``train8`` included), a candidate recipe must beat the shipped recipe by 0.003
+mean Spearman with tiers not lower, MAE at most 0.1 worse and no more clients two tiers off. The
+candidates (the count of distinct deeper minus shallower labels as evidence, or both counts apart;
+the tier classifiers' penalty C 0.1-10; a recency half-life of 45, 60, 150 or 365 days instead of
+90) moved Spearman by -0.006 .. +0.001 and none met it; the figures are in RULE.md. Nothing was
+rebuilt. Read once with the shipped model, ``test10`` gave Spearman 0.876 (worst 0.813) against the
+signal tally's 0.904, tiers 0.682, trends 12/12 and 47/54; ``test6`` to ``test10`` pooled 0.910
+against the tally's 0.883.
+
 Writes ``OUT/model.skops``, ``OUT/metrics.json``, ``OUT/TRAINING.md`` and
 ``OUT/training_features.csv.gz`` (the rows fitted on).
 """
