@@ -28,6 +28,7 @@ model: $(STAMP)
 
 evaluate: $(STAMP)
 	$(PY) -m training.signals.evaluate --model models/signals
+	$(PY) -m training.signals.agency_mail
 	$(PY) -m training.depth.evaluate
 
 bench: $(STAMP)

@@ -1,0 +1,173 @@
+"""Signals in whole agency mail: the detector and the baseline against hand labels, message by message.
+
+    python -m training.signals.agency_mail [--model models/signals] [--out models/signals]
+
+The snippet sets measure the detector on short texts; the product reads whole messages, with
+greetings, logistics, signatures and quoted history around the one sentence that matters. Here the
+gold is ``data/signals/mail_labels/<mailbox>.jsonl``: every message of a hand-written depth mailbox
+(``data/independent/<split>/<mailbox>``) labelled by a helper who read only the taxonomy and the
+mbox (``data/signals/BRIEF_mail_labels.md``), never the detector, its output, or the mailbox's design.
+The detector never trained on these mailboxes (they were written for the depth model), so this is
+independent of its training data.
+
+Each mailbox is run as a user would with its client list (``analyzer.toml``, so attribution does not
+blur the comparison); a message's predicted labels are those of its rows in the signals frame (which
+keeps client labels in client mail and the agency's two labels in agency mail). The baseline (TF-IDF,
+:mod:`training.signals.baseline`, trained on the detector's own training rows) reads each message's
+whole new text, and its labels are kept by the same side rule. Compared on the messages whose side
+the labeller and the run agree on (client or agency); the rest are counted and left out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from analyzer.signals.labels import AGENCY_LABELS, CLIENT_LABELS, LABELS
+from training.signals.baseline import TfidfBaseline
+from training.signals.corpus import DATA_DIR, PROJECT_ROOT, training_parts
+from training.signals.evaluate import format_table, multilabel_recall, side_by_side
+from training.signals.metrics import paired_bootstrap
+
+LABELS_DIR = DATA_DIR / "mail_labels"
+MAILBOXES = PROJECT_ROOT / "data" / "independent"
+SIDES = {"client": "from_client", "agency": "from_agency"}
+ALLOWED = {"from_client": CLIENT_LABELS, "from_agency": AGENCY_LABELS}
+
+
+def read_mail_labels(path: Path) -> pd.DataFrame:
+    """One row per labelled message: ``message_id`` (without angle brackets, as ingest stores it),
+    ``side``, ``labels`` (sorted list). Raises
+    ValueError on an unknown label or side, or a message labelled twice."""
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    df = pd.DataFrame(rows)
+    df["message_id"] = df["message_id"].astype(str).str.strip().str.strip("<>").str.strip()  # as ingest stores it
+    bad = {lb for labels in df["labels"] for lb in labels} - set(LABELS)
+    if bad:
+        raise ValueError(f"{path}: unknown label(s) {sorted(bad)}")
+    if not df["side"].isin(["client", "agency", "other"]).all():
+        raise ValueError(f"{path}: side must be client, agency or other")
+    if df["message_id"].duplicated().any():
+        raise ValueError(f"{path}: a message is labelled twice")
+    return df.assign(labels=df["labels"].map(sorted))
+
+
+def mailbox_folder(name: str) -> Path:
+    """The depth mailbox a labels file belongs to (its name under any split of data/independent)."""
+    found = sorted(p for p in MAILBOXES.glob(f"*/{name}") if (p / "mail").is_dir())
+    if len(found) != 1:
+        raise ValueError(f"labels file {name!r}: expected one mailbox data/independent/*/{name}, found {len(found)}")
+    return found[0]
+
+
+def compare_mailbox(name: str, gold: pd.DataFrame, work: Path, baseline: TfidfBaseline, model=None) -> dict:
+    """Gold, pipeline and baseline label lists of one mailbox's comparable messages, and counts."""
+    from training.depth.independent import run_mailbox
+
+    result = run_mailbox(mailbox_folder(name), work / name, signals_model=model, client_list=True)
+    msgs = result.message_meta[["message_id", "direction", "new_text"]].drop_duplicates("message_id")
+    found = result.signals.groupby("message_id")["label"].agg(lambda s: sorted(set(s))).to_dict()
+    both = gold.merge(msgs, on="message_id", how="inner")
+    agree = both[both["side"].map(SIDES) == both["direction"]].reset_index(drop=True)
+    base = baseline.predict(agree["new_text"].fillna("").tolist())
+    keep = [sorted(set(b) & ALLOWED[d]) for b, d in zip(base, agree["direction"])]
+    return {
+        "gold": agree["labels"].tolist(),
+        "pipeline": [found.get(m, []) for m in agree["message_id"]],
+        "baseline": keep,
+        "counts": {"labelled": len(gold), "in_run": len(both), "compared": len(agree),
+                   "side_disagrees": int(len(both) - len(agree) - (both["side"] == "other").sum()),
+                   "other": int((both["side"] == "other").sum())},
+    }
+
+
+def any_signal(gold, pred) -> dict:
+    """Message level: of the messages with a gold label, how many got any label, and the reverse."""
+    g = [bool(x) for x in gold]
+    p = [bool(x) for x in pred]
+    tp = sum(a and b for a, b in zip(g, p))
+    return {"messages_with_signal": sum(g), "flagged": sum(p), "both": tp,
+            "precision": tp / max(1, sum(p)), "recall": tp / max(1, sum(g))}
+
+
+def evaluate(model=None, labels_dir: Path = LABELS_DIR) -> dict:
+    files = sorted(labels_dir.glob("*.jsonl"))
+    if not files:
+        raise ValueError(f"no labels files in {labels_dir}")
+    parts = training_parts()
+    seen = parts["train"] + parts["tune"]
+    baseline = TfidfBaseline().fit([r["text"] for r in seen], [r["labels"] for r in seen])
+    pooled = {"gold": [], "pipeline": [], "baseline": []}
+    per_box = {}
+    with tempfile.TemporaryDirectory(prefix="mail-labels-") as tmp:
+        for path in files:
+            res = compare_mailbox(path.stem, read_mail_labels(path), Path(tmp), baseline, model)
+            per_box[path.stem] = res["counts"] | {
+                "bootstrap": paired_bootstrap(res["gold"], res["pipeline"], res["baseline"])}
+            for k in pooled:
+                pooled[k] += res[k]
+    g, p, b = pooled["gold"], pooled["pipeline"], pooled["baseline"]
+    return {"mailboxes": per_box, "table": side_by_side(g, p, b), "bootstrap": paired_bootstrap(g, p, b),
+            "multilabel": multilabel_recall(g, p, b), "any_pipeline": any_signal(g, p), "any_baseline": any_signal(g, b)}
+
+
+def report_md(res: dict, command: str) -> str:
+    b = res["bootstrap"]
+    t = res["table"]
+    present = t[(t["label"] == "macro") | (t["support"] > 0)]
+    lines = ["# Signals in whole agency mail", "", f"Command: `{command}`", "",
+             "Every message of hand-written depth mailboxes, labelled by helpers who read only the taxonomy and the "
+             "mbox (`data/signals/mail_labels/`, brief `data/signals/BRIEF_mail_labels.md`). The detector never "
+             "trained on these mailboxes. Pipeline: the run's signals frame per message; baseline: TF-IDF on each "
+             "message's whole new text, trained on the detector's training rows; both keep only the labels the "
+             "writing side can carry. Macro F1 over the labels that occur (a label absent from the gold is left "
+             "out of the table's macro row below).", "",
+             "| mailbox | labelled | compared | other | side disagrees | pipeline - baseline macro F1 (interval) |",
+             "|---|---:|---:|---:|---:|---|"]
+    for name, r in res["mailboxes"].items():
+        bb = r["bootstrap"]
+        lines.append(f"| {name} | {r['labelled']} | {r['compared']} | {r['other']} | {r['side_disagrees']} | "
+                     f"{bb['diff']:+.3f} ({bb['low']:+.3f} .. {bb['high']:+.3f}) |")
+    macro = present[present["label"] != "macro"][["P", "R", "F1", "base_P", "base_R", "base_F1"]].mean()
+    lines += ["", "Pooled:", "", format_table(t), "",
+              f"Macro over the {int((present['label'] != 'macro').sum())} labels that occur: pipeline P "
+              f"{macro['P']:.3f} R {macro['R']:.3f} F1 **{macro['F1']:.3f}**; baseline P {macro['base_P']:.3f} "
+              f"R {macro['base_R']:.3f} F1 **{macro['base_F1']:.3f}**.", "",
+              f"Macro F1 (all 13 labels) pipeline - baseline: {b['diff']:+.3f} (95% paired-bootstrap interval "
+              f"{b['low']:+.3f} .. {b['high']:+.3f}).", ""]
+    m = res["multilabel"]
+    if m["texts"]:
+        lines += [f"Messages with two or more labels: {m['texts']}; all found by the pipeline in {m['pipeline_all']}, "
+                  f"by the baseline in {m['baseline_all']}.", ""]
+    for who in ("pipeline", "baseline"):
+        a = res[f"any_{who}"]
+        lines.append(f"Any signal, message level, {who}: {a['flagged']} messages flagged, {a['messages_with_signal']} "
+                     f"carry one; precision {a['precision']:.3f}, recall {a['recall']:.3f}.")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m training.signals.agency_mail", description=__doc__.splitlines()[0])
+    ap.add_argument("--model", type=Path, default=None, help="signal pipeline folder (default: the shipped one)")
+    ap.add_argument("--out", type=Path, default=PROJECT_ROOT / "models" / "signals")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    res = evaluate(args.model)
+    command = "python -m training.signals.agency_mail" + (f" --model {args.model}" if args.model else "")
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "agency_mail.md").write_text(report_md(res, command), encoding="utf-8")
+    (args.out / "agency_mail.json").write_text(json.dumps(
+        {k: (v.to_dict("records") if isinstance(v, pd.DataFrame) else v) for k, v in res.items()}, indent=2,
+        default=float) + "\n", encoding="utf-8")
+    print(report_md(res, command))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
