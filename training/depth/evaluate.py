@@ -101,6 +101,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                         "session's rule for a rebuild was fixed; first read with the shipped model)"),
              "train8": ("independent train8 (training mailboxes of the eighth session, not trained on yet: the "
                         "shipped model never saw them; they decided that session's failed rebuild)"),
+             "train9": ("independent train9 (training mailboxes of the tenth session with a long tail of purely "
+                        "transactional and sparse clients; not trained on yet: the shipped model never saw them)"),
              "all-tests": "independent **test6 to test10** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",
