@@ -249,6 +249,46 @@ def test_taxonomy_model_is_monotone_in_every_stated_direction(fitted):
     assert (model.pipeline_.named_steps["regress"].coef_ >= 0).all()
 
 
+def test_log_counts_put_a_client_with_no_signal_at_the_bottom_and_stay_monotone(fitted):
+    """With ``log_counts`` the evidence gains the log counts of deeper and shallower signals: a client
+    with none sits at the bottom of the first (the ratio alone puts it in the middle), and the model
+    stays monotone in every stated direction, tier classifiers included; without it nothing changes."""
+    from analyzer.depth.evidence import COUNT_NAMES, EVIDENCE_NAMES, LABEL_SIGNS, EvidenceFeatures
+
+    _, F, y = fitted
+    quiet = F.iloc[:1].copy()
+    for label in LABEL_SIGNS:
+        quiet[f"client_{label}_count"] = 0.0
+    mixed = quiet.copy()
+    mixed["client_referral_count"], mixed["client_complaint_count"] = 2.0, 2.0
+    ev = EvidenceFeatures(log_counts=True).fit(F)
+    both = pd.concat([ev.transform(quiet), ev.transform(mixed)])
+    assert list(both.columns) == list(EVIDENCE_NAMES + COUNT_NAMES)
+    assert both["ev_ratio"].tolist() == [0.0, 0.0]  # the ratio cannot tell them apart
+    assert both["ev_positive_count"].tolist() == [0.0, pytest.approx(np.log(3))]
+    assert list(EvidenceFeatures().fit(F).transform(quiet).columns) == list(EVIDENCE_NAMES)
+
+    model = DepthModel(kind="taxonomy", log_counts=True, ordinal_tiers=True).fit(F, y)
+    assert model.pipeline_.named_steps["regress"].coef_.shape == (len(EVIDENCE_NAMES) + len(COUNT_NAMES),)
+    base = F.iloc[:20].copy()
+    s0, t0 = model.raw_predict(base), model.tier_model_.edge_probabilities(base)
+    for label, sign in LABEL_SIGNS.items():
+        more = base.copy()
+        more[f"client_{label}_count"] += 3
+        assert (sign * (model.raw_predict(more) - s0) >= -1e-9).all(), label
+        assert (sign * (model.tier_model_.edge_probabilities(more) - t0) >= -1e-9).all(), label
+
+
+def test_a_model_saved_before_log_counts_existed_still_scores(fitted):
+    _, F, y = fitted
+    model = DepthModel(kind="taxonomy", ordinal_tiers=True).fit(F, y)
+    before = model.predict(F)
+    old = copy.deepcopy(model)
+    for obj in (old, old.pipeline_.named_steps["evidence"], old.tier_model_):
+        del obj.__dict__["log_counts"]  # as unpickled from an older file
+    assert np.allclose(old.predict(F), before)
+
+
 def test_thin_quarters_shrink_toward_the_client_level_and_the_series_centres_on_it():
     m = DepthModel(period_prior=10.0)
     idx = pd.MultiIndex.from_tuples([("a", "2026Q1"), ("a", "2026Q2"), ("a", "2026Q3"), ("b", "2026Q3")],

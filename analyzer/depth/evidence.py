@@ -12,6 +12,11 @@ to a few columns, each oriented so that *higher is deeper*, as docs/SIGNALS.md s
   ``ev_net_rate``: that tally per client mail, shrunk (``tally / (n + prior_messages)``); and
   ``ev_ratio``: the log-odds of a client signal being a deeper one rather than a shallower one
   (``log((pos + 1) / (neg + 1))``), which does not grow with volume.
+- ``ev_positive_count`` / ``ev_negative_count`` (only with ``log_counts``): the log of the number of
+  deeper signals, and minus the log of the number of shallower ones. A client with no signal at all
+  then sits at the bottom of the first column, where the ratio puts it in the middle (as many
+  deeper as shallower signs): many messages with no sign at all read as a transactional
+  relationship.
 - Client behaviour: who starts the threads, how fast and how often the client answers, its
   longest silence, and whether it forgives the agency's apologies. The agency's own behaviour
   (its reply speed, its update rhythm, its feedback requests) is not a client merit and is
@@ -51,6 +56,13 @@ EVIDENCE_NAMES: tuple[str, ...] = (
     tuple(f"ev_{lb}" for lb in LABEL_SIGNS) + ("ev_balance", "ev_tally", "ev_net_rate", "ev_ratio")
     + tuple(f"ev_{name}" for name in BEHAVIOUR_SIGNS)
 )
+#: The columns ``log_counts`` adds.
+COUNT_NAMES: tuple[str, ...] = ("ev_positive_count", "ev_negative_count")
+
+
+def evidence_names(log_counts: bool = False) -> tuple[str, ...]:
+    """The evidence columns, in order, with or without :data:`COUNT_NAMES`."""
+    return EVIDENCE_NAMES + (COUNT_NAMES if log_counts else ())
 
 
 class EvidenceFeatures(TransformerMixin, BaseEstimator):
@@ -61,10 +73,15 @@ class EvidenceFeatures(TransformerMixin, BaseEstimator):
     prior_messages : float
         Client mails' worth of "no signal" every client starts with: a label seen once in three
         mails counts less than once in three of thirty.
+    log_counts : bool
+        Also the log counts of deeper and of shallower signals (:data:`COUNT_NAMES`).
     """
 
-    def __init__(self, prior_messages: float = 8.0):
+    log_counts = False  # class default: model files saved before the parameter existed load without it
+
+    def __init__(self, prior_messages: float = 8.0, log_counts: bool = False):
         self.prior_messages = prior_messages
+        self.log_counts = log_counts
 
     def fit(self, X, y=None):
         self.feature_names_in_ = np.asarray(list(X.columns), dtype=object)
@@ -95,7 +112,10 @@ class EvidenceFeatures(TransformerMixin, BaseEstimator):
         for name, (sign, log) in BEHAVIOUR_SIGNS.items():
             v = X[name].astype(float)
             out[f"ev_{name}"] = sign * (np.log1p(v.clip(lower=0)) if log else v)
-        return out[list(EVIDENCE_NAMES)]
+        if self.log_counts:
+            out["ev_positive_count"] = np.log1p(pos)
+            out["ev_negative_count"] = -np.log1p(neg)
+        return out[list(evidence_names(self.log_counts))]
 
     def get_feature_names_out(self, input_features=None):
-        return np.asarray(EVIDENCE_NAMES, dtype=object)
+        return np.asarray(evidence_names(self.log_counts), dtype=object)

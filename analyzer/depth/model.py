@@ -81,7 +81,7 @@ MONOTONIC.update({f"recent_{name}": MONOTONIC[name] for name in RECENT_BASE if n
 
 
 def make_pipeline(kind: str = "taxonomy", random_state: int = 0, columns=None, alpha: float = 1.0,
-                  prior_messages: float = 8.0) -> Pipeline:
+                  prior_messages: float = 8.0, log_counts: bool = False) -> Pipeline:
     """The unfitted feature -> depth pipeline.
 
     ``taxonomy`` (the default): the oriented evidence of :mod:`analyzer.depth.evidence`, median
@@ -92,7 +92,7 @@ def make_pipeline(kind: str = "taxonomy", random_state: int = 0, columns=None, a
     """
     if kind == "taxonomy":
         pipe = Pipeline([
-            ("evidence", EvidenceFeatures(prior_messages=prior_messages)),
+            ("evidence", EvidenceFeatures(prior_messages=prior_messages, log_counts=log_counts)),
             ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
             ("scale", StandardScaler()),
             ("regress", Ridge(alpha=alpha, positive=True)),
@@ -155,17 +155,22 @@ class DepthModel(RegressorMixin, BaseEstimator):
         Decide the tier with one monotone classifier per tier edge instead (:class:`~analyzer.depth.tiers.OrdinalTiers`,
         ``tier_model_``, fitted on the ``tier_rows``; ``taxonomy`` kind only), and keep each score
         inside that tier. Takes precedence over ``tier_cuts``.
+    log_counts : bool
+        Add the log counts of deeper and of shallower signals to the evidence (``taxonomy``;
+        :class:`~analyzer.depth.evidence.EvidenceFeatures`), for the score and the tier classifiers.
     """
 
     tier_cuts = False  # class defaults: model files saved before these parameters existed load without them
     period_target = "level"
     ordinal_tiers = False
+    log_counts = False
 
     def __init__(self, kind: str = "taxonomy", features: ClientFeatures | None = None, trend_band: float = 5.0,
                  trend: TrendModel | None = None, random_state: int = 0, alpha: float = 1.0,
                  prior_messages: float = 8.0, period_prior: float = 8.0, tier_cuts: bool = False,
-                 period_target: str = "level", ordinal_tiers: bool = False):
+                 period_target: str = "level", ordinal_tiers: bool = False, log_counts: bool = False):
         self.kind = kind
+        self.log_counts = log_counts
         self.ordinal_tiers = ordinal_tiers
         self.period_target = period_target
         self.tier_cuts = tier_cuts
@@ -179,7 +184,8 @@ class DepthModel(RegressorMixin, BaseEstimator):
 
     def _pipeline(self) -> Pipeline:
         return make_pipeline(self.kind, self.random_state, alpha=getattr(self, "alpha", 1.0),
-                             prior_messages=getattr(self, "prior_messages", 8.0))
+                             prior_messages=getattr(self, "prior_messages", 8.0),
+                             log_counts=getattr(self, "log_counts", False))
 
     def _matrix(self, F: pd.DataFrame) -> pd.DataFrame:
         missing = [c for c in FEATURE_NAMES if c not in F.columns]
@@ -220,7 +226,8 @@ class DepthModel(RegressorMixin, BaseEstimator):
         self.tier_cuts_ = best_tier_cuts(np.asarray(raw, dtype=float)[sel], y[sel], w[sel]) if self.tier_cuts else None
         self.tier_model_ = None
         if self.ordinal_tiers and self.kind == "taxonomy":
-            self.tier_model_ = OrdinalTiers(prior_messages=getattr(self, "prior_messages", 8.0)).fit(
+            self.tier_model_ = OrdinalTiers(prior_messages=getattr(self, "prior_messages", 8.0),
+                                            log_counts=getattr(self, "log_counts", False)).fit(
                 X[sel], y[sel], sample_weight=None if sample_weight is None else w[sel])
         self.baseline_ = X.median().fillna(0.0).to_numpy(dtype=float)
         self.feature_names_in_ = np.array(FEATURE_NAMES, dtype=object)

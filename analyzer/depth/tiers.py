@@ -109,15 +109,19 @@ class OrdinalTiers(BaseEstimator):
     and read by the three edges' classifiers (``edges_``).
     """
 
-    def __init__(self, C: float = 1.0, prior_messages: float = 8.0):
+    log_counts = False  # class default for model files saved before the parameter existed
+
+    def __init__(self, C: float = 1.0, prior_messages: float = 8.0, log_counts: bool = False):
         self.C = C
         self.prior_messages = prior_messages
+        self.log_counts = log_counts
 
     def fit(self, F: pd.DataFrame, y, sample_weight=None):
         y = np.asarray(y, dtype=float)
         w = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         self.prepare_ = Pipeline([
-            ("evidence", EvidenceFeatures(prior_messages=self.prior_messages)),
+            ("evidence", EvidenceFeatures(prior_messages=self.prior_messages,
+                                          log_counts=getattr(self, "log_counts", False))),
             ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
             ("scale", StandardScaler()),
         ]).fit(F)

@@ -137,13 +137,13 @@ import pandas as pd
 from scipy.stats import spearmanr
 from threadpoolctl import threadpool_limits
 
-from analyzer.depth.evidence import EVIDENCE_NAMES
+from analyzer.depth.evidence import evidence_names
 from analyzer.depth.features import FEATURE_NAMES, ClientFeatures, MailFrames
 from analyzer.depth.model import DepthModel
-from analyzer.depth.schema import tier_of
+from analyzer.depth.schema import TIERS, tier_of
 from analyzer.depth.modelfile import save_depth_model
 from training.depth.labelled import labelled_mailbox, truth_frames
-from training.depth.independent import TEST_SPLITS, TRAIN_SPLITS, mailboxes, matched, read_truth, run_mailbox
+from training.depth.independent import PENDING_SPLITS, TEST_SPLITS, TRAIN_SPLITS, mailboxes, matched, read_truth, run_mailbox
 
 log = logging.getLogger(__name__)
 
@@ -286,6 +286,17 @@ def _dev_summary(c: pd.DataFrame) -> dict:
             "n_clients": int(len(c))}
 
 
+def _per_box_summary(c: pd.DataFrame) -> dict:
+    """Per mailbox, out of fold: Spearman, clients, clients in the right tier, clients two tiers off."""
+    out = {}
+    for box, g in c.groupby("box"):
+        got, want = [TIERS.index(tier_of(v)) for v in g["oof"]], [TIERS.index(tier_of(v)) for v in g["target"]]
+        out[box] = {"spearman": round(float(spearmanr(g["target"], g["oof"]).statistic), 4) if len(g) > 2 else None,
+                    "clients": int(len(g)), "tiers_right": int(sum(a == b for a, b in zip(got, want))),
+                    "two_tiers_off": int(sum(abs(a - b) >= 2 for a, b in zip(got, want)))}
+    return out
+
+
 def _balanced(acc: dict) -> float:
     return 0.5 * (acc["moving_right"] / max(1, acc["moving"]) + acc["steady_right"] / max(1, acc["steady"]))
 
@@ -310,27 +321,32 @@ def choose_trend(trends: list[dict]) -> dict:
                                   r["balanced_generated"]))
 
 
-def collect(seeds=TRAIN_SEEDS) -> list[dict]:
+def collect(seeds=TRAIN_SEEDS, splits=TRAIN_SPLITS) -> list[dict]:
     """Every training mailbox read through the real ingest and signal pipeline: features, quarterly
-    features and truth per mailbox (the generated ones, then :data:`TRAIN_SPLITS`)."""
+    features and truth per mailbox (the generated ones, then ``splits``: :data:`TRAIN_SPLITS` unless
+    told otherwise)."""
     features = ClientFeatures().fit(None)
     with tempfile.TemporaryDirectory(prefix="depth-build-") as tmp:
         boxes = generated_rows(seeds, Path(tmp), features)
-        for split in TRAIN_SPLITS:
+        for split in splits:
             boxes += independent_rows(split, Path(tmp), features)
     return boxes
 
 
-def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None) -> dict:
-    """Choose, fit and write the model (module doc); ``boxes``: :func:`collect`'s result, if already read."""
+def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_counts: bool = False,
+          splits=TRAIN_SPLITS) -> dict:
+    """Choose, fit and write the model (module doc); ``boxes``: :func:`collect`'s result, if already read;
+    ``log_counts``: the evidence with the log counts of deeper and shallower signals
+    (:class:`~analyzer.depth.evidence.EvidenceFeatures`)."""
     t0 = time.perf_counter()
     features = ClientFeatures().fit(None)
-    boxes = collect(seeds) if boxes is None else boxes
+    boxes = collect(seeds, splits) if boxes is None else boxes
     T = table(boxes)
     t_data = time.perf_counter() - t0
     grid = []
     for gw, alpha, prior in itertools.product(GENERATED_WEIGHTS, ALPHAS, PRIORS):
-        cv = cross_validate(T, boxes, {"alpha": alpha, "prior_messages": prior, "generated_weight": gw})
+        cv = cross_validate(T, boxes, {"alpha": alpha, "prior_messages": prior, "generated_weight": gw,
+                                       "log_counts": log_counts})
         c = cv["clients"].dropna(subset=["oof"])
         rho = _per_box_rho(c, "oof")
         ind = rho[[i for i in rho.index if _is_independent(i)]]
@@ -351,12 +367,12 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None) -> dict
                        "generated": acc_gen,
                        "balanced_dev": _balanced(acc_dev), "balanced_generated": _balanced(acc_gen)})
     best_trend = choose_trend(trends)
-    params = {"alpha": best["alpha"], "prior_messages": best["prior_messages"],
+    params = {"alpha": best["alpha"], "prior_messages": best["prior_messages"], "log_counts": log_counts,
               "period_prior": best_trend["period_prior"], "period_target": best_trend["period_target"],
               "trend_band": best_trend["band"]}
     model = _fit(T, generated_weight=best["generated_weight"], **params)
     c = best["cv"]["clients"].dropna(subset=["oof"])
-    weights = dict(zip(EVIDENCE_NAMES, np.round(model.pipeline_.named_steps["regress"].coef_, 3).tolist()))
+    weights = dict(zip(evidence_names(log_counts), np.round(model.pipeline_.named_steps["regress"].coef_, 3).tolist()))
     per_box = _per_box_rho(c, "oof")
     metrics = {
         "model": {"kind": "taxonomy", **params, "weights_per_sd": weights, "tier_cuts": TIER_CUTS,
@@ -375,6 +391,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None) -> dict
             "spearman_per_independent_mailbox": {k: round(float(v), 4) for k, v in per_box.items()
                                                  if _is_independent(k)},
             "mean_spearman_independent": round(float(per_box[[k for k in per_box.index if _is_independent(k)]].mean()), 4),
+            "per_independent_mailbox": _per_box_summary(c[_is_independent(c["box"])]),
             "spearman_by_behaviour": {beh: round(float(per_box[[f"gen{s}" for s in seeds if behaviour_of(s) == beh]].mean()), 4)
                                       for beh in BEHAVIOURS},
             "mae_client": round(float(np.mean(np.abs(c["oof"] - c["target"]))), 2),
@@ -451,10 +468,15 @@ figures are the test mailboxes' in evaluation.md):
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m training.depth.build", description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path("models/depth"))
+    ap.add_argument("--log-counts", action="store_true",
+                    help="add the log counts of deeper and shallower signals to the evidence")
+    ap.add_argument("--with-pending", action="store_true",
+                    help=f"also read the pending training mailboxes ({', '.join(PENDING_SPLITS)})")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    splits = TRAIN_SPLITS + (PENDING_SPLITS if args.with_pending else ())
     with threadpool_limits(1):
-        m = build(args.out)
+        m = build(args.out, log_counts=args.log_counts, splits=splits)
     print(json.dumps({k: v for k, v in m["cv_leave_mailbox_out"].items() if "grid" not in k}, indent=1))
     return 0
 
