@@ -97,12 +97,11 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                        "ordinal-tier rule was fixed)"),
              "test9": ("independent **test9** (blind, never tuned on; written in the seventh session before the "
                        "rebuild on 51 mailboxes)"),
-             "test10": ("independent **test10** (blind, never tuned on; written in the tenth session while that "
-                        "session's rule for a rebuild was fixed; first read with the shipped model)"),
-             "train8": ("independent train8 (training mailboxes of the eighth session, not trained on yet: the "
-                        "shipped model never saw them; they decided that session's failed rebuild)"),
-             "train9": ("independent train9 (training mailboxes of the tenth session with a long tail of purely "
-                        "transactional and sparse clients; not trained on yet: the shipped model never saw them)"),
+             "test10": ("independent **test10** (blind, never tuned on; written in the tenth session, first read "
+                        "with the model before that session's rebuild, then with the rebuild)"),
+             "train8": "independent train8 (training mailboxes of the eighth session; trained on since the tenth)",
+             "train9": ("independent train9 (training mailboxes of the tenth session, with a long tail of purely "
+                        "transactional and sparse clients; trained on)"),
              "all-tests": "independent **test6 to test10** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",

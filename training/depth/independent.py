@@ -6,12 +6,10 @@ model (see each folder's README). ``train/`` and ``dev/`` may be trained and tun
 with several models over four sessions and retired into training in the fifth, and
 ``retired-test4/`` and ``retired-test5/``, retired in the seventh (:data:`TRAIN_SPLITS`).
 ``test6/`` to ``test10/`` (:data:`TEST_SPLITS`) are never used
-for anything but the final figures. ``train8/`` (:data:`PENDING_SPLITS`), eight training mailboxes
-written in the eighth session, is not read by the build yet: the rebuild with it failed the rule
-fixed for shipping it (see :mod:`training.depth.build`). ``train9/``, six training mailboxes of the
-tenth session with a long tail of purely transactional and sparse clients, waits with it (written
-at the end of that session, not trained on yet). :func:`run_mailbox` runs the analysis with no
-config (as a user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
+for anything but the final figures. ``train8/`` (eight training mailboxes of the eighth session) and
+``train9/`` (six of the tenth, with a long tail of purely transactional and sparse clients) joined
+:data:`TRAIN_SPLITS` with the tenth session's rebuild (``data/independent/train9/RULE.md``).
+:func:`run_mailbox` runs the analysis with no config (as a user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
 addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
 """
 
@@ -29,11 +27,12 @@ ROOT = Path(__file__).resolve().parents[2] / "data" / "independent"
 SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "retired-test4", "retired-test5",
           "test6", "test7", "test8", "test9", "test10", "train8", "train9")
 #: What the depth model is fitted and tuned on (the build reads these and no others).
-TRAIN_SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "retired-test4", "retired-test5")
+TRAIN_SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "retired-test4", "retired-test5",
+                "train8", "train9")
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10")
-#: Training mailboxes not trained on yet (written for training; the rebuild with them did not ship).
-PENDING_SPLITS = ("train8", "train9")
+#: Training mailboxes not trained on yet (none since the tenth session's rebuild took in train8 and train9).
+PENDING_SPLITS: tuple[str, ...] = ()
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
             "early_warning", "appreciation")
 NEGATIVE = ("fee_pushback", "supplier_label", "complaint", "cancellation")
