@@ -87,3 +87,15 @@ def test_train_refuses_unmatched_and_too_few_labels(tmp_path):
         train_from_labels(_write(tmp_path, "client,depth\nAcme,10\nJo Baker,90\n"), run, tmp_path / "m.skops")
     assert not (tmp_path / "m.skops").exists()
     assert pd.read_parquet(run / "messages.parquet").shape[0] == 4  # the run folder is left as it was
+
+
+def test_a_users_model_uses_the_shipped_models_estimator_settings():
+    """``analyzer train`` refits the shipped estimator: same penalty, shrinkages, tier rule and
+    evidence columns (the log counts included when the shipped model has them)."""
+    from analyzer.depth.modelfile import load_depth_model
+    from analyzer.depth.train import _shipped_params
+
+    shipped = load_depth_model(None).get_params()
+    params = _shipped_params()
+    assert params["log_counts"] == shipped["log_counts"]
+    assert {k: shipped[k] for k in params} == params

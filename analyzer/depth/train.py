@@ -9,7 +9,7 @@ DIR is the folder of an ``analyzer run``: it must hold ``messages.parquet`` (att
 and ``signals.parquet`` (the signals frame). The features are computed from those, so the model is
 trained on exactly what ``run`` sees. The estimator is the shipped model's (``taxonomy``: non-negative
 weights on the oriented evidence of :mod:`analyzer.depth.evidence`, with the shipped model's penalty,
-shrinkages and trend band), refitted on the user's labels; at least :data:`MIN_CLIENTS` are required.
+shrinkages, evidence columns and trend band), refitted on the user's labels; at least :data:`MIN_CLIENTS` are required.
 """
 
 from __future__ import annotations
@@ -167,7 +167,8 @@ def _shipped_params() -> dict:
     from analyzer.depth.modelfile import load_depth_model
 
     params = load_depth_model(None).get_params()
-    keep = ("alpha", "prior_messages", "period_prior", "period_target", "trend_band", "tier_cuts", "ordinal_tiers")
+    keep = ("alpha", "prior_messages", "period_prior", "period_target", "trend_band", "tier_cuts", "ordinal_tiers",
+            "log_counts")
     return {k: params[k] for k in keep if k in params}
 
 
