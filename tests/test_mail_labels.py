@@ -64,12 +64,10 @@ def test_a_labelled_mailbox_is_compared_message_by_message(tmp_path):
     """One mailbox through the real run: the messages both sides agree on are compared, the detector's
     and the baseline's labels are those the writing side can carry."""
     from training.signals.agency_mail import compare_mailbox
-    from training.signals.baseline import TfidfBaseline
+    from training.signals.baseline import same_data_baseline
     from training.signals.corpus import training_parts
 
-    parts = training_parts()
-    seen = parts["train"] + parts["tune"]
-    baseline = TfidfBaseline().fit([r["text"] for r in seen], [r["labels"] for r in seen])
+    baseline = same_data_baseline(training_parts())
     path = LABELS_DIR / "ukstudio.jsonl"
     res = compare_mailbox("ukstudio", read_mail_labels(path), tmp_path, baseline)
     c = res["counts"]

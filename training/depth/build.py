@@ -102,7 +102,7 @@ Read with the shipped model first (it never saw them): Spearman 0.926 (worst 0.8
 MAE 6.91, trends 16/16 and 66/72. The rebuild (it chose alpha 1, label-share shrinkage 8, no
 generated mailboxes) gave out of fold on the 8: Spearman 0.928 and tiers **0.761**; on the 51:
 0.931 and 0.794. It missed (a) on tiers, so it **did not ship**; the eight mailboxes wait in
-``train8/`` (:data:`training.depth.independent.PENDING_SPLITS`), which the build does not read, so
+``train8/``, which the build did not read then, so
 ``make model`` still rebuilds the shipped model.
 
 Tenth session: six more blind mailboxes (``test10``) were written, and the rule for a rebuild was
@@ -155,7 +155,7 @@ from analyzer.depth.model import DepthModel
 from analyzer.depth.schema import TIERS, tier_of
 from analyzer.depth.modelfile import save_depth_model
 from training.depth.labelled import labelled_mailbox, truth_frames
-from training.depth.independent import PENDING_SPLITS, TEST_SPLITS, TRAIN_SPLITS, mailboxes, matched, read_truth, run_mailbox
+from training.depth.independent import TEST_SPLITS, TRAIN_SPLITS, mailboxes, matched, read_truth, run_mailbox
 
 log = logging.getLogger(__name__)
 
@@ -493,13 +493,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--without-log-counts", action="store_true",
                     help="the evidence without the log counts of deeper and shallower signals (the recipe before "
                          "the tenth session)")
-    ap.add_argument("--with-pending", action="store_true",
-                    help="also read the pending training mailboxes (PENDING_SPLITS; none at present)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    splits = TRAIN_SPLITS + (PENDING_SPLITS if args.with_pending else ())
     with threadpool_limits(1):
-        m = build(args.out, log_counts=not args.without_log_counts, splits=splits)
+        m = build(args.out, log_counts=not args.without_log_counts)
     print(json.dumps({k: v for k, v in m["cv_leave_mailbox_out"].items() if "grid" not in k}, indent=1))
     return 0
 

@@ -31,8 +31,6 @@ TRAIN_SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3"
                 "train8", "train9")
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11")
-#: Training mailboxes not trained on yet (none since the tenth session's rebuild took in train8 and train9).
-PENDING_SPLITS: tuple[str, ...] = ()
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
             "early_warning", "appreciation")
 NEGATIVE = ("fee_pushback", "supplier_label", "complaint", "cancellation")

@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from analyzer.signals.labels import AGENCY_LABELS, CLIENT_LABELS, LABELS
-from training.signals.baseline import TfidfBaseline
+from training.signals.baseline import TfidfBaseline, same_data_baseline
 from training.signals.corpus import DATA_DIR, PROJECT_ROOT, training_parts
 from training.signals.evaluate import format_table, multilabel_recall, side_by_side
 from training.signals.metrics import paired_bootstrap
@@ -112,9 +112,7 @@ def evaluate(model=None, labels_dir: Path = LABELS_DIR) -> dict:
     files = sorted(labels_dir.glob("*.jsonl"))
     if not files:
         raise ValueError(f"no labels files in {labels_dir}")
-    parts = training_parts()
-    seen = parts["train"] + parts["tune"]
-    baseline = TfidfBaseline().fit([r["text"] for r in seen], [r["labels"] for r in seen])
+    baseline = same_data_baseline(training_parts())
     pooled = {"gold": [], "pipeline": [], "baseline": []}
     by_group = {g: {"gold": [], "pipeline": [], "baseline": []} for g in GROUPS}
     per_box = {}

@@ -46,3 +46,10 @@ class TfidfBaseline(BaseEstimator, ClassifierMixin):
     def predict(self, texts: list[str]) -> list[list[str]]:
         proba = self.predict_proba(texts)
         return [[lab for lab, p in zip(self.binarizer_.classes_, row) if p >= self.threshold] for row in proba]
+
+
+def same_data_baseline(parts: dict[str, list[dict]]) -> TfidfBaseline:
+    """The baseline fitted on the rows the detector is trained on: ``train`` + ``tune`` of
+    :func:`training.signals.corpus.training_parts`' result ``parts``."""
+    seen = parts["train"] + parts["tune"]
+    return TfidfBaseline().fit([r["text"] for r in seen], [r["labels"] for r in seen])

@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from analyzer.errors import AnalyzerError
-from training.signals.baseline import TfidfBaseline
+from training.signals.baseline import TfidfBaseline, same_data_baseline
 from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDEPENDENT4_PATHS, INDEPENDENT5_PATHS,
                                      INDEPENDENT6_PATHS,
                                      INDEPENDENT_PATH,
@@ -159,8 +159,7 @@ def evaluate(model: Path | str | None = None, sets: tuple = INDEPENDENT_SETS, re
 
     nlp = load_pipeline(model)
     parts = training_parts()
-    seen = parts["train"] + parts["tune"]
-    baseline = TfidfBaseline().fit([r["text"] for r in seen], [r["labels"] for r in seen])
+    baseline = same_data_baseline(parts)
     named = {"heldout": parts["heldout"]}
     for name, paths, _ in sets:
         paths = paths if isinstance(paths, tuple) else (paths,)
