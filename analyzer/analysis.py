@@ -138,7 +138,7 @@ def _analyze(sources, config, *, jobs, model_path, signals_model, show_progress,
             _warm_detection_workers(model_key(signals_model), execution, stats.bytes_parsed)))
         try:
             ingested = ingest_sources(list(sources), cfg, execution, cache, stats, show_progress=show_progress,
-                                      before_parsing=model.start, after_parsing=after_parsing)
+                                      before_parsing=model.start_unless_large, after_parsing=after_parsing)
             log.info("ingest: %s", {k: v for k, v in ingested.report.items() if k != "quarantine"})
             check_has_mail(ingested.report, sources)
             check_has_clients(ingested.messages, cfg)
@@ -149,6 +149,7 @@ def _analyze(sources, config, *, jobs, model_path, signals_model, show_progress,
                     thread.join()
         signals = detect_client_signals(ingested.messages, execution, cache, stats,
                                         signals_model=signals_model, show_progress=show_progress)
+    model.start()  # a large run loads it only now (ModelLoad.start_unless_large)
     if execution.backend == "loky":
         from analyzer.parallel import release_local_workers
 
@@ -212,12 +213,22 @@ def _load_depth_model(path):
     return load_depth_model(path)
 
 
+#: From this much mail to parse on, the shipped depth model loads after signal detection rather
+#: than while the mail is parsed (:meth:`ModelLoad.start_unless_large`).
+LOAD_MODEL_AFTER_DETECTION_BYTES = 128 * 1024 * 1024
+
+
 class ModelLoad:
     """The run's depth model, loaded in a background daemon thread once :meth:`start` is called.
 
-    A run calls :meth:`start` when it is about to parse mail (the load then overlaps the parsing);
-    a run whose every work unit comes from the cache does not, and loads the model only if it
-    asks for the :meth:`result` (its cached scores may not match). So an unchanged re-run never
+    A run calls :meth:`start_unless_large` when it is about to parse mail: the load then overlaps
+    the parsing, except in a large run (:data:`LOAD_MODEL_AFTER_DETECTION_BYTES`), which starts it
+    once its signals are detected. A large run's memory peaks at the end of detection, and
+    scikit-learn with the model is about 110 MiB of the main process that scoring alone needs; the
+    load then costs the run about a second more at 100k messages (2 CPU-seconds it no longer
+    shares with the parse). A run whose every work unit comes from the cache does not start the
+    load at all, and loads the model only if it asks for the :meth:`result` (its cached scores may
+    not match). So an unchanged re-run never
     imports scikit-learn, even in the background, where the import would hold the interpreter
     lock the run's own work needs. A daemon thread: a process that never needs the model does not
     wait for scikit-learn to finish importing at exit.
@@ -244,6 +255,11 @@ class ModelLoad:
             self._started = True
         self._future.set_running_or_notify_cancel()
         threading.Thread(target=self._run, name="analyzer-models", daemon=True).start()
+
+    def start_unless_large(self, n_bytes: int) -> None:
+        """:meth:`start`, unless ``n_bytes`` of mail to parse make this a large run."""
+        if n_bytes < LOAD_MODEL_AFTER_DETECTION_BYTES:
+            self.start()
 
     def _run(self) -> None:
         try:
@@ -298,12 +314,29 @@ def out_dir_lock(out: Path):
 
 
 def _write_run(result: "AnalysisResult", folder: Path, redact: bool) -> None:
-    """Every file of a run but run_stats.json, into ``folder``."""
+    """Every file of a run but run_stats.json, into ``folder``.
+
+    ``messages.parquet`` is written in a second thread while this one writes the rest: its work is
+    mostly Arrow's (reading the stored bodies, encoding and compressing), which runs without the
+    interpreter lock, beside the CSVs and the report, which hold it (at 100k realistic messages the
+    two are about 1.5 and 5 seconds)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="analyzer-write") as pool:
+        messages = pool.submit(result.write_messages, folder / "messages.parquet")
+        try:
+            _write_all_but_messages(result, folder, redact)
+        except BaseException:
+            messages.exception()  # wait for the thread; the first error is the one raised
+            raise
+        messages.result()
+
+
+def _write_all_but_messages(result: "AnalysisResult", folder: Path, redact: bool) -> None:
     from analyzer.export import (write_csv, write_evidence_csv, write_json, write_scores_csv,
                                  write_signals_parquet)
     from analyzer.report.html import write_report
 
-    result.write_messages(folder / "messages.parquet")
     write_json(result.ingest_report, folder / "ingest_report.json")
     write_signals_parquet(result.signals, folder / "signals.parquet")
     evidence, scores, periods = result.evidence, result.scores, result.periods

@@ -73,8 +73,8 @@ def ingest_sources(sources, config: Config | None, execution: Execution, cache: 
                    after_parsing=None) -> IngestResult:
     """The ingest stage with per-unit caching (see the module doc); ``stats`` is filled in.
 
-    ``before_parsing``: called once, before the first work unit is handed out for parsing (not at
-    all when every unit comes from the cache); ``after_parsing``: called once the last unit is in,
+    ``before_parsing(n_bytes)``: called once, with the size of the mail about to be parsed, before
+    the first work unit is handed out (not at all when every unit comes from the cache); ``after_parsing``: called once the last unit is in,
     before deduplication and attribution, only if some unit was parsed."""
     started = time.perf_counter()
     workers = execution.local_workers(1 << 20) if execution.backend == "loky" else 4
@@ -85,7 +85,7 @@ def ingest_sources(sources, config: Config | None, execution: Execution, cache: 
     log.info("ingest: %d files, %d work units (%d in the cache), %s backend",
              plan.files, len(plan.units), len(hits), execution.backend)
     if todo and before_parsing is not None:
-        before_parsing()
+        before_parsing(sum(plan.units[i].size for i in todo))
     fresh = run_ordered(parse_unit, ((plan.units[i],) for i in todo), execution, len(todo))
 
     # the whole bodies go to disk as each unit comes in; the frame the run works on holds the rest

@@ -32,3 +32,29 @@ def test_a_failure_to_load_reaches_whoever_asks_for_the_model(monkeypatch):
     future = analysis.start_loading_models(None, None)
     with pytest.raises(ModelError, match="damaged"):
         future.result(timeout=60)
+
+
+def test_a_large_run_starts_the_load_only_when_asked(monkeypatch):
+    """Below the threshold the load starts before parsing; from it on, only once the run asks for
+    the model (after signal detection, where a large run's memory peaks)."""
+    calls = []
+    small = analysis.ModelLoad(lambda: calls.append("small") or "model")
+    small.start_unless_large(analysis.LOAD_MODEL_AFTER_DETECTION_BYTES - 1)
+    assert small.result(timeout=10) == "model" and calls == ["small"]
+
+    large = analysis.ModelLoad(lambda: calls.append("large") or "model")
+    large.start_unless_large(analysis.LOAD_MODEL_AFTER_DETECTION_BYTES)
+    assert not large._started and calls == ["small"]
+    assert large.result(timeout=10) == "model" and calls == ["small", "large"]
+
+
+def test_a_run_hands_the_size_of_the_mail_to_parse_before_parsing(tmp_path, monkeypatch):
+    from analyzer.batch import RunStats, ingest_sources
+    from analyzer.parallel import Execution
+
+    mbox = tmp_path / "a.mbox"
+    mbox.write_bytes(b"From a@x.com Mon Jan  1 00:00:00 2024\nFrom: a@x.com\nTo: b@y.com\n"
+                     b"Subject: hi\nDate: Mon, 1 Jan 2024 10:00:00 +0000\n\nhello\n")
+    sizes = []
+    ingest_sources([mbox], None, Execution(jobs=1), None, RunStats(), before_parsing=sizes.append)
+    assert sizes == [mbox.stat().st_size]

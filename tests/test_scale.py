@@ -295,3 +295,35 @@ def test_a_run_hands_every_object_back_to_the_garbage_collector(mailbox):
     assert gc.get_freeze_count() == 0
     gc.collect()
     assert ref() is None
+
+
+def test_a_large_run_loads_the_depth_model_after_detection_with_the_same_result(mailbox, serial, monkeypatch):
+    """From LOAD_MODEL_AFTER_DETECTION_BYTES of mail on, scikit-learn and the model are not in the
+    main process while signals are detected (where a large run's memory peaks)."""
+    import analyzer.analysis as analysis
+    import analyzer.batch as batch
+
+    events = []
+    real_load, real_detect = analysis._load_depth_model, batch.detect_client_signals
+    monkeypatch.setattr(analysis, "LOAD_MODEL_AFTER_DETECTION_BYTES", 0)
+    monkeypatch.setattr(analysis, "_load_depth_model", lambda path: events.append("load") or real_load(path))
+    monkeypatch.setattr(batch, "detect_client_signals",
+                        lambda *a, **k: events.append("detect") or real_detect(*a, **k))
+    result = analyze([mailbox["first"], mailbox["second"]], config=mailbox["config"], jobs=1)
+    assert events == ["detect", "load"]
+    _same_result(serial, result)
+
+
+def test_a_failure_writing_messages_fails_the_run_and_leaves_no_files(mailbox, tmp_path, monkeypatch):
+    """messages.parquet is written in a second thread: its error is the run's, and nothing of the
+    run is moved into the folder."""
+    from analyzer.analysis import AnalysisResult
+
+    def broken(self, path):
+        raise OSError("disk full")
+    monkeypatch.setattr(AnalysisResult, "write_messages", broken)
+    out = tmp_path / "out"
+    with pytest.raises(OSError, match="disk full"):
+        run_to_dir([mailbox["first"]], out, config=mailbox["config"], jobs=1, use_cache=False)
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == []
+    assert not list(out.glob(".partial-*"))
