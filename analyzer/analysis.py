@@ -149,7 +149,7 @@ def _analyze(sources, config, *, jobs, model_path, signals_model, show_progress,
                     thread.join()
         signals = detect_client_signals(ingested.messages, execution, cache, stats,
                                         signals_model=signals_model, show_progress=show_progress)
-    model.start()  # a large run loads it only now (ModelLoad.start_unless_large)
+    model.start_if_deferred()  # a large run loads it only now (ModelLoad.start_unless_large)
     if execution.backend == "loky":
         from analyzer.parallel import release_local_workers
 
@@ -239,6 +239,7 @@ class ModelLoad:
         self._future: Future = Future()
         self._lock = threading.Lock()
         self._started = False
+        self._deferred = False
 
     @classmethod
     def of(cls, model) -> "ModelLoad":
@@ -259,6 +260,13 @@ class ModelLoad:
     def start_unless_large(self, n_bytes: int) -> None:
         """:meth:`start`, unless ``n_bytes`` of mail to parse make this a large run."""
         if n_bytes < LOAD_MODEL_AFTER_DETECTION_BYTES:
+            self.start()
+        else:
+            self._deferred = True
+
+    def start_if_deferred(self) -> None:
+        """:meth:`start`, if :meth:`start_unless_large` put it off."""
+        if self._deferred:
             self.start()
 
     def _run(self) -> None:
