@@ -31,9 +31,12 @@ How lines are labelled
 
 Speed and safety
 ----------------
-Work is linear in the size of the body. Our patterns only ever see one line capped at
-`MAX_HEADER_LINE` characters, or the last `ATTRIBUTION_TAIL` characters of a join of at
-most three lines; quantifiers are bounded. The library's header regexes are quadratic in the
+Work is linear in the size of the body: each line is stripped once, the separator and
+attribution-start patterns are tried as one alternation each, and the three texts are joined
+in one pass (tests/test_parse_speed_equivalence.py pins these to the plain definitions).
+Our patterns only ever see one line capped at `MAX_HEADER_LINE` characters, or the last
+`ATTRIBUTION_TAIL` characters of a join of at most three lines; quantifiers are bounded.
+The library's header regexes are quadratic in the
 line length (lazy ``.+?\\s?.+?``) and scan every position, so they run only on colon-ending
 lines, on a two-line window capped at `LIBRARY_LINE_CAP` characters per line, at most
 `LIBRARY_CALLS_PER_BODY` times per body. Measured: the 767 KB long-quote fixture of
@@ -65,7 +68,7 @@ ATTRIBUTION_TAIL = 260
 #: How far (in lines) to look for the rest of a header block.
 HEADER_BLOCK_WINDOW = 4
 
-NEW, QUOTED, SIGNATURE = 0, 1, 2
+NEW, QUOTED, SIGNATURE = 0, 1, 2  # also the positions of the three texts in `_join_all`
 
 _DATE_OR_ADDRESS = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{2,4}|\b\d{1,2}:\d{2}\b|@[\w-]+\.|\b(?:19|20)\d\d\b")
 _QUOTE_LINE = re.compile(r"^\s*>")
@@ -84,12 +87,18 @@ class ReplyParts:
 @dataclass(frozen=True)
 class _Compiled:
     attributions: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
+    attribution_start: re.Pattern[str]  # any of the attribution start patterns
     verbs: re.Pattern[str]
-    separators: tuple[re.Pattern[str], ...]
+    separator: re.Pattern[str]  # any of the separator patterns
     rule_line: re.Pattern[str]
     from_key: re.Pattern[str]
     any_key: re.Pattern[str]
     library: tuple[re.Pattern[str], ...]
+
+
+def _any_of(patterns: list[str], flags: int = 0) -> re.Pattern[str]:
+    """One regex that matches where any of `patterns` matches (one call instead of a loop)."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns), flags)
 
 
 @lru_cache(maxsize=1)
@@ -106,8 +115,9 @@ def _compiled() -> _Compiled:
         attributions=tuple(
             (re.compile(a["start"]), re.compile(a["end"], re.IGNORECASE)) for a in data["attribution"]
         ),
+        attribution_start=_any_of([a["start"] for a in data["attribution"]]),
         verbs=re.compile(data["attribution_verbs"], re.IGNORECASE),
-        separators=tuple(re.compile(s, re.IGNORECASE) for s in data["separators"]),
+        separator=_any_of(data["separators"], re.IGNORECASE),
         rule_line=re.compile(data["rule_line"]),
         from_key=key_regex(keys["from"]),
         any_key=key_regex(keys["from"] + keys["other"]),
@@ -140,20 +150,21 @@ def _library_header(lines: list[str], i: int, pats: _Compiled) -> int | None:
     return None
 
 
-def _attribution_end(lines: list[str], i: int, pats: _Compiled) -> int | None:
-    """Last line of an "On ... wrote:"-style attribution starting at line i, else None."""
-    first = lines[i].strip()
-    if not any(start.match(first) for start, _ in pats.attributions):
+def _attribution_end(stripped: list[str], i: int, pats: _Compiled) -> int | None:
+    """Last line of an "On ... wrote:"-style attribution starting at line i, else None.
+
+    `stripped` holds the lines of the body, each stripped."""
+    first = stripped[i]
+    if not pats.attribution_start.match(first):
         return None
-    joined = ""
-    for j in range(i, min(i + MAX_ATTRIBUTION_LINES, len(lines))):
-        part = lines[j].strip()
-        if not part or len(part) > MAX_HEADER_LINE or (j > i and _QUOTE_LINE.match(part)):
+    for j in range(i, min(i + MAX_ATTRIBUTION_LINES, len(stripped))):
+        part = stripped[j]
+        if not part or len(part) > MAX_HEADER_LINE or (j > i and part.startswith(">")):  # a `>` line
             return None
-        joined = f"{joined} {part}" if joined else part
         if not part.endswith(":"):
             continue
-        tail = joined[-ATTRIBUTION_TAIL:]  # end patterns reach at most ~220 characters back
+        # the lines so far joined by spaces; end patterns reach at most ~220 characters back
+        tail = " ".join(stripped[i:j + 1])[-ATTRIBUTION_TAIL:]
         for start, end in pats.attributions:
             if start.match(first) and end.search(tail):
                 return j
@@ -175,49 +186,49 @@ def _header_block_start(lines: list[str], i: int, pats: _Compiled) -> int | None
     return start
 
 
-def _with_rule_above(lines: list[str], start: int, pats: _Compiled) -> int:
+def _with_rule_above(stripped: list[str], start: int, pats: _Compiled) -> int:
     """Include an Outlook underscore/dash rule line sitting just above a header block."""
     j = start - 1
-    while j >= 0 and j >= start - 3 and not lines[j].strip():
+    while j >= 0 and j >= start - 3 and not stripped[j]:
         j -= 1
-    if j >= 0 and pats.rule_line.match(lines[j].strip()):
+    if j >= 0 and pats.rule_line.match(stripped[j]):
         return j
     return start
 
 
-def _next_nonblank(lines: list[str], j: int) -> int | None:
-    for k in range(j, len(lines)):
-        if lines[k].strip():
+def _next_nonblank(stripped: list[str], j: int) -> int | None:
+    for k in range(j, len(stripped)):
+        if stripped[k]:
             return k
     return None
 
 
-def _label_headers(lines: list[str], labels: list[int], quoted: list[bool], pats: _Compiled) -> int:
+def _label_headers(lines: list[str], stripped: list[str], labels: list[int], quoted: list[bool],
+                   pats: _Compiled) -> int:
     """Mark attributions as quoted; return the first hard-boundary line (len(lines) if none)."""
     budget = LIBRARY_CALLS_PER_BODY
-    for i, line in enumerate(lines):
-        stripped = line.strip()
-        if not stripped or quoted[i] or len(stripped) > MAX_HEADER_LINE:
+    for i, text in enumerate(stripped):
+        if not text or quoted[i] or len(text) > MAX_HEADER_LINE:
             continue
-        if stripped.strip("-_= ") and any(sep.match(stripped) for sep in pats.separators):
-            return _with_rule_above(lines, i, pats)
+        if text.strip("-_= ") and pats.separator.match(text):
+            return _with_rule_above(stripped, i, pats)
         block = _header_block_start(lines, i, pats)
         if block is not None:
-            return _with_rule_above(lines, block, pats)
-        first, end = i, _attribution_end(lines, i, pats)
-        if end is None and budget > 0 and stripped.endswith((":", "\uff1a")):
+            return _with_rule_above(stripped, block, pats)
+        first, end = i, _attribution_end(stripped, i, pats)
+        if end is None and budget > 0 and text.endswith((":", "\uff1a")):
             budget -= 1
             found = _library_header(lines, i, pats)
             if found is not None and labels[found] == NEW:
                 first, end = found, i
         if end is None:
             continue
-        after = _next_nonblank(lines, end + 1)
+        after = _next_nonblank(stripped, end + 1)
         if after is not None and quoted[after]:
             for k in range(first, end + 1):
                 labels[k] = QUOTED
         else:
-            return _with_rule_above(lines, first, pats)
+            return _with_rule_above(stripped, first, pats)
     return len(lines)
 
 
@@ -227,23 +238,23 @@ def _looks_like_attribution(line: str, pats: _Compiled) -> bool:
     )
 
 
-def _label_quote_blocks(lines: list[str], labels: list[int], quoted: list[bool], boundary: int,
-                        pats: _Compiled) -> None:
+def _label_quote_blocks(lines: list[str], stripped: list[str], labels: list[int], quoted: list[bool],
+                        boundary: int, pats: _Compiled) -> None:
     """Quote the `>` lines and the un-recognised attribution line just above each `>` block."""
     previous = None  # last non-blank line index
     for i in range(boundary):
-        if not lines[i].strip():
+        if not stripped[i]:
             continue
         if quoted[i]:
             labels[i] = QUOTED
             if previous is not None and not quoted[previous] and labels[previous] == NEW:
                 top = previous
-                text = lines[top].strip()
+                text = stripped[top]
                 if text.endswith((":", "\uff1a", ">")) and _looks_like_attribution(text, pats):
                     labels[top] = QUOTED
                     # a wrapped attribution: up to two more lines above, if they carry a date/address
                     for up in (top - 1, top - 2):
-                        if up < 0 or not lines[up].strip() or quoted[up] or labels[up] != NEW:
+                        if up < 0 or not stripped[up] or quoted[up] or labels[up] != NEW:
                             break
                         if not _DATE_OR_ADDRESS.search(lines[up][:MAX_HEADER_LINE]):
                             break
@@ -251,24 +262,28 @@ def _label_quote_blocks(lines: list[str], labels: list[int], quoted: list[bool],
         previous = i
 
 
-def _join(lines: list[str], labels: list[int], wanted: int) -> str:
-    """Lines with label `wanted`, keeping blank lines inside a run, runs separated by a blank line."""
-    runs: list[list[str]] = []
+def _join_all(lines: list[str], stripped: list[str], labels: list[int]) -> tuple[str, str, str]:
+    """The NEW, QUOTED and SIGNATURE texts, in one pass over the lines.
+
+    For each label: its lines, keeping the blank lines inside a run of that label, runs
+    separated by a blank line. A run of one label ends at the next non-blank line of another."""
+    runs: tuple[list[list[str]], ...] = ([], [], [])
     pending: list[str] = []
     last_label = None
-    for line, label in zip(lines, labels):
-        if not line.strip():
+    for line, text, label in zip(lines, stripped, labels):
+        if not text:
             pending.append(line)
             continue
-        if label == wanted:
-            if last_label == wanted and runs:
-                runs[-1].extend(pending)
-                runs[-1].append(line)
-            else:
-                runs.append([line])
+        own = runs[label]
+        if last_label == label and own:
+            own[-1].extend(pending)
+            own[-1].append(line)
+        else:
+            own.append([line])
         pending = []
         last_label = label
-    return "\n\n".join("\n".join(run).strip() for run in runs).strip()
+    new, quoted, signature = ("\n\n".join("\n".join(run).strip() for run in r).strip() for r in runs)
+    return new, quoted, signature
 
 
 def split_reply(body: str | None) -> ReplyParts:
@@ -285,22 +300,20 @@ def split_reply(body: str | None) -> ReplyParts:
         return ReplyParts("", "", "")
     pats = _compiled()
     lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    quoted = [bool(_QUOTE_LINE.match(line)) for line in lines]
+    stripped = [line.strip() for line in lines]  # once: every step below looks at them
+    # `^\s*>` on the line, without a regex call per line (str.strip and \s agree on whitespace)
+    quoted = [text.startswith(">") for text in stripped]
     labels = [NEW] * len(lines)
 
-    boundary = _label_headers(lines, labels, quoted, pats)
-    for i in range(boundary, len(lines)):
-        labels[i] = QUOTED
-    _label_quote_blocks(lines, labels, quoted, boundary, pats)
+    boundary = _label_headers(lines, stripped, labels, quoted, pats)
+    labels[boundary:] = [QUOTED] * (len(lines) - boundary)  # everything below a hard boundary
+    _label_quote_blocks(lines, stripped, labels, quoted, boundary, pats)
 
-    own = [i for i, line in enumerate(lines) if labels[i] == NEW and line.strip()]
+    own = [i for i in range(boundary) if labels[i] == NEW and stripped[i]]
     start = signature_start(lines, own)
     if start is not None:
         for i in own[start:]:
             labels[i] = SIGNATURE
 
-    return ReplyParts(
-        new_text=_join(lines, labels, NEW),
-        quoted=_join(lines, labels, QUOTED),
-        signature=_join(lines, labels, SIGNATURE),
-    )
+    new_text, quoted_text, signature = _join_all(lines, stripped, labels)
+    return ReplyParts(new_text=new_text, quoted=quoted_text, signature=signature)

@@ -50,6 +50,8 @@ TAIL_LIMITS = {
     "name_block": 7,
     "disclaimer": 40,
 }
+#: The most non-blank lines any kind of signature start may have after it.
+_LONGEST_TAIL = max(TAIL_LIMITS.values())
 
 _NAME_TOKEN = re.compile(r"^(?:[^\W\d_][\w.'’-]{0,30}|(?:van|von|de|der|den|da|di|del|la|le|du|ten|ter|bin|al)\b)$")
 _NAME_PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "del", "la", "le", "du", "ten", "ter", "bin", "al"}
@@ -171,7 +173,9 @@ def signature_start(lines: Sequence[str], own: Sequence[int]) -> int | None:
     """
     pats = _patterns()
     n = len(own)
-    for k in range(n):
+    # a start needs at most _LONGEST_TAIL own lines after it: earlier lines cannot be one (and
+    # `_kind` has no side effects), so long mails only look at their last lines
+    for k in range(max(0, n - 1 - _LONGEST_TAIL), n):
         line = lines[own[k]].strip()
         kind = _kind(line, k, pats)
         if kind is not None and n - k - 1 <= TAIL_LIMITS[kind]:
