@@ -68,20 +68,25 @@ class AnalysisResult:
     def write_messages(self, path) -> None:
         """``messages.parquet``: from the frame and its stored bodies batch by batch, when they are
         still apart (the whole mailbox's bodies are then never in memory at once)."""
-        from analyzer.ingest.message import write_messages
+        write_messages_file(self._messages, self._bodies, path)
 
-        if self._bodies is not None:
-            from analyzer.ingest.bodies import write_messages_with_bodies
 
-            write_messages_with_bodies(self._messages, self._bodies, path)
-        elif len(self._messages):
-            write_messages(self._messages, path)
-        else:  # frame_to_table cannot type the list columns of an empty frame
-            import pyarrow.parquet as pq
+def write_messages_file(messages: pd.DataFrame, bodies, path) -> None:
+    """``messages.parquet`` from a messages frame and, when they are apart, its stored bodies."""
+    from analyzer.ingest.message import write_messages
 
-            from analyzer.ingest.message import MESSAGE_SCHEMA
+    if bodies is not None:
+        from analyzer.ingest.bodies import write_messages_with_bodies
 
-            pq.write_table(MESSAGE_SCHEMA.empty_table(), path)
+        write_messages_with_bodies(messages, bodies, path)
+    elif len(messages):
+        write_messages(messages, path)
+    else:  # frame_to_table cannot type the list columns of an empty frame
+        import pyarrow.parquet as pq
+
+        from analyzer.ingest.message import MESSAGE_SCHEMA
+
+        pq.write_table(MESSAGE_SCHEMA.empty_table(), path)
 
 
 def _as_config(config) -> Config | None:
@@ -96,7 +101,7 @@ def _as_config(config) -> Config | None:
 
 def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, signals_model=None,
             show_progress: bool = False, backend: str = "loky", scheduler: str | None = None,
-            cache_dir=None) -> AnalysisResult:
+            cache_dir=None, on_detected=None) -> AnalysisResult:
     """Ingest ``sources``, detect signals in what each side newly wrote, and score each client.
 
     ``config`` is a :class:`~analyzer.config.Config`, a TOML path, a dict shaped like the TOML,
@@ -106,15 +111,17 @@ def analyze(sources, config=None, *, jobs: int | None = None, model_path=None, s
     Parallel work (parsing, signal detection) runs on ``jobs`` local processes (None: all cores)
     or, with ``backend="dask"``, on the Dask cluster at ``scheduler``; the result is the same.
     ``cache_dir``: a run cache folder (:mod:`analyzer.cache`) to reuse and fill; None: no cache.
+    ``on_detected(messages, bodies, signals, stats)``: called once the signals are detected, before
+    scoring (:func:`run_to_dir` writes the files that need no scores meanwhile).
     """
     with frozen_heap() as refreeze:  # the collector leaves the run's long-lived objects alone (analyzer.memory)
         return _analyze(sources, config, jobs=jobs, model_path=model_path, signals_model=signals_model,
                         show_progress=show_progress, backend=backend, scheduler=scheduler, cache_dir=cache_dir,
-                        refreeze=refreeze)
+                        refreeze=refreeze, on_detected=on_detected)
 
 
 def _analyze(sources, config, *, jobs, model_path, signals_model, show_progress, backend, scheduler,
-             cache_dir, refreeze) -> AnalysisResult:
+             cache_dir, refreeze, on_detected=None) -> AnalysisResult:
     from analyzer.batch import RunStats, detect_client_signals, in_process, ingest_sources, model_key
     from analyzer.cache import RunCache, scores_key
     from analyzer.export import evidence_frame
@@ -157,6 +164,8 @@ def _analyze(sources, config, *, jobs, model_path, signals_model, show_progress,
     release_unused()  # detection's working copies, before scoring builds its own
     refreeze()  # the signals, and scikit-learn's modules if the depth model has loaded
     log.info("signals: %d rows", len(signals))
+    if on_detected is not None:
+        on_detected(ingested.messages, ingested.bodies, signals, stats)
     t0 = time.perf_counter()
     cached = None
     if cache is not None:
@@ -321,32 +330,66 @@ def out_dir_lock(out: Path):
         fh.close()
 
 
-def _write_run(result: "AnalysisResult", folder: Path, redact: bool) -> None:
-    """Every file of a run but run_stats.json, into ``folder``.
+class EarlyWrites:
+    """``messages.parquet`` and ``signals.parquet``, written in a second thread while the main one
+    goes on (they need no scores). Their work is mostly Arrow's (reading the stored bodies,
+    encoding, compressing), which runs without the interpreter lock, beside scoring, the CSVs and
+    the report, which hold it: at 100k realistic messages, about 1.5 s that no longer wait for
+    anything. :meth:`start` once; then :meth:`result` (raises what the thread raised) or
+    :meth:`wait` (only waits: for when the run already failed)."""
 
-    ``messages.parquet`` is written in a second thread while this one writes the rest: its work is
-    mostly Arrow's (reading the stored bodies, encoding and compressing), which runs without the
-    interpreter lock, beside the CSVs and the report, which hold it (at 100k realistic messages the
-    two are about 1.5 and 5 seconds)."""
-    from concurrent.futures import ThreadPoolExecutor
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._future = None
+        self._pool = None
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="analyzer-write") as pool:
-        messages = pool.submit(result.write_messages, folder / "messages.parquet")
-        try:
-            _write_all_but_messages(result, folder, redact)
-        except BaseException:
-            messages.exception()  # wait for the thread; the first error is the one raised
-            raise
-        messages.result()
+    @property
+    def started(self) -> bool:
+        return self._future is not None
+
+    def start(self, messages: pd.DataFrame, bodies, signals: pd.DataFrame) -> None:
+        if self.started:
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analyzer-write")
+        self._future = self._pool.submit(self._write, messages, bodies, signals)
+
+    def _write(self, messages, bodies, signals) -> None:
+        from analyzer.export import write_signals_parquet
+
+        write_messages_file(messages, bodies, self.folder / "messages.parquet")
+        write_signals_parquet(signals, self.folder / "signals.parquet")
+
+    def wait(self) -> None:
+        if self._future is not None:
+            self._future.exception()
+            self._pool.shutdown()
+
+    def result(self) -> None:
+        if self._future is not None:
+            self.wait()
+            self._future.result()
 
 
-def _write_all_but_messages(result: "AnalysisResult", folder: Path, redact: bool) -> None:
-    from analyzer.export import (write_csv, write_evidence_csv, write_json, write_scores_csv,
-                                 write_signals_parquet)
+def _write_run(result: "AnalysisResult", folder: Path, redact: bool, early: EarlyWrites | None = None) -> None:
+    """Every file of a run but run_stats.json, into ``folder``; the two parquet files through
+    ``early`` (started here if the run has not started it already)."""
+    early = early if early is not None else EarlyWrites(folder)
+    early.start(result.message_meta, result._bodies, result.signals)
+    try:
+        _write_all_but_parquets(result, folder, redact)
+    except BaseException:
+        early.wait()  # the first error is the one raised
+        raise
+    early.result()
+
+
+def _write_all_but_parquets(result: "AnalysisResult", folder: Path, redact: bool) -> None:
+    from analyzer.export import write_csv, write_evidence_csv, write_json, write_scores_csv
     from analyzer.report.html import write_report
 
     write_json(result.ingest_report, folder / "ingest_report.json")
-    write_signals_parquet(result.signals, folder / "signals.parquet")
     evidence, scores, periods = result.evidence, result.scores, result.periods
     if redact:  # the CSVs people open in meetings are masked too; the parquet files keep the raw data
         from functools import partial
@@ -380,20 +423,29 @@ def run_to_dir(sources, out_dir, config=None, *, jobs: int | None = None, model_
     with out_dir_lock(out), frozen_heap():  # the collector skips what lives through the run, writing too
         for stale in out.glob(".partial-*"):  # left by a run that was killed while writing
             shutil.rmtree(stale, ignore_errors=True)
-        result = analyze(sources, config=config, jobs=jobs, model_path=model_path,
-                         signals_model=signals_model, show_progress=show_progress, backend=backend,
-                         scheduler=scheduler, cache_dir=out / CACHE_DIRNAME if use_cache else None)
-        t0 = time.perf_counter()
-        stats = result.stats
-        cache_dir = out / CACHE_DIRNAME
-        files = [n for n in RUN_FILES if n != "run_stats.json"]
-        key = outputs_key(stats.scores_key, result.ingest_report, redact) if use_cache else None
-        if key and stats.scores_key and not stats.units_parsed and not stats.texts_detected:
-            stats.outputs_reused = outputs_current(cache_dir, key, out, files)
         staging = Path(tempfile.mkdtemp(prefix=".partial-", dir=out))
+        early = EarlyWrites(staging)
+
+        def write_early(messages, bodies, signals, stats) -> None:
+            # a run that parsed or detected anything writes every file (its outputs cannot be the
+            # folder's): the two parquet files go while it scores; an unchanged re-run waits to see
+            if stats.units_parsed or stats.texts_detected or not use_cache:
+                early.start(messages, bodies, signals)
+
         try:
+            result = analyze(sources, config=config, jobs=jobs, model_path=model_path,
+                             signals_model=signals_model, show_progress=show_progress, backend=backend,
+                             scheduler=scheduler, cache_dir=out / CACHE_DIRNAME if use_cache else None,
+                             on_detected=write_early)
+            t0 = time.perf_counter()
+            stats = result.stats
+            cache_dir = out / CACHE_DIRNAME
+            files = [n for n in RUN_FILES if n != "run_stats.json"]
+            key = outputs_key(stats.scores_key, result.ingest_report, redact) if use_cache else None
+            if key and stats.scores_key and not stats.units_parsed and not stats.texts_detected:
+                stats.outputs_reused = outputs_current(cache_dir, key, out, files)
             if not stats.outputs_reused:
-                _write_run(result, staging, redact)
+                _write_run(result, staging, redact, early)
             stats.seconds["write"] = round(time.perf_counter() - t0, 3)
             (staging / "run_stats.json").write_text(json.dumps(asdict(stats), indent=2) + "\n", encoding="utf-8")
             # run_stats.json leaves first and comes back last: a folder without it holds no complete run
@@ -406,5 +458,6 @@ def run_to_dir(sources, out_dir, config=None, *, jobs: int | None = None, model_
                     record_outputs(cache_dir, key, out, files)
             os.replace(staging / "run_stats.json", out / "run_stats.json")
         finally:
+            early.wait()  # no thread left writing into a folder that goes
             shutil.rmtree(staging, ignore_errors=True)
     return result

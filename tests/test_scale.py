@@ -315,15 +315,41 @@ def test_a_large_run_loads_the_depth_model_after_detection_with_the_same_result(
 
 
 def test_a_failure_writing_messages_fails_the_run_and_leaves_no_files(mailbox, tmp_path, monkeypatch):
-    """messages.parquet is written in a second thread: its error is the run's, and nothing of the
-    run is moved into the folder."""
-    from analyzer.analysis import AnalysisResult
+    """messages.parquet is written in a second thread while the run scores: its error is the run's,
+    and nothing of the run is moved into the folder."""
+    import analyzer.analysis as analysis
 
-    def broken(self, path):
+    def broken(messages, bodies, path):
         raise OSError("disk full")
-    monkeypatch.setattr(AnalysisResult, "write_messages", broken)
+    monkeypatch.setattr(analysis, "write_messages_file", broken)
     out = tmp_path / "out"
     with pytest.raises(OSError, match="disk full"):
         run_to_dir([mailbox["first"]], out, config=mailbox["config"], jobs=1, use_cache=False)
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == []
     assert not list(out.glob(".partial-*"))
+
+
+def test_the_parquet_files_are_written_while_the_run_scores(mailbox, tmp_path, monkeypatch):
+    """A first run starts writing messages.parquet and signals.parquet before it scores (the files
+    are those the result writes itself); an unchanged re-run starts nothing before it knows whether
+    the folder's files are current."""
+    import analyzer.analysis as analysis
+    import analyzer.depth.scores as scores
+    from analyzer.export import write_signals_parquet
+
+    events = []
+    real_start, real_score = analysis.EarlyWrites.start, scores.score_and_periods
+    monkeypatch.setattr(analysis.EarlyWrites, "start",
+                        lambda self, *a: (events.append("start") if not self.started else None) or real_start(self, *a))
+    monkeypatch.setattr(scores, "score_and_periods", lambda *a, **k: events.append("score") or real_score(*a, **k))
+    out = tmp_path / "out"
+    result = run_to_dir([mailbox["first"]], out, config=mailbox["config"], jobs=1)
+    assert events == ["start", "score"]
+    result.write_messages(tmp_path / "again.parquet")
+    write_signals_parquet(result.signals, tmp_path / "signals.parquet")
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "messages.parquet"), pd.read_parquet(tmp_path / "again.parquet"))
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "signals.parquet"), pd.read_parquet(tmp_path / "signals.parquet"))
+
+    events.clear()
+    second = run_to_dir([mailbox["first"]], out, config=mailbox["config"], jobs=1)
+    assert second.stats.outputs_reused and events == []
