@@ -46,6 +46,21 @@ def _quote_text(text: str) -> str:
     return " ".join(best.split())
 
 
+def _quotable(texts: list) -> list[tuple[str, bool]]:
+    """(quote text, usable) per evidence sentence: usable when the quote has at least three words
+    and is not mail furniture ("All best, Jo"). One pass, each distinct sentence worked out once
+    (at 100k messages, 80k evidence rows)."""
+    seen: dict = {}
+    out = []
+    for text in texts:
+        got = seen.get(text)
+        if got is None:
+            quote = _quote_text(text)
+            got = seen[text] = (quote, len(quote.split()) >= 3 and boilerplate_kind(quote) is None)
+        out.append(got)
+    return out
+
+
 def quotes_by_client(evidence: pd.DataFrame, n: int = 3, prefer: dict | None = None, messages=None) -> dict[str, list[dict]]:
     """Quotes per client, best first: one per sentence (a sentence carrying two labels is quoted
     once, with both), at least three words and not a sign-off ("All best, Jo"), the client's own
@@ -54,9 +69,8 @@ def quotes_by_client(evidence: pd.DataFrame, n: int = 3, prefer: dict | None = N
     mail's subject and the writer's name."""
     if evidence.empty:
         return {}
-    ev = evidence.assign(text=evidence["text"].map(_quote_text))
-    furniture = ev["text"].map(lambda t: boilerplate_kind(t) is not None)  # "All best, Jo": mail furniture
-    ev = ev[(ev["text"].str.split().str.len() >= 3) & ~furniture]
+    quotable = _quotable(evidence["text"].tolist())
+    ev = evidence.assign(text=[q for q, _ in quotable])[[ok for _, ok in quotable]]
     if ev.empty:
         return {}
     found: dict[tuple, set] = {}  # (client, message, sentence) -> its labels; a dict, not a groupby-apply
