@@ -137,9 +137,9 @@ def scores_key(messages: pd.DataFrame, signals: pd.DataFrame, model_path=None) -
     _hash_files(h, PACKAGE / "depth", ("*.py", "data/*"))
     h.update(Path(model_path if model_path is not None else shipped_depth_model_file()).read_bytes())
     for frame, cols in ((messages, list(_SCORE_MESSAGE_COLUMNS)), (signals, list(signals.columns))):
-        h.update(f"{len(frame)}:{','.join(cols)};".encode())
-        if len(frame):
-            h.update(pd.util.hash_pandas_object(frame[cols].astype(str), index=False).to_numpy().tobytes())
+        h.update(f"{len(frame)}:{','.join(cols)};{','.join(str(frame[c].dtype) for c in cols)};".encode())
+        if len(frame):  # each column hashed by its values as they are (no text conversion: 0.7 s at 100k)
+            h.update(pd.util.hash_pandas_object(frame[cols], index=False).to_numpy().tobytes())
     return h.hexdigest()
 
 

@@ -353,3 +353,26 @@ def test_the_parquet_files_are_written_while_the_run_scores(mailbox, tmp_path, m
     events.clear()
     second = run_to_dir([mailbox["first"]], out, config=mailbox["config"], jobs=1)
     assert second.stats.outputs_reused and events == []
+
+
+def test_the_scores_key_follows_every_signal_value_and_nothing_else(serial):
+    """The scores' cache key: equal frames give equal keys; any change in a signal row (a date, a
+    score, a missing model score, a label) or in a message's attribution gives another."""
+    from analyzer.cache import scores_key
+
+    messages, signals = serial.message_meta, serial.signals
+    assert len(signals) > 5
+    key = scores_key(messages, signals)
+    assert scores_key(messages.copy(), signals.copy()) == key
+    other_label = "referral" if signals["label"].iloc[2] != "referral" else "apology"
+    changed = {
+        "date": signals.assign(date=signals["date"] + pd.Timedelta(seconds=1)),
+        "score": signals.assign(score=signals["score"].where(signals.index != signals.index[0], 0.123)),
+        "model_score": signals.assign(model_score=signals["model_score"].where(signals.index != signals.index[1])),
+        "label": signals.assign(label=signals["label"].where(signals.index != signals.index[2], other_label)),
+        "rows": signals.iloc[1:],
+    }
+    for name, other in changed.items():
+        assert scores_key(messages, other) != key, name
+    moved = messages.assign(client=messages["client"].where(messages.index != messages["client"].first_valid_index(), None))
+    assert scores_key(moved, signals) != key
