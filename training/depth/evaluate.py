@@ -11,7 +11,7 @@ negative ones, from ``scores.csv``'s ``sig_*`` columns):
   trained and tuned on: not quality figures; likewise ``retired-test``, ``retired-test2`` and
   ``retired-test3``, the first three blind test sets, retired into training in the fifth session,
   and ``retired-test4`` and ``retired-test5``, retired in the seventh;
-- **independent test**: ``data/independent/test6`` to ``test11`` (blind sets written later by other
+- **independent test**: ``data/independent/test6`` to ``test12`` (blind sets written later by other
   helpers, from a brief that also asks for depths near the tier edges), written apart and never
   tuned on: the quality figures, per set and pooled (``all-tests``). Every mailbox is read with no
   config, as on a user's first run (a client that writes from two domains or two free-mail
@@ -101,10 +101,12 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                         "with the model before that session's rebuild, then with the rebuild)"),
              "test11": ("independent **test11** (blind, never tuned on; written at the end of the tenth session "
                         "with a long tail of transactional and sparse clients, after that session's rebuild)"),
+             "test12": ("independent **test12** (blind, never tuned on; written in the eleventh session and "
+                        "first read with the model shipped in the tenth, unchanged since)"),
              "train8": "independent train8 (training mailboxes of the eighth session; trained on since the tenth)",
              "train9": ("independent train9 (training mailboxes of the tenth session, with a long tail of purely "
                         "transactional and sparse clients; trained on)"),
-             "all-tests": "independent **test6 to test11** pooled (never tuned on)",
+             "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",
              "| data | mailboxes / clients | Spearman mean (worst) | message volume | signal tally (worst) | "

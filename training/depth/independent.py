@@ -5,7 +5,7 @@ model (see each folder's README). ``train/`` and ``dev/`` may be trained and tun
 ``retired-test/``, ``retired-test2/`` and ``retired-test3/``: the first three blind test sets, read
 with several models over four sessions and retired into training in the fifth, and
 ``retired-test4/`` and ``retired-test5/``, retired in the seventh (:data:`TRAIN_SPLITS`).
-``test6/`` to ``test11/`` (:data:`TEST_SPLITS`) are never used
+``test6/`` to ``test12/`` (:data:`TEST_SPLITS`) are never used
 for anything but the final figures. ``train8/`` (eight training mailboxes of the eighth session) and
 ``train9/`` (six of the tenth, with a long tail of purely transactional and sparse clients) joined
 :data:`TRAIN_SPLITS` with the tenth session's rebuild (``data/independent/train9/RULE.md``).
@@ -25,12 +25,12 @@ from analyzer.depth.schema import TIERS, tier_of
 
 ROOT = Path(__file__).resolve().parents[2] / "data" / "independent"
 SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "retired-test4", "retired-test5",
-          "test6", "test7", "test8", "test9", "test10", "test11", "train8", "train9")
+          "test6", "test7", "test8", "test9", "test10", "test11", "test12", "train8", "train9")
 #: What the depth model is fitted and tuned on (the build reads these and no others).
 TRAIN_SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "retired-test4", "retired-test5",
                 "train8", "train9")
 #: Blind test sets: read only to report, never trained or tuned on.
-TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11")
+TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
             "early_warning", "appreciation")
 NEGATIVE = ("fee_pushback", "supplier_label", "complaint", "cancellation")
