@@ -61,6 +61,12 @@ class AnalysisResult:
         return self._messages
 
     @property
+    def stored_bodies(self):
+        """Where the whole bodies wait on disk (:class:`analyzer.ingest.bodies.BodyStore`) while
+        they are apart from the frame; None once they are joined in (or were never apart)."""
+        return self._bodies
+
+    @property
     def message_meta(self) -> pd.DataFrame:
         """The messages frame as held: without the whole bodies if they were never asked for."""
         return self._messages
@@ -68,25 +74,9 @@ class AnalysisResult:
     def write_messages(self, path) -> None:
         """``messages.parquet``: from the frame and its stored bodies batch by batch, when they are
         still apart (the whole mailbox's bodies are then never in memory at once)."""
+        from analyzer.run_files import write_messages_file
+
         write_messages_file(self._messages, self._bodies, path)
-
-
-def write_messages_file(messages: pd.DataFrame, bodies, path) -> None:
-    """``messages.parquet`` from a messages frame and, when they are apart, its stored bodies."""
-    from analyzer.ingest.message import write_messages
-
-    if bodies is not None:
-        from analyzer.ingest.bodies import write_messages_with_bodies
-
-        write_messages_with_bodies(messages, bodies, path)
-    elif len(messages):
-        write_messages(messages, path)
-    else:  # frame_to_table cannot type the list columns of an empty frame
-        import pyarrow.parquet as pq
-
-        from analyzer.ingest.message import MESSAGE_SCHEMA
-
-        pq.write_table(MESSAGE_SCHEMA.empty_table(), path)
 
 
 def _as_config(config) -> Config | None:
@@ -330,82 +320,6 @@ def out_dir_lock(out: Path):
         fh.close()
 
 
-class EarlyWrites:
-    """``messages.parquet`` and ``signals.parquet``, written in a second thread while the main one
-    goes on (they need no scores). Their work is mostly Arrow's (reading the stored bodies,
-    encoding, compressing), which runs without the interpreter lock, beside scoring, the CSVs and
-    the report, which hold it: at 100k realistic messages, about 1.5 s that no longer wait for
-    anything. :meth:`start` once; then :meth:`result` (raises what the thread raised) or
-    :meth:`wait` (only waits: for when the run already failed)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self._future = None
-        self._pool = None
-
-    @property
-    def started(self) -> bool:
-        return self._future is not None
-
-    def start(self, messages: pd.DataFrame, bodies, signals: pd.DataFrame) -> None:
-        if self.started:
-            return
-        from concurrent.futures import ThreadPoolExecutor
-
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analyzer-write")
-        self._future = self._pool.submit(self._write, messages, bodies, signals)
-
-    def _write(self, messages, bodies, signals) -> None:
-        from analyzer.export import write_signals_parquet
-
-        write_messages_file(messages, bodies, self.folder / "messages.parquet")
-        write_signals_parquet(signals, self.folder / "signals.parquet")
-
-    def wait(self) -> None:
-        if self._future is not None:
-            self._future.exception()
-            self._pool.shutdown()
-
-    def result(self) -> None:
-        if self._future is not None:
-            self.wait()
-            self._future.result()
-
-
-def _write_run(result: "AnalysisResult", folder: Path, redact: bool, early: EarlyWrites | None = None) -> None:
-    """Every file of a run but run_stats.json, into ``folder``; the two parquet files through
-    ``early`` (started here if the run has not started it already)."""
-    early = early if early is not None else EarlyWrites(folder)
-    early.start(result.message_meta, result._bodies, result.signals)
-    try:
-        _write_all_but_parquets(result, folder, redact)
-    except BaseException:
-        early.wait()  # the first error is the one raised
-        raise
-    early.result()
-
-
-def _write_all_but_parquets(result: "AnalysisResult", folder: Path, redact: bool) -> None:
-    from analyzer.export import write_csv, write_evidence_csv, write_json, write_scores_csv
-    from analyzer.report.html import write_report
-
-    write_json(result.ingest_report, folder / "ingest_report.json")
-    evidence, scores, periods = result.evidence, result.scores, result.periods
-    if redact:  # the CSVs people open in meetings are masked too; the parquet files keep the raw data
-        from functools import partial
-
-        from analyzer.report.redact import masked_client, redact_text, redacted_names
-
-        rename = partial(masked_client, redacted_names(scores["client"]))
-        evidence = evidence.assign(client=evidence["client"].map(rename), text=evidence["text"].map(redact_text))
-        scores = scores.assign(client=scores["client"].map(rename), domains=scores["domains"].map(redact_text))
-        periods = periods.assign(client=periods["client"].map(rename))
-    write_evidence_csv(evidence, folder / "evidence.csv")
-    write_scores_csv(scores, folder / "scores.csv")
-    write_csv(periods, folder / "periods.csv")
-    write_report(result, folder / "report.html", redact=redact)
-
-
 def run_to_dir(sources, out_dir, config=None, *, jobs: int | None = None, model_path=None,
                signals_model=None, redact: bool = False, show_progress: bool = False,
                backend: str = "loky", scheduler: str | None = None, use_cache: bool = True) -> AnalysisResult:
@@ -423,6 +337,8 @@ def run_to_dir(sources, out_dir, config=None, *, jobs: int | None = None, model_
     with out_dir_lock(out), frozen_heap():  # the collector skips what lives through the run, writing too
         for stale in out.glob(".partial-*"):  # left by a run that was killed while writing
             shutil.rmtree(stale, ignore_errors=True)
+        from analyzer.run_files import EarlyWrites, write_run
+
         staging = Path(tempfile.mkdtemp(prefix=".partial-", dir=out))
         early = EarlyWrites(staging)
 
@@ -445,7 +361,7 @@ def run_to_dir(sources, out_dir, config=None, *, jobs: int | None = None, model_
             if key and stats.scores_key and not stats.units_parsed and not stats.texts_detected:
                 stats.outputs_reused = outputs_current(cache_dir, key, out, files)
             if not stats.outputs_reused:
-                _write_run(result, staging, redact, early)
+                write_run(result, staging, redact, early)
             stats.seconds["write"] = round(time.perf_counter() - t0, 3)
             (staging / "run_stats.json").write_text(json.dumps(asdict(stats), indent=2) + "\n", encoding="utf-8")
             # run_stats.json leaves first and comes back last: a folder without it holds no complete run

@@ -317,11 +317,11 @@ def test_a_large_run_loads_the_depth_model_after_detection_with_the_same_result(
 def test_a_failure_writing_messages_fails_the_run_and_leaves_no_files(mailbox, tmp_path, monkeypatch):
     """messages.parquet is written in a second thread while the run scores: its error is the run's,
     and nothing of the run is moved into the folder."""
-    import analyzer.analysis as analysis
+    import analyzer.run_files as run_files
 
     def broken(messages, bodies, path):
         raise OSError("disk full")
-    monkeypatch.setattr(analysis, "write_messages_file", broken)
+    monkeypatch.setattr(run_files, "write_messages_file", broken)
     out = tmp_path / "out"
     with pytest.raises(OSError, match="disk full"):
         run_to_dir([mailbox["first"]], out, config=mailbox["config"], jobs=1, use_cache=False)
@@ -333,13 +333,13 @@ def test_the_parquet_files_are_written_while_the_run_scores(mailbox, tmp_path, m
     """A first run starts writing messages.parquet and signals.parquet before it scores (the files
     are those the result writes itself); an unchanged re-run starts nothing before it knows whether
     the folder's files are current."""
-    import analyzer.analysis as analysis
     import analyzer.depth.scores as scores
     from analyzer.export import write_signals_parquet
+    from analyzer.run_files import EarlyWrites
 
     events = []
-    real_start, real_score = analysis.EarlyWrites.start, scores.score_and_periods
-    monkeypatch.setattr(analysis.EarlyWrites, "start",
+    real_start, real_score = EarlyWrites.start, scores.score_and_periods
+    monkeypatch.setattr(EarlyWrites, "start",
                         lambda self, *a: (events.append("start") if not self.started else None) or real_start(self, *a))
     monkeypatch.setattr(scores, "score_and_periods", lambda *a, **k: events.append("score") or real_score(*a, **k))
     out = tmp_path / "out"
