@@ -224,13 +224,12 @@ class ModelLoad:
     the parsing, except in a large run (:data:`LOAD_MODEL_AFTER_DETECTION_BYTES`), which starts it
     once its signals are detected. A large run's memory peaks at the end of detection, and
     scikit-learn with the model is about 110 MiB of the main process that scoring alone needs; the
-    load then costs the run about a second more at 100k messages (2 CPU-seconds it no longer
-    shares with the parse). A run whose every work unit comes from the cache does not start the
-    load at all, and loads the model only if it asks for the :meth:`result` (its cached scores may
-    not match). So an unchanged re-run never
-    imports scikit-learn, even in the background, where the import would hold the interpreter
-    lock the run's own work needs. A daemon thread: a process that never needs the model does not
-    wait for scikit-learn to finish importing at exit.
+    load's 2 CPU-seconds or so then sit in the scores stage instead of sharing the cores with the
+    parse. A run whose every work unit comes from the cache does not start the load at all, and
+    loads the model only if it asks for the :meth:`result` (its cached scores may not match). So an
+    unchanged re-run never imports scikit-learn, even in the background, where the import would
+    hold the interpreter lock the run's own work needs. A daemon thread: a process that never needs
+    the model does not wait for scikit-learn to finish importing at exit.
     """
 
     def __init__(self, load) -> None:
@@ -330,6 +329,7 @@ def run_to_dir(sources, out_dir, config=None, *, jobs: int | None = None, model_
     ``run_stats.json`` says what was computed and reused, with timings.
     """
     from analyzer.preflight import check_out_dir, check_sources
+    from analyzer.run_files import EarlyWrites, write_run
 
     out = Path(out_dir)
     check_sources([sources] if isinstance(sources, (str, Path)) else sources)
@@ -337,15 +337,13 @@ def run_to_dir(sources, out_dir, config=None, *, jobs: int | None = None, model_
     with out_dir_lock(out), frozen_heap():  # the collector skips what lives through the run, writing too
         for stale in out.glob(".partial-*"):  # left by a run that was killed while writing
             shutil.rmtree(stale, ignore_errors=True)
-        from analyzer.run_files import EarlyWrites, write_run
-
         staging = Path(tempfile.mkdtemp(prefix=".partial-", dir=out))
         early = EarlyWrites(staging)
 
         def write_early(messages, bodies, signals, stats) -> None:
-            # a run that parsed or detected anything writes every file (its outputs cannot be the
-            # folder's): the two parquet files go while it scores; an unchanged re-run waits to see
-            if stats.units_parsed or stats.texts_detected or not use_cache:
+            # a run that computed anything writes every file: the two parquet files go while it
+            # scores; an unchanged re-run waits to see whether the folder's files are current
+            if stats.computed_anything or not use_cache:
                 early.start(messages, bodies, signals)
 
         try:
@@ -358,7 +356,7 @@ def run_to_dir(sources, out_dir, config=None, *, jobs: int | None = None, model_
             cache_dir = out / CACHE_DIRNAME
             files = [n for n in RUN_FILES if n != "run_stats.json"]
             key = outputs_key(stats.scores_key, result.ingest_report, redact) if use_cache else None
-            if key and stats.scores_key and not stats.units_parsed and not stats.texts_detected:
+            if key and stats.scores_key and not stats.computed_anything:
                 stats.outputs_reused = outputs_current(cache_dir, key, out, files)
             if not stats.outputs_reused:
                 write_run(result, staging, redact, early)

@@ -66,6 +66,12 @@ class RunStats:
     worker_pids: list[int] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def computed_anything(self) -> bool:
+        """Whether the run parsed a work unit or detected signals in a text itself (then its outputs
+        cannot be the run folder's files as they are)."""
+        return bool(self.units_parsed or self.texts_detected)
+
 
 def ingest_sources(sources, config: Config | None, execution: Execution, cache: RunCache | None,
                    stats: RunStats, show_progress: bool = False, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
@@ -74,8 +80,9 @@ def ingest_sources(sources, config: Config | None, execution: Execution, cache: 
     """The ingest stage with per-unit caching (see the module doc); ``stats`` is filled in.
 
     ``before_parsing(n_bytes)``: called once, with the size of the mail about to be parsed, before
-    the first work unit is handed out (not at all when every unit comes from the cache); ``after_parsing``: called once the last unit is in,
-    before deduplication and attribution, only if some unit was parsed."""
+    the first work unit is handed out (not at all when every unit comes from the cache);
+    ``after_parsing``: called once the last unit is in, before deduplication and attribution, only
+    if some unit was parsed."""
     started = time.perf_counter()
     workers = execution.local_workers(1 << 20) if execution.backend == "loky" else 4
     plan = plan_sources(list(sources), chunk_bytes=chunk_bytes, workers=workers)

@@ -1,7 +1,7 @@
 """Raw RFC 822 bytes -> :class:`analyzer.ingest.message.Message`, through mail-parser.
 
-mail-parser (:class:`LeanMailParser`, its parser without the summary dicts) does the MIME walk, header decoding,
-address parsing, the date (UTC) and collects the parser's defects. On top of it:
+mail-parser (:class:`LeanMailParser`, its parser without the summary dicts) does the MIME walk,
+header decoding, address parsing, the date (UTC) and collects the parser's defects. On top of it:
 
 * text parts whose declared charset failed are decoded again by
   :func:`analyzer.ingest.bodytext.decode_payload` (cp1252 for the latin family, charset
