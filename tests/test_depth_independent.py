@@ -41,6 +41,20 @@ def test_drivers_lead_with_the_clients_own_signals_and_link_to_evidence(ukstudio
     assert not any("agency replies" in d for d in m["got_top_drivers"])  # the agency is no client merit
 
 
+def test_drivers_figure_counts_clients_with_an_own_signal_apart(ukstudio):
+    m, _ = ukstudio
+    r = mailbox_metrics(m)
+    assert r["drivers_when_own_signal"] == r["drivers_with_text_signal"] == r["with_own_signal"] == 10
+    # a client whose only signals are an apology and the agency's feedback request has none to name
+    quiet = m.head(2).copy()
+    for c in [c for c in quiet.columns if c.startswith("got_sig_")]:
+        quiet[c] = 0
+    quiet["got_sig_apology"] = 2
+    quiet["got_top_drivers"] = ["+ client starts 60% of threads", "no relationship signal in the client's mail yet"]
+    q = mailbox_metrics(quiet)
+    assert (q["with_own_signal"], q["drivers_when_own_signal"], q["drivers_with_text_signal"]) == (0, 0, 0)
+
+
 def test_the_mailbox_client_list_makes_a_client_on_two_addresses_one(tmp_path):
     """With no config a sole trader who writes from two free-mail addresses is two clients; with the
     mailbox's own client list (``make evaluate``'s ``test-client-list`` row) it is one, with all its mail."""

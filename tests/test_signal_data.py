@@ -31,7 +31,8 @@ def _norm(text: str) -> str:
     ("train_mixed_b.jsonl", 250), ("train_mixed_c.jsonl", 250), ("eval_independent5_a.jsonl", 250),
     ("eval_independent5_b.jsonl", 250), ("eval_independent5_c.jsonl", 200),
     ("train_peer_a.jsonl", 250), ("train_peer_b.jsonl", 250), ("eval_independent6_a.jsonl", 250),
-    ("eval_independent6_b.jsonl", 250), ("eval_independent6_c.jsonl", 250)])
+    ("eval_independent6_b.jsonl", 250), ("eval_independent6_c.jsonl", 250), ("train_flip_a.jsonl", 200),
+    ("eval_independent7_a.jsonl", 200), ("eval_independent7_b.jsonl", 200), ("eval_independent7_c.jsonl", 200)])
 def test_file_is_well_formed(name, min_rows):
     rows = _load(DATA / name)
     assert len(rows) > min_rows
@@ -51,13 +52,14 @@ TRAINING_FILES = ["train_extra.jsonl", "train_boundary.jsonl", "neutral_extra.js
                   "train_paraphrase_a.jsonl", "train_paraphrase_b.jsonl", "train_register_a.jsonl",
                   "train_register_b.jsonl", "train_register_c.jsonl", "train_register_d.jsonl",
                   "train_families_a.jsonl", "train_families_b.jsonl", "train_mixed_a.jsonl", "train_mixed_b.jsonl",
-                  "train_mixed_c.jsonl", "train_peer_a.jsonl", "train_peer_b.jsonl"]
+                  "train_mixed_c.jsonl", "train_peer_a.jsonl", "train_peer_b.jsonl", "train_flip_a.jsonl"]
 
 
 @pytest.mark.parametrize("name", ["eval_independent.jsonl", "eval_independent2.jsonl", "eval_independent3_a.jsonl",
                                   "eval_independent3_b.jsonl", "eval_independent4_a.jsonl", "eval_independent4_b.jsonl",
                                   "eval_independent5_a.jsonl", "eval_independent5_b.jsonl", "eval_independent5_c.jsonl",
-                                  "eval_independent6_a.jsonl", "eval_independent6_b.jsonl", "eval_independent6_c.jsonl"])
+                                  "eval_independent6_a.jsonl", "eval_independent6_b.jsonl", "eval_independent6_c.jsonl",
+                                  "eval_independent7_a.jsonl", "eval_independent7_b.jsonl", "eval_independent7_c.jsonl"])
 def test_evaluation_set_does_not_overlap_training_data(dev_data_path, name):
     train = {_norm(r["text"]) for r in _load(dev_data_path)}
     for training in TRAINING_FILES:

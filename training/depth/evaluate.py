@@ -78,6 +78,8 @@ def summary(df: pd.DataFrame) -> dict:
         "moving_right": f"{int(df['moving_right'].sum())}/{int(df['moving'].sum())}",
         "steady_right": f"{int(df['steady_right'].sum())}/{int(df['steady'].sum())}",
         "drivers_with_own_text_signal": f"{int(df['drivers_with_text_signal'].sum())}/{int(n)}",
+        "drivers_when_own_signal": (f"{int(df['drivers_when_own_signal'].sum())}/{int(df['with_own_signal'].sum())}"
+                                    if "with_own_signal" in df else ""),
     }
 
 
@@ -110,13 +112,14 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",
              "| data | mailboxes / clients | Spearman mean (worst) | message volume | signal tally (worst) | "
-             "tiers right | two tiers off | MAE | moving trends right | steady called steady | drivers name an own signal |",
+             "tiers right | two tiers off | MAE | moving trends right | steady called steady | drivers name an own signal "
+             "(all clients; clients with one found) |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for k, r in res.items():
         lines.append(f"| {names[k]} | {r['mailboxes']} / {r['scored']} | **{r['spearman_mean']}** ({r['spearman_worst']}) | "
                      f"{r['volume_spearman_mean']} | {r['tally_spearman_mean']} ({r['tally_spearman_worst']}) | "
                      f"{r['tier_accuracy']} | {r['two_tiers_off']} | {r['mae']} | {r['moving_right']} | "
-                     f"{r['steady_right']} | {r['drivers_with_own_text_signal']} |")
+                     f"{r['steady_right']} | {r['drivers_with_own_text_signal']}; {r['drivers_when_own_signal']} |")
     cols = ["split", "mailbox", "scored", "spearman", "spearman_volume", "spearman_tally", "tier_accuracy",
             "mae", "moving_right", "moving", "steady_right", "steady"]
     lines += ["", "Per mailbox:", "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]

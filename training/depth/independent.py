@@ -116,9 +116,20 @@ def mailbox_metrics(m: pd.DataFrame) -> dict:
         "steady": int((~moving).sum()),
     }
     if "got_top_drivers" in s:
-        own = [_names_text_signal(str(d)) for d in s["got_top_drivers"]]
-        res["drivers_with_text_signal"] = int(sum(own))
+        own = np.array([_names_text_signal(str(d)) for d in s["got_top_drivers"]], dtype=bool)
+        res["drivers_with_text_signal"] = int(own.sum())
+        # a driver can name only a signal the detector found: the clients with at least one deeper or
+        # shallower signal of their own, and how many of them have one named
+        has = _own_signals(s) > 0
+        res["with_own_signal"] = int(has.sum())
+        res["drivers_when_own_signal"] = int((own & has).sum())
     return res
+
+
+def _own_signals(s: pd.DataFrame) -> np.ndarray:
+    """Per client: how many of its own deeper or shallower signals the run found (``got_sig_*``)."""
+    cols = [f"got_sig_{lb}" for lb in POSITIVE + NEGATIVE if f"got_sig_{lb}" in s]
+    return s[cols].fillna(0).to_numpy(dtype=float).sum(axis=1) if cols else np.zeros(len(s))
 
 
 def _names_text_signal(drivers: str) -> bool:

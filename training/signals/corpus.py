@@ -62,6 +62,14 @@ MIXED_PATHS = tuple(DATA_DIR / f"train_mixed_{k}.jsonl" for k in "abc")
 #: more authors in the eighth session (train_peer_*.jsonl). Not read by :func:`training_parts` either
 #: (same rule, same outcome).
 PEER_PATHS = tuple(DATA_DIR / f"train_peer_{k}.jsonl" for k in "ab")
+#: Praise told as a story with complaint words ("still", "waited"), short warm whole mails of clients
+#: who rarely write, success reports, device and system states ("off", "down"), routine logistics:
+#: the families of detection errors read on the depth model's training mailboxes, by one more author
+#: in the twelfth session (train_flip_a.jsonl). Read by :func:`training_parts` only with ``flip=True``:
+#: the detector retrained with them failed the rule fixed for shipping it
+#: (data/signals/README_eval_independent7.md: the any-signal share rose on all three real
+#: mailing-list archives).
+FLIP_PATHS = (DATA_DIR / "train_flip_a.jsonl",)
 #: The third independent set (two authors, written apart from everything else): the test set.
 INDEPENDENT3_PATHS = (DATA_DIR / "eval_independent3_a.jsonl", DATA_DIR / "eval_independent3_b.jsonl")
 #: The fourth independent set, written blind to all the above by two more authors: a test set too.
@@ -70,6 +78,8 @@ INDEPENDENT4_PATHS = (DATA_DIR / "eval_independent4_a.jsonl", DATA_DIR / "eval_i
 INDEPENDENT5_PATHS = tuple(DATA_DIR / f"eval_independent5_{k}.jsonl" for k in "abc")
 #: The sixth independent set, three more authors blind to everything above (eighth session): the test set.
 INDEPENDENT6_PATHS = tuple(DATA_DIR / f"eval_independent6_{k}.jsonl" for k in "abc")
+#: The seventh independent set, three more authors blind to everything above (twelfth session): the test set.
+INDEPENDENT7_PATHS = tuple(DATA_DIR / f"eval_independent7_{k}.jsonl" for k in "abc")
 
 SEED = 13
 HELDOUT_FRACTION = 0.25
@@ -143,16 +153,18 @@ def is_tune_extra(row_id: str, fraction: float = TUNE_FRACTION) -> bool:
 def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
                    split_path: Path = SPLIT_PATH, neutral_path: Path | None = NEUTRAL_PATH,
                    boundary_path: Path | None = BOUNDARY_PATH,
-                   neutral_mail_path: Path | None = NEUTRAL_MAIL_PATH) -> dict[str, list[dict]]:
+                   neutral_mail_path: Path | None = NEUTRAL_MAIL_PATH, flip: bool = False) -> dict[str, list[dict]]:
     """``train``, ``tune`` and ``heldout`` rows (dev split + the extra, boundary, neutral and neutral-mail
-    data when present; both neutral files are ``source: "neutral"``)."""
+    data when present; both neutral files are ``source: "neutral"``). ``flip``: with
+    :data:`FLIP_PATHS` too (the rows of the twelfth session's candidate, which did not ship)."""
     dev = read_labelled(dev_path)
     split = load_dev_split(dev, split_path)
     by_id = {r["id"]: r for r in dev}
     parts = {k: [by_id[i] for i in ids] for k, ids in split.items()}
     for path, source in ((extra_path, "extra"), (boundary_path, "boundary"), (neutral_path, "neutral"),
                          (neutral_mail_path, "neutral"),
-                         *((p, "extra") for p in PARAPHRASE_PATHS + REGISTER_PATHS + FAMILY_PATHS)):
+                         *((p, "extra") for p in PARAPHRASE_PATHS + REGISTER_PATHS + FAMILY_PATHS
+                                               + (FLIP_PATHS if flip else ()))):
         if path is not None and Path(path).is_file():
             for row in read_labelled(path):
                 parts["tune" if is_tune_extra(row["id"]) else "train"].append(row | {"source": source})

@@ -30,7 +30,7 @@ import pandas as pd
 from analyzer.errors import AnalyzerError
 from training.signals.baseline import TfidfBaseline, same_data_baseline
 from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDEPENDENT4_PATHS, INDEPENDENT5_PATHS,
-                                     INDEPENDENT6_PATHS,
+                                     INDEPENDENT6_PATHS, INDEPENDENT7_PATHS,
                                      INDEPENDENT_PATH,
                                      PROJECT_ROOT, read_labelled, training_parts)
 from training.signals.embedded import embed
@@ -148,17 +148,22 @@ INDEPENDENT_SETS = (
      "written in the seventh session; evaluation only, read once with each of two detectors that session)"),
     ("independent6", INDEPENDENT6_PATHS,
      "Sixth independently written set (eval_independent6_*.jsonl: three more authors who saw no project data, "
-     "written in the eighth session; evaluation only: the blind test set)"),
+     "written in the eighth session; evaluation only: read once with each of two detectors that session)"),
+    ("independent7", INDEPENDENT7_PATHS,
+     "Seventh independently written set (eval_independent7_*.jsonl: three more authors who saw no project data, "
+     "written in the twelfth session; evaluation only: the blind test set)"),
 )
 
 
-def evaluate(model: Path | str | None = None, sets: tuple = INDEPENDENT_SETS, realmail: Path | None = REALMAIL_DATA) -> dict:
+def evaluate(model: Path | str | None = None, sets: tuple = INDEPENDENT_SETS, realmail: Path | None = REALMAIL_DATA,
+             flip: bool = False) -> dict:
     """``{"tables": {set: side-by-side table}, "bootstrap": {set: paired bootstrap of the macro F1
-    difference}, "realmail": pipeline table, "realmail_baseline": baseline table}``."""
+    difference}, "realmail": pipeline table, "realmail_baseline": baseline table}``. The baseline is
+    trained on the rows of :func:`training_parts` (``flip=True``: those of the twelfth session's candidate)."""
     from analyzer.signals.detect import detect_signals
 
     nlp = load_pipeline(model)
-    parts = training_parts()
+    parts = training_parts(flip=flip)
     baseline = same_data_baseline(parts)
     named = {"heldout": parts["heldout"]}
     for name, paths, _ in sets:
