@@ -343,3 +343,32 @@ def test_over_a_long_history_the_line_follows_the_client_so_a_late_cooling_shows
     assert score_slopes(shrunk)["c"] == pytest.approx(raw_slope)
     s = shrunk["score"].to_numpy()
     assert np.ptp(s[:4]) < 1.0  # the steady years stay flat instead of sloping toward the fall
+
+
+def test_a_client_without_any_deeper_sign_is_told_so():
+    """A transactional client (no deeper sign in its mail) is scored down by that absence, and its
+    drivers say so rather than leading with a behaviour that did not make the score."""
+    from analyzer.depth.evidence import LABEL_SIGNS
+
+    rng = np.random.default_rng(3)
+    n = 150
+    F = pd.DataFrame(rng.uniform(0, 1, size=(n, len(FEATURE_NAMES))), columns=list(FEATURE_NAMES),
+                     index=[f"c{i}" for i in range(n)])
+    F["n_messages"], F["client_msg_share"] = rng.integers(8, 40, n).astype(float), 0.5
+    positive = [lb for lb, sign in LABEL_SIGNS.items() if sign > 0]
+    for lb in LABEL_SIGNS:
+        F[f"client_{lb}_count"] = rng.poisson(1.5 if lb in positive else 0.5, n).astype(float)
+        F[f"client_{lb}_rate"] = F[f"client_{lb}_count"] / (F["n_messages"] * 0.5)
+    y = np.clip(15 + 6 * F[[f"client_{lb}_count" for lb in positive]].sum(axis=1) + rng.normal(0, 3, n), 0, 100)
+    model = DepthModel(kind="taxonomy", log_counts=True).fit(F, y)
+    quiet = F.loc[["c0", "c1"]].copy()
+    for lb in positive:
+        quiet[f"client_{lb}_count"] = quiet[f"client_{lb}_rate"] = 0.0
+    quiet.loc["c0", "n_messages"] = 18.0
+    quiet.loc["c1", ["client_help_request_count", "client_help_request_rate"]] = 3.0, 0.2
+    d = top_drivers(quiet, model.contributions(quiet), client_mails=pd.Series({"c0": 9, "c1": 9}))
+    assert "- no sign of a deeper relationship in 9 client mails" in d["c0"]
+    assert "no sign" not in top_drivers(quiet, model.contributions(quiet))["c0"]  # without the count: not said
+    assert not d["c0"].startswith("+ ")  # no deeper signal is claimed
+    assert "no sign of a deeper relationship" not in d["c1"]
+    assert "+ asked for advice or help 3 times [help_request]" in d["c1"]

@@ -7,6 +7,12 @@ to (``evidence.csv``'s ``label`` column and the report's quotes), then behaviour
     once, latest 3 Oct 2026 [referral]; - pushed back on fees 3 times, latest 2 Sep 2026
     [fee_pushback]; + client starts 62% of threads"
 
+A client with no deeper sign at all is told so, after its own shallower signs if a slot is left
+("- no sign of a deeper relationship in 14 client mails"). For a purely transactional client that
+is what holds the score down (the evidence's count of deeper signs is at its floor), and its
+behaviour alone ("- longest silence 115 days") would mislead. The per-feature contributions cannot
+show it: the baseline they substitute is the median training row, which has no signal either.
+
 Contributions come from :meth:`DepthModel.contributions` (score points per feature); a label's
 share and count are summed into one concept so a string never says the same thing twice. A
 signal is listed only in the direction docs/SIGNALS.md gives it: the model's weights cannot make a
@@ -50,6 +56,10 @@ def _times(n: int) -> str:
     return "once" if n == 1 else "twice" if n == 2 else f"{n} times"
 
 
+def _mails(n: int) -> str:
+    return "its one client mail" if n == 1 else f"{n} client mails"
+
+
 def _signal_phrase(label: str, count: int, latest) -> str:
     when = f", latest {pd.Timestamp(latest):%-d %b %Y}" if latest is not None and not pd.isna(latest) else ""
     return f"{LABEL_VERBS[label]} {_times(count)}{when} [{label}]"
@@ -84,11 +94,13 @@ def signal_summary(signals: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataF
 
 def top_drivers(features: pd.DataFrame, contributions: pd.DataFrame, signals: pd.DataFrame | None = None,
                 n_up: int = 3, n_down: int = 2, n_behaviour: int = 2, min_points: float = 0.5,
-                lag: pd.Series | None = None, slopes: pd.Series | None = None) -> pd.Series:
+                lag: pd.Series | None = None, slopes: pd.Series | None = None,
+                client_mails: pd.Series | None = None) -> pd.Series:
     """One string per row of ``features``: the client's own signals that moved its score (up to
     ``n_up`` deeper, ``n_down`` shallower, largest first), then up to ``n_behaviour`` behaviour
     concepts that moved it by at least ``min_points``; a lag correction (``lag``, with the trend
-    ``slopes`` behind it) is named last."""
+    ``slopes`` behind it) is named last. ``client_mails``: the number of mails each client wrote,
+    for the driver of a client with no deeper sign at all (not named without it)."""
     concepts = [_concept(f) for f in FEATURE_NAMES]
     grouped = contributions[list(FEATURE_NAMES)].T.groupby(concepts, sort=False).sum().T
     counts, latest = signal_summary(signals)
@@ -109,6 +121,9 @@ def top_drivers(features: pd.DataFrame, contributions: pd.DataFrame, signals: pd
             when = latest_of.get((idx, label))
             points = abs(float(row.get("label:" + label, 0.0)))
             (ups if sign > 0 else downs).append((points, n, _signal_phrase(label, n, when)))
+        mails = int(client_mails.get(idx, 0)) if client_mails is not None else 0
+        if not ups and mails:  # after the client's own shallower signs, if a slot is left
+            downs.append((-1.0, 0, f"no sign of a deeper relationship in {_mails(mails)}"))
         parts = [f"+ {p}" for _, _, p in sorted(ups, key=lambda t: (-t[0], -t[1]))[:n_up]]
         parts += [f"- {p}" for _, _, p in sorted(downs, key=lambda t: (-t[0], -t[1]))[:n_down]]
         beh = [(float(row[name]), name) for name in BEHAVIOUR_SIGNS if name in row

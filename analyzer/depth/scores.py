@@ -140,8 +140,9 @@ def _scores(model: DepthModel, X: MailFrames, F: pd.DataFrame, overall: pd.Serie
     trend = model.trend_table(period_scores, X).reindex(F.index)
     lag = pd.Series(model.lag_adjustment(trend["trend_slope"].to_numpy(dtype=float)), index=F.index)
     score = pd.Series(np.clip(overall.to_numpy() + lag.to_numpy(), 0.0, 100.0), index=F.index)
+    n_from_client = (m["direction"] == "from_client").groupby(m["client"]).sum().reindex(F.index).fillna(0).astype("int64")
     drivers = top_drivers(F, model.contributions(F), signals=signals, lag=lag.where(lag != 0).dropna(),
-                          slopes=trend["trend_slope"])
+                          slopes=trend["trend_slope"], client_mails=n_from_client)
 
     dates = pd.to_datetime(m["date"], utc=True)
     g = m.assign(date=dates).groupby("client", sort=True)
@@ -152,7 +153,7 @@ def _scores(model: DepthModel, X: MailFrames, F: pd.DataFrame, overall: pd.Serie
     out["tier"] = [tier_of(s) for s in out["depth_score"]]
     out["trend"] = trend["trend"].fillna("steady").astype(str)
     out["n_messages"] = g.size().reindex(F.index).fillna(0).astype("int64")
-    out["n_from_client"] = (m["direction"] == "from_client").groupby(m["client"]).sum().reindex(F.index).fillna(0).astype("int64")
+    out["n_from_client"] = n_from_client
     out["n_from_agency"] = (m["direction"] == "from_agency").groupby(m["client"]).sum().reindex(F.index).fillna(0).astype("int64")
     out["first_message"] = g["date"].min().reindex(F.index)
     out["last_message"] = g["date"].max().reindex(F.index)
