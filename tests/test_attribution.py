@@ -416,3 +416,21 @@ def test_demo_with_its_config_has_exactly_the_truth_clients(demo_messages, demo_
     people = _client_people(out)
     wrong = {(c, w) for c, w in zip(people["client"], people["who"]) if c not in _owner(w, demo_truth)}
     assert not wrong, f"messages attributed to the wrong client: {sorted(wrong)[:10]}"
+
+
+def test_recipients_of_arrow_lists_equal_those_of_python_lists():
+    """The messages frame's Arrow-backed recipient lists are flattened in Arrow (no Python list per
+    message); rows, addresses and positions equal the exploded Python lists', nulls and all."""
+    import pyarrow as pa
+
+    from analyzer.ingest.attribution import _recipients
+
+    vals = [["a@x.com", "b@y.org"], None, [], ["c@z.net", None, "d@z.net"], ["e@x.com"], None]
+    arrow = pd.Series(vals, dtype=pd.ArrowDtype(pa.list_(pa.string())))
+    plain = pd.Series(vals, dtype=object)
+    got, want = _recipients(arrow), _recipients(plain)
+    for g, w in zip(got, want, strict=True):
+        assert g.tolist() == w.tolist()
+    assert got[0].tolist() == [0, 0, 3, 3, 4] and got[2].tolist() == [0, 1, 0, 1, 0]
+    assert all(len(a) == 0 for a in _recipients(arrow.iloc[:0]))
+    assert _recipients(pd.Series(["solo@x.com", None], dtype=object))[1].tolist() == ["solo@x.com"]

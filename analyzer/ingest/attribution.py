@@ -38,6 +38,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analyzer.config import Config
 from analyzer.errors import ConfigError, InputError
@@ -98,7 +100,10 @@ def attribute(messages: pd.DataFrame, config: Config | None = None) -> pd.DataFr
     automated = automated_messages(messages, addrs["automated"].to_numpy(), from_addr)
     usable = ~automated & (from_addr >= 0)
     from_names = _column(messages, "from_name")
-    texts = (_column(messages, "signature"), _column(messages, "new_text"))
+    # the columns themselves: only the texts of client organisations' senders are taken, when
+    # their names are looked for (parties._org_texts); a Python string per message was ~30 MB a
+    # 100k messages at the attribution stage, the peak of a large run's main process
+    texts = tuple(messages[c].reset_index(drop=True) for c in ("signature", "new_text") if c in messages.columns)
 
     agency, names, domains = _parties(addrs, edges, usable, from_names, texts, config)
     client_id, client_names = _client_ids(names)
@@ -135,13 +140,11 @@ def _edges(messages: pd.DataFrame) -> tuple[Edges, list[str]]:
     parts_raw.append(frm.to_numpy(dtype=object))
     pos = [np.zeros(n, dtype=np.int64)]
     for role, col in ((1, "to_addresses"), (2, "cc_addresses")):
-        s = pd.Series(messages[col].to_numpy(dtype=object), index=np.arange(n))
-        ex = s.explode()  # lists and arrays; a bare string stays one address
-        ex = ex[ex.notna()]
-        parts_row.append(ex.index.to_numpy(dtype=np.int64))
-        parts_role.append(np.full(len(ex), role, dtype=np.int8))
-        parts_raw.append(ex.to_numpy(dtype=object))
-        pos.append(ex.groupby(level=0).cumcount().to_numpy(dtype=np.int64))
+        rows, raw, at = _recipients(messages[col])
+        parts_row.append(rows)
+        parts_role.append(np.full(len(rows), role, dtype=np.int8))
+        parts_raw.append(raw)
+        pos.append(at)
     row = np.concatenate(parts_row)
     role = np.concatenate(parts_role)
     posa = np.concatenate(pos)
@@ -159,6 +162,31 @@ def _edges(messages: pd.DataFrame) -> tuple[Edges, list[str]]:
     edges = Edges(row=row[keep][order], role=role[keep][order], pos=posa[keep][order],
                   addr=addr[keep][order].astype(np.int64), n_messages=n)
     return edges, [str(a) for a in nuniques]
+
+
+def _recipients(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(message row, raw address, position among the message's addresses) of every address in a
+    recipients column. An Arrow-backed list column (the messages frame's) is flattened in Arrow:
+    its lists never become Python lists, which at the attribution stage, a large run's peak, were
+    about as much memory again as the addresses themselves."""
+    if isinstance(col.dtype, pd.ArrowDtype) and pa.types.is_list(col.dtype.pyarrow_dtype):
+        arr = pa.array(col.array)  # the column's own Arrow data (pandas' __arrow_array__)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if len(arr) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object), np.zeros(0, dtype=np.int64)
+        rows = pc.list_parent_indices(arr).to_numpy().astype(np.int64)
+        flat = pc.list_flatten(arr)
+        valid = pc.is_valid(flat).to_numpy(zero_copy_only=False)
+        rows, flat = rows[valid], flat.filter(pa.array(valid))
+        starts = np.r_[0, np.flatnonzero(rows[1:] != rows[:-1]) + 1] if len(rows) else np.zeros(0, dtype=np.int64)
+        at = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
+        return rows, flat.to_numpy(zero_copy_only=False).astype(object), at.astype(np.int64)
+    s = pd.Series(col.to_numpy(dtype=object), index=np.arange(len(col)))
+    ex = s.explode()  # lists and arrays; a bare string stays one address
+    ex = ex[ex.notna()]
+    return (ex.index.to_numpy(dtype=np.int64), ex.to_numpy(dtype=object),
+            ex.groupby(level=0).cumcount().to_numpy(dtype=np.int64))
 
 
 def automated_messages(messages: pd.DataFrame, automated_addr: np.ndarray, from_addr: np.ndarray) -> np.ndarray:
