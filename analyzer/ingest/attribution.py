@@ -100,9 +100,9 @@ def attribute(messages: pd.DataFrame, config: Config | None = None) -> pd.DataFr
     automated = automated_messages(messages, addrs["automated"].to_numpy(), from_addr)
     usable = ~automated & (from_addr >= 0)
     from_names = _column(messages, "from_name")
-    # the columns themselves: only the texts of client organisations' senders are taken, when
-    # their names are looked for (parties._org_texts); a Python string per message was ~30 MB a
-    # 100k messages at the attribution stage, the peak of a large run's main process
+    # the columns themselves: only the texts of client organisations' senders are taken, when their
+    # names are looked for (parties._org_texts). A Python string for every message's texts cost about
+    # 30 MB per 100k messages here, where a large run's main process peaks
     texts = tuple(messages[c].reset_index(drop=True) for c in ("signature", "new_text") if c in messages.columns)
 
     agency, names, domains = _parties(addrs, edges, usable, from_names, texts, config)
