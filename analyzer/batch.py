@@ -253,9 +253,14 @@ def _join(m: pd.DataFrame, keys: list[str], rows: pd.DataFrame) -> pd.DataFrame:
     """Signal rows per text -> rows per message, in message order (as ``signals_frame`` lists them)."""
     if rows.empty or m.empty:
         return empty_signals_frame()
+    # only the messages whose text has a signal: the others would be joined to nothing, and their
+    # ids, clients and keys as Python objects were the peak at the end of a large run's detection
+    keys = np.asarray(keys, dtype=object)
+    pos = np.flatnonzero(pd.Index(rows["text_key"].unique()).get_indexer(keys) >= 0)
+    m = m.iloc[pos]
     ids = m["message_id"].where(m["message_id"].notna() & (m["message_id"] != ""), m["content_hash"])
     left = pd.DataFrame({
-        "_pos": range(len(m)), "text_key": keys, "message_id": ids.to_numpy(),
+        "_pos": pos, "text_key": keys[pos], "message_id": ids.to_numpy(),
         "client": m["client"].to_numpy(), "direction": m["direction"].to_numpy(),
         "date": pd.to_datetime(m["date"], utc=True).array,  # to_numpy() would box every Timestamp
     })
