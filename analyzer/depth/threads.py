@@ -67,17 +67,21 @@ def _as_list(v) -> list:
     return [x for x in list(v) if x]
 
 
-def _participant_keys(messages: pd.DataFrame) -> list[str]:
-    """Per message, who takes part: its client, or (unattributed) the set of its addresses."""
-    client = messages["client"].astype(object)
+def _participant_keys(messages: pd.DataFrame) -> np.ndarray:
+    """Per message, who takes part, as a code: its client, or (unattributed) the set of its
+    addresses. Equal codes mean the same participants; codes are ints, not a string per message."""
+    client = messages["client"]
     has = (client.notna() & (client.astype(str) != "")).to_numpy()
-    out = ("client:" + client.astype(str)).tolist()
+    out = np.full(len(messages), -1, dtype=np.int64)
+    client_codes, uniques = pd.factorize(client[has])
+    out[has] = client_codes
     idx = np.flatnonzero(~has)
     if len(idx):
         rows = messages.iloc[idx][["from_address", "to_addresses", "cc_addresses"]].itertuples(index=False)
-        for i, row in zip(idx.tolist(), rows):
-            people = {row.from_address, *_as_list(row.to_addresses), *_as_list(row.cc_addresses)}
-            out[i] = "people:" + ",".join(sorted(p for p in people if p))
+        groups = [",".join(sorted(p for p in {row.from_address, *_as_list(row.to_addresses),
+                                              *_as_list(row.cc_addresses)} if p)) for row in rows]
+        people_codes, _ = pd.factorize(pd.Series(groups, dtype=object))
+        out[idx] = len(uniques) + people_codes
     return out
 
 
@@ -114,7 +118,7 @@ def thread_table(messages: pd.DataFrame) -> pd.DataFrame:
     micros = dates.dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
     sort_key = np.where(np.isnat(micros), np.iinfo(np.int64).max, micros.astype(np.int64))
     order = np.argsort(sort_key, kind="stable")
-    people = _participant_keys(messages)
+    people = _participant_keys(messages).tolist()
     latest: dict[tuple[str, str], int] = {}
     for i in order.tolist():
         norm, had_prefix = subjects[i]
@@ -128,9 +132,15 @@ def thread_table(messages: pd.DataFrame) -> pd.DataFrame:
 
     # threads: connected components over message keys and referenced ids (messages come first,
     # so a component's smallest node code is its first message in frame order)
-    codes, nodes = pd.factorize(np.array(key_list + src + dst, dtype=object))
+    # message keys first, in frame order, then the ids only links name (one array, not three lists joined)
     n = len(key_list)
-    graph = coo_matrix((np.ones(len(src), dtype=np.int8), (codes[n:n + len(src)], codes[n + len(src):])),
+    nodes_in = np.empty(n + len(src) + len(dst), dtype=object)
+    nodes_in[:n], nodes_in[n:n + len(src)], nodes_in[n + len(src):] = key_list, src, dst
+    del src[:], dst[:]  # their strings live on in nodes_in; the lists' own memory goes now
+    codes, nodes = pd.factorize(nodes_in)
+    n_src = (len(nodes_in) - n) // 2
+    del nodes_in
+    graph = coo_matrix((np.ones(n_src, dtype=np.int8), (codes[n:n + n_src], codes[n + n_src:])),
                        shape=(len(nodes), len(nodes)))
     _, comp = connected_components(graph, directed=True, connection="weak")
     first = np.full(comp.max() + 1 if len(comp) else 0, len(nodes), dtype=np.int64)
@@ -157,33 +167,30 @@ def reply_events(messages: pd.DataFrame, threads: pd.DataFrame | None = None) ->
     """
     if threads is None:
         threads = thread_table(messages)
-    dates = pd.to_datetime(messages["date"], utc=True).array  # tz-aware: to_numpy() would box each Timestamp
-    by_key = pd.DataFrame(
-        {
-            "direction": messages["direction"].to_numpy(),
-            "date": dates,
-        },
-        index=threads["key"].to_numpy(),
-    )
+    # the columns' own arrays (.array): to_numpy() would make a Python object of every message's key,
+    # thread, client and side, the peak of a large run's scoring; a tz-aware date would be boxed
+    dates = pd.to_datetime(messages["date"], utc=True).array
+    by_key = pd.DataFrame({"direction": messages["direction"].array, "date": dates},
+                          index=pd.Index(threads["key"].array))
     by_key = by_key[~by_key.index.duplicated()]
     ev = pd.DataFrame(
         {
-            "key": threads["key"].to_numpy(),
-            "parent_key": threads["parent_key"].to_numpy(),
-            "thread_id": threads["thread_id"].to_numpy(),
-            "client": messages["client"].to_numpy(),
-            "direction": messages["direction"].to_numpy(),
+            "key": threads["key"].array,
+            "parent_key": threads["parent_key"].array,
+            "thread_id": threads["thread_id"].array,
+            "client": messages["client"].array,
+            "direction": messages["direction"].array,
             "date": dates,
         }
     )
     ev = ev[ev["parent_key"].notna()]
-    parent = by_key.reindex(ev["parent_key"].to_numpy())
-    ev["parent_direction"] = parent["direction"].to_numpy()
+    parent = by_key.reindex(ev["parent_key"].array)
+    ev["parent_direction"] = parent["direction"].array
     hours = (ev["date"] - parent["date"].array) / pd.Timedelta(hours=1)
     ev["hours"] = hours.where(hours >= 0).to_numpy(dtype=float)
-    sides = {("from_client", "from_agency"), ("from_agency", "from_client")}
-    cross = [(d, p) in sides for d, p in zip(ev["direction"], ev["parent_direction"])]
-    return ev.loc[cross, list(REPLY_COLUMNS)].reset_index(drop=True)
+    d, p = ev["direction"], ev["parent_direction"]
+    cross = (((d == "from_client") & (p == "from_agency")) | ((d == "from_agency") & (p == "from_client"))).fillna(False)
+    return ev.loc[cross.to_numpy(dtype=bool), list(REPLY_COLUMNS)].reset_index(drop=True)
 
 
 def thread_starts(messages: pd.DataFrame, threads: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -196,10 +203,10 @@ def thread_starts(messages: pd.DataFrame, threads: pd.DataFrame | None = None) -
         threads = thread_table(messages)
     df = pd.DataFrame(
         {
-            "thread_id": threads["thread_id"].to_numpy(),
+            "thread_id": threads["thread_id"].array,  # .array, not a Python object each (reply_events)
             "is_root": threads["is_root"].to_numpy(),
-            "client": messages["client"].to_numpy(),
-            "direction": messages["direction"].to_numpy(),
+            "client": messages["client"].array,
+            "direction": messages["direction"].array,
             "date": pd.to_datetime(messages["date"], utc=True).array,
         }
     )
