@@ -178,3 +178,22 @@ def test_transform_rejects_a_bare_frame(mailbox):
     df, _ = mailbox
     with pytest.raises(TypeError, match="MailFrames"):
         ClientFeatures().fit(None).transform(df)
+
+
+def test_subject_fallback_joins_only_the_same_participants():
+    """Without reply headers, a "Re:" joins the latest earlier message of the same subject *and* the
+    same participants: the same client, or (unattributed) the same set of addresses, in any order."""
+    X, Y = "x@other.org", "y@other.org"
+    df = frame([
+        msg("a1", 0, C, "from_client", subject="Budget"),
+        msg("b1", 1, "bob@beta.com", "from_client", client="Beta", subject="Budget"),
+        msg("a2", 2, A, "from_agency", subject="Re: Budget"),                     # Acme: joins a1
+        msg("b2", 3, A, "from_agency", client="Beta", subject="Re: Budget"),      # Beta: joins b1
+        msg("u1", 4, X, None, client=None, subject="Notes", to=[Y]),
+        msg("u2", 5, Y, None, client=None, subject="Re: Notes", to=[X]),          # same two people: joins u1
+        msg("u3", 6, X, None, client=None, subject="Re: Notes", to=["z@else.org"]),  # other people: alone
+    ])
+    t = thread_table(df).set_index("key")
+    assert t.loc["a2", "thread_id"] == "a1" and t.loc["b2", "thread_id"] == "b1"
+    assert t.loc["u2", "thread_id"] == "u1" and t.loc["u3", "thread_id"] == "u3"
+    assert t.loc["a2", "parent_key"] == "a1" and t.loc["u2", "parent_key"] == "u1"
