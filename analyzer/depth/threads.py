@@ -119,7 +119,7 @@ def thread_table(messages: pd.DataFrame) -> pd.DataFrame:
     sort_key = np.where(np.isnat(micros), np.iinfo(np.int64).max, micros.astype(np.int64))
     order = np.argsort(sort_key, kind="stable")
     people = _participant_keys(messages).tolist()
-    latest: dict[tuple[str, str], int] = {}
+    latest: dict[tuple[str, int], int] = {}  # (normalised subject, participants code) -> message
     for i in order.tolist():
         norm, had_prefix = subjects[i]
         group = (norm, people[i])
