@@ -258,8 +258,9 @@ def infer_clients(
     """Per address: (client name or None, client_domain or None) for two-way correspondents.
 
     ``from_names`` holds each message's From display name (free-mail clients are named by it);
-    ``texts`` per-message text columns (signature, new text: Series taken by position, or arrays)
-    where an organisation's people spell its name (:func:`name_in_texts`; without it the name comes from the domain: :func:`readable_name`).
+    ``texts`` per-message text columns (signature, new text), as Series read by position, where an
+    organisation's people spell its name (:func:`name_in_texts`; without it the name comes from the
+    domain: :func:`readable_name`).
     """
     org = addrs["org"].to_numpy()
     n_msg = edges.n_messages
@@ -325,13 +326,6 @@ def infer_clients(
     return names, domains
 
 
-def _texts_at(col, rows: np.ndarray) -> np.ndarray:
-    """The texts of a column (a Series, taken by position, or an array) at ``rows``, missing ones as ""."""
-    if isinstance(col, pd.Series):
-        return col.take(rows).fillna("").astype(str).to_numpy(dtype=object)
-    return np.array(["" if t is None else str(t) for t in np.asarray(col, dtype=object)[rows]], dtype=object)
-
-
 def _org_texts(keys, org, edges: Edges, usable, texts, per_org: int = 200) -> dict[str, list[str]]:
     """Up to ``per_org`` distinct texts (per text column) written by each organisation's people."""
     if not len(texts):
@@ -341,7 +335,9 @@ def _org_texts(keys, org, edges: Edges, usable, texts, per_org: int = 200) -> di
     senders = pd.DataFrame({"org": org[edges.addr[sent]], "row": edges.row[sent]})
     senders = senders[senders["org"].isin(orgs)]
     rows = senders["row"].to_numpy()
-    parts = [pd.DataFrame({"org": senders["org"].to_numpy(), "text": _texts_at(col, rows)}) for col in texts]
+    org_of = senders["org"].to_numpy()
+    parts = [pd.DataFrame({"org": org_of, "text": col.take(rows).fillna("").astype(str).to_numpy(dtype=object)})
+             for col in texts]
     frame = pd.concat(parts, ignore_index=True)
     frame = frame[frame["text"].str.strip() != ""]
     frame = frame.drop_duplicates().groupby("org", sort=True).head(per_org)
