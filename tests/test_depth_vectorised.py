@@ -92,3 +92,26 @@ def test_restricted_windows_give_the_full_windows_values(demo_run_dir):
             assert set(names) <= set(part.columns) < set(full.columns)
             pd.testing.assert_frame_equal(part, full[part.columns], check_exact=True)
     assert checked > 100
+
+
+def test_seniority_line_by_line_equals_the_title_lines_definition(demo_run_dir):
+    """``seniority_level`` reads a signature line by line through a cache; the level must be the
+    documented one: the best title line of ``title_lines`` and the display name."""
+    from analyzer.depth.seniority import line_level, seniority_level, title_lines
+
+    messages, _ = _demo(demo_run_dir)
+    rows = messages.loc[messages["direction"] == "from_client", ["signature", "from_name"]]
+    cases = list(zip(rows["signature"].tolist(), rows["from_name"].tolist()))
+    cases += [  # valedictions do not count among the first six lines; contact lines do, as level 0
+        ("Best,\nThanks,\nA\nB\nC\nD\nE\nChief Executive Officer", None),
+        ("A\nB\nC\nD\nE\nF\nChief Executive Officer", None),
+        ("Jo Roe\n+44 20 7946 0000\nDirector of Sales", ""),
+        ("  \n\nJo Roe\n  Head of Brand  \n", "Jo Roe (CEO)"),
+        ("Jo Roe\n" + "Director " * 12, None),
+    ]
+    assert sum(bool(isinstance(s, str) and s.strip()) for s, _ in cases) > 20
+    for signature, name in cases:
+        if not isinstance(signature, str) or not signature.strip():
+            continue
+        want = max([line_level(ln) for ln in title_lines(signature)] + ([line_level(name)] if name else []))
+        assert seniority_level(signature, name) == want, signature

@@ -20,6 +20,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
 _VALEDICTION = re.compile(
@@ -70,21 +71,41 @@ def title_lines(signature: str | None, new_text: str | None = None) -> list[str]
 
 def seniority_level(signature: str | None, display_name: str | None = None, new_text: str | None = None) -> int:
     """Seniority level 0-3 of the person who wrote a message."""
-    if signature and not signature.isspace():  # the text is not read: cached, signatures repeat
-        return _signed_level(signature, display_name or "")
-    return _level(signature, display_name, new_text)
+    if signature and not signature.isspace():  # the text is not read
+        level = _signature_level(signature)
+    else:
+        level = max((line_level(ln) for ln in title_lines(signature, new_text)), default=0)
+    return max(level, line_level(display_name)) if display_name else level
 
 
-@lru_cache(maxsize=1 << 14)
-def _signed_level(signature: str, display_name: str) -> int:
-    return _level(signature, display_name, None)
+def _signature_level(signature: str) -> int:
+    """The highest level of a signature's title lines (:func:`title_lines` of the signature alone),
+    line by line through :func:`_line_level_or_skip`: the lines repeat from message to message
+    even where a signature as a whole does not (a phone extension, a date)."""
+    level, kept = 0, 0
+    for raw in signature.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        got = _line_level_or_skip(line)
+        if got < 0:  # a valediction: not a title line, and not counted among the first lines
+            continue
+        kept += 1
+        if kept > _MAX_LINES:
+            break
+        level = max(level, got)
+    return level
 
 
-def _level(signature: str | None, display_name: str | None, new_text: str | None) -> int:
-    levels = [line_level(ln) for ln in title_lines(signature, new_text)]
-    if display_name:
-        levels.append(line_level(display_name))
-    return max(levels, default=0)
+@lru_cache(maxsize=1 << 16)
+def _line_level_or_skip(line: str) -> int:
+    """-1 for a valediction line; 0 for a contact line or one too long to be a title; else its
+    :func:`line_level`. ``line`` is stripped and not empty."""
+    if _VALEDICTION.match(line):
+        return -1
+    if len(line) > _MAX_LINE_CHARS or _CONTACT.search(line):
+        return 0
+    return line_level(line)
 
 
 def people_seniority(messages: pd.DataFrame) -> pd.DataFrame:
@@ -93,18 +114,21 @@ def people_seniority(messages: pd.DataFrame) -> pd.DataFrame:
     Columns: ``client``, ``address``, ``name``, ``level``, ``n_messages``. Only messages with
     direction ``from_client`` count; the input is not changed.
     """
-    keep = (messages["direction"] == "from_client") & messages["client"].notna()
-    # the columns it reads, then the rows: filtering the whole frame would copy every body
-    m = messages[["client", "from_address", "from_name", "signature", "new_text"]][keep]
-    if m.empty:
+    keep = ((messages["direction"] == "from_client") & messages["client"].notna()).to_numpy()
+    pos = np.flatnonzero(keep)
+    if not len(pos):
         return pd.DataFrame({"client": [], "address": [], "name": [], "level": pd.Series([], dtype="int64"),
                              "n_messages": pd.Series([], dtype="int64")})
-    levels = [
-        seniority_level(sig, name, text)
-        for sig, name, text in zip(m["signature"].tolist(), m["from_name"].tolist(), m["new_text"].tolist())
-    ]
-    df = pd.DataFrame({"client": m["client"].to_numpy(), "address": m["from_address"].fillna("").to_numpy(),
-                       "name": m["from_name"].fillna("").to_numpy(), "level": levels})
+    # column by column, and the new text only where there is no signature: taking the whole texts
+    # of every client mail cost more than reading the titles (100k messages: 0.7 s)
+    sigs = messages["signature"].iloc[pos].tolist()
+    names = messages["from_name"].iloc[pos].tolist()
+    bare = [i for i, sig in enumerate(sigs) if not isinstance(sig, str) or sig.isspace() or not sig]
+    texts = dict(zip(bare, messages["new_text"].iloc[pos[bare]].tolist())) if bare else {}
+    levels = [seniority_level(sig, name, texts.get(i)) for i, (sig, name) in enumerate(zip(sigs, names))]
+    df = pd.DataFrame({"client": messages["client"].iloc[pos].to_numpy(),
+                       "address": messages["from_address"].iloc[pos].fillna("").to_numpy(),
+                       "name": pd.Series(names, dtype=object).fillna("").to_numpy(), "level": levels})
     out = df.groupby(["client", "address"], sort=True).agg(
         name=("name", "last"), level=("level", "max"), n_messages=("level", "size")
     )
