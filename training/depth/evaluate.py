@@ -108,6 +108,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              "train8": "independent train8 (training mailboxes of the eighth session; trained on since the tenth)",
              "train9": ("independent train9 (training mailboxes of the tenth session, with a long tail of purely "
                         "transactional and sparse clients; trained on)"),
+             "train10": ("independent train10 (training mailboxes of the thirteenth session: quiet warmth, sparse "
+                         "clients that change, transactional tails)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",

@@ -1,0 +1,51 @@
+"""Every hand-written independent mailbox is well formed: a truth row per client whose tier follows
+its depth and whose quarterly depths end at it, a client list the analyzer loads, and an mbox whose
+every message has the headers the briefs asked for. (Data checks only: no model is run here.)"""
+
+from __future__ import annotations
+
+import mailbox
+
+import pytest
+
+from analyzer.config import load_config
+from analyzer.depth.schema import tier_of
+from training.depth.independent import SPLITS, TEST_SPLITS, TRAIN_SPLITS, mailboxes, read_truth
+
+HEADER = ["client", "domains", "addresses", "depth", "tier", "trend", "depth_by_quarter", "quarters",
+          "n_messages", "design"]
+BOXES = [box for split in SPLITS for box in mailboxes(split)]
+
+
+def test_splits_are_either_trained_on_or_test_and_not_both():
+    assert not set(TRAIN_SPLITS) & set(TEST_SPLITS)
+    assert set(TRAIN_SPLITS) | set(TEST_SPLITS) == set(SPLITS)
+    assert len(BOXES) >= 90
+
+
+@pytest.mark.parametrize("box", BOXES, ids=lambda b: f"{b.parent.name}/{b.name}")
+def test_mailbox_truth_and_client_list(box):
+    truth = read_truth(box)
+    assert list(truth.columns) == HEADER
+    assert truth["client"].is_unique and len(truth) >= 4
+    for row in truth.itertuples():
+        assert 0 <= row.depth <= 100 and row.tier == tier_of(row.depth), row.client
+        assert row.trend in ("deepening", "cooling", "steady"), row.client
+        by_quarter = [float(v) for v in str(row.depth_by_quarter).split(";")]
+        assert len(by_quarter) == len(str(row.quarters).split(";")) and by_quarter[-1] == row.depth, row.client
+        assert bool(row.domains) or bool(row.addresses), row.client
+    config = load_config(box / "analyzer.toml")
+    # a client list may name more clients than the truth scores (train/warsawdata leaves two
+    # Polish-language clients out of it), never fewer
+    assert set(truth["client"]) <= {c.name for c in config.clients}
+
+
+@pytest.mark.parametrize("box", [b for b in BOXES if b.parent.name == "train10"], ids=lambda b: b.name)
+def test_newest_mailboxes_parse_with_ids_dates_and_senders(box):
+    (path,) = sorted((box / "mail").glob("*.mbox"))
+    messages = list(mailbox.mbox(path))
+    ids = [m["Message-ID"] for m in messages]
+    assert all(ids) and all(m["Date"] and m["From"] for m in messages)
+    assert len(set(ids)) == len(ids)
+    known = set(ids)
+    assert all(m["In-Reply-To"] in known for m in messages if m["In-Reply-To"])
