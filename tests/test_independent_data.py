@@ -10,16 +10,17 @@ import pytest
 
 from analyzer.config import load_config
 from analyzer.depth.schema import tier_of
-from training.depth.independent import SPLITS, TEST_SPLITS, TRAIN_SPLITS, mailboxes, read_truth
+from training.depth.independent import SPLITS, TEST_SPLITS, TRAIN_SPLITS, WAITING_SPLITS, mailboxes, read_truth
 
 HEADER = ["client", "domains", "addresses", "depth", "tier", "trend", "depth_by_quarter", "quarters",
           "n_messages", "design"]
 BOXES = [box for split in SPLITS for box in mailboxes(split)]
 
 
-def test_splits_are_either_trained_on_or_test_and_not_both():
-    assert not set(TRAIN_SPLITS) & set(TEST_SPLITS)
-    assert set(TRAIN_SPLITS) | set(TEST_SPLITS) == set(SPLITS)
+def test_each_split_is_trained_on_test_or_waiting_and_only_one():
+    groups = [set(TRAIN_SPLITS), set(TEST_SPLITS), set(WAITING_SPLITS)]
+    assert sum(len(g) for g in groups) == len(set.union(*groups))
+    assert set.union(*groups) == set(SPLITS)
     assert len(BOXES) >= 90
 
 
