@@ -75,3 +75,44 @@ def test_an_unchanged_rerun_never_imports_scikit_learn(tmp_path, project_root):
     assert all(o.returncode == 0 for o in outs), outs[-1].stderr[-2000:]
     assert outs[0].stdout.split() == ["False", "False", "True"]  # the first run scores: it needs the model
     assert outs[1].stdout.split() == ["True", "True", "False"]
+
+
+def test_a_first_run_over_large_files_starts_its_workers_before_it_plans(tmp_path):
+    from analyzer.analysis import START_WORKERS_EARLY_BYTES, _first_large_run
+    from analyzer.cache import RunCache
+    from analyzer.parallel import Execution
+
+    big, small = tmp_path / "big.mbox", tmp_path / "small.mbox"
+    big.write_bytes(b"x" * START_WORKERS_EARLY_BYTES)
+    small.write_bytes(b"x" * (START_WORKERS_EARLY_BYTES // 4))
+    local, cache = Execution(jobs=2), RunCache(tmp_path / ".cache")
+    assert _first_large_run([big], local, None) and _first_large_run([big], local, cache)
+    assert not _first_large_run([small], local, cache)  # may be one unit, parsed in this process
+    assert not _first_large_run([tmp_path], local, cache)  # folders are not walked for it
+    assert not _first_large_run([tmp_path / "missing.mbox"], local, cache)
+    (tmp_path / ".cache" / "units").mkdir(parents=True)
+    (tmp_path / ".cache" / "units" / "abc.parquet").write_bytes(b"")
+    assert not _first_large_run([big], local, cache)  # a re-run: its units may all be cached
+
+
+def test_the_workers_started_early_are_the_ones_that_then_parse():
+    import os
+
+    from analyzer.parallel import Execution, release_local_workers, run_ordered, start_workers
+
+    execution = Execution(jobs=2)
+    release_local_workers()
+    thread = start_workers(execution)
+    assert thread is not None
+    thread.join(120)
+    assert not thread.is_alive()
+    try:
+        from joblib.externals.loky import reusable_executor
+
+        early = set(reusable_executor._executor._processes)  # the pool's worker processes, by pid
+        assert len(early) == 2 and os.getpid() not in early
+        parsed_by = set(run_ordered(os.getpid, [()] * 8, execution, 8))
+        assert parsed_by <= early  # the same pool, not a new one
+    finally:
+        release_local_workers()
+    assert start_workers(Execution(jobs=1)) is None  # one process: nothing to start
