@@ -115,7 +115,7 @@ def _analyze(sources, config, *, jobs, model_path, signals_model, show_progress,
     from analyzer.batch import RunStats, detect_client_signals, in_process, ingest_sources, model_key
     from analyzer.cache import RunCache, scores_key
     from analyzer.export import evidence_frame
-    from analyzer.parallel import Execution, execution_context, start_workers
+    from analyzer.parallel import Execution, execution_context, warm_workers
 
     from analyzer.preflight import check_has_clients, check_has_mail, check_sources
 
@@ -130,25 +130,20 @@ def _analyze(sources, config, *, jobs, model_path, signals_model, show_progress,
     stats = RunStats()
     started = time.perf_counter()
     with execution_context(execution):
-        # a first run starts its workers while it plans the sources; they then load the signal
-        # pipeline while this process attributes the mail
-        warming = [start_workers(execution)] if _first_large_run(sources, execution, cache) else []
+        warming = []  # the workers load the signal pipeline while this process attributes the mail
         after_parsing = None if in_process(signals_model) else (lambda: warming.append(
             _warm_detection_workers(model_key(signals_model), execution, stats.bytes_parsed)))
-
-        def before_parsing(n_bytes: int) -> None:
-            _join(warming)  # no parse task before the workers have started: one pool at a time
-            model.start_unless_large(n_bytes)
-
         try:
             ingested = ingest_sources(list(sources), cfg, execution, cache, stats, show_progress=show_progress,
-                                      before_parsing=before_parsing, after_parsing=after_parsing)
+                                      before_parsing=model.start_unless_large, after_parsing=after_parsing)
             log.info("ingest: %s", {k: v for k, v in ingested.report.items() if k != "quarantine"})
             check_has_mail(ingested.report, sources)
             check_has_clients(ingested.messages, cfg)
             refreeze()  # the messages frame lives through the run
         finally:  # also when the run stops here: no warm-up left running into the next run's tasks
-            _join(warming)
+            for thread in warming:
+                if thread is not None:
+                    thread.join()
         signals = detect_client_signals(ingested.messages, execution, cache, stats,
                                         signals_model=signals_model, show_progress=show_progress)
     model.start_if_deferred()  # a large run loads it only now (ModelLoad.start_unless_large)
@@ -191,35 +186,6 @@ def _analyze(sources, config, *, jobs, model_path, signals_model, show_progress,
         stats=stats,
         bodies=ingested.bodies,
     )
-
-
-#: From this much mail in source files on, a first run starts its workers before it plans the
-#: sources; below it, the mail may fit one work unit, which is parsed in this process.
-START_WORKERS_EARLY_BYTES = 2 * 1024 * 1024
-
-
-def _first_large_run(sources, execution, cache) -> bool:
-    """Whether the run parses with local workers into an empty cache (or none) at least
-    :data:`START_WORKERS_EARLY_BYTES` of mail files: then it starts its workers before it plans the
-    sources (:func:`analyzer.parallel.start_workers`). Folders are not walked for this (their
-    runs start the workers when they parse); a re-run, whose work units may all come from the
-    cache, starts them only if it parses."""
-    if execution.backend != "loky" or (cache is not None and cache.holds_units()):
-        return False
-    size = 0
-    for source in sources:
-        try:
-            size += os.stat(source).st_size if os.path.isfile(source) else 0
-        except OSError:
-            pass  # check_sources reports it
-    return size >= START_WORKERS_EARLY_BYTES
-
-
-def _join(threads: list) -> None:
-    while threads:
-        thread = threads.pop()
-        if thread is not None:
-            thread.join()
 
 
 #: From this much parsed mail on, the local workers that parsed are replaced by fresh ones for

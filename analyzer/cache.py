@@ -215,11 +215,6 @@ class RunCache:
     def has_unit(self, key: str) -> bool:
         return self._unit_path(key).is_file()
 
-    def holds_units(self) -> bool:
-        """Whether any parsed work unit is cached (False for a first run into a folder)."""
-        folder = self.root / "units"
-        return folder.is_dir() and any(path.suffix == ".parquet" for path in folder.iterdir())
-
     def load_unit(self, key: str):
         """The cached :class:`~analyzer.ingest.pipeline.UnitResult` of ``key``, or None."""
         from analyzer.ingest.pipeline import UnitResult

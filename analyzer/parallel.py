@@ -175,14 +175,6 @@ def warm_pipeline(model_key: str | None) -> int:
     return os.getpid()
 
 
-def warm_ingest() -> int:
-    """Import the parsing code in this worker (what its first parse task would wait for); returns
-    the process id."""
-    import analyzer.ingest.pipeline  # noqa: F401
-
-    return os.getpid()
-
-
 def warm_workers(model_key: str | None, execution: Execution):
     """A started daemon thread that has every local worker load the signal pipeline, or None.
 
@@ -191,35 +183,20 @@ def warm_workers(model_key: str | None, execution: Execution):
     detection. Join the thread before handing out signal tasks. Only for local worker processes:
     in-process runs would only move the load, and Dask workers keep their pipelines anyway.
     """
-    return _in_every_worker(warm_pipeline, (model_key,), execution, "warming the workers")
-
-
-def start_workers(execution: Execution):
-    """A started daemon thread that starts the local worker processes and has them import the
-    parsing code, or None (see :func:`warm_workers`).
-
-    A first run calls it before it plans its sources: the workers spawn and import (about 0.7 s)
-    on the cores the main process leaves idle while it reads where the messages begin, instead of
-    after. Join the thread before handing out parse tasks.
-    """
-    return _in_every_worker(warm_ingest, (), execution, "starting the workers")
-
-
-def _in_every_worker(func: Callable, args: tuple, execution: Execution, what: str):
     import threading
 
     n = execution.local_workers(1 << 20) if execution.backend == "loky" else 1
     if n < 2:
         return None
 
-    def run() -> None:
+    def warm() -> None:
         try:
-            for _ in run_ordered(func, [args] * n, execution, n):
+            for _ in run_ordered(warm_pipeline, [(model_key,)] * n, execution, n):
                 pass
         except Exception as exc:  # noqa: BLE001 - a failed warm-up is only a missed head start
-            log.info("%s failed (%s); the tasks start them themselves", what, exc)
+            log.info("warming the workers failed (%s); signal detection loads the pipeline itself", exc)
 
-    thread = threading.Thread(target=run, name="analyzer-" + what.replace(" ", "-"), daemon=True)
+    thread = threading.Thread(target=warm, name="analyzer-warm-workers", daemon=True)
     thread.start()
     return thread
 
