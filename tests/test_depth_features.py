@@ -116,6 +116,9 @@ def test_seniority_word_boundaries_and_display_names():
     assert seniority_level("", display_name="Jane Roe (CEO)") == 3
     body = "Thanks for this.\n\nBest,\nJo Smith\nDirector of Sales\nAcme"
     assert seniority_level("", new_text=body) == 2  # no signature found: lines after the valediction
+    nan = float("nan")
+    assert seniority_level(nan, display_name=nan, new_text=nan) == 0  # missing values from a frame
+    assert seniority_level(nan, display_name="Jane Roe (CEO)", new_text=body) == 3
 
 
 def test_people_seniority_per_client_address(mailbox):

@@ -70,7 +70,10 @@ def title_lines(signature: str | None, new_text: str | None = None) -> list[str]
 
 
 def seniority_level(signature: str | None, display_name: str | None = None, new_text: str | None = None) -> int:
-    """Seniority level 0-3 of the person who wrote a message."""
+    """Seniority level 0-3 of the person who wrote a message (a missing value, None or NaN, reads as
+    no text)."""
+    signature, display_name, new_text = (v if isinstance(v, str) else None
+                                         for v in (signature, display_name, new_text))
     if signature and not signature.isspace():  # the text is not read
         level = _signature_level(signature)
     else:
