@@ -31,7 +31,7 @@ def _norm(text: str) -> str:
     ("train_mixed_b.jsonl", 250), ("train_mixed_c.jsonl", 250), ("eval_independent5_a.jsonl", 250),
     ("eval_independent5_b.jsonl", 250), ("eval_independent5_c.jsonl", 200),
     ("train_peer_a.jsonl", 250), ("train_peer_b.jsonl", 250), ("eval_independent6_a.jsonl", 250),
-    ("eval_independent6_b.jsonl", 250), ("eval_independent6_c.jsonl", 250), ("train_flip_a.jsonl", 200),
+    ("eval_independent6_b.jsonl", 250), ("eval_independent6_c.jsonl", 250), ("train_flip_a.jsonl", 200), ("train_flip_b.jsonl", 200),
     ("eval_independent7_a.jsonl", 200), ("eval_independent7_b.jsonl", 200), ("eval_independent7_c.jsonl", 200),
     ("eval_independent8_a.jsonl", 200), ("eval_independent8_b.jsonl", 200), ("eval_independent8_c.jsonl", 200)])
 def test_file_is_well_formed(name, min_rows):
@@ -53,7 +53,8 @@ TRAINING_FILES = ["train_extra.jsonl", "train_boundary.jsonl", "neutral_extra.js
                   "train_paraphrase_a.jsonl", "train_paraphrase_b.jsonl", "train_register_a.jsonl",
                   "train_register_b.jsonl", "train_register_c.jsonl", "train_register_d.jsonl",
                   "train_families_a.jsonl", "train_families_b.jsonl", "train_mixed_a.jsonl", "train_mixed_b.jsonl",
-                  "train_mixed_c.jsonl", "train_peer_a.jsonl", "train_peer_b.jsonl", "train_flip_a.jsonl"]
+                  "train_mixed_c.jsonl", "train_peer_a.jsonl", "train_peer_b.jsonl", "train_flip_a.jsonl",
+                  "train_flip_b.jsonl"]
 
 
 @pytest.mark.parametrize("name", ["eval_independent.jsonl", "eval_independent2.jsonl", "eval_independent3_a.jsonl",
