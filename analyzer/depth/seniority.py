@@ -74,11 +74,16 @@ def seniority_level(signature: str | None, display_name: str | None = None, new_
     no text)."""
     signature, display_name, new_text = (v if isinstance(v, str) else None
                                          for v in (signature, display_name, new_text))
-    if signature and not signature.isspace():  # the text is not read
+    if _has_signature(signature):  # the text is not read
         level = _signature_level(signature)
     else:
         level = max((line_level(ln) for ln in title_lines(signature, new_text)), default=0)
     return max(level, line_level(display_name)) if display_name else level
+
+
+def _has_signature(signature) -> bool:
+    """Whether a message's signature is read for titles (else the lines after its valediction are)."""
+    return isinstance(signature, str) and bool(signature) and not signature.isspace()
 
 
 def _signature_level(signature: str) -> int:
@@ -126,7 +131,7 @@ def people_seniority(messages: pd.DataFrame) -> pd.DataFrame:
     # of every client mail cost more than reading the titles (100k messages: 0.7 s)
     sigs = messages["signature"].iloc[pos].tolist()
     names = messages["from_name"].iloc[pos].tolist()
-    bare = [i for i, sig in enumerate(sigs) if not isinstance(sig, str) or sig.isspace() or not sig]
+    bare = [i for i, sig in enumerate(sigs) if not _has_signature(sig)]  # the rows seniority_level reads text for
     texts = dict(zip(bare, messages["new_text"].iloc[pos[bare]].tolist())) if bare else {}
     levels = [seniority_level(sig, name, texts.get(i)) for i, (sig, name) in enumerate(zip(sigs, names))]
     df = pd.DataFrame({"client": messages["client"].iloc[pos].to_numpy(),
