@@ -72,3 +72,17 @@ def test_evaluation_set_does_not_overlap_training_data(dev_data_path, name):
     leaked = [t for t in evaluation if t in train]
     # a few stock lines (disclaimers, "please consider the environment") may coincide; content may not
     assert len(leaked) <= 5, leaked
+
+
+def test_flip_rows_join_the_training_rows_only_when_asked(dev_data_path):
+    from training.signals.corpus import FLIP_PATHS, training_parts
+
+    assert {p.name for p in FLIP_PATHS} == {"train_flip_a.jsonl", "train_flip_b.jsonl"}
+    plain = training_parts(dev_path=dev_data_path)
+    flip = training_parts(dev_path=dev_data_path, flip=True)
+    flip_texts = {r["text"] for p in FLIP_PATHS for r in _load(p)}
+    seen = lambda parts: [r["text"] for k in ("train", "tune") for r in parts[k]]  # noqa: E731
+    assert not flip_texts & set(seen(plain))
+    assert flip_texts <= set(seen(flip))
+    assert len(seen(flip)) - len(seen(plain)) == sum(len(_load(p)) for p in FLIP_PATHS)
+    assert [r["id"] for r in flip["heldout"]] == [r["id"] for r in plain["heldout"]]  # held-out untouched

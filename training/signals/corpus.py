@@ -65,11 +65,14 @@ PEER_PATHS = tuple(DATA_DIR / f"train_peer_{k}.jsonl" for k in "ab")
 #: Praise told as a story with complaint words ("still", "waited"), short warm whole mails of clients
 #: who rarely write, success reports, device and system states ("off", "down"), routine logistics:
 #: the families of detection errors read on the depth model's training mailboxes, by one more author
-#: in the twelfth session (train_flip_a.jsonl). Read by :func:`training_parts` only with ``flip=True``:
-#: the detector retrained with them failed the rule fixed for shipping it
-#: (data/signals/README_eval_independent7.md: the any-signal share rose on all three real
-#: mailing-list archives).
-FLIP_PATHS = (DATA_DIR / "train_flip_a.jsonl",)
+#: in the twelfth session (train_flip_a.jsonl); fact lines in warm mail, old fights told as history,
+#: money, trouble and cancel words in other senses, and the same words as quiet true negatives, by
+#: another author in the thirteenth session from errors on train10 (train_flip_b.jsonl). Read by
+#: :func:`training_parts` only with ``flip=True`` (``python -m training.signals.train --flip``): the
+#: twelfth session's detector retrained with train_flip_a failed the rule fixed for shipping it
+#: (data/signals/README_eval_independent7.md), and so did the fourteenth session's, with both
+#: (data/signals/README_eval_independent8.md: more false alarms on the real mailing-list mail).
+FLIP_PATHS = (DATA_DIR / "train_flip_a.jsonl", DATA_DIR / "train_flip_b.jsonl")
 #: The third independent set (two authors, written apart from everything else): the test set.
 INDEPENDENT3_PATHS = (DATA_DIR / "eval_independent3_a.jsonl", DATA_DIR / "eval_independent3_b.jsonl")
 #: The fourth independent set, written blind to all the above by two more authors: a test set too.
@@ -80,6 +83,10 @@ INDEPENDENT5_PATHS = tuple(DATA_DIR / f"eval_independent5_{k}.jsonl" for k in "a
 INDEPENDENT6_PATHS = tuple(DATA_DIR / f"eval_independent6_{k}.jsonl" for k in "abc")
 #: The seventh independent set, three more authors blind to everything above (twelfth session): the test set.
 INDEPENDENT7_PATHS = tuple(DATA_DIR / f"eval_independent7_{k}.jsonl" for k in "abc")
+#: The eighth independent set, three more authors blind to everything above (thirteenth session): the
+#: test set, read once with the shipped detector and the fourteenth session's candidate
+#: (data/signals/README_eval_independent8.md).
+INDEPENDENT8_PATHS = tuple(DATA_DIR / f"eval_independent8_{k}.jsonl" for k in "abc")
 
 SEED = 13
 HELDOUT_FRACTION = 0.25
@@ -156,7 +163,7 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
                    neutral_mail_path: Path | None = NEUTRAL_MAIL_PATH, flip: bool = False) -> dict[str, list[dict]]:
     """``train``, ``tune`` and ``heldout`` rows (dev split + the extra, boundary, neutral and neutral-mail
     data when present; both neutral files are ``source: "neutral"``). ``flip``: with
-    :data:`FLIP_PATHS` too (the rows of the twelfth session's candidate, which did not ship)."""
+    :data:`FLIP_PATHS` too (the sign-flip rows that the shipped recipe does not read)."""
     dev = read_labelled(dev_path)
     split = load_dev_split(dev, split_path)
     by_id = {r["id"]: r for r in dev}

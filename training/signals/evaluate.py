@@ -30,7 +30,7 @@ import pandas as pd
 from analyzer.errors import AnalyzerError
 from training.signals.baseline import TfidfBaseline, same_data_baseline
 from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDEPENDENT4_PATHS, INDEPENDENT5_PATHS,
-                                     INDEPENDENT6_PATHS, INDEPENDENT7_PATHS,
+                                     INDEPENDENT6_PATHS, INDEPENDENT7_PATHS, INDEPENDENT8_PATHS,
                                      INDEPENDENT_PATH,
                                      PROJECT_ROOT, read_labelled, training_parts)
 from training.signals.embedded import embed
@@ -157,7 +157,12 @@ INDEPENDENT_SETS = (
      "written in the eighth session; evaluation only: read once with each of two detectors that session)"),
     ("independent7", INDEPENDENT7_PATHS,
      "Seventh independently written set (eval_independent7_*.jsonl: three more authors who saw no project data, "
-     "written in the twelfth session; evaluation only: the blind test set)"),
+     "written in the twelfth session; evaluation only: read once with each of two detectors that session, then "
+     "with the fourteenth session's candidate as a development set)"),
+    ("independent8", INDEPENDENT8_PATHS,
+     "Eighth independently written set (eval_independent8_*.jsonl: three more authors who saw no project data, "
+     "written in the thirteenth session; evaluation only: the blind test set, first read in the fourteenth "
+     "session with the shipped detector and that session's candidate)"),
 )
 
 
@@ -227,11 +232,14 @@ def _bootstrap_line(b: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Evaluate the signal pipeline against the TF-IDF baseline.")
     parser.add_argument("--model", type=Path, default=PROJECT_ROOT / "models" / "signals")
+    parser.add_argument("--flip", action="store_true",
+                        help="train the baseline on the sign-flip rows too, as `training.signals.train --flip` does")
+    parser.add_argument("--out", type=Path, default=None, help="where evaluation.md/.json go (default: --model)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     started = time.time()
     try:
-        result = evaluate(args.model)
+        result = evaluate(args.model, flip=args.flip)
     except AnalyzerError as exc:
         print(f"training.signals.evaluate: error: {exc}", file=sys.stderr)
         return 2
@@ -264,7 +272,9 @@ def main(argv: list[str] | None = None) -> int:
                 "Baseline:", "", format_agreement(result["realmail_labelled_baseline"]), ""]
     text = "\n".join(doc)
     print(text)
-    out = Path(args.model)
+    out = Path(args.out or args.model)
+    if args.out:
+        out.mkdir(parents=True, exist_ok=True)
     if out.is_dir():
         (out / "evaluation.md").write_text(text, encoding="utf-8")
         summary = {name: {"pipeline_macro_f1": round(float(t["F1"].iloc[-1]), 4),

@@ -30,7 +30,7 @@ import spacy
 
 from analyzer.errors import AnalyzerError
 from training.signals.corpus import (CONFIG_PATH, BOUNDARY_PATH, DEV_PATH, EXTRA_PATH, NEUTRAL_MAIL_PATH, NEUTRAL_PATH,
-                                    PROJECT_ROOT, SEED, SPLIT_PATH, training_parts)
+                                    FLIP_PATHS, PROJECT_ROOT, SEED, SPLIT_PATH, training_parts)
 from training.signals.fit import fit_classifier, occurrences
 from analyzer.signals.labels import LABELS
 from analyzer.signals.linear import SCORES_KEY
@@ -194,10 +194,11 @@ def _table_dict(df) -> dict:
             for r in df.to_dict("records")}
 
 
-def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None) -> dict:
-    """Build, fit, tune and write the pipeline to ``out``; returns the metrics written to metrics.json."""
+def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: bool = False) -> dict:
+    """Build, fit, tune and write the pipeline to ``out``; returns the metrics written to metrics.json.
+    ``flip``: train on the sign-flip rows too (:data:`training.signals.corpus.FLIP_PATHS`)."""
     started = time.time()
-    parts = training_parts()
+    parts = training_parts(flip=flip)
     counts = {k: len(v) for k, v in parts.items()}
     log.info("data: %s", counts)
     nlp = build_pipeline(config)
@@ -251,7 +252,8 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None) -> dic
                  "neutral": str(NEUTRAL_PATH.relative_to(PROJECT_ROOT)) if NEUTRAL_PATH.is_file() else None,
                  "neutral_mail": str(NEUTRAL_MAIL_PATH.relative_to(PROJECT_ROOT)) if NEUTRAL_MAIL_PATH.is_file() else None,
                  "boundary": str(BOUNDARY_PATH.relative_to(PROJECT_ROOT)) if BOUNDARY_PATH.is_file() else None,
-                 "split": str(SPLIT_PATH.relative_to(PROJECT_ROOT)), "counts": counts},
+                 "split": str(SPLIT_PATH.relative_to(PROJECT_ROOT)), "counts": counts,
+                 "flip": [str(p.relative_to(PROJECT_ROOT)) for p in FLIP_PATHS] if flip else []},
         "decision": {"long_margin": margin, "long_margin_fbeta": {str(m): f for m, f in margin_scores.items()},
                      "long_texts": len(long_rows), "long_sentences": long_sentences, "neutral_weight": float(fit.get("neutral_weight", 1.0)), "beta": beta, "sentence_thresholds": sentence, "max_labels": nlp.get_pipe("signal_combiner").max_labels,
                      "unknown_value": nlp.get_pipe(CLASSIFIER).unknown_value},
@@ -267,6 +269,12 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None) -> dic
     return metrics
 
 
+def _flip_md(m: dict) -> str:
+    flip = m["data"].get("flip") or []
+    return (" and the sign-flip snippets " + ", ".join(f"`{p}`" for p in flip) + " (see data/signals/README_train_flip.md)"
+            if flip else "")
+
+
 def _training_md(m: dict, config: Path) -> str:
     c = m["data"]["counts"]
     cfg = config.relative_to(PROJECT_ROOT) if config.is_relative_to(PROJECT_ROOT) else config
@@ -274,7 +282,7 @@ def _training_md(m: dict, config: Path) -> str:
 
 Command (from the project root; `make model` runs the same):
 
-    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}
+    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}
 
 - spaCy {spacy.__version__}; config `{cfg}`: sentencizer, `paragraph_breaks` (a blank line ends a sentence),
   lookup lemmatizer, `signal_rules`, `signal_classifier` (linear model over hashed word 1-2-grams, lemmas,
@@ -303,7 +311,7 @@ Command (from the project root; `make model` runs the same):
   `{m['data']['neutral']}` (ordinary business/technical prose, see data/signals/README_neutral_extra.md)
   and `{m['data']['neutral_mail']}` (mail-length ordinary prose, see data/signals/README_neutral_mail.md)
   and the hand-written paraphrase and register snippets `data/signals/train_paraphrase_*.jsonl` and
-  `data/signals/train_register_*.jsonl` (see their READMEs).
+  `data/signals/train_register_*.jsonl` (see their READMEs){_flip_md(m)}.
   Held-out: {c['heldout']} texts, never used for fitting or tuning. `data/signals/eval_independent*.jsonl` and
   `../shared/realmail` are never read here.
 - Quoted lines (`> ...`, below "On ... wrote:") are stripped before training, as at detection time.
@@ -318,10 +326,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "models" / "signals")
     parser.add_argument("--config", type=Path, default=CONFIG_PATH)
     parser.add_argument("--seed", type=int, default=None, help="overrides [signal_fit] seed of the config")
+    parser.add_argument("--flip", action="store_true",
+                        help="also train on the sign-flip rows (data/signals/train_flip_*.jsonl)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        metrics = train(args.out, config=args.config, seed=args.seed)
+        metrics = train(args.out, config=args.config, seed=args.seed, flip=args.flip)
     except AnalyzerError as exc:
         print(f"training.signals.train: error: {exc}", file=sys.stderr)
         return 2
