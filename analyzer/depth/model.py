@@ -41,7 +41,6 @@ from sklearn.model_selection import GroupKFold, KFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from analyzer.depth.calibration import CentredIsotonic, squeeze
 from analyzer.depth.evidence import INPUT_NAMES as EVIDENCE_INPUTS
 from analyzer.depth.evidence import EvidenceFeatures
 from analyzer.depth.features import FEATURE_NAMES, RECENT_BASE, ClientFeatures
@@ -50,9 +49,6 @@ from analyzer.depth.tiers import OrdinalTiers, best_tier_cuts  # noqa: F401 - be
 from analyzer.depth.trend import (TrendModel, client_lines, event_trajectories, score_slopes, score_trajectory,
                                   trajectory_features, trend_labels)
 
-#: Score points within which the ``centred`` calibration saturates past its end points and squeezes a
-#: score into its tier.
-EDGE_MARGIN = 5.0
 #: Dead bands (points per quarter) tried for the lag correction (:meth:`DepthModel.fit_lag`).
 LAG_BANDS: tuple[float, ...] = (0.0, 1.0, 2.0)
 
@@ -162,26 +158,18 @@ class DepthModel(RegressorMixin, BaseEstimator):
     log_counts : bool
         Add the log counts of deeper and of shallower signals to the evidence (``taxonomy``;
         :class:`~analyzer.depth.evidence.EvidenceFeatures`), for the score and the tier classifiers.
-    calibration : "isotonic" or "centred"
-        ``isotonic``: a step function, and a score beyond its tier's edge is clipped onto the edge;
-        ``centred``: the centred isotonic regression (:class:`~analyzer.depth.calibration.CentredIsotonic`)
-        and a smooth squeeze into the tier (:func:`~analyzer.depth.calibration.squeeze`), so two clients
-        with different raw predictions never share a score by construction.
     """
 
     tier_cuts = False  # class defaults: model files saved before these parameters existed load without them
     period_target = "level"
     ordinal_tiers = False
     log_counts = False
-    calibration = "isotonic"
 
     def __init__(self, kind: str = "taxonomy", features: ClientFeatures | None = None, trend_band: float = 5.0,
                  trend: TrendModel | None = None, random_state: int = 0, alpha: float = 1.0,
                  prior_messages: float = 8.0, period_prior: float = 8.0, tier_cuts: bool = False,
-                 period_target: str = "level", ordinal_tiers: bool = False, log_counts: bool = False,
-                 calibration: str = "isotonic"):
+                 period_target: str = "level", ordinal_tiers: bool = False, log_counts: bool = False):
         self.kind = kind
-        self.calibration = calibration
         self.log_counts = log_counts
         self.ordinal_tiers = ordinal_tiers
         self.period_target = period_target
@@ -231,12 +219,7 @@ class DepthModel(RegressorMixin, BaseEstimator):
         fit_params = {"regress__sample_weight": sample_weight} if sample_weight is not None else {}
         self.pipeline_.fit(X, y, **fit_params)
         raw = oof if oof is not None else self.pipeline_.predict(X)
-        if self.calibration == "centred":
-            self.calibrator_ = CentredIsotonic(y_min=0.0, y_max=100.0, tail=EDGE_MARGIN)
-        elif self.calibration == "isotonic":
-            self.calibrator_ = IsotonicRegression(y_min=0.0, y_max=100.0, out_of_bounds="clip", increasing=True)
-        else:
-            raise ValueError(f"calibration must be 'isotonic' or 'centred', not {self.calibration!r}")
+        self.calibrator_ = IsotonicRegression(y_min=0.0, y_max=100.0, out_of_bounds="clip", increasing=True)
         self.calibrator_.fit(raw, y, sample_weight=sample_weight)
         sel = np.ones(len(y), dtype=bool) if tier_rows is None else np.asarray(tier_rows, dtype=bool)
         w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
@@ -270,10 +253,6 @@ class DepthModel(RegressorMixin, BaseEstimator):
             tier = np.searchsorted(cuts, raw, side="right")  # the tier the raw prediction falls in
         else:
             return score
-        if getattr(self, "calibration", "isotonic") == "centred":  # squeeze at the tier edges only
-            lo = np.array((-np.inf, *TIER_BOUNDS))[tier]
-            hi = np.array((*TIER_BOUNDS, np.inf))[tier] - 0.1
-            return np.clip(squeeze(score, lo, hi, EDGE_MARGIN), 0.0, 100.0)
         lo = np.array((0.0, *TIER_BOUNDS))[tier]
         hi = np.array((*TIER_BOUNDS, 100.1))[tier] - 0.1  # a score shown to one decimal keeps its tier
         return np.clip(score, lo, hi)

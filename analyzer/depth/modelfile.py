@@ -30,7 +30,6 @@ DEFAULT_MODEL_PATH = shipped_depth_model_file()
 #: Types a depth model file may name beyond what skops trusts by default (builtins, numpy arrays,
 #: scikit-learn's own estimators). Anything else in a file is refused before loading.
 TRUSTED_TYPES: tuple[str, ...] = (
-    "analyzer.depth.calibration.CentredIsotonic",
     "analyzer.depth.evidence.EvidenceFeatures",
     "analyzer.depth.features.ClientFeatures",
     "analyzer.depth.model.DepthModel",

@@ -179,9 +179,6 @@ ORDINAL_TIERS = True
 #: The evidence includes the log counts of deeper and of shallower signals (DepthModel ``log_counts``):
 #: chosen by the tenth session's rule (data/independent/train9/RULE.md).
 LOG_COUNTS = True
-#: How the raw prediction becomes the 0-100 score (DepthModel ``calibration``): ``isotonic`` (steps,
-#: and a hard clip into the chosen tier) or ``centred`` (models/depth/CANDIDATE14.md).
-CALIBRATION = "isotonic"
 #: The trend operating point follows the issue's target, which is not symmetric: every shifting client
 #: right, and at least 85% of steady clients called steady. Among the settings that call at least this
 #: share of the independent training mailboxes' steady clients steady (out of fold; a margin over the
@@ -244,7 +241,6 @@ def _is_independent(box) -> pd.Series | bool:
 def _fit(rows: pd.DataFrame, generated_weight: float = 1.0, **params) -> DepthModel:
     w = rows["weight"] * np.where(_is_independent(rows["box"]), 1.0, generated_weight)
     rows, w = rows[w > 0], w[w > 0]
-    params = {"calibration": CALIBRATION, **params}
     return DepthModel(kind="taxonomy", tier_cuts=TIER_CUTS, ordinal_tiers=ORDINAL_TIERS, **params).fit(
         rows[list(FEATURE_NAMES)], rows["target"], sample_weight=w.to_numpy(), groups=rows["box"].to_numpy(),
         tier_rows=(rows["kind"] == "client").to_numpy())
@@ -395,7 +391,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
     per_box = _per_box_rho(c, "oof")
     metrics = {
         "model": {"kind": "taxonomy", **params, "weights_per_sd": weights, "tier_cuts": TIER_CUTS,
-                  "ordinal_tiers": ORDINAL_TIERS, "calibration": model.calibration,
+                  "ordinal_tiers": ORDINAL_TIERS,
                   "tier_cuts_raw": None if model.tier_cuts_ is None else np.round(model.tier_cuts_, 3).tolist(),
                   "half_life_days": features.half_life_days},
         "data": {"generated_seeds": list(seeds), "behaviour_by_seed": {s: behaviour_of(s) for s in seeds},
