@@ -372,3 +372,107 @@ def test_a_client_without_any_deeper_sign_is_told_so():
     assert not d["c0"].startswith("+ ")  # no deeper signal is claimed
     assert "no sign of a deeper relationship" not in d["c1"]
     assert "+ asked for advice or help 3 times [help_request]" in d["c1"]
+
+
+def _signal_clients(n: int = 300, seed: int = 11) -> tuple[pd.DataFrame, np.ndarray]:
+    """Clients whose depth saturates in referrals and strategic involvement and falls with complaints."""
+    rng = np.random.default_rng(seed)
+    F = pd.DataFrame(rng.uniform(0, 1, size=(n, len(FEATURE_NAMES))), columns=list(FEATURE_NAMES),
+                     index=[f"c{i}" for i in range(n)])
+    F["n_messages"] = rng.integers(10, 60, n).astype(float)
+    F["client_msg_share"] = 0.5
+    for label in ("referral", "strategic_involvement", "complaint", "appreciation"):
+        F[f"client_{label}_count"] = rng.poisson(1.5, n).astype(float)
+        F[f"client_{label}_rate"] = F[f"client_{label}_count"] / (F["n_messages"] * 0.5)
+    deeper = F["client_referral_count"] + F["client_strategic_involvement_count"]
+    y = np.clip(20 + 60 * (1 - np.exp(-deeper / 2)) - 6 * F["client_complaint_count"] + rng.normal(0, 4, n), 0, 100)
+    return F, y.to_numpy()
+
+
+@pytest.mark.parametrize("regressor", ["ridge", "gbm"])
+def test_both_evidence_regressors_are_monotone_in_every_stated_direction(regressor):
+    """Boosting on the oriented evidence is constrained like the ridge: a deeper sign never lowers the
+    raw score, a shallower one never raises it, whatever the training data; the calibrated score and
+    the tier follow."""
+    from analyzer.depth.evidence import LABEL_SIGNS
+
+    F, y = _signal_clients()
+    model = DepthModel(kind="taxonomy", regressor=regressor, log_counts=True, ordinal_tiers=True).fit(F, y)
+    base = F.iloc[:60].copy()
+    s0, p0 = model.raw_predict(base), model.predict(base)
+    for label, sign in LABEL_SIGNS.items():
+        for step in (1, 3):
+            more = base.copy()
+            more[f"client_{label}_count"] += step
+            more[f"client_{label}_rate"] += 0.05 * step
+            assert (sign * (model.raw_predict(more) - s0) >= -1e-9).all(), (regressor, label, step)
+            assert (sign * (model.predict(more) - p0) >= -1e-9).all(), (regressor, label, step)
+
+
+def test_boosting_learns_what_the_ridge_cannot_and_round_trips(tmp_path):
+    """On depth that saturates in the deeper signs, boosting fits better out of sample than the
+    ridge; its file loads through the trusted-type check and scores the same."""
+    from scipy.stats import spearmanr
+
+    F, y = _signal_clients(600)
+    train, test = F.index[:400], F.index[400:]
+    rho = {}
+    for regressor in ("ridge", "gbm"):
+        m = DepthModel(kind="taxonomy", regressor=regressor, log_counts=True).fit(F.loc[train], y[:400])
+        rho[regressor] = spearmanr(m.raw_predict(F.loc[test]), y[400:]).statistic
+    assert rho["gbm"] > rho["ridge"]
+    m = DepthModel(kind="taxonomy", regressor="gbm", log_counts=True).fit(F.loc[train], y[:400])
+    again = load_depth_model(save_depth_model(m, tmp_path / "gbm.skops"))
+    assert again.regressor == "gbm"
+    np.testing.assert_allclose(again.predict(F.loc[test]), m.predict(F.loc[test]))
+
+
+def test_unknown_evidence_regressor_is_refused():
+    F, y = _signal_clients(40)
+    with pytest.raises(ValueError, match="regressor"):
+        DepthModel(kind="taxonomy", regressor="forest").fit(F, y)
+
+
+def test_a_model_saved_before_the_regressor_choice_existed_still_scores(fitted):
+    _, F, y = fitted
+    model = DepthModel(kind="taxonomy").fit(F, y)
+    old = copy.deepcopy(model)
+    del old.__dict__["regressor"]  # as unpickled from an older file
+    assert old.regressor == "ridge"
+    assert np.allclose(old.predict(F), model.predict(F))
+
+
+def test_quarters_from_a_second_model_are_centred_on_the_client_score_and_keep_its_trend():
+    """``period_regressor``: the quarterly course of the second model, shifted per client onto the
+    first model's client score; the slope rule then reads the same trend as the second model's own."""
+    F, y = _signal_clients(300)
+    model = DepthModel(kind="taxonomy", regressor="gbm", period_regressor="ridge", log_counts=True).fit(F, y)
+    ridge = model.period_model_
+    assert ridge is not None and ridge.regressor == "ridge" and ridge.period_model_ is None
+    clients = F.index[:40]
+    rng = np.random.default_rng(5)
+    rows, keys = [], []
+    for c in clients:
+        for q, period in enumerate(("2026Q1", "2026Q2", "2026Q3")):
+            r = F.loc[c].copy()
+            r["client_referral_count"] = max(0.0, r["client_referral_count"] + q - 1 + rng.integers(0, 2))
+            rows.append(r)
+            keys.append((c, period))
+    P = pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(keys, names=["client", "period"]))
+    overall = pd.Series(model.predict(F.loc[clients]), index=clients)
+    got = model.predict_periods(P, F.loc[clients], overall)
+    own = ridge.predict(P)
+    shift = (overall - pd.Series(ridge.predict(F.loc[clients]), index=clients)).reindex(P.index.get_level_values(0))
+    inside = (got > 0) & (got < 100)
+    np.testing.assert_allclose(got[inside], (own + shift.to_numpy())[inside])
+    # the trend read from the shifted quarters is the second model's own trend
+    per = pd.DataFrame({"score": got, "n_messages": 12}, index=P.index)
+    per_own = pd.DataFrame({"score": own, "n_messages": 12}, index=P.index)
+    ridge_overall = pd.Series(ridge.predict(F.loc[clients]), index=clients)
+    fully = [c for i, c in enumerate(clients) if inside[i * 3:(i + 1) * 3].all()]
+    a = model.trend_table(model.shrink_periods(per, overall)).loc[fully, "trend"]
+    b = ridge.trend_table(ridge.shrink_periods(per_own, ridge_overall)).loc[fully, "trend"]
+    assert len(fully) > 20 and (a == b).all()
+    # without a second model the quarters are the model's own predictions
+    plain = DepthModel(kind="taxonomy", regressor="gbm", log_counts=True).fit(F, y)
+    np.testing.assert_allclose(plain.predict_periods(P, F.loc[clients], overall), plain.predict(P))

@@ -33,17 +33,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, clone
-from sklearn.ensemble import HistGradientBoostingRegressor
-from sklearn.impute import SimpleImputer
 from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import Ridge, RidgeCV
 from sklearn.model_selection import GroupKFold, KFold, cross_val_predict
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
 
 from analyzer.depth.evidence import INPUT_NAMES as EVIDENCE_INPUTS
-from analyzer.depth.evidence import EvidenceFeatures
-from analyzer.depth.features import FEATURE_NAMES, RECENT_BASE, ClientFeatures
+from analyzer.depth.features import FEATURE_NAMES, ClientFeatures
+from analyzer.depth.regressors import EVIDENCE_GBM, MONOTONIC, make_pipeline  # noqa: F401 - re-exported
 from analyzer.depth.schema import TIER_BOUNDS
 from analyzer.depth.tiers import OrdinalTiers, best_tier_cuts  # noqa: F401 - best_tier_cuts re-exported
 from analyzer.depth.trend import (TrendModel, client_lines, event_trajectories, score_slopes, score_trajectory,
@@ -63,58 +59,6 @@ def trend_of(periods: pd.DataFrame, band: float, max_periods: int = 6, min_messa
     """
     slope = score_trajectory(periods, max_periods, min_messages=min_messages)["score_slope"]
     return str(trend_labels([slope], band)[0])
-
-
-#: Features whose direction docs/SIGNALS.md states (+1: deeper when higher, -1: shallower). Boosting is
-#: constrained to be monotonic in them, so no score (and no explanation) says "+ 1 fee pushback".
-#: Volume, people counts and window length are left free: a busy client can be a transactional one.
-MONOTONIC: dict[str, int] = {
-    "client_start_share": 1, "client_reply_hours": -1, "agency_reply_hours": -1, "client_reply_rate": 1,
-    "longest_silence_days": -1, "recency_days": -1, "agency_update_cv": -1, "max_seniority": 1,
-    "n_senior_people": 1, "senior_cc_share": 1, "forgiven_apology_share": 1, "agency_feedback_request_rate": 1,
-    **{f"client_{lb}_{k}": sign for lb, sign in (
-        ("help_request", 1), ("advice_acted_on", 1), ("referral", 1), ("strategic_involvement", 1),
-        ("early_warning", 1), ("appreciation", 1), ("forgiveness", 1), ("fee_pushback", -1),
-        ("supplier_label", -1), ("complaint", -1), ("cancellation", -1)) for k in ("rate", "count")},
-}
-MONOTONIC.update({f"recent_{name}": MONOTONIC[name] for name in RECENT_BASE if name in MONOTONIC})
-
-
-def make_pipeline(kind: str = "taxonomy", random_state: int = 0, columns=None, alpha: float = 1.0,
-                  prior_messages: float = 8.0, log_counts: bool = False) -> Pipeline:
-    """The unfitted feature -> depth pipeline.
-
-    ``taxonomy`` (the default): the oriented evidence of :mod:`analyzer.depth.evidence`, median
-    imputer, scaler, then a ridge regression whose weights are all >= 0, so the score can only rise
-    with a deeper sign and fall with a shallower one. ``gbm``/``ridge``: every feature, median
-    imputer (+ missing indicators), scaler, gradient boosting (monotone where the direction is
-    stated) or ridge. ``columns``: the feature names the pipeline will see (default all).
-    """
-    if kind == "taxonomy":
-        pipe = Pipeline([
-            ("evidence", EvidenceFeatures(prior_messages=prior_messages, log_counts=log_counts)),
-            ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
-            ("scale", StandardScaler()),
-            ("regress", Ridge(alpha=alpha, positive=True)),
-        ])
-        return pipe.set_output(transform="pandas")
-    pipe = Pipeline([
-        ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
-        ("scale", StandardScaler()),
-        ("regress", _regressor(kind, random_state, FEATURE_NAMES if columns is None else columns)),
-    ])
-    return pipe.set_output(transform="pandas")
-
-
-def _regressor(kind: str, random_state: int, columns):
-    if kind == "gbm":
-        return HistGradientBoostingRegressor(max_iter=300, learning_rate=0.05, max_leaf_nodes=15,
-                                             min_samples_leaf=10, l2_regularization=1.0,
-                                             monotonic_cst={c: MONOTONIC[c] for c in columns if c in MONOTONIC},
-                                             random_state=random_state)
-    if kind == "ridge":
-        return RidgeCV(alphas=np.logspace(-2, 3, 12))
-    raise ValueError(f"unknown model kind {kind!r} (gbm or ridge)")
 
 
 class DepthModel(RegressorMixin, BaseEstimator):
@@ -158,18 +102,33 @@ class DepthModel(RegressorMixin, BaseEstimator):
     log_counts : bool
         Add the log counts of deeper and of shallower signals to the evidence (``taxonomy``;
         :class:`~analyzer.depth.evidence.EvidenceFeatures`), for the score and the tier classifiers.
+    regressor : "ridge" or "gbm"
+        What the ``taxonomy`` kind fits on the evidence: a ridge regression with non-negative
+        weights, or gradient boosting that is monotone (rising) in every evidence column
+        (:data:`EVIDENCE_GBM`), which lets signs saturate and combine.
+    period_regressor : None, "ridge" or "gbm"
+        What the quarterly scores' course comes from (:meth:`predict_periods`). None: the same model.
+        Otherwise a second ``taxonomy`` model with that regressor (``period_model_``, same settings)
+        gives each quarter, shifted by one offset per client (this model's client score minus the
+        second model's) so the series is centred on the client score shown; a constant shift leaves
+        the slope, hence the trend, as the second model's.
     """
 
     tier_cuts = False  # class defaults: model files saved before these parameters existed load without them
     period_target = "level"
     ordinal_tiers = False
     log_counts = False
+    regressor = "ridge"
+    period_regressor = None
 
     def __init__(self, kind: str = "taxonomy", features: ClientFeatures | None = None, trend_band: float = 5.0,
                  trend: TrendModel | None = None, random_state: int = 0, alpha: float = 1.0,
                  prior_messages: float = 8.0, period_prior: float = 8.0, tier_cuts: bool = False,
-                 period_target: str = "level", ordinal_tiers: bool = False, log_counts: bool = False):
+                 period_target: str = "level", ordinal_tiers: bool = False, log_counts: bool = False,
+                 regressor: str = "ridge", period_regressor: str | None = None):
         self.kind = kind
+        self.regressor = regressor
+        self.period_regressor = period_regressor
         self.log_counts = log_counts
         self.ordinal_tiers = ordinal_tiers
         self.period_target = period_target
@@ -185,7 +144,8 @@ class DepthModel(RegressorMixin, BaseEstimator):
     def _pipeline(self) -> Pipeline:
         return make_pipeline(self.kind, self.random_state, alpha=getattr(self, "alpha", 1.0),
                              prior_messages=getattr(self, "prior_messages", 8.0),
-                             log_counts=getattr(self, "log_counts", False))
+                             log_counts=getattr(self, "log_counts", False),
+                             regressor=getattr(self, "regressor", "ridge"))
 
     def _matrix(self, F: pd.DataFrame) -> pd.DataFrame:
         missing = [c for c in FEATURE_NAMES if c not in F.columns]
@@ -229,6 +189,10 @@ class DepthModel(RegressorMixin, BaseEstimator):
             self.tier_model_ = OrdinalTiers(prior_messages=getattr(self, "prior_messages", 8.0),
                                             log_counts=getattr(self, "log_counts", False)).fit(
                 X[sel], y[sel], sample_weight=None if sample_weight is None else w[sel])
+        self.period_model_ = None
+        if self.period_regressor not in (None, self.regressor):
+            self.period_model_ = clone(self).set_params(regressor=self.period_regressor, period_regressor=None).fit(
+                F, y, sample_weight=sample_weight, groups=groups, tier_rows=tier_rows)
         self.baseline_ = X.median().fillna(0.0).to_numpy(dtype=float)
         self.feature_names_in_ = np.array(FEATURE_NAMES, dtype=object)
         self.n_features_in_ = len(FEATURE_NAMES)
@@ -256,6 +220,19 @@ class DepthModel(RegressorMixin, BaseEstimator):
         lo = np.array((0.0, *TIER_BOUNDS))[tier]
         hi = np.array((*TIER_BOUNDS, 100.1))[tier] - 0.1  # a score shown to one decimal keeps its tier
         return np.clip(score, lo, hi)
+
+    def predict_periods(self, P: pd.DataFrame, F: pd.DataFrame, overall: pd.Series) -> np.ndarray:
+        """Quarterly scores for the client x quarter rows ``P`` (index ``client``, ``period``), given the
+        clients' whole-mailbox features ``F`` and their scores ``overall`` (``predict(F)``); see
+        ``period_regressor``."""
+        if len(P) == 0:
+            return np.array([], dtype=float)
+        second = getattr(self, "period_model_", None)
+        if second is None:
+            return self.predict(P)
+        offset = pd.Series(np.asarray(overall, dtype=float) - second.predict(F), index=F.index)
+        shift = offset.reindex(P.index.get_level_values("client")).fillna(0.0).to_numpy()
+        return np.clip(second.predict(P) + shift, 0.0, 100.0)
 
     def contributions(self, F: pd.DataFrame) -> pd.DataFrame:
         """Per row and feature: raw prediction minus the prediction with that feature set to its baseline."""

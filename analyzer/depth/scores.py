@@ -99,12 +99,12 @@ def _client_rows(model: DepthModel, X: MailFrames) -> tuple[pd.DataFrame, pd.Ser
     return F, pd.Series(model.predict(F), index=F.index)
 
 
-def _period_scores(model: DepthModel, X: MailFrames, overall: pd.Series) -> pd.DataFrame:
-    """Quarterly scores, each pulled toward the client's ``overall`` score in proportion to how
-    little mail the quarter holds (:meth:`DepthModel.shrink_periods`)."""
+def _period_scores(model: DepthModel, X: MailFrames, F: pd.DataFrame, overall: pd.Series) -> pd.DataFrame:
+    """Quarterly scores (:meth:`DepthModel.predict_periods`), each pulled toward the client's ``overall``
+    score in proportion to how little mail the quarter holds (:meth:`DepthModel.shrink_periods`)."""
     P = model.features_.transform_periods(X)
     out = pd.DataFrame(index=P.index)
-    out["score"] = model.predict(P) if len(P) else np.array([], dtype=float)
+    out["score"] = model.predict_periods(P, F, overall)
     out["n_messages"] = P["n_messages"].to_numpy() if len(P) else np.array([], dtype=float)
     return model.shrink_periods(out, overall)
 
@@ -117,7 +117,7 @@ def score_and_periods(messages: pd.DataFrame, signals: pd.DataFrame, model=None)
         return _empty_scores(), _empty_periods()
     X = MailFrames(messages, signals)
     F, overall = _client_rows(model, X)
-    period_scores = _period_scores(model, X, overall)
+    period_scores = _period_scores(model, X, F, overall)
     return _scores(model, X, F, overall, messages, signals, period_scores), _periods(period_scores)
 
 
@@ -131,7 +131,7 @@ def score_clients(messages: pd.DataFrame, signals: pd.DataFrame, model=None) -> 
         return _empty_scores()
     X = MailFrames(messages, signals)
     F, overall = _client_rows(model, X)
-    return _scores(model, X, F, overall, messages, signals, _period_scores(model, X, overall))
+    return _scores(model, X, F, overall, messages, signals, _period_scores(model, X, F, overall))
 
 
 def _scores(model: DepthModel, X: MailFrames, F: pd.DataFrame, overall: pd.Series, messages: pd.DataFrame,
@@ -190,7 +190,8 @@ def client_periods(messages: pd.DataFrame, signals: pd.DataFrame, model=None) ->
     if not _has_client_mail(messages):
         return _empty_periods()
     X = MailFrames(messages, signals)
-    return _periods(_period_scores(model, X, _client_rows(model, X)[1]))
+    F, overall = _client_rows(model, X)
+    return _periods(_period_scores(model, X, F, overall))
 
 
 def _empty_periods() -> pd.DataFrame:

@@ -7,9 +7,11 @@ the tier's middle: 12.5, 37.5, 62.5, 87.5); both may be mixed in one file.
 
 DIR is the folder of an ``analyzer run``: it must hold ``messages.parquet`` (attributed messages)
 and ``signals.parquet`` (the signals frame). The features are computed from those, so the model is
-trained on exactly what ``run`` sees. The estimator is the shipped model's (``taxonomy``: non-negative
-weights on the oriented evidence of :mod:`analyzer.depth.evidence`, with the shipped model's penalty,
-shrinkages, evidence columns and trend band), refitted on the user's labels; at least :data:`MIN_CLIENTS` are required.
+trained on exactly what ``run`` sees. The estimator is the shipped model's (``taxonomy``: a regressor
+monotone in every column of the oriented evidence of :mod:`analyzer.depth.evidence`, with the shipped
+model's regressor, penalty, shrinkages, evidence columns and trend band), refitted on the user's
+labels; at least :data:`MIN_CLIENTS` are required. With fewer than :data:`GBM_MIN_CLIENTS` the
+boosted regressor becomes the non-negative ridge (the summary says so).
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ from analyzer.errors import InputError
 log = logging.getLogger(__name__)
 
 MIN_CLIENTS = 5
+#: Fewer labelled clients than this fit the ridge instead of the shipped model's boosting (its leaves
+#: hold at least 20 clients; with five folds of cross-validated calibration, fewer cannot split).
+GBM_MIN_CLIENTS = 100
 TIER_DEPTH = {"shallow": 12.5, "developing": 37.5, "solid": 62.5, "deep": 87.5}
 
 
@@ -145,15 +150,17 @@ def train_from_labels(labels_csv, run_dir, out_path) -> str:
     # nothing to fit analyzer.depth.trend.TrendModel on (and far too few clients for it). Such a
     # model's trend is the slope rule on its quarterly scores (DepthModel.trend_table says so in
     # scores.csv's trend_reason).
-    model = DepthModel(kind=kind, features=features, **_shipped_params()).fit(F, y.to_numpy())
-    cv_rho = _cv_spearman(F, y, kind) if len(y) >= 8 else float("nan")
+    params = _params_for(len(y))
+    model = DepthModel(kind=kind, features=features, **params).fit(F, y.to_numpy())
+    cv_rho = _cv_spearman(F, y, kind, params) if len(y) >= 8 else float("nan")
     training = {
         "source": "user labels", "labels_file": Path(labels_csv).name, "run_dir": str(run_dir),
         "n_clients": int(len(y)), "unmatched_labels": unmatched[:50], "kind": kind,
+        "regressor": params.get("regressor", "ridge"),
         "cv_spearman": None if np.isnan(cv_rho) else round(cv_rho, 3),
     }
     save_depth_model(model, out_path, training=training)
-    parts = [f"trained a {kind} depth model on {len(y)} labelled clients"]
+    parts = [f"trained a {kind} depth model ({_regressor_words(params, len(y))}) on {len(y)} labelled clients"]
     if unmatched:
         parts.append(f"{len(unmatched)} labels matched no client ({', '.join(unmatched[:5])}"
                      f"{' ...' if len(unmatched) > 5 else ''})")
@@ -168,16 +175,34 @@ def _shipped_params() -> dict:
 
     params = load_depth_model(None).get_params()
     keep = ("alpha", "prior_messages", "period_prior", "period_target", "trend_band", "tier_cuts", "ordinal_tiers",
-            "log_counts")
+            "log_counts", "regressor", "period_regressor")
     return {k: params[k] for k in keep if k in params}
 
 
-def _cv_spearman(F: pd.DataFrame, y: pd.Series, kind: str) -> float:
+def _params_for(n_clients: int) -> dict:
+    """The shipped settings, with the ridge instead of boosting when there are fewer labelled clients
+    than :data:`GBM_MIN_CLIENTS`: trees whose leaves need 20 clients each cannot split on fewer."""
+    params = _shipped_params()
+    if params.get("regressor") == "gbm" and n_clients < GBM_MIN_CLIENTS:
+        params["regressor"] = "ridge"
+    return params
+
+
+def _regressor_words(params: dict, n_clients: int) -> str:
+    if params.get("regressor") == "gbm":
+        return "monotone gradient boosting on the evidence, as the shipped model"
+    if _shipped_params().get("regressor") == "gbm":
+        return (f"non-negative ridge on the evidence: {n_clients} labelled clients are fewer than the "
+                f"{GBM_MIN_CLIENTS} the shipped model's boosting needs")
+    return "non-negative ridge on the evidence, as the shipped model"
+
+
+def _cv_spearman(F: pd.DataFrame, y: pd.Series, kind: str, params: dict) -> float:
     from sklearn.model_selection import KFold
 
     preds = np.empty(len(y))
     for train, test in KFold(n_splits=min(5, len(y)), shuffle=True, random_state=0).split(F):
-        m = DepthModel(kind=kind, **_shipped_params()).fit(F.iloc[train], y.iloc[train].to_numpy())
+        m = DepthModel(kind=kind, **params).fit(F.iloc[train], y.iloc[train].to_numpy())
         preds[test] = m.raw_predict(F.iloc[test])
     rho = spearmanr(preds, y.to_numpy()).statistic
     return float(rho) if rho == rho else float("nan")

@@ -154,6 +154,7 @@ from analyzer.depth.features import FEATURE_NAMES, ClientFeatures, MailFrames
 from analyzer.depth.model import DepthModel
 from analyzer.depth.schema import TIERS, tier_of
 from analyzer.depth.modelfile import save_depth_model
+from analyzer.depth.regressors import EVIDENCE_GBM
 from training.depth.labelled import labelled_mailbox, truth_frames
 from training.depth.independent import TEST_SPLITS, TRAIN_SPLITS, mailboxes, matched, read_truth, run_mailbox
 
@@ -179,6 +180,12 @@ ORDINAL_TIERS = True
 #: The evidence includes the log counts of deeper and of shallower signals (DepthModel ``log_counts``):
 #: chosen by the tenth session's rule (data/independent/train9/RULE.md).
 LOG_COUNTS = True
+#: What the model fits on the evidence (DepthModel ``regressor``): ``ridge`` (non-negative weights) or
+#: ``gbm`` (boosting, monotone in every evidence column): chosen by the fourteenth session's rule
+#: (models/depth/CANDIDATE14.md). The ridge penalty grid (:data:`ALPHAS`) is read only for ``ridge``.
+REGRESSOR = "gbm"
+#: What the quarterly scores' course comes from (DepthModel ``period_regressor``; None: the same model).
+PERIOD_REGRESSOR = "ridge"
 #: The trend operating point follows the issue's target, which is not symmetric: every shifting client
 #: right, and at least 85% of steady clients called steady. Among the settings that call at least this
 #: share of the independent training mailboxes' steady clients steady (out of fold; a margin over the
@@ -238,9 +245,28 @@ def _is_independent(box) -> pd.Series | bool:
     return box.str.contains("/") if isinstance(box, pd.Series) else "/" in box
 
 
+def evidence_weights(model: DepthModel, clients: pd.DataFrame, log_counts: bool) -> dict[str, float]:
+    """Per evidence column, score points before calibration: the ridge's weight per standard deviation,
+    or for boosting the mean absolute change of the raw prediction over ``clients`` when that column
+    alone is set to its median (the same substitution as :meth:`DepthModel.contributions`)."""
+    names = evidence_names(log_counts)
+    regress = model.pipeline_.named_steps["regress"]
+    if hasattr(regress, "coef_"):
+        return dict(zip(names, np.round(regress.coef_, 3).tolist()))
+    Z = model.pipeline_[:-1].transform(clients[list(FEATURE_NAMES)].astype(float))
+    base = regress.predict(Z)
+    out = {}
+    for name in names:
+        moved = Z.copy()
+        moved[name] = float(Z[name].median())
+        out[name] = round(float(np.mean(np.abs(base - regress.predict(moved)))), 3)
+    return out
+
+
 def _fit(rows: pd.DataFrame, generated_weight: float = 1.0, **params) -> DepthModel:
     w = rows["weight"] * np.where(_is_independent(rows["box"]), 1.0, generated_weight)
     rows, w = rows[w > 0], w[w > 0]
+    params = {"regressor": REGRESSOR, "period_regressor": PERIOD_REGRESSOR, **params}
     return DepthModel(kind="taxonomy", tier_cuts=TIER_CUTS, ordinal_tiers=ORDINAL_TIERS, **params).fit(
         rows[list(FEATURE_NAMES)], rows["target"], sample_weight=w.to_numpy(), groups=rows["box"].to_numpy(),
         tier_rows=(rows["kind"] == "client").to_numpy())
@@ -269,7 +295,8 @@ def cross_validate(T: pd.DataFrame, boxes: list[dict], params: dict) -> dict:
             sel = (clients["box"] == name)
             clients.loc[sel, "oof"] = overall.reindex(clients.loc[sel, "client"]).to_numpy()
             if len(b["P"]):
-                per = pd.DataFrame({"score": model.predict(b["P"]), "n_messages": b["P"]["n_messages"].to_numpy()},
+                per = pd.DataFrame({"score": model.predict_periods(b["P"], b["F"], overall),
+                                    "n_messages": b["P"]["n_messages"].to_numpy()},
                                    index=b["P"].index)
                 trend_rows.append((name, b, per, overall))
     return {"clients": clients, "trend_rows": trend_rows}
@@ -359,7 +386,8 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
     T = table(boxes)
     t_data = time.perf_counter() - t0
     grid = []
-    for gw, alpha, prior in itertools.product(GENERATED_WEIGHTS, ALPHAS, PRIORS):
+    alphas = ALPHAS if REGRESSOR == "ridge" else ALPHAS[:1]  # boosting has no ridge penalty
+    for gw, alpha, prior in itertools.product(GENERATED_WEIGHTS, alphas, PRIORS):
         cv = cross_validate(T, boxes, {"alpha": alpha, "prior_messages": prior, "generated_weight": gw,
                                        "log_counts": log_counts})
         c = cv["clients"].dropna(subset=["oof"])
@@ -387,10 +415,12 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
               "trend_band": best_trend["band"]}
     model = _fit(T, generated_weight=best["generated_weight"], **params)
     c = best["cv"]["clients"].dropna(subset=["oof"])
-    weights = dict(zip(evidence_names(log_counts), np.round(model.pipeline_.named_steps["regress"].coef_, 3).tolist()))
+    weights = evidence_weights(model, T[T["kind"] == "client"], log_counts)
     per_box = _per_box_rho(c, "oof")
     metrics = {
-        "model": {"kind": "taxonomy", **params, "weights_per_sd": weights, "tier_cuts": TIER_CUTS,
+        "model": {"kind": "taxonomy", "regressor": model.regressor, "period_regressor": model.period_regressor,
+                  **params, "weights_per_sd": weights,
+                  "tier_cuts": TIER_CUTS,
                   "ordinal_tiers": ORDINAL_TIERS,
                   "tier_cuts_raw": None if model.tier_cuts_ is None else np.round(model.tier_cuts_, 3).tolist(),
                   "half_life_days": features.half_life_days},
@@ -448,6 +478,30 @@ def _counts_sentence(model: dict) -> str:
             "with no signal at all sits at the bottom of the first instead of in the middle of the ratio.")
 
 
+def _regressor_sentence(model: dict) -> str:
+    second = ""
+    if model.get("period_regressor") not in (None, model.get("regressor", "ridge")):
+        second = (f"; the quarterly scores' course comes from a second such model with the "
+                  f"{'non-negative ridge' if model['period_regressor'] == 'ridge' else 'boosting'}, shifted per client "
+                  "onto the client score (so the trend is that model's)")
+    if model.get("regressor", "ridge") == "gbm":
+        return ("gradient boosting constrained to rise with every evidence column (scikit-learn's "
+                f"HistGradientBoostingRegressor, `monotonic_cst` +1 everywhere, {EVIDENCE_GBM}; "
+                f"models/depth/CANDIDATE14.md says how it was chosen){second}")
+    return "a ridge regression whose weights are all >= 0" + second
+
+
+def _penalty_words(model: dict) -> str:
+    return "" if model.get("regressor", "ridge") == "gbm" else f"ridge alpha {model['alpha']},"
+
+
+def _weights_heading(model: dict) -> str:
+    if model.get("regressor", "ridge") == "gbm":
+        return ("How much each evidence column moves the raw prediction (mean absolute change, in score points "
+                "before calibration, over the training clients when that column alone is set to its median):")
+    return "Weights (score points per standard deviation of each evidence column, before calibration):"
+
+
 def training_md(m: dict) -> str:
     cv = m["cv_leave_mailbox_out"]
     w = "\n".join(f"| `{k}` | {v:+.3f} |" for k, v in m["model"]["weights_per_sd"].items())
@@ -458,8 +512,8 @@ Rebuild: `make model` (or `python -m training.depth.build --out models/depth`). 
 `make evaluate` (`models/depth/evaluation.md`).
 
 Kind `taxonomy`: the oriented evidence of `analyzer/depth/evidence.py` (higher is always deeper),
-median-imputed and standardised, then a ridge regression whose weights are all >= 0, calibrated to
-0-100 (isotonic, on out-of-fold predictions).{_counts_sentence(m['model'])} {_tier_sentence(m['model'])} Chosen parameters: ridge alpha {m['model']['alpha']},
+median-imputed and standardised, then {_regressor_sentence(m['model'])}, calibrated to
+0-100 (isotonic, on out-of-fold predictions).{_counts_sentence(m['model'])} {_tier_sentence(m['model'])} Chosen parameters: {_penalty_words(m['model'])}
 label-share shrinkage {m['model']['prior_messages']:g} client mails, quarterly shrinkage
 {m['model']['period_prior']:g} messages toward the client's {m['model'].get('period_target', 'level')}, trend dead band {m['model']['trend_band']:g} points a quarter.
 
@@ -470,7 +524,7 @@ and {len(m['data']['generated_seeds'])} generated mailboxes (a third each with c
 unrelated to it, or misleading; weight {m['data']['generated_weight']:g} per client, chosen by cross-validation,
 0 meaning unused). The blind test mailboxes ({', '.join(f'`data/independent/{t}`' for t in TEST_SPLITS)}) were never read.
 
-Weights (score points per standard deviation of each evidence column, before calibration):
+{_weights_heading(m['model'])}
 
 | evidence | weight |
 |---|---|
