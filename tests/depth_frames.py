@@ -39,3 +39,19 @@ def signals(rows: list[tuple[str, str, str]], messages: pd.DataFrame) -> pd.Data
                     "sentence_index": 0, "start_char": 0, "end_char": len(text), "text": text, "label": label,
                     "score": 0.9, "model_score": 0.9, "rule_id": "test", "explanation": "test"})
     return pd.DataFrame(out, columns=list(SIGNAL_COLUMNS))
+
+
+def client_feature_frame(rng, n: int, counts: dict, messages: tuple[int, int]) -> pd.DataFrame:
+    """A client feature table (columns FEATURE_NAMES) of uniform noise, ``client_msg_share`` 0.5, a
+    message count drawn from ``messages``, and for each label of ``counts`` a count drawn by
+    ``counts[label](rng, n)`` with its matching share of the client's mails."""
+    from analyzer.depth.features import FEATURE_NAMES
+
+    F = pd.DataFrame(rng.uniform(0, 1, size=(n, len(FEATURE_NAMES))), columns=list(FEATURE_NAMES),
+                     index=[f"c{i}" for i in range(n)])
+    F["n_messages"] = rng.integers(*messages, n).astype(float)
+    F["client_msg_share"] = 0.5
+    for label, draw in counts.items():
+        F[f"client_{label}_count"] = draw(rng, n).astype(float)
+        F[f"client_{label}_rate"] = F[f"client_{label}_count"] / (F["n_messages"] * 0.5)
+    return F

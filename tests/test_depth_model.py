@@ -376,14 +376,12 @@ def test_a_client_without_any_deeper_sign_is_told_so():
 
 def _signal_clients(n: int = 300, seed: int = 11) -> tuple[pd.DataFrame, np.ndarray]:
     """Clients whose depth saturates in referrals and strategic involvement and falls with complaints."""
+    from depth_frames import client_feature_frame
+
     rng = np.random.default_rng(seed)
-    F = pd.DataFrame(rng.uniform(0, 1, size=(n, len(FEATURE_NAMES))), columns=list(FEATURE_NAMES),
-                     index=[f"c{i}" for i in range(n)])
-    F["n_messages"] = rng.integers(10, 60, n).astype(float)
-    F["client_msg_share"] = 0.5
-    for label in ("referral", "strategic_involvement", "complaint", "appreciation"):
-        F[f"client_{label}_count"] = rng.poisson(1.5, n).astype(float)
-        F[f"client_{label}_rate"] = F[f"client_{label}_count"] / (F["n_messages"] * 0.5)
+    poisson = lambda r, k: r.poisson(1.5, k)  # noqa: E731
+    F = client_feature_frame(rng, n, {lb: poisson for lb in ("referral", "strategic_involvement", "complaint",
+                                                             "appreciation")}, (10, 60))
     deeper = F["client_referral_count"] + F["client_strategic_involvement_count"]
     y = np.clip(20 + 60 * (1 - np.exp(-deeper / 2)) - 6 * F["client_complaint_count"] + rng.normal(0, 4, n), 0, 100)
     return F, y.to_numpy()

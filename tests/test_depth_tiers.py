@@ -36,14 +36,12 @@ def test_positive_logistic_with_one_class_predicts_it(label):
 
 def _clients(n: int = 240, seed: int = 3) -> tuple[pd.DataFrame, np.ndarray]:
     """Clients whose depth rises with strategic involvement and referrals and falls with fee pushback."""
+    from depth_frames import client_feature_frame
+
     rng = np.random.default_rng(seed)
-    F = pd.DataFrame(rng.uniform(0, 1, size=(n, len(FEATURE_NAMES))), columns=list(FEATURE_NAMES),
-                     index=[f"c{i}" for i in range(n)])
-    F["n_messages"] = rng.integers(15, 40, n).astype(float)
-    F["client_msg_share"] = 0.5
-    for label in ("strategic_involvement", "referral", "fee_pushback"):
-        F[f"client_{label}_count"] = rng.integers(0, 6, n).astype(float)
-        F[f"client_{label}_rate"] = F[f"client_{label}_count"] / (F["n_messages"] * 0.5)
+    uniform = lambda r, k: r.integers(0, 6, k)  # noqa: E731
+    F = client_feature_frame(rng, n, {lb: uniform for lb in ("strategic_involvement", "referral", "fee_pushback")},
+                             (15, 40))
     y = np.clip(40 + 9 * F["client_strategic_involvement_count"] + 5 * F["client_referral_count"]
                 - 9 * F["client_fee_pushback_count"] + rng.normal(0, 4, n), 0, 100).to_numpy()
     return F, y
