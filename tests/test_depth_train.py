@@ -101,14 +101,15 @@ def test_a_users_model_uses_the_shipped_models_estimator_settings():
     assert {k: shipped[k] for k in params} == params
 
 
-def test_too_few_labels_for_the_boosted_trees_fit_the_ridge(monkeypatch):
+def test_too_few_labels_for_the_boosted_trees_fit_the_ridge():
     """With the shipped model's boosting, a user's labels for fewer than GBM_MIN_CLIENTS clients fit the
     non-negative ridge on the same evidence (trees with 20 clients a leaf cannot split on fewer)."""
     import analyzer.depth.train as T
 
-    monkeypatch.setattr(T, "_shipped_params", lambda: {"prior_messages": 16.0, "regressor": "gbm"})
-    assert T._params_for(T.GBM_MIN_CLIENTS - 1)["regressor"] == "ridge"
-    assert T._params_for(T.GBM_MIN_CLIENTS)["regressor"] == "gbm"
-    assert "fewer than the 100" in T._regressor_words(T._params_for(12), 12)
-    monkeypatch.setattr(T, "_shipped_params", lambda: {"prior_messages": 16.0, "regressor": "ridge"})
-    assert T._params_for(500)["regressor"] == "ridge"
+    shipped = {"prior_messages": 16.0, "regressor": "gbm"}
+    assert T._params_for(T.GBM_MIN_CLIENTS - 1, shipped)["regressor"] == "ridge"
+    assert T._params_for(T.GBM_MIN_CLIENTS, shipped)["regressor"] == "gbm"
+    assert "fewer than the 100" in T._regressor_words(T._params_for(12, shipped), shipped, 12)
+    assert shipped["regressor"] == "gbm"  # the shipped settings are not changed in place
+    ridge = {"prior_messages": 16.0, "regressor": "ridge"}
+    assert T._params_for(500, ridge)["regressor"] == "ridge"

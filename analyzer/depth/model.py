@@ -39,7 +39,7 @@ from sklearn.pipeline import Pipeline
 
 from analyzer.depth.evidence import INPUT_NAMES as EVIDENCE_INPUTS
 from analyzer.depth.features import FEATURE_NAMES, ClientFeatures
-from analyzer.depth.regressors import EVIDENCE_GBM, MONOTONIC, make_pipeline  # noqa: F401 - re-exported
+from analyzer.depth.regressors import make_pipeline
 from analyzer.depth.schema import TIER_BOUNDS
 from analyzer.depth.tiers import OrdinalTiers, best_tier_cuts  # noqa: F401 - best_tier_cuts re-exported
 from analyzer.depth.trend import (TrendModel, client_lines, event_trajectories, score_slopes, score_trajectory,
@@ -105,7 +105,7 @@ class DepthModel(RegressorMixin, BaseEstimator):
     regressor : "ridge" or "gbm"
         What the ``taxonomy`` kind fits on the evidence: a ridge regression with non-negative
         weights, or gradient boosting that is monotone (rising) in every evidence column
-        (:data:`EVIDENCE_GBM`), which lets signs saturate and combine.
+        (:data:`~analyzer.depth.regressors.EVIDENCE_GBM`), which lets signs saturate and combine.
     period_regressor : None, "ridge" or "gbm"
         What the quarterly scores' course comes from (:meth:`predict_periods`). None: the same model.
         Otherwise a second ``taxonomy`` model with that regressor (``period_model_``, same settings)

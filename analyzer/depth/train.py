@@ -150,7 +150,8 @@ def train_from_labels(labels_csv, run_dir, out_path) -> str:
     # nothing to fit analyzer.depth.trend.TrendModel on (and far too few clients for it). Such a
     # model's trend is the slope rule on its quarterly scores (DepthModel.trend_table says so in
     # scores.csv's trend_reason).
-    params = _params_for(len(y))
+    shipped = _shipped_params()
+    params = _params_for(len(y), shipped)
     model = DepthModel(kind=kind, features=features, **params).fit(F, y.to_numpy())
     cv_rho = _cv_spearman(F, y, kind, params) if len(y) >= 8 else float("nan")
     training = {
@@ -160,7 +161,7 @@ def train_from_labels(labels_csv, run_dir, out_path) -> str:
         "cv_spearman": None if np.isnan(cv_rho) else round(cv_rho, 3),
     }
     save_depth_model(model, out_path, training=training)
-    parts = [f"trained a {kind} depth model ({_regressor_words(params, len(y))}) on {len(y)} labelled clients"]
+    parts = [f"trained a {kind} depth model ({_regressor_words(params, shipped, len(y))}) on {len(y)} labelled clients"]
     if unmatched:
         parts.append(f"{len(unmatched)} labels matched no client ({', '.join(unmatched[:5])}"
                      f"{' ...' if len(unmatched) > 5 else ''})")
@@ -179,19 +180,20 @@ def _shipped_params() -> dict:
     return {k: params[k] for k in keep if k in params}
 
 
-def _params_for(n_clients: int) -> dict:
-    """The shipped settings, with the ridge instead of boosting when there are fewer labelled clients
-    than :data:`GBM_MIN_CLIENTS`: trees whose leaves need 20 clients each cannot split on fewer."""
-    params = _shipped_params()
+def _params_for(n_clients: int, shipped: dict) -> dict:
+    """The shipped settings (``shipped``: :func:`_shipped_params`), with the ridge instead of boosting
+    when there are fewer labelled clients than :data:`GBM_MIN_CLIENTS`: trees whose leaves need 20
+    clients each cannot split on fewer."""
+    params = dict(shipped)
     if params.get("regressor") == "gbm" and n_clients < GBM_MIN_CLIENTS:
         params["regressor"] = "ridge"
     return params
 
 
-def _regressor_words(params: dict, n_clients: int) -> str:
+def _regressor_words(params: dict, shipped: dict, n_clients: int) -> str:
     if params.get("regressor") == "gbm":
         return "monotone gradient boosting on the evidence, as the shipped model"
-    if _shipped_params().get("regressor") == "gbm":
+    if shipped.get("regressor") == "gbm":
         return (f"non-negative ridge on the evidence: {n_clients} labelled clients are fewer than the "
                 f"{GBM_MIN_CLIENTS} the shipped model's boosting needs")
     return "non-negative ridge on the evidence, as the shipped model"
