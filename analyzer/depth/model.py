@@ -356,8 +356,9 @@ class DepthModel(RegressorMixin, BaseEstimator):
             line = client_lines(periods)
             target = np.where(np.isnan(line), level, line)
         shrunk = (n * raw + prior * target) / (n + prior) if prior > 0 else raw
-        order = pd.PeriodIndex(periods.index.get_level_values("period").astype(str), freq="Q")
-        age = (order.max() - order).map(lambda d: d.n).to_numpy(dtype=float)
+        codes, quarters = pd.factorize(periods.index.get_level_values("period").astype(str))
+        order = pd.PeriodIndex(quarters, freq="Q")  # each distinct quarter parsed once
+        age = (order.max() - order).map(lambda d: d.n).to_numpy(dtype=float)[codes]
         w = np.maximum(n, 1.0) * 0.5 ** age
         frame = pd.DataFrame({"client": clients, "s": shrunk, "w": w, "ws": w * shrunk})
         sums = frame.groupby("client", sort=False)[["w", "ws"]].transform("sum")

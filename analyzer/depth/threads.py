@@ -77,7 +77,7 @@ def _participant_keys(messages: pd.DataFrame) -> np.ndarray:
     out[has] = client_codes
     idx = np.flatnonzero(~has)
     if len(idx):
-        rows = messages.iloc[idx][["from_address", "to_addresses", "cc_addresses"]].itertuples(index=False)
+        rows = messages[["from_address", "to_addresses", "cc_addresses"]].iloc[idx].itertuples(index=False)
         groups = [",".join(sorted(p for p in {row.from_address, *_as_list(row.to_addresses),
                                               *_as_list(row.cc_addresses)} if p)) for row in rows]
         people_codes, _ = pd.factorize(pd.Series(groups, dtype=object))
