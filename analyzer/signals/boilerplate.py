@@ -1,6 +1,6 @@
 """Sentences that are mail furniture, not something a person says: greeting lines ("Hi all,"),
-sign-offs ("Best, Jo"), legal disclaimers, signature art (rows of ``*``, ``|`` or ``_``) and the
-one-word status lines of minutes ("Postponed.").
+sign-offs ("Best, Jo"), bare courtesy ("Thank you so much!!", "Perfect!!"), legal disclaimers,
+signature art (rows of ``*``, ``|`` or ``_``) and the one-word status lines of minutes ("Postponed.").
 
 The signal classifier (:mod:`analyzer.signals.linear`) never makes such a sentence a window's
 evidence while the window has another, and the signal combiner (:mod:`analyzer.signals.combine`)
@@ -35,6 +35,20 @@ DISCLAIMER_WORDS = re.compile(
     r"(?i)\b(?:confidential|privileged|intended\s+(?:solely\s+)?(?:for|recipient)|addressee|"
     r"received\s+(?:this|it)\s+(?:e-?mail\s+|message\s+)?in\s+error|unauthori[sz]ed|disclaimer|"
     r"(?:prohibited|strictly\s+forbidden)|viruses|liability|legally\s+binding)\b")
+#: Bare courtesy: a line that is only thanks, with intensifiers, one-word reactions, or thanks for a
+#: courtesy ("Thank you so much!!", "Perfect!!", "Yay, thank you so much!!!", "Thanks for your
+#: patience!"). SIGNALS.md: "'Thanks!' alone is not appreciation"; thanks for the work is.
+_THANKS = r"(?:thank\s*(?:you|u)|thanks|thx|ty|tks|many\s+thanks|much\s+appreciated|appreciate\s+it)"
+_INTENSIFIERS = (r"(?:so|very|much|a\s+lot|lots|loads|heaps|a\s+million|a\s+ton|a\s+bunch|tons|again|"
+                 r"once\s+again|as\s+always|kindly|x+|all|both|guys|team|everyone)")
+_REACTIONS = (r"(?:amazing|perfect|great|awesome|brilliant|wonderful|lovely|yay|wow|super|fantastic|excellent|"
+              r"fab|cool|ok(?:ay)?|noted|got\s+it|received|sounds\s+good|will\s+do|all\s+good)")
+_COURTESIES = (r"(?:your\s+patience|(?:your\s+)?understanding|the\s+(?:quick\s+)?(?:reply|response|update|"
+               r"heads[\s-]up|reminder|confirmation)|getting\s+back(?:\s+to\s+(?:me|us))?|"
+               r"letting\s+(?:me|us)\s+know|confirming|checking(?:\s+in)?|asking)")
+COURTESY = re.compile(
+    rf"(?i)^\W*(?:(?:{_REACTIONS}\W+)*{_THANKS}(?:\W+{_INTENSIFIERS})*(?:\W+for\s+{_COURTESIES})?"
+    rf"(?:\W+{_INTENSIFIERS})*|{_REACTIONS}(?:\W+{_INTENSIFIERS})*)[\W_]*$")
 #: A one-word status line of a minutes or tracking list ("Postponed.", "Agreed", "Noted").
 STATUS = re.compile(r"^\W*[A-Za-z]+ed\W*$")
 _WORD = re.compile(r"[\w.'&-]+")
@@ -50,8 +64,8 @@ def _names_only(rest: str) -> bool:
 
 
 def boilerplate_kind(text: str) -> str | None:
-    """"greeting", "sign-off", "status line", "disclaimer", "signature art" or None for a sentence a
-    person says."""
+    """"greeting", "sign-off", "status line", "courtesy", "disclaimer", "signature art" or None for a
+    sentence a person says."""
     return _kind(" ".join(str(text).split()))
 
 
@@ -67,6 +81,8 @@ def _kind(s: str) -> str | None:
             return kind
     if STATUS.match(s):
         return "status line"
+    if len(s) <= 80 and COURTESY.match(s):
+        return "courtesy"
     if len(DISCLAIMER_WORDS.findall(s)) >= 2:
         return "disclaimer"
     letters = sum(ch.isalpha() for ch in s)
@@ -80,7 +96,9 @@ def _kind(s: str) -> str | None:
 STARTERS = frozenset({
     "hi", "hello", "hey", "dear", "greetings", "good", "morning", "afternoon", "evening", "all", "team",
     "folks", "everyone", "colleagues", "ladies", "best", "kind", "warm", "regards", "cheers", "br", "rgds",
-    "sincerely", "yours", "thanks", "thank", "many", "talk", "speak"})
+    "sincerely", "yours", "thanks", "thank", "many", "talk", "speak", "thx", "ty", "tks", "much", "appreciate",
+    "amazing", "perfect", "great", "awesome", "brilliant", "wonderful", "lovely", "yay", "wow", "super",
+    "fantastic", "excellent", "fab", "cool", "ok", "okay", "noted", "got", "received", "sounds", "will"})
 
 
 def furniture_mask(docs, offsets, s_start, s_end, doc_of, candidates) -> np.ndarray:

@@ -72,7 +72,8 @@ class SignalClassifier:
 
     def __init__(self, nlp: Language, name: str, rules_pipe: str, char_ngrams: tuple[int, int],
                  rule_scale: float, context: int, labels: Iterable[str] = LABELS, unknown_value: float = 0.0,
-                 norm_blocks: bool = False, paragraph_windows: bool = False, skip_space: bool = False):
+                 norm_blocks: bool = False, paragraph_windows: bool = False, skip_space: bool = False,
+                 silent_furniture: bool = False):
         self.nlp = nlp
         self.name = name
         self.rules_pipe = rules_pipe
@@ -83,6 +84,7 @@ class SignalClassifier:
         self.norm_blocks = bool(norm_blocks)
         self.paragraph_windows = bool(paragraph_windows)
         self.skip_space = bool(skip_space)
+        self.silent_furniture = bool(silent_furniture)
         self.labels = tuple(labels)
         self.set_weights(np.zeros(0, dtype="uint64"), np.zeros((0, len(self.labels)), dtype="f"),
                          np.zeros(0, dtype="f"), np.zeros(len(self.labels), dtype="f"))
@@ -256,28 +258,6 @@ class SignalClassifier:
                 pair = space[:-1] | space[1:]
                 bv[pair] = 0.0
                 bs[pair] = 0.0
-        rules_key = self.rules_spans_key()
-        for doc, off in zip(docs, offsets[:-1].tolist()):
-            rules = doc.spans.get(rules_key) if rules_key and doc.spans else None
-            if rules:
-                for span in rules:
-                    v, s = self._rule_vector(span.label_)
-                    tv[off + span.start] += v
-                    ts[off + span.start] += s
-        cv = np.zeros((total + 1, n_labels))
-        np.cumsum(tv, axis=0, out=cv[1:])
-        cs = np.concatenate([[0.0], np.cumsum(ts)])
-        cbv = np.zeros((total + 1, n_labels))
-        np.cumsum(bv, axis=0, out=cbv[1:total])
-        cbv[total] = cbv[total - 1]
-        cbs = np.concatenate([[0.0], np.cumsum(bs), [0.0]])
-        cbs[total] = cbs[total - 1]
-        chars = None
-        if self.norm_blocks:  # cumulative sums of the char n-gram block
-            ccv = np.zeros((total + 1, n_labels))
-            np.cumsum(tcv, axis=0, out=ccv[1:])
-            chars = (ccv, np.concatenate([[0.0], np.cumsum(tcs)]))
-
         # sentences of all docs, as global token ranges, and their doc index (no per-doc loop)
         is_start = arr[:, 2] == 1
         is_start[offsets[:-1][lengths > 0]] = True
@@ -295,14 +275,54 @@ class SignalClassifier:
             first, last = paragraph_bounds(docs, offsets, s_start, doc_first, doc_last)
         w_start = s_start[np.maximum(k - self.context, first)]
         w_end = s_end[np.minimum(k + self.context, last)]
-        sent_scores = self._range_scores(s_start, s_end, cv, cs, cbv, cbs, chars)
-        win_scores = self._range_scores(w_start, w_end, cv, cs, cbv, cbs, chars)
-        # evidence sentence of each window and label: the window's sentence with the highest own
-        # score, never a line of mail furniture ("Thank you!", "Best, Jo") while the window has another
+        # mail furniture ("Thank you!", "Best, Jo"): never a window's evidence while the window has
+        # another; with ``silent_furniture`` its words count in no score at all, so it neither carries
+        # a label nor lends one to its neighbours
         n_tok = s_end - s_start
         maybe = (n_tok <= 16) & (np.isin(lower[s_start], self._starter_keys(docs[0].vocab.strings))
                                  | (n_tok <= 3) | (arr[s_start, 3] == 1))
         furniture = furniture_mask(docs, offsets, s_start, s_end, doc_of, np.flatnonzero(maybe))
+        if self.silent_furniture and furniture.any():  # the tokens of every furniture sentence
+            edges = np.zeros(total + 1, dtype=np.int64)
+            np.add.at(edges, s_start[furniture], 1)
+            np.add.at(edges, s_end[furniture], -1)
+            quiet = np.cumsum(edges[:-1]) > 0
+        else:
+            quiet = None
+        rules_key = self.rules_spans_key()
+        for doc, off in zip(docs, offsets[:-1].tolist()):
+            rules = doc.spans.get(rules_key) if rules_key and doc.spans else None
+            if rules:
+                for span in rules:
+                    v, s = self._rule_vector(span.label_)
+                    tv[off + span.start] += v
+                    ts[off + span.start] += s
+        if quiet is not None:  # after the rule hits, which land on tokens too
+            tv[quiet] = 0.0
+            ts[quiet] = 0.0
+            if tcv is not None:
+                tcv[quiet] = 0.0
+                tcs[quiet] = 0.0
+            pair = quiet[:-1] | quiet[1:]
+            bv[pair] = 0.0
+            bs[pair] = 0.0
+        cv = np.zeros((total + 1, n_labels))
+        np.cumsum(tv, axis=0, out=cv[1:])
+        cs = np.concatenate([[0.0], np.cumsum(ts)])
+        cbv = np.zeros((total + 1, n_labels))
+        np.cumsum(bv, axis=0, out=cbv[1:total])
+        cbv[total] = cbv[total - 1]
+        cbs = np.concatenate([[0.0], np.cumsum(bs), [0.0]])
+        cbs[total] = cbs[total - 1]
+        chars = None
+        if self.norm_blocks:  # cumulative sums of the char n-gram block
+            ccv = np.zeros((total + 1, n_labels))
+            np.cumsum(tcv, axis=0, out=ccv[1:])
+            chars = (ccv, np.concatenate([[0.0], np.cumsum(tcs)]))
+
+        sent_scores = self._range_scores(s_start, s_end, cv, cs, cbv, cbs, chars)
+        win_scores = self._range_scores(w_start, w_end, cv, cs, cbv, cbs, chars)
+        # evidence sentence of each window and label: the window's sentence with the highest own score
         choice = np.where(furniture[:, None], -np.inf, sent_scores)
         best = np.repeat(k[:, None], n_labels, axis=1)
         best_score = choice.copy()
@@ -382,13 +402,14 @@ class SignalClassifier:
         # the norm and window settings travel with the weights: the weights mean nothing without them
         return {"labels": list(self.labels), "n_features": int(len(self.keys_)),
                 "norm_blocks": self.norm_blocks, "paragraph_windows": self.paragraph_windows,
-                "skip_space": self.skip_space}
+                "skip_space": self.skip_space, "silent_furniture": self.silent_furniture}
 
     def _restore_cfg(self, cfg: dict) -> None:
         self.labels = tuple(cfg["labels"])
         self.norm_blocks = bool(cfg.get("norm_blocks", False))  # absent in files written before these options
         self.paragraph_windows = bool(cfg.get("paragraph_windows", False))
         self.skip_space = bool(cfg.get("skip_space", False))
+        self.silent_furniture = bool(cfg.get("silent_furniture", False))
 
     def to_disk(self, path, *, exclude=tuple()) -> None:
         path = ensure_path(path)
@@ -428,11 +449,14 @@ class SignalClassifier:
 @Language.factory(
     "signal_classifier", assigns=["doc.cats"],
     default_config={"rules_pipe": "signal_rules", "char_ngrams": [2, 5], "rule_scale": 1.0, "context": 1,
-                    "unknown_value": 0.0, "norm_blocks": False, "paragraph_windows": False, "skip_space": False},
+                    "unknown_value": 0.0, "norm_blocks": False, "paragraph_windows": False, "skip_space": False,
+                    "silent_furniture": False},
 )
 def make_signal_classifier(nlp: Language, name: str, rules_pipe: str, char_ngrams: list[int],
                            rule_scale: float, context: int, unknown_value: float,
-                           norm_blocks: bool, paragraph_windows: bool, skip_space: bool) -> SignalClassifier:
+                           norm_blocks: bool, paragraph_windows: bool, skip_space: bool,
+                           silent_furniture: bool) -> SignalClassifier:
     return SignalClassifier(nlp, name, rules_pipe, tuple(char_ngrams), rule_scale, context,
                             unknown_value=unknown_value, norm_blocks=norm_blocks,
-                            paragraph_windows=paragraph_windows, skip_space=skip_space)
+                            paragraph_windows=paragraph_windows, skip_space=skip_space,
+                            silent_furniture=silent_furniture)
