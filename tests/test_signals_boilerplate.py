@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.signals.boilerplate import boilerplate_kind
+from analyzer.signals.boilerplate import boilerplate_kind, furniture_kind
 
 
 @pytest.mark.parametrize("text, kind", [
@@ -57,3 +57,21 @@ def test_a_label_whose_best_sentence_is_a_sign_off_moves_to_the_sentence_that_sa
     assert ("appreciation", "We went with the rooftop venue you suggested and it was the highlight of our year.") \
         in found, found
     assert not any(text == "Thank you!" for _, text in found)
+
+
+@pytest.mark.parametrize("text", [
+    "Thank you so much!!", "Amazing, thank you so much!!", "Perfect!!", "Yay, thank you so much!!!",
+    "Thank you so much for your patience!!", "Got it, thanks", "Thanks a million!!",
+])
+def test_bare_courtesy_is_furniture_only_when_asked(text):
+    assert furniture_kind(text, courtesy=True) == "courtesy"
+    assert boilerplate_kind(text) is None and furniture_kind(text) is None  # the shipped reading
+
+
+@pytest.mark.parametrize("text", [
+    "Thanks for the great work on the launch.", "Thank you so much, you are a star!", "Thanks, that was brilliant",
+    "Thank you very much for the WF.", "Wow. Just wow. The trailer is better than the film.",
+    "Thanks so much for untangling the tax codes, that saved our month-end.",
+])
+def test_thanks_for_the_work_is_not_courtesy(text):
+    assert furniture_kind(text, courtesy=True) is None

@@ -69,6 +69,39 @@ def test_fast_scores_equal_reference_matrix(nlp, dev_data_path):
             doc.spans["signals"]
 
 
+def test_silent_furniture_scores_equal_reference_and_silence_bare_courtesy():
+    """With ``silent_furniture`` (not shipped), the words of furniture sentences, bare courtesy
+    included, count in no score: the fast scores still equal the training-time features, which leave
+    out the same tokens; a bare "Thank you so much!!" scores nothing, carries no label and lends none
+    to the logistics line before it."""
+    from analyzer.signals.pipeline import DEFAULT_MODEL, _load
+
+    nlp = _load(DEFAULT_MODEL)  # a private copy: the flag is switched on it only
+    clf = nlp.get_pipe(CLASSIFIER)
+    clf.silent_furniture, clf._starters = True, None
+    texts = ["Sending all three through ShareFile now.\nThank you so much!!", MULTI,
+             "Perfect!! The launch went really well and the board loved the deck. Thanks, Ann"]
+    for doc in nlp.pipe(texts):
+        quiet = clf.quiet_tokens(doc)
+        ranges, sent, win, _ = doc.user_data[SCORES_KEY]
+        n = len(ranges)
+        for i, (a, b) in enumerate(ranges.tolist()):
+            assert np.allclose(sent[i], _reference(clf, doc, a, b), atol=1e-5)
+            lo, hi = ranges[max(0, i - clf.context), 0], ranges[min(n - 1, i + clf.context), 1]
+            assert np.allclose(win[i], _reference(clf, doc, lo, hi), atol=1e-5)
+            if quiet[a:b].all():
+                assert not sent[i].any()
+        assert not any("Thank you so much" in s.text or s.text.strip() == "Perfect!!" for s in doc.spans["signals"])
+    first = nlp(texts[0])
+    assert quiet_lines(clf, first) == ["Thank you so much!!"]
+    assert not list(first.spans["signals"])
+
+
+def quiet_lines(clf, doc) -> list[str]:
+    q = clf.quiet_tokens(doc)
+    return [s.text.strip() for s in doc.sents if q[s.start:s.end].all()]
+
+
 def test_evidence_sentence_is_one_row_per_sentence_and_label(nlp):
     doc = nlp(MULTI)
     keys = [(s.start, s.label_) for s in doc.spans["signals"]]

@@ -1,6 +1,7 @@
 """Sentences that are mail furniture, not something a person says: greeting lines ("Hi all,"),
-sign-offs ("Best, Jo"), bare courtesy ("Thank you so much!!", "Perfect!!"), legal disclaimers,
-signature art (rows of ``*``, ``|`` or ``_``) and the one-word status lines of minutes ("Postponed.").
+sign-offs ("Best, Jo"), legal disclaimers, signature art (rows of ``*``, ``|`` or ``_``) and the
+one-word status lines of minutes ("Postponed."); and, for a classifier with ``silent_furniture``, bare
+courtesy ("Thank you so much!!", "Perfect!!": :data:`COURTESY`).
 
 The signal classifier (:mod:`analyzer.signals.linear`) never makes such a sentence a window's
 evidence while the window has another, and the signal combiner (:mod:`analyzer.signals.combine`)
@@ -64,8 +65,8 @@ def _names_only(rest: str) -> bool:
 
 
 def boilerplate_kind(text: str) -> str | None:
-    """"greeting", "sign-off", "status line", "courtesy", "disclaimer", "signature art" or None for a
-    sentence a person says."""
+    """"greeting", "sign-off", "status line", "disclaimer", "signature art" or None for a sentence a
+    person says (bare courtesy is asked for separately: :func:`furniture_kind`)."""
     return _kind(" ".join(str(text).split()))
 
 
@@ -81,8 +82,6 @@ def _kind(s: str) -> str | None:
             return kind
     if STATUS.match(s):
         return "status line"
-    if len(s) <= 80 and COURTESY.match(s):
-        return "courtesy"
     if len(DISCLAIMER_WORDS.findall(s)) >= 2:
         return "disclaimer"
     letters = sum(ch.isalpha() for ch in s)
@@ -96,12 +95,25 @@ def _kind(s: str) -> str | None:
 STARTERS = frozenset({
     "hi", "hello", "hey", "dear", "greetings", "good", "morning", "afternoon", "evening", "all", "team",
     "folks", "everyone", "colleagues", "ladies", "best", "kind", "warm", "regards", "cheers", "br", "rgds",
-    "sincerely", "yours", "thanks", "thank", "many", "talk", "speak", "thx", "ty", "tks", "much", "appreciate",
-    "amazing", "perfect", "great", "awesome", "brilliant", "wonderful", "lovely", "yay", "wow", "super",
-    "fantastic", "excellent", "fab", "cool", "ok", "okay", "noted", "got", "received", "sounds", "will"})
+    "sincerely", "yours", "thanks", "thank", "many", "talk", "speak"})
+#: First words of bare courtesy lines besides those (read only when courtesy counts as furniture).
+COURTESY_STARTERS = frozenset({
+    "thx", "ty", "tks", "much", "appreciate", "amazing", "perfect", "great", "awesome", "brilliant", "wonderful",
+    "lovely", "yay", "wow", "super", "fantastic", "excellent", "fab", "cool", "ok", "okay", "noted", "got",
+    "received", "sounds", "will"})
 
 
-def furniture_mask(docs, offsets, s_start, s_end, doc_of, candidates) -> np.ndarray:
+def furniture_kind(text: str, courtesy: bool = False) -> str | None:
+    """:func:`boilerplate_kind`, and with ``courtesy`` also "courtesy" for a bare courtesy line
+    (:data:`COURTESY`): what a classifier with ``silent_furniture`` treats as furniture."""
+    s = " ".join(str(text).split())
+    kind = _kind(s)
+    if kind is None and courtesy and len(s) <= 80 and COURTESY.match(s):
+        return "courtesy"
+    return kind
+
+
+def furniture_mask(docs, offsets, s_start, s_end, doc_of, candidates, courtesy: bool = False) -> np.ndarray:
     """For sentences laid end to end over ``docs`` (global token ranges ``s_start``/``s_end``,
     ``doc_of`` their doc, ``offsets`` each doc's first global token): True for those of
     ``candidates`` (sentence indices) that are furniture. The classifier never picks such a
@@ -114,6 +126,6 @@ def furniture_mask(docs, offsets, s_start, s_end, doc_of, candidates) -> np.ndar
     first = np.asarray(offsets)[d_of]
     for k, d, a, b in zip(candidates.tolist(), d_of.tolist(), (s_start[candidates] - first).tolist(),
                           (s_end[candidates] - first).tolist()):
-        if boilerplate_kind(docs[d][a:b].text):
+        if furniture_kind(docs[d][a:b].text, courtesy):
             out[k] = True
     return out

@@ -59,7 +59,7 @@ import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
-from analyzer.signals.boilerplate import boilerplate_kind
+from analyzer.signals.boilerplate import furniture_kind
 from analyzer.signals.labels import LABELS
 from analyzer.signals.linear import SCORES_KEY
 from analyzer.signals.rules import VETO_PREFIX
@@ -128,6 +128,12 @@ class SignalCombiner:
         if self.rules_pipe and self.rules_pipe in self.nlp.component_names:
             return self.nlp.get_pipe(self.rules_pipe)
         return None
+
+    def _courtesy(self) -> bool:
+        """Whether bare courtesy counts as furniture: as the classifier reads it (``silent_furniture``)."""
+        if self.model_pipe and self.model_pipe in self.nlp.component_names:
+            return bool(getattr(self.nlp.get_pipe(self.model_pipe), "silent_furniture", False))
+        return False
 
     def __call__(self, doc: Doc) -> Doc:
         return next(iter(self.pipe([doc])))
@@ -226,8 +232,9 @@ class SignalCombiner:
                 got[0] = max(got[0], score)
         if found:  # mail furniture (when skipped) and sentences in a script the detector cannot read
             texts = {k: doc[bounds[k][0]:bounds[k][1]].text for k in {k for k, _ in found}}
+            courtesy = self._courtesy()
             unread = {k for k, t in texts.items()
-                      if unreadable_script(t) or (self.skip_boilerplate and boilerplate_kind(t))}
+                      if unreadable_script(t) or (self.skip_boilerplate and furniture_kind(t, courtesy))}
             found = {key: val for key, val in found.items() if key[0] not in unread}
         if self.max_labels > 0 and len(found) > self.max_labels:
             found = self._cap(found)

@@ -54,7 +54,7 @@ from spacy.util import ensure_path
 
 from analyzer.errors import ModelError
 from analyzer.signals.batches import laid_end_to_end, token_bounded
-from analyzer.signals.boilerplate import STARTERS, furniture_mask
+from analyzer.signals.boilerplate import COURTESY_STARTERS, STARTERS, furniture_mask
 from analyzer.signals.hashing import bigram_keys, char_keys, lemma_keys, rule_key, type_keys, word_keys
 from analyzer.signals.labels import LABELS
 from analyzer.signals.paragraphs import paragraph_bounds
@@ -258,14 +258,7 @@ class SignalClassifier:
                 pair = space[:-1] | space[1:]
                 bv[pair] = 0.0
                 bs[pair] = 0.0
-        # sentences of all docs, as global token ranges, and their doc index (no per-doc loop)
-        is_start = arr[:, 2] == 1
-        is_start[offsets[:-1][lengths > 0]] = True
-        s_start = np.flatnonzero(is_start)
-        doc_of = np.searchsorted(offsets, s_start, side="right") - 1
-        s_end = np.append(s_start[1:], total)
-        last_sent = np.append(doc_of[1:] != doc_of[:-1], True)
-        s_end[last_sent] = offsets[1:][doc_of[last_sent]]
+        s_start, s_end, doc_of = _sentence_ranges(arr, offsets)
         k = np.arange(len(s_start))
         first_sent = np.concatenate([[0], np.flatnonzero(doc_of[1:] != doc_of[:-1]) + 1])
         doc_first = first_sent[np.searchsorted(first_sent, k, side="right") - 1]
@@ -278,17 +271,8 @@ class SignalClassifier:
         # mail furniture ("Thank you!", "Best, Jo"): never a window's evidence while the window has
         # another; with ``silent_furniture`` its words count in no score at all, so it neither carries
         # a label nor lends one to its neighbours
-        n_tok = s_end - s_start
-        maybe = (n_tok <= 16) & (np.isin(lower[s_start], self._starter_keys(docs[0].vocab.strings))
-                                 | (n_tok <= 3) | (arr[s_start, 3] == 1))
-        furniture = furniture_mask(docs, offsets, s_start, s_end, doc_of, np.flatnonzero(maybe))
-        if self.silent_furniture and furniture.any():  # the tokens of every furniture sentence
-            edges = np.zeros(total + 1, dtype=np.int64)
-            np.add.at(edges, s_start[furniture], 1)
-            np.add.at(edges, s_end[furniture], -1)
-            quiet = np.cumsum(edges[:-1]) > 0
-        else:
-            quiet = None
+        furniture = self._furniture(docs, arr, offsets, s_start, s_end, doc_of)
+        quiet = _tokens_of(furniture, s_start, s_end, total) if self.silent_furniture and furniture.any() else None
         rules_key = self.rules_spans_key()
         for doc, off in zip(docs, offsets[:-1].tolist()):
             rules = doc.spans.get(rules_key) if rules_key and doc.spans else None
@@ -343,11 +327,32 @@ class SignalClassifier:
         return out
 
     def _starter_keys(self, strings) -> np.ndarray:
-        """Hashes of the lower-cased first words of greeting lines and sign-offs (cached)."""
+        """Hashes of the lower-cased first words of greeting lines and sign-offs, and of bare courtesy
+        with ``silent_furniture`` (cached)."""
         keys = getattr(self, "_starters", None)
         if keys is None:
-            keys = self._starters = np.array(sorted(strings.add(w) for w in STARTERS), dtype=np.uint64)
+            words = STARTERS | COURTESY_STARTERS if self.silent_furniture else STARTERS
+            keys = self._starters = np.array(sorted(strings.add(w) for w in words), dtype=np.uint64)
         return keys
+
+    def _furniture(self, docs, arr, offsets, s_start, s_end, doc_of) -> np.ndarray:
+        """Per sentence: True for mail furniture (:mod:`analyzer.signals.boilerplate`; bare courtesy too
+        with ``silent_furniture``). Only short sentences that start like furniture are read."""
+        n_tok = s_end - s_start
+        maybe = (n_tok <= 16) & (np.isin(arr[s_start, 0], self._starter_keys(docs[0].vocab.strings))
+                                 | (n_tok <= 3) | (arr[s_start, 3] == 1))
+        return furniture_mask(docs, offsets, s_start, s_end, doc_of, np.flatnonzero(maybe),
+                              courtesy=self.silent_furniture)
+
+    def quiet_tokens(self, doc: Doc) -> np.ndarray:
+        """Per token of ``doc``: True where ``silent_furniture`` takes the token's features out of every
+        score (the tokens of its furniture sentences). The training features (``training.signals.fit``)
+        leave out the same tokens."""
+        if not self.silent_furniture or not len(doc):
+            return np.zeros(len(doc), dtype=bool)
+        arr, offsets = laid_end_to_end([doc], [LOWER, LEMMA, SENT_START, IS_SPACE])
+        s_start, s_end, doc_of = _sentence_ranges(arr, offsets)
+        return _tokens_of(self._furniture([doc], arr, offsets, s_start, s_end, doc_of), s_start, s_end, len(doc))
 
     def _range_scores(self, start, end, cv, cs, cbv, cbs, chars=None) -> np.ndarray:
         v = cv[end] - cv[start]
@@ -410,6 +415,7 @@ class SignalClassifier:
         self.paragraph_windows = bool(cfg.get("paragraph_windows", False))
         self.skip_space = bool(cfg.get("skip_space", False))
         self.silent_furniture = bool(cfg.get("silent_furniture", False))
+        self._starters = None  # the furniture starters depend on silent_furniture
 
     def to_disk(self, path, *, exclude=tuple()) -> None:
         path = ensure_path(path)
@@ -444,6 +450,28 @@ class SignalClassifier:
                          np.frombuffer(msg["weights"], dtype="f2").reshape(-1, n),
                          np.frombuffer(msg["idf"], dtype="f2"), np.frombuffer(msg["bias"], dtype="f"))
         return self
+
+
+def _sentence_ranges(arr: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sentences of docs laid end to end (``arr`` columns LOWER, LEMMA, SENT_START, IS_SPACE): their
+    global token ranges and doc index (no per-doc loop)."""
+    total = int(offsets[-1])
+    is_start = arr[:, 2] == 1
+    is_start[offsets[:-1][np.diff(offsets) > 0]] = True
+    s_start = np.flatnonzero(is_start)
+    doc_of = np.searchsorted(offsets, s_start, side="right") - 1
+    s_end = np.append(s_start[1:], total)
+    last_sent = np.append(doc_of[1:] != doc_of[:-1], True)
+    s_end[last_sent] = offsets[1:][doc_of[last_sent]]
+    return s_start, s_end, doc_of
+
+
+def _tokens_of(chosen: np.ndarray, s_start: np.ndarray, s_end: np.ndarray, total: int) -> np.ndarray:
+    """Token mask of the ``chosen`` sentences."""
+    edges = np.zeros(total + 1, dtype=np.int64)
+    np.add.at(edges, s_start[chosen], 1)
+    np.add.at(edges, s_end[chosen], -1)
+    return np.cumsum(edges[:-1]) > 0
 
 
 @Language.factory(

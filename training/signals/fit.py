@@ -31,11 +31,17 @@ def occurrences(clf: SignalClassifier, doc: Doc, start: int = 0, end: int | None
     lo, hi = clf.char_ngrams
     strings = doc.vocab.strings
     first, second = lower[:-1], lower[1:]
-    if getattr(clf, "skip_space", False):  # whitespace tokens have no features, no bigram spans them
-        space = arr[:, 2] == 1
-        pair = ~(space[:-1] | space[1:])
+    # tokens without features: whitespace with skip_space, furniture sentences with silent_furniture;
+    # no bigram spans them
+    drop = np.zeros(len(arr), dtype=bool)
+    if getattr(clf, "skip_space", False):
+        drop |= arr[:, 2] == 1
+    quiet = clf.quiet_tokens(doc) if getattr(clf, "silent_furniture", False) else np.zeros(len(doc), dtype=bool)
+    drop |= quiet[start:end]
+    if drop.any():
+        pair = ~(drop[:-1] | drop[1:])
         first, second = first[pair], second[pair]
-        lower, lemma = lower[~space], lemma[~space]
+        lower, lemma = lower[~drop], lemma[~drop]
     words = [word_keys(lower), lemma_keys(lemma), bigram_keys(first, second)]
     chars = np.array([k for o in lower.tolist() for k in char_keys(strings[o], lo, hi)], dtype="uint64")
     parts = words + [chars]
@@ -43,7 +49,7 @@ def occurrences(clf: SignalClassifier, doc: Doc, start: int = 0, end: int | None
     block = [np.full(sum(len(p) for p in words), WORD_BLOCK, dtype="i1"), np.full(len(chars), CHAR_BLOCK, dtype="i1")]
     key = clf.rules_spans_key()
     rules = [s for s in doc.spans.get(key, [])] if key and doc.spans else []
-    rules = [s for s in rules if start <= s.start < end]
+    rules = [s for s in rules if start <= s.start < end and not quiet[s.start]]
     if rules:
         parts.append(np.array([rule_key(s.label_) for s in rules], dtype="uint64"))
         mult.append(np.full(len(rules), clf.rule_scale))
