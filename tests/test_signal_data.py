@@ -54,7 +54,20 @@ TRAINING_FILES = ["train_extra.jsonl", "train_boundary.jsonl", "neutral_extra.js
                   "train_register_b.jsonl", "train_register_c.jsonl", "train_register_d.jsonl",
                   "train_families_a.jsonl", "train_families_b.jsonl", "train_mixed_a.jsonl", "train_mixed_b.jsonl",
                   "train_mixed_c.jsonl", "train_peer_a.jsonl", "train_peer_b.jsonl", "train_flip_a.jsonl",
-                  "train_flip_b.jsonl"]
+                  "train_flip_b.jsonl", "train_courtesy_a.jsonl", "train_courtesy_b.jsonl"]
+
+
+@pytest.mark.parametrize("name", ["train_courtesy_a.jsonl", "train_courtesy_b.jsonl"])
+def test_courtesy_files_are_well_formed(name):
+    """Focused files (``BRIEF_courtesy.md``): not every label, but courtesy negatives and appreciation."""
+    rows = _load(DATA / name)
+    assert len(rows) > 120
+    assert len({r["id"] for r in rows}) == len(rows)
+    for r in rows:
+        assert set(r) == {"id", "text", "labels"} and r["text"].strip(), r["id"]
+        assert r["labels"] == sorted(set(r["labels"])) and set(r["labels"]) <= set(LABELS), r["id"]
+    assert sum(1 for r in rows if not r["labels"]) > 40
+    assert sum(1 for r in rows if "appreciation" in r["labels"]) > 40
 
 
 @pytest.mark.parametrize("name", ["eval_independent.jsonl", "eval_independent2.jsonl", "eval_independent3_a.jsonl",

@@ -73,6 +73,9 @@ PEER_PATHS = tuple(DATA_DIR / f"train_peer_{k}.jsonl" for k in "ab")
 #: (data/signals/README_eval_independent7.md), and so did the fourteenth session's, with both
 #: (data/signals/README_eval_independent8.md: more false alarms on the real mailing-list mail).
 FLIP_PATHS = (DATA_DIR / "train_flip_a.jsonl", DATA_DIR / "train_flip_b.jsonl")
+#: Courtesy rows (fifteenth session, ``BRIEF_courtesy.md``): bare thanks that is not appreciation, and
+#: appreciation carried by what is praised; read by the recipe with ``silent_furniture`` (``courtesy``).
+COURTESY_PATHS = (DATA_DIR / "train_courtesy_a.jsonl", DATA_DIR / "train_courtesy_b.jsonl")
 #: The third independent set (two authors, written apart from everything else): the test set.
 INDEPENDENT3_PATHS = (DATA_DIR / "eval_independent3_a.jsonl", DATA_DIR / "eval_independent3_b.jsonl")
 #: The fourth independent set, written blind to all the above by two more authors: a test set too.
@@ -160,10 +163,12 @@ def is_tune_extra(row_id: str, fraction: float = TUNE_FRACTION) -> bool:
 def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
                    split_path: Path = SPLIT_PATH, neutral_path: Path | None = NEUTRAL_PATH,
                    boundary_path: Path | None = BOUNDARY_PATH,
-                   neutral_mail_path: Path | None = NEUTRAL_MAIL_PATH, flip: bool = False) -> dict[str, list[dict]]:
+                   neutral_mail_path: Path | None = NEUTRAL_MAIL_PATH, flip: bool = False,
+                   courtesy: bool = False) -> dict[str, list[dict]]:
     """``train``, ``tune`` and ``heldout`` rows (dev split + the extra, boundary, neutral and neutral-mail
     data when present; both neutral files are ``source: "neutral"``). ``flip``: with
-    :data:`FLIP_PATHS` too (the sign-flip rows that the shipped recipe does not read)."""
+    :data:`FLIP_PATHS` too (the sign-flip rows that the shipped recipe does not read); ``courtesy``: with
+    :data:`COURTESY_PATHS` too."""
     dev = read_labelled(dev_path)
     split = load_dev_split(dev, split_path)
     by_id = {r["id"]: r for r in dev}
@@ -171,7 +176,8 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
     for path, source in ((extra_path, "extra"), (boundary_path, "boundary"), (neutral_path, "neutral"),
                          (neutral_mail_path, "neutral"),
                          *((p, "extra") for p in PARAPHRASE_PATHS + REGISTER_PATHS + FAMILY_PATHS
-                                               + (FLIP_PATHS if flip else ()))):
+                                               + (FLIP_PATHS if flip else ())
+                                               + (COURTESY_PATHS if courtesy else ()))):
         if path is not None and Path(path).is_file():
             for row in read_labelled(path):
                 parts["tune" if is_tune_extra(row["id"]) else "train"].append(row | {"source": source})

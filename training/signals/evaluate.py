@@ -167,14 +167,15 @@ INDEPENDENT_SETS = (
 
 
 def evaluate(model: Path | str | None = None, sets: tuple = INDEPENDENT_SETS, realmail: Path | None = REALMAIL_DATA,
-             flip: bool = False) -> dict:
+             flip: bool = False, courtesy: bool = False) -> dict:
     """``{"tables": {set: side-by-side table}, "bootstrap": {set: paired bootstrap of the macro F1
     difference}, "realmail": pipeline table, "realmail_baseline": baseline table}``. The baseline is
-    trained on the rows of :func:`training_parts` (``flip=True``: those of the twelfth session's candidate)."""
+    trained on the rows of :func:`training_parts` (``flip=True``: those of the twelfth session's candidate;
+    ``courtesy=True``: those of the fifteenth session's)."""
     from analyzer.signals.detect import detect_signals
 
     nlp = load_pipeline(model)
-    parts = training_parts(flip=flip)
+    parts = training_parts(flip=flip, courtesy=courtesy)
     baseline = same_data_baseline(parts)
     named = {"heldout": parts["heldout"]}
     for name, paths, _ in sets:
@@ -234,12 +235,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=PROJECT_ROOT / "models" / "signals")
     parser.add_argument("--flip", action="store_true",
                         help="train the baseline on the sign-flip rows too, as `training.signals.train --flip` does")
+    parser.add_argument("--courtesy", action="store_true",
+                        help="train the baseline on the courtesy rows too, as `training.signals.train --courtesy` does")
     parser.add_argument("--out", type=Path, default=None, help="where evaluation.md/.json go (default: --model)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     started = time.time()
     try:
-        result = evaluate(args.model, flip=args.flip)
+        result = evaluate(args.model, flip=args.flip, courtesy=args.courtesy)
     except AnalyzerError as exc:
         print(f"training.signals.evaluate: error: {exc}", file=sys.stderr)
         return 2

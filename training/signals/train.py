@@ -30,7 +30,7 @@ import spacy
 
 from analyzer.errors import AnalyzerError
 from training.signals.corpus import (CONFIG_PATH, BOUNDARY_PATH, DEV_PATH, EXTRA_PATH, NEUTRAL_MAIL_PATH, NEUTRAL_PATH,
-                                    FLIP_PATHS, PROJECT_ROOT, SEED, SPLIT_PATH, training_parts)
+                                    COURTESY_PATHS, FLIP_PATHS, PROJECT_ROOT, SEED, SPLIT_PATH, training_parts)
 from training.signals.fit import fit_classifier, occurrences
 from analyzer.signals.labels import LABELS
 from analyzer.signals.linear import SCORES_KEY
@@ -194,14 +194,20 @@ def _table_dict(df) -> dict:
             for r in df.to_dict("records")}
 
 
-def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: bool = False) -> dict:
+def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: bool = False,
+          courtesy: bool = False) -> dict:
     """Build, fit, tune and write the pipeline to ``out``; returns the metrics written to metrics.json.
-    ``flip``: train on the sign-flip rows too (:data:`training.signals.corpus.FLIP_PATHS`)."""
+    ``flip``: train on the sign-flip rows too (:data:`training.signals.corpus.FLIP_PATHS`); ``courtesy``:
+    on the courtesy rows too (:data:`training.signals.corpus.COURTESY_PATHS`), with the classifier's
+    ``silent_furniture`` on (bare courtesy and all mail furniture count in no score)."""
     started = time.time()
-    parts = training_parts(flip=flip)
+    parts = training_parts(flip=flip, courtesy=courtesy)
     counts = {k: len(v) for k, v in parts.items()}
     log.info("data: %s", counts)
     nlp = build_pipeline(config)
+    if courtesy:
+        clf = nlp.get_pipe(CLASSIFIER)
+        clf.silent_furniture, clf._starters = True, None  # saved with the weights (cfg.json)
     fit = dict(nlp.config.get("signal_fit", {}))
     seed = int(fit.get("seed", SEED) if seed is None else seed)
     C, min_df, folds = float(fit.get("C", 10.0)), int(fit.get("min_df", 2)), int(fit.get("folds", 5))
@@ -253,7 +259,8 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
                  "neutral_mail": str(NEUTRAL_MAIL_PATH.relative_to(PROJECT_ROOT)) if NEUTRAL_MAIL_PATH.is_file() else None,
                  "boundary": str(BOUNDARY_PATH.relative_to(PROJECT_ROOT)) if BOUNDARY_PATH.is_file() else None,
                  "split": str(SPLIT_PATH.relative_to(PROJECT_ROOT)), "counts": counts,
-                 "flip": [str(p.relative_to(PROJECT_ROOT)) for p in FLIP_PATHS] if flip else []},
+                 "flip": [str(p.relative_to(PROJECT_ROOT)) for p in FLIP_PATHS] if flip else [],
+                 "courtesy": [str(p.relative_to(PROJECT_ROOT)) for p in COURTESY_PATHS] if courtesy else []},
         "decision": {"long_margin": margin, "long_margin_fbeta": {str(m): f for m, f in margin_scores.items()},
                      "long_texts": len(long_rows), "long_sentences": long_sentences, "neutral_weight": float(fit.get("neutral_weight", 1.0)), "beta": beta, "sentence_thresholds": sentence, "max_labels": nlp.get_pipe("signal_combiner").max_labels,
                      "unknown_value": nlp.get_pipe(CLASSIFIER).unknown_value},
@@ -328,10 +335,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None, help="overrides [signal_fit] seed of the config")
     parser.add_argument("--flip", action="store_true",
                         help="also train on the sign-flip rows (data/signals/train_flip_*.jsonl)")
+    parser.add_argument("--courtesy", action="store_true",
+                        help="also train on the courtesy rows (data/signals/train_courtesy_*.jsonl), furniture silent")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        metrics = train(args.out, config=args.config, seed=args.seed, flip=args.flip)
+        metrics = train(args.out, config=args.config, seed=args.seed, flip=args.flip, courtesy=args.courtesy)
     except AnalyzerError as exc:
         print(f"training.signals.train: error: {exc}", file=sys.stderr)
         return 2
