@@ -197,10 +197,10 @@ def behaviour_of(seed: int) -> str:
     return BEHAVIOURS[seed % 3]
 
 
-def generated_rows(seeds, workdir: Path, features: ClientFeatures) -> list[dict]:
+def generated_rows(seeds, workdir: Path, features: ClientFeatures, signals_model=None) -> list[dict]:
     from analyzer.signals.pipeline import load_pipeline
 
-    nlp = load_pipeline()
+    nlp = load_pipeline(signals_model)
     boxes = []
     for seed in seeds:
         b = labelled_mailbox(seed, N_CLIENTS, MONTHS, workdir, nlp=nlp, features=features,
@@ -210,13 +210,13 @@ def generated_rows(seeds, workdir: Path, features: ClientFeatures) -> list[dict]
     return boxes
 
 
-def independent_rows(split: str, workdir: Path, features: ClientFeatures) -> list[dict]:
+def independent_rows(split: str, workdir: Path, features: ClientFeatures, signals_model=None) -> list[dict]:
     """Features and truth of the independent mailboxes of ``split`` (one of TRAIN_SPLITS; never a test set)."""
     if split in TEST_SPLITS:
         raise ValueError("the independent test mailboxes are never read at build time")
     boxes = []
     for box in mailboxes(split):
-        r = run_mailbox(box, workdir / split / box.name)
+        r = run_mailbox(box, workdir / split / box.name, signals_model=signals_model)
         X = MailFrames(r.messages, r.signals)
         F, P = features.transform(X), features.transform_periods(X)
         m = matched(r.scores, read_truth(box))
@@ -363,26 +363,27 @@ def choose_trend(trends: list[dict]) -> dict:
                                   r["balanced_generated"]))
 
 
-def collect(seeds=TRAIN_SEEDS, splits=TRAIN_SPLITS) -> list[dict]:
+def collect(seeds=TRAIN_SEEDS, splits=TRAIN_SPLITS, signals_model=None) -> list[dict]:
     """Every training mailbox read through the real ingest and signal pipeline: features, quarterly
     features and truth per mailbox (the generated ones, then ``splits``: :data:`TRAIN_SPLITS` unless
-    told otherwise)."""
+    told otherwise). ``signals_model``: the signal pipeline to detect with (default: the shipped one)."""
     features = ClientFeatures().fit(None)
     with tempfile.TemporaryDirectory(prefix="depth-build-") as tmp:
-        boxes = generated_rows(seeds, Path(tmp), features)
+        boxes = generated_rows(seeds, Path(tmp), features, signals_model)
         for split in splits:
-            boxes += independent_rows(split, Path(tmp), features)
+            boxes += independent_rows(split, Path(tmp), features, signals_model)
     return boxes
 
 
 def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_counts: bool = LOG_COUNTS,
-          splits=TRAIN_SPLITS) -> dict:
+          splits=TRAIN_SPLITS, signals_model=None) -> dict:
     """Choose, fit and write the model (module doc); ``boxes``: :func:`collect`'s result, if already read;
     ``log_counts``: the evidence with the log counts of deeper and shallower signals
-    (:class:`~analyzer.depth.evidence.EvidenceFeatures`)."""
+    (:class:`~analyzer.depth.evidence.EvidenceFeatures`); ``signals_model``: the signal pipeline whose
+    detections the model is fitted on (default: the shipped one)."""
     t0 = time.perf_counter()
     features = ClientFeatures().fit(None)
-    boxes = collect(seeds, splits) if boxes is None else boxes
+    boxes = collect(seeds, splits, signals_model) if boxes is None else boxes
     T = table(boxes)
     t_data = time.perf_counter() - t0
     grid = []
@@ -547,10 +548,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--without-log-counts", action="store_true",
                     help="the evidence without the log counts of deeper and shallower signals (the recipe before "
                          "the tenth session)")
+    ap.add_argument("--signals-model", type=Path, default=None,
+                    help="fit on the detections of this signal pipeline (default: the shipped one)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     with threadpool_limits(1):
-        m = build(args.out, log_counts=not args.without_log_counts)
+        m = build(args.out, log_counts=not args.without_log_counts, signals_model=args.signals_model)
     print(json.dumps({k: v for k, v in m["cv_leave_mailbox_out"].items() if "grid" not in k}, indent=1))
     return 0
 

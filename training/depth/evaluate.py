@@ -139,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("models/depth"))
     ap.add_argument("--work", type=Path, default=None, help="keep the runs here (default: a temporary folder)")
     ap.add_argument("--splits", default=",".join(("generated",) + SPLITS + ("test-client-list",)))
+    ap.add_argument("--signals-model", type=Path, default=None,
+                    help="signal pipeline of the independent mailboxes' runs (default: the shipped one)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     model = load_depth_model(args.model)
@@ -150,9 +152,10 @@ def main(argv: list[str] | None = None) -> int:
             parts.append(generated_split(model, work / "generated"))
         for split in SPLITS:
             if split in splits:
-                parts.append(evaluate_split(split, work, model_path=args.model)[0])
+                parts.append(evaluate_split(split, work, model_path=args.model, signals_model=args.signals_model)[0])
         if "test-client-list" in splits:
-            parts.append(evaluate_split(TEST_SPLITS[0], work, model_path=args.model, client_list=True)[0]
+            parts.append(evaluate_split(TEST_SPLITS[0], work, model_path=args.model, client_list=True,
+                                        signals_model=args.signals_model)[0]
                          .assign(split="test-client-list"))
     per_box = pd.concat(parts, ignore_index=True)
     res = {k: summary(g) for k, g in per_box.groupby("split", sort=False)}

@@ -146,13 +146,13 @@ def _names_text_signal(drivers: str) -> bool:
     return TEXT_DRIVER_MARK in drivers
 
 
-def evaluate_split(split: str, workdir: Path, model_path=None,
-                   client_list: bool = False) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+def evaluate_split(split: str, workdir: Path, model_path=None, client_list: bool = False,
+                   signals_model=None) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     """Run every mailbox of ``split``; one metrics row per mailbox and the matched frames."""
     rows, frames = [], []
     for box in mailboxes(split):
         out = workdir / split / (f"{box.name}-client-list" if client_list else box.name)
-        result = run_mailbox(box, out, model_path=model_path, client_list=client_list)
+        result = run_mailbox(box, out, model_path=model_path, signals_model=signals_model, client_list=client_list)
         scores = result.scores.assign(tally=lambda d: signal_tally(d))
         m = matched(scores, read_truth(box))
         rows.append({"split": split, "mailbox": box.name, **mailbox_metrics(m)})
