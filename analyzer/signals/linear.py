@@ -53,7 +53,7 @@ from spacy.tokens import Doc
 from spacy.util import ensure_path
 
 from analyzer.errors import ModelError
-from analyzer.signals.batches import laid_end_to_end, token_bounded
+from analyzer.signals.batches import laid_end_to_end, sentence_ranges, token_bounded, token_mask
 from analyzer.signals.boilerplate import COURTESY_STARTERS, STARTERS, furniture_mask
 from analyzer.signals.hashing import bigram_keys, char_keys, lemma_keys, rule_key, type_keys, word_keys
 from analyzer.signals.labels import LABELS
@@ -250,15 +250,8 @@ class SignalClassifier:
         if self.skip_space:  # whitespace tokens (blank lines, indentation) carry no features
             space = arr[:, 3] == 1
             if space.any():
-                tv[space] = 0.0
-                ts[space] = 0.0
-                if tcv is not None:
-                    tcv[space] = 0.0
-                    tcs[space] = 0.0
-                pair = space[:-1] | space[1:]
-                bv[pair] = 0.0
-                bs[pair] = 0.0
-        s_start, s_end, doc_of = _sentence_ranges(arr, offsets)
+                _silence(space, tv, ts, tcv, tcs, bv, bs)
+        s_start, s_end, doc_of = sentence_ranges(arr, offsets)
         k = np.arange(len(s_start))
         first_sent = np.concatenate([[0], np.flatnonzero(doc_of[1:] != doc_of[:-1]) + 1])
         doc_first = first_sent[np.searchsorted(first_sent, k, side="right") - 1]
@@ -272,7 +265,7 @@ class SignalClassifier:
         # another; with ``silent_furniture`` its words count in no score at all, so it neither carries
         # a label nor lends one to its neighbours
         furniture = self._furniture(docs, arr, offsets, s_start, s_end, doc_of)
-        quiet = _tokens_of(furniture, s_start, s_end, total) if self.silent_furniture and furniture.any() else None
+        quiet = token_mask(furniture, s_start, s_end, total) if self.silent_furniture and furniture.any() else None
         rules_key = self.rules_spans_key()
         for doc, off in zip(docs, offsets[:-1].tolist()):
             rules = doc.spans.get(rules_key) if rules_key and doc.spans else None
@@ -282,14 +275,7 @@ class SignalClassifier:
                     tv[off + span.start] += v
                     ts[off + span.start] += s
         if quiet is not None:  # after the rule hits, which land on tokens too
-            tv[quiet] = 0.0
-            ts[quiet] = 0.0
-            if tcv is not None:
-                tcv[quiet] = 0.0
-                tcs[quiet] = 0.0
-            pair = quiet[:-1] | quiet[1:]
-            bv[pair] = 0.0
-            bs[pair] = 0.0
+            _silence(quiet, tv, ts, tcv, tcs, bv, bs)
         cv = np.zeros((total + 1, n_labels))
         np.cumsum(tv, axis=0, out=cv[1:])
         cs = np.concatenate([[0.0], np.cumsum(ts)])
@@ -351,8 +337,8 @@ class SignalClassifier:
         if not self.silent_furniture or not len(doc):
             return np.zeros(len(doc), dtype=bool)
         arr, offsets = laid_end_to_end([doc], [LOWER, LEMMA, SENT_START, IS_SPACE])
-        s_start, s_end, doc_of = _sentence_ranges(arr, offsets)
-        return _tokens_of(self._furniture([doc], arr, offsets, s_start, s_end, doc_of), s_start, s_end, len(doc))
+        s_start, s_end, doc_of = sentence_ranges(arr, offsets)
+        return token_mask(self._furniture([doc], arr, offsets, s_start, s_end, doc_of), s_start, s_end, len(doc))
 
     def _range_scores(self, start, end, cv, cs, cbv, cbs, chars=None) -> np.ndarray:
         v = cv[end] - cv[start]
@@ -452,26 +438,17 @@ class SignalClassifier:
         return self
 
 
-def _sentence_ranges(arr: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sentences of docs laid end to end (``arr`` columns LOWER, LEMMA, SENT_START, IS_SPACE): their
-    global token ranges and doc index (no per-doc loop)."""
-    total = int(offsets[-1])
-    is_start = arr[:, 2] == 1
-    is_start[offsets[:-1][np.diff(offsets) > 0]] = True
-    s_start = np.flatnonzero(is_start)
-    doc_of = np.searchsorted(offsets, s_start, side="right") - 1
-    s_end = np.append(s_start[1:], total)
-    last_sent = np.append(doc_of[1:] != doc_of[:-1], True)
-    s_end[last_sent] = offsets[1:][doc_of[last_sent]]
-    return s_start, s_end, doc_of
-
-
-def _tokens_of(chosen: np.ndarray, s_start: np.ndarray, s_end: np.ndarray, total: int) -> np.ndarray:
-    """Token mask of the ``chosen`` sentences."""
-    edges = np.zeros(total + 1, dtype=np.int64)
-    np.add.at(edges, s_start[chosen], 1)
-    np.add.at(edges, s_end[chosen], -1)
-    return np.cumsum(edges[:-1]) > 0
+def _silence(tokens: np.ndarray, tv, ts, tcv, tcs, bv, bs) -> None:
+    """Take the features of the masked ``tokens`` (and of every bigram touching one) out of the
+    per-token sums, in place."""
+    tv[tokens] = 0.0
+    ts[tokens] = 0.0
+    if tcv is not None:
+        tcv[tokens] = 0.0
+        tcs[tokens] = 0.0
+    pair = tokens[:-1] | tokens[1:]
+    bv[pair] = 0.0
+    bs[pair] = 0.0
 
 
 @Language.factory(
