@@ -195,7 +195,7 @@ def _table_dict(df) -> dict:
 
 
 def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: bool = False,
-          courtesy: bool = False) -> dict:
+          courtesy: bool = False, repeats: int | None = None) -> dict:
     """Build, fit, tune and write the pipeline to ``out``; returns the metrics written to metrics.json.
     ``flip``: train on the sign-flip rows too (:data:`training.signals.corpus.FLIP_PATHS`); ``courtesy``:
     on the courtesy rows too (:data:`training.signals.corpus.COURTESY_PATHS`), with the classifier's
@@ -209,6 +209,8 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
         clf = nlp.get_pipe(CLASSIFIER)
         clf.silent_furniture, clf._starters = True, None  # saved with the weights (cfg.json)
     fit = dict(nlp.config.get("signal_fit", {}))
+    if repeats is not None:
+        fit["repeats"] = repeats
     seed = int(fit.get("seed", SEED) if seed is None else seed)
     C, min_df, folds = float(fit.get("C", 10.0)), int(fit.get("min_df", 2)), int(fit.get("folds", 5))
     rows = parts["train"] + parts["tune"]
@@ -219,18 +221,25 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
     long_rows: list[dict] = []
     long_flags: list[bool] = []
     long_sentences = nlp.get_pipe("signal_combiner").long_sentences
+    repeats = int(fit.get("repeats", 1))
 
-    def fold_long_texts(held_idx):
-        made = long_texts(rows, held_idx, seed)
+    def fold_long_texts(held_idx, draw_seed):
+        made = long_texts(rows, held_idx, draw_seed)
         long_rows.extend(made)
         long_docs = prepare(nlp, [r["text"] for r in made])
         long_flags.extend(sum(1 for _ in d.sents) >= long_sentences for d in long_docs)
         return long_docs
 
     tune_long = bool(fit.get("long_margin", True))
-    evidence, long_evidence = cross_validated_evidence(nlp, docs, rows, occ, folds, C, min_df, seed, weights,
-                                                       fold_long_texts if tune_long else None)
-    thresholds, sentence_thresholds, rule_floors = tune_thresholds(evidence, rows, beta, sentence,
+    # out-of-fold evidence of ``repeats`` fold draws (seeds seed, seed + 1, ...), pooled: one draw's
+    # thresholds move the blind sets by about 0.01 macro F1 (data/signals/README_eval_independent8.md)
+    evidence, long_evidence, tuned_rows = [], [], []
+    for draw_seed in range(seed, seed + repeats):
+        ev, long_ev = cross_validated_evidence(
+            nlp, docs, rows, occ, folds, C, min_df, draw_seed, weights,
+            (lambda held, s=draw_seed: fold_long_texts(held, s)) if tune_long else None)
+        evidence, long_evidence, tuned_rows = evidence + ev, long_evidence + long_ev, tuned_rows + rows
+    thresholds, sentence_thresholds, rule_floors = tune_thresholds(evidence, tuned_rows, beta, sentence,
                                                                    bool(fit.get("rule_floors", True)))
     log.info("thresholds: %s; sentence thresholds: %s; rule floors: %s", thresholds, sentence_thresholds, rule_floors)
     margin, margin_scores = 0.0, {}
@@ -240,7 +249,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
         log.info("long-text margin %.3f (F-beta per margin: %s)", margin, margin_scores)
     fit_classifier(nlp.get_pipe(CLASSIFIER), docs, _targets(nlp, rows), C=C, min_df=min_df, seed=seed, occ=occ,
                    sample_weight=weights)
-    oof_table = prf_table([r["labels"] for r in rows], decide(evidence, thresholds, sentence_thresholds, rule_floors))
+    oof_table = prf_table([r["labels"] for r in tuned_rows], decide(evidence, thresholds, sentence_thresholds, rule_floors))
     set_thresholds(nlp, thresholds, sentence_thresholds, long_margin=margin, rule_floors=rule_floors)
     held_table = prf_table([r["labels"] for r in parts["heldout"]],
                            predict_labels(nlp, [r["text"] for r in parts["heldout"]]))
@@ -252,7 +261,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
         shutil.rmtree(out)
     nlp.to_disk(out)
     metrics = {
-        "seed": seed, "fit": {"C": C, "min_df": min_df, "folds": folds},
+        "seed": seed, "fit": {"C": C, "min_df": min_df, "folds": folds, "repeats": repeats},
         "n_features": int(len(nlp.get_pipe(CLASSIFIER).keys_)),
         "data": {"dev": str(DEV_PATH.relative_to(PROJECT_ROOT.parent)), "extra": str(EXTRA_PATH.relative_to(PROJECT_ROOT)),
                  "neutral": str(NEUTRAL_PATH.relative_to(PROJECT_ROOT)) if NEUTRAL_PATH.is_file() else None,
@@ -289,7 +298,7 @@ def _training_md(m: dict, config: Path) -> str:
 
 Command (from the project root; `make model` runs the same):
 
-    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}
+    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}{' --courtesy' if m['data'].get('courtesy') else ''}{f" --repeats {m['fit']['repeats']}" if m['fit'].get('repeats', 1) > 1 else ''}
 
 - spaCy {spacy.__version__}; config `{cfg}`: sentencizer, `paragraph_breaks` (a blank line ends a sentence),
   lookup lemmatizer, `signal_rules`, `signal_classifier` (linear model over hashed word 1-2-grams, lemmas,
@@ -333,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "models" / "signals")
     parser.add_argument("--config", type=Path, default=CONFIG_PATH)
     parser.add_argument("--seed", type=int, default=None, help="overrides [signal_fit] seed of the config")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="overrides [signal_fit] repeats: fold draws whose pooled evidence picks the thresholds")
     parser.add_argument("--flip", action="store_true",
                         help="also train on the sign-flip rows (data/signals/train_flip_*.jsonl)")
     parser.add_argument("--courtesy", action="store_true",
@@ -340,7 +351,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        metrics = train(args.out, config=args.config, seed=args.seed, flip=args.flip, courtesy=args.courtesy)
+        metrics = train(args.out, config=args.config, seed=args.seed, flip=args.flip, courtesy=args.courtesy,
+                        repeats=args.repeats)
     except AnalyzerError as exc:
         print(f"training.signals.train: error: {exc}", file=sys.stderr)
         return 2
