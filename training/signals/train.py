@@ -189,6 +189,21 @@ def cross_validated_evidence(nlp, docs: list, rows: list[dict], occ: list, folds
     return evidence, extra
 
 
+def pooled_evidence(nlp, docs: list, rows: list[dict], occ: list, folds: int, C: float, min_df: int, seed: int,
+                    repeats: int = 1, weights: np.ndarray | None = None,
+                    fold_extra=None) -> tuple[list[dict], list[dict], list[dict]]:
+    """:func:`cross_validated_evidence` of ``repeats`` fold draws (seeds ``seed``, ``seed + 1``, ...), laid
+    end to end, with the rows they belong to (``rows`` once per draw): what the thresholds are tuned on.
+    One draw's folds move the blind sets by about 0.01 macro F1 (``data/signals/README_eval_independent8.md``).
+    ``fold_extra(held_idx, draw_seed)``: as in :func:`cross_validated_evidence`, told the draw's seed."""
+    evidence, extra, tuned_rows = [], [], []
+    for draw_seed in range(seed, seed + repeats):
+        more = None if fold_extra is None else (lambda held, s=draw_seed: fold_extra(held, s))
+        ev, ex = cross_validated_evidence(nlp, docs, rows, occ, folds, C, min_df, draw_seed, weights, more)
+        evidence, extra, tuned_rows = evidence + ev, extra + ex, tuned_rows + rows
+    return evidence, extra, tuned_rows
+
+
 def _table_dict(df) -> dict:
     return {r["label"]: {k: round(float(r[k]), 4) for k in ("precision", "recall", "f1")} | {"support": int(r["support"])}
             for r in df.to_dict("records")}
@@ -231,14 +246,8 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
         return long_docs
 
     tune_long = bool(fit.get("long_margin", True))
-    # out-of-fold evidence of ``repeats`` fold draws (seeds seed, seed + 1, ...), pooled: one draw's
-    # thresholds move the blind sets by about 0.01 macro F1 (data/signals/README_eval_independent8.md)
-    evidence, long_evidence, tuned_rows = [], [], []
-    for draw_seed in range(seed, seed + repeats):
-        ev, long_ev = cross_validated_evidence(
-            nlp, docs, rows, occ, folds, C, min_df, draw_seed, weights,
-            (lambda held, s=draw_seed: fold_long_texts(held, s)) if tune_long else None)
-        evidence, long_evidence, tuned_rows = evidence + ev, long_evidence + long_ev, tuned_rows + rows
+    evidence, long_evidence, tuned_rows = pooled_evidence(nlp, docs, rows, occ, folds, C, min_df, seed, repeats,
+                                                          weights, fold_long_texts if tune_long else None)
     thresholds, sentence_thresholds, rule_floors = tune_thresholds(evidence, tuned_rows, beta, sentence,
                                                                    bool(fit.get("rule_floors", True)))
     log.info("thresholds: %s; sentence thresholds: %s; rule floors: %s", thresholds, sentence_thresholds, rule_floors)
