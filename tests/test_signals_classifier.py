@@ -78,7 +78,7 @@ def test_silent_furniture_scores_equal_reference_and_silence_bare_courtesy():
 
     nlp = _load(DEFAULT_MODEL)  # a private copy: the flag is switched on it only
     clf = nlp.get_pipe(CLASSIFIER)
-    clf.silent_furniture, clf._starters = True, None
+    clf.silent_furniture = True
     texts = ["Sending all three through ShareFile now.\nThank you so much!!", MULTI,
              "Perfect!! The launch went really well and the board loved the deck. Thanks, Ann"]
     for doc in nlp.pipe(texts):

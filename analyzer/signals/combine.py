@@ -139,16 +139,16 @@ class SignalCombiner:
         return next(iter(self.pipe([doc])))
 
     def pipe(self, stream: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
-        rules = self._rules()
+        rules, courtesy = self._rules(), self._courtesy()  # looked up once, as the pipeline is fixed
         stream = iter(stream)
         while True:
             docs = list(islice(stream, batch_size))
             if not docs:
                 return
-            self._annotate_batch(docs, rules)
+            self._annotate_batch(docs, rules, courtesy)
             yield from docs
 
-    def _annotate_batch(self, docs: list[Doc], rules) -> None:
+    def _annotate_batch(self, docs: list[Doc], rules, courtesy: bool = False) -> None:
         """The threshold tests, cats and model hits of a whole batch in a few array operations (the
         per-doc numpy calls used to dominate), then :meth:`_annotate` per doc on plain lists."""
         scored = []  # (position in docs, score tuple) of docs with at least one sentence
@@ -182,13 +182,14 @@ class SignalCombiner:
         for i, doc in enumerate(docs):
             got = per_doc.get(i)
             if got is None:
-                self._annotate(doc, rules, None, None, None, list(zeros))
+                self._annotate(doc, rules, None, None, None, list(zeros), courtesy)
             else:
-                self._annotate(doc, rules, *got)
+                self._annotate(doc, rules, *got, courtesy)
 
-    def _annotate(self, doc: Doc, rules, ranges, win, hits, cats: list) -> None:
+    def _annotate(self, doc: Doc, rules, ranges, win, hits, cats: list, courtesy: bool = False) -> None:
         """``hits``: (evidence sentence, label index, window score) of the windows over threshold,
-        None without classifier scores; ``cats``: the doc's highest window score per label."""
+        None without classifier scores; ``cats``: the doc's highest window score per label;
+        ``courtesy``: bare courtesy is furniture too (:meth:`_courtesy`)."""
         rule_spans = doc.spans.get(rules.spans_key) if rules is not None and doc.spans else None
         if not rule_spans and not hits:
             doc.spans[self.spans_key] = SpanGroup(doc, name=self.spans_key)
@@ -232,7 +233,6 @@ class SignalCombiner:
                 got[0] = max(got[0], score)
         if found:  # mail furniture (when skipped) and sentences in a script the detector cannot read
             texts = {k: doc[bounds[k][0]:bounds[k][1]].text for k in {k for k, _ in found}}
-            courtesy = self._courtesy()
             unread = {k for k, t in texts.items()
                       if unreadable_script(t) or (self.skip_boilerplate and furniture_kind(t, courtesy))}
             found = {key: val for key, val in found.items() if key[0] not in unread}

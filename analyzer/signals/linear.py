@@ -315,11 +315,12 @@ class SignalClassifier:
     def _starter_keys(self, strings) -> np.ndarray:
         """Hashes of the lower-cased first words of greeting lines and sign-offs, and of bare courtesy
         with ``silent_furniture`` (cached)."""
-        keys = getattr(self, "_starters", None)
-        if keys is None:
+        cached = getattr(self, "_starters", None)  # (silent_furniture, keys): follows the setting
+        if cached is None or cached[0] != self.silent_furniture:
             words = STARTERS | COURTESY_STARTERS if self.silent_furniture else STARTERS
-            keys = self._starters = np.array(sorted(strings.add(w) for w in words), dtype=np.uint64)
-        return keys
+            cached = self._starters = (self.silent_furniture,
+                                       np.array(sorted(strings.add(w) for w in words), dtype=np.uint64))
+        return cached[1]
 
     def _furniture(self, docs, arr, offsets, s_start, s_end, doc_of) -> np.ndarray:
         """Per sentence: True for mail furniture (:mod:`analyzer.signals.boilerplate`; bare courtesy too
@@ -401,7 +402,6 @@ class SignalClassifier:
         self.paragraph_windows = bool(cfg.get("paragraph_windows", False))
         self.skip_space = bool(cfg.get("skip_space", False))
         self.silent_furniture = bool(cfg.get("silent_furniture", False))
-        self._starters = None  # the furniture starters depend on silent_furniture
 
     def to_disk(self, path, *, exclude=tuple()) -> None:
         path = ensure_path(path)

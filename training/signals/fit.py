@@ -36,7 +36,7 @@ def occurrences(clf: SignalClassifier, doc: Doc, start: int = 0, end: int | None
     drop = np.zeros(len(arr), dtype=bool)
     if getattr(clf, "skip_space", False):
         drop |= arr[:, 2] == 1
-    quiet = clf.quiet_tokens(doc) if getattr(clf, "silent_furniture", False) else np.zeros(len(doc), dtype=bool)
+    quiet = clf.quiet_tokens(doc)  # all False without silent_furniture
     drop |= quiet[start:end]
     if drop.any():
         pair = ~(drop[:-1] | drop[1:])

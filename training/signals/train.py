@@ -221,8 +221,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
     log.info("data: %s", counts)
     nlp = build_pipeline(config)
     if courtesy:
-        clf = nlp.get_pipe(CLASSIFIER)
-        clf.silent_furniture, clf._starters = True, None  # saved with the weights (cfg.json)
+        nlp.get_pipe(CLASSIFIER).silent_furniture = True  # saved with the weights (cfg.json)
     fit = dict(nlp.config.get("signal_fit", {}))
     if repeats is not None:
         fit["repeats"] = repeats
