@@ -112,6 +112,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                          "clients that change, transactional tails)"),
              "train11": ("independent train11 (training mailboxes of the fifteenth session: courtesy that is not "
                          "depth, depths near the tier edges; not trained on)"),
+             "train12": ("independent train12 (training mailboxes of the sixteenth session, written to judge a "
+                         "candidate: mailboxes as agencies have them; not trained on)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",
