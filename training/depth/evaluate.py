@@ -114,6 +114,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                          "depth, depths near the tier edges; not trained on)"),
              "train12": ("independent train12 (training mailboxes of the sixteenth session, written to judge a "
                          "candidate: mailboxes as agencies have them; not trained on)"),
+             "train13": ("independent train13 (training mailboxes of the sixteenth session, the train12 brief, "
+                         "written to judge a candidate; not trained on)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",
