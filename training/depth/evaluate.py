@@ -109,13 +109,13 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              "train9": ("independent train9 (training mailboxes of the tenth session, with a long tail of purely "
                         "transactional and sparse clients; trained on)"),
              "train10": ("independent train10 (training mailboxes of the thirteenth session: quiet warmth, sparse "
-                         "clients that change, transactional tails)"),
+                         "clients that change, transactional tails; trained on since the sixteenth)"),
              "train11": ("independent train11 (training mailboxes of the fifteenth session: courtesy that is not "
-                         "depth, depths near the tier edges; not trained on)"),
+                         "depth, depths near the tier edges; trained on since the sixteenth)"),
              "train12": ("independent train12 (training mailboxes of the sixteenth session, written to judge a "
-                         "candidate: mailboxes as agencies have them; not trained on)"),
+                         "candidate: mailboxes as agencies have them; trained on since the sixteenth)"),
              "train13": ("independent train13 (training mailboxes of the sixteenth session, the train12 brief, "
-                         "written to judge a candidate; not trained on)"),
+                         "written to judge the sixteenth session's rebuild; not trained on)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",
