@@ -41,7 +41,10 @@ def test_mailbox_truth_and_client_list(box):
     assert set(truth["client"]) <= {c.name for c in config.clients}
 
 
-@pytest.mark.parametrize("box", [b for b in BOXES if b.parent.name in ("train10", "train11", "train12", "train13")], ids=lambda b: b.name)
+NEWEST = ("train10", "train11", "train12", "train13")
+
+
+@pytest.mark.parametrize("box", [b for b in BOXES if b.parent.name in NEWEST], ids=lambda b: b.name)
 def test_newest_mailboxes_parse_with_ids_dates_and_senders(box):
     (path,) = sorted((box / "mail").glob("*.mbox"))
     messages = list(mailbox.mbox(path))
