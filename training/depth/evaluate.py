@@ -104,7 +104,7 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              "test11": ("independent **test11** (blind, never tuned on; written at the end of the tenth session "
                         "with a long tail of transactional and sparse clients, after that session's rebuild)"),
              "test12": ("independent **test12** (blind, never tuned on; written in the eleventh session and "
-                        "first read with the model shipped in the tenth, unchanged since)"),
+                        "first read with the model shipped in the tenth)"),
              "train8": "independent train8 (training mailboxes of the eighth session; trained on since the tenth)",
              "train9": ("independent train9 (training mailboxes of the tenth session, with a long tail of purely "
                         "transactional and sparse clients; trained on)"),
