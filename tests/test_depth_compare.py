@@ -24,13 +24,16 @@ def _evaluation(path, rows):
 def test_out_of_fold_and_unseen_readings_merge_by_split(tmp_path):
     m = _metrics(tmp_path / "m.json", {"train/a": (0.9, 7, 0), "train10/b": (0.8, 6, 1)})
     e = _evaluation(tmp_path / "e.json", [("generated", "seed1", 0.5, 0.5, 0), ("train", "a", 0.99, 1.0, 0),
-                                          ("train10", "b", 0.7, 0.5, 2), ("train12", "c", 0.6, 0.25, 1)])
+                                          ("train10", "b", 0.7, 0.5, 2), ("train12", "c", 0.6, 0.25, 1),
+                                          ("test-client-list", "d", 0.9, 0.5, 0)])
     got = merged([m, e + "@train10,train12"])
     # the in-sample reading of train/a is not taken; train10/b is replaced by the unseen reading
     assert got["train/a"]["spearman"] == 0.9
     assert got["train10/b"] == {"spearman": 0.7, "clients": 12, "tiers_right": 6, "two_tiers_off": 2}
     assert got["train12/c"]["tiers_right"] == 3
     assert "generated/seed1" not in got and len(got) == 3
+    # unfiltered: every independent split's rows, not the generated ones nor test6 read with client lists
+    assert set(merged([e])) == {"train/a", "train10/b", "train12/c"}
 
 
 def test_paired_bootstrap_of_a_constant_shift_and_of_noise():

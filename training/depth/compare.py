@@ -5,8 +5,9 @@
 
 A reading is one model's Spearman, tiers right and clients two tiers off on one mailbox, out of
 fold (a build's ``metrics.json``: ``cv_leave_mailbox_out.per_independent_mailbox``) or unseen (an
-``evaluation.json`` of ``training.depth.evaluate``: its ``per_mailbox`` rows, only of the splits
-named after ``@``). Later sources add to, and on the same mailbox replace, earlier ones. Both
+``evaluation.json`` of ``training.depth.evaluate``: its ``per_mailbox`` rows of the independent
+splits, or only of those named after ``@``; never the generated mailboxes, nor ``test6`` read again
+with its client lists). Later sources add to, and on the same mailbox replace, earlier ones. Both
 models must cover the same mailboxes.
 
 Why: the rules of the depth candidates (``models/depth/CANDIDATE*.md``) compared mean Spearman with
@@ -24,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from training.depth.independent import SPLITS
+
 
 def readings(source: str) -> dict[str, dict]:
     """``{split/mailbox: {"spearman", "clients", "tiers_right", "two_tiers_off"}}`` from one source
@@ -38,7 +41,7 @@ def readings(source: str) -> dict[str, dict]:
                 out[box] = {k: r[k] for k in ("spearman", "clients", "tiers_right", "two_tiers_off")}
         return out
     for r in data["per_mailbox"]:
-        if r["split"] == "generated" or (splits is not None and r["split"] not in splits):
+        if r["split"] not in (SPLITS if splits is None else splits):  # not the generated or client-list rows
             continue
         out[f"{r['split']}/{r['mailbox']}"] = {
             "spearman": r["spearman"], "clients": r["scored"],
