@@ -25,6 +25,8 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -56,9 +58,24 @@ def normalise_subject(subject: str | None) -> tuple[str, bool]:
 
 
 def message_keys(messages: pd.DataFrame) -> pd.Series:
-    """The key the signals frame uses for a message: its Message-ID, or the content hash without one."""
-    mid = messages["message_id"].astype(object)
-    return mid.where(mid.notna() & (mid.astype(str) != ""), messages["content_hash"]).astype(str)
+    """The key the signals frame uses for a message: its Message-ID, or the content hash without one
+    (an Arrow-backed ``str`` Series: no Python string per message)."""
+    return pd.Series(pd.array(_key_array(messages), dtype="str"), index=messages.index)
+
+
+def _strings(column: pd.Series) -> pa.Array:
+    """A string column as one Arrow array (zero-copy for an Arrow-backed column)."""
+    return _one(pa.array(column, type=pa.large_string(), from_pandas=True))
+
+
+def _one(values) -> pa.Array:
+    """An Arrow array in one piece (a chunked column's chunks joined)."""
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def _key_array(messages: pd.DataFrame) -> pa.Array:
+    mid, content = _strings(messages["message_id"]), _strings(messages["content_hash"])
+    return pc.if_else(pc.fill_null(pc.not_equal(mid, ""), False), mid, pc.fill_null(content, ""))
 
 
 def _as_list(v) -> list:
@@ -91,68 +108,88 @@ def thread_table(messages: pd.DataFrame) -> pd.DataFrame:
     ``is_root`` is True for a message that starts a conversation (no reply headers and no
     reply prefix in its subject); a thread whose earliest message is not a root started
     outside the mailbox. A thread's id is the key of its first message in frame order.
-    """
-    keys = message_keys(messages)
-    key_list = keys.tolist()
-    known = set(key_list)
-    src: list[str] = []  # header links and subject-fallback links, as edges of an undirected graph
-    dst: list[str] = []
-    parents: list[str | None] = []
-    linked: list[bool] = []
-    for key, irt, refs in zip(key_list, messages["in_reply_to"].tolist(), messages["references"].tolist()):
-        irt = irt if isinstance(irt, str) and irt else None
-        refs = _as_list(refs)
-        for ref in ([irt] if irt else []) + refs:
-            if ref != key:
-                src.append(key)
-                dst.append(ref)
-        parent = irt if irt in known else next((r for r in reversed(refs) if r in known and r != key), None)
-        parents.append(parent if parent != key else None)
-        linked.append(bool(irt or refs))
-    subjects = [normalise_subject(s) for s in messages["subject"].tolist()]
 
-    # subject fallback, in date order so a reply attaches to the latest earlier message
-    # undated messages last; sorting on int64 microseconds avoids filling a datetime column with a
-    # Timestamp of another unit (deprecated in pandas 3, an error in a later release)
+    Every id (message keys first, in frame order, then the ids only links name) becomes an integer
+    code, and the work is done on codes: the table's string columns are Arrow-backed, so a large
+    mailbox costs no Python object per message, key or reference.
+    """
+    n = len(messages)
+    keys = _key_array(messages)
+    irt = _strings(messages["in_reply_to"])
+    has_irt = pc.fill_null(pc.not_equal(irt, ""), False).to_numpy(zero_copy_only=False)
+    refs = _one(pa.array(messages["references"], type=pa.list_(pa.large_string()), from_pandas=True))
+    ref_of = pc.list_parent_indices(refs).to_numpy()  # the message of each reference, in order
+    flat = pc.list_flatten(refs)
+    kept = pc.fill_null(pc.not_equal(flat, ""), False).to_numpy(zero_copy_only=False)
+    ref_of, flat = ref_of[kept], flat.filter(pa.array(kept))
+    irt_rows = np.flatnonzero(has_irt)
+    nodes = pa.concat_arrays([keys, irt.filter(pa.array(has_irt)), flat]).dictionary_encode()
+    codes = nodes.indices.to_numpy().astype(np.int64)
+    key_code, irt_code, ref_code = codes[:n], codes[n:n + len(irt_rows)], codes[n + len(irt_rows):]
+    n_nodes = len(nodes.dictionary)
+    known = np.zeros(n_nodes, dtype=bool)
+    known[key_code] = True
+
+    # parent: In-Reply-To when it is a message here, else the last reference that is (not itself)
+    parent = np.full(n, -1, dtype=np.int64)
+    usable = np.flatnonzero((ref_code != key_code[ref_of]) & known[ref_code])
+    owner = ref_of[usable]  # ascending: a message's references are consecutive, in order
+    is_last = np.ones(len(usable), dtype=bool)
+    is_last[:-1] = owner[1:] != owner[:-1]
+    parent[owner[is_last]] = ref_code[usable[is_last]]
+    irt_full = np.full(n, -1, dtype=np.int64)
+    irt_full[irt_rows] = irt_code
+    by_irt = irt_full >= 0
+    by_irt[by_irt] = known[irt_full[by_irt]]
+    parent[by_irt] = irt_full[by_irt]
+    parent[parent == key_code] = -1
+    linked = has_irt | (np.bincount(ref_of, minlength=n) > 0)
+    src = [key_code[irt_rows], key_code[ref_of]]  # header links, as edges of an undirected graph
+    dst = [irt_code, ref_code]
+
+    # subjects, normalised once per distinct subject
+    subject_code, subjects = pd.factorize(messages["subject"], use_na_sentinel=False)
+    normalised = [normalise_subject(s if isinstance(s, str) else None) for s in subjects]
+    norm_of_subject, norm_names = pd.factorize(pd.Series([s for s, _ in normalised] or [""], dtype=object))
+    norm_names = np.asarray(norm_names, dtype=object)
+    norm = norm_of_subject[subject_code]
+    had_prefix = np.array([p for _, p in normalised] or [False], dtype=bool)[subject_code]
+    norm_empty = (norm_names == "")[norm]
+
+    # subject fallback: an unlinked reply joins the latest earlier message (in date order, undated
+    # messages last) with the same normalised subject and participants
     dates = pd.to_datetime(messages["date"], utc=True)
     micros = dates.dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
     sort_key = np.where(np.isnat(micros), np.iinfo(np.int64).max, micros.astype(np.int64))
-    order = np.argsort(sort_key, kind="stable")
-    people = _participant_keys(messages).tolist()
-    latest: dict[tuple[str, int], int] = {}  # (normalised subject, participants code) -> message
-    for i in order.tolist():
-        norm, had_prefix = subjects[i]
-        group = (norm, people[i])
-        if not linked[i] and had_prefix and norm and group in latest:
-            prev = latest[group]
-            src.append(key_list[prev])
-            dst.append(key_list[i])
-            parents[i] = key_list[prev]
-        latest[group] = i
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.argsort(sort_key, kind="stable")] = np.arange(n)
+    people = _participant_keys(messages)
+    seq = np.lexsort((rank, people, norm))  # by subject and participants, then date
+    follows = np.zeros(n, dtype=bool)
+    follows[1:] = (norm[seq[1:]] == norm[seq[:-1]]) & (people[seq[1:]] == people[seq[:-1]])
+    rows, prev = seq[follows], seq[np.flatnonzero(follows) - 1]
+    joins = ~linked[rows] & had_prefix[rows] & ~norm_empty[rows]
+    rows, prev = rows[joins], prev[joins]
+    parent[rows] = key_code[prev]
+    src.append(key_code[prev])
+    dst.append(key_code[rows])
 
-    # threads: connected components over message keys and referenced ids (messages come first,
-    # so a component's smallest node code is its first message in frame order)
-    # message keys first, in frame order, then the ids only links name (one array, not three lists joined)
-    n = len(key_list)
-    nodes_in = np.empty(n + len(src) + len(dst), dtype=object)
-    nodes_in[:n], nodes_in[n:n + len(src)], nodes_in[n + len(src):] = key_list, src, dst
-    del src[:], dst[:]  # their strings live on in nodes_in; the lists' own memory goes now
-    codes, nodes = pd.factorize(nodes_in)
-    n_src = (len(nodes_in) - n) // 2
-    del nodes_in
-    graph = coo_matrix((np.ones(n_src, dtype=np.int8), (codes[n:n + n_src], codes[n + n_src:])),
-                       shape=(len(nodes), len(nodes)))
+    # threads: connected components over the codes; messages come first, so a component's
+    # smallest code is its first message in frame order
+    src_all, dst_all = np.concatenate(src), np.concatenate(dst)
+    graph = coo_matrix((np.ones(len(src_all), dtype=np.int8), (src_all, dst_all)), shape=(n_nodes, n_nodes))
     _, comp = connected_components(graph, directed=True, connection="weak")
-    first = np.full(comp.max() + 1 if len(comp) else 0, len(nodes), dtype=np.int64)
-    np.minimum.at(first, comp, np.arange(len(nodes)))
-    thread_id = np.asarray(nodes, dtype=object)[first[comp[codes[:n]]]]
+    first = np.full(comp.max() + 1 if len(comp) else 0, n_nodes, dtype=np.int64)
+    np.minimum.at(first, comp, np.arange(n_nodes))
+    names = nodes.dictionary
+    parent_arr = names.take(pa.array(parent, mask=parent < 0))
     return pd.DataFrame(
         {
-            "key": keys.to_numpy(),
-            "thread_id": thread_id,
-            "parent_key": parents,
-            "is_root": [not lk and not sub[1] for lk, sub in zip(linked, subjects)],
-            "norm_subject": [sub[0] for sub in subjects],
+            "key": pd.array(keys, dtype="str"),
+            "thread_id": pd.array(names.take(pa.array(first[comp[key_code]])), dtype="str"),
+            "parent_key": pd.array(parent_arr, dtype="str"),
+            "is_root": ~linked & ~had_prefix,
+            "norm_subject": pd.array(pa.array(norm_names[norm], type=pa.large_string()), dtype="str"),
         },
         index=messages.index,
     )
