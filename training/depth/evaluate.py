@@ -115,9 +115,9 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              "train12": ("independent train12 (training mailboxes of the sixteenth session, written to judge a "
                          "candidate: mailboxes as agencies have them; trained on since the sixteenth)"),
              "train13": ("independent train13 (training mailboxes of the sixteenth session, the train12 brief, "
-                         "written to judge the sixteenth session's rebuild; not trained on)"),
+                         "written to judge the sixteenth session's rebuild; trained on since the seventeenth)"),
              "train14": ("independent train14 (training mailboxes of the seventeenth session: the long tail, clients "
-                         "writing partly in their own language; written to judge that session's rebuild; not trained on)"),
+                         "writing partly in their own language; written to judge that session's rebuild (L); not trained on)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",

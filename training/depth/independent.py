@@ -13,7 +13,9 @@ for anything but the final figures. ``train8/`` (eight training mailboxes of the
 the fifteenth: courtesy that is not depth, depths near the tier edges) and ``train12/`` (six of the
 sixteenth: mailboxes as agencies have them) joined :data:`TRAIN_SPLITS` with the sixteenth session's
 rebuild (``models/depth/CANDIDATE16.md``, candidate K). ``train13/`` (six more of the sixteenth,
-written to judge that rebuild) waits (:data:`WAITING_SPLITS`).
+written to judge that rebuild) joined with the seventeenth session's rebuild (``models/depth/CANDIDATE17.md``,
+candidate L); ``train14/`` (six of the seventeenth: the long tail, clients writing partly in their own
+language, written to judge L) waits (:data:`WAITING_SPLITS`).
 :func:`run_mailbox` runs the analysis with no config (as a user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
 addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
 """
@@ -34,10 +36,10 @@ SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "ret
           "train11", "train12", "train13", "train14")
 #: What the depth model is fitted and tuned on (the build reads these and no others).
 TRAIN_SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "retired-test4", "retired-test5",
-                "train8", "train9", "train10", "train11", "train12")
-#: Training mailboxes not trained on yet: ``train13``, written to judge the sixteenth session's candidate
-#: (``models/depth/CANDIDATE16.md``); ``make evaluate`` reads it with the shipped model.
-WAITING_SPLITS = ("train13", "train14")
+                "train8", "train9", "train10", "train11", "train12", "train13")
+#: Training mailboxes not trained on yet: ``train14``, written to judge the seventeenth session's candidate
+#: (``models/depth/CANDIDATE17.md``); ``make evaluate`` reads it with the shipped model.
+WAITING_SPLITS = ("train14",)
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
