@@ -183,8 +183,8 @@ def detect_client_signals(messages: pd.DataFrame, execution: Execution, cache: R
     started = time.perf_counter()
     counts = (messages["client"].notna() & messages["direction"].isin(SIDES)).to_numpy()
     m = messages.loc[counts, ["message_id", "content_hash", "client", "direction", "date"]]
-    keys, first = _text_keys(messages["new_text"], np.flatnonzero(counts))
-    stats.texts = len(first)
+    tk = _text_keys(messages["new_text"], np.flatnonzero(counts))
+    stats.texts = len(tk.keys)
 
     local = in_process(signals_model)
     key = None if local else model_key(signals_model)
@@ -193,34 +193,36 @@ def detect_client_signals(messages: pd.DataFrame, execution: Execution, cache: R
     if cache is not None and not local:
         fingerprint = signals_fingerprint(key)
         known, done = cache.load_signals(fingerprint)
-    todo = [k for k in first if k not in done]
-    stats.texts_reused, stats.texts_detected = len(first) - len(todo), len(todo)
+    todo = np.arange(len(tk.keys))  # distinct texts, in order of first appearance
+    if done:
+        todo = todo[~np.isin(tk.keys, np.array(sorted(done), dtype=_KEY_DTYPE))]
+    stats.texts_reused, stats.texts_detected = len(tk.keys) - len(todo), len(todo)
 
     workers = 1 if local else worker_count(execution, len(todo))
     size = _chunks(len(todo), workers)
     chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
     stats.signal_chunks = len(chunks)
     log.info("signals: %d client messages, %d distinct texts, %d from the cache, %d to detect in %d chunks",
-             len(m), len(first), stats.texts_reused, len(todo), len(chunks))
+             len(m), len(tk.keys), stats.texts_reused, len(todo), len(chunks))
 
-    def texts(chunk):  # taken from the frame chunk by chunk, as the tasks are handed out
-        return _texts(messages["new_text"], [first[k] for k in chunk])
+    def task(chunk):  # keys and texts taken from the frame chunk by chunk, as the tasks are handed out
+        return tk.names(chunk), _texts(messages["new_text"], tk.first[chunk])
 
     if local:
-        results = (detect_chunk(None, c, texts(c), nlp=signals_model) for c in chunks)
+        results = (detect_chunk(None, *task(c), nlp=signals_model) for c in chunks)
     else:
-        results = run_ordered(detect_chunk, ((key, c, texts(c)) for c in chunks), execution, len(chunks))
+        results = run_ordered(detect_chunk, ((key, *task(c)) for c in chunks), execution, len(chunks))
     found, pids = [], set()
     with progress(total=len(todo), desc="signals", enabled=show_progress, unit="text") as bar:
         for chunk, res in zip(chunks, results):
             found.append(res.rows)
             pids.add(res.pid)
             if fingerprint is not None:
-                cache.store_signals(fingerprint, res.rows, chunk)
+                cache.store_signals(fingerprint, res.rows, tk.names(chunk))
             bar.update(len(chunk))
     stats.worker_pids = sorted(pids)
     rows = pd.concat([known, *found], ignore_index=True) if found else known
-    out = _join(m, keys, rows)
+    out = _join(m, tk, rows)
     stats.seconds["signals"] = round(time.perf_counter() - started, 3)
     return out
 
@@ -234,38 +236,75 @@ def _texts(column: pd.Series, positions) -> list[str]:
     return ["" if not isinstance(t, str) else t for t in column.iloc[positions].tolist()]
 
 
-def _text_keys(column: pd.Series, positions: np.ndarray) -> tuple[list[str], dict[str, int]]:
-    """The text key of every message at ``positions`` (in order), and for each distinct key the
-    position of its first text. The texts are read in batches and not kept: a run holds its new
-    text once, in the frame, not again as one Python string per message."""
-    keys: list[str] = []
-    first: dict[str, int] = {}
-    for lo in range(0, len(positions), KEY_BATCH):
-        part = positions[lo:lo + KEY_BATCH]
-        batch = [text_key(t) for t in _texts(column, part)]
-        keys.extend(batch)
-        for k, pos in zip(batch, part.tolist()):
-            first.setdefault(k, pos)
-    return keys, first
+#: A text key (:func:`analyzer.cache.text_key`, 64 hex digits) as the bytes of a numpy array.
+_KEY_DTYPE = "S64"
 
 
-def _join(m: pd.DataFrame, keys: list[str], rows: pd.DataFrame) -> pd.DataFrame:
+@dataclass(frozen=True)
+class TextKeys:
+    """The new texts of the counted messages, by key, as arrays (not a Python string per message).
+
+    ``keys``: each distinct text key, in order of first appearance (ASCII bytes); ``code``: per
+    counted message, in order, the index of its text's key in ``keys``; ``first``: per distinct key,
+    the frame position of its first text."""
+
+    keys: np.ndarray
+    code: np.ndarray
+    first: np.ndarray
+
+    def names(self, which) -> list[str]:
+        """The keys at ``which`` (indices into ``keys``) as strings."""
+        return [k.decode("ascii") for k in self.keys[which].tolist()]
+
+    def codes_of(self, names) -> np.ndarray:
+        """The index in ``keys`` of each of ``names`` (-1 for a key that is not there)."""
+        wanted = np.asarray(names, dtype=_KEY_DTYPE)
+        if not len(self.keys) or not len(wanted):
+            return np.full(len(wanted), -1, dtype=np.int64)
+        order = np.argsort(self.keys, kind="stable")
+        hit = order[np.searchsorted(self.keys, wanted, sorter=order).clip(max=len(order) - 1)]
+        return np.where(self.keys[hit] == wanted, hit, -1)
+
+
+def _text_keys(column: pd.Series, positions: np.ndarray) -> TextKeys:
+    """The :class:`TextKeys` of the texts at ``positions`` of a new-text column. The texts are read
+    in batches and not kept: a run holds its new text once, in the frame, not again as one Python
+    string per message, nor its keys as one each."""
+    parts = [np.array([text_key(t) for t in _texts(column, positions[lo:lo + KEY_BATCH])], dtype=_KEY_DTYPE)
+             for lo in range(0, len(positions), KEY_BATCH)]
+    every = np.concatenate(parts) if parts else np.zeros(0, dtype=_KEY_DTYPE)
+    del parts
+    keys, first_at, inverse = np.unique(every, return_index=True, return_inverse=True)
+    del every
+    order = np.argsort(first_at, kind="stable")  # sorted keys -> order of first appearance
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return TextKeys(keys=keys[order], code=rank[inverse.reshape(-1)],
+                    first=np.asarray(positions, dtype=np.int64)[first_at[order]])
+
+
+def _join(m: pd.DataFrame, tk: TextKeys, rows: pd.DataFrame) -> pd.DataFrame:
     """Signal rows per text -> rows per message, in message order (as ``signals_frame`` lists them)."""
     if rows.empty or m.empty:
         return empty_signals_frame()
     # only the messages whose text has a signal: the others would be joined to nothing, and their
     # ids, clients and keys as Python objects were the peak at the end of a large run's detection
-    keys = np.asarray(keys, dtype=object)
-    pos = np.flatnonzero(pd.Index(rows["text_key"].unique()).get_indexer(keys) >= 0)
+    row_keys = pd.Index(rows["text_key"].astype(str))
+    found = row_keys.unique()
+    found_code = tk.codes_of(found.tolist())
+    code_of_row = found_code[found.get_indexer(row_keys)]
+    has = np.zeros(len(tk.keys), dtype=bool)
+    has[found_code[found_code >= 0]] = True
+    pos = np.flatnonzero(has[tk.code])
     m = m.iloc[pos]
     ids = m["message_id"].where(m["message_id"].notna() & (m["message_id"] != ""), m["content_hash"])
     left = pd.DataFrame({
-        "_pos": pos, "text_key": keys[pos], "message_id": ids.to_numpy(),
+        "_pos": pos, "_code": tk.code[pos], "message_id": ids.to_numpy(),
         "client": m["client"].to_numpy(), "direction": m["direction"].to_numpy(),
         "date": pd.to_datetime(m["date"], utc=True).array,  # to_numpy() would box every Timestamp
     })
-    right = rows.assign(_row=range(len(rows)))
-    out = left.merge(right, on="text_key", how="inner").sort_values(["_pos", "_row"], kind="stable")
+    right = rows.assign(_row=range(len(rows)), _code=code_of_row)
+    out = left.merge(right, on="_code", how="inner").sort_values(["_pos", "_row"], kind="stable")
     if out.empty:
         return empty_signals_frame()
     out = out[list(SIGNAL_COLUMNS)].reset_index(drop=True)

@@ -91,11 +91,13 @@ def test_text_keys_in_small_batches_equal_keys_of_every_text(monkeypatch):
     texts = pd.Series(["a", None, "b", "a", "c", "b", "", "d"], dtype="str")
     positions = np.array([0, 1, 2, 3, 5, 6, 7])  # position 4 does not count
     monkeypatch.setattr(batch, "KEY_BATCH", 3)
-    keys, first = batch._text_keys(texts, positions)
+    tk = batch._text_keys(texts, positions)
     want = ["a", "", "b", "a", "b", "", "d"]
-    assert keys == [text_key(t) for t in want]
-    assert first == {text_key("a"): 0, text_key(""): 1, text_key("b"): 2, text_key("d"): 7}
-    assert batch._texts(texts, [first[k] for k in first]) == ["a", "", "b", "d"]
+    assert tk.names(tk.code) == [text_key(t) for t in want]
+    assert tk.names(slice(None)) == [text_key(t) for t in ("a", "", "b", "d")]  # in order of first appearance
+    assert tk.first.tolist() == [0, 1, 2, 7]
+    assert batch._texts(texts, tk.first) == ["a", "", "b", "d"]
+    assert tk.codes_of([text_key("b"), text_key("zz"), text_key("a")]).tolist() == [2, -1, 0]
 
 
 def test_pipeline_loaded_once_per_worker_process(serial):
