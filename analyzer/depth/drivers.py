@@ -26,6 +26,7 @@ import pandas as pd
 
 from analyzer.depth.evidence import BEHAVIOUR_SIGNS, LABEL_SIGNS
 from analyzer.depth.features import FEATURE_NAMES
+from analyzer.depth.language import READ_SHARE
 
 #: What a client did, per label, for "<verb> N times".
 LABEL_VERBS: dict[str, str] = {
@@ -95,12 +96,15 @@ def signal_summary(signals: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataF
 def top_drivers(features: pd.DataFrame, contributions: pd.DataFrame, signals: pd.DataFrame | None = None,
                 n_up: int = 3, n_down: int = 2, n_behaviour: int = 2, min_points: float = 0.5,
                 lag: pd.Series | None = None, slopes: pd.Series | None = None,
-                client_mails: pd.Series | None = None) -> pd.Series:
+                client_mails: pd.Series | None = None, english: pd.Series | None = None) -> pd.Series:
     """One string per row of ``features``: the client's own signals that moved its score (up to
     ``n_up`` deeper, ``n_down`` shallower, largest first), then up to ``n_behaviour`` behaviour
     concepts that moved it by at least ``min_points``; a lag correction (``lag``, with the trend
     ``slopes`` behind it) is named last. ``client_mails``: the number of mails each client wrote,
-    for the driver of a client with no deeper sign at all (not named without it)."""
+    for the driver of a client with no deeper sign at all (not named without it). ``english``: each
+    client's share of its own words in English (:func:`analyzer.depth.language.english_share`); below
+    :data:`~analyzer.depth.language.READ_SHARE` the string opens with "! N% of the client's own words
+    are in English..." and does not claim "no sign of a deeper relationship": the signs were not read."""
     concepts = [_concept(f) for f in FEATURE_NAMES]
     grouped = contributions[list(FEATURE_NAMES)].T.groupby(concepts, sort=False).sum().T
     counts, latest = signal_summary(signals)
@@ -122,9 +126,13 @@ def top_drivers(features: pd.DataFrame, contributions: pd.DataFrame, signals: pd
             points = abs(float(row.get("label:" + label, 0.0)))
             (ups if sign > 0 else downs).append((points, n, _signal_phrase(label, n, when)))
         mails = int(client_mails.get(idx, 0)) if client_mails is not None else 0
-        if not ups and mails:  # after the client's own shallower signs, if a slot is left
+        share = float(english.get(idx, np.nan)) if english is not None else np.nan
+        unread = bool(share < READ_SHARE)  # NaN (nothing judged) is not unread
+        if not ups and mails and not unread:  # after the client's own shallower signs, if a slot is left
             downs.append((-1.0, 0, f"no sign of a deeper relationship in {_mails(mails)}"))
-        parts = [f"+ {p}" for _, _, p in sorted(ups, key=lambda t: (-t[0], -t[1]))[:n_up]]
+        parts = [f"! {share:.0%} of the client's own words are in English, the only language signals are read "
+                 "in: its score rests mostly on behaviour"] if unread else []
+        parts += [f"+ {p}" for _, _, p in sorted(ups, key=lambda t: (-t[0], -t[1]))[:n_up]]
         parts += [f"- {p}" for _, _, p in sorted(downs, key=lambda t: (-t[0], -t[1]))[:n_down]]
         beh = [(float(row[name]), name) for name in BEHAVIOUR_SIGNS if name in row
                and abs(float(row[name])) >= min_points]

@@ -1,0 +1,95 @@
+"""The share of each client's own words in English (``english_share``), and the drivers' caveat when
+most are not: on hand-written mailboxes whose clients write in French, Turkish and Spanish
+(``data/independent/train14``, training data), on real mailing-list mail, and on bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analyzer.config import load_config
+from analyzer.depth.language import READ_SHARE, english_share, function_words, judge_text
+from analyzer.ingest.pipeline import ingest
+from training.depth.independent import ROOT, run_mailbox
+
+
+@pytest.mark.parametrize("text", [
+    "Thanks, looks great - could you send the deck over before Friday?",
+    "Happy with where this landed. Let's keep the same plan for Q3 and talk about the launch then.",
+    "not bad at all, very little to complain about, which for me is high praise",
+])
+def test_english_reads_as_english(text):
+    n, english = judge_text(text)
+    assert n >= 4 and english
+
+
+@pytest.mark.parametrize("text", [
+    "olur öyle, dert etme. fatura için sağol. değişmesin bişey, aynen böyle devam",
+    "Les bons livres ont toujours pris leur temps. Faites comme vous le sentez, à votre goût.",
+    "Estimada Valentina, adjunto la orden de compra firmada y los formularios de proveedor.",
+    "Vielen Dank für die schnelle Rückmeldung, wir melden uns nächste Woche wegen der Freigabe.",
+])
+def test_other_languages_do_not(text):
+    n, english = judge_text(text)
+    assert n >= 4 and not english
+
+
+@pytest.mark.parametrize("text", [None, np.nan, "", "ok", "Thanks!", "👍 👍", "12 345 678"])
+def test_texts_too_short_or_missing_are_not_judged(text):
+    assert judge_text(text) == (0, False)
+
+
+def test_the_word_list_is_the_shipped_data():
+    words = function_words()
+    assert {"the", "we", "would", "not", "could"} <= words and len(words) > 300
+    assert all(w == w.lower() for w in words)
+
+
+def _messages(box: str) -> pd.DataFrame:
+    folder = ROOT / "train14" / box
+    return ingest([folder / "mail"], load_config(folder / "analyzer.toml"), jobs=1).messages
+
+
+def test_clients_writing_in_their_own_language_are_told_apart():
+    share = english_share(_messages("montrealbrand"))
+    assert share["Les Éditions du Grand Pin"] < 0.2  # short French notes only
+    assert share["Musée des Arts du Fleuve"] < READ_SHARE  # mostly French
+    for english in ("Granite Coast Provisions", "Northway Pantry Co.", "Quillfeather Analytics", "Kestrel Ledger"):
+        assert share[english] > 0.9, english
+    assert share.index.is_monotonic_increasing
+
+
+def test_real_list_mail_reads_as_english(realmail):
+    boxes = sorted((realmail / "bigbang" / "tests" / "data").rglob("*.mbox"))
+    m = ingest(boxes, jobs=1).messages
+    m = m.assign(client=m["from_address"], direction="from_client")  # every writer as a client of its own
+    share = english_share(m).dropna()
+    assert len(share) > 10
+    assert share.median() > 0.95
+
+
+def test_bad_and_empty_input():
+    empty = pd.DataFrame({"client": pd.Series([], dtype="str"), "direction": pd.Series([], dtype="str"),
+                          "new_text": pd.Series([], dtype="str")})
+    assert english_share(empty).empty
+    odd = pd.DataFrame({"client": ["A", "A", "B", None], "direction": ["from_client", "from_agency", "from_client",
+                                                                      "from_client"],
+                        "new_text": [None, "We would like the deck by Friday, thanks so much.", "ok", "x y z w"]})
+    before = odd.copy()
+    share = english_share(odd)
+    assert share.isna().all() and list(share.index) == ["A", "B"]  # the agency's words and short texts do not count
+    pd.testing.assert_frame_equal(odd, before)  # not mutated
+
+
+@pytest.mark.slow
+def test_scores_and_drivers_say_when_the_signals_could_not_be_read(tmp_path):
+    scores = run_mailbox(ROOT / "train14" / "montrealbrand", tmp_path).scores.set_index("client")
+    assert "english_share" in scores.columns
+    unread = scores[scores["english_share"] < READ_SHARE]
+    read = scores[scores["english_share"] >= READ_SHARE]
+    assert len(unread) >= 2 and len(read) >= 8
+    for drivers in unread["top_drivers"]:
+        assert drivers.startswith("! ") and "of the client's own words are in English" in drivers
+        assert "no sign of a deeper relationship" not in drivers
+    assert not read["top_drivers"].str.startswith("! ").any()
