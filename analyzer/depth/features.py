@@ -26,7 +26,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from analyzer.depth.seniority import people_seniority
-from analyzer.depth.threads import message_keys, reply_events, thread_starts, thread_table
+from analyzer.depth.threads import reply_events, thread_starts, thread_table
 from analyzer.depth.windows import _AGENCY_LABELS, _CLIENT_LABELS, _DAY, SIDES, window_table
 from analyzer.signals.labels import AGENCY_LABELS, CLIENT_LABELS, LABELS
 
@@ -108,8 +108,8 @@ def _label_presence(keys: pd.Series, directions: pd.Series, signals: pd.DataFram
 
 def prepare(messages: pd.DataFrame, signals: pd.DataFrame) -> _Prepared:
     """Threads, reply events, label presence and seniority, computed once for a mailbox."""
-    keys = message_keys(messages)
     threads = thread_table(messages)
+    keys = threads["key"]  # message_keys(messages), as the thread table holds them
     dates = pd.to_datetime(messages["date"], utc=True)
     msgs = pd.DataFrame(
         {

@@ -32,6 +32,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analyzer.ingest.message import column_array
+
 #: Words read from the start of each text (enough to tell its language; bounds the cost).
 JUDGED_WORDS = 40
 #: Texts with fewer words are not judged.
@@ -62,9 +64,7 @@ def judge_texts(texts) -> tuple[np.ndarray, np.ndarray]:
     """For each text (a string column or sequence; missing texts allowed): the words judged (0 when
     fewer than :data:`MIN_WORDS`) and whether it reads as English. Vectorised in Arrow: a word is a
     whitespace-separated token of letters (apostrophes allowed) once punctuation is stripped."""
-    arr = pa.array(texts, type=pa.large_string(), from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
+    arr = column_array(texts, pa.large_string())
     n = len(arr)
     head = pc.utf8_lower(pc.utf8_slice_codeunits(pc.fill_null(arr, ""), 0, _JUDGED_CHARS))
     tokens = pc.list_slice(pc.utf8_split_whitespace(pc.replace_substring(head, "’", "'")), 0, JUDGED_WORDS)

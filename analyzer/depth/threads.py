@@ -21,7 +21,6 @@ other side: ``from_client`` answering ``from_agency`` is a client reply, and vic
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -29,6 +28,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+
+from analyzer.ingest.message import column_array
 
 _PREFIX = re.compile(
     r"^\s*(?:(?:re|fw|fwd|aw|wg|sv|vs|antw|antwort|tr|rv|r|i)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*"
@@ -42,10 +43,9 @@ THREAD_COLUMNS = ("key", "thread_id", "parent_key", "is_root", "norm_subject")
 REPLY_COLUMNS = ("key", "parent_key", "thread_id", "client", "direction", "parent_direction", "date", "hours")
 
 
-@lru_cache(maxsize=65_536)
 def normalise_subject(subject: str | None) -> tuple[str, bool]:
     """Subject without reply/forward prefixes, lower-cased, spaces collapsed; and whether it had one
-    (cached: replies repeat their thread's subject)."""
+    (:func:`thread_table` calls it once per distinct subject)."""
     s = subject or ""
     had_prefix = False
     while True:
@@ -63,18 +63,8 @@ def message_keys(messages: pd.DataFrame) -> pd.Series:
     return pd.Series(pd.array(_key_array(messages), dtype="str"), index=messages.index)
 
 
-def _strings(column: pd.Series) -> pa.Array:
-    """A string column as one Arrow array (zero-copy for an Arrow-backed column)."""
-    return _one(pa.array(column, type=pa.large_string(), from_pandas=True))
-
-
-def _one(values) -> pa.Array:
-    """An Arrow array in one piece (a chunked column's chunks joined)."""
-    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-
-
 def _key_array(messages: pd.DataFrame) -> pa.Array:
-    mid, content = _strings(messages["message_id"]), _strings(messages["content_hash"])
+    mid, content = (column_array(messages[c], pa.large_string()) for c in ("message_id", "content_hash"))
     return pc.if_else(pc.fill_null(pc.not_equal(mid, ""), False), mid, pc.fill_null(content, ""))
 
 
@@ -115,9 +105,9 @@ def thread_table(messages: pd.DataFrame) -> pd.DataFrame:
     """
     n = len(messages)
     keys = _key_array(messages)
-    irt = _strings(messages["in_reply_to"])
+    irt = column_array(messages["in_reply_to"], pa.large_string())
     has_irt = pc.fill_null(pc.not_equal(irt, ""), False).to_numpy(zero_copy_only=False)
-    refs = _one(pa.array(messages["references"], type=pa.list_(pa.large_string()), from_pandas=True))
+    refs = column_array(messages["references"], pa.list_(pa.large_string()))
     ref_of = pc.list_parent_indices(refs).to_numpy()  # the message of each reference, in order
     flat = pc.list_flatten(refs)
     kept = pc.fill_null(pc.not_equal(flat, ""), False).to_numpy(zero_copy_only=False)

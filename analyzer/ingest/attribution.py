@@ -43,6 +43,7 @@ import pyarrow.compute as pc
 
 from analyzer.config import Config
 from analyzer.errors import ConfigError, InputError
+from analyzer.ingest.message import column_array
 from analyzer.ingest.parties import (
     Edges,
     address_table,
@@ -170,9 +171,7 @@ def _recipients(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     its lists never become Python lists, which at the attribution stage, a large run's peak, were
     about as much memory again as the addresses themselves."""
     if isinstance(col.dtype, pd.ArrowDtype) and pa.types.is_list(col.dtype.pyarrow_dtype):
-        arr = pa.array(col.array)  # the column's own Arrow data (pandas' __arrow_array__)
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
+        arr = column_array(col)  # the column's own Arrow data (pandas' __arrow_array__)
         if len(arr) == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object), np.zeros(0, dtype=np.int64)
         rows = pc.list_parent_indices(arr).to_numpy().astype(np.int64)

@@ -143,6 +143,13 @@ def table_to_frame(table: pa.Table) -> pd.DataFrame:
     return df
 
 
+def column_array(column, type: pa.DataType | None = None) -> pa.Array:
+    """A column of the messages frame (or any sequence) as one Arrow array, of ``type`` when given:
+    zero-copy for an Arrow-backed column, its chunks joined; missing values become nulls."""
+    arr = pa.array(column, type=type, from_pandas=True)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
 def _list_as_arrow(typ: pa.DataType):
     return pd.ArrowDtype(typ) if pa.types.is_list(typ) else None
 
