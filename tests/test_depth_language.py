@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from analyzer.config import load_config
+from analyzer.depth.features import ClientFeatures, MailFrames
 from analyzer.depth.language import READ_SHARE, english_share, function_words, judge_text
+from analyzer.signals.frame import SIGNAL_COLUMNS
 from analyzer.ingest.pipeline import ingest
 from training.depth.independent import ROOT, run_mailbox
 
@@ -58,6 +60,22 @@ def test_clients_writing_in_their_own_language_are_told_apart():
     for english in ("Granite Coast Provisions", "Northway Pantry Co.", "Quillfeather Analytics", "Kestrel Ledger"):
         assert share[english] > 0.9, english
     assert share.index.is_monotonic_increasing
+
+
+def test_the_feature_windows_carry_the_same_share_per_client_and_per_quarter():
+    """``english_share`` is also a client feature (what the depth model reads): over the client's whole
+    window it is the scores' share; per quarter, the share of that quarter's words."""
+    messages = _messages("montrealbrand")
+    X = MailFrames(messages, pd.DataFrame(columns=list(SIGNAL_COLUMNS)))
+    features = ClientFeatures().fit(None)
+    F, P = features.transform(X), features.transform_periods(X)
+    pd.testing.assert_series_equal(F["english_share"], english_share(messages).reindex(F.index), check_names=False)
+    grand_pin = P.loc["Les Éditions du Grand Pin", "english_share"].dropna()
+    assert len(grand_pin) >= 2 and (grand_pin < 0.2).all()
+    assert (P.loc["Northway Pantry Co.", "english_share"].dropna() > 0.9).all()
+    # no new text to judge: no share
+    F2 = features.transform(MailFrames(messages.assign(new_text=None), X.signals))
+    assert F2["english_share"].isna().all()
 
 
 def test_real_list_mail_reads_as_english(realmail):

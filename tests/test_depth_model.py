@@ -11,11 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import skops.io as sio
+from sklearn.base import clone
 
 from analyzer.depth.drivers import top_drivers
 from analyzer.depth.trend import score_slopes
 from analyzer.depth.features import FEATURE_NAMES
 from analyzer.depth.model import DepthModel, best_tier_cuts, trend_of
+from analyzer.depth.regressors import make_pipeline
 from analyzer.depth.modelfile import load_depth_model, read_header, save_depth_model
 from analyzer.depth.schema import TIER_BOUNDS, tier_of
 from analyzer.errors import ModelError
@@ -474,3 +476,73 @@ def test_quarters_from_a_second_model_are_centred_on_the_client_score_and_keep_i
     # without a second model the quarters are the model's own predictions
     plain = DepthModel(kind="taxonomy", regressor="gbm", log_counts=True).fit(F, y)
     np.testing.assert_allclose(plain.predict_periods(P, F.loc[clients], overall), plain.predict(P))
+
+
+def test_a_model_file_built_before_a_feature_was_added_still_loads_and_scores_alike(fitted, tmp_path):
+    """A model reads the features it was fitted on: a file whose feature list lacks a feature this
+    analyzer has since added (``english_share``) loads and scores as it did; a file naming a feature
+    the analyzer does not compute is refused."""
+    model, F, _ = fitted
+    older = [c for c in FEATURE_NAMES if c != "english_share"]
+    old = clone(model).fit(F, np.clip(F["client_start_share"] * 100, 0, 100))
+    old.feature_names_in_ = np.array(older, dtype=object)  # as a file written before the feature existed
+    old.pipeline_ = make_pipeline("ridge", 0, columns=older).fit(F[older], np.clip(F["client_start_share"] * 100, 0, 100))
+    old.baseline_ = F[older].median().to_numpy()
+    sio.dump({"format": "analyzer-depth-model", "version": 1, "feature_names": older, "training": {},
+              "model": old}, tmp_path / "older.skops")
+    loaded = load_depth_model(tmp_path / "older.skops")
+    np.testing.assert_allclose(loaded.raw_predict(F), old.pipeline_.predict(F[older]))
+    contrib = loaded.contributions(F.iloc[:5])
+    assert list(contrib.columns) == list(FEATURE_NAMES) and (contrib["english_share"] == 0).all()
+    sio.dump({"format": "analyzer-depth-model", "version": 1, "feature_names": [*older, "moon_phase"],
+              "training": {}, "model": old}, tmp_path / "alien.skops")
+    with pytest.raises(ModelError, match="other features"):
+        load_depth_model(tmp_path / "alien.skops")
+
+
+def test_unread_clients_get_typical_signal_evidence_and_read_ones_are_untouched(fitted, tmp_path):
+    """With ``unread_share`` a client writing no English gets the typical client's signal evidence
+    (its behaviour columns untouched), one writing half its words in English or more, or whose
+    language could not be judged, is read as found; in between the two are blended. The model
+    stays monotone in every stated direction."""
+    from analyzer.depth.evidence import BEHAVIOUR_SIGNS, LABEL_SIGNS, SIGNAL_EVIDENCE, EvidenceFeatures
+
+    _, F, y = fitted
+    F = F.assign(english_share=1.0)
+    plain = EvidenceFeatures(log_counts=True).fit(F)
+    ev = EvidenceFeatures(log_counts=True, unread_share=0.5).fit(F)
+    typical = plain.transform(F)[list(SIGNAL_EVIDENCE)].median()
+    assert list(ev.typical_columns_) == list(SIGNAL_EVIDENCE)
+    np.testing.assert_allclose(ev.typical_, typical)
+    rows = F.iloc[:4].copy()
+    rows["english_share"] = [0.0, 0.25, 0.5, np.nan]
+    got, found = ev.transform(rows), plain.transform(rows)
+    np.testing.assert_allclose(got.iloc[0][list(SIGNAL_EVIDENCE)], typical)
+    np.testing.assert_allclose(got.iloc[1][list(SIGNAL_EVIDENCE)],
+                               0.5 * found.iloc[1][list(SIGNAL_EVIDENCE)] + 0.5 * typical)
+    pd.testing.assert_frame_equal(got.iloc[2:], found.iloc[2:])
+    behaviour = [f"ev_{n}" for n in BEHAVIOUR_SIGNS]
+    pd.testing.assert_frame_equal(got[behaviour], found[behaviour])
+    pd.testing.assert_frame_equal(EvidenceFeatures(log_counts=True).fit(F).transform(rows), found)  # off: as found
+
+    model = DepthModel(kind="taxonomy", log_counts=True, ordinal_tiers=True, unread_share=0.5).fit(F, y)
+    unread = F.iloc[:20].assign(english_share=0.2)
+    s0 = model.raw_predict(unread)
+    for label, sign in LABEL_SIGNS.items():
+        more = unread.copy()
+        more[f"client_{label}_count"] += 3
+        more[f"client_{label}_rate"] += 0.1
+        assert (sign * (model.raw_predict(more) - s0) >= -1e-9).all(), label
+    silent, busy = F.iloc[:1].copy(), F.iloc[:1].copy()
+    for label in LABEL_SIGNS:
+        silent[f"client_{label}_count"], silent[f"client_{label}_rate"] = 0.0, 0.0
+        busy[f"client_{label}_count"], busy[f"client_{label}_rate"] = 5.0, 0.5
+    # read, what was found moves the score; wholly unread, only behaviour does
+    assert model.raw_predict(silent)[0] != pytest.approx(model.raw_predict(busy)[0])
+    assert model.raw_predict(silent.assign(english_share=0.0))[0] == pytest.approx(
+        model.raw_predict(busy.assign(english_share=0.0))[0])
+    assert model.tier_model_.predict(silent.assign(english_share=0.0)) == model.tier_model_.predict(
+        busy.assign(english_share=0.0))
+    save_depth_model(model, tmp_path / "unread.skops")  # the learnt typical values go into a model file
+    loaded = load_depth_model(tmp_path / "unread.skops")
+    np.testing.assert_allclose(loaded.raw_predict(unread), s0)

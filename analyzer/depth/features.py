@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from analyzer.depth.language import judge_texts
 from analyzer.depth.seniority import people_seniority
 from analyzer.depth.threads import reply_events, thread_starts, thread_table
 from analyzer.depth.windows import _AGENCY_LABELS, _CLIENT_LABELS, _DAY, SIDES, window_table
@@ -48,13 +49,18 @@ RECENT_BASE = ("msgs_per_month", "client_msg_share", "client_start_share", "clie
                "senior_cc_share", "n_client_people", "client_complaint_rate", "client_appreciation_rate")
 RECENT_FEATURES = tuple(f"recent_{name}" for name in RECENT_BASE)
 RECENT_DAYS = 91
+#: How much of what the client wrote the detector could read (:mod:`analyzer.depth.language`): the
+#: share of its own judged words in English, unweighted over the window (NaN when nothing was judged).
+LANGUAGE_FEATURES = ("english_share",)
 #: Every feature, in column order.
-FEATURE_NAMES: tuple[str, ...] = VOLUME_FEATURES + BEHAVIOUR_FEATURES + TEXT_FEATURES + RECENT_FEATURES
+FEATURE_NAMES: tuple[str, ...] = (VOLUME_FEATURES + BEHAVIOUR_FEATURES + TEXT_FEATURES + RECENT_FEATURES
+                                  + LANGUAGE_FEATURES)
 #: Feature groups, for ablations (evaluate.py) and explanations.
 FEATURE_GROUPS = {
     "volume": VOLUME_FEATURES,
     "behaviour": BEHAVIOUR_FEATURES + tuple(f"recent_{n}" for n in RECENT_BASE if n in BEHAVIOUR_FEATURES),
     "text": TEXT_FEATURES + tuple(f"recent_{n}" for n in RECENT_BASE if n in TEXT_FEATURES),
+    "language": LANGUAGE_FEATURES,
 }
 
 
@@ -79,7 +85,7 @@ class MailFrames:
 
 @dataclass
 class _Prepared:
-    msgs: pd.DataFrame  # client messages: key, thread_id, client, direction, date, cc, labels (0/1)
+    msgs: pd.DataFrame  # client messages: key, thread_id, client, direction, date, cc, labels (0/1), judged words
     events: pd.DataFrame  # cross-side reply events of clients
     starts: pd.DataFrame  # thread starts of clients
     levels: dict  # (client, address) -> seniority level
@@ -106,6 +112,21 @@ def _label_presence(keys: pd.Series, directions: pd.Series, signals: pd.DataFram
     return out
 
 
+def _judged_words(messages: pd.DataFrame, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For the messages of ``keep`` (in order): the words of the new text judged for language, and
+    those of them in a text read as English (:func:`analyzer.depth.language.judge_texts`); client
+    messages only, 0 for the agency's and for a frame without ``new_text``."""
+    from_client = (messages["direction"] == "from_client").to_numpy(dtype=bool)[keep]
+    words = np.zeros(len(from_client), dtype=np.int64)
+    english = np.zeros(len(from_client), dtype=np.int64)
+    if "new_text" in messages.columns and from_client.any():
+        own = keep & (messages["direction"] == "from_client").to_numpy(dtype=bool)
+        judged, is_english = judge_texts(messages["new_text"][own])
+        words[from_client] = judged
+        english[from_client] = np.where(is_english, judged, 0)
+    return words, english
+
+
 def prepare(messages: pd.DataFrame, signals: pd.DataFrame) -> _Prepared:
     """Threads, reply events, label presence and seniority, computed once for a mailbox."""
     threads = thread_table(messages)
@@ -126,6 +147,7 @@ def prepare(messages: pd.DataFrame, signals: pd.DataFrame) -> _Prepared:
     msgs = pd.concat([msgs, _label_presence(keys, messages["direction"], signals)], axis=1)
     keep = msgs["client"].notna() & msgs["direction"].isin(SIDES)
     msgs = msgs[keep].reset_index(drop=True)
+    msgs["words"], msgs["english_words"] = _judged_words(messages, keep.to_numpy(dtype=bool))
     # forgiveness following an agency apology: a later client message in the same thread forgives
     msgs["forgiven"] = 0
     apologies = msgs[(msgs["direction"] == "from_agency") & (msgs["lab_apology"] == 1)]

@@ -106,6 +106,10 @@ class DepthModel(RegressorMixin, BaseEstimator):
         What the ``taxonomy`` kind fits on the evidence: a ridge regression with non-negative
         weights, or gradient boosting that is monotone (rising) in every evidence column
         (:data:`~analyzer.depth.regressors.EVIDENCE_GBM`), which lets signs saturate and combine.
+    unread_share : float or None
+        English share below which a client's signals count as partly unread: its signal evidence is
+        blended toward a typical client's (``taxonomy``; :class:`~analyzer.depth.evidence.EvidenceFeatures`).
+        None reads every client's signals as found.
     period_regressor : None, "ridge" or "gbm"
         What the quarterly scores' course comes from (:meth:`predict_periods`). None: the same model.
         Otherwise a second ``taxonomy`` model with that regressor (``period_model_``, same settings)
@@ -120,13 +124,15 @@ class DepthModel(RegressorMixin, BaseEstimator):
     log_counts = False
     regressor = "ridge"
     period_regressor = None
+    unread_share = None
 
     def __init__(self, kind: str = "taxonomy", features: ClientFeatures | None = None, trend_band: float = 5.0,
                  trend: TrendModel | None = None, random_state: int = 0, alpha: float = 1.0,
                  prior_messages: float = 8.0, period_prior: float = 8.0, tier_cuts: bool = False,
                  period_target: str = "level", ordinal_tiers: bool = False, log_counts: bool = False,
-                 regressor: str = "ridge", period_regressor: str | None = None):
+                 regressor: str = "ridge", period_regressor: str | None = None, unread_share: float | None = None):
         self.kind = kind
+        self.unread_share = unread_share
         self.regressor = regressor
         self.period_regressor = period_regressor
         self.log_counts = log_counts
@@ -145,13 +151,21 @@ class DepthModel(RegressorMixin, BaseEstimator):
         return make_pipeline(self.kind, self.random_state, alpha=getattr(self, "alpha", 1.0),
                              prior_messages=getattr(self, "prior_messages", 8.0),
                              log_counts=getattr(self, "log_counts", False),
-                             regressor=getattr(self, "regressor", "ridge"))
+                             regressor=getattr(self, "regressor", "ridge"),
+                             unread_share=getattr(self, "unread_share", None))
 
-    def _matrix(self, F: pd.DataFrame) -> pd.DataFrame:
-        missing = [c for c in FEATURE_NAMES if c not in F.columns]
+    def _names(self) -> list[str]:
+        """The features the model reads: those it was fitted on (a file written before a feature was
+        added reads without it), all of :data:`FEATURE_NAMES` before fitting."""
+        fitted = getattr(self, "feature_names_in_", None)
+        return list(FEATURE_NAMES) if fitted is None else [str(c) for c in fitted]
+
+    def _matrix(self, F: pd.DataFrame, names: list[str] | None = None) -> pd.DataFrame:
+        names = self._names() if names is None else names
+        missing = [c for c in names if c not in F.columns]
         if missing:
             raise ValueError(f"feature frame lacks columns {missing[:5]}")
-        return F[list(FEATURE_NAMES)].astype(float)
+        return F[names].astype(float)
 
     def fit(self, F: pd.DataFrame, y, sample_weight=None, groups=None, tier_rows=None):
         """Fit on a feature frame (columns FEATURE_NAMES) and depth targets 0-100.
@@ -161,7 +175,7 @@ class DepthModel(RegressorMixin, BaseEstimator):
         default all): the rows the tier edges are placed on with ``tier_cuts`` (the build passes
         its client rows, not its client x quarter rows).
         """
-        X = self._matrix(F)
+        X = self._matrix(F, list(FEATURE_NAMES))
         y = np.asarray(y, dtype=float)
         self.features_ = clone(self.features) if self.features is not None else ClientFeatures()
         self.features_.fit(None)
@@ -187,7 +201,8 @@ class DepthModel(RegressorMixin, BaseEstimator):
         self.tier_model_ = None
         if self.ordinal_tiers and self.kind == "taxonomy":
             self.tier_model_ = OrdinalTiers(prior_messages=getattr(self, "prior_messages", 8.0),
-                                            log_counts=getattr(self, "log_counts", False)).fit(
+                                            log_counts=getattr(self, "log_counts", False),
+                                            unread_share=getattr(self, "unread_share", None)).fit(
                 X[sel], y[sel], sample_weight=None if sample_weight is None else w[sel])
         self.period_model_ = None
         if self.period_regressor not in (None, self.regressor):
@@ -242,21 +257,21 @@ class DepthModel(RegressorMixin, BaseEstimator):
         base = self.pipeline_.predict(X)
         n, k = X.shape
         # only the features the pipeline reads can move it: the others' contributions are exactly 0
-        read = [j for j, name in enumerate(FEATURE_NAMES) if name in self._read_features()]
+        read = [j for j, name in enumerate(X.columns) if name in self._read_features()]
         stacked = np.repeat(X.to_numpy()[None, :, :], len(read), axis=0)  # a copy of X per feature read
         for i, j in enumerate(read):
             stacked[i, :, j] = self.baseline_[j]
         preds = self.pipeline_.predict(pd.DataFrame(stacked.reshape(len(read) * n, k), columns=X.columns))
         out = np.zeros((n, k))
         out[:, read] = (base[None, :] - preds.reshape(len(read), n)).T
-        return pd.DataFrame(out, index=F.index, columns=list(FEATURE_NAMES))
+        return pd.DataFrame(out, index=F.index, columns=X.columns).reindex(columns=list(FEATURE_NAMES), fill_value=0.0)
 
     def _read_features(self) -> frozenset[str]:
         """The feature columns the fitted pipeline reads: the evidence transform's inputs for the
         ``taxonomy`` kind, every feature for the others."""
         if self.kind == "taxonomy":
             return frozenset(EVIDENCE_INPUTS)
-        return frozenset(FEATURE_NAMES)
+        return frozenset(self._names())
 
     def fit_trend(self, T: pd.DataFrame, y, groups=None):
         """Fit the trend model on trajectory features ``T`` (:func:`~analyzer.depth.trend.trajectory_features`,

@@ -95,7 +95,9 @@ def read_header(path) -> dict:
         raise ModelError(f"{path} is a skops file but not an {FORMAT} file")
     if payload.get("version") != VERSION:
         raise ModelError(f"{path} has model format version {payload.get('version')}, this analyzer reads {VERSION}")
-    if list(payload.get("feature_names", [])) != list(FEATURE_NAMES) or not isinstance(payload.get("model"), DepthModel):
+    # a model reads the features it was built on: this analyzer must compute each of them (it may compute more)
+    names = list(payload.get("feature_names", []))
+    if not names or set(names) - set(FEATURE_NAMES) or not isinstance(payload.get("model"), DepthModel):
         raise ModelError(f"{path} was built on other features than this analyzer computes; retrain it")
     return payload
 

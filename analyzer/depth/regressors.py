@@ -40,7 +40,8 @@ MONOTONIC.update({f"recent_{name}": MONOTONIC[name] for name in RECENT_BASE if n
 
 
 def make_pipeline(kind: str = "taxonomy", random_state: int = 0, columns=None, alpha: float = 1.0,
-                  prior_messages: float = 8.0, log_counts: bool = False, regressor: str = "ridge") -> Pipeline:
+                  prior_messages: float = 8.0, log_counts: bool = False, regressor: str = "ridge",
+                  unread_share: float | None = None) -> Pipeline:
     """The unfitted feature -> depth pipeline.
 
     ``taxonomy`` (the default): the oriented evidence of :mod:`analyzer.depth.evidence`, median
@@ -48,7 +49,8 @@ def make_pipeline(kind: str = "taxonomy", random_state: int = 0, columns=None, a
     gradient boosting constrained to rise with every column (``gbm``, :data:`EVIDENCE_GBM`), so the
     score can only rise with a deeper sign and fall with a shallower one. ``gbm``/``ridge``: every feature, median
     imputer (+ missing indicators), scaler, gradient boosting (monotone where the direction is
-    stated) or ridge. ``columns``: the feature names the pipeline will see (default all).
+    stated) or ridge. ``columns``: the feature names the pipeline will see (default all). ``unread_share``:
+    the evidence's blending of unread clients' signals (:class:`~analyzer.depth.evidence.EvidenceFeatures`).
     """
     if kind == "taxonomy":
         if regressor == "ridge":
@@ -59,7 +61,8 @@ def make_pipeline(kind: str = "taxonomy", random_state: int = 0, columns=None, a
         else:
             raise ValueError(f"regressor must be 'ridge' or 'gbm', not {regressor!r}")
         pipe = Pipeline([
-            ("evidence", EvidenceFeatures(prior_messages=prior_messages, log_counts=log_counts)),
+            ("evidence", EvidenceFeatures(prior_messages=prior_messages, log_counts=log_counts,
+                                          unread_share=unread_share)),
             ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
             ("scale", StandardScaler()),
             ("regress", regress),

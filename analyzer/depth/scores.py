@@ -16,7 +16,6 @@ import pandas as pd
 
 from analyzer.depth.drivers import top_drivers
 from analyzer.depth.features import MailFrames, plain_facts
-from analyzer.depth.language import english_share
 from analyzer.depth.model import DepthModel
 from analyzer.depth.schema import EXTRA_COLUMNS, PERIOD_COLUMNS, SCORE_COLUMNS, tier_of
 from analyzer.signals.labels import AGENCY_LABELS, CLIENT_LABELS, LABELS
@@ -142,7 +141,7 @@ def _scores(model: DepthModel, X: MailFrames, F: pd.DataFrame, overall: pd.Serie
     lag = pd.Series(model.lag_adjustment(trend["trend_slope"].to_numpy(dtype=float)), index=F.index)
     score = pd.Series(np.clip(overall.to_numpy() + lag.to_numpy(), 0.0, 100.0), index=F.index)
     n_from_client = (m["direction"] == "from_client").groupby(m["client"]).sum().reindex(F.index).fillna(0).astype("int64")
-    english = english_share(messages).reindex(F.index)
+    english = F["english_share"]  # the client's whole window, unweighted: analyzer.depth.language.english_share
     drivers = top_drivers(F, model.contributions(F), signals=signals, lag=lag.where(lag != 0).dropna(),
                           slopes=trend["trend_slope"], client_mails=n_from_client, english=english)
 

@@ -109,19 +109,23 @@ class OrdinalTiers(BaseEstimator):
     and read by the three edges' classifiers (``edges_``).
     """
 
-    log_counts = False  # class default for model files saved before the parameter existed
+    log_counts = False  # class defaults for model files saved before the parameters existed
+    unread_share = None
 
-    def __init__(self, C: float = 1.0, prior_messages: float = 8.0, log_counts: bool = False):
+    def __init__(self, C: float = 1.0, prior_messages: float = 8.0, log_counts: bool = False,
+                 unread_share: float | None = None):
         self.C = C
         self.prior_messages = prior_messages
         self.log_counts = log_counts
+        self.unread_share = unread_share
 
     def fit(self, F: pd.DataFrame, y, sample_weight=None):
         y = np.asarray(y, dtype=float)
         w = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         self.prepare_ = Pipeline([
             ("evidence", EvidenceFeatures(prior_messages=self.prior_messages,
-                                          log_counts=getattr(self, "log_counts", False))),
+                                          log_counts=getattr(self, "log_counts", False),
+                                          unread_share=getattr(self, "unread_share", None))),
             ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
             ("scale", StandardScaler()),
         ]).fit(F)

@@ -27,6 +27,8 @@ The features (see :data:`analyzer.depth.features.FEATURE_NAMES` for the list):
 * ``client_<label>_rate`` weighted share of client messages with the label (0.0 without client
   messages), ``client_<label>_count`` how many; ``agency_<label>_rate`` the same for the agency;
   ``forgiven_apology_share`` weighted share of agency apologies a client forgave (NaN without one).
+* ``english_share`` share of the words judged in the client's new texts that are in texts read as
+  English (:mod:`analyzer.depth.language`), never weighted; NaN when no text was long enough to judge.
 
 Weights halve every ``half_life_days`` of age before the window's end (None: all 1). Sums that use
 non-unit weights are taken per window in the same order and with the same pairwise summation as a
@@ -78,6 +80,8 @@ def feature_columns(names: frozenset | None = None) -> list[str]:
             cols += [f"client_{lb}_rate", f"client_{lb}_count"]
     if names is None:
         cols += [f"agency_{lb}_rate" for lb in _AGENCY_LABELS] + ["forgiven_apology_share"]
+    if want("english_share"):
+        cols.append("english_share")
     return cols
 
 
@@ -246,7 +250,7 @@ def _prep(prep) -> _Prep:
     level_of = (levels.reindex(pd.MultiIndex.from_arrays([msgs["client"], msgs["from_address"]])).fillna(0)
                 .to_numpy(dtype=np.int64) if len(levels) else np.zeros(len(msgs), dtype=np.int64))
     cc_rows = cc.index.to_numpy()  # msgs has a RangeIndex: index = row position, explode keeps row order
-    labels = tuple(c for c in msgs.columns if c.startswith("lab_")) + ("forgiven",)
+    labels = tuple(c for c in msgs.columns if c.startswith("lab_")) + ("forgiven", "words", "english_words")
     out = _Prep(
         clients=clients, msgs=_table(msgs, clients, labels), starts=_table(prep.starts, clients),
         events=_table(prep.events, clients, ("hours",)), key_code=key_code,
@@ -332,6 +336,10 @@ def window_table(prep, windows: pd.DataFrame, half_life_days: float | None, repl
         apol = m["lab_apology"][r[agency]] == 1
         ap_tot, ap_num = _segment_sums([wa[apol], wa[apol] * m["forgiven"][r[agency][apol]]], ga[apol], nw, weighted)
         f["forgiven_apology_share"] = np.where(np.bincount(ga[apol], minlength=nw) > 0, _share(ap_num, ap_tot), np.nan)
+    if want("english_share"):
+        judged = np.bincount(gc, weights=m["words"][r[client]], minlength=nw)
+        english = np.bincount(gc, weights=m["english_words"][r[client]], minlength=nw)
+        f["english_share"] = np.where(judged > 0, english / np.where(judged > 0, judged, 1.0), np.nan)
     cols = feature_columns(names)
     return pd.DataFrame({c: np.asarray(f[c], dtype=float) for c in cols}, index=windows.index, columns=cols)
 

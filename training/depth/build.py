@@ -153,6 +153,7 @@ from analyzer.depth.evidence import evidence_names
 from analyzer.depth.features import FEATURE_NAMES, ClientFeatures, MailFrames
 from analyzer.depth.model import DepthModel
 from analyzer.depth.schema import TIERS, tier_of
+from analyzer.depth.language import READ_SHARE
 from analyzer.depth.modelfile import save_depth_model
 from analyzer.depth.regressors import EVIDENCE_GBM
 from training.depth.labelled import labelled_mailbox, truth_frames
@@ -186,6 +187,10 @@ LOG_COUNTS = True
 REGRESSOR = "gbm"
 #: What the quarterly scores' course comes from (DepthModel ``period_regressor``; None: the same model).
 PERIOD_REGRESSOR = "ridge"
+#: Clients writing less than this share of their words in English have their signal evidence blended
+#: toward a typical client's (DepthModel ``unread_share``): the eighteenth session's candidate M
+#: (models/depth/CANDIDATE18.md).
+UNREAD_SHARE = READ_SHARE
 #: The trend operating point follows the issue's target, which is not symmetric: every shifting client
 #: right, and at least 85% of steady clients called steady. Among the settings that call at least this
 #: share of the independent training mailboxes' steady clients steady (out of fold; a margin over the
@@ -266,7 +271,7 @@ def evidence_weights(model: DepthModel, clients: pd.DataFrame, log_counts: bool)
 def _fit(rows: pd.DataFrame, generated_weight: float = 1.0, **params) -> DepthModel:
     w = rows["weight"] * np.where(_is_independent(rows["box"]), 1.0, generated_weight)
     rows, w = rows[w > 0], w[w > 0]
-    params = {"regressor": REGRESSOR, "period_regressor": PERIOD_REGRESSOR, **params}
+    params = {"regressor": REGRESSOR, "period_regressor": PERIOD_REGRESSOR, "unread_share": UNREAD_SHARE, **params}
     return DepthModel(kind="taxonomy", tier_cuts=TIER_CUTS, ordinal_tiers=ORDINAL_TIERS, **params).fit(
         rows[list(FEATURE_NAMES)], rows["target"], sample_weight=w.to_numpy(), groups=rows["box"].to_numpy(),
         tier_rows=(rows["kind"] == "client").to_numpy())
@@ -420,7 +425,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
     per_box = _per_box_rho(c, "oof")
     metrics = {
         "model": {"kind": "taxonomy", "regressor": model.regressor, "period_regressor": model.period_regressor,
-                  **params, "weights_per_sd": weights,
+                  "unread_share": model.unread_share, **params, "weights_per_sd": weights,
                   "tier_cuts": TIER_CUTS,
                   "ordinal_tiers": ORDINAL_TIERS,
                   "tier_cuts_raw": None if model.tier_cuts_ is None else np.round(model.tier_cuts_, 3).tolist(),
@@ -479,6 +484,14 @@ def _counts_sentence(model: dict) -> str:
             "with no signal at all sits at the bottom of the first instead of in the middle of the ratio.")
 
 
+def _unread_sentence(model: dict) -> str:
+    if model.get("unread_share") is None:
+        return ""
+    return (f" A client writing less than {model['unread_share']:g} of its own words in English (the one language "
+            "signals are read in) has its signal evidence blended toward a typical client's, by how much of it "
+            "was unread, so that unread signals are not taken for absent ones (models/depth/CANDIDATE18.md).")
+
+
 def _regressor_sentence(model: dict) -> str:
     second = ""
     if model.get("period_regressor") not in (None, model.get("regressor", "ridge")):
@@ -514,7 +527,7 @@ Rebuild: `make model` (or `python -m training.depth.build --out models/depth`). 
 
 Kind `taxonomy`: the oriented evidence of `analyzer/depth/evidence.py` (higher is always deeper),
 median-imputed and standardised, then {_regressor_sentence(m['model'])}, calibrated to
-0-100 (isotonic, on out-of-fold predictions).{_counts_sentence(m['model'])} {_tier_sentence(m['model'])} Chosen parameters: {_penalty_words(m['model'])}
+0-100 (isotonic, on out-of-fold predictions).{_counts_sentence(m['model'])}{_unread_sentence(m['model'])} {_tier_sentence(m['model'])} Chosen parameters: {_penalty_words(m['model'])}
 label-share shrinkage {m['model']['prior_messages']:g} client mails, quarterly shrinkage
 {m['model']['period_prior']:g} messages toward the client's {m['model'].get('period_target', 'level')}, trend dead band {m['model']['trend_band']:g} points a quarter.
 
