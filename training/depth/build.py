@@ -153,7 +153,6 @@ from analyzer.depth.evidence import evidence_names
 from analyzer.depth.features import FEATURE_NAMES, ClientFeatures, MailFrames
 from analyzer.depth.model import DepthModel
 from analyzer.depth.schema import TIERS, tier_of
-from analyzer.depth.language import READ_SHARE
 from analyzer.depth.modelfile import save_depth_model
 from analyzer.depth.regressors import EVIDENCE_GBM
 from training.depth.labelled import labelled_mailbox, truth_frames
@@ -187,10 +186,10 @@ LOG_COUNTS = True
 REGRESSOR = "gbm"
 #: What the quarterly scores' course comes from (DepthModel ``period_regressor``; None: the same model).
 PERIOD_REGRESSOR = "ridge"
-#: Clients writing less than this share of their words in English have their signal evidence blended
-#: toward a typical client's (DepthModel ``unread_share``): the eighteenth session's candidate M
-#: (models/depth/CANDIDATE18.md).
-UNREAD_SHARE = READ_SHARE
+#: Clients writing less than this share of their words in English could have their signal evidence
+#: blended toward a typical client's (DepthModel ``unread_share``; None: off). The eighteenth session's
+#: candidate M (models/depth/CANDIDATE18.md) set it to READ_SHARE and failed its rule on ``train15``.
+UNREAD_SHARE = None
 #: The trend operating point follows the issue's target, which is not symmetric: every shifting client
 #: right, and at least 85% of steady clients called steady. Among the settings that call at least this
 #: share of the independent training mailboxes' steady clients steady (out of fold; a margin over the
