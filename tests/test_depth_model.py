@@ -367,6 +367,8 @@ def test_a_client_without_any_deeper_sign_is_told_so():
     for lb in positive:
         quiet[f"client_{lb}_count"] = quiet[f"client_{lb}_rate"] = 0.0
     quiet.loc["c0", "n_messages"] = 18.0
+    for lb in set(LABEL_SIGNS) - set(positive):  # nor a shallower one: nothing but the absence to say
+        quiet.loc["c0", [f"client_{lb}_count", f"client_{lb}_rate"]] = 0.0
     quiet.loc["c1", ["client_help_request_count", "client_help_request_rate"]] = 3.0, 0.2
     d = top_drivers(quiet, model.contributions(quiet), client_mails=pd.Series({"c0": 9, "c1": 9}))
     assert "- no sign of a deeper relationship in 9 client mails" in d["c0"]
@@ -500,49 +502,42 @@ def test_a_model_file_built_before_a_feature_was_added_still_loads_and_scores_al
         load_depth_model(tmp_path / "alien.skops")
 
 
-def test_unread_clients_get_typical_signal_evidence_and_read_ones_are_untouched(fitted, tmp_path):
-    """With ``unread_share`` a client writing no English gets the typical client's signal evidence
-    (its behaviour columns untouched), one writing half its words in English or more, or whose
-    language could not be judged, is read as found; in between the two are blended. The model
-    stays monotone in every stated direction."""
-    from analyzer.depth.evidence import BEHAVIOUR_SIGNS, LABEL_SIGNS, SIGNAL_EVIDENCE, EvidenceFeatures
+def test_partly_unread_clients_have_their_shares_taken_over_what_was_read(fitted, tmp_path):
+    """With ``unread_share`` a client writing a quarter of its words in English has its label shares
+    and net rate taken over half its mail (0.25 / 0.5), with the shrinkage of that many mails; one
+    writing half or more in English, or whose language could not be judged, is read as without the
+    setting; counts, ratio and behaviour are untouched. The model stays monotone in every stated
+    direction and goes into a model file."""
+    from analyzer.depth.evidence import BEHAVIOUR_SIGNS, LABEL_SIGNS, EvidenceFeatures
 
     _, F, y = fitted
     F = F.assign(english_share=1.0)
     plain = EvidenceFeatures(log_counts=True).fit(F)
     ev = EvidenceFeatures(log_counts=True, unread_share=0.5).fit(F)
-    typical = plain.transform(F)[list(SIGNAL_EVIDENCE)].median()
-    assert list(ev.typical_columns_) == list(SIGNAL_EVIDENCE)
-    np.testing.assert_allclose(ev.typical_, typical)
     rows = F.iloc[:4].copy()
     rows["english_share"] = [0.0, 0.25, 0.5, np.nan]
+    rows["n_messages"], rows["client_msg_share"], rows["client_referral_rate"] = 20.0, 0.5, 0.2
+    for label in LABEL_SIGNS:
+        rows[f"client_{label}_count"] = 2.0 if label == "referral" else 0.0
     got, found = ev.transform(rows), plain.transform(rows)
-    np.testing.assert_allclose(got.iloc[0][list(SIGNAL_EVIDENCE)], typical)
-    np.testing.assert_allclose(got.iloc[1][list(SIGNAL_EVIDENCE)],
-                               0.5 * found.iloc[1][list(SIGNAL_EVIDENCE)] + 0.5 * typical)
+    n, prior = 10.0, 8.0  # client mails, shrinkage
+    assert got["ev_referral"].iloc[1] == pytest.approx(0.2 * n / (n * 0.5 + prior))  # 0.2 x 10 / 5 read, shrunk
+    assert found["ev_referral"].iloc[1] == pytest.approx(0.2 * n / (n + prior))
+    # nothing judged English, yet two signs found (in lines too short to judge): at least two mails were read
+    assert got["ev_referral"].iloc[0] == pytest.approx(0.2 * n / (2 + prior))
     pd.testing.assert_frame_equal(got.iloc[2:], found.iloc[2:])
-    behaviour = [f"ev_{n}" for n in BEHAVIOUR_SIGNS]
-    pd.testing.assert_frame_equal(got[behaviour], found[behaviour])
+    same = ["ev_tally", "ev_ratio", "ev_positive_count", "ev_negative_count"] + [f"ev_{b}" for b in BEHAVIOUR_SIGNS]
+    pd.testing.assert_frame_equal(got[same], found[same])
     pd.testing.assert_frame_equal(EvidenceFeatures(log_counts=True).fit(F).transform(rows), found)  # off: as found
 
     model = DepthModel(kind="taxonomy", log_counts=True, ordinal_tiers=True, unread_share=0.5).fit(F, y)
     unread = F.iloc[:20].assign(english_share=0.2)
-    s0 = model.raw_predict(unread)
+    s0, t0 = model.raw_predict(unread), model.tier_model_.edge_probabilities(unread)
     for label, sign in LABEL_SIGNS.items():
         more = unread.copy()
         more[f"client_{label}_count"] += 3
         more[f"client_{label}_rate"] += 0.1
         assert (sign * (model.raw_predict(more) - s0) >= -1e-9).all(), label
-    silent, busy = F.iloc[:1].copy(), F.iloc[:1].copy()
-    for label in LABEL_SIGNS:
-        silent[f"client_{label}_count"], silent[f"client_{label}_rate"] = 0.0, 0.0
-        busy[f"client_{label}_count"], busy[f"client_{label}_rate"] = 5.0, 0.5
-    # read, what was found moves the score; wholly unread, only behaviour does
-    assert model.raw_predict(silent)[0] != pytest.approx(model.raw_predict(busy)[0])
-    assert model.raw_predict(silent.assign(english_share=0.0))[0] == pytest.approx(
-        model.raw_predict(busy.assign(english_share=0.0))[0])
-    assert model.tier_model_.predict(silent.assign(english_share=0.0)) == model.tier_model_.predict(
-        busy.assign(english_share=0.0))
-    save_depth_model(model, tmp_path / "unread.skops")  # the learnt typical values go into a model file
-    loaded = load_depth_model(tmp_path / "unread.skops")
-    np.testing.assert_allclose(loaded.raw_predict(unread), s0)
+        assert (sign * (model.tier_model_.edge_probabilities(more) - t0) >= -1e-9).all(), label
+    save_depth_model(model, tmp_path / "unread.skops")
+    np.testing.assert_allclose(load_depth_model(tmp_path / "unread.skops").raw_predict(unread), s0)

@@ -22,16 +22,19 @@ to a few columns, each oriented so that *higher is deeper*, as docs/SIGNALS.md s
   (its reply speed, its update rhythm, its feedback requests) is not a client merit and is
   left out, as are volume and seniority, which say nothing of depth by themselves.
 
-Unread clients (``unread_share``). The detector reads English only, so a client who writes in its
-own language has no signal found: its signals are unread, not absent, and "no signal" would read as
-a transactional relationship. With ``unread_share`` set, each signal column (:data:`SIGNAL_EVIDENCE`)
-is blended toward the value of a typical client, by the weight ``min(1, english_share /
-unread_share)`` on what was read (1 when no text could be judged): a client writing no English gets
-typical signal evidence and its behaviour places it; one writing ``unread_share`` or more of its
-words in English is read exactly as without the setting. The typical values (``typical_``) are
-the medians over the read rows the transform is fitted on; that is all it learns, so a linear
-model with non-negative weights on these columns stays monotone in every feature whose direction is
-stated. Without ``unread_share`` the transform learns nothing.
+Partly unread clients (``unread_share``). The detector reads English only, so the signals of a
+client who writes part of its mail in its own language are found in its English mails alone. With
+``unread_share`` set, the label shares and the net rate of such a client are taken over the mail
+that was read: its client mails ``n`` count as ``n x r`` read ones, ``r = min(1, english_share /
+unread_share)`` (1 when no text could be judged; never fewer than the signs found, never more than
+``n``), so ``ev_<label> = sign x rate x n / (n x r +
+prior_messages)`` and ``ev_net_rate = tally / (n x r + prior_messages)``: two signs in three read
+mails weigh like two in three, not like two in ten, and the shrinkage still holds them back when
+little was read. A client writing ``unread_share`` or more of its words in English is read exactly
+as without the setting; one writing none has nothing read, as before. Counts, the ratio and the
+behaviour columns are untouched. The transform learns nothing (``fit`` only records the input
+columns), so a linear model with non-negative weights on these columns is monotone in every
+feature whose direction is stated.
 """
 
 from __future__ import annotations
@@ -66,10 +69,6 @@ EVIDENCE_NAMES: tuple[str, ...] = (
 )
 #: The columns ``log_counts`` adds.
 COUNT_NAMES: tuple[str, ...] = ("ev_positive_count", "ev_negative_count")
-#: The evidence columns made of signals (blended toward a typical client's for unread clients).
-SIGNAL_EVIDENCE: tuple[str, ...] = (
-    tuple(f"ev_{lb}" for lb in LABEL_SIGNS) + ("ev_balance", "ev_tally", "ev_net_rate", "ev_ratio") + COUNT_NAMES
-)
 
 
 def evidence_names(log_counts: bool = False) -> tuple[str, ...]:
@@ -88,8 +87,8 @@ class EvidenceFeatures(TransformerMixin, BaseEstimator):
     log_counts : bool
         Also the log counts of deeper and of shallower signals (:data:`COUNT_NAMES`).
     unread_share : float or None
-        English share below which a client's signals count as partly unread (module doc); None
-        reads every client's signals as they are.
+        English share below which a client's mail counts as partly unread, and its label shares are
+        taken over the read part (module doc); None reads every client's shares as they are.
     """
 
     log_counts = False  # class defaults: model files saved before the parameters existed load without them
@@ -103,53 +102,40 @@ class EvidenceFeatures(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         self.feature_names_in_ = np.asarray(list(X.columns), dtype=object)
         self.n_features_in_ = len(self.feature_names_in_)
-        self.typical_ = self.typical_columns_ = None  # plain arrays: a model file holds no pandas objects
-        if getattr(self, "unread_share", None) is not None:
-            ev = self._evidence(X)
-            read = self._read_weight(X) >= 1.0
-            cols = [c for c in SIGNAL_EVIDENCE if c in ev.columns]
-            self.typical_columns_ = np.asarray(cols, dtype=object)
-            self.typical_ = ev.loc[read.to_numpy(), cols].median().fillna(0.0).to_numpy(dtype=float)
         return self
 
-    def _read_weight(self, X: pd.DataFrame) -> pd.Series:
-        """Per row, the weight on the signals as read: ``min(1, english_share / unread_share)``, 1 when
-        the share is unknown (or the frame has none, or ``unread_share`` is None)."""
+    def read_share(self, X: pd.DataFrame) -> pd.Series:
+        """Per row, the share of the client's mail counted as read: ``min(1, english_share /
+        unread_share)``; 1 when the share is unknown, the frame has none, or ``unread_share`` is None."""
         share = getattr(self, "unread_share", None)
         if share is None or "english_share" not in X.columns:
             return pd.Series(1.0, index=X.index)
-        return (X["english_share"].astype(float) / float(share)).clip(upper=1.0).fillna(1.0)
+        return (X["english_share"].astype(float) / float(share)).clip(lower=0.0, upper=1.0).fillna(1.0)
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        out = self._evidence(X)
-        typical = getattr(self, "typical_", None)
-        if typical is not None:
-            w = self._read_weight(X).to_numpy()[:, None]
-            cols = [str(c) for c in self.typical_columns_]
-            out[cols] = w * out[cols].to_numpy() + (1.0 - w) * typical[None, :]
-        return out
-
-    def _evidence(self, X: pd.DataFrame) -> pd.DataFrame:
-        """The evidence columns of every row, every signal read as it was found."""
         n_client = (X["n_messages"].astype(float) * X["client_msg_share"].astype(float).fillna(0.5)).clip(lower=0)
-        shrink = n_client / (n_client + float(self.prior_messages))
-        out = pd.DataFrame(index=X.index)
-        balance = pd.Series(0.0, index=X.index)
         pos = pd.Series(0.0, index=X.index)
         neg = pd.Series(0.0, index=X.index)
         for label, sign in LABEL_SIGNS.items():
-            col = sign * X[f"client_{label}_rate"].astype(float).fillna(0.0) * shrink
-            out[f"ev_{label}"] = col
-            balance = balance + col
             count = X[f"client_{label}_count"].astype(float).fillna(0.0)
             if sign > 0:
                 pos = pos + count
             else:
                 neg = neg + count
         tally = pos - neg
+        # the mail read: its share of the client's mail, and at least as many mails as signs were found in it
+        n_read = np.minimum(n_client, np.maximum(n_client * self.read_share(X), pos + neg))
+        # rate x shrink over the read mail: (rate x n / n_read) x n_read / (n_read + prior)
+        per_share = n_client / (n_read + float(self.prior_messages))
+        out = pd.DataFrame(index=X.index)
+        balance = pd.Series(0.0, index=X.index)
+        for label, sign in LABEL_SIGNS.items():
+            col = sign * X[f"client_{label}_rate"].astype(float).fillna(0.0) * per_share
+            out[f"ev_{label}"] = col
+            balance = balance + col
         out["ev_balance"] = balance
         out["ev_tally"] = np.sign(tally) * np.log1p(np.abs(tally))
-        out["ev_net_rate"] = tally / (n_client + float(self.prior_messages))
+        out["ev_net_rate"] = tally / (n_read + float(self.prior_messages))
         out["ev_ratio"] = np.log((pos + 1.0) / (neg + 1.0))
         for name, (sign, log) in BEHAVIOUR_SIGNS.items():
             v = X[name].astype(float)

@@ -107,9 +107,9 @@ class DepthModel(RegressorMixin, BaseEstimator):
         weights, or gradient boosting that is monotone (rising) in every evidence column
         (:data:`~analyzer.depth.regressors.EVIDENCE_GBM`), which lets signs saturate and combine.
     unread_share : float or None
-        English share below which a client's signals count as partly unread: its signal evidence is
-        blended toward a typical client's (``taxonomy``; :class:`~analyzer.depth.evidence.EvidenceFeatures`).
-        None reads every client's signals as found.
+        English share below which a client's mail counts as partly unread, and its label shares are
+        taken over the part that was read (``taxonomy``; :class:`~analyzer.depth.evidence.EvidenceFeatures`).
+        None takes every client's shares over all its mail.
     period_regressor : None, "ridge" or "gbm"
         What the quarterly scores' course comes from (:meth:`predict_periods`). None: the same model.
         Otherwise a second ``taxonomy`` model with that regressor (``period_model_``, same settings)

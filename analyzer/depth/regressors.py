@@ -50,7 +50,7 @@ def make_pipeline(kind: str = "taxonomy", random_state: int = 0, columns=None, a
     score can only rise with a deeper sign and fall with a shallower one. ``gbm``/``ridge``: every feature, median
     imputer (+ missing indicators), scaler, gradient boosting (monotone where the direction is
     stated) or ridge. ``columns``: the feature names the pipeline will see (default all). ``unread_share``:
-    the evidence's blending of unread clients' signals (:class:`~analyzer.depth.evidence.EvidenceFeatures`).
+    label shares over the read part of partly unread clients' mail (:class:`~analyzer.depth.evidence.EvidenceFeatures`).
     """
     if kind == "taxonomy":
         if regressor == "ridge":

@@ -153,6 +153,7 @@ from analyzer.depth.evidence import evidence_names
 from analyzer.depth.features import FEATURE_NAMES, ClientFeatures, MailFrames
 from analyzer.depth.model import DepthModel
 from analyzer.depth.schema import TIERS, tier_of
+from analyzer.depth.language import READ_SHARE
 from analyzer.depth.modelfile import save_depth_model
 from analyzer.depth.regressors import EVIDENCE_GBM
 from training.depth.labelled import labelled_mailbox, truth_frames
@@ -186,10 +187,11 @@ LOG_COUNTS = True
 REGRESSOR = "gbm"
 #: What the quarterly scores' course comes from (DepthModel ``period_regressor``; None: the same model).
 PERIOD_REGRESSOR = "ridge"
-#: Clients writing less than this share of their words in English could have their signal evidence
-#: blended toward a typical client's (DepthModel ``unread_share``; None: off). The eighteenth session's
-#: candidate M (models/depth/CANDIDATE18.md) set it to READ_SHARE and failed its rule on ``train15``.
-UNREAD_SHARE = None
+#: Clients writing less than this share of their words in English have their label shares taken over
+#: the part of their mail that was read (DepthModel ``unread_share``; None: off): candidate N
+#: (models/depth/CANDIDATE19.md). Candidate M (CANDIDATE18.md) blended such clients' signal evidence
+#: toward a typical client's instead, and failed its rule on ``train15``.
+UNREAD_SHARE = READ_SHARE
 #: The trend operating point follows the issue's target, which is not symmetric: every shifting client
 #: right, and at least 85% of steady clients called steady. Among the settings that call at least this
 #: share of the independent training mailboxes' steady clients steady (out of fold; a margin over the
@@ -487,8 +489,9 @@ def _unread_sentence(model: dict) -> str:
     if model.get("unread_share") is None:
         return ""
     return (f" A client writing less than {model['unread_share']:g} of its own words in English (the one language "
-            "signals are read in) has its signal evidence blended toward a typical client's, by how much of it "
-            "was unread, so that unread signals are not taken for absent ones (models/depth/CANDIDATE18.md).")
+            "signals are read in) has its label shares taken over the part of its mail that was read, so that "
+            "signs found in a few English mails are not diluted by the mails nobody could read "
+            "(models/depth/CANDIDATE19.md).")
 
 
 def _regressor_sentence(model: dict) -> str:
