@@ -117,8 +117,8 @@ def _judged_words(messages: pd.DataFrame, keep: np.ndarray) -> tuple[np.ndarray,
     those of them in a text read as English (:func:`analyzer.depth.language.judge_texts`); client
     messages only, 0 for the agency's and for a frame without ``new_text``."""
     from_client = (messages["direction"] == "from_client").to_numpy(dtype=bool)[keep]
-    words = np.zeros(len(from_client), dtype=np.int64)
-    english = np.zeros(len(from_client), dtype=np.int64)
+    words = np.zeros(len(from_client), dtype=np.int32)  # at most JUDGED_WORDS each
+    english = np.zeros(len(from_client), dtype=np.int32)
     if "new_text" in messages.columns and from_client.any():
         own = keep & (messages["direction"] == "from_client").to_numpy(dtype=bool)
         judged, is_english = judge_texts(messages["new_text"][own])
