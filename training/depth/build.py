@@ -153,7 +153,6 @@ from analyzer.depth.evidence import evidence_names
 from analyzer.depth.features import FEATURE_NAMES, ClientFeatures, MailFrames
 from analyzer.depth.model import DepthModel
 from analyzer.depth.schema import TIERS, tier_of
-from analyzer.depth.language import READ_SHARE
 from analyzer.depth.modelfile import save_depth_model
 from analyzer.depth.regressors import EVIDENCE_GBM
 from training.depth.labelled import labelled_mailbox, truth_frames
@@ -187,11 +186,12 @@ LOG_COUNTS = True
 REGRESSOR = "gbm"
 #: What the quarterly scores' course comes from (DepthModel ``period_regressor``; None: the same model).
 PERIOD_REGRESSOR = "ridge"
-#: Clients writing less than this share of their words in English have their label shares taken over
-#: the part of their mail that was read (DepthModel ``unread_share``; None: off): candidate N
-#: (models/depth/CANDIDATE19.md). Candidate M (CANDIDATE18.md) blended such clients' signal evidence
-#: toward a typical client's instead, and failed its rule on ``train15``.
-UNREAD_SHARE = READ_SHARE
+#: Clients writing less than this share of their words in English could have their label shares taken
+#: over the part of their mail that was read (DepthModel ``unread_share``; None: off). Candidate N
+#: (models/depth/CANDIDATE19.md) set it to 0.5 and failed its rule on ``train16``; candidate M
+#: (CANDIDATE18.md) blended such clients' signal evidence toward a typical client's instead, and failed
+#: on ``train15``.
+UNREAD_SHARE = None
 #: The trend operating point follows the issue's target, which is not symmetric: every shifting client
 #: right, and at least 85% of steady clients called steady. Among the settings that call at least this
 #: share of the independent training mailboxes' steady clients steady (out of fold; a margin over the
