@@ -541,3 +541,35 @@ def test_partly_unread_clients_have_their_shares_taken_over_what_was_read(fitted
         assert (sign * (model.tier_model_.edge_probabilities(more) - t0) >= -1e-9).all(), label
     save_depth_model(model, tmp_path / "unread.skops")
     np.testing.assert_allclose(load_depth_model(tmp_path / "unread.skops").raw_predict(unread), s0)
+
+def test_praise_counts_only_as_far_as_substance_backs_it(fitted):
+    """With ``backed_praise=1`` a client's praise counts up to its other deeper signs plus one, in its
+    share and in every count the evidence reads; praise that comes with substance is read as before;
+    the score never falls when praise or substance rises."""
+    from analyzer.depth.evidence import LABEL_SIGNS, EvidenceFeatures
+
+    _, F, y = fitted
+    rows = F.iloc[:3].copy()
+    for label in LABEL_SIGNS:
+        rows[f"client_{label}_count"], rows[f"client_{label}_rate"] = 0.0, 0.0
+    rows["client_appreciation_count"], rows["client_appreciation_rate"] = 8.0, 0.4
+    rows.loc[rows.index[1], ["client_referral_count", "client_help_request_count"]] = 4.0, 4.0
+    rows.loc[rows.index[2], "client_complaint_count"] = 3.0
+    plain = EvidenceFeatures(log_counts=True).fit(F).transform(rows)
+    backed = EvidenceFeatures(log_counts=True, backed_praise=1).fit(F).transform(rows)
+    # warm words alone: one praise of eight counts
+    assert backed["ev_appreciation"].iloc[0] == pytest.approx(plain["ev_appreciation"].iloc[0] / 8)
+    assert backed["ev_positive_count"].iloc[0] == pytest.approx(np.log1p(1.0))
+    assert backed["ev_ratio"].iloc[2] == pytest.approx(np.log(2.0 / 4.0))  # 1 praise against 3 complaints
+    # praise backed by eight other deeper signs: as before
+    pd.testing.assert_series_equal(backed.iloc[1], plain.iloc[1])
+
+    model = DepthModel(kind="taxonomy", log_counts=True, ordinal_tiers=True, backed_praise=1).fit(F, y)
+    base = F.iloc[:20].copy()
+    s0, t0 = model.raw_predict(base), model.tier_model_.edge_probabilities(base)
+    for label, sign in LABEL_SIGNS.items():
+        more = base.copy()
+        more[f"client_{label}_count"] += 3
+        more[f"client_{label}_rate"] += 0.1
+        assert (sign * (model.raw_predict(more) - s0) >= -1e-9).all(), label
+        assert (sign * (model.tier_model_.edge_probabilities(more) - t0) >= -1e-9).all(), label

@@ -32,9 +32,18 @@ prior_messages)`` and ``ev_net_rate = tally / (n x r + prior_messages)``: two si
 mails weigh like two in three, not like two in ten, and the shrinkage still holds them back when
 little was read. A client writing ``unread_share`` or more of its words in English is read exactly
 as without the setting; one writing none has nothing read, as before. Counts, the ratio and the
-behaviour columns are untouched. The transform learns nothing (``fit`` only records the input
-columns), so a linear model with non-negative weights on these columns is monotone in every
-feature whose direction is stated.
+behaviour columns are untouched.
+
+Praise backed by substance (``backed_praise``). Warm words are cheap: a client can praise every
+deliverable and never bring the agency anything else. With ``backed_praise = k`` set, a client's
+appreciation count is capped at the number of its other deeper signs (help requests, advice acted
+on, referrals, forgiveness, strategic involvement, early warnings) plus ``k``, and its appreciation
+share is scaled down in the same proportion, in every column that reads them. The capped count
+never falls when either count rises; once the cap is reached, more praise leaves the evidence as it
+is, and only more substance raises it.
+
+The transform learns nothing (``fit`` only records the input columns), so a linear model with
+non-negative weights on these columns is monotone in every feature whose direction is stated.
 """
 
 from __future__ import annotations
@@ -49,6 +58,8 @@ LABEL_SIGNS: dict[str, int] = {
     "early_warning": 1, "appreciation": 1,
     "fee_pushback": -1, "supplier_label": -1, "complaint": -1, "cancellation": -1,
 }
+#: The label whose count ``backed_praise`` caps by the other deeper signs.
+PRAISE = "appreciation"
 #: Client behaviour and its direction; ``log`` columns enter as log1p.
 BEHAVIOUR_SIGNS: dict[str, tuple[int, bool]] = {
     "client_start_share": (1, False),
@@ -89,15 +100,20 @@ class EvidenceFeatures(TransformerMixin, BaseEstimator):
     unread_share : float or None
         English share below which a client's mail counts as partly unread, and its label shares are
         taken over the read part (module doc); None reads every client's shares as they are.
+    backed_praise : int or None
+        Praise counted beyond the client's other deeper signs (module doc); None counts all praise.
     """
 
     log_counts = False  # class defaults: model files saved before the parameters existed load without them
     unread_share = None
+    backed_praise = None
 
-    def __init__(self, prior_messages: float = 8.0, log_counts: bool = False, unread_share: float | None = None):
+    def __init__(self, prior_messages: float = 8.0, log_counts: bool = False, unread_share: float | None = None,
+                 backed_praise: int | None = None):
         self.prior_messages = prior_messages
         self.log_counts = log_counts
         self.unread_share = unread_share
+        self.backed_praise = backed_praise
 
     def fit(self, X, y=None):
         self.feature_names_in_ = np.asarray(list(X.columns), dtype=object)
@@ -114,14 +130,15 @@ class EvidenceFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         n_client = (X["n_messages"].astype(float) * X["client_msg_share"].astype(float).fillna(0.5)).clip(lower=0)
-        pos = pd.Series(0.0, index=X.index)
-        neg = pd.Series(0.0, index=X.index)
-        for label, sign in LABEL_SIGNS.items():
-            count = X[f"client_{label}_count"].astype(float).fillna(0.0)
-            if sign > 0:
-                pos = pos + count
-            else:
-                neg = neg + count
+        counts = {label: X[f"client_{label}_count"].astype(float).fillna(0.0) for label in LABEL_SIGNS}
+        scale = {label: 1.0 for label in LABEL_SIGNS}
+        if getattr(self, "backed_praise", None) is not None:
+            substance = sum(counts[lb] for lb, sign in LABEL_SIGNS.items() if sign > 0 and lb != PRAISE)
+            backed = np.minimum(counts[PRAISE], substance + float(self.backed_praise))
+            scale[PRAISE] = (backed / counts[PRAISE].where(counts[PRAISE] > 0)).fillna(1.0)
+            counts[PRAISE] = backed
+        pos = sum(counts[lb] for lb, sign in LABEL_SIGNS.items() if sign > 0)
+        neg = sum(counts[lb] for lb, sign in LABEL_SIGNS.items() if sign < 0)
         tally = pos - neg
         # the mail read: its share of the client's mail, and at least as many mails as signs were found in it
         n_read = np.minimum(n_client, np.maximum(n_client * self.read_share(X), pos + neg))
@@ -130,7 +147,7 @@ class EvidenceFeatures(TransformerMixin, BaseEstimator):
         out = pd.DataFrame(index=X.index)
         balance = pd.Series(0.0, index=X.index)
         for label, sign in LABEL_SIGNS.items():
-            col = sign * X[f"client_{label}_rate"].astype(float).fillna(0.0) * per_share
+            col = sign * X[f"client_{label}_rate"].astype(float).fillna(0.0) * scale[label] * per_share
             out[f"ev_{label}"] = col
             balance = balance + col
         out["ev_balance"] = balance

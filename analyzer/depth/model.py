@@ -110,6 +110,9 @@ class DepthModel(RegressorMixin, BaseEstimator):
         English share below which a client's mail counts as partly unread, and its label shares are
         taken over the part that was read (``taxonomy``; :class:`~analyzer.depth.evidence.EvidenceFeatures`).
         None takes every client's shares over all its mail.
+    backed_praise : int or None
+        Praise counted only as far as the client's other deeper signs back it, plus this many
+        (``taxonomy``; :class:`~analyzer.depth.evidence.EvidenceFeatures`). None counts all praise.
     period_regressor : None, "ridge" or "gbm"
         What the quarterly scores' course comes from (:meth:`predict_periods`). None: the same model.
         Otherwise a second ``taxonomy`` model with that regressor (``period_model_``, same settings)
@@ -125,14 +128,17 @@ class DepthModel(RegressorMixin, BaseEstimator):
     regressor = "ridge"
     period_regressor = None
     unread_share = None
+    backed_praise = None
 
     def __init__(self, kind: str = "taxonomy", features: ClientFeatures | None = None, trend_band: float = 5.0,
                  trend: TrendModel | None = None, random_state: int = 0, alpha: float = 1.0,
                  prior_messages: float = 8.0, period_prior: float = 8.0, tier_cuts: bool = False,
                  period_target: str = "level", ordinal_tiers: bool = False, log_counts: bool = False,
-                 regressor: str = "ridge", period_regressor: str | None = None, unread_share: float | None = None):
+                 regressor: str = "ridge", period_regressor: str | None = None, unread_share: float | None = None,
+                 backed_praise: int | None = None):
         self.kind = kind
         self.unread_share = unread_share
+        self.backed_praise = backed_praise
         self.regressor = regressor
         self.period_regressor = period_regressor
         self.log_counts = log_counts
@@ -152,7 +158,8 @@ class DepthModel(RegressorMixin, BaseEstimator):
                              prior_messages=getattr(self, "prior_messages", 8.0),
                              log_counts=getattr(self, "log_counts", False),
                              regressor=getattr(self, "regressor", "ridge"),
-                             unread_share=getattr(self, "unread_share", None))
+                             unread_share=getattr(self, "unread_share", None),
+                             backed_praise=getattr(self, "backed_praise", None))
 
     def _names(self) -> list[str]:
         """The features the model reads: those it was fitted on (a file written before a feature was
@@ -202,7 +209,8 @@ class DepthModel(RegressorMixin, BaseEstimator):
         if self.ordinal_tiers and self.kind == "taxonomy":
             self.tier_model_ = OrdinalTiers(prior_messages=getattr(self, "prior_messages", 8.0),
                                             log_counts=getattr(self, "log_counts", False),
-                                            unread_share=getattr(self, "unread_share", None)).fit(
+                                            unread_share=getattr(self, "unread_share", None),
+                                            backed_praise=getattr(self, "backed_praise", None)).fit(
                 X[sel], y[sel], sample_weight=None if sample_weight is None else w[sel])
         self.period_model_ = None
         if self.period_regressor not in (None, self.regressor):

@@ -41,7 +41,7 @@ MONOTONIC.update({f"recent_{name}": MONOTONIC[name] for name in RECENT_BASE if n
 
 def make_pipeline(kind: str = "taxonomy", random_state: int = 0, columns=None, alpha: float = 1.0,
                   prior_messages: float = 8.0, log_counts: bool = False, regressor: str = "ridge",
-                  unread_share: float | None = None) -> Pipeline:
+                  unread_share: float | None = None, backed_praise: int | None = None) -> Pipeline:
     """The unfitted feature -> depth pipeline.
 
     ``taxonomy`` (the default): the oriented evidence of :mod:`analyzer.depth.evidence`, median
@@ -50,7 +50,8 @@ def make_pipeline(kind: str = "taxonomy", random_state: int = 0, columns=None, a
     score can only rise with a deeper sign and fall with a shallower one. ``gbm``/``ridge``: every feature, median
     imputer (+ missing indicators), scaler, gradient boosting (monotone where the direction is
     stated) or ridge. ``columns``: the feature names the pipeline will see (default all). ``unread_share``:
-    label shares over the read part of partly unread clients' mail (:class:`~analyzer.depth.evidence.EvidenceFeatures`).
+    label shares over the read part of partly unread clients' mail; ``backed_praise``: praise counted only
+    as far as other deeper signs back it (both :class:`~analyzer.depth.evidence.EvidenceFeatures`).
     """
     if kind == "taxonomy":
         if regressor == "ridge":
@@ -62,7 +63,7 @@ def make_pipeline(kind: str = "taxonomy", random_state: int = 0, columns=None, a
             raise ValueError(f"regressor must be 'ridge' or 'gbm', not {regressor!r}")
         pipe = Pipeline([
             ("evidence", EvidenceFeatures(prior_messages=prior_messages, log_counts=log_counts,
-                                          unread_share=unread_share)),
+                                          unread_share=unread_share, backed_praise=backed_praise)),
             ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
             ("scale", StandardScaler()),
             ("regress", regress),

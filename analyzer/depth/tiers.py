@@ -111,13 +111,15 @@ class OrdinalTiers(BaseEstimator):
 
     log_counts = False  # class defaults for model files saved before the parameters existed
     unread_share = None
+    backed_praise = None
 
     def __init__(self, C: float = 1.0, prior_messages: float = 8.0, log_counts: bool = False,
-                 unread_share: float | None = None):
+                 unread_share: float | None = None, backed_praise: int | None = None):
         self.C = C
         self.prior_messages = prior_messages
         self.log_counts = log_counts
         self.unread_share = unread_share
+        self.backed_praise = backed_praise
 
     def fit(self, F: pd.DataFrame, y, sample_weight=None):
         y = np.asarray(y, dtype=float)
@@ -125,7 +127,8 @@ class OrdinalTiers(BaseEstimator):
         self.prepare_ = Pipeline([
             ("evidence", EvidenceFeatures(prior_messages=self.prior_messages,
                                           log_counts=getattr(self, "log_counts", False),
-                                          unread_share=getattr(self, "unread_share", None))),
+                                          unread_share=getattr(self, "unread_share", None),
+                                          backed_praise=getattr(self, "backed_praise", None))),
             ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
             ("scale", StandardScaler()),
         ]).fit(F)

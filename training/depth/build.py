@@ -192,6 +192,9 @@ PERIOD_REGRESSOR = "ridge"
 #: (CANDIDATE18.md) blended such clients' signal evidence toward a typical client's instead, and failed
 #: on ``train15``.
 UNREAD_SHARE = None
+#: Praise counted only as far as other deeper signs back it, plus this many (DepthModel
+#: ``backed_praise``; None: all praise counts): candidate O (models/depth/CANDIDATE20.md).
+BACKED_PRAISE = 1
 #: The trend operating point follows the issue's target, which is not symmetric: every shifting client
 #: right, and at least 85% of steady clients called steady. Among the settings that call at least this
 #: share of the independent training mailboxes' steady clients steady (out of fold; a margin over the
@@ -272,7 +275,8 @@ def evidence_weights(model: DepthModel, clients: pd.DataFrame, log_counts: bool)
 def _fit(rows: pd.DataFrame, generated_weight: float = 1.0, **params) -> DepthModel:
     w = rows["weight"] * np.where(_is_independent(rows["box"]), 1.0, generated_weight)
     rows, w = rows[w > 0], w[w > 0]
-    params = {"regressor": REGRESSOR, "period_regressor": PERIOD_REGRESSOR, "unread_share": UNREAD_SHARE, **params}
+    params = {"regressor": REGRESSOR, "period_regressor": PERIOD_REGRESSOR, "unread_share": UNREAD_SHARE,
+              "backed_praise": BACKED_PRAISE, **params}
     return DepthModel(kind="taxonomy", tier_cuts=TIER_CUTS, ordinal_tiers=ORDINAL_TIERS, **params).fit(
         rows[list(FEATURE_NAMES)], rows["target"], sample_weight=w.to_numpy(), groups=rows["box"].to_numpy(),
         tier_rows=(rows["kind"] == "client").to_numpy())
@@ -426,7 +430,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
     per_box = _per_box_rho(c, "oof")
     metrics = {
         "model": {"kind": "taxonomy", "regressor": model.regressor, "period_regressor": model.period_regressor,
-                  "unread_share": model.unread_share, **params, "weights_per_sd": weights,
+                  "unread_share": model.unread_share, "backed_praise": model.backed_praise, **params, "weights_per_sd": weights,
                   "tier_cuts": TIER_CUTS,
                   "ordinal_tiers": ORDINAL_TIERS,
                   "tier_cuts_raw": None if model.tier_cuts_ is None else np.round(model.tier_cuts_, 3).tolist(),
@@ -494,6 +498,13 @@ def _unread_sentence(model: dict) -> str:
             "(models/depth/CANDIDATE19.md).")
 
 
+def _praise_sentence(model: dict) -> str:
+    if model.get("backed_praise") is None:
+        return ""
+    return (f" Praise counts only as far as the client's other deeper signs back it, plus {model['backed_praise']}: warm "
+            "words alone do not make a relationship deep (models/depth/CANDIDATE20.md).")
+
+
 def _regressor_sentence(model: dict) -> str:
     second = ""
     if model.get("period_regressor") not in (None, model.get("regressor", "ridge")):
@@ -529,7 +540,7 @@ Rebuild: `make model` (or `python -m training.depth.build --out models/depth`). 
 
 Kind `taxonomy`: the oriented evidence of `analyzer/depth/evidence.py` (higher is always deeper),
 median-imputed and standardised, then {_regressor_sentence(m['model'])}, calibrated to
-0-100 (isotonic, on out-of-fold predictions).{_counts_sentence(m['model'])}{_unread_sentence(m['model'])} {_tier_sentence(m['model'])} Chosen parameters: {_penalty_words(m['model'])}
+0-100 (isotonic, on out-of-fold predictions).{_counts_sentence(m['model'])}{_unread_sentence(m['model'])}{_praise_sentence(m['model'])} {_tier_sentence(m['model'])} Chosen parameters: {_penalty_words(m['model'])}
 label-share shrinkage {m['model']['prior_messages']:g} client mails, quarterly shrinkage
 {m['model']['period_prior']:g} messages toward the client's {m['model'].get('period_target', 'level')}, trend dead band {m['model']['trend_band']:g} points a quarter.
 
