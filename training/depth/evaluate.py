@@ -122,6 +122,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                          "written to judge the next rebuild; not trained on)"),
              "train16": ("independent train16 (training mailboxes of the eighteenth session: words and substance, "
                          "written to judge candidate N; not trained on)"),
+             "train17": ("independent train17 (training mailboxes of the eighteenth session, the train16 brief, "
+                         "written to judge candidate O; not trained on)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",

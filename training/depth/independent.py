@@ -16,8 +16,8 @@ rebuild (``models/depth/CANDIDATE16.md``, candidate K). ``train13/`` (six more o
 written to judge that rebuild) joined with the seventeenth session's rebuild (``models/depth/CANDIDATE17.md``,
 candidate L); ``train14/`` (six of the seventeenth: the long tail, clients writing partly in their own
 language, written to judge L), ``train15/`` (six more from that brief, which judged candidate M) and
-``train16/`` (six of the eighteenth: words and substance, written to judge candidate N) wait
-(:data:`WAITING_SPLITS`).
+``train16/`` (six of the eighteenth: words and substance, which judged candidate N) and ``train17/``
+(six more from that brief, written to judge candidate O) wait (:data:`WAITING_SPLITS`).
 :func:`run_mailbox` runs the analysis with no config (as a user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
 addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
 """
@@ -35,15 +35,17 @@ from analyzer.depth.schema import TIERS, tier_of
 ROOT = Path(__file__).resolve().parents[2] / "data" / "independent"
 SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "retired-test4", "retired-test5",
           "test6", "test7", "test8", "test9", "test10", "test11", "test12", "train8", "train9", "train10",
-          "train11", "train12", "train13", "train14", "train15", "train16")
+          "train11", "train12", "train13", "train14", "train15", "train16",
+          "train17")
 #: What the depth model is fitted and tuned on (the build reads these and no others).
 TRAIN_SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "retired-test4", "retired-test5",
                 "train8", "train9", "train10", "train11", "train12", "train13")
 #: Training mailboxes not trained on yet: ``train14``, written to judge the seventeenth session's candidate
 #: (``models/depth/CANDIDATE17.md``), ``train15`` (the same brief), which judged the eighteenth session's
-#: first candidate (``CANDIDATE18.md``), and ``train16`` (words and substance), written to judge its second
-#: (``CANDIDATE19.md``); ``make evaluate`` reads them with the shipped model.
-WAITING_SPLITS = ("train14", "train15", "train16")
+#: first candidate (``CANDIDATE18.md``), ``train16`` (words and substance), which judged its second
+#: (``CANDIDATE19.md``), and ``train17`` (the same brief), written to judge its third (``CANDIDATE20.md``);
+#: ``make evaluate`` reads them with the shipped model.
+WAITING_SPLITS = ("train14", "train15", "train16", "train17")
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
