@@ -117,11 +117,11 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              "train13": ("independent train13 (training mailboxes of the sixteenth session, the train12 brief, "
                          "written to judge the sixteenth session's rebuild; trained on since the seventeenth)"),
              "train14": ("independent train14 (training mailboxes of the seventeenth session: the long tail, clients "
-                         "writing partly in their own language; written to judge that session's rebuild (L); not trained on)"),
+                         "writing partly in their own language; written to judge that session's rebuild (L); trained on since the eighteenth)"),
              "train15": ("independent train15 (training mailboxes of the seventeenth session, the train14 brief, "
-                         "written to judge the next rebuild; not trained on)"),
+                         "which judged candidate M; trained on since the eighteenth)"),
              "train16": ("independent train16 (training mailboxes of the eighteenth session: words and substance, "
-                         "written to judge candidate N; not trained on)"),
+                         "which judged candidate N; trained on since the eighteenth)"),
              "train17": ("independent train17 (training mailboxes of the eighteenth session, the train16 brief, "
                          "written to judge candidate O; not trained on)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
