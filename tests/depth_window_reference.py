@@ -187,6 +187,9 @@ def reference_window(prep, client: str, start: pd.Timestamp, end: pd.Timestamp,
     apol = (am["lab_apology"][idx] == 1) & ~is_client
     f["forgiven_apology_share"] = (_share(am["forgiven"][idx][apol], wa[apol[~is_client]])
                                    if apol.any() else float("nan"))
+    # added with the feature (eighteenth session): the client's judged words in English, unweighted
+    judged = int(am["words"][idx][is_client].sum())
+    f["english_share"] = int(am["english_words"][idx][is_client].sum()) / judged if judged else float("nan")
     return f
 
 
