@@ -532,15 +532,24 @@ def test_partly_unread_clients_have_their_shares_taken_over_what_was_read(fitted
 
     model = DepthModel(kind="taxonomy", log_counts=True, ordinal_tiers=True, unread_share=0.5).fit(F, y)
     unread = F.iloc[:20].assign(english_share=0.2)
-    s0, t0 = model.raw_predict(unread), model.tier_model_.edge_probabilities(unread)
+    _assert_monotone_in_every_sign(model, unread)
+    save_depth_model(model, tmp_path / "unread.skops")
+    np.testing.assert_allclose(load_depth_model(tmp_path / "unread.skops").raw_predict(unread),
+                               model.raw_predict(unread))
+
+
+def _assert_monotone_in_every_sign(model: DepthModel, base: pd.DataFrame) -> None:
+    """Three more of a deeper sign never lower the score or a tier edge's probability, nor does three
+    more of a shallower sign raise them."""
+    from analyzer.depth.evidence import LABEL_SIGNS
+
+    s0, t0 = model.raw_predict(base), model.tier_model_.edge_probabilities(base)
     for label, sign in LABEL_SIGNS.items():
-        more = unread.copy()
+        more = base.copy()
         more[f"client_{label}_count"] += 3
         more[f"client_{label}_rate"] += 0.1
         assert (sign * (model.raw_predict(more) - s0) >= -1e-9).all(), label
         assert (sign * (model.tier_model_.edge_probabilities(more) - t0) >= -1e-9).all(), label
-    save_depth_model(model, tmp_path / "unread.skops")
-    np.testing.assert_allclose(load_depth_model(tmp_path / "unread.skops").raw_predict(unread), s0)
 
 def test_praise_counts_only_as_far_as_substance_backs_it(fitted):
     """With ``backed_praise=1`` a client's praise counts up to its other deeper signs plus one, in its
@@ -565,11 +574,4 @@ def test_praise_counts_only_as_far_as_substance_backs_it(fitted):
     pd.testing.assert_series_equal(backed.iloc[1], plain.iloc[1])
 
     model = DepthModel(kind="taxonomy", log_counts=True, ordinal_tiers=True, backed_praise=1).fit(F, y)
-    base = F.iloc[:20].copy()
-    s0, t0 = model.raw_predict(base), model.tier_model_.edge_probabilities(base)
-    for label, sign in LABEL_SIGNS.items():
-        more = base.copy()
-        more[f"client_{label}_count"] += 3
-        more[f"client_{label}_rate"] += 0.1
-        assert (sign * (model.raw_predict(more) - s0) >= -1e-9).all(), label
-        assert (sign * (model.tier_model_.edge_probabilities(more) - t0) >= -1e-9).all(), label
+    _assert_monotone_in_every_sign(model, F.iloc[:20].copy())
