@@ -128,6 +128,11 @@ afterwards: ``test6`` to ``test10`` pooled 0.916 (0.910 before), tiers 0.737 (0.
 ``test10`` 0.894 (worst 0.860). ``test11``, four blind mailboxes written afterwards with a long tail,
 read once with both models: Spearman 0.747 -> 0.767, tiers 0.611 -> 0.759, MAE 12.2 -> 9.7.
 
+Later sessions each judged a candidate by a rule committed before its judge set of fresh
+hand-written training mailboxes was read (``models/depth/CANDIDATE14.md`` to ``CANDIDATE20.md``); the
+eighteenth shipped :data:`BACKED_PRAISE` (praise counted only as far as other deeper signs back it)
+and left :data:`UNREAD_SHARE` off.
+
 Writes ``OUT/model.skops``, ``OUT/metrics.json``, ``OUT/TRAINING.md`` and
 ``OUT/training_features.csv.gz`` (the rows fitted on).
 """
