@@ -575,3 +575,23 @@ def test_praise_counts_only_as_far_as_substance_backs_it(fitted):
 
     model = DepthModel(kind="taxonomy", log_counts=True, ordinal_tiers=True, backed_praise=1).fit(F, y)
     _assert_monotone_in_every_sign(model, F.iloc[:20].copy())
+
+
+def test_drivers_say_how_much_praise_counted_when_substance_does_not_back_it():
+    """With the model's praise cap, ten praises and no other deeper sign are named with "counted once";
+    praise backed by substance, or a model without the cap, is named as before."""
+    from analyzer.depth.evidence import LABEL_SIGNS
+
+    F = pd.DataFrame(0.0, index=["warm", "backed", "partly"], columns=list(FEATURE_NAMES))
+    F["client_appreciation_count"] = [10.0, 3.0, 6.0]
+    F.loc["backed", ["client_referral_count", "client_help_request_count"]] = 2.0, 2.0
+    F.loc["partly", "client_early_warning_count"] = 2.0
+    contrib = pd.DataFrame(0.0, index=F.index, columns=list(FEATURE_NAMES))
+    for label in LABEL_SIGNS:
+        contrib[f"client_{label}_count"] = 1.0
+    d = top_drivers(F, contrib, backed_praise=1)
+    assert d["warm"].startswith("+ praised the work 10 times [appreciation], counted once: no other deeper sign backs the rest")
+    assert "+ praised the work 3 times [appreciation]" in d["backed"] and "counted" not in d["backed"]
+    assert "praised the work 6 times [appreciation], counted 3 times: as far as the client's other deeper signs back it" in d["partly"]
+    assert "counted" not in "".join(top_drivers(F, contrib))  # a model without the cap: as before
+    assert ", not counted: no other deeper sign backs it" in top_drivers(F, contrib, backed_praise=0)["warm"]

@@ -13,6 +13,11 @@ is what holds the score down (the evidence's count of deeper signs is at its flo
 behaviour alone ("- longest silence 115 days") would mislead. The per-feature contributions cannot
 show it: the baseline they substitute is the median training row, which has no signal either.
 
+When the model counts praise only as far as substance backs it (``DepthModel.backed_praise``), a
+client whose praise outruns its other deeper signs is told how much of it counted ("+ praised the
+work 10 times, latest 4 Aug 2026 [appreciation], counted once: no other deeper sign backs the
+rest"), so that ten praises beside a shallow score do not read as a contradiction.
+
 Contributions come from :meth:`DepthModel.contributions` (score points per feature); a label's
 share and count are summed into one concept so a string never says the same thing twice. A
 signal is listed only in the direction docs/SIGNALS.md gives it: the model's weights cannot make a
@@ -24,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analyzer.depth.evidence import BEHAVIOUR_SIGNS, LABEL_SIGNS
+from analyzer.depth.evidence import BEHAVIOUR_SIGNS, LABEL_SIGNS, PRAISE
 from analyzer.depth.features import FEATURE_NAMES
 from analyzer.depth.language import READ_SHARE
 
@@ -66,6 +71,18 @@ def _signal_phrase(label: str, count: int, latest) -> str:
     return f"{LABEL_VERBS[label]} {_times(count)}{when} [{label}]"
 
 
+def _praise_counted(n: int, found: dict, backed_praise: int) -> str:
+    """What follows the praise phrase when the cap holds part of it back (empty when all of it counted)."""
+    substance = sum(found[lb] for lb, sign in LABEL_SIGNS.items() if sign > 0 and lb != PRAISE)
+    counted = min(n, substance + backed_praise)
+    if counted >= n:
+        return ""
+    if counted == 0:
+        return ", not counted: no other deeper sign backs it"
+    why = "no other deeper sign backs the rest" if substance == 0 else "as far as the client's other deeper signs back it"
+    return f", counted {_times(counted)}: {why}"
+
+
 def _behaviour_phrase(name: str, v: float, positive: bool) -> str:
     if pd.isna(v):
         return {"forgiven_apology_share": "no agency apology to forgive",
@@ -96,7 +113,8 @@ def signal_summary(signals: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataF
 def top_drivers(features: pd.DataFrame, contributions: pd.DataFrame, signals: pd.DataFrame | None = None,
                 n_up: int = 3, n_down: int = 2, n_behaviour: int = 2, min_points: float = 0.5,
                 lag: pd.Series | None = None, slopes: pd.Series | None = None,
-                client_mails: pd.Series | None = None, english: pd.Series | None = None) -> pd.Series:
+                client_mails: pd.Series | None = None, english: pd.Series | None = None,
+                backed_praise: int | None = None) -> pd.Series:
     """One string per row of ``features``: the client's own signals that moved its score (up to
     ``n_up`` deeper, ``n_down`` shallower, largest first), then up to ``n_behaviour`` behaviour
     concepts that moved it by at least ``min_points``; a lag correction (``lag``, with the trend
@@ -104,7 +122,9 @@ def top_drivers(features: pd.DataFrame, contributions: pd.DataFrame, signals: pd
     for the driver of a client with no deeper sign at all (not named without it). ``english``: each
     client's share of its own words in English (:func:`analyzer.depth.language.english_share`); below
     :data:`~analyzer.depth.language.READ_SHARE` the string opens with "! N% of the client's own words
-    are in English..." and does not claim "no sign of a deeper relationship": the signs were not read."""
+    are in English..." and does not claim "no sign of a deeper relationship": the signs were not read.
+    ``backed_praise``: the model's cap on praise (:class:`~analyzer.depth.evidence.EvidenceFeatures`);
+    praise beyond it is named with how much of it counted."""
     concepts = [_concept(f) for f in FEATURE_NAMES]
     grouped = contributions[list(FEATURE_NAMES)].T.groupby(concepts, sort=False).sum().T
     counts, latest = signal_summary(signals)
@@ -116,15 +136,20 @@ def top_drivers(features: pd.DataFrame, contributions: pd.DataFrame, signals: pd
     for idx, row in grouped.to_dict("index").items():
         feats = feat_rows[idx]
         ups, downs = [], []
-        for label, sign in LABEL_SIGNS.items():
+        found = {}
+        for label in LABEL_SIGNS:
             n = count_of.get((idx, label), 0)
-            if n == 0:
-                n = int(feats.get(f"client_{label}_count", 0) or 0)
+            found[label] = n if n else int(feats.get(f"client_{label}_count", 0) or 0)
+        for label, sign in LABEL_SIGNS.items():
+            n = found[label]
             if n == 0:
                 continue
             when = latest_of.get((idx, label))
             points = abs(float(row.get("label:" + label, 0.0)))
-            (ups if sign > 0 else downs).append((points, n, _signal_phrase(label, n, when)))
+            phrase = _signal_phrase(label, n, when)
+            if label == PRAISE and backed_praise is not None:
+                phrase += _praise_counted(n, found, backed_praise)
+            (ups if sign > 0 else downs).append((points, n, phrase))
         mails = int(client_mails.get(idx, 0)) if client_mails is not None else 0
         share = float(english.get(idx, np.nan)) if english is not None else np.nan
         unread = bool(share < READ_SHARE)  # NaN (nothing judged) is not unread

@@ -143,7 +143,8 @@ def _scores(model: DepthModel, X: MailFrames, F: pd.DataFrame, overall: pd.Serie
     n_from_client = (m["direction"] == "from_client").groupby(m["client"]).sum().reindex(F.index).fillna(0).astype("int64")
     english = F["english_share"]  # the client's whole window, unweighted: analyzer.depth.language.english_share
     drivers = top_drivers(F, model.contributions(F), signals=signals, lag=lag.where(lag != 0).dropna(),
-                          slopes=trend["trend_slope"], client_mails=n_from_client, english=english)
+                          slopes=trend["trend_slope"], client_mails=n_from_client, english=english,
+                          backed_praise=getattr(model, "backed_praise", None))
 
     dates = pd.to_datetime(m["date"], utc=True)
     g = m.assign(date=dates).groupby("client", sort=True)
