@@ -27,12 +27,12 @@ client who writes part of its mail in its own language are found in its English 
 ``unread_share`` set, the label shares and the net rate of such a client are taken over the mail
 that was read: its client mails ``n`` count as ``n x r`` read ones, ``r = min(1, english_share /
 unread_share)`` (1 when no text could be judged; never fewer than the signs found, never more than
-``n``), so ``ev_<label> = sign x rate x n / (n x r +
-prior_messages)`` and ``ev_net_rate = tally / (n x r + prior_messages)``: two signs in three read
-mails weigh like two in three, not like two in ten, and the shrinkage still holds them back when
-little was read. A client writing ``unread_share`` or more of its words in English is read exactly
-as without the setting; one writing none has nothing read, as before. Counts, the ratio and the
-behaviour columns are untouched.
+``n``), so ``ev_<label> = sign x rate x n / (n x r + prior_messages)`` and ``ev_net_rate = tally /
+(n x r + prior_messages)``: two signs in three read mails weigh like two in three, not like two in
+ten, and the shrinkage still holds them back when little was read. A client writing
+``unread_share`` or more of its words in English is read exactly as without the setting; one
+writing none has nothing read, as before. Counts, the ratio and the behaviour columns are
+untouched. The shipped model leaves it off: it failed its rule (``models/depth/CANDIDATE19.md``).
 
 Praise backed by substance (``backed_praise``). Warm words are cheap: a client can praise every
 deliverable and never bring the agency anything else. With ``backed_praise = k`` set, a client's
@@ -40,7 +40,7 @@ appreciation count is capped at the number of its other deeper signs (help reque
 on, referrals, forgiveness, strategic involvement, early warnings) plus ``k``, and its appreciation
 share is scaled down in the same proportion, in every column that reads them. The capped count
 never falls when either count rises; once the cap is reached, more praise leaves the evidence as it
-is, and only more substance raises it.
+is, and only more substance raises it. The shipped model sets ``k = 1`` (``models/depth/CANDIDATE20.md``).
 
 The transform learns nothing (``fit`` only records the input columns), so a linear model with
 non-negative weights on these columns is monotone in every feature whose direction is stated.
