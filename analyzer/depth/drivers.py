@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analyzer.depth.evidence import BEHAVIOUR_SIGNS, LABEL_SIGNS, PRAISE
+from analyzer.depth.evidence import BEHAVIOUR_SIGNS, LABEL_SIGNS, PRAISE, counted_praise
 from analyzer.depth.features import FEATURE_NAMES
 from analyzer.depth.language import READ_SHARE
 
@@ -72,9 +72,9 @@ def _signal_phrase(label: str, count: int, latest) -> str:
 
 
 def _praise_counted(n: int, found: dict, backed_praise: int) -> str:
-    """What follows the praise phrase when the cap holds part of it back (empty when all of it counted)."""
-    substance = sum(found[lb] for lb, sign in LABEL_SIGNS.items() if sign > 0 and lb != PRAISE)
-    counted = min(n, substance + backed_praise)
+    """What follows the praise phrase when the cap holds part of it back (empty when all of it counted);
+    ``n`` is ``found[PRAISE]``."""
+    counted, substance = counted_praise(found, backed_praise)
     if counted >= n:
         return ""
     if counted == 0:

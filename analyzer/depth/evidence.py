@@ -60,6 +60,17 @@ LABEL_SIGNS: dict[str, int] = {
 }
 #: The label whose count ``backed_praise`` caps by the other deeper signs.
 PRAISE = "appreciation"
+
+
+def counted_praise(counts: dict, backed_praise: int):
+    """The praise that counts under ``backed_praise`` (module doc), and the substance that backs it:
+    ``(min(praise, substance + backed_praise), substance)``, where ``counts`` maps each label of
+    :data:`LABEL_SIGNS` to its count (numbers or Series) and substance is the sum of the other
+    deeper labels' counts."""
+    substance = sum(counts[lb] for lb, sign in LABEL_SIGNS.items() if sign > 0 and lb != PRAISE)
+    return np.minimum(counts[PRAISE], substance + backed_praise), substance
+
+
 #: Client behaviour and its direction; ``log`` columns enter as log1p.
 BEHAVIOUR_SIGNS: dict[str, tuple[int, bool]] = {
     "client_start_share": (1, False),
@@ -133,8 +144,7 @@ class EvidenceFeatures(TransformerMixin, BaseEstimator):
         counts = {label: X[f"client_{label}_count"].astype(float).fillna(0.0) for label in LABEL_SIGNS}
         scale = {label: 1.0 for label in LABEL_SIGNS}
         if getattr(self, "backed_praise", None) is not None:
-            substance = sum(counts[lb] for lb, sign in LABEL_SIGNS.items() if sign > 0 and lb != PRAISE)
-            backed = np.minimum(counts[PRAISE], substance + float(self.backed_praise))
+            backed, _ = counted_praise(counts, float(self.backed_praise))
             scale[PRAISE] = (backed / counts[PRAISE].where(counts[PRAISE] > 0)).fillna(1.0)
             counts[PRAISE] = backed
         pos = sum(counts[lb] for lb, sign in LABEL_SIGNS.items() if sign > 0)

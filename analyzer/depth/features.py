@@ -115,15 +115,14 @@ def _label_presence(keys: pd.Series, directions: pd.Series, signals: pd.DataFram
 def _judged_words(messages: pd.DataFrame, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For the messages of ``keep`` (in order): the words of the new text judged for language, and
     those of them in a text read as English (:func:`analyzer.depth.language.judge_texts`); client
-    messages only, 0 for the agency's and for a frame without ``new_text``."""
-    from_client = (messages["direction"] == "from_client").to_numpy(dtype=bool)[keep]
-    words = np.zeros(len(from_client), dtype=np.int32)  # at most JUDGED_WORDS each
-    english = np.zeros(len(from_client), dtype=np.int32)
-    if "new_text" in messages.columns and from_client.any():
-        own = keep & (messages["direction"] == "from_client").to_numpy(dtype=bool)
-        judged, is_english = judge_texts(messages["new_text"][own])
-        words[from_client] = judged
-        english[from_client] = np.where(is_english, judged, 0)
+    messages only, 0 for the agency's."""
+    own = keep & (messages["direction"] == "from_client").to_numpy(dtype=bool)
+    judged, is_english = judge_texts(messages["new_text"][own])
+    words = np.zeros(int(keep.sum()), dtype=np.int32)  # at most JUDGED_WORDS each
+    english = np.zeros(len(words), dtype=np.int32)
+    from_client = own[keep]
+    words[from_client] = judged
+    english[from_client] = np.where(is_english, judged, 0)
     return words, english
 
 
