@@ -146,8 +146,7 @@ def _attribute(frame: pd.DataFrame, config: Config | None, cache: RunCache | Non
         stats.attribution_reused = True
         out = frame.copy()
         for name in cols.columns:
-            out[name] = pd.Series(cols[name].to_numpy(dtype=object), index=out.index, dtype=object).where(
-                cols[name].notna().to_numpy(), None)
+            out[name] = attribution.party_column(cols[name], out.index)
         return out
     out = attribution.attribute(frame, config)
     cache.store_attribution(key, out)

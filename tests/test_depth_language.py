@@ -87,6 +87,25 @@ def test_real_list_mail_reads_as_english(realmail):
     assert share.median() > 0.95
 
 
+def test_texts_are_judged_alike_whatever_the_batch(realmail, monkeypatch):
+    """judge_texts works in batches (JUDGE_BATCH) to bound Arrow's working copies: a text's result
+    must not depend on where the batches fall, for a Series (any index) or a plain list."""
+    import analyzer.depth.language as language
+
+    boxes = sorted((realmail / "bigbang" / "tests" / "data").rglob("*.mbox"))
+    texts = ingest(boxes, jobs=1).messages["new_text"]
+    texts = pd.concat([texts, pd.Series([None, "", "trop court"])]).set_axis(range(len(texts) + 3)[::-1])
+    whole = language.judge_texts(texts)
+    assert whole[0].sum() > 1000 and whole[1].sum() > 50
+    for batch in (1, 7, len(texts) - 1):
+        monkeypatch.setattr(language, "JUDGE_BATCH", batch)
+        for given in (texts, texts.tolist()):
+            words, english = language.judge_texts(given)
+            np.testing.assert_array_equal(words, whole[0])
+            np.testing.assert_array_equal(english, whole[1])
+    assert [len(a) for a in language.judge_texts([])] == [0, 0]
+
+
 def test_bad_and_empty_input():
     empty = pd.DataFrame({"client": pd.Series([], dtype="str"), "direction": pd.Series([], dtype="str"),
                           "new_text": pd.Series([], dtype="str")})

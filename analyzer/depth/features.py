@@ -97,12 +97,12 @@ def _label_presence(keys: pd.Series, directions: pd.Series, signals: pd.DataFram
     """0/1 per message and label, counting a label only for the side that writes it."""
     cols = [f"lab_{lb}" for lb in LABELS]
     if signals is None or signals.empty:
-        return pd.DataFrame(0, index=keys.index, columns=cols)
+        return pd.DataFrame(0, index=keys.index, columns=cols, dtype=np.int8)
     s = signals[["message_id", "label"]].dropna()
     s = s[s["label"].isin(LABELS)]
     message_ids = pd.Index(s["message_id"].astype(str))
     ids = message_ids.unique()
-    present = np.zeros((len(ids) + 1, len(LABELS)), dtype=np.int64)  # the last row: a message without labels
+    present = np.zeros((len(ids) + 1, len(LABELS)), dtype=np.int8)  # the last row: a message without labels
     present[ids.get_indexer(message_ids), pd.Index(LABELS).get_indexer(s["label"])] = 1
     from_client = (directions == "from_client").to_numpy(dtype=bool)
     from_agency = (directions == "from_agency").to_numpy(dtype=bool)
@@ -148,7 +148,7 @@ def prepare(messages: pd.DataFrame, signals: pd.DataFrame) -> _Prepared:
     msgs = msgs[keep].reset_index(drop=True)
     msgs["words"], msgs["english_words"] = _judged_words(messages, keep.to_numpy(dtype=bool))
     # forgiveness following an agency apology: a later client message in the same thread forgives
-    msgs["forgiven"] = 0
+    msgs["forgiven"] = np.zeros(len(msgs), dtype=np.int8)
     apologies = msgs[(msgs["direction"] == "from_agency") & (msgs["lab_apology"] == 1)]
     forgiving = msgs[(msgs["direction"] == "from_client") & (msgs["lab_forgiveness"] == 1)]
     if len(apologies) and len(forgiving):

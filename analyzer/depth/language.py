@@ -60,10 +60,24 @@ def _function_word_array() -> pa.Array:
     return pa.array(sorted(function_words()), type=pa.large_string())
 
 
+#: Texts judged at once: Arrow's working copies (every text's first words, split and trimmed) then
+#: stay the size of one batch, not of the mailbox (at 100k messages one pass over all texts
+#: peaked at about 45 MiB).
+JUDGE_BATCH = 16384
+
+
 def judge_texts(texts) -> tuple[np.ndarray, np.ndarray]:
     """For each text (a string column or sequence; missing texts allowed): the words judged (0 when
     fewer than :data:`MIN_WORDS`) and whether it reads as English. Vectorised in Arrow: a word is a
-    whitespace-separated token of letters (apostrophes allowed) once punctuation is stripped."""
+    whitespace-separated token of letters (apostrophes allowed) once punctuation is stripped.
+    Judged :data:`JUDGE_BATCH` texts at a time; a text's result does not depend on the others."""
+    rows = texts.iloc if isinstance(texts, pd.Series) else texts
+    n = len(texts)
+    parts = [_judge_batch(rows[i:i + JUDGE_BATCH]) for i in range(0, n, JUDGE_BATCH)] or [_judge_batch([])]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _judge_batch(texts) -> tuple[np.ndarray, np.ndarray]:
     arr = column_array(texts, pa.large_string())
     n = len(arr)
     head = pc.utf8_lower(pc.utf8_slice_codeunits(pc.fill_null(arr, ""), 0, _JUDGED_CHARS))
