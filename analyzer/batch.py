@@ -146,7 +146,8 @@ def _attribute(frame: pd.DataFrame, config: Config | None, cache: RunCache | Non
         stats.attribution_reused = True
         out = frame.copy()
         for name in cols.columns:
-            out[name] = attribution.party_column(cols[name], out.index)
+            out[name] = pd.Series(cols[name].to_numpy(dtype=object), index=out.index, dtype=object).where(
+                cols[name].notna().to_numpy(), None)
         return out
     out = attribution.attribute(frame, config)
     cache.store_attribution(key, out)

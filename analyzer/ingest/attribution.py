@@ -87,8 +87,9 @@ def attribute(messages: pd.DataFrame, config: Config | None = None) -> pd.DataFr
     out = messages.copy()
     n = len(out)
     if n == 0:
-        for column in ("client", "client_domain", "direction"):
-            out[column] = party_column(np.array([], dtype=object), out.index)
+        out["client"] = pd.Series([], dtype=object, index=out.index)
+        out["client_domain"] = pd.Series([], dtype=object, index=out.index)
+        out["direction"] = pd.Series([], dtype=object, index=out.index)
         return out
 
     edges, addresses = _edges(messages)
@@ -116,21 +117,15 @@ def attribute(messages: pd.DataFrame, config: Config | None = None) -> pd.DataFr
     # client_domain: per matched address (a configured free-mail person keeps their address)
     addr_for_msg = _client_address(edges, from_addr, direction, client_id, msg_client)
     domain_col[has] = domains[addr_for_msg[has]]
-    out["client"] = party_column(client_col, out.index)
-    out["client_domain"] = party_column(domain_col, out.index)
-    out["direction"] = party_column(direction, out.index)
+    # object columns on purpose: every row refers to one of a few hundred shared name strings, 8 bytes
+    # a row; an Arrow-backed string column would copy the name into every row (measured 60 bytes a
+    # row at 500k), though DataFrame.memory_usage(deep=True) counts the shared strings once per row
+    out["client"] = pd.Series(client_col, index=out.index, dtype=object)
+    out["client_domain"] = pd.Series(domain_col, index=out.index, dtype=object)
+    out["direction"] = pd.Series(direction, index=out.index, dtype=object)
     labels, counts = np.unique(direction.astype(str), return_counts=True)
     log.info("attribution: %s", {str(k): int(v) for k, v in zip(labels, counts, strict=True)})
     return out
-
-
-def party_column(values, index: pd.Index) -> pd.Series:
-    """``client``, ``client_domain`` or ``direction`` from ``values`` (None or NaN: missing), in the
-    dtype the frame's other text columns have, the one pandas gives Arrow strings: with pandas 3 its
-    compact Arrow-backed ``str``, about 15 bytes a message instead of the 70 of a Python string
-    object per row (the three columns live through the whole run: about 100 MB at 500k messages).
-    Missing values read as missing (NaN with pandas 3), as in the frame's other text columns."""
-    return pa.array(values, type=pa.string(), from_pandas=True).to_pandas().set_axis(index)
 
 
 def _column(df: pd.DataFrame, name: str) -> np.ndarray:
