@@ -41,7 +41,7 @@ def test_mailbox_truth_and_client_list(box):
     assert set(truth["client"]) <= {c.name for c in config.clients}
 
 
-NEWEST = ("train10", "train11", "train12", "train13", "train14", "train15", "train16", "train17")
+NEWEST = ("train10", "train11", "train12", "train13", "train14", "train15", "train16", "train17", "train18")
 
 
 @pytest.mark.parametrize("box", [b for b in BOXES if b.parent.name in NEWEST], ids=lambda b: b.name)

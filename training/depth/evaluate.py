@@ -123,7 +123,9 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              "train16": ("independent train16 (training mailboxes of the eighteenth session: words and substance, "
                          "which judged candidate N; trained on since the eighteenth)"),
              "train17": ("independent train17 (training mailboxes of the eighteenth session, the train16 brief, "
-                         "written to judge candidate O; not trained on)"),
+                         "written to judge candidate O; trained on since the nineteenth)"),
+             "train18": ("independent train18 (training mailboxes of the nineteenth session, the train13 brief, "
+                         "written to judge candidate P; not trained on)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",
