@@ -30,6 +30,7 @@ evaluate: $(STAMP)
 	$(PY) -m training.signals.evaluate --model models/signals
 	$(PY) -m training.signals.agency_mail
 	$(PY) -m training.depth.evaluate
+	$(PY) -m training.depth.oracle
 
 bench: $(STAMP)
 	$(PY) bench/bench_ingest.py
