@@ -10,15 +10,16 @@ import pytest
 
 from analyzer.config import load_config
 from analyzer.depth.schema import tier_of
-from training.depth.independent import SPLITS, TEST_SPLITS, TRAIN_SPLITS, WAITING_SPLITS, mailboxes, read_truth
+from training.depth.independent import (SPLITS, TEST_SPLITS, TRAIN_SPLITS, UNREAD_SPLITS, WAITING_SPLITS, mailboxes,
+                                        read_truth)
 
 HEADER = ["client", "domains", "addresses", "depth", "tier", "trend", "depth_by_quarter", "quarters",
           "n_messages", "design"]
 BOXES = [box for split in SPLITS for box in mailboxes(split)]
 
 
-def test_each_split_is_trained_on_test_or_waiting_and_only_one():
-    groups = [set(TRAIN_SPLITS), set(TEST_SPLITS), set(WAITING_SPLITS)]
+def test_each_split_is_trained_on_test_waiting_or_unread_and_only_one():
+    groups = [set(TRAIN_SPLITS), set(TEST_SPLITS), set(WAITING_SPLITS), set(UNREAD_SPLITS)]
     assert sum(len(g) for g in groups) == len(set.union(*groups))
     assert set.union(*groups) == set(SPLITS)
     assert len(BOXES) >= 90
@@ -41,7 +42,16 @@ def test_mailbox_truth_and_client_list(box):
     assert set(truth["client"]) <= {c.name for c in config.clients}
 
 
-NEWEST = ("train10", "train11", "train12", "train13", "train14", "train15", "train16", "train17", "train18")
+NEWEST = ("train10", "train11", "train12", "train13", "train14", "train15", "train16", "train17", "train18",
+          "train19")
+
+
+def test_make_evaluate_leaves_an_unread_judge_set_out():
+    from training.depth.evaluate import default_splits
+
+    read = set(default_splits())
+    assert not read & set(UNREAD_SPLITS)
+    assert set(TEST_SPLITS) | set(TRAIN_SPLITS) | set(WAITING_SPLITS) <= read
 
 
 @pytest.mark.parametrize("box", [b for b in BOXES if b.parent.name in NEWEST], ids=lambda b: b.name)

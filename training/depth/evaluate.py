@@ -37,7 +37,7 @@ from threadpoolctl import threadpool_limits
 
 from analyzer.depth.modelfile import load_depth_model
 from analyzer.depth.scores import score_and_periods
-from training.depth.independent import SPLITS, TEST_SPLITS, evaluate_split, mailbox_metrics, signal_tally
+from training.depth.independent import SPLITS, TEST_SPLITS, UNREAD_SPLITS, evaluate_split, mailbox_metrics, signal_tally
 from training.depth.labelled import generate_and_ingest
 
 log = logging.getLogger(__name__)
@@ -147,12 +147,19 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
     return "\n".join(lines)
 
 
+def default_splits() -> tuple[str, ...]:
+    """What ``make evaluate`` reads: the generated held-out mailboxes, every independent split but the
+    unread judge sets (:data:`~training.depth.independent.UNREAD_SPLITS`, read only when named), and
+    ``test6`` again with its client lists."""
+    return ("generated",) + tuple(s for s in SPLITS if s not in UNREAD_SPLITS) + ("test-client-list",)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m training.depth.evaluate", description=__doc__.splitlines()[0])
     ap.add_argument("--model", type=Path, default=None, help="depth model file (default: the shipped one)")
     ap.add_argument("--out", type=Path, default=Path("models/depth"))
     ap.add_argument("--work", type=Path, default=None, help="keep the runs here (default: a temporary folder)")
-    ap.add_argument("--splits", default=",".join(("generated",) + SPLITS + ("test-client-list",)))
+    ap.add_argument("--splits", default=",".join(default_splits()))
     ap.add_argument("--signals-model", type=Path, default=None,
                     help="signal pipeline of the independent mailboxes' runs (default: the shipped one)")
     args = ap.parse_args(argv)
