@@ -2,8 +2,9 @@
 
     python -m training.depth.oracle [--model FILE] [--work DIR] [--out models/depth]
 
-Four hand-written depth mailboxes were labelled message by message by helpers who read only the
-taxonomy and the mbox (``data/signals/mail_labels/``, :mod:`training.signals.agency_mail`). Each is
+Hand-written depth mailboxes were labelled message by message by helpers who read only the taxonomy
+and the mbox (``data/signals/mail_labels/``: four, tenth session; ``mail_labels_more/``: ``train17``'s
+six, nineteenth session; :mod:`training.signals.agency_mail`). Each is
 run as a user would (no client list), then every client is scored twice with the same depth model:
 from the detector's signals (what the product does) and from the gold labels in place of the
 detector's (one signal row per labelled message and label, on the side the label belongs to). The
@@ -29,9 +30,7 @@ from analyzer.depth.modelfile import load_depth_model
 from analyzer.depth.scores import score_and_periods
 from analyzer.signals.frame import SIGNAL_COLUMNS
 from training.depth.independent import mailbox_metrics, matched, read_truth, run_mailbox, signal_tally
-from training.signals.agency_mail import ALLOWED, SIDES, mailbox_folder, read_mail_labels
-
-LABELS_DIR = Path(__file__).resolve().parents[2] / "data" / "signals" / "mail_labels"
+from training.signals.agency_mail import ALLOWED, LABELS_DIR, MORE_LABELS_DIR, SIDES, mailbox_folder, read_mail_labels
 
 
 def gold_signals(gold: pd.DataFrame, messages: pd.DataFrame) -> pd.DataFrame:
@@ -66,8 +65,8 @@ def read_mailbox(name: str, gold: pd.DataFrame, work: Path, model, model_path=No
 
 def report_md(rows: pd.DataFrame, oof: dict, command: str) -> str:
     lines = ["# What perfect detection would buy the depth score (oracle reading)", "",
-             f"Command: `{command}`. Four training mailboxes labelled message by message "
-             "(`data/signals/mail_labels/`); each client scored with the shipped depth model from the detector's "
+             f"Command: `{command}`. Training mailboxes labelled message by message "
+             "(`data/signals/mail_labels/` and `mail_labels_more/`); each client scored with the shipped depth model from the detector's "
              "signals and from the gold labels. In-sample for the detected reading (the model is fitted on these "
              "mailboxes); the out-of-fold Spearman of the detected reading is from `metrics.json`.", "",
              "Signal rows: the detector's are sentences (several in one message can carry the same label), "
@@ -102,8 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     oof = {} if args.model else json.loads(metrics.read_text())["cv_leave_mailbox_out"]["spearman_per_independent_mailbox"]
     with tempfile.TemporaryDirectory(prefix="depth-oracle-") as tmp:
         work = args.work or Path(tmp)
-        rows = pd.DataFrame([read_mailbox(f.stem, read_mail_labels(f), work, model, args.model)
-                             for f in sorted(LABELS_DIR.glob("*.jsonl"))])
+        files = sorted(LABELS_DIR.glob("*.jsonl")) + sorted(MORE_LABELS_DIR.glob("*.jsonl"))
+        rows = pd.DataFrame([read_mailbox(f.stem, read_mail_labels(f), work, model, args.model) for f in files])
     command = "python -m training.depth.oracle" + (f" --model {args.model}" if args.model else "")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "oracle.json").write_text(json.dumps({"per_mailbox": rows.to_dict("records"), "out_of_fold": oof and

@@ -36,6 +36,11 @@ from training.signals.evaluate import format_table, multilabel_recall, side_by_s
 from training.signals.metrics import paired_bootstrap
 
 LABELS_DIR = DATA_DIR / "mail_labels"
+#: Message-by-message labels of more depth mailboxes (nineteenth session: ``train17``'s six), by six
+#: more helpers under the same brief. Written for the depth oracle (:mod:`training.depth.oracle`);
+#: this evaluation does not compare the detector with them, so they can still serve as whole-mail
+#: test data for a detector candidate.
+MORE_LABELS_DIR = LABELS_DIR.parent / "mail_labels_more"
 #: Which labelled mailboxes are for development and which for testing. The detector's misses and false
 #: alarms on the development ones were read in the tenth session; the test ones were only read in
 #: aggregate and are never tuned on.
