@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from training.depth.independent import ROOT, matched, mailbox_metrics, read_truth, run_mailbox, signal_tally
+from training.depth.independent import ROOT, mailbox_metrics, matched_with_tally, read_truth, run_mailbox
 
 pytestmark = pytest.mark.slow
 
@@ -16,8 +16,7 @@ pytestmark = pytest.mark.slow
 def ukstudio(tmp_path_factory):
     box = ROOT / "dev" / "ukstudio"
     result = run_mailbox(box, tmp_path_factory.mktemp("ukstudio"))
-    scores = result.scores.assign(tally=lambda d: signal_tally(d))
-    return matched(scores, read_truth(box)), result
+    return matched_with_tally(result.scores, read_truth(box)), result
 
 
 def test_every_client_found_and_ranked_ahead_of_volume(ukstudio):

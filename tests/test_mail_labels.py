@@ -11,9 +11,9 @@ import mailbox
 import pytest
 
 from analyzer.signals.labels import AGENCY_LABELS, LABELS
-from training.signals.agency_mail import LABELS_DIR, MORE_LABELS_DIR, any_signal, mailbox_folder, read_mail_labels
+from training.signals.agency_mail import LABELS_DIR, any_signal, labelled_mail_files, mailbox_folder, read_mail_labels
 
-FILES = sorted(LABELS_DIR.glob("*.jsonl")) + sorted(MORE_LABELS_DIR.glob("*.jsonl"))
+FILES = labelled_mail_files()
 
 
 def _mbox_ids(folder) -> list[str]:

@@ -113,6 +113,12 @@ def signal_tally(scores: pd.DataFrame) -> pd.Series:
     return pd.Series(np.asarray(pos, dtype=float) - np.asarray(neg, dtype=float), index=scores.index)
 
 
+def matched_with_tally(scores: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    """:func:`matched` of a run's scores.csv, with the plain signal tally (:func:`signal_tally`) that
+    :func:`mailbox_metrics` reads beside the score."""
+    return matched(scores.assign(tally=signal_tally), truth)
+
+
 def _rho(a, b) -> float:
     a, b = np.asarray(a, float), np.asarray(b, float)
     if len(a) < 3 or np.std(a) == 0 or np.std(b) == 0:
@@ -170,8 +176,7 @@ def evaluate_split(split: str, workdir: Path, model_path=None, client_list: bool
     for box in mailboxes(split):
         out = workdir / split / (f"{box.name}-client-list" if client_list else box.name)
         result = run_mailbox(box, out, model_path=model_path, signals_model=signals_model, client_list=client_list)
-        scores = result.scores.assign(tally=lambda d: signal_tally(d))
-        m = matched(scores, read_truth(box))
+        m = matched_with_tally(result.scores, read_truth(box))
         rows.append({"split": split, "mailbox": box.name, **mailbox_metrics(m)})
         frames.append(m.assign(mailbox=box.name))
     return pd.DataFrame(rows), frames

@@ -29,8 +29,8 @@ import pandas as pd
 from analyzer.depth.modelfile import load_depth_model
 from analyzer.depth.scores import score_and_periods
 from analyzer.signals.frame import SIGNAL_COLUMNS
-from training.depth.independent import mailbox_metrics, matched, read_truth, run_mailbox, signal_tally
-from training.signals.agency_mail import ALLOWED, LABELS_DIR, MORE_LABELS_DIR, SIDES, mailbox_folder, read_mail_labels
+from training.depth.independent import mailbox_metrics, matched_with_tally, read_truth, run_mailbox
+from training.signals.agency_mail import ALLOWED, SIDES, labelled_mail_files, mailbox_folder, read_mail_labels
 
 
 def gold_signals(gold: pd.DataFrame, messages: pd.DataFrame) -> pd.DataFrame:
@@ -55,8 +55,8 @@ def read_mailbox(name: str, gold: pd.DataFrame, work: Path, model, model_path=No
     truth = read_truth(box)
     signals = gold_signals(gold, result.message_meta)
     scores, _ = score_and_periods(result.message_meta, signals, model=model)
-    detected = mailbox_metrics(matched(result.scores.assign(tally=signal_tally), truth))
-    oracle = mailbox_metrics(matched(scores.assign(tally=signal_tally), truth))
+    detected = mailbox_metrics(matched_with_tally(result.scores, truth))
+    oracle = mailbox_metrics(matched_with_tally(scores, truth))
     keys = ("spearman", "spearman_tally", "tier_accuracy", "mae")
     return {"mailbox": f"{box.parent.name}/{name}", "clients": detected["scored"],
             "signal_rows_detected": int(len(result.signals)), "signal_rows_gold": int(len(signals)),
@@ -101,15 +101,16 @@ def main(argv: list[str] | None = None) -> int:
     oof = {} if args.model else json.loads(metrics.read_text())["cv_leave_mailbox_out"]["spearman_per_independent_mailbox"]
     with tempfile.TemporaryDirectory(prefix="depth-oracle-") as tmp:
         work = args.work or Path(tmp)
-        files = sorted(LABELS_DIR.glob("*.jsonl")) + sorted(MORE_LABELS_DIR.glob("*.jsonl"))
-        rows = pd.DataFrame([read_mailbox(f.stem, read_mail_labels(f), work, model, args.model) for f in files])
+        rows = pd.DataFrame([read_mailbox(f.stem, read_mail_labels(f), work, model, args.model)
+                             for f in labelled_mail_files()])
     command = "python -m training.depth.oracle" + (f" --model {args.model}" if args.model else "")
+    report = report_md(rows, oof, command)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "oracle.json").write_text(json.dumps({"per_mailbox": rows.to_dict("records"), "out_of_fold": oof and
-                                                      {m: oof[m] for m in rows["mailbox"] if m in oof}},
+    (args.out / "oracle.json").write_text(json.dumps({"per_mailbox": rows.to_dict("records"),
+                                                      "out_of_fold": {m: oof[m] for m in rows["mailbox"] if m in oof}},
                                                      indent=2, default=float) + "\n", encoding="utf-8")
-    (args.out / "oracle.md").write_text(report_md(rows, oof, command), encoding="utf-8")
-    print(report_md(rows, oof, command))
+    (args.out / "oracle.md").write_text(report, encoding="utf-8")
+    print(report)
     return 0
 
 

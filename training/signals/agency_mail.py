@@ -41,6 +41,11 @@ LABELS_DIR = DATA_DIR / "mail_labels"
 #: this evaluation does not compare the detector with them, so they can still serve as whole-mail
 #: test data for a detector candidate.
 MORE_LABELS_DIR = LABELS_DIR.parent / "mail_labels_more"
+
+
+def labelled_mail_files() -> list[Path]:
+    """Every message-by-message labels file: :data:`LABELS_DIR`'s, then :data:`MORE_LABELS_DIR`'s."""
+    return sorted(LABELS_DIR.glob("*.jsonl")) + sorted(MORE_LABELS_DIR.glob("*.jsonl"))
 #: Which labelled mailboxes are for development and which for testing. The detector's misses and false
 #: alarms on the development ones were read in the tenth session; the test ones were only read in
 #: aggregate and are never tuned on.
