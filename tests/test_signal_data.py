@@ -55,7 +55,7 @@ TRAINING_FILES = ["train_extra.jsonl", "train_boundary.jsonl", "neutral_extra.js
                   "train_register_b.jsonl", "train_register_c.jsonl", "train_register_d.jsonl",
                   "train_families_a.jsonl", "train_families_b.jsonl", "train_mixed_a.jsonl", "train_mixed_b.jsonl",
                   "train_mixed_c.jsonl", "train_peer_a.jsonl", "train_peer_b.jsonl", "train_flip_a.jsonl",
-                  "train_flip_b.jsonl", "train_courtesy_a.jsonl", "train_courtesy_b.jsonl"]
+                  "train_flip_b.jsonl", "train_courtesy_a.jsonl", "train_courtesy_b.jsonl", "train_mail.jsonl"]
 
 
 @pytest.mark.parametrize("name", ["train_courtesy_a.jsonl", "train_courtesy_b.jsonl"])

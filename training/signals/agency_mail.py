@@ -118,11 +118,14 @@ def _summary(gold, pipeline, baseline) -> dict:
             "base_F1": float(m["base_F1"]), "bootstrap": paired_bootstrap(gold, pipeline, baseline)}
 
 
-def evaluate(model=None, labels_dir: Path = LABELS_DIR) -> dict:
+def evaluate(model=None, labels_dir: Path = LABELS_DIR, mail: bool = False) -> dict:
+    """The detector (``model``, default the shipped one) and the baseline (trained on the rows of
+    :func:`training_parts`, with ``mail``: as ``training.signals.train --mail`` reads them) on every
+    labels file of ``labels_dir``."""
     files = sorted(labels_dir.glob("*.jsonl"))
     if not files:
         raise ValueError(f"no labels files in {labels_dir}")
-    baseline = same_data_baseline(training_parts())
+    baseline = same_data_baseline(training_parts(mail=mail))
     pooled = {"gold": [], "pipeline": [], "baseline": []}
     by_group = {g: {"gold": [], "pipeline": [], "baseline": []} for g in GROUPS}
     per_box = {}
@@ -189,11 +192,14 @@ def report_md(res: dict, command: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m training.signals.agency_mail", description=__doc__.splitlines()[0])
     ap.add_argument("--model", type=Path, default=None, help="signal pipeline folder (default: the shipped one)")
+    ap.add_argument("--mail", action="store_true",
+                    help="train the baseline on the whole-mail rows too, as `training.signals.train --mail` does")
     ap.add_argument("--out", type=Path, default=PROJECT_ROOT / "models" / "signals")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    res = evaluate(args.model)
-    command = "python -m training.signals.agency_mail" + (f" --model {args.model}" if args.model else "")
+    res = evaluate(args.model, mail=args.mail)
+    command = ("python -m training.signals.agency_mail" + (f" --model {args.model}" if args.model else "")
+               + (" --mail" if args.mail else ""))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "agency_mail.md").write_text(report_md(res, command), encoding="utf-8")
     (args.out / "agency_mail.json").write_text(json.dumps(

@@ -76,6 +76,11 @@ FLIP_PATHS = (DATA_DIR / "train_flip_a.jsonl", DATA_DIR / "train_flip_b.jsonl")
 #: Courtesy rows (fifteenth session, ``BRIEF_courtesy.md``): bare thanks that is not appreciation, and
 #: appreciation carried by what is praised; read by the recipe with ``silent_furniture`` (``courtesy``).
 COURTESY_PATHS = (DATA_DIR / "train_courtesy_a.jsonl", DATA_DIR / "train_courtesy_b.jsonl")
+#: Paragraphs of whole labelled agency mail (``train17``'s six depth mailboxes, from the message-by-message
+#: labels of ``data/signals/mail_labels_more``; made by :mod:`training.signals.mail_rows`). Read by
+#: :func:`training_parts` only with ``mail=True`` (``python -m training.signals.train --mail``: the
+#: twentieth session's candidate, data/signals/README_eval_independent9.md).
+MAIL_PATH = DATA_DIR / "train_mail.jsonl"
 #: The third independent set (two authors, written apart from everything else): the test set.
 INDEPENDENT3_PATHS = (DATA_DIR / "eval_independent3_a.jsonl", DATA_DIR / "eval_independent3_b.jsonl")
 #: The fourth independent set, written blind to all the above by two more authors: a test set too.
@@ -90,6 +95,10 @@ INDEPENDENT7_PATHS = tuple(DATA_DIR / f"eval_independent7_{k}.jsonl" for k in "a
 #: test set, read once with the shipped detector and the fourteenth session's candidate
 #: (data/signals/README_eval_independent8.md).
 INDEPENDENT8_PATHS = tuple(DATA_DIR / f"eval_independent8_{k}.jsonl" for k in "abc")
+#: The ninth independent set, three more authors blind to everything above (nineteenth session): the
+#: blind test set, read only when asked (``training.signals.evaluate --blind9``) under the rule of
+#: data/signals/README_eval_independent9.md.
+INDEPENDENT9_PATHS = tuple(DATA_DIR / f"eval_independent9_{k}.jsonl" for k in "abc")
 
 SEED = 13
 HELDOUT_FRACTION = 0.25
@@ -164,11 +173,11 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
                    split_path: Path = SPLIT_PATH, neutral_path: Path | None = NEUTRAL_PATH,
                    boundary_path: Path | None = BOUNDARY_PATH,
                    neutral_mail_path: Path | None = NEUTRAL_MAIL_PATH, flip: bool = False,
-                   courtesy: bool = False) -> dict[str, list[dict]]:
+                   courtesy: bool = False, mail: bool = False) -> dict[str, list[dict]]:
     """``train``, ``tune`` and ``heldout`` rows (dev split + the extra, boundary, neutral and neutral-mail
     data when present; both neutral files are ``source: "neutral"``). ``flip``: with
     :data:`FLIP_PATHS` too (the sign-flip rows that the shipped recipe does not read); ``courtesy``: with
-    :data:`COURTESY_PATHS` too."""
+    :data:`COURTESY_PATHS` too; ``mail``: with :data:`MAIL_PATH` too."""
     dev = read_labelled(dev_path)
     split = load_dev_split(dev, split_path)
     by_id = {r["id"]: r for r in dev}
@@ -177,7 +186,8 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
                          (neutral_mail_path, "neutral"),
                          *((p, "extra") for p in PARAPHRASE_PATHS + REGISTER_PATHS + FAMILY_PATHS
                                                + (FLIP_PATHS if flip else ())
-                                               + (COURTESY_PATHS if courtesy else ()))):
+                                               + (COURTESY_PATHS if courtesy else ())
+                                               + ((MAIL_PATH,) if mail else ()))):
         if path is not None and Path(path).is_file():
             for row in read_labelled(path):
                 parts["tune" if is_tune_extra(row["id"]) else "train"].append(row | {"source": source})

@@ -31,6 +31,7 @@ from analyzer.errors import AnalyzerError
 from training.signals.baseline import TfidfBaseline, same_data_baseline
 from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDEPENDENT4_PATHS, INDEPENDENT5_PATHS,
                                      INDEPENDENT6_PATHS, INDEPENDENT7_PATHS, INDEPENDENT8_PATHS,
+                                     INDEPENDENT9_PATHS,
                                      INDEPENDENT_PATH,
                                      PROJECT_ROOT, read_labelled, training_parts)
 from training.signals.embedded import embed
@@ -164,18 +165,24 @@ INDEPENDENT_SETS = (
      "written in the thirteenth session; evaluation only: the blind test set, first read in the fourteenth "
      "session with the shipped detector and that session's candidate)"),
 )
+#: The blind set that waits for a candidate's rule (data/signals/README_eval_independent9.md): read only
+#: with ``--blind9``, never by ``make evaluate`` until that rule has been applied.
+BLIND9_SET = ("independent9", INDEPENDENT9_PATHS,
+              "Ninth independently written set (eval_independent9_*.jsonl: three more authors who saw no project "
+              "data, written in the nineteenth session; the blind test set, first read in the twentieth session "
+              "under the rule of data/signals/README_eval_independent9.md)")
 
 
 def evaluate(model: Path | str | None = None, sets: tuple = INDEPENDENT_SETS, realmail: Path | None = REALMAIL_DATA,
-             flip: bool = False, courtesy: bool = False) -> dict:
+             flip: bool = False, courtesy: bool = False, mail: bool = False) -> dict:
     """``{"tables": {set: side-by-side table}, "bootstrap": {set: paired bootstrap of the macro F1
     difference}, "realmail": pipeline table, "realmail_baseline": baseline table}``. The baseline is
     trained on the rows of :func:`training_parts` (``flip=True``: those of the twelfth session's candidate;
-    ``courtesy=True``: those of the fifteenth session's)."""
+    ``courtesy=True``: those of the fifteenth session's; ``mail=True``: those of the twentieth's)."""
     from analyzer.signals.detect import detect_signals
 
     nlp = load_pipeline(model)
-    parts = training_parts(flip=flip, courtesy=courtesy)
+    parts = training_parts(flip=flip, courtesy=courtesy, mail=mail)
     baseline = same_data_baseline(parts)
     named = {"heldout": parts["heldout"]}
     for name, paths, _ in sets:
@@ -237,17 +244,22 @@ def main(argv: list[str] | None = None) -> int:
                         help="train the baseline on the sign-flip rows too, as `training.signals.train --flip` does")
     parser.add_argument("--courtesy", action="store_true",
                         help="train the baseline on the courtesy rows too, as `training.signals.train --courtesy` does")
+    parser.add_argument("--mail", action="store_true",
+                        help="train the baseline on the whole-mail rows too, as `training.signals.train --mail` does")
+    parser.add_argument("--blind9", action="store_true",
+                        help="read eval_independent9_* too (only under data/signals/README_eval_independent9.md's rule)")
     parser.add_argument("--out", type=Path, default=None, help="where evaluation.md/.json go (default: --model)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     started = time.time()
+    sets = INDEPENDENT_SETS + ((BLIND9_SET,) if args.blind9 else ())
     try:
-        result = evaluate(args.model, flip=args.flip, courtesy=args.courtesy)
+        result = evaluate(args.model, sets=sets, flip=args.flip, courtesy=args.courtesy, mail=args.mail)
     except AnalyzerError as exc:
         print(f"training.signals.evaluate: error: {exc}", file=sys.stderr)
         return 2
     titles = {"heldout": "Held-out dev split (25% of signals_dev.jsonl, never trained or tuned on)"}
-    titles.update({name: title for name, _, title in INDEPENDENT_SETS})
+    titles.update({name: title for name, _, title in sets})
     titles.update({f"{name}+mail": f"{title}: each snippet set as a paragraph inside a real mailing-list message "
                    f"(training.signals.embedded; backgrounds from ../shared/realmail, evaluation only)"
                    for name, title in list(titles.items())})

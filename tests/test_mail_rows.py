@@ -1,0 +1,64 @@
+"""Training rows from whole labelled mail (training.signals.mail_rows): the quote matching, the side
+rule, and that data/signals/train_mail.jsonl is exactly what the labels and the mailboxes make."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from training.signals.corpus import MAIL_PATH, training_parts
+from training.signals.mail_rows import build, holds_quote, message_rows, paragraphs
+
+MORE = Path(__file__).resolve().parents[1] / "data" / "signals" / "mail_labels_more"
+
+
+def test_paragraphs_split_on_blank_lines():
+    assert paragraphs("Hi Ana,\n\nFirst line\nsecond line.\n \n\nThanks\n") == ["Hi Ana,", "First line\nsecond line.",
+                                                                            "Thanks"]
+    assert paragraphs("") == []
+
+
+def test_a_quote_is_found_despite_wrapping_and_typographic_quotes():
+    para = "Could you take a look at the\nrenewal terms? We’d value your view before Friday."
+    assert holds_quote(para, "We'd value your view before Friday.")
+    assert holds_quote(para, "Could you take a look at the renewal terms?")
+    assert not holds_quote(para, "Please cancel Thursday's call.")
+    assert not holds_quote(para, "")
+
+
+def test_a_labelled_message_gives_only_its_quoted_paragraphs():
+    text = "Hi team,\n\nCould you advise on the pricing page? We are stuck.\n\nAlso, the invoice is too high for us.\n\nBest"
+    rows, missed = message_rows(text, ["fee_pushback", "help_request"],
+                                {"help_request": "Could you advise on the pricing page?",
+                                 "fee_pushback": "the invoice is too high for us"})
+    assert rows == [("Could you advise on the pricing page? We are stuck.", ["help_request"]),
+                    ("Also, the invoice is too high for us.", ["fee_pushback"])]
+    assert missed == 0
+    rows, missed = message_rows(text, ["referral"], {"referral": "I passed your name to Dana at Acme."})
+    assert rows == [] and missed == 1
+
+
+def test_an_unlabelled_message_gives_negatives_only_from_the_client_side():
+    text = "Hi,\n\nThe files are on the shared drive under March.\n\nCheers"
+    assert message_rows(text, [], {}) == ([("The files are on the shared drive under March.", [])], 0)
+    assert message_rows(text, [], {}, negatives=False) == ([], 0)
+
+
+def test_the_committed_rows_are_what_the_labels_and_mailboxes_make(tmp_path):
+    out = tmp_path / "train_mail.jsonl"
+    counts = build(MORE, out)
+    assert out.read_text(encoding="utf-8") == MAIL_PATH.read_text(encoding="utf-8")
+    assert set(counts) == {p.stem for p in MORE.glob("*.jsonl")}
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) > 1000 and sum(bool(r["labels"]) for r in rows) > 900
+    assert all(r["id"].startswith("mail:") for r in rows)
+
+
+def test_mail_rows_join_the_training_rows_only_when_asked(dev_data_path):
+    plain = training_parts(dev_path=dev_data_path)
+    mail = training_parts(dev_path=dev_data_path, mail=True)
+    seen = lambda parts: {r["id"] for k in ("train", "tune") for r in parts[k]}  # noqa: E731
+    mail_ids = {json.loads(line)["id"] for line in MAIL_PATH.read_text(encoding="utf-8").splitlines()}
+    assert not mail_ids & seen(plain)
+    assert seen(mail) - seen(plain) == mail_ids
+    assert [r["id"] for r in mail["heldout"]] == [r["id"] for r in plain["heldout"]]

@@ -1,0 +1,145 @@
+"""Training rows from whole labelled mail: each paragraph a row, labelled by the quotes that carry its labels.
+
+    python -m training.signals.mail_rows [--labels data/signals/mail_labels_more] [--out data/signals/train_mail.jsonl]
+
+The snippet files teach the detector short texts written to show a label. The product reads whole
+messages, where the signal is one paragraph among greetings, logistics and sign-offs. Here the gold is
+a message-by-message labels file (``data/signals/mail_labels_more/<mailbox>.jsonl``: per message its
+side, its labels and the quote that carries each, by a helper who read only the taxonomy and the
+mbox). Each mailbox is run as a user would, with its client list; each message's new text (quotes
+and signature stripped, as at detection time) is split into paragraphs, and:
+
+- a paragraph that holds one or more of its message's quotes is a row with those quotes' labels;
+- every paragraph of a client's message with no label is a row with no label (mail furniture of
+  fewer than :data:`MIN_WORDS` words is left out). The agency's unlabelled paragraphs are left out:
+  agency text can carry only ``apology`` and ``feedback_request`` (the brief), so its "no need to
+  apologise" or its thanks are not negatives for the client labels;
+- the other paragraphs of a labelled message are left out: the labeller gave one quote a label, and
+  another paragraph may carry the same label again;
+- paragraphs that do not read as English are left out (the detector reads English);
+- messages whose side the labeller and the run disagree on, and ``other`` mail, are left out.
+
+The rows are written as a JSON lines file beside the snippet files, with ids
+``mail:<mailbox>:<n>:<paragraph>``; identical texts are kept once (their labels joined).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import sys
+import tempfile
+from difflib import SequenceMatcher
+from pathlib import Path
+
+from analyzer.depth.language import judge_texts
+from training.signals.agency_mail import MORE_LABELS_DIR, SIDES, mailbox_folder, read_mail_labels
+from training.signals.corpus import MAIL_PATH
+
+log = logging.getLogger(__name__)
+
+#: Paragraphs of a message with no label shorter than this (in words) are not rows.
+MIN_WORDS = 4
+#: A quote is found in a paragraph when this share of the quote's characters (or of the paragraph's,
+#: for a quote that spans paragraphs) is one common run of text.
+MATCH_SHARE = 0.6
+
+_SPACE = re.compile(r"\s+")
+_PARAGRAPH = re.compile(r"\n\s*\n")
+
+
+def _norm(text: str) -> str:
+    return _SPACE.sub(" ", text.replace("’", "'").replace("“", '"').replace("”", '"')).strip().lower()
+
+
+def paragraphs(text: str) -> list[str]:
+    """The non-empty paragraphs of a text (a blank line ends one), each stripped."""
+    return [p.strip() for p in _PARAGRAPH.split(text or "") if p.strip()]
+
+
+def holds_quote(paragraph: str, quote: str) -> bool:
+    """Whether the paragraph holds the quote (or, for a quote spanning paragraphs, a large part of it)."""
+    p, q = _norm(paragraph), _norm(quote)
+    if not p or not q:
+        return False
+    if q in p or (len(p) >= 20 and p in q):
+        return True
+    m = SequenceMatcher(None, p, q, autojunk=False).find_longest_match(0, len(p), 0, len(q))
+    return m.size >= MATCH_SHARE * min(len(q), max(len(p), 1))
+
+
+def message_rows(new_text: str, labels: list[str], quotes: dict[str, str],
+                 negatives: bool = True) -> tuple[list[tuple[str, list[str]]], int]:
+    """(paragraph, labels) rows of one message, and how many of its labels no paragraph held.
+    ``negatives``: a message with no label gives its paragraphs as rows with no label."""
+    paras = paragraphs(new_text)
+    if not labels:
+        return ([(p, []) for p in paras if len(p.split()) >= MIN_WORDS] if negatives else []), 0
+    found: dict[int, set[str]] = {}
+    missed = 0
+    for label in labels:
+        hits = [i for i, p in enumerate(paras) if holds_quote(p, quotes.get(label, ""))]
+        missed += not hits
+        for i in hits:
+            found.setdefault(i, set()).add(label)
+    return [(paras[i], sorted(found[i])) for i in sorted(found)], missed
+
+
+def mailbox_rows(name: str, labels_path: Path, work: Path) -> tuple[list[dict], dict]:
+    """Rows of one labelled mailbox, and counts of what was kept and left out."""
+    from training.depth.independent import run_mailbox
+
+    gold = read_mail_labels(labels_path)
+    quotes = {json.loads(line)["message_id"].strip().strip("<>").strip(): json.loads(line).get("quotes") or {}
+              for line in labels_path.read_text(encoding="utf-8").splitlines() if line.strip()}
+    result = run_mailbox(mailbox_folder(name), work / name, client_list=True)
+    msgs = result.message_meta[["message_id", "direction", "new_text"]].drop_duplicates("message_id")
+    both = gold.merge(msgs, on="message_id", how="inner")
+    agree = both[both["side"].map(SIDES) == both["direction"]]
+    rows, missed = [], 0
+    for n, m in enumerate(agree.itertuples(index=False)):
+        made, miss = message_rows(m.new_text or "", list(m.labels), quotes.get(m.message_id, {}),
+                                   negatives=m.direction == "from_client")
+        missed += miss
+        rows += [{"id": f"mail:{name}:{n}:{k}", "text": text, "labels": labs} for k, (text, labs) in enumerate(made)]
+    words, english = judge_texts([r["text"] for r in rows])
+    kept = [r for r, e, w in zip(rows, english, words) if e or w == 0]
+    counts = {"labelled": len(gold), "compared": len(agree), "rows": len(kept), "not_english": len(rows) - len(kept),
+              "with_label": sum(bool(r["labels"]) for r in kept), "labels_not_found": missed}
+    return kept, counts
+
+
+def build(labels_dir: Path = MORE_LABELS_DIR, out: Path = MAIL_PATH) -> dict:
+    """Write the rows of every labels file in ``labels_dir`` to ``out``; returns counts per mailbox."""
+    files = sorted(labels_dir.glob("*.jsonl"))
+    if not files:
+        raise ValueError(f"no labels files in {labels_dir}")
+    by_text: dict[str, dict] = {}
+    counts = {}
+    with tempfile.TemporaryDirectory(prefix="mail-rows-") as tmp:
+        for path in files:
+            rows, counts[path.stem] = mailbox_rows(path.stem, path, Path(tmp))
+            for r in rows:
+                if r["text"] in by_text:
+                    by_text[r["text"]]["labels"] = sorted(set(by_text[r["text"]]["labels"]) | set(r["labels"]))
+                else:
+                    by_text[r["text"]] = r
+    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in by_text.values()), encoding="utf-8")
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m training.signals.mail_rows", description=__doc__.splitlines()[0])
+    ap.add_argument("--labels", type=Path, default=MORE_LABELS_DIR)
+    ap.add_argument("--out", type=Path, default=MAIL_PATH)
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    counts = build(args.labels, args.out)
+    print(json.dumps(counts, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
