@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from training.signals.corpus import MAIL_PATH, training_parts
+from training.signals.corpus import MAIL_PATH, MAIL_QUOTES_PATH, training_parts
 from training.signals.mail_rows import build, holds_quote, message_rows, paragraphs
 
 MORE = Path(__file__).resolve().parents[1] / "data" / "signals" / "mail_labels_more"
@@ -38,6 +38,19 @@ def test_a_labelled_message_gives_only_its_quoted_paragraphs():
     assert rows == [] and missed == 1
 
 
+def test_quote_rows_are_the_quotes_with_the_labels_of_the_quotes_they_hold():
+    text = "Hi,\n\nWe went with your waitlist idea and it filled in a day, thank you so much. More soon.\n\nBest"
+    quotes = {"advice_acted_on": "We went with your waitlist idea and it filled in a day",
+              "appreciation": "We went with your waitlist idea and it filled in a day, thank you so much."}
+    rows, missed = message_rows(text, ["advice_acted_on", "appreciation"], quotes, unit="quote")
+    assert missed == 0
+    assert sorted(rows) == [("We went with your waitlist idea and it filled in a day", ["advice_acted_on"]),
+                            ("We went with your waitlist idea and it filled in a day, thank you so much.",
+                             ["advice_acted_on", "appreciation"])]
+    rows, missed = message_rows(text, ["referral"], {"referral": "Meet Dana, she needs a new agency."}, unit="quote")
+    assert rows == [] and missed == 1
+
+
 def test_an_unlabelled_message_gives_negatives_only_from_the_client_side():
     text = "Hi,\n\nThe files are on the shared drive under March.\n\nCheers"
     assert message_rows(text, [], {}) == ([("The files are on the shared drive under March.", [])], 0)
@@ -54,6 +67,12 @@ def test_the_committed_rows_are_what_the_labels_and_mailboxes_make(tmp_path):
     assert all(r["id"].startswith("mail:") for r in rows)
 
 
+def test_the_committed_quote_rows_are_what_the_labels_and_mailboxes_make(tmp_path):
+    out = tmp_path / "train_mail_quotes.jsonl"
+    build(MORE, out, unit="quote")
+    assert out.read_text(encoding="utf-8") == MAIL_QUOTES_PATH.read_text(encoding="utf-8")
+
+
 def test_mail_rows_join_the_training_rows_only_when_asked(dev_data_path):
     plain = training_parts(dev_path=dev_data_path)
     mail = training_parts(dev_path=dev_data_path, mail=True)
@@ -62,3 +81,6 @@ def test_mail_rows_join_the_training_rows_only_when_asked(dev_data_path):
     assert not mail_ids & seen(plain)
     assert seen(mail) - seen(plain) == mail_ids
     assert [r["id"] for r in mail["heldout"]] == [r["id"] for r in plain["heldout"]]
+    quotes = training_parts(dev_path=dev_data_path, mail="quote")
+    quote_ids = {json.loads(line)["id"] for line in MAIL_QUOTES_PATH.read_text(encoding="utf-8").splitlines()}
+    assert seen(quotes) - seen(plain) == quote_ids

@@ -192,14 +192,14 @@ def report_md(res: dict, command: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m training.signals.agency_mail", description=__doc__.splitlines()[0])
     ap.add_argument("--model", type=Path, default=None, help="signal pipeline folder (default: the shipped one)")
-    ap.add_argument("--mail", action="store_true",
-                    help="train the baseline on the whole-mail rows too, as `training.signals.train --mail` does")
+    ap.add_argument("--mail", nargs="?", const="paragraph", choices=("paragraph", "quote"), default=None,
+                    help="train the baseline on the whole-mail rows too, as `training.signals.train --mail` does (quote: each labelled quote as its row)")
     ap.add_argument("--out", type=Path, default=PROJECT_ROOT / "models" / "signals")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     res = evaluate(args.model, mail=args.mail)
     command = ("python -m training.signals.agency_mail" + (f" --model {args.model}" if args.model else "")
-               + (" --mail" if args.mail else ""))
+               + (f" --mail {args.mail}" if args.mail else ""))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "agency_mail.md").write_text(report_md(res, command), encoding="utf-8")
     (args.out / "agency_mail.json").write_text(json.dumps(

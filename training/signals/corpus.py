@@ -81,6 +81,9 @@ COURTESY_PATHS = (DATA_DIR / "train_courtesy_a.jsonl", DATA_DIR / "train_courtes
 #: :func:`training_parts` only with ``mail=True`` (``python -m training.signals.train --mail``: the
 #: twentieth session's candidate, data/signals/README_eval_independent9.md).
 MAIL_PATH = DATA_DIR / "train_mail.jsonl"
+#: The same labelled mail with each quote, not its paragraph, as the labelled row
+#: (``mail_rows --unit quote``); read with ``mail="quote"`` (``train --mail quote``).
+MAIL_QUOTES_PATH = DATA_DIR / "train_mail_quotes.jsonl"
 #: The third independent set (two authors, written apart from everything else): the test set.
 INDEPENDENT3_PATHS = (DATA_DIR / "eval_independent3_a.jsonl", DATA_DIR / "eval_independent3_b.jsonl")
 #: The fourth independent set, written blind to all the above by two more authors: a test set too.
@@ -173,11 +176,11 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
                    split_path: Path = SPLIT_PATH, neutral_path: Path | None = NEUTRAL_PATH,
                    boundary_path: Path | None = BOUNDARY_PATH,
                    neutral_mail_path: Path | None = NEUTRAL_MAIL_PATH, flip: bool = False,
-                   courtesy: bool = False, mail: bool = False) -> dict[str, list[dict]]:
+                   courtesy: bool = False, mail: bool | str = False) -> dict[str, list[dict]]:
     """``train``, ``tune`` and ``heldout`` rows (dev split + the extra, boundary, neutral and neutral-mail
     data when present; both neutral files are ``source: "neutral"``). ``flip``: with
     :data:`FLIP_PATHS` too (the sign-flip rows that the shipped recipe does not read); ``courtesy``: with
-    :data:`COURTESY_PATHS` too; ``mail``: with :data:`MAIL_PATH` too."""
+    :data:`COURTESY_PATHS` too; ``mail``: with :data:`MAIL_PATH` too (``"quote"``: :data:`MAIL_QUOTES_PATH`)."""
     dev = read_labelled(dev_path)
     split = load_dev_split(dev, split_path)
     by_id = {r["id"]: r for r in dev}
@@ -187,7 +190,8 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
                          *((p, "extra") for p in PARAPHRASE_PATHS + REGISTER_PATHS + FAMILY_PATHS
                                                + (FLIP_PATHS if flip else ())
                                                + (COURTESY_PATHS if courtesy else ())
-                                               + ((MAIL_PATH,) if mail else ()))):
+                                               + (((MAIL_QUOTES_PATH if mail == "quote" else MAIL_PATH),)
+                                                  if mail else ()))):
         if path is not None and Path(path).is_file():
             for row in read_labelled(path):
                 parts["tune" if is_tune_extra(row["id"]) else "train"].append(row | {"source": source})

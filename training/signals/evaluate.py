@@ -244,8 +244,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="train the baseline on the sign-flip rows too, as `training.signals.train --flip` does")
     parser.add_argument("--courtesy", action="store_true",
                         help="train the baseline on the courtesy rows too, as `training.signals.train --courtesy` does")
-    parser.add_argument("--mail", action="store_true",
-                        help="train the baseline on the whole-mail rows too, as `training.signals.train --mail` does")
+    parser.add_argument("--mail", nargs="?", const="paragraph", choices=("paragraph", "quote"), default=None,
+                        help="train the baseline on the whole-mail rows too, as `training.signals.train --mail` does (quote: each labelled quote as its row)")
     parser.add_argument("--blind9", action="store_true",
                         help="read eval_independent9_* too (only under data/signals/README_eval_independent9.md's rule)")
     parser.add_argument("--out", type=Path, default=None, help="where evaluation.md/.json go (default: --model)")

@@ -1,6 +1,6 @@
 """Training rows from whole labelled mail: each paragraph a row, labelled by the quotes that carry its labels.
 
-    python -m training.signals.mail_rows [--labels data/signals/mail_labels_more] [--out data/signals/train_mail.jsonl]
+    python -m training.signals.mail_rows [--unit paragraph|quote] [--labels data/signals/mail_labels_more] [--out F]
 
 The snippet files teach the detector short texts written to show a label. The product reads whole
 messages, where the signal is one paragraph among greetings, logistics and sign-offs. Here the gold is
@@ -9,7 +9,9 @@ side, its labels and the quote that carries each, by a helper who read only the 
 mbox). Each mailbox is run as a user would, with its client list; each message's new text (quotes
 and signature stripped, as at detection time) is split into paragraphs, and:
 
-- a paragraph that holds one or more of its message's quotes is a row with those quotes' labels;
+- a paragraph that holds one or more of its message's quotes is a row with those quotes' labels
+  (``--unit quote``: the quote itself is the row, when a paragraph holds it; written to
+  ``train_mail_quotes.jsonl``);
 - every paragraph of a client's message with no label is a row with no label (mail furniture of
   fewer than :data:`MIN_WORDS` words is left out). The agency's unlabelled paragraphs are left out:
   agency text can carry only ``apology`` and ``feedback_request`` (the brief), so its "no need to
@@ -36,7 +38,7 @@ from pathlib import Path
 
 from analyzer.depth.language import judge_texts
 from training.signals.agency_mail import MORE_LABELS_DIR, SIDES, mailbox_folder, read_mail_labels
-from training.signals.corpus import MAIL_PATH
+from training.signals.corpus import MAIL_PATH, MAIL_QUOTES_PATH
 
 log = logging.getLogger(__name__)
 
@@ -70,24 +72,38 @@ def holds_quote(paragraph: str, quote: str) -> bool:
     return m.size >= MATCH_SHARE * min(len(q), max(len(p), 1))
 
 
-def message_rows(new_text: str, labels: list[str], quotes: dict[str, str],
-                 negatives: bool = True) -> tuple[list[tuple[str, list[str]]], int]:
-    """(paragraph, labels) rows of one message, and how many of its labels no paragraph held.
-    ``negatives``: a message with no label gives its paragraphs as rows with no label."""
+def message_rows(new_text: str, labels: list[str], quotes: dict[str, str], negatives: bool = True,
+                 unit: str = "paragraph") -> tuple[list[tuple[str, list[str]]], int]:
+    """(text, labels) rows of one message, and how many of its labels no paragraph held.
+    ``negatives``: a message with no label gives its paragraphs as rows with no label. ``unit``:
+    ``"paragraph"``, a labelled row is the paragraph that holds a quote; ``"quote"``, it is the
+    quote itself (only when a paragraph of the new text holds it), with its own labels and those of
+    every other quote of the message it holds."""
     paras = paragraphs(new_text)
     if not labels:
         return ([(p, []) for p in paras if len(p.split()) >= MIN_WORDS] if negatives else []), 0
     found: dict[int, set[str]] = {}
+    held: dict[str, set[str]] = {}
     missed = 0
     for label in labels:
-        hits = [i for i, p in enumerate(paras) if holds_quote(p, quotes.get(label, ""))]
+        quote = quotes.get(label, "")
+        hits = [i for i, p in enumerate(paras) if holds_quote(p, quote)]
         missed += not hits
         for i in hits:
             found.setdefault(i, set()).add(label)
+        if hits:
+            held.setdefault(_SPACE.sub(" ", quote).strip(), set()).add(label)
+    if unit == "quote":
+        merged = {q: set(labs) for q, labs in held.items()}
+        for q, labs in merged.items():
+            for other, other_labs in held.items():
+                if other != q and _norm(other) in _norm(q):
+                    labs |= other_labs
+        return [(q, sorted(labs)) for q, labs in merged.items()], missed
     return [(paras[i], sorted(found[i])) for i in sorted(found)], missed
 
 
-def mailbox_rows(name: str, labels_path: Path, work: Path) -> tuple[list[dict], dict]:
+def mailbox_rows(name: str, labels_path: Path, work: Path, unit: str = "paragraph") -> tuple[list[dict], dict]:
     """Rows of one labelled mailbox, and counts of what was kept and left out."""
     from training.depth.independent import run_mailbox
 
@@ -101,7 +117,7 @@ def mailbox_rows(name: str, labels_path: Path, work: Path) -> tuple[list[dict], 
     rows, missed = [], 0
     for n, m in enumerate(agree.itertuples(index=False)):
         made, miss = message_rows(m.new_text or "", list(m.labels), quotes.get(m.message_id, {}),
-                                   negatives=m.direction == "from_client")
+                                   negatives=m.direction == "from_client", unit=unit)
         missed += miss
         rows += [{"id": f"mail:{name}:{n}:{k}", "text": text, "labels": labs} for k, (text, labs) in enumerate(made)]
     words, english = judge_texts([r["text"] for r in rows])
@@ -111,8 +127,9 @@ def mailbox_rows(name: str, labels_path: Path, work: Path) -> tuple[list[dict], 
     return kept, counts
 
 
-def build(labels_dir: Path = MORE_LABELS_DIR, out: Path = MAIL_PATH) -> dict:
-    """Write the rows of every labels file in ``labels_dir`` to ``out``; returns counts per mailbox."""
+def build(labels_dir: Path = MORE_LABELS_DIR, out: Path = MAIL_PATH, unit: str = "paragraph") -> dict:
+    """Write the rows of every labels file in ``labels_dir`` to ``out`` (``unit`` as in
+    :func:`message_rows`); returns counts per mailbox."""
     files = sorted(labels_dir.glob("*.jsonl"))
     if not files:
         raise ValueError(f"no labels files in {labels_dir}")
@@ -120,7 +137,7 @@ def build(labels_dir: Path = MORE_LABELS_DIR, out: Path = MAIL_PATH) -> dict:
     counts = {}
     with tempfile.TemporaryDirectory(prefix="mail-rows-") as tmp:
         for path in files:
-            rows, counts[path.stem] = mailbox_rows(path.stem, path, Path(tmp))
+            rows, counts[path.stem] = mailbox_rows(path.stem, path, Path(tmp), unit)
             for r in rows:
                 if r["text"] in by_text:
                     by_text[r["text"]]["labels"] = sorted(set(by_text[r["text"]]["labels"]) | set(r["labels"]))
@@ -133,10 +150,14 @@ def build(labels_dir: Path = MORE_LABELS_DIR, out: Path = MAIL_PATH) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m training.signals.mail_rows", description=__doc__.splitlines()[0])
     ap.add_argument("--labels", type=Path, default=MORE_LABELS_DIR)
-    ap.add_argument("--out", type=Path, default=MAIL_PATH)
+    ap.add_argument("--unit", choices=("paragraph", "quote"), default="paragraph",
+                    help="a labelled row is the paragraph holding a quote, or the quote itself")
+    ap.add_argument("--out", type=Path, default=None,
+                    help=f"default: {MAIL_PATH.name} (paragraph), {MAIL_QUOTES_PATH.name} (quote)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    counts = build(args.labels, args.out)
+    out = args.out or (MAIL_PATH if args.unit == "paragraph" else MAIL_QUOTES_PATH)
+    counts = build(args.labels, out, args.unit)
     print(json.dumps(counts, indent=1))
     return 0
 

@@ -30,7 +30,8 @@ import spacy
 
 from analyzer.errors import AnalyzerError
 from training.signals.corpus import (CONFIG_PATH, BOUNDARY_PATH, DEV_PATH, EXTRA_PATH, NEUTRAL_MAIL_PATH, NEUTRAL_PATH,
-                                    COURTESY_PATHS, FLIP_PATHS, MAIL_PATH, PROJECT_ROOT, SEED, SPLIT_PATH, training_parts)
+                                    COURTESY_PATHS, FLIP_PATHS, MAIL_PATH, MAIL_QUOTES_PATH,
+                                    PROJECT_ROOT, SEED, SPLIT_PATH, training_parts)
 from training.signals.fit import fit_classifier, occurrences
 from analyzer.signals.labels import LABELS
 from analyzer.signals.linear import SCORES_KEY
@@ -210,11 +211,12 @@ def _table_dict(df) -> dict:
 
 
 def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: bool = False,
-          courtesy: bool = False, repeats: int | None = None, mail: bool = False) -> dict:
+          courtesy: bool = False, repeats: int | None = None, mail: bool | str = False) -> dict:
     """Build, fit, tune and write the pipeline to ``out``; returns the metrics written to metrics.json.
     ``flip``: train on the sign-flip rows too (:data:`training.signals.corpus.FLIP_PATHS`); ``courtesy``:
     on the courtesy rows too (:data:`training.signals.corpus.COURTESY_PATHS`), with the classifier's
-    ``silent_furniture`` on (bare courtesy and all mail furniture count in no score)."""
+    ``silent_furniture`` on (bare courtesy and all mail furniture count in no score); ``mail``: on the
+    whole-mail rows too (:data:`training.signals.corpus.MAIL_PATH`; ``"quote"``: ``MAIL_QUOTES_PATH``)."""
     started = time.time()
     parts = training_parts(flip=flip, courtesy=courtesy, mail=mail)
     counts = {k: len(v) for k, v in parts.items()}
@@ -278,7 +280,8 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
                  "split": str(SPLIT_PATH.relative_to(PROJECT_ROOT)), "counts": counts,
                  "flip": [str(p.relative_to(PROJECT_ROOT)) for p in FLIP_PATHS] if flip else [],
                  "courtesy": [str(p.relative_to(PROJECT_ROOT)) for p in COURTESY_PATHS] if courtesy else [],
-                 "mail": str(MAIL_PATH.relative_to(PROJECT_ROOT)) if mail else None},
+                 "mail": str((MAIL_QUOTES_PATH if mail == "quote" else MAIL_PATH).relative_to(PROJECT_ROOT))
+                 if mail else None},
         "decision": {"long_margin": margin, "long_margin_fbeta": {str(m): f for m, f in margin_scores.items()},
                      "long_texts": len(long_rows), "long_sentences": long_sentences, "neutral_weight": float(fit.get("neutral_weight", 1.0)), "beta": beta, "sentence_thresholds": sentence, "max_labels": nlp.get_pipe("signal_combiner").max_labels,
                      "unknown_value": nlp.get_pipe(CLASSIFIER).unknown_value},
@@ -309,7 +312,7 @@ def _training_md(m: dict, config: Path) -> str:
 
 Command (from the project root; `make model` runs the same):
 
-    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}{' --courtesy' if m['data'].get('courtesy') else ''}{' --mail' if m['data'].get('mail') else ''}{f" --repeats {m['fit']['repeats']}" if m['fit'].get('repeats', 1) > 1 else ''}
+    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}{' --courtesy' if m['data'].get('courtesy') else ''}{(' --mail quote' if 'quotes' in m['data']['mail'] else ' --mail') if m['data'].get('mail') else ''}{f" --repeats {m['fit']['repeats']}" if m['fit'].get('repeats', 1) > 1 else ''}
 
 - spaCy {spacy.__version__}; config `{cfg}`: sentencizer, `paragraph_breaks` (a blank line ends a sentence),
   lookup lemmatizer, `signal_rules`, `signal_classifier` (linear model over hashed word 1-2-grams, lemmas,
@@ -359,8 +362,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="also train on the sign-flip rows (data/signals/train_flip_*.jsonl)")
     parser.add_argument("--courtesy", action="store_true",
                         help="also train on the courtesy rows (data/signals/train_courtesy_*.jsonl), furniture silent")
-    parser.add_argument("--mail", action="store_true",
-                        help="also train on paragraphs of whole labelled agency mail (data/signals/train_mail.jsonl)")
+    parser.add_argument("--mail", nargs="?", const="paragraph", choices=("paragraph", "quote"), default=None,
+                        help="also train on rows of whole labelled agency mail: paragraphs "
+                             "(data/signals/train_mail.jsonl), or with `quote` the quotes (train_mail_quotes.jsonl)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
