@@ -1,6 +1,6 @@
 """Training rows from whole labelled mail: each paragraph a row, labelled by the quotes that carry its labels.
 
-    python -m training.signals.mail_rows [--unit paragraph|quote] [--labels data/signals/mail_labels_more] [--out F]
+    python -m training.signals.mail_rows [--unit paragraph|quote] [--labels DIR ...] [--out F]
 
 The snippet files teach the detector short texts written to show a label. The product reads whole
 messages, where the signal is one paragraph among greetings, logistics and sign-offs. Here the gold is
@@ -127,12 +127,18 @@ def mailbox_rows(name: str, labels_path: Path, work: Path, unit: str = "paragrap
     return kept, counts
 
 
-def build(labels_dir: Path = MORE_LABELS_DIR, out: Path = MAIL_PATH, unit: str = "paragraph") -> dict:
-    """Write the rows of every labels file in ``labels_dir`` to ``out`` (``unit`` as in
+#: The labelled training mail each kind of row is made from: the paragraph rows (M's) from ``train17``'s
+#: six mailboxes; the quote rows from those and ``train18``'s six (labelled in the twentieth session).
+TRAIN18_LABELS_DIR = MORE_LABELS_DIR.parent / "mail_labels_train18"
+SOURCES = {"paragraph": (MORE_LABELS_DIR,), "quote": (MORE_LABELS_DIR, TRAIN18_LABELS_DIR)}
+
+
+def build(labels_dirs: tuple[Path, ...] = SOURCES["paragraph"], out: Path = MAIL_PATH, unit: str = "paragraph") -> dict:
+    """Write the rows of every labels file in ``labels_dirs`` to ``out`` (``unit`` as in
     :func:`message_rows`); returns counts per mailbox."""
-    files = sorted(labels_dir.glob("*.jsonl"))
+    files = [f for d in labels_dirs for f in sorted(Path(d).glob("*.jsonl"))]
     if not files:
-        raise ValueError(f"no labels files in {labels_dir}")
+        raise ValueError(f"no labels files in {', '.join(map(str, labels_dirs))}")
     by_text: dict[str, dict] = {}
     counts = {}
     with tempfile.TemporaryDirectory(prefix="mail-rows-") as tmp:
@@ -149,7 +155,8 @@ def build(labels_dir: Path = MORE_LABELS_DIR, out: Path = MAIL_PATH, unit: str =
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m training.signals.mail_rows", description=__doc__.splitlines()[0])
-    ap.add_argument("--labels", type=Path, default=MORE_LABELS_DIR)
+    ap.add_argument("--labels", type=Path, action="append", default=None,
+                    help="a folder of labels files (repeatable; default: SOURCES of the unit)")
     ap.add_argument("--unit", choices=("paragraph", "quote"), default="paragraph",
                     help="a labelled row is the paragraph holding a quote, or the quote itself")
     ap.add_argument("--out", type=Path, default=None,
@@ -157,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     out = args.out or (MAIL_PATH if args.unit == "paragraph" else MAIL_QUOTES_PATH)
-    counts = build(args.labels, out, args.unit)
+    counts = build(tuple(args.labels or SOURCES[args.unit]), out, args.unit)
     print(json.dumps(counts, indent=1))
     return 0
 
