@@ -1,4 +1,4 @@
-"""The message-by-message signal labels of depth mailboxes (``data/signals/mail_labels``): well formed,
+"""The message-by-message signal labels of depth mailboxes (``data/signals/mail_labels*``): well formed,
 one line per message of their mailbox, and read by ``training.signals.agency_mail`` as it says."""
 
 from __future__ import annotations
@@ -13,7 +13,10 @@ import pytest
 from analyzer.signals.labels import AGENCY_LABELS, LABELS
 from training.signals.agency_mail import LABELS_DIR, any_signal, labelled_mail_files, mailbox_folder, read_mail_labels
 
-FILES = labelled_mail_files()
+from training.signals.mail_rows import TRAIN18_LABELS_DIR
+
+#: The oracle's and the whole-mail test's files, and the detector training labels of train18's six.
+FILES = labelled_mail_files() + sorted(TRAIN18_LABELS_DIR.glob("*.jsonl"))
 
 
 def _mbox_ids(folder) -> list[str]:
