@@ -180,7 +180,8 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
     """``train``, ``tune`` and ``heldout`` rows (dev split + the extra, boundary, neutral and neutral-mail
     data when present; both neutral files are ``source: "neutral"``). ``flip``: with
     :data:`FLIP_PATHS` too (the sign-flip rows that the shipped recipe does not read); ``courtesy``: with
-    :data:`COURTESY_PATHS` too; ``mail``: with :data:`MAIL_PATH` too (``"quote"``: :data:`MAIL_QUOTES_PATH`)."""
+    :data:`COURTESY_PATHS` too; ``mail``: with :data:`MAIL_PATH` too (``"quote"``: :data:`MAIL_QUOTES_PATH`),
+    as ``source: "mail"``."""
     dev = read_labelled(dev_path)
     split = load_dev_split(dev, split_path)
     by_id = {r["id"]: r for r in dev}
@@ -189,9 +190,8 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
                          (neutral_mail_path, "neutral"),
                          *((p, "extra") for p in PARAPHRASE_PATHS + REGISTER_PATHS + FAMILY_PATHS
                                                + (FLIP_PATHS if flip else ())
-                                               + (COURTESY_PATHS if courtesy else ())
-                                               + (((MAIL_QUOTES_PATH if mail == "quote" else MAIL_PATH),)
-                                                  if mail else ()))):
+                                               + (COURTESY_PATHS if courtesy else ())),
+                         *((((MAIL_QUOTES_PATH if mail == "quote" else MAIL_PATH), "mail"),) if mail else ())):
         if path is not None and Path(path).is_file():
             for row in read_labelled(path):
                 parts["tune" if is_tune_extra(row["id"]) else "train"].append(row | {"source": source})

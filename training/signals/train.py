@@ -164,6 +164,18 @@ def sample_weights(rows: list[dict], neutral_weight: float) -> np.ndarray | None
     return np.array([neutral_weight if r.get("source") == "neutral" else 1.0 for r in rows])
 
 
+def fold_assignment(rows: list[dict], folds: int, seed: int) -> np.ndarray:
+    """Each row's fold. The rows other than whole-mail rows (``source: "mail"``) are dealt out as if
+    there were no mail rows (so adding them leaves every other row's fold as it was); the mail rows
+    are dealt out on their own, from a second draw."""
+    is_mail = np.array([r.get("source") == "mail" for r in rows], dtype=bool)
+    fold_of = np.empty(len(rows), dtype=int)
+    for group, draw in ((np.flatnonzero(~is_mail), seed), (np.flatnonzero(is_mail), seed + 100_003)):
+        order = np.random.default_rng(draw).permutation(len(group))
+        fold_of[group[order]] = np.arange(len(group)) % folds
+    return fold_of
+
+
 def cross_validated_evidence(nlp, docs: list, rows: list[dict], occ: list, folds: int, C: float, min_df: int,
                              seed: int, weights: np.ndarray | None = None, fold_extra=None) -> tuple[list[dict], list[dict]]:
     """Out-of-fold evidence for every row: each fold scored by a classifier fitted on the others.
@@ -171,9 +183,7 @@ def cross_validated_evidence(nlp, docs: list, rows: list[dict], occ: list, folds
     ``fold_extra(held_idx) -> docs``: more docs made from a fold's held rows only (the long texts of
     :mod:`training.signals.long_margin`), scored by that fold's classifier; their evidence is returned
     second, in the order made."""
-    order = np.random.default_rng(seed).permutation(len(rows))
-    fold_of = np.empty(len(rows), dtype=int)
-    fold_of[order] = np.arange(len(rows)) % folds
+    fold_of = fold_assignment(rows, folds, seed)
     y = _targets(nlp, rows)
     evidence: list = [None] * len(rows)
     extra: list = []
@@ -211,12 +221,15 @@ def _table_dict(df) -> dict:
 
 
 def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: bool = False,
-          courtesy: bool = False, repeats: int | None = None, mail: bool | str = False) -> dict:
+          courtesy: bool = False, repeats: int | None = None, mail: bool | str = False,
+          tune_on_mail: bool = True) -> dict:
     """Build, fit, tune and write the pipeline to ``out``; returns the metrics written to metrics.json.
     ``flip``: train on the sign-flip rows too (:data:`training.signals.corpus.FLIP_PATHS`); ``courtesy``:
     on the courtesy rows too (:data:`training.signals.corpus.COURTESY_PATHS`), with the classifier's
     ``silent_furniture`` on (bare courtesy and all mail furniture count in no score); ``mail``: on the
-    whole-mail rows too (:data:`training.signals.corpus.MAIL_PATH`; ``"quote"``: ``MAIL_QUOTES_PATH``)."""
+    whole-mail rows too (:data:`training.signals.corpus.MAIL_PATH`; ``"quote"``: ``MAIL_QUOTES_PATH``);
+    ``tune_on_mail=False``: the mail rows join every weight fit, but the thresholds, rule floors and
+    long-text margin are tuned on the other rows only, as without them."""
     started = time.time()
     parts = training_parts(flip=flip, courtesy=courtesy, mail=mail)
     counts = {k: len(v) for k, v in parts.items()}
@@ -239,8 +252,10 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
     long_sentences = nlp.get_pipe("signal_combiner").long_sentences
     repeats = int(fit.get("repeats", 1))
 
+    tuned = np.array([tune_on_mail or r.get("source") != "mail" for r in rows], dtype=bool)
+
     def fold_long_texts(held_idx, draw_seed):
-        made = long_texts(rows, held_idx, draw_seed)
+        made = long_texts(rows, [i for i in held_idx if tuned[i]], draw_seed)
         long_rows.extend(made)
         long_docs = prepare(nlp, [r["text"] for r in made])
         long_flags.extend(sum(1 for _ in d.sents) >= long_sentences for d in long_docs)
@@ -249,6 +264,9 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
     tune_long = bool(fit.get("long_margin", True))
     evidence, long_evidence, tuned_rows = pooled_evidence(nlp, docs, rows, occ, folds, C, min_df, seed, repeats,
                                                           weights, fold_long_texts if tune_long else None)
+    keep = np.tile(tuned, len(tuned_rows) // len(rows))
+    evidence = [e for e, k in zip(evidence, keep) if k]
+    tuned_rows = [r for r, k in zip(tuned_rows, keep) if k]
     thresholds, sentence_thresholds, rule_floors = tune_thresholds(evidence, tuned_rows, beta, sentence,
                                                                    bool(fit.get("rule_floors", True)))
     log.info("thresholds: %s; sentence thresholds: %s; rule floors: %s", thresholds, sentence_thresholds, rule_floors)
@@ -281,7 +299,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
                  "flip": [str(p.relative_to(PROJECT_ROOT)) for p in FLIP_PATHS] if flip else [],
                  "courtesy": [str(p.relative_to(PROJECT_ROOT)) for p in COURTESY_PATHS] if courtesy else [],
                  "mail": str((MAIL_QUOTES_PATH if mail == "quote" else MAIL_PATH).relative_to(PROJECT_ROOT))
-                 if mail else None},
+                 if mail else None, "tune_on_mail": bool(tune_on_mail) if mail else None},
         "decision": {"long_margin": margin, "long_margin_fbeta": {str(m): f for m, f in margin_scores.items()},
                      "long_texts": len(long_rows), "long_sentences": long_sentences, "neutral_weight": float(fit.get("neutral_weight", 1.0)), "beta": beta, "sentence_thresholds": sentence, "max_labels": nlp.get_pipe("signal_combiner").max_labels,
                      "unknown_value": nlp.get_pipe(CLASSIFIER).unknown_value},
@@ -312,7 +330,7 @@ def _training_md(m: dict, config: Path) -> str:
 
 Command (from the project root; `make model` runs the same):
 
-    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}{' --courtesy' if m['data'].get('courtesy') else ''}{(' --mail quote' if 'quotes' in m['data']['mail'] else ' --mail') if m['data'].get('mail') else ''}{f" --repeats {m['fit']['repeats']}" if m['fit'].get('repeats', 1) > 1 else ''}
+    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}{' --courtesy' if m['data'].get('courtesy') else ''}{(' --mail quote' if 'quotes' in m['data']['mail'] else ' --mail') if m['data'].get('mail') else ''}{' --mail-weights-only' if m['data'].get('tune_on_mail') is False else ''}{f" --repeats {m['fit']['repeats']}" if m['fit'].get('repeats', 1) > 1 else ''}
 
 - spaCy {spacy.__version__}; config `{cfg}`: sentencizer, `paragraph_breaks` (a blank line ends a sentence),
   lookup lemmatizer, `signal_rules`, `signal_classifier` (linear model over hashed word 1-2-grams, lemmas,
@@ -365,11 +383,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mail", nargs="?", const="paragraph", choices=("paragraph", "quote"), default=None,
                         help="also train on rows of whole labelled agency mail: paragraphs "
                              "(data/signals/train_mail.jsonl), or with `quote` the quotes (train_mail_quotes.jsonl)")
+    parser.add_argument("--mail-weights-only", action="store_true",
+                        help="with --mail: the mail rows fit the weights; thresholds and margins are tuned without them")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         metrics = train(args.out, config=args.config, seed=args.seed, flip=args.flip, courtesy=args.courtesy,
-                        repeats=args.repeats, mail=args.mail)
+                        repeats=args.repeats, mail=args.mail, tune_on_mail=not args.mail_weights_only)
     except AnalyzerError as exc:
         print(f"training.signals.train: error: {exc}", file=sys.stderr)
         return 2
