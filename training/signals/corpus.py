@@ -99,8 +99,7 @@ INDEPENDENT7_PATHS = tuple(DATA_DIR / f"eval_independent7_{k}.jsonl" for k in "a
 #: (data/signals/README_eval_independent8.md).
 INDEPENDENT8_PATHS = tuple(DATA_DIR / f"eval_independent8_{k}.jsonl" for k in "abc")
 #: The ninth independent set, three more authors blind to everything above (nineteenth session): the
-#: blind test set, read only when asked (``training.signals.evaluate --blind9``) under the rule of
-#: data/signals/README_eval_independent9.md.
+#: blind test set, first read in the twentieth session (data/signals/README_eval_independent9.md).
 INDEPENDENT9_PATHS = tuple(DATA_DIR / f"eval_independent9_{k}.jsonl" for k in "abc")
 
 SEED = 13

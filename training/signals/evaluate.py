@@ -164,13 +164,11 @@ INDEPENDENT_SETS = (
      "Eighth independently written set (eval_independent8_*.jsonl: three more authors who saw no project data, "
      "written in the thirteenth session; evaluation only: the blind test set, first read in the fourteenth "
      "session with the shipped detector and that session's candidate)"),
+    ("independent9", INDEPENDENT9_PATHS,
+     "Ninth independently written set (eval_independent9_*.jsonl: three more authors who saw no project data, "
+     "written in the nineteenth session; evaluation only: the newest blind test set, first read in the twentieth "
+     "session with the shipped detector and four candidates, data/signals/README_eval_independent9.md)"),
 )
-#: The blind set that waits for a candidate's rule (data/signals/README_eval_independent9.md): read only
-#: with ``--blind9``, never by ``make evaluate`` until that rule has been applied.
-BLIND9_SET = ("independent9", INDEPENDENT9_PATHS,
-              "Ninth independently written set (eval_independent9_*.jsonl: three more authors who saw no project "
-              "data, written in the nineteenth session; the blind test set, first read in the twentieth session "
-              "under the rule of data/signals/README_eval_independent9.md)")
 
 
 def evaluate(model: Path | str | None = None, sets: tuple = INDEPENDENT_SETS, realmail: Path | None = REALMAIL_DATA,
@@ -246,13 +244,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="train the baseline on the courtesy rows too, as `training.signals.train --courtesy` does")
     parser.add_argument("--mail", nargs="?", const="paragraph", choices=("paragraph", "quote"), default=None,
                         help="train the baseline on the whole-mail rows too, as `training.signals.train --mail` does (quote: each labelled quote as its row)")
-    parser.add_argument("--blind9", action="store_true",
-                        help="read eval_independent9_* too (only under data/signals/README_eval_independent9.md's rule)")
     parser.add_argument("--out", type=Path, default=None, help="where evaluation.md/.json go (default: --model)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     started = time.time()
-    sets = INDEPENDENT_SETS + ((BLIND9_SET,) if args.blind9 else ())
+    sets = INDEPENDENT_SETS
     try:
         result = evaluate(args.model, sets=sets, flip=args.flip, courtesy=args.courtesy, mail=args.mail)
     except AnalyzerError as exc:
