@@ -127,10 +127,11 @@ def mailbox_rows(name: str, labels_path: Path, work: Path, unit: str = "paragrap
     return kept, counts
 
 
-#: The labelled training mail each kind of row is made from: the paragraph rows (M's) from ``train17``'s
-#: six mailboxes; the quote rows from those and ``train18``'s six (labelled in the twentieth session).
+#: ``train18``'s six mailboxes, labelled message by message in the twentieth session: the quote rows of
+#: the candidates M3 and M4 (``--labels`` both folders), which did not ship; not in the shipped rows.
 TRAIN18_LABELS_DIR = MORE_LABELS_DIR.parent / "mail_labels_train18"
-SOURCES = {"paragraph": (MORE_LABELS_DIR,), "quote": (MORE_LABELS_DIR, TRAIN18_LABELS_DIR)}
+#: The labelled training mail each kind of row is made from by default: ``train17``'s six mailboxes.
+SOURCES = {"paragraph": (MORE_LABELS_DIR,), "quote": (MORE_LABELS_DIR,)}
 
 
 def build(labels_dirs: tuple[Path, ...] = SOURCES["paragraph"], out: Path = MAIL_PATH, unit: str = "paragraph") -> dict:

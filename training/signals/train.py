@@ -164,11 +164,11 @@ def sample_weights(rows: list[dict], neutral_weight: float) -> np.ndarray | None
     return np.array([neutral_weight if r.get("source") == "neutral" else 1.0 for r in rows])
 
 
-def fold_assignment(rows: list[dict], folds: int, seed: int) -> np.ndarray:
-    """Each row's fold. The rows other than whole-mail rows (``source: "mail"``) are dealt out as if
-    there were no mail rows (so adding them leaves every other row's fold as it was); the mail rows
-    are dealt out on their own, from a second draw."""
-    is_mail = np.array([r.get("source") == "mail" for r in rows], dtype=bool)
+def fold_assignment(rows: list[dict], folds: int, seed: int, mail_apart: bool = False) -> np.ndarray:
+    """Each row's fold, dealt from one draw over all rows. ``mail_apart``: the rows other than
+    whole-mail rows (``source: "mail"``) are dealt out as if there were no mail rows (so adding them
+    leaves every other row's fold as it was), and the mail rows on their own, from a second draw."""
+    is_mail = np.array([mail_apart and r.get("source") == "mail" for r in rows], dtype=bool)
     fold_of = np.empty(len(rows), dtype=int)
     for group, draw in ((np.flatnonzero(~is_mail), seed), (np.flatnonzero(is_mail), seed + 100_003)):
         order = np.random.default_rng(draw).permutation(len(group))
@@ -177,13 +177,14 @@ def fold_assignment(rows: list[dict], folds: int, seed: int) -> np.ndarray:
 
 
 def cross_validated_evidence(nlp, docs: list, rows: list[dict], occ: list, folds: int, C: float, min_df: int,
-                             seed: int, weights: np.ndarray | None = None, fold_extra=None) -> tuple[list[dict], list[dict]]:
+                             seed: int, weights: np.ndarray | None = None, fold_extra=None,
+                             mail_apart: bool = False) -> tuple[list[dict], list[dict]]:
     """Out-of-fold evidence for every row: each fold scored by a classifier fitted on the others.
 
     ``fold_extra(held_idx) -> docs``: more docs made from a fold's held rows only (the long texts of
     :mod:`training.signals.long_margin`), scored by that fold's classifier; their evidence is returned
     second, in the order made."""
-    fold_of = fold_assignment(rows, folds, seed)
+    fold_of = fold_assignment(rows, folds, seed, mail_apart)
     y = _targets(nlp, rows)
     evidence: list = [None] * len(rows)
     extra: list = []
@@ -202,7 +203,7 @@ def cross_validated_evidence(nlp, docs: list, rows: list[dict], occ: list, folds
 
 def pooled_evidence(nlp, docs: list, rows: list[dict], occ: list, folds: int, C: float, min_df: int, seed: int,
                     repeats: int = 1, weights: np.ndarray | None = None,
-                    fold_extra=None) -> tuple[list[dict], list[dict], list[dict]]:
+                    fold_extra=None, mail_apart: bool = False) -> tuple[list[dict], list[dict], list[dict]]:
     """:func:`cross_validated_evidence` of ``repeats`` fold draws (seeds ``seed``, ``seed + 1``, ...), laid
     end to end, with the rows they belong to (``rows`` once per draw): what the thresholds are tuned on.
     One draw's folds move the blind sets by about 0.01 macro F1 (``data/signals/README_eval_independent8.md``).
@@ -210,7 +211,8 @@ def pooled_evidence(nlp, docs: list, rows: list[dict], occ: list, folds: int, C:
     evidence, extra, tuned_rows = [], [], []
     for draw_seed in range(seed, seed + repeats):
         more = None if fold_extra is None else (lambda held, s=draw_seed: fold_extra(held, s))
-        ev, ex = cross_validated_evidence(nlp, docs, rows, occ, folds, C, min_df, draw_seed, weights, more)
+        ev, ex = cross_validated_evidence(nlp, docs, rows, occ, folds, C, min_df, draw_seed, weights, more,
+                                          mail_apart)
         evidence, extra, tuned_rows = evidence + ev, extra + ex, tuned_rows + rows
     return evidence, extra, tuned_rows
 
@@ -263,7 +265,8 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
 
     tune_long = bool(fit.get("long_margin", True))
     evidence, long_evidence, tuned_rows = pooled_evidence(nlp, docs, rows, occ, folds, C, min_df, seed, repeats,
-                                                          weights, fold_long_texts if tune_long else None)
+                                                          weights, fold_long_texts if tune_long else None,
+                                                          mail_apart=not tune_on_mail)
     keep = np.tile(tuned, len(tuned_rows) // len(rows))
     evidence = [e for e, k in zip(evidence, keep) if k]
     tuned_rows = [r for r, k in zip(tuned_rows, keep) if k]
