@@ -31,7 +31,7 @@ import pandas as pd
 
 from analyzer.signals.labels import AGENCY_LABELS, CLIENT_LABELS, LABELS
 from training.signals.baseline import TfidfBaseline, same_data_baseline
-from training.signals.corpus import DATA_DIR, PROJECT_ROOT, training_parts
+from training.signals.corpus import DATA_DIR, PROJECT_ROOT, recipe_rows, training_parts
 from training.signals.evaluate import format_table, multilabel_recall, side_by_side
 from training.signals.metrics import paired_bootstrap
 
@@ -193,13 +193,14 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m training.signals.agency_mail", description=__doc__.splitlines()[0])
     ap.add_argument("--model", type=Path, default=None, help="signal pipeline folder (default: the shipped one)")
     ap.add_argument("--mail", nargs="?", const="paragraph", choices=("paragraph", "quote"), default=None,
-                    help="train the baseline on the whole-mail rows too, as `training.signals.train --mail` does (quote: each labelled quote as its row)")
+                    help="train the baseline on the whole-mail rows too, as `training.signals.train --mail` "
+                             "does (default: the rows the model's metrics.json names)")
     ap.add_argument("--out", type=Path, default=PROJECT_ROOT / "models" / "signals")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    res = evaluate(args.model, mail=args.mail)
+    res = evaluate(args.model, mail=args.mail or recipe_rows(args.model)["mail"])
     command = ("python -m training.signals.agency_mail" + (f" --model {args.model}" if args.model else "")
-               + (f" --mail {args.mail}" if args.mail else ""))
+               + (f" --mail {args.mail}" if args.mail else ""))  # without it: the model's own rows
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "agency_mail.md").write_text(report_md(res, command), encoding="utf-8")
     (args.out / "agency_mail.json").write_text(json.dumps(

@@ -197,6 +197,17 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
     return parts
 
 
+def recipe_rows(model_dir: Path | str | None) -> dict:
+    """The :func:`training_parts` options a trained pipeline was fitted with (``flip``, ``courtesy``,
+    ``mail``), read from its ``metrics.json`` (the shipped pipeline when ``model_dir`` is None), so that
+    a baseline can be trained on exactly its rows; all off when the file does not say."""
+    path = Path(model_dir or PROJECT_ROOT / "models" / "signals") / "metrics.json"
+    data = json.loads(path.read_text(encoding="utf-8")).get("data", {}) if path.is_file() else {}
+    mail = data.get("mail")
+    return {"flip": bool(data.get("flip")), "courtesy": bool(data.get("courtesy")),
+            "mail": ("quote" if "quotes" in mail else "paragraph") if mail else False}
+
+
 def docbin(nlp, rows: list[dict]):
     """A DocBin of the rows' new text (quotes stripped) with ``doc.cats`` 0/1 over all labels."""
     from spacy.tokens import DocBin

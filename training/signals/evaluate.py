@@ -33,7 +33,7 @@ from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDE
                                      INDEPENDENT6_PATHS, INDEPENDENT7_PATHS, INDEPENDENT8_PATHS,
                                      INDEPENDENT9_PATHS,
                                      INDEPENDENT_PATH,
-                                     PROJECT_ROOT, read_labelled, training_parts)
+                                     PROJECT_ROOT, read_labelled, recipe_rows, training_parts)
 from training.signals.embedded import embed
 from training.signals.metrics import paired_bootstrap, prf_table
 from training.signals.realmail_labels import LABELS_PATH, agreement, format_agreement, gold_by_archive, read_labels
@@ -243,14 +243,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--courtesy", action="store_true",
                         help="train the baseline on the courtesy rows too, as `training.signals.train --courtesy` does")
     parser.add_argument("--mail", nargs="?", const="paragraph", choices=("paragraph", "quote"), default=None,
-                        help="train the baseline on the whole-mail rows too, as `training.signals.train --mail` does (quote: each labelled quote as its row)")
+                        help="train the baseline on the whole-mail rows too, as `training.signals.train --mail` "
+                             "does (default: the rows the model's metrics.json names)")
     parser.add_argument("--out", type=Path, default=None, help="where evaluation.md/.json go (default: --model)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     started = time.time()
     sets = INDEPENDENT_SETS
     try:
-        result = evaluate(args.model, sets=sets, flip=args.flip, courtesy=args.courtesy, mail=args.mail)
+        rows = recipe_rows(args.model)  # the baseline reads the rows the pipeline was trained on
+        result = evaluate(args.model, sets=sets, flip=args.flip or rows["flip"],
+                          courtesy=args.courtesy or rows["courtesy"], mail=args.mail or rows["mail"])
     except AnalyzerError as exc:
         print(f"training.signals.evaluate: error: {exc}", file=sys.stderr)
         return 2

@@ -1,0 +1,42 @@
+"""How training rows are dealt into cross-validation folds (training.signals.train.fold_assignment), and
+which rows a trained pipeline's baseline is trained on (training.signals.corpus.recipe_rows)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from training.signals.corpus import recipe_rows
+from training.signals.train import fold_assignment
+
+
+def _rows(n_snippets: int, n_mail: int) -> list[dict]:
+    return ([{"id": f"s{i}", "source": "extra"} for i in range(n_snippets)]
+            + [{"id": f"m{i}", "source": "mail"} for i in range(n_mail)])
+
+
+def test_one_draw_over_all_rows_is_the_plain_permutation():
+    rows = _rows(40, 9)
+    order = np.random.default_rng(13).permutation(len(rows))
+    expected = np.empty(len(rows), dtype=int)
+    expected[order] = np.arange(len(rows)) % 5
+    assert np.array_equal(fold_assignment(rows, 5, 13), expected)
+
+
+def test_mail_apart_leaves_every_other_row_in_its_fold():
+    plain = fold_assignment(_rows(40, 0), 5, 13)
+    with_mail = fold_assignment(_rows(40, 9), 5, 13, mail_apart=True)
+    assert np.array_equal(with_mail[:40], plain)
+    assert sorted(np.bincount(with_mail[40:], minlength=5)) == [1, 2, 2, 2, 2]  # the mail rows dealt evenly
+    assert not np.array_equal(fold_assignment(_rows(40, 9), 5, 13)[:40], plain)  # one draw moves them
+
+
+def test_recipe_rows_read_from_the_model_metrics(tmp_path):
+    assert recipe_rows(tmp_path) == {"flip": False, "courtesy": False, "mail": False}  # no metrics.json
+    (tmp_path / "metrics.json").write_text(json.dumps({"data": {"flip": ["data/signals/train_flip_a.jsonl"],
+                                                                "courtesy": [],
+                                                                "mail": "data/signals/train_mail_quotes.jsonl"}}))
+    assert recipe_rows(tmp_path) == {"flip": True, "courtesy": False, "mail": "quote"}
+    (tmp_path / "metrics.json").write_text(json.dumps({"data": {"mail": "data/signals/train_mail.jsonl"}}))
+    assert recipe_rows(tmp_path)["mail"] == "paragraph"
