@@ -43,15 +43,18 @@ def test_mailbox_truth_and_client_list(box):
 
 
 NEWEST = ("train10", "train11", "train12", "train13", "train14", "train15", "train16", "train17", "train18",
-          "train19")
+          "train19", "train20")
 
 
-def test_make_evaluate_leaves_an_unread_judge_set_out():
+def test_make_evaluate_leaves_an_unread_judge_set_out(monkeypatch):
+    import training.depth.evaluate as evaluate
     from training.depth.evaluate import default_splits
 
     read = set(default_splits())
     assert not read & set(UNREAD_SPLITS)
     assert set(TEST_SPLITS) | set(TRAIN_SPLITS) | set(WAITING_SPLITS) <= read
+    monkeypatch.setattr(evaluate, "UNREAD_SPLITS", ("train20",))  # a judge set waiting for its rule
+    assert "train20" not in default_splits() and "train19" in default_splits()
 
 
 @pytest.mark.parametrize("box", [b for b in BOXES if b.parent.name in NEWEST], ids=lambda b: b.name)

@@ -182,7 +182,9 @@ def test_combiner_rule_floor_and_long_margin():
         return max(float(win[k, j]) for k, (a, _) in enumerate(ranges.tolist()) if doc[a].text == "Thanks")
 
     short, long_ = thanks_score(thanks), thanks_score(long_text)
-    assert 0.2 < min(short, long_) and max(short, long_) < 0.8
+    # room on both sides: the threshold below is min - 0.05, and threshold + margin = max + 0.05 must
+    # stay under the combiner's cap of 0.99
+    assert 0.2 < min(short, long_) and max(short, long_) < 0.93
     only = dict.fromkeys(LABELS, 2.0) | {"appreciation": min(short, long_) - 0.05}
     margin = max(short, long_) - min(short, long_) + 0.1
     no_rules = dict.fromkeys(LABELS, 2.0)

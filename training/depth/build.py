@@ -540,8 +540,14 @@ def training_md(m: dict) -> str:
     t = cv["trend"]
     return f"""# The depth model: how it was built
 
-Rebuild: `make model` (or `python -m training.depth.build --out models/depth`). Evaluation:
-`make evaluate` (`models/depth/evaluation.md`).
+Rebuild: `make model`, which fits this model on the detections of the signal pipeline trained
+without whole-mail rows (`python -m training.signals.train --out build/signals-plain`, then
+`python -m training.depth.build --out models/depth --signals-model build/signals-plain`). Since the
+twentieth session the shipped detector is that pipeline plus `train17`'s labelled mail
+(`--mail quote`), and this model reads its detections unchanged: refitted on them it ranked worse on
+unread mail, because `train17`'s features are then in-sample for the detector
+(`models/depth/CANDIDATE23.md`, `CANDIDATE24.md`). Evaluation: `make evaluate`
+(`models/depth/evaluation.md`).
 
 Kind `taxonomy`: the oriented evidence of `analyzer/depth/evidence.py` (higher is always deeper),
 median-imputed and standardised, then {_regressor_sentence(m['model'])}, calibrated to

@@ -126,6 +126,10 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                          "written to judge candidate O; trained on since the nineteenth)"),
              "train18": ("independent train18 (training mailboxes of the nineteenth session, the train13 brief, "
                          "written to judge candidate P; not trained on)"),
+             "train19": ("independent train19 (training mailboxes of the nineteenth session, the general brief, "
+                         "which judged the twentieth session's candidate R; not trained on)"),
+             "train20": ("independent train20 (training mailboxes of the twentieth session, the general brief, "
+                         "which judged candidate S (shipped); not trained on)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",

@@ -20,9 +20,11 @@ language, written to judge L), ``train15/`` (six more from that brief, which jud
 eighteenth session's rebuild (``models/depth/CANDIDATE20.md``, candidate O); ``train17/`` (six more from
 the ``train16`` brief, written to judge O) joined with the nineteenth session's (candidate P,
 ``models/depth/CANDIDATE21.md``); ``train18/`` (six of the nineteenth, written to judge P) waits
-(:data:`WAITING_SPLITS`). ``train19/`` (six more of the nineteenth, the general brief) is
-:data:`UNREAD_SPLITS`: written for the next candidate's rule, and read by no model until that rule is
-committed (``make evaluate`` leaves it out).
+(:data:`WAITING_SPLITS`), and so does ``train19/`` (six more of the nineteenth, the general brief),
+which judged the twentieth session's candidate R (``models/depth/CANDIDATE23.md``, not shipped).
+``train20/`` (six of the twentieth, the general brief) judged candidate S
+(``models/depth/CANDIDATE24.md``), which shipped, and waits too. No judge set is unread now
+(:data:`UNREAD_SPLITS`).
 :func:`run_mailbox` runs the analysis with no config (as a user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
 addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
 """
@@ -41,19 +43,22 @@ ROOT = Path(__file__).resolve().parents[2] / "data" / "independent"
 SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "retired-test4", "retired-test5",
           "test6", "test7", "test8", "test9", "test10", "test11", "test12", "train8", "train9", "train10",
           "train11", "train12", "train13", "train14", "train15", "train16",
-          "train17", "train18", "train19")
+          "train17", "train18", "train19", "train20")
 #: What the depth model is fitted and tuned on (the build reads these and no others).
 TRAIN_SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "retired-test4", "retired-test5",
                 "train8", "train9", "train10", "train11", "train12", "train13", "train14", "train15", "train16",
                 "train17")
 #: Training mailboxes not trained on yet: ``train18`` (the ``train13`` brief: mailboxes as agencies
 #: really have them), written to judge the nineteenth session's candidate P
-#: (``models/depth/CANDIDATE21.md``), which shipped; ``make evaluate`` reads it with the shipped model.
-WAITING_SPLITS = ("train18",)
+#: (``models/depth/CANDIDATE21.md``), which shipped; ``train19`` (the general brief), which judged the
+#: twentieth session's candidate R (``models/depth/CANDIDATE23.md``), which did not. ``make evaluate``
+#: reads them with the shipped model; ``train20`` (the general brief), which judged candidate S
+#: (``models/depth/CANDIDATE24.md``), which shipped.
+WAITING_SPLITS = ("train18", "train19", "train20")
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
-#: the rule of the candidate they judge is committed. ``train19``: six training mailboxes of the
-#: nineteenth session from the general brief (a copy of ``train13/BRIEF.md``).
-UNREAD_SPLITS = ("train19",)
+#: the rule of the candidate they judge is committed. None now: the next candidate's judge set is
+#: written after its rule.
+UNREAD_SPLITS: tuple[str, ...] = ()
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
