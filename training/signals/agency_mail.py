@@ -118,7 +118,7 @@ def _summary(gold, pipeline, baseline) -> dict:
             "base_F1": float(m["base_F1"]), "bootstrap": paired_bootstrap(gold, pipeline, baseline)}
 
 
-def evaluate(model=None, labels_dir: Path = LABELS_DIR, mail: bool = False) -> dict:
+def evaluate(model=None, labels_dir: Path = LABELS_DIR, mail: bool | str = False) -> dict:
     """The detector (``model``, default the shipped one) and the baseline (trained on the rows of
     :func:`training_parts`, with ``mail``: as ``training.signals.train --mail`` reads them) on every
     labels file of ``labels_dir``."""

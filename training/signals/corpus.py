@@ -84,6 +84,19 @@ MAIL_PATH = DATA_DIR / "train_mail.jsonl"
 #: The same labelled mail with each quote, not its paragraph, as the labelled row
 #: (``mail_rows --unit quote``); read with ``mail="quote"`` (``train --mail quote``).
 MAIL_QUOTES_PATH = DATA_DIR / "train_mail_quotes.jsonl"
+#: The file of each kind of whole-mail row (``--mail paragraph|quote``).
+MAIL_FILES = {"paragraph": MAIL_PATH, "quote": MAIL_QUOTES_PATH}
+
+
+def mail_file(mail: bool | str) -> Path | None:
+    """The whole-mail rows file that ``training_parts(mail=...)`` reads: None when ``mail`` is off,
+    :data:`MAIL_PATH` for True or ``"paragraph"``, :data:`MAIL_QUOTES_PATH` for ``"quote"``."""
+    return MAIL_FILES["paragraph" if mail is True else mail] if mail else None
+
+
+def mail_kind(path: str | None) -> str | bool:
+    """The inverse of :func:`mail_file` on a recorded path (``metrics.json``): the kind, or False."""
+    return next((k for k, p in MAIL_FILES.items() if path and Path(path).name == p.name), False)
 #: The third independent set (two authors, written apart from everything else): the test set.
 INDEPENDENT3_PATHS = (DATA_DIR / "eval_independent3_a.jsonl", DATA_DIR / "eval_independent3_b.jsonl")
 #: The fourth independent set, written blind to all the above by two more authors: a test set too.
@@ -190,7 +203,7 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
                          *((p, "extra") for p in PARAPHRASE_PATHS + REGISTER_PATHS + FAMILY_PATHS
                                                + (FLIP_PATHS if flip else ())
                                                + (COURTESY_PATHS if courtesy else ())),
-                         *((((MAIL_QUOTES_PATH if mail == "quote" else MAIL_PATH), "mail"),) if mail else ())):
+                         *(((mail_file(mail), "mail"),) if mail else ())):
         if path is not None and Path(path).is_file():
             for row in read_labelled(path):
                 parts["tune" if is_tune_extra(row["id"]) else "train"].append(row | {"source": source})
@@ -203,9 +216,7 @@ def recipe_rows(model_dir: Path | str | None) -> dict:
     a baseline can be trained on exactly its rows; all off when the file does not say."""
     path = Path(model_dir or PROJECT_ROOT / "models" / "signals") / "metrics.json"
     data = json.loads(path.read_text(encoding="utf-8")).get("data", {}) if path.is_file() else {}
-    mail = data.get("mail")
-    return {"flip": bool(data.get("flip")), "courtesy": bool(data.get("courtesy")),
-            "mail": ("quote" if "quotes" in mail else "paragraph") if mail else False}
+    return {"flip": bool(data.get("flip")), "courtesy": bool(data.get("courtesy")), "mail": mail_kind(data.get("mail"))}
 
 
 def docbin(nlp, rows: list[dict]):

@@ -172,7 +172,7 @@ INDEPENDENT_SETS = (
 
 
 def evaluate(model: Path | str | None = None, sets: tuple = INDEPENDENT_SETS, realmail: Path | None = REALMAIL_DATA,
-             flip: bool = False, courtesy: bool = False, mail: bool = False) -> dict:
+             flip: bool = False, courtesy: bool = False, mail: bool | str = False) -> dict:
     """``{"tables": {set: side-by-side table}, "bootstrap": {set: paired bootstrap of the macro F1
     difference}, "realmail": pipeline table, "realmail_baseline": baseline table}``. The baseline is
     trained on the rows of :func:`training_parts` (``flip=True``: those of the twelfth session's candidate;
@@ -249,16 +249,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     started = time.time()
-    sets = INDEPENDENT_SETS
     try:
         rows = recipe_rows(args.model)  # the baseline reads the rows the pipeline was trained on
-        result = evaluate(args.model, sets=sets, flip=args.flip or rows["flip"],
+        result = evaluate(args.model, flip=args.flip or rows["flip"],
                           courtesy=args.courtesy or rows["courtesy"], mail=args.mail or rows["mail"])
     except AnalyzerError as exc:
         print(f"training.signals.evaluate: error: {exc}", file=sys.stderr)
         return 2
     titles = {"heldout": "Held-out dev split (25% of signals_dev.jsonl, never trained or tuned on)"}
-    titles.update({name: title for name, _, title in sets})
+    titles.update({name: title for name, _, title in INDEPENDENT_SETS})
     titles.update({f"{name}+mail": f"{title}: each snippet set as a paragraph inside a real mailing-list message "
                    f"(training.signals.embedded; backgrounds from ../shared/realmail, evaluation only)"
                    for name, title in list(titles.items())})

@@ -1,4 +1,4 @@
-"""Training rows from whole labelled mail: each paragraph a row, labelled by the quotes that carry its labels.
+"""Training rows from whole labelled mail: its labelled quotes (or their paragraphs) and its plain paragraphs.
 
     python -m training.signals.mail_rows [--unit paragraph|quote] [--labels DIR ...] [--out F]
 
@@ -38,7 +38,7 @@ from pathlib import Path
 
 from analyzer.depth.language import judge_texts
 from training.signals.agency_mail import MORE_LABELS_DIR, SIDES, mailbox_folder, read_mail_labels
-from training.signals.corpus import MAIL_PATH, MAIL_QUOTES_PATH
+from training.signals.corpus import MAIL_PATH, MAIL_QUOTES_PATH, mail_file
 
 log = logging.getLogger(__name__)
 
@@ -107,16 +107,14 @@ def mailbox_rows(name: str, labels_path: Path, work: Path, unit: str = "paragrap
     """Rows of one labelled mailbox, and counts of what was kept and left out."""
     from training.depth.independent import run_mailbox
 
-    gold = read_mail_labels(labels_path)
-    quotes = {json.loads(line)["message_id"].strip().strip("<>").strip(): json.loads(line).get("quotes") or {}
-              for line in labels_path.read_text(encoding="utf-8").splitlines() if line.strip()}
+    gold = read_mail_labels(labels_path)  # with each message's ``quotes``
     result = run_mailbox(mailbox_folder(name), work / name, client_list=True)
     msgs = result.message_meta[["message_id", "direction", "new_text"]].drop_duplicates("message_id")
     both = gold.merge(msgs, on="message_id", how="inner")
     agree = both[both["side"].map(SIDES) == both["direction"]]
     rows, missed = [], 0
     for n, m in enumerate(agree.itertuples(index=False)):
-        made, miss = message_rows(m.new_text or "", list(m.labels), quotes.get(m.message_id, {}),
+        made, miss = message_rows(m.new_text or "", list(m.labels), m.quotes if isinstance(m.quotes, dict) else {},
                                    negatives=m.direction == "from_client", unit=unit)
         missed += miss
         rows += [{"id": f"mail:{name}:{n}:{k}", "text": text, "labels": labs} for k, (text, labs) in enumerate(made)]
@@ -164,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"default: {MAIL_PATH.name} (paragraph), {MAIL_QUOTES_PATH.name} (quote)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    out = args.out or (MAIL_PATH if args.unit == "paragraph" else MAIL_QUOTES_PATH)
+    out = args.out or mail_file(args.unit)
     counts = build(tuple(args.labels or SOURCES[args.unit]), out, args.unit)
     print(json.dumps(counts, indent=1))
     return 0

@@ -30,8 +30,8 @@ import spacy
 
 from analyzer.errors import AnalyzerError
 from training.signals.corpus import (CONFIG_PATH, BOUNDARY_PATH, DEV_PATH, EXTRA_PATH, NEUTRAL_MAIL_PATH, NEUTRAL_PATH,
-                                    COURTESY_PATHS, FLIP_PATHS, MAIL_PATH, MAIL_QUOTES_PATH,
-                                    PROJECT_ROOT, SEED, SPLIT_PATH, training_parts)
+                                    COURTESY_PATHS, FLIP_PATHS, PROJECT_ROOT, SEED, SPLIT_PATH, mail_file, mail_kind,
+                                    training_parts)
 from training.signals.fit import fit_classifier, occurrences
 from analyzer.signals.labels import LABELS
 from analyzer.signals.linear import SCORES_KEY
@@ -229,7 +229,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
     ``flip``: train on the sign-flip rows too (:data:`training.signals.corpus.FLIP_PATHS`); ``courtesy``:
     on the courtesy rows too (:data:`training.signals.corpus.COURTESY_PATHS`), with the classifier's
     ``silent_furniture`` on (bare courtesy and all mail furniture count in no score); ``mail``: on the
-    whole-mail rows too (:data:`training.signals.corpus.MAIL_PATH`; ``"quote"``: ``MAIL_QUOTES_PATH``);
+    whole-mail rows too (:func:`training.signals.corpus.mail_file`);
     ``tune_on_mail=False``: the mail rows join every weight fit, but the thresholds, rule floors and
     long-text margin are tuned on the other rows only, as without them."""
     started = time.time()
@@ -301,8 +301,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
                  "split": str(SPLIT_PATH.relative_to(PROJECT_ROOT)), "counts": counts,
                  "flip": [str(p.relative_to(PROJECT_ROOT)) for p in FLIP_PATHS] if flip else [],
                  "courtesy": [str(p.relative_to(PROJECT_ROOT)) for p in COURTESY_PATHS] if courtesy else [],
-                 "mail": str((MAIL_QUOTES_PATH if mail == "quote" else MAIL_PATH).relative_to(PROJECT_ROOT))
-                 if mail else None, "tune_on_mail": bool(tune_on_mail) if mail else None},
+                 "mail": str(mail_file(mail).relative_to(PROJECT_ROOT)) if mail else None, "tune_on_mail": bool(tune_on_mail) if mail else None},
         "decision": {"long_margin": margin, "long_margin_fbeta": {str(m): f for m, f in margin_scores.items()},
                      "long_texts": len(long_rows), "long_sentences": long_sentences, "neutral_weight": float(fit.get("neutral_weight", 1.0)), "beta": beta, "sentence_thresholds": sentence, "max_labels": nlp.get_pipe("signal_combiner").max_labels,
                      "unknown_value": nlp.get_pipe(CLASSIFIER).unknown_value},
@@ -322,7 +321,7 @@ def _flip_md(m: dict) -> str:
     flip = m["data"].get("flip") or []
     return (" and the sign-flip snippets " + ", ".join(f"`{p}`" for p in flip) + " (see data/signals/README_train_flip.md)"
             if flip else "") + (
-        f" and the paragraphs of whole labelled agency mail `{m['data']['mail']}` (made by training.signals.mail_rows)"
+        f" and the rows of whole labelled agency mail `{m['data']['mail']}` (made by training.signals.mail_rows)"
         if m["data"].get("mail") else "")
 
 
@@ -333,7 +332,7 @@ def _training_md(m: dict, config: Path) -> str:
 
 Command (from the project root; `make model` runs the same):
 
-    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}{' --courtesy' if m['data'].get('courtesy') else ''}{(' --mail quote' if 'quotes' in m['data']['mail'] else ' --mail') if m['data'].get('mail') else ''}{' --mail-weights-only' if m['data'].get('tune_on_mail') is False else ''}{f" --repeats {m['fit']['repeats']}" if m['fit'].get('repeats', 1) > 1 else ''}
+    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}{' --courtesy' if m['data'].get('courtesy') else ''}{f" --mail {mail_kind(m['data']['mail'])}" if m['data'].get('mail') else ''}{' --mail-weights-only' if m['data'].get('tune_on_mail') is False else ''}{f" --repeats {m['fit']['repeats']}" if m['fit'].get('repeats', 1) > 1 else ''}
 
 - spaCy {spacy.__version__}; config `{cfg}`: sentencizer, `paragraph_breaks` (a blank line ends a sentence),
   lookup lemmatizer, `signal_rules`, `signal_classifier` (linear model over hashed word 1-2-grams, lemmas,
