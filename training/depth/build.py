@@ -587,10 +587,16 @@ def main(argv: list[str] | None = None) -> int:
                          "the tenth session)")
     ap.add_argument("--signals-model", type=Path, default=None,
                     help="fit on the detections of this signal pipeline (default: the shipped one)")
+    ap.add_argument("--splits", default=",".join(TRAIN_SPLITS),
+                    help="the independent splits to fit on, comma-separated (default: TRAIN_SPLITS); never a "
+                         "test set")
     args = ap.parse_args(argv)
+    splits = tuple(s for s in args.splits.split(",") if s)
+    if set(splits) & set(TEST_SPLITS):
+        ap.error(f"test sets are never trained on: {sorted(set(splits) & set(TEST_SPLITS))}")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     with threadpool_limits(1):
-        m = build(args.out, log_counts=not args.without_log_counts, signals_model=args.signals_model)
+        m = build(args.out, log_counts=not args.without_log_counts, signals_model=args.signals_model, splits=splits)
     print(json.dumps({k: v for k, v in m["cv_leave_mailbox_out"].items() if "grid" not in k}, indent=1))
     return 0
 
