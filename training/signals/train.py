@@ -290,6 +290,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
                                "char n-gram and rule features, scored per sentence window (analyzer)")
     if out.exists():
         shutil.rmtree(out)
+    out.parent.mkdir(parents=True, exist_ok=True)  # spaCy makes only the last folder (make model's build/)
     nlp.to_disk(out)
     metrics = {
         "seed": seed, "fit": {"C": C, "min_df": min_df, "folds": folds, "repeats": repeats},
