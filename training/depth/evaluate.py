@@ -131,7 +131,7 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              "train20": ("independent train20 (training mailboxes of the twentieth session, the general brief, "
                          "which judged candidate S (shipped); not trained on)"),
              "train21": ("independent train21 (training mailboxes of the twenty-first session, the general brief, "
-                         "written to judge candidate T)"),
+                         "which judged candidate T (not shipped); not trained on)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",
