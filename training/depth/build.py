@@ -358,8 +358,8 @@ def _balanced(acc: dict) -> float:
     return 0.5 * (acc["moving_right"] / max(1, acc["moving"]) + acc["steady_right"] / max(1, acc["steady"]))
 
 
-def choose_trend(trends: list[dict]) -> dict:
-    """The trend setting to ship from the grid rows (:data:`STEADY_FLOOR`).
+def choose_trend(trends: list[dict], floor: float = STEADY_FLOOR) -> dict:
+    """The trend setting to ship from the grid rows (``floor``: :data:`STEADY_FLOOR` unless told).
 
     The independent (train + dev) mailboxes' shifts are what users' clients look like, so they
     decide: among the rows calling at least STEADY_FLOOR of their steady clients steady, the most
@@ -371,7 +371,7 @@ def choose_trend(trends: list[dict]) -> dict:
     def steady_rate(r):
         return r["dev"]["steady_right"] / max(1, r["dev"]["steady"])
 
-    ok = [r for r in trends if steady_rate(r) >= STEADY_FLOOR]
+    ok = [r for r in trends if steady_rate(r) >= floor]
     if not ok:
         return max(trends, key=lambda r: (round(r["balanced_dev"], 3), r["period_prior"]))
     return max(ok, key=lambda r: (r["dev"]["moving_right"], r["period_prior"], r["dev"]["steady_right"],
@@ -391,7 +391,7 @@ def collect(seeds=TRAIN_SEEDS, splits=TRAIN_SPLITS, signals_model=None) -> list[
 
 
 def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_counts: bool = LOG_COUNTS,
-          splits=TRAIN_SPLITS, signals_model=None) -> dict:
+          splits=TRAIN_SPLITS, signals_model=None, steady_floor: float = STEADY_FLOOR) -> dict:
     """Choose, fit and write the model (module doc); ``boxes``: :func:`collect`'s result, if already read;
     ``log_counts``: the evidence with the log counts of deeper and shallower signals
     (:class:`~analyzer.depth.evidence.EvidenceFeatures`); ``signals_model``: the signal pipeline whose
@@ -425,7 +425,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
         trends.append({"period_target": target, "period_prior": pp, "band": band, **acc, "dev": acc_dev,
                        "generated": acc_gen,
                        "balanced_dev": _balanced(acc_dev), "balanced_generated": _balanced(acc_gen)})
-    best_trend = choose_trend(trends)
+    best_trend = choose_trend(trends, steady_floor)
     params = {"alpha": best["alpha"], "prior_messages": best["prior_messages"], "log_counts": log_counts,
               "period_prior": best_trend["period_prior"], "period_target": best_trend["period_target"],
               "trend_band": best_trend["band"]}
@@ -460,7 +460,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
             "independent": _dev_summary(c[_is_independent(c["box"])]),
             "tier_accuracy": round(float(np.mean([tier_of(a) == tier_of(b) for a, b in zip(c["oof"], c["target"])])), 4),
             "grid": [{k: v for k, v in g.items() if k != "cv"} for g in grid],
-            "trend_grid": trends, "trend": best_trend,
+            "trend_grid": trends, "trend": best_trend, "steady_floor": steady_floor,
         },
         "seconds": {"data": round(t_data, 1), "total": round(time.perf_counter() - t0, 1)},
         "python": platform.python_version(),
@@ -590,13 +590,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--splits", default=",".join(TRAIN_SPLITS),
                     help="the independent splits to fit on, comma-separated (default: TRAIN_SPLITS); never a "
                          "test set")
+    ap.add_argument("--steady-floor", type=float, default=STEADY_FLOOR,
+                    help="the share of the training mailboxes' steady clients the shipped trend setting must call "
+                         "steady, out of fold (default: STEADY_FLOOR)")
     args = ap.parse_args(argv)
     splits = tuple(s for s in args.splits.split(",") if s)
     if set(splits) & set(TEST_SPLITS):
         ap.error(f"test sets are never trained on: {sorted(set(splits) & set(TEST_SPLITS))}")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     with threadpool_limits(1):
-        m = build(args.out, log_counts=not args.without_log_counts, signals_model=args.signals_model, splits=splits)
+        m = build(args.out, log_counts=not args.without_log_counts, signals_model=args.signals_model, splits=splits,
+                  steady_floor=args.steady_floor)
     print(json.dumps({k: v for k, v in m["cv_leave_mailbox_out"].items() if "grid" not in k}, indent=1))
     return 0
 
