@@ -133,7 +133,7 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              "train21": ("independent train21 (training mailboxes of the twenty-first session, the general brief, "
                          "which judged candidate T (not shipped); not trained on)"),
              "train22": ("independent train22 (training mailboxes of the twenty-first session, the general brief, "
-                         "written to judge candidate U)"),
+                         "which judged candidate U (not shipped); not trained on)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",
