@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from training.depth.independent import ROOT, TEST_SPLITS, read_truth
+from training.depth.independent import ROOT, SPLITS, read_truth
 from training.depth.readers import compare, read_judgement, readings
 
 
@@ -14,7 +14,7 @@ def test_every_reading_judges_every_client_of_a_test_mailbox():
     found = readings()
     assert len(found) >= 2
     for split, box, path in found:
-        assert split in TEST_SPLITS
+        assert split in SPLITS
         m = read_judgement(path, read_truth(ROOT / split / box))
         assert m["got_depth_score"].notna().all() and m["got_trend"].notna().all()
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from analyzer.depth.schema import TIERS
-from training.depth.independent import ROOT, mailbox_metrics, read_truth
+from training.depth.independent import ROOT, TEST_SPLITS, mailbox_metrics, read_truth
 
 READERS_DIR = ROOT / "readers"
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models" / "depth"
@@ -56,49 +56,76 @@ def read_judgement(path: Path, truth: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def model_readings(evaluation: Path = MODELS_DIR / "evaluation.json") -> dict[tuple[str, str], dict]:
+def model_readings(evaluation: Path = MODELS_DIR / "evaluation.json",
+                   metrics: Path = MODELS_DIR / "metrics.json") -> dict[tuple[str, str], dict]:
+    """The model's figures per mailbox: a test mailbox's from ``evaluation.json`` (unseen mail), a
+    training mailbox's out of fold from the build's ``metrics.json`` (Spearman, tiers and two tiers
+    off only; the model has read the mailbox otherwise)."""
+    out = {}
+    if metrics.is_file():
+        cv = json.loads(metrics.read_text(encoding="utf-8"))["cv_leave_mailbox_out"]["per_independent_mailbox"]
+        for key, r in cv.items():
+            split, box = key.split("/", 1)
+            out[(split, box)] = {"spearman": r["spearman"], "tier_accuracy": r["tiers_right"] / r["clients"],
+                                 "two_tiers_off": r["two_tiers_off"], "source": "out of fold"}
     data = json.loads(evaluation.read_text(encoding="utf-8"))
-    return {(r["split"], r["mailbox"]): r for r in data["per_mailbox"]}
+    out.update({(r["split"], r["mailbox"]): {**r, "source": "unseen"} for r in data["per_mailbox"]
+                if r["split"] in TEST_SPLITS})
+    return out
 
 
-def compare(folder: Path = READERS_DIR, evaluation: Path = MODELS_DIR / "evaluation.json", root: Path = ROOT) -> pd.DataFrame:
+def compare(folder: Path = READERS_DIR, evaluation: Path = MODELS_DIR / "evaluation.json", root: Path = ROOT,
+            metrics: Path = MODELS_DIR / "metrics.json") -> pd.DataFrame:
     """One row per read mailbox of ``folder``: the reader's figures and the model's (``model_*``) on it;
     the truth is read from the mailbox's folder under ``root``."""
-    model = model_readings(evaluation)
+    model = model_readings(evaluation, metrics)
     rows = []
     for split, box, path in readings(folder):
         m = mailbox_metrics(read_judgement(path, read_truth(root / split / box)))
         theirs = model.get((split, box), {})
         rows.append({"split": split, "mailbox": box, "clients": m["clients"], **{f: m[f] for f in FIGURES},
                      **{f"model_{f}": theirs.get(f) for f in FIGURES},
-                     "model_tally": theirs.get("spearman_tally")})
+                     "model_tally": theirs.get("spearman_tally"), "model_source": theirs.get("source", "")})
     return pd.DataFrame(rows)
 
 
 def readers_md(df: pd.DataFrame) -> str:
-    lines = ["# Careful readers against the depth model on the test mailboxes", "",
+    lines = ["# Careful readers against the depth model", "",
              "Command: `python -m training.depth.readers`. Each reader saw only `docs/SIGNALS.md`, the mbox and the "
-             "client list (`data/independent/readers/`); the model's figures are the shipped model's reading of the "
-             "same mailbox (`evaluation.json`). Spearman, tiers right and MAE against the designed depths.", "",
+             "client list (`data/independent/readers/`). The model's figures: on a test mailbox the shipped model's "
+             "reading of it (`evaluation.json`, unseen mail); on a training mailbox the build's out-of-fold figures "
+             "(`metrics.json`: Spearman, tiers and two tiers off only). Spearman, tiers right and MAE against the "
+             "designed depths.", "",
              "| mailbox | clients | reader: Spearman | model: Spearman | signal tally | reader: tiers | model: tiers "
              "| reader: two off | model: two off | reader: MAE | model: MAE | reader: trends (moving, steady) "
-             "| model: trends |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| model: trends | model's figures |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     f = lambda v, d=3: "" if v is None or v != v else f"{v:.{d}f}"  # noqa: E731
     for r in df.itertuples():
         lines.append(
             f"| {r.split}/{r.mailbox} | {r.clients} | **{f(r.spearman)}** | **{f(r.model_spearman)}** | {f(r.model_tally)} "
             f"| {f(r.tier_accuracy, 2)} | {f(r.model_tier_accuracy, 2)} | {r.two_tiers_off} | {r.model_two_tiers_off} "
             f"| {f(r.mae, 1)} | {f(r.model_mae, 1)} | {r.moving_right}/{r.moving}, {r.steady_right}/{r.steady} "
-            f"| {r.model_moving_right}/{r.model_moving}, {r.model_steady_right}/{r.model_steady} |")
+            f"| {_trends(r)} | {r.model_source} |")
+    for name, part in (("test", df[df["split"].isin(TEST_SPLITS)]), ("training", df[~df["split"].isin(TEST_SPLITS)])):
+        if len(part):
+            lines += _mean_line(name, part)
+    return "\n".join(lines)
+
+
+def _trends(r) -> str:
+    return "" if r.model_moving is None or r.model_moving != r.model_moving else (
+        f"{int(r.model_moving_right)}/{int(r.model_moving)}, {int(r.model_steady_right)}/{int(r.model_steady)}")
+
+
+def _mean_line(name: str, df: pd.DataFrame) -> list[str]:
     n = df["clients"].sum()
-    lines += ["", f"Mean over the {len(df)} mailboxes ({n} clients): reader Spearman {df['spearman'].mean():.3f} "
+    return ["", f"Mean over the {len(df)} {name} mailboxes ({n} clients): reader Spearman {df['spearman'].mean():.3f} "
               f"(worst {df['spearman'].min():.3f}), model {df['model_spearman'].mean():.3f} (worst "
               f"{df['model_spearman'].min():.3f}); tiers right, pooled: reader "
               f"{(df['tier_accuracy'] * df['clients']).sum() / n:.3f}, model "
               f"{(df['model_tier_accuracy'] * df['clients']).sum() / n:.3f}; two tiers off: reader "
               f"{int(df['two_tiers_off'].sum())}, model {int(df['model_two_tiers_off'].sum())}.", ""]
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
