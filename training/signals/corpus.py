@@ -86,6 +86,12 @@ MAIL_PATH = DATA_DIR / "train_mail.jsonl"
 MAIL_QUOTES_PATH = DATA_DIR / "train_mail_quotes.jsonl"
 #: The file of each kind of whole-mail row (``--mail paragraph|quote``).
 MAIL_FILES = {"paragraph": MAIL_PATH, "quote": MAIL_QUOTES_PATH}
+#: Languages other than English with labelled snippets written natively in them (twenty-first session,
+#: ``BRIEF_snippets_languages.md``; ``README_train_languages.md``).
+LANGUAGES = ("fr", "de", "es", "pt")
+#: Their training rows; read by :func:`training_parts` only with ``languages=True``
+#: (``python -m training.signals.train --languages``).
+LANGUAGE_PATHS = tuple(DATA_DIR / f"train_lang_{k}.jsonl" for k in LANGUAGES)
 
 
 def mail_file(mail: bool | str) -> Path | None:
@@ -188,12 +194,12 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
                    split_path: Path = SPLIT_PATH, neutral_path: Path | None = NEUTRAL_PATH,
                    boundary_path: Path | None = BOUNDARY_PATH,
                    neutral_mail_path: Path | None = NEUTRAL_MAIL_PATH, flip: bool = False,
-                   courtesy: bool = False, mail: bool | str = False) -> dict[str, list[dict]]:
+                   courtesy: bool = False, mail: bool | str = False, languages: bool = False) -> dict[str, list[dict]]:
     """``train``, ``tune`` and ``heldout`` rows (dev split + the extra, boundary, neutral and neutral-mail
     data when present; both neutral files are ``source: "neutral"``). ``flip``: with
     :data:`FLIP_PATHS` too (the sign-flip rows that the shipped recipe does not read); ``courtesy``: with
     :data:`COURTESY_PATHS` too; ``mail``: with :data:`MAIL_PATH` too (``"quote"``: :data:`MAIL_QUOTES_PATH`),
-    as ``source: "mail"``."""
+    as ``source: "mail"``; ``languages``: with :data:`LANGUAGE_PATHS` too, as ``source: "language"``."""
     dev = read_labelled(dev_path)
     split = load_dev_split(dev, split_path)
     by_id = {r["id"]: r for r in dev}
@@ -203,7 +209,8 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
                          *((p, "extra") for p in PARAPHRASE_PATHS + REGISTER_PATHS + FAMILY_PATHS
                                                + (FLIP_PATHS if flip else ())
                                                + (COURTESY_PATHS if courtesy else ())),
-                         *(((mail_file(mail), "mail"),) if mail else ())):
+                         *(((mail_file(mail), "mail"),) if mail else ()),
+                         *((p, "language") for p in (LANGUAGE_PATHS if languages else ()))):
         if path is not None and Path(path).is_file():
             for row in read_labelled(path):
                 parts["tune" if is_tune_extra(row["id"]) else "train"].append(row | {"source": source})
@@ -212,11 +219,12 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
 
 def recipe_rows(model_dir: Path | str | None) -> dict:
     """The :func:`training_parts` options a trained pipeline was fitted with (``flip``, ``courtesy``,
-    ``mail``), read from its ``metrics.json`` (the shipped pipeline when ``model_dir`` is None), so that
+    ``mail``, ``languages``), read from its ``metrics.json`` (the shipped pipeline when ``model_dir`` is None), so that
     a baseline can be trained on exactly its rows; all off when the file does not say."""
     path = Path(model_dir or PROJECT_ROOT / "models" / "signals") / "metrics.json"
     data = json.loads(path.read_text(encoding="utf-8")).get("data", {}) if path.is_file() else {}
-    return {"flip": bool(data.get("flip")), "courtesy": bool(data.get("courtesy")), "mail": mail_kind(data.get("mail"))}
+    return {"flip": bool(data.get("flip")), "courtesy": bool(data.get("courtesy")), "mail": mail_kind(data.get("mail")),
+            "languages": bool(data.get("languages"))}
 
 
 def docbin(nlp, rows: list[dict]):

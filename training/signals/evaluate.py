@@ -172,7 +172,7 @@ INDEPENDENT_SETS = (
 
 
 def evaluate(model: Path | str | None = None, sets: tuple = INDEPENDENT_SETS, realmail: Path | None = REALMAIL_DATA,
-             flip: bool = False, courtesy: bool = False, mail: bool | str = False) -> dict:
+             flip: bool = False, courtesy: bool = False, mail: bool | str = False, languages: bool = False) -> dict:
     """``{"tables": {set: side-by-side table}, "bootstrap": {set: paired bootstrap of the macro F1
     difference}, "realmail": pipeline table, "realmail_baseline": baseline table}``. The baseline is
     trained on the rows of :func:`training_parts` (``flip=True``: those of the twelfth session's candidate;
@@ -180,7 +180,7 @@ def evaluate(model: Path | str | None = None, sets: tuple = INDEPENDENT_SETS, re
     from analyzer.signals.detect import detect_signals
 
     nlp = load_pipeline(model)
-    parts = training_parts(flip=flip, courtesy=courtesy, mail=mail)
+    parts = training_parts(flip=flip, courtesy=courtesy, mail=mail, languages=languages)
     baseline = same_data_baseline(parts)
     named = {"heldout": parts["heldout"]}
     for name, paths, _ in sets:
@@ -252,7 +252,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rows = recipe_rows(args.model)  # the baseline reads the rows the pipeline was trained on
         result = evaluate(args.model, flip=args.flip or rows["flip"],
-                          courtesy=args.courtesy or rows["courtesy"], mail=args.mail or rows["mail"])
+                          courtesy=args.courtesy or rows["courtesy"], mail=args.mail or rows["mail"],
+                          languages=rows["languages"])
     except AnalyzerError as exc:
         print(f"training.signals.evaluate: error: {exc}", file=sys.stderr)
         return 2

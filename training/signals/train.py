@@ -30,7 +30,7 @@ import spacy
 
 from analyzer.errors import AnalyzerError
 from training.signals.corpus import (CONFIG_PATH, BOUNDARY_PATH, DEV_PATH, EXTRA_PATH, NEUTRAL_MAIL_PATH, NEUTRAL_PATH,
-                                    COURTESY_PATHS, FLIP_PATHS, PROJECT_ROOT, SEED, SPLIT_PATH, mail_file, mail_kind,
+                                    COURTESY_PATHS, FLIP_PATHS, LANGUAGE_PATHS, PROJECT_ROOT, SEED, SPLIT_PATH, mail_file, mail_kind,
                                     training_parts)
 from training.signals.fit import fit_classifier, occurrences
 from analyzer.signals.labels import LABELS
@@ -224,16 +224,17 @@ def _table_dict(df) -> dict:
 
 def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: bool = False,
           courtesy: bool = False, repeats: int | None = None, mail: bool | str = False,
-          tune_on_mail: bool = True) -> dict:
+          tune_on_mail: bool = True, languages: bool = False) -> dict:
     """Build, fit, tune and write the pipeline to ``out``; returns the metrics written to metrics.json.
     ``flip``: train on the sign-flip rows too (:data:`training.signals.corpus.FLIP_PATHS`); ``courtesy``:
     on the courtesy rows too (:data:`training.signals.corpus.COURTESY_PATHS`), with the classifier's
     ``silent_furniture`` on (bare courtesy and all mail furniture count in no score); ``mail``: on the
     whole-mail rows too (:func:`training.signals.corpus.mail_file`);
     ``tune_on_mail=False``: the mail rows join every weight fit, but the thresholds, rule floors and
-    long-text margin are tuned on the other rows only, as without them."""
+    long-text margin are tuned on the other rows only, as without them; ``languages``: on the snippets
+    written in other languages too (:data:`training.signals.corpus.LANGUAGE_PATHS`)."""
     started = time.time()
-    parts = training_parts(flip=flip, courtesy=courtesy, mail=mail)
+    parts = training_parts(flip=flip, courtesy=courtesy, mail=mail, languages=languages)
     counts = {k: len(v) for k, v in parts.items()}
     log.info("data: %s", counts)
     nlp = build_pipeline(config)
@@ -302,7 +303,8 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
                  "split": str(SPLIT_PATH.relative_to(PROJECT_ROOT)), "counts": counts,
                  "flip": [str(p.relative_to(PROJECT_ROOT)) for p in FLIP_PATHS] if flip else [],
                  "courtesy": [str(p.relative_to(PROJECT_ROOT)) for p in COURTESY_PATHS] if courtesy else [],
-                 "mail": str(mail_file(mail).relative_to(PROJECT_ROOT)) if mail else None, "tune_on_mail": bool(tune_on_mail) if mail else None},
+                 "mail": str(mail_file(mail).relative_to(PROJECT_ROOT)) if mail else None, "tune_on_mail": bool(tune_on_mail) if mail else None,
+                 "languages": [str(p.relative_to(PROJECT_ROOT)) for p in LANGUAGE_PATHS] if languages else []},
         "decision": {"long_margin": margin, "long_margin_fbeta": {str(m): f for m, f in margin_scores.items()},
                      "long_texts": len(long_rows), "long_sentences": long_sentences, "neutral_weight": float(fit.get("neutral_weight", 1.0)), "beta": beta, "sentence_thresholds": sentence, "max_labels": nlp.get_pipe("signal_combiner").max_labels,
                      "unknown_value": nlp.get_pipe(CLASSIFIER).unknown_value},
@@ -323,7 +325,9 @@ def _flip_md(m: dict) -> str:
     return (" and the sign-flip snippets " + ", ".join(f"`{p}`" for p in flip) + " (see data/signals/README_train_flip.md)"
             if flip else "") + (
         f" and the rows of whole labelled agency mail `{m['data']['mail']}` (made by training.signals.mail_rows)"
-        if m["data"].get("mail") else "")
+        if m["data"].get("mail") else "") + (
+        " and the snippets written in other languages " + ", ".join(f"`{p}`" for p in m["data"]["languages"])
+        + " (see data/signals/README_train_languages.md)" if m["data"].get("languages") else "")
 
 
 def _training_md(m: dict, config: Path) -> str:
@@ -333,7 +337,7 @@ def _training_md(m: dict, config: Path) -> str:
 
 Command (from the project root; `make model` runs the same):
 
-    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}{' --courtesy' if m['data'].get('courtesy') else ''}{f" --mail {mail_kind(m['data']['mail'])}" if m['data'].get('mail') else ''}{' --mail-weights-only' if m['data'].get('tune_on_mail') is False else ''}{f" --repeats {m['fit']['repeats']}" if m['fit'].get('repeats', 1) > 1 else ''}
+    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}{' --courtesy' if m['data'].get('courtesy') else ''}{f" --mail {mail_kind(m['data']['mail'])}" if m['data'].get('mail') else ''}{' --mail-weights-only' if m['data'].get('tune_on_mail') is False else ''}{' --languages' if m['data'].get('languages') else ''}{f" --repeats {m['fit']['repeats']}" if m['fit'].get('repeats', 1) > 1 else ''}
 
 - spaCy {spacy.__version__}; config `{cfg}`: sentencizer, `paragraph_breaks` (a blank line ends a sentence),
   lookup lemmatizer, `signal_rules`, `signal_classifier` (linear model over hashed word 1-2-grams, lemmas,
@@ -386,13 +390,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mail", nargs="?", const="paragraph", choices=("paragraph", "quote"), default=None,
                         help="also train on rows of whole labelled agency mail: paragraphs "
                              "(data/signals/train_mail.jsonl), or with `quote` the quotes (train_mail_quotes.jsonl)")
+    parser.add_argument("--languages", action="store_true",
+                        help="also train on the snippets written in other languages (data/signals/train_lang_*.jsonl)")
     parser.add_argument("--mail-weights-only", action="store_true",
                         help="with --mail: the mail rows fit the weights; thresholds and margins are tuned without them")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         metrics = train(args.out, config=args.config, seed=args.seed, flip=args.flip, courtesy=args.courtesy,
-                        repeats=args.repeats, mail=args.mail, tune_on_mail=not args.mail_weights_only)
+                        repeats=args.repeats, mail=args.mail, tune_on_mail=not args.mail_weights_only,
+                        languages=args.languages)
     except AnalyzerError as exc:
         print(f"training.signals.train: error: {exc}", file=sys.stderr)
         return 2
