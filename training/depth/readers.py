@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from analyzer.depth.schema import TIERS
-from training.depth.independent import ROOT, TEST_SPLITS, mailbox_metrics, read_truth
+from training.depth.independent import ROOT, SPLITS, TEST_SPLITS, TRAIN_SPLITS, mailbox_metrics, read_truth
 
 READERS_DIR = ROOT / "readers"
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models" / "depth"
@@ -58,8 +58,8 @@ def read_judgement(path: Path, truth: pd.DataFrame) -> pd.DataFrame:
 
 def model_readings(evaluation: Path = MODELS_DIR / "evaluation.json",
                    metrics: Path = MODELS_DIR / "metrics.json") -> dict[tuple[str, str], dict]:
-    """The model's figures per mailbox: a test mailbox's from ``evaluation.json`` (unseen mail), a
-    training mailbox's out of fold from the build's ``metrics.json`` (Spearman, tiers and two tiers
+    """The model's figures per mailbox: a test or waiting mailbox's from ``evaluation.json`` (unseen
+    mail), a training mailbox's out of fold from the build's ``metrics.json`` (Spearman, tiers and two tiers
     off only; the model has read the mailbox otherwise)."""
     out = {}
     if metrics.is_file():
@@ -70,7 +70,7 @@ def model_readings(evaluation: Path = MODELS_DIR / "evaluation.json",
                                  "two_tiers_off": r["two_tiers_off"], "source": "out of fold"}
     data = json.loads(evaluation.read_text(encoding="utf-8"))
     out.update({(r["split"], r["mailbox"]): {**r, "source": "unseen"} for r in data["per_mailbox"]
-                if r["split"] in TEST_SPLITS})
+                if r["split"] in SPLITS and r["split"] not in TRAIN_SPLITS})
     return out
 
 
