@@ -34,7 +34,9 @@ def _norm(text: str) -> str:
     ("eval_independent6_b.jsonl", 250), ("eval_independent6_c.jsonl", 250), ("train_flip_a.jsonl", 200), ("train_flip_b.jsonl", 200),
     ("eval_independent7_a.jsonl", 200), ("eval_independent7_b.jsonl", 200), ("eval_independent7_c.jsonl", 200),
     ("eval_independent8_a.jsonl", 200), ("eval_independent8_b.jsonl", 200), ("eval_independent8_c.jsonl", 200),
-    ("eval_independent9_a.jsonl", 250), ("eval_independent9_b.jsonl", 250), ("eval_independent9_c.jsonl", 250)])
+    ("eval_independent9_a.jsonl", 250), ("eval_independent9_b.jsonl", 250), ("eval_independent9_c.jsonl", 250),
+    ("train_lang_fr.jsonl", 250), ("train_lang_de.jsonl", 250), ("train_lang_es.jsonl", 250),
+    ("train_lang_pt.jsonl", 250)])
 def test_file_is_well_formed(name, min_rows):
     rows = _load(DATA / name)
     assert len(rows) > min_rows
@@ -55,7 +57,8 @@ TRAINING_FILES = ["train_extra.jsonl", "train_boundary.jsonl", "neutral_extra.js
                   "train_register_b.jsonl", "train_register_c.jsonl", "train_register_d.jsonl",
                   "train_families_a.jsonl", "train_families_b.jsonl", "train_mixed_a.jsonl", "train_mixed_b.jsonl",
                   "train_mixed_c.jsonl", "train_peer_a.jsonl", "train_peer_b.jsonl", "train_flip_a.jsonl",
-                  "train_flip_b.jsonl", "train_courtesy_a.jsonl", "train_courtesy_b.jsonl", "train_mail.jsonl"]
+                  "train_flip_b.jsonl", "train_courtesy_a.jsonl", "train_courtesy_b.jsonl", "train_mail.jsonl",
+                  "train_lang_fr.jsonl", "train_lang_de.jsonl", "train_lang_es.jsonl", "train_lang_pt.jsonl"]
 
 
 @pytest.mark.parametrize("name", ["train_courtesy_a.jsonl", "train_courtesy_b.jsonl"])
