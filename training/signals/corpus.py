@@ -92,6 +92,8 @@ LANGUAGES = ("fr", "de", "es", "pt")
 #: Their training rows; read by :func:`training_parts` only with ``languages=True``
 #: (``python -m training.signals.train --languages``).
 LANGUAGE_PATHS = tuple(DATA_DIR / f"train_lang_{k}.jsonl" for k in LANGUAGES)
+#: Blind test rows in the same languages, by other helpers told they write a test set: never trained on.
+LANGUAGE_EVAL_PATHS = tuple(DATA_DIR / f"eval_lang_{k}.jsonl" for k in LANGUAGES)
 
 
 def mail_file(mail: bool | str) -> Path | None:

@@ -32,7 +32,7 @@ from training.signals.baseline import TfidfBaseline, same_data_baseline
 from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDEPENDENT4_PATHS, INDEPENDENT5_PATHS,
                                      INDEPENDENT6_PATHS, INDEPENDENT7_PATHS, INDEPENDENT8_PATHS,
                                      INDEPENDENT9_PATHS,
-                                     INDEPENDENT_PATH,
+                                     INDEPENDENT_PATH, LANGUAGE_EVAL_PATHS, LANGUAGES,
                                      PROJECT_ROOT, read_labelled, recipe_rows, training_parts)
 from training.signals.embedded import embed
 from training.signals.metrics import paired_bootstrap, prf_table
@@ -168,6 +168,11 @@ INDEPENDENT_SETS = (
      "Ninth independently written set (eval_independent9_*.jsonl: three more authors who saw no project data, "
      "written in the nineteenth session; evaluation only: the newest blind test set, first read in the twentieth "
      "session with the shipped detector and four candidates, data/signals/README_eval_independent9.md)"),
+    ("languages", LANGUAGE_EVAL_PATHS,
+     "Snippets written natively in French, German, Spanish and Portuguese (eval_lang_*.jsonl: four authors who "
+     "saw no project data, written in the twenty-first session as a test set; data/signals/README_train_languages.md)"),
+    *((f"language_{k}", path, f"Snippets written natively in {name} (eval_lang_{k}.jsonl; blind)")
+      for k, path, name in zip(LANGUAGES, LANGUAGE_EVAL_PATHS, ("French", "German", "Spanish", "Portuguese"))),
 )
 
 
