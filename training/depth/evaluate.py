@@ -134,6 +134,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                          "which judged candidate T (not shipped); not trained on)"),
              "train22": ("independent train22 (training mailboxes of the twenty-first session, the general brief, "
                          "which judged candidate U (not shipped); not trained on)"),
+             "train23": ("independent train23 (training mailboxes of the twenty-first session with clients writing in "
+                         "French, German, Spanish or Portuguese, written to judge candidate V)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",
