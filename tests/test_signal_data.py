@@ -106,3 +106,18 @@ def test_flip_rows_join_the_training_rows_only_when_asked(dev_data_path):
     assert flip_texts <= set(seen(flip))
     assert len(seen(flip)) - len(seen(plain)) == sum(len(_load(p)) for p in FLIP_PATHS)
     assert [r["id"] for r in flip["heldout"]] == [r["id"] for r in plain["heldout"]]  # held-out untouched
+
+
+def test_language_rows_join_the_training_rows_only_when_asked(dev_data_path):
+    from training.signals.corpus import LANGUAGE_EVAL_PATHS, LANGUAGE_PATHS, training_parts
+
+    plain = training_parts(dev_path=dev_data_path)
+    lang = training_parts(dev_path=dev_data_path, languages=True)
+    rows = [r for k in ("train", "tune") for r in lang[k] if r.get("source") == "language"]
+    assert sorted(r["id"] for r in rows) == sorted(r["id"] for p in LANGUAGE_PATHS for r in _load(p))
+    assert not any(r.get("source") == "language" for k in ("train", "tune") for r in plain[k])
+    assert [r["id"] for r in lang["heldout"]] == [r["id"] for r in plain["heldout"]]
+    # the blind rows in the same languages are not training rows: four of 1,066 coincide with a training
+    # row, three stock lines ("Merci, bien reçu.") and one stock phrase of praise
+    blind = {_norm(r["text"]) for p in LANGUAGE_EVAL_PATHS for r in _load(p)}
+    assert len(blind & {_norm(r["text"]) for r in rows}) <= 5
