@@ -37,7 +37,8 @@ def _norm(text: str) -> str:
     ("eval_independent9_a.jsonl", 250), ("eval_independent9_b.jsonl", 250), ("eval_independent9_c.jsonl", 250),
     ("train_lang_fr.jsonl", 250), ("train_lang_de.jsonl", 250), ("train_lang_es.jsonl", 250),
     ("train_lang_pt.jsonl", 250), ("eval_lang_fr.jsonl", 200), ("eval_lang_de.jsonl", 200),
-    ("eval_lang_es.jsonl", 200), ("eval_lang_pt.jsonl", 200)])
+    ("eval_lang_es.jsonl", 200), ("eval_lang_pt.jsonl", 200), ("eval_lang2_fr.jsonl", 200),
+    ("eval_lang2_de.jsonl", 200), ("eval_lang2_es.jsonl", 200), ("eval_lang2_pt.jsonl", 200)])
 def test_file_is_well_formed(name, min_rows):
     rows = _load(DATA / name)
     assert len(rows) > min_rows
@@ -82,7 +83,9 @@ def test_courtesy_files_are_well_formed(name):
                                   "eval_independent7_a.jsonl", "eval_independent7_b.jsonl", "eval_independent7_c.jsonl",
                                   "eval_independent8_a.jsonl", "eval_independent8_b.jsonl", "eval_independent8_c.jsonl",
                                   "eval_independent9_a.jsonl", "eval_independent9_b.jsonl", "eval_independent9_c.jsonl",
-                                  "eval_lang_fr.jsonl", "eval_lang_de.jsonl", "eval_lang_es.jsonl", "eval_lang_pt.jsonl"])
+                                  "eval_lang_fr.jsonl", "eval_lang_de.jsonl", "eval_lang_es.jsonl", "eval_lang_pt.jsonl",
+                                  "eval_lang2_fr.jsonl", "eval_lang2_de.jsonl", "eval_lang2_es.jsonl",
+                                  "eval_lang2_pt.jsonl"])
 def test_evaluation_set_does_not_overlap_training_data(dev_data_path, name):
     train = {_norm(r["text"]) for r in _load(dev_data_path)}
     for training in TRAINING_FILES:
