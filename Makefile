@@ -32,7 +32,9 @@ model: $(STAMP)
 evaluate: $(STAMP)
 	$(PY) -m training.signals.evaluate --model models/signals
 	$(PY) -m training.signals.agency_mail
+	$(PY) -m training.signals.agreement
 	$(PY) -m training.depth.evaluate
+	$(PY) -m training.depth.readers
 	$(PY) -m training.depth.oracle
 
 bench: $(STAMP)
