@@ -196,12 +196,21 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
                    split_path: Path = SPLIT_PATH, neutral_path: Path | None = NEUTRAL_PATH,
                    boundary_path: Path | None = BOUNDARY_PATH,
                    neutral_mail_path: Path | None = NEUTRAL_MAIL_PATH, flip: bool = False,
-                   courtesy: bool = False, mail: bool | str = False, languages: bool = False) -> dict[str, list[dict]]:
+                   courtesy: bool = False, mail: bool | str = False, languages: bool = False,
+                   only_languages: bool = False) -> dict[str, list[dict]]:
     """``train``, ``tune`` and ``heldout`` rows (dev split + the extra, boundary, neutral and neutral-mail
     data when present; both neutral files are ``source: "neutral"``). ``flip``: with
     :data:`FLIP_PATHS` too (the sign-flip rows that the shipped recipe does not read); ``courtesy``: with
     :data:`COURTESY_PATHS` too; ``mail``: with :data:`MAIL_PATH` too (``"quote"``: :data:`MAIL_QUOTES_PATH`),
-    as ``source: "mail"``; ``languages``: with :data:`LANGUAGE_PATHS` too, as ``source: "language"``."""
+    as ``source: "mail"``; ``languages``: with :data:`LANGUAGE_PATHS` too, as ``source: "language"``;
+    ``only_languages``: ``train`` and ``tune`` hold the language rows alone (a classifier for text that
+    is not English; ``heldout`` stays the English dev split, to show what such a model reads there)."""
+    if only_languages:
+        parts = {"train": [], "tune": [], "heldout": training_parts(dev_path, split_path=split_path)["heldout"]}
+        for path in LANGUAGE_PATHS:
+            for row in read_labelled(path):
+                parts["tune" if is_tune_extra(row["id"]) else "train"].append(row | {"source": "language"})
+        return parts
     dev = read_labelled(dev_path)
     split = load_dev_split(dev, split_path)
     by_id = {r["id"]: r for r in dev}
