@@ -50,6 +50,14 @@ def authors_rows(ids, paths=INDEPENDENT9_PATHS) -> list[dict]:
     return [by_id[i] for i in ids]
 
 
+def _compared(against: str, who: str, truth: list[list[str]], pred: list[list[str]]) -> tuple[dict, pd.Series]:
+    """The macro row of ``who``'s labels against ``against``'s, and its F1 per label."""
+    t = prf_table(truth, pred).set_index("label")
+    return ({"against": against, "who": who, "precision": t.loc["macro", "precision"],
+             "recall": t.loc["macro", "recall"], "macro_f1": t.loc["macro", "f1"],
+             "exact_sets": sum(set(p) == set(g) for p, g in zip(pred, truth)) / len(truth)}, t["f1"])
+
+
 def agreement_tables(rows: list[dict], readers: dict[str, dict[str, list[str]]], predicted: dict[str, list[list[str]]]) -> dict:
     """Macro figures (``summary``) and per-label F1 (``per_label``) of every reader and every model in
     ``predicted`` against the authors' labels of ``rows``, the readers against each other, and each
@@ -58,20 +66,11 @@ def agreement_tables(rows: list[dict], readers: dict[str, dict[str, list[str]]],
     ids = [r["id"] for r in rows]
     labelled = {name: [labels[i] for i in ids] for name, labels in readers.items()}
     everyone = {**labelled, **predicted}
-    summary, per_label = [], {}
-    for name, pred in everyone.items():
-        t = prf_table(gold, pred).set_index("label")
-        per_label[name] = t["f1"]
-        summary.append({"against": "authors", "who": name, "precision": t.loc["macro", "precision"],
-                        "recall": t.loc["macro", "recall"], "macro_f1": t.loc["macro", "f1"],
-                        "exact_sets": sum(set(p) == set(g) for p, g in zip(pred, gold)) / len(gold)})
+    authors = {name: _compared("authors", name, gold, pred) for name, pred in everyone.items()}
     names = list(labelled)
-    for i, a in enumerate(names):
-        for b in names[i + 1:]:
-            t = prf_table(labelled[a], labelled[b]).set_index("label")
-            summary.append({"against": a, "who": b, "precision": t.loc["macro", "precision"],
-                            "recall": t.loc["macro", "recall"], "macro_f1": t.loc["macro", "f1"],
-                            "exact_sets": sum(set(x) == set(y) for x, y in zip(labelled[a], labelled[b])) / len(gold)})
+    pairs = [_compared(a, b, labelled[a], labelled[b]) for i, a in enumerate(names) for b in names[i + 1:]]
+    summary = [r for r, _ in authors.values()] + [r for r, _ in pairs]
+    per_label = {name: f1 for name, (_, f1) in authors.items()}
     first = labelled[names[0]]
     boot = {name: paired_bootstrap(gold, pred, first) for name, pred in predicted.items()}
     return {"summary": pd.DataFrame(summary), "per_label": pd.DataFrame(per_label), "bootstrap": boot,

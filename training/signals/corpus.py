@@ -205,23 +205,18 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
     as ``source: "mail"``; ``languages``: with :data:`LANGUAGE_PATHS` too, as ``source: "language"``;
     ``only_languages``: ``train`` and ``tune`` hold the language rows alone (a classifier for text that
     is not English; ``heldout`` stays the English dev split, to show what such a model reads there)."""
-    if only_languages:
-        parts = {"train": [], "tune": [], "heldout": training_parts(dev_path, split_path=split_path)["heldout"]}
-        for path in LANGUAGE_PATHS:
-            for row in read_labelled(path):
-                parts["tune" if is_tune_extra(row["id"]) else "train"].append(row | {"source": "language"})
-        return parts
     dev = read_labelled(dev_path)
     split = load_dev_split(dev, split_path)
     by_id = {r["id"]: r for r in dev}
     parts = {k: [by_id[i] for i in ids] for k, ids in split.items()}
-    for path, source in ((extra_path, "extra"), (boundary_path, "boundary"), (neutral_path, "neutral"),
-                         (neutral_mail_path, "neutral"),
-                         *((p, "extra") for p in PARAPHRASE_PATHS + REGISTER_PATHS + FAMILY_PATHS
-                                               + (FLIP_PATHS if flip else ())
-                                               + (COURTESY_PATHS if courtesy else ())),
-                         *(((mail_file(mail), "mail"),) if mail else ()),
-                         *((p, "language") for p in (LANGUAGE_PATHS if languages else ()))):
+    english = () if only_languages else (
+        (extra_path, "extra"), (boundary_path, "boundary"), (neutral_path, "neutral"), (neutral_mail_path, "neutral"),
+        *((p, "extra") for p in PARAPHRASE_PATHS + REGISTER_PATHS + FAMILY_PATHS + (FLIP_PATHS if flip else ())
+          + (COURTESY_PATHS if courtesy else ())),
+        *(((mail_file(mail), "mail"),) if mail else ()))
+    if only_languages:
+        parts["train"], parts["tune"] = [], []
+    for path, source in (*english, *((p, "language") for p in (LANGUAGE_PATHS if languages or only_languages else ()))):
         if path is not None and Path(path).is_file():
             for row in read_labelled(path):
                 parts["tune" if is_tune_extra(row["id"]) else "train"].append(row | {"source": source})

@@ -96,6 +96,11 @@ def realmail_docs(nlp, msgs: list[str]):
     return nlp.pipe((detectable(strip_quoted(t)) for t in msgs), batch_size=256)
 
 
+def realmail_labels(nlp, msgs: list[str]) -> list[list[str]]:
+    """Sorted labels per real message, read as :func:`realmail_docs` feeds them."""
+    return [sorted({s.label_ for s in d.spans["signals"]}) for d in realmail_docs(nlp, msgs)]
+
+
 def baseline_realmail_rates(baseline: TfidfBaseline, texts: dict[str, list[str]]) -> pd.DataFrame:
     """The same table for the baseline (whole message text; it has no sentences)."""
     return pd.DataFrame([_rate_row(name, [set(p) for p in baseline.predict(msgs)], None)
@@ -211,7 +216,7 @@ def evaluate(model: Path | str | None = None, sets: tuple = INDEPENDENT_SETS, re
         if LABELS_PATH.is_file():
             gold = gold_by_archive(mail, read_labels(LABELS_PATH))
             out["realmail_labelled"] = [
-                agreement(name, gold[name], [sorted({s.label_ for s in d.spans["signals"]}) for d in realmail_docs(nlp, msgs)])
+                agreement(name, gold[name], realmail_labels(nlp, msgs))
                 for name, msgs in mail.items()]
             out["realmail_labelled_baseline"] = [agreement(name, gold[name], baseline.predict(msgs))
                                                  for name, msgs in mail.items()]

@@ -23,16 +23,14 @@ from pathlib import Path
 import numpy as np
 
 from analyzer.depth.language import judge_texts
-from training.signals.corpus import (INDEPENDENT3_PATHS, INDEPENDENT4_PATHS, INDEPENDENT5_PATHS, INDEPENDENT6_PATHS,
-                                     INDEPENDENT7_PATHS, INDEPENDENT8_PATHS, INDEPENDENT9_PATHS, LANGUAGE_EVAL_PATHS,
-                                     read_labelled)
-from training.signals.evaluate import realmail_docs, realmail_texts
+from training.signals.corpus import read_labelled
+from training.signals.evaluate import INDEPENDENT_SETS, realmail_labels, realmail_texts
 from training.signals.metrics import macro_fbeta
 from training.signals.realmail_labels import LABELS_PATH, agreement, gold_by_archive, read_labels
 
-DEV_SETS = {"independent3": INDEPENDENT3_PATHS, "independent4": INDEPENDENT4_PATHS, "independent5": INDEPENDENT5_PATHS,
-            "independent6": INDEPENDENT6_PATHS, "independent7": INDEPENDENT7_PATHS, "independent8": INDEPENDENT8_PATHS,
-            "independent9": INDEPENDENT9_PATHS, "languages (development)": LANGUAGE_EVAL_PATHS}
+#: The English blind sets 3-9 and the language set read by three detectors (the evaluation's own paths).
+DEV_SETS = {name: paths for name, paths, _ in INDEPENDENT_SETS
+            if name in {f"independent{k}" for k in range(3, 10)} | {"languages"}}
 
 
 def english_mask(texts: list[str]) -> np.ndarray:
@@ -41,17 +39,12 @@ def english_mask(texts: list[str]) -> np.ndarray:
     return (judged == 0) | english
 
 
-def _mail_labels(nlp, texts: list[str]) -> list[list[str]]:
-    """Labels per whole message, read as the evaluation reads real mail (quotes stripped)."""
-    return [sorted({s.label_ for s in d.spans["signals"]}) for d in realmail_docs(nlp, texts)]
-
-
 def detect_routed(texts: list[str], english_nlp, other_nlp, mail: bool = False) -> list[list[str]]:
     """Sorted labels per text, each text read by the pipeline its language routes it to (``mail``:
-    whole messages, read as :func:`training.signals.evaluate.realmail_docs` reads them)."""
+    whole messages, read as :func:`training.signals.evaluate.realmail_labels` reads them)."""
     from analyzer.signals.detect import detect_signals
 
-    read = _mail_labels if mail else (lambda nlp, ts: detect_signals(ts, model=nlp))
+    read = realmail_labels if mail else (lambda nlp, ts: detect_signals(ts, model=nlp))
     mask = english_mask(texts)
     out: list[list[str]] = [[] for _ in texts]
     for pick, nlp in ((mask, english_nlp), (~mask, other_nlp)):
@@ -80,7 +73,7 @@ def reading(english: Path, other: Path) -> dict:
     for kind in ("english_only", "routed"):
         rows = []
         for name, msgs in mail.items():
-            pred = _mail_labels(en, msgs) if kind == "english_only" else detect_routed(msgs, en, xx, mail=True)
+            pred = realmail_labels(en, msgs) if kind == "english_only" else detect_routed(msgs, en, xx, mail=True)
             rows.append(agreement(name, gold[name], pred))
         flagged[kind] = sum(r["flagged"] - r["both"] for r in rows)
     res["realmail_flagged_without_signal"] = flagged
