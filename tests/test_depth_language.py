@@ -91,6 +91,7 @@ def test_texts_are_judged_alike_whatever_the_batch(realmail, monkeypatch):
     """judge_texts works in batches (JUDGE_BATCH) to bound Arrow's working copies: a text's result
     must not depend on where the batches fall, for a Series (any index) or a plain list."""
     import analyzer.depth.language as language
+    import analyzer.text_language as text_language
 
     boxes = sorted((realmail / "bigbang" / "tests" / "data").rglob("*.mbox"))
     texts = ingest(boxes, jobs=1).messages["new_text"]
@@ -98,7 +99,7 @@ def test_texts_are_judged_alike_whatever_the_batch(realmail, monkeypatch):
     whole = language.judge_texts(texts)
     assert whole[0].sum() > 1000 and whole[1].sum() > 50
     for batch in (1, 7, len(texts) - 1):
-        monkeypatch.setattr(language, "JUDGE_BATCH", batch)
+        monkeypatch.setattr(text_language, "JUDGE_BATCH", batch)
         for given in (texts, texts.tolist()):
             words, english = language.judge_texts(given)
             np.testing.assert_array_equal(words, whole[0])
@@ -121,12 +122,15 @@ def test_bad_and_empty_input():
 
 @pytest.mark.slow
 def test_scores_and_drivers_say_when_the_signals_could_not_be_read(tmp_path):
-    scores = run_mailbox(ROOT / "train14" / "montrealbrand", tmp_path).scores.set_index("client")
-    assert "english_share" in scores.columns
-    unread = scores[scores["english_share"] < READ_SHARE]
-    read = scores[scores["english_share"] >= READ_SHARE]
-    assert len(unread) >= 2 and len(read) >= 8
+    """On istanbulperf (training data), the clients writing Turkish or Korean are not read; French,
+    German, Spanish and Portuguese writers are read now (the language route), so no caveat for them."""
+    scores = run_mailbox(ROOT / "train14" / "istanbulperf", tmp_path).scores.set_index("client")
+    assert {"english_share", "read_share"} <= set(scores.columns)
+    assert (scores["read_share"].fillna(1) >= scores["english_share"].fillna(1)).all()
+    unread = scores[scores["read_share"] < READ_SHARE]
+    read = scores[scores["read_share"] >= READ_SHARE]
+    assert len(unread) >= 1 and len(read) >= 6
     for drivers in unread["top_drivers"]:
-        assert drivers.startswith("! ") and "of the client's own words are in English" in drivers
+        assert drivers.startswith("! ") and "of the client's own words are in a language signals are read in" in drivers
         assert "no sign of a deeper relationship" not in drivers
     assert not read["top_drivers"].str.startswith("! ").any()

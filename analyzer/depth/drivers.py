@@ -31,7 +31,11 @@ import pandas as pd
 
 from analyzer.depth.evidence import BEHAVIOUR_SIGNS, LABEL_SIGNS, PRAISE, counted_praise
 from analyzer.depth.features import FEATURE_NAMES
-from analyzer.depth.language import READ_SHARE
+from analyzer.depth.language import READ_SHARE, SIGNAL_LANGUAGES
+
+#: The languages signals are read in, as the caveat names them.
+READ_NAMES = ", ".join({"en": "English", "fr": "French", "de": "German", "es": "Spanish", "pt": "Portuguese"}[c]
+                       for c in SIGNAL_LANGUAGES)
 
 #: What a client did, per label, for "<verb> N times".
 LABEL_VERBS: dict[str, str] = {
@@ -113,16 +117,17 @@ def signal_summary(signals: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataF
 def top_drivers(features: pd.DataFrame, contributions: pd.DataFrame, signals: pd.DataFrame | None = None,
                 n_up: int = 3, n_down: int = 2, n_behaviour: int = 2, min_points: float = 0.5,
                 lag: pd.Series | None = None, slopes: pd.Series | None = None,
-                client_mails: pd.Series | None = None, english: pd.Series | None = None,
+                client_mails: pd.Series | None = None, read: pd.Series | None = None,
                 backed_praise: int | None = None) -> pd.Series:
     """One string per row of ``features``: the client's own signals that moved its score (up to
     ``n_up`` deeper, ``n_down`` shallower, largest first), then up to ``n_behaviour`` behaviour
     concepts that moved it by at least ``min_points``; a lag correction (``lag``, with the trend
     ``slopes`` behind it) is named last. ``client_mails``: the number of mails each client wrote,
-    for the driver of a client with no deeper sign at all (not named without it). ``english``: each
-    client's share of its own words in English (:func:`analyzer.depth.language.english_share`); below
-    :data:`~analyzer.depth.language.READ_SHARE` the string opens with "! N% of the client's own words
-    are in English..." and does not claim "no sign of a deeper relationship": the signs were not read.
+    for the driver of a client with no deeper sign at all (not named without it). ``read``: each
+    client's share of its own words in a language signals are read in
+    (:func:`analyzer.depth.language.read_share`); below :data:`~analyzer.depth.language.READ_SHARE` the
+    string opens with "! N% of the client's own words are in a language signals are read in..." and does
+    not claim "no sign of a deeper relationship": the signs were not read.
     ``backed_praise``: the model's cap on praise (:class:`~analyzer.depth.evidence.EvidenceFeatures`);
     praise beyond it is named with how much of it counted."""
     concepts = [_concept(f) for f in FEATURE_NAMES]
@@ -151,12 +156,12 @@ def top_drivers(features: pd.DataFrame, contributions: pd.DataFrame, signals: pd
                 phrase += _praise_counted(n, found, backed_praise)
             (ups if sign > 0 else downs).append((points, n, phrase))
         mails = int(client_mails.get(idx, 0)) if client_mails is not None else 0
-        share = float(english.get(idx, np.nan)) if english is not None else np.nan
+        share = float(read.get(idx, np.nan)) if read is not None else np.nan
         unread = bool(share < READ_SHARE)  # NaN (nothing judged) is not unread
         if not ups and mails and not unread:  # after the client's own shallower signs, if a slot is left
             downs.append((-1.0, 0, f"no sign of a deeper relationship in {_mails(mails)}"))
-        parts = [f"! {share:.0%} of the client's own words are in English, the only language signals are read "
-                 "in: its score rests mostly on behaviour"] if unread else []
+        parts = [f"! {share:.0%} of the client's own words are in a language signals are read in ({READ_NAMES}): "
+                 "its score rests mostly on behaviour"] if unread else []
         parts += [f"+ {p}" for _, _, p in sorted(ups, key=lambda t: (-t[0], -t[1]))[:n_up]]
         parts += [f"- {p}" for _, _, p in sorted(downs, key=lambda t: (-t[0], -t[1]))[:n_down]]
         beh = [(float(row[name]), name) for name in BEHAVIOUR_SIGNS if name in row

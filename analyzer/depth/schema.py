@@ -25,6 +25,7 @@ SCORE_COLUMNS: tuple[str, ...] = (
 EXTRA_COLUMNS: tuple[str, ...] = (
     "median_agency_reply_hours", "client_start_share", "longest_silence_days", "n_client_people",
     "max_seniority", "client_apologies", "agency_apologies", "trend_slope", "trend_reason", "english_share",
+    "read_share",
 )
 PERIOD_COLUMNS: tuple[str, ...] = ("client", "period", "period_start", "depth_score", "tier", "n_messages")
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from analyzer.depth.drivers import top_drivers
 from analyzer.depth.features import MailFrames, plain_facts
+from analyzer.depth.language import read_share
 from analyzer.depth.model import DepthModel
 from analyzer.depth.schema import EXTRA_COLUMNS, PERIOD_COLUMNS, SCORE_COLUMNS, tier_of
 from analyzer.signals.labels import AGENCY_LABELS, CLIENT_LABELS, LABELS
@@ -142,8 +143,9 @@ def _scores(model: DepthModel, X: MailFrames, F: pd.DataFrame, overall: pd.Serie
     score = pd.Series(np.clip(overall.to_numpy() + lag.to_numpy(), 0.0, 100.0), index=F.index)
     n_from_client = (m["direction"] == "from_client").groupby(m["client"]).sum().reindex(F.index).fillna(0).astype("int64")
     english = F["english_share"]  # the client's whole window, unweighted: analyzer.depth.language.english_share
+    read = read_share(messages).reindex(F.index)  # in any language signals are read in
     drivers = top_drivers(F, model.contributions(F), signals=signals, lag=lag.where(lag != 0).dropna(),
-                          slopes=trend["trend_slope"], client_mails=n_from_client, english=english,
+                          slopes=trend["trend_slope"], client_mails=n_from_client, read=read,
                           backed_praise=getattr(model, "backed_praise", None))
 
     dates = pd.to_datetime(m["date"], utc=True)
@@ -182,6 +184,7 @@ def _scores(model: DepthModel, X: MailFrames, F: pd.DataFrame, overall: pd.Serie
     out["trend_slope"] = trend["trend_slope"].astype(float)
     out["trend_reason"] = trend["trend_reason"].fillna("").astype(str)
     out["english_share"] = english.round(2).astype(float)
+    out["read_share"] = read.round(2).astype(float)
     out = out.reset_index(drop=True).sort_values(["depth_score", "client"], ascending=[False, True], kind="stable")
     out = out.reset_index(drop=True)
     return out[list(SCORE_COLUMNS) + list(EXTRA_COLUMNS)]

@@ -62,6 +62,7 @@ from spacy.tokens import Doc, Span, SpanGroup
 from analyzer.signals.boilerplate import furniture_kind
 from analyzer.signals.labels import LABELS
 from analyzer.signals.linear import SCORES_KEY
+from analyzer.signals.router import on_route
 from analyzer.signals.rules import VETO_PREFIX
 from analyzer.signals.script import unreadable_script
 
@@ -104,7 +105,7 @@ class SignalCombiner:
                  thresholds: dict[str, float], default_threshold: float,
                  sentence_thresholds: dict[str, float] | None = None, max_labels: int = 0,
                  long_margin: float = 0.0, long_sentences: int = 4, rule_floors: dict[str, float] | None = None,
-                 skip_boilerplate: bool = True):
+                 skip_boilerplate: bool = True, route: str | None = None):
         self.nlp = nlp
         self.name = name
         self.model_pipe = model_pipe
@@ -123,6 +124,7 @@ class SignalCombiner:
         self.rule_floors = {lab: float(rule_floors.get(lab, 0.0)) for lab in LABELS}
         self._rfloor = [self.rule_floors[lab] for lab in LABELS]
         self.skip_boilerplate = bool(skip_boilerplate)
+        self.route = route  # reads only the docs the language router sent on this route (analyzer.signals.router)
 
     def _rules(self):
         if self.rules_pipe and self.rules_pipe in self.nlp.component_names:
@@ -142,11 +144,11 @@ class SignalCombiner:
         rules, courtesy = self._rules(), self._courtesy()  # looked up once, as the pipeline is fixed
         stream = iter(stream)
         while True:
-            docs = list(islice(stream, batch_size))
-            if not docs:
+            batch = list(islice(stream, batch_size))
+            if not batch:
                 return
-            self._annotate_batch(docs, rules, courtesy)
-            yield from docs
+            self._annotate_batch(on_route(batch, self.route), rules, courtesy)
+            yield from batch
 
     def _annotate_batch(self, docs: list[Doc], rules, courtesy: bool = False) -> None:
         """The threshold tests, cats and model hits of a whole batch in a few array operations (the
@@ -267,12 +269,13 @@ class SignalCombiner:
     "signal_combiner",
     default_config={"model_pipe": "signal_classifier", "rules_pipe": "signal_rules", "spans_key": "signals",
                     "thresholds": {}, "default_threshold": 0.5, "sentence_thresholds": {}, "max_labels": 0,
-                    "long_margin": 0.0, "long_sentences": 4, "rule_floors": {}, "skip_boilerplate": True},
+                    "long_margin": 0.0, "long_sentences": 4, "rule_floors": {}, "skip_boilerplate": True,
+                    "route": None},
 )
 def make_signal_combiner(nlp: Language, name: str, model_pipe: str, rules_pipe: str, spans_key: str,
                          thresholds: dict, default_threshold: float, sentence_thresholds: dict,
                          max_labels: int, long_margin: float, long_sentences: int,
-                         rule_floors: dict, skip_boilerplate: bool) -> SignalCombiner:
+                         rule_floors: dict, skip_boilerplate: bool, route: str | None) -> SignalCombiner:
     return SignalCombiner(nlp, name, model_pipe, rules_pipe, spans_key, thresholds, default_threshold,
                           sentence_thresholds, max_labels, long_margin, long_sentences, rule_floors,
-                          skip_boilerplate)
+                          skip_boilerplate, route)

@@ -58,6 +58,7 @@ from analyzer.signals.boilerplate import COURTESY_STARTERS, STARTERS, furniture_
 from analyzer.signals.hashing import bigram_keys, char_keys, lemma_keys, rule_key, type_keys, word_keys
 from analyzer.signals.labels import LABELS
 from analyzer.signals.paragraphs import paragraph_bounds
+from analyzer.signals.router import on_route
 
 SCORES_KEY = "analyzer.signal_scores"
 _TYPE_CACHE_MAX = 300_000
@@ -73,7 +74,7 @@ class SignalClassifier:
     def __init__(self, nlp: Language, name: str, rules_pipe: str, char_ngrams: tuple[int, int],
                  rule_scale: float, context: int, labels: Iterable[str] = LABELS, unknown_value: float = 0.0,
                  norm_blocks: bool = False, paragraph_windows: bool = False, skip_space: bool = False,
-                 silent_furniture: bool = False):
+                 silent_furniture: bool = False, route: str | None = None):
         self.nlp = nlp
         self.name = name
         self.rules_pipe = rules_pipe
@@ -85,6 +86,7 @@ class SignalClassifier:
         self.paragraph_windows = bool(paragraph_windows)
         self.skip_space = bool(skip_space)
         self.silent_furniture = bool(silent_furniture)
+        self.route = route  # reads only the docs the language router sent on this route (analyzer.signals.router)
         self.labels = tuple(labels)
         self.set_weights(np.zeros(0, dtype="uint64"), np.zeros((0, len(self.labels)), dtype="f"),
                          np.zeros(0, dtype="f"), np.zeros(len(self.labels), dtype="f"))
@@ -374,9 +376,10 @@ class SignalClassifier:
     def pipe(self, stream: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
         stream = iter(stream)
         while True:
-            docs = list(islice(stream, batch_size))
-            if not docs:
+            batch = list(islice(stream, batch_size))
+            if not batch:
                 return
+            docs = on_route(batch, self.route)
             results = [r for part in token_bounded(docs, MAX_BATCH_TOKENS) for r in self.score_batch(part)]
             # highest window score per label and doc, for the whole batch at once
             wins = [scores[2] for scores in results if len(scores[2])]
@@ -387,7 +390,7 @@ class SignalClassifier:
             for doc, scores in zip(docs, results):
                 doc.user_data[SCORES_KEY] = scores
                 doc.cats = dict(zip(self.labels, next(maxima) if len(scores[2]) else zeros))
-                yield doc
+            yield from batch
 
     # -- serialization ------------------------------------------------------------------------
     def _cfg(self) -> dict:
@@ -455,13 +458,13 @@ def _silence(tokens: np.ndarray, tv, ts, tcv, tcs, bv, bs) -> None:
     "signal_classifier", assigns=["doc.cats"],
     default_config={"rules_pipe": "signal_rules", "char_ngrams": [2, 5], "rule_scale": 1.0, "context": 1,
                     "unknown_value": 0.0, "norm_blocks": False, "paragraph_windows": False, "skip_space": False,
-                    "silent_furniture": False},
+                    "silent_furniture": False, "route": None},
 )
 def make_signal_classifier(nlp: Language, name: str, rules_pipe: str, char_ngrams: list[int],
                            rule_scale: float, context: int, unknown_value: float,
                            norm_blocks: bool, paragraph_windows: bool, skip_space: bool,
-                           silent_furniture: bool) -> SignalClassifier:
+                           silent_furniture: bool, route: str | None) -> SignalClassifier:
     return SignalClassifier(nlp, name, rules_pipe, tuple(char_ngrams), rule_scale, context,
                             unknown_value=unknown_value, norm_blocks=norm_blocks,
                             paragraph_windows=paragraph_windows, skip_space=skip_space,
-                            silent_furniture=silent_furniture)
+                            silent_furniture=silent_furniture, route=route)

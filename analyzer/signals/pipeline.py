@@ -4,7 +4,11 @@ The shipped pipeline (``models/signals``, written by ``python -m training.signal
 config ``models/signals.cfg``) is::
 
     spacy.blank("en") tokenizer -> sentencizer -> paragraph_breaks -> lemmatizer (lookup_lemmatizer; tables stored in the folder)
-      -> signal_rules -> signal_classifier -> signal_combiner
+      -> language_router -> signal_rules -> signal_classifier -> signal_combiner
+      -> signal_classifier_languages -> signal_combiner_languages
+
+The router sends French, German, Spanish and Portuguese text to the second classifier and combiner
+(:mod:`analyzer.signals.router`); everything else takes the first pair, as in a pipeline without it.
 
 :func:`load_pipeline` loads it (cached), or takes another installed spaCy pipeline (a package name
 such as ``en_core_web_sm`` or a folder) and adds the signal components to it (sourced from the
@@ -24,6 +28,7 @@ import analyzer.signals.combine  # noqa: F401  (registers the "signal_combiner" 
 import analyzer.signals.lemmatizer  # noqa: F401  (registers the "lookup_lemmatizer" factory)
 import analyzer.signals.linear  # noqa: F401  (registers the "signal_classifier" factory)
 import analyzer.signals.paragraphs  # noqa: F401  (registers the "paragraph_breaks" factory)
+import analyzer.signals.router  # noqa: F401  (registers the "language_router" factory)
 import analyzer.signals.rules  # noqa: F401  (registers the "signal_rules" factory)
 from analyzer.errors import ModelError
 from analyzer.resources import shipped_model
@@ -33,8 +38,13 @@ log = logging.getLogger(__name__)
 DEFAULT_MODEL = shipped_model("signals")
 CLASSIFIER = "signal_classifier"
 SENTENCE_PIPES = ("parser", "senter", "sentencizer")
-#: Components that only exist to produce signals; the rest of a pipeline runs before them.
-SIGNAL_PIPES = ("signal_rules", CLASSIFIER, "signal_combiner")
+#: Factories of the components that only exist to produce signals; the rest of a pipeline runs before them.
+SIGNAL_FACTORIES = ("language_router", "signal_rules", "signal_classifier", "signal_combiner")
+
+
+def signal_pipes(nlp: Language) -> list[str]:
+    """The names of ``nlp``'s signal components (:data:`SIGNAL_FACTORIES`), in pipeline order."""
+    return [name for name in nlp.pipe_names if nlp.get_pipe_meta(name).factory in SIGNAL_FACTORIES]
 
 
 def build_pipeline(config: Path | str) -> Language:
@@ -54,14 +64,15 @@ def is_signal_pipeline(nlp: Language) -> bool:
 
 
 def add_signal_components(nlp: Language, source: Language) -> Language:
-    """Add sentence boundaries (if missing), a lemmatizer (if missing), the rules, the classifier
-    and the combiner of the signal pipeline ``source`` to another pipeline ``nlp`` (in place)."""
+    """Add sentence boundaries (if missing), a lemmatizer (if missing) and the signal components of
+    the signal pipeline ``source`` (its router, rules, classifiers and combiners) to another pipeline
+    ``nlp`` (in place)."""
     if not any(p in nlp.pipe_names for p in SENTENCE_PIPES):
         nlp.add_pipe("sentencizer", first=True)
         nlp.add_pipe("paragraph_breaks", after="sentencizer")
     if "lemmatizer" not in nlp.pipe_names and "trainable_lemmatizer" not in nlp.pipe_names:
         nlp.add_pipe("lemmatizer", source=source)
-    for name in SIGNAL_PIPES:
+    for name in signal_pipes(source):
         if name in nlp.component_names:
             raise ModelError(f"the pipeline already has a component named {name!r}")
         cfg = dict(source.config["components"][name])
