@@ -101,6 +101,7 @@ def signals_fingerprint(model_key: str | None) -> str:
 
     h = hashlib.sha256(f"signals/{CACHE_FORMAT}/{__version__}/spacy={_version('spacy')}".encode())
     _hash_files(h, PACKAGE / "signals", ("*.py", "**/*.jsonl", "**/*.json", "**/*.txt"))
+    _hash_files(h, PACKAGE, ("text_language.py", "data/function_words.json"))  # the language router's judge
     _hash_files(h, shipped_model("signals"), ("**/*",))
     if model_key is not None:
         path = Path(model_key)
@@ -135,6 +136,7 @@ def scores_key(messages: pd.DataFrame, signals: pd.DataFrame, model_path=None) -
 
     h = hashlib.sha256(f"scores/{CACHE_FORMAT}/{__version__}/sklearn={_version('scikit-learn')}".encode())
     _hash_files(h, PACKAGE / "depth", ("*.py", "data/*"))
+    _hash_files(h, PACKAGE, ("text_language.py", "data/function_words.json"))  # english_share, read_share
     h.update(Path(model_path if model_path is not None else shipped_depth_model_file()).read_bytes())
     for frame, cols in ((messages, list(_SCORE_MESSAGE_COLUMNS)), (signals, list(signals.columns))):
         h.update(f"{len(frame)}:{','.join(cols)};{','.join(str(frame[c].dtype) for c in cols)};".encode())

@@ -22,8 +22,10 @@ to a few columns, each oriented so that *higher is deeper*, as docs/SIGNALS.md s
   (its reply speed, its update rhythm, its feedback requests) is not a client merit and is
   left out, as are volume and seniority, which say nothing of depth by themselves.
 
-Partly unread clients (``unread_share``). The detector reads English only, so the signals of a
-client who writes part of its mail in its own language are found in its English mails alone. With
+Partly unread clients (``unread_share``). Written when the detector read English only: the
+signals of a client who writes part of its mail in its own language were found in its English mails
+alone (the detector now reads French, German, Spanish and Portuguese too; ``english_share`` still
+means English). With
 ``unread_share`` set, the label shares and the net rate of such a client are taken over the mail
 that was read: its client mails ``n`` count as ``n x r`` read ones, ``r = min(1, english_share /
 unread_share)`` (1 when no text could be judged; never fewer than the signs found, never more than

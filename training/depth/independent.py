@@ -23,7 +23,8 @@ the ``train16`` brief, written to judge O) joined with the nineteenth session's 
 (:data:`WAITING_SPLITS`), and so does ``train19/`` (six more of the nineteenth, the general brief),
 which judged the twentieth session's candidate R (``models/depth/CANDIDATE23.md``, not shipped).
 ``train20/`` (six of the twentieth, the general brief) judged candidate S
-(``models/depth/CANDIDATE24.md``), which shipped, and waits too. No judge set is unread now
+(``models/depth/CANDIDATE24.md``), which shipped, and waits too, as do ``train21`` to ``train23``
+(judges of the twenty-first and twenty-second sessions' candidates). No judge set is unread now
 (:data:`UNREAD_SPLITS`).
 :func:`run_mailbox` runs the analysis with no config (as a user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
 addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
@@ -55,12 +56,14 @@ TRAIN_SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3"
 #: reads them with the shipped model; ``train20`` (the general brief), which judged candidate S
 #: (``models/depth/CANDIDATE24.md``), which shipped; ``train21`` (the general brief), which judged
 #: the twenty-first session's candidate T (``models/depth/CANDIDATE25.md``), which did not; and
-#: ``train22`` (the general brief), which judged candidate U (``CANDIDATE26.md``), which did not.
-WAITING_SPLITS = ("train18", "train19", "train20", "train21", "train22")
+#: ``train22`` (the general brief), which judged candidate U (``CANDIDATE26.md``), which did not; and
+#: ``train23`` (clients writing in French, German, Spanish or Portuguese), which judged the
+#: twenty-second session's candidate W (``CANDIDATE28.md``: the routed detector), which shipped.
+WAITING_SPLITS = ("train18", "train19", "train20", "train21", "train22", "train23")
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
 #: the rule of the candidate they judge is committed. None now: the next candidate's judge set is
 #: written after its rule.
-UNREAD_SPLITS: tuple[str, ...] = ("train23",)
+UNREAD_SPLITS: tuple[str, ...] = ()
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",

@@ -53,3 +53,38 @@ def same_data_baseline(parts: dict[str, list[dict]]) -> TfidfBaseline:
     :func:`training.signals.corpus.training_parts`' result ``parts``."""
     seen = parts["train"] + parts["tune"]
     return TfidfBaseline().fit([r["text"] for r in seen], [r["labels"] for r in seen])
+
+
+class RoutedBaseline:
+    """Two baselines behind the same language routing as a routed pipeline
+    (:mod:`analyzer.signals.router`): a text judged to be in one of ``languages`` (its quote-stripped
+    text, as the router sees it) is read by ``other``, every other text by ``english``."""
+
+    def __init__(self, english: TfidfBaseline, other: TfidfBaseline, languages):
+        self.english = english
+        self.other = other
+        self.languages = tuple(languages)
+
+    def routed(self, texts: list[str]) -> np.ndarray:
+        from analyzer.text_language import judge_languages
+
+        _, lang = judge_languages([strip_quoted(t) for t in texts])
+        return np.isin(lang, self.languages)
+
+    def predict(self, texts: list[str]) -> list[list[str]]:
+        texts = list(texts)
+        out: list[list[str]] = [[] for _ in texts]
+        mask = self.routed(texts)
+        for pick, model in ((~mask, self.english), (mask, self.other)):
+            idx = np.flatnonzero(pick)
+            if len(idx):
+                for i, labels in zip(idx, model.predict([texts[i] for i in idx])):
+                    out[i] = labels
+        return out
+
+
+def router_languages(nlp) -> tuple[str, ...]:
+    """The languages a signal pipeline's ``language_router`` routes (none without a router)."""
+    if "language_router" not in nlp.pipe_names:
+        return ()
+    return tuple(nlp.get_pipe("language_router").languages)

@@ -94,6 +94,8 @@ LANGUAGES = ("fr", "de", "es", "pt")
 LANGUAGE_PATHS = tuple(DATA_DIR / f"train_lang_{k}.jsonl" for k in LANGUAGES)
 #: Blind test rows in the same languages, by other helpers told they write a test set: never trained on.
 LANGUAGE_EVAL_PATHS = tuple(DATA_DIR / f"eval_lang_{k}.jsonl" for k in LANGUAGES)
+#: The second blind set in those languages (end of the twenty-first session): never trained on.
+LANGUAGE_EVAL2_PATHS = tuple(DATA_DIR / f"eval_lang2_{k}.jsonl" for k in LANGUAGES)
 
 
 def mail_file(mail: bool | str) -> Path | None:

@@ -28,11 +28,11 @@ from pathlib import Path
 import pandas as pd
 
 from analyzer.errors import AnalyzerError
-from training.signals.baseline import TfidfBaseline, same_data_baseline
+from training.signals.baseline import RoutedBaseline, TfidfBaseline, router_languages, same_data_baseline
 from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDEPENDENT4_PATHS, INDEPENDENT5_PATHS,
                                      INDEPENDENT6_PATHS, INDEPENDENT7_PATHS, INDEPENDENT8_PATHS,
                                      INDEPENDENT9_PATHS,
-                                     INDEPENDENT_PATH, LANGUAGE_EVAL_PATHS, LANGUAGES,
+                                     INDEPENDENT_PATH, LANGUAGE_EVAL2_PATHS, LANGUAGE_EVAL_PATHS, LANGUAGES,
                                      PROJECT_ROOT, read_labelled, recipe_rows, training_parts)
 from training.signals.embedded import embed
 from training.signals.metrics import paired_bootstrap, prf_table
@@ -178,6 +178,12 @@ INDEPENDENT_SETS = (
      "saw no project data, written in the twenty-first session as a test set; data/signals/README_train_languages.md)"),
     *((f"language_{k}", path, f"Snippets written natively in {name} (eval_lang_{k}.jsonl; blind)")
       for k, path, name in zip(LANGUAGES, LANGUAGE_EVAL_PATHS, ("French", "German", "Spanish", "Portuguese"))),
+    ("languages2", LANGUAGE_EVAL2_PATHS,
+     "The second blind set in French, German, Spanish and Portuguese (eval_lang2_*.jsonl: four more authors who "
+     "saw no project data, written at the end of the twenty-first session as a test set; first read in the "
+     "twenty-second session by the routed candidate R, models/depth/CANDIDATE28.md)"),
+    *((f"language2_{k}", path, f"Snippets written natively in {name} (eval_lang2_{k}.jsonl; blind)")
+      for k, path, name in zip(LANGUAGES, LANGUAGE_EVAL2_PATHS, ("French", "German", "Spanish", "Portuguese"))),
 )
 
 
@@ -192,6 +198,9 @@ def evaluate(model: Path | str | None = None, sets: tuple = INDEPENDENT_SETS, re
     nlp = load_pipeline(model)
     parts = training_parts(flip=flip, courtesy=courtesy, mail=mail, languages=languages)
     baseline = same_data_baseline(parts)
+    routed = router_languages(nlp)
+    if routed:  # a routed pipeline: so is the baseline, its second half trained on the language rows alone
+        baseline = RoutedBaseline(baseline, same_data_baseline(training_parts(only_languages=True)), routed)
     named = {"heldout": parts["heldout"]}
     for name, paths, _ in sets:
         paths = paths if isinstance(paths, tuple) else (paths,)

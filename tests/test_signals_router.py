@@ -1,0 +1,124 @@
+"""The language router inside the signal pipeline (analyzer.signals.router): French, German, Spanish
+and Portuguese docs are read by the routed classifier and combiner only, every other doc exactly as
+by the pipeline without a router; the routed pipeline saves, loads and lends its components."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import spacy
+
+from analyzer.signals.detect import detect_signals, signals_frame
+from analyzer.signals.labels import LABELS
+from analyzer.signals.pipeline import DEFAULT_MODEL, add_signal_components, signal_pipes
+from analyzer.signals.router import ROUTE_KEY
+from training.signals.route import add_language_route
+from training.signals.train import set_thresholds
+
+ENGLISH = ["Could you give us your honest view on the pricing page before the board meets on Friday?",
+           "We went with your suggestion on the onboarding emails and sign-ups are up a third.",
+           "Ok, thanks!",
+           "The invoice is attached, payment terms as usual."]
+OTHER = ["Pourriez-vous nous donner votre avis sur la page des tarifs avant le conseil de vendredi ?",
+         "Wir haben Ihre Empfehlung umgesetzt und die Preisseite komplett neu aufgebaut.",
+         "¿Nos podrían dar su opinión sobre la página de precios antes del consejo del viernes?",
+         "Vocês poderiam nos dar uma opinião sobre a página de preços antes da reunião do conselho?"]
+NOT_ROUTED = ["olur öyle, dert etme. fatura için sağol. değişmesin bir şey, aynen böyle devam",
+              "Potreste darci un parere sulla pagina dei prezzi prima del consiglio di venerdì?"]
+
+
+def _english():
+    """The shipped pipeline without its router and second pair."""
+    nlp = spacy.load(DEFAULT_MODEL)
+    for name in ("language_router", "signal_classifier_languages", "signal_combiner_languages"):
+        if name in nlp.pipe_names:
+            nlp.remove_pipe(name)
+    return nlp
+
+
+@pytest.fixture(scope="module")
+def pipelines():
+    """The shipped English pipeline, and the same with a second pair behind the router whose
+    thresholds are all 0.01: a routed doc then carries labels the English pair would never give it."""
+    other = _english()
+    set_thresholds(other, {lab: 0.01 for lab in LABELS}, max_labels=len(LABELS))
+    return _english(), add_language_route(_english(), other)
+
+
+def test_the_router_marks_only_the_routed_languages():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("language_router", config={"languages": ["fr", "de", "es", "pt"], "route": "languages"})
+    docs = list(nlp.pipe(ENGLISH + OTHER + NOT_ROUTED, batch_size=3))
+    assert [d.user_data.get(ROUTE_KEY) for d in docs] == [None] * 4 + ["languages"] * 4 + [None] * 2
+
+
+def test_routed_docs_take_the_second_pair_and_the_others_are_untouched(pipelines):
+    english, routed = pipelines
+    texts = [t for pair in zip(ENGLISH + NOT_ROUTED[:1], OTHER + NOT_ROUTED[1:]) for t in pair]  # interleaved
+    plain, got = detect_signals(texts, model=english), detect_signals(texts, model=routed, batch_size=3)
+    for text, a, b in zip(texts, plain, got):
+        if text in OTHER:
+            assert len(b) >= 3 and b != a, text  # the low thresholds of the second pair
+        else:
+            assert b == a, text
+
+
+def test_the_routed_pipeline_saves_and_loads(pipelines, tmp_path):
+    _, routed = pipelines
+    routed.to_disk(tmp_path / "routed")
+    again = spacy.load(tmp_path / "routed")
+    assert again.pipe_names == routed.pipe_names
+    assert again.get_pipe("signal_combiner_languages").route == "languages"
+    texts = ENGLISH + OTHER + NOT_ROUTED
+    assert detect_signals(texts, model=again) == detect_signals(texts, model=routed)
+
+
+def test_the_signals_frame_reads_routed_messages(pipelines):
+    english, routed = pipelines
+    messages = pd.DataFrame({"message_id": [f"<m{i}@x>" for i in range(4)], "content_hash": list("abcd"),
+                             "client": ["C"] * 4, "direction": ["from_client"] * 4,
+                             "date": pd.to_datetime(["2026-01-0%d" % (i + 1) for i in range(4)], utc=True),
+                             "new_text": [ENGLISH[0], OTHER[0], NOT_ROUTED[0], OTHER[2]]})
+    plain, got = signals_frame(messages, nlp=english), signals_frame(messages, nlp=routed)
+    assert {"<m1@x>", "<m3@x>"} <= set(got["message_id"])
+    keep = ~got["message_id"].isin(["<m1@x>", "<m3@x>"])
+    pd.testing.assert_frame_equal(got[keep].reset_index(drop=True),
+                                  plain[~plain["message_id"].isin(["<m1@x>", "<m3@x>"])].reset_index(drop=True))
+    routed_rows = got[~keep]
+    assert (routed_rows["start_char"] >= 0).all() and routed_rows["explanation"].str.len().gt(0).all()
+
+
+def test_another_pipeline_borrows_the_router_and_both_pairs(pipelines):
+    _, routed = pipelines
+    nlp = add_signal_components(spacy.blank("en"), routed)
+    assert signal_pipes(nlp) == signal_pipes(routed)
+    assert signal_pipes(routed) == ["language_router", "signal_rules", "signal_classifier", "signal_combiner",
+                                    "signal_classifier_languages", "signal_combiner_languages"]
+    texts = ENGLISH + OTHER
+    assert detect_signals(texts, model=nlp) == detect_signals(texts, model=routed)
+
+
+def test_a_pipeline_routes_once(pipelines):
+    from analyzer.errors import ModelError
+
+    _, routed = pipelines
+    with pytest.raises(ModelError):
+        add_language_route(routed, routed)
+
+
+def test_the_scores_name_the_languages_the_shipped_pipeline_reads():
+    """analyzer.depth.language.SIGNAL_LANGUAGES (read_share, the drivers' caveat) is English plus
+    what the shipped router routes: scoring reads it without loading spaCy, so a test holds them equal."""
+    from analyzer.depth.language import SIGNAL_LANGUAGES
+    from analyzer.signals.pipeline import load_pipeline
+
+    nlp = load_pipeline()
+    assert ("en",) + tuple(nlp.get_pipe("language_router").languages) == SIGNAL_LANGUAGES
+
+
+def test_the_shipped_pipeline_reads_the_four_languages():
+    texts = ["Merci encore pour votre conseil sur la refonte : nous l'avons appliqué et les ventes ont augmenté.",
+             "Wir müssen den Termin morgen leider kurzfristig absagen, es tut mir leid.",
+             "Could you give us your honest view on the pricing page before the board meets on Friday?"]
+    got = detect_signals(texts)
+    assert "advice_acted_on" in got[0] and "cancellation" in got[1] and "help_request" in got[2]
