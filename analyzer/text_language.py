@@ -100,10 +100,9 @@ def _judge_batch(texts) -> tuple[np.ndarray, np.ndarray]:
     at = pc.fill_null(pc.index_in(token, value_set=vocab), -1).to_numpy(zero_copy_only=False)
     hit = is_word & (at >= 0)
     words = np.bincount(owner[is_word], minlength=n)
-    counts = np.zeros((n, member.shape[1]))
-    hit_owner, hit_rows = owner[hit], member[at[hit]]
-    for j in range(member.shape[1]):
-        counts[:, j] = np.bincount(hit_owner, weights=hit_rows[:, j], minlength=n)
+    n_lang = member.shape[1]
+    rows, langs = np.nonzero(member[at[hit]])  # one (hit word, language listing it) pair each
+    counts = np.bincount(owner[hit][rows] * n_lang + langs, minlength=n * n_lang).reshape(n, n_lang)
     codes = np.array(languages(), dtype=object)
     best = 1 + counts[:, 1:].argmax(axis=1)  # the best language other than English
     best_count = counts[np.arange(n), best]
