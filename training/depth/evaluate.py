@@ -135,7 +135,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              "train22": ("independent train22 (training mailboxes of the twenty-first session, the general brief, "
                          "which judged candidate U (not shipped); not trained on)"),
              "train23": ("independent train23 (training mailboxes of the twenty-first session with clients writing in "
-                         "French, German, Spanish or Portuguese, written to judge candidate V)"),
+                         "French, German, Spanish or Portuguese, which judged the twenty-second session's candidate W "
+                         "(shipped: the routed detector); not trained on)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",
