@@ -82,13 +82,46 @@ def judge_languages(texts) -> tuple[np.ndarray, np.ndarray]:
     fewer than :data:`MIN_WORDS`) and its language code (:data:`NOT_JUDGED` when not judged,
     :data:`UNKNOWN` when judged but no list explains it). Judged :data:`JUDGE_BATCH` texts at a
     time; a text's result does not depend on the others."""
+    return _batched(texts, _judge_batch)
+
+
+def english_alone(texts) -> tuple[np.ndarray, np.ndarray]:
+    """For each text: the words judged (0 when too short) and whether at least :data:`SHARE` of them
+    are English function words, whatever other languages explain: the check before the other
+    languages were listed, which the whole-mail training rows were kept by
+    (``training.signals.mail_rows``), kept so that those rows still rebuild as committed."""
+    return _batched(texts, _english_batch)
+
+
+def _batched(texts, judge) -> tuple[np.ndarray, np.ndarray]:
     rows = texts.iloc if isinstance(texts, pd.Series) else texts
     n = len(texts)
-    parts = [_judge_batch(rows[i:i + JUDGE_BATCH]) for i in range(0, n, JUDGE_BATCH)] or [_judge_batch([])]
+    parts = [judge(rows[i:i + JUDGE_BATCH]) for i in range(0, n, JUDGE_BATCH)] or [judge([])]
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
+def _english_batch(texts) -> tuple[np.ndarray, np.ndarray]:
+    words, counts = _counts(texts)
+    judged = words >= MIN_WORDS
+    return np.where(judged, words, 0), judged & (counts[:, 0] >= SHARE * words)
+
+
 def _judge_batch(texts) -> tuple[np.ndarray, np.ndarray]:
+    words, counts = _counts(texts)
+    n = len(words)
+    codes = np.array(languages(), dtype=object)
+    best = 1 + counts[:, 1:].argmax(axis=1)  # the best language other than English
+    best_count = counts[np.arange(n), best]
+    need = SHARE * words
+    english = (counts[:, 0] >= need) & (counts[:, 0] >= best_count)
+    lang = np.where(english, "en", np.where(best_count >= need, codes[best], UNKNOWN)).astype(object)
+    judged = words >= MIN_WORDS
+    lang[~judged] = NOT_JUDGED
+    return np.where(judged, words, 0), lang
+
+
+def _counts(texts) -> tuple[np.ndarray, np.ndarray]:
+    """Per text: its words, and how many of them each language lists (texts x languages)."""
     arr = column_array(texts, pa.large_string())
     n = len(arr)
     head = pc.utf8_lower(pc.utf8_slice_codeunits(pc.fill_null(arr, ""), 0, _JUDGED_CHARS))
@@ -103,15 +136,7 @@ def _judge_batch(texts) -> tuple[np.ndarray, np.ndarray]:
     n_lang = member.shape[1]
     rows, langs = np.nonzero(member[at[hit]])  # one (hit word, language listing it) pair each
     counts = np.bincount(owner[hit][rows] * n_lang + langs, minlength=n * n_lang).reshape(n, n_lang)
-    codes = np.array(languages(), dtype=object)
-    best = 1 + counts[:, 1:].argmax(axis=1)  # the best language other than English
-    best_count = counts[np.arange(n), best]
-    need = SHARE * words
-    english = (counts[:, 0] >= need) & (counts[:, 0] >= best_count)
-    lang = np.where(english, "en", np.where(best_count >= need, codes[best], UNKNOWN)).astype(object)
-    judged = words >= MIN_WORDS
-    lang[~judged] = NOT_JUDGED
-    return np.where(judged, words, 0), lang
+    return words, counts
 
 
 def judge_language(text: str | None) -> tuple[int, str]:

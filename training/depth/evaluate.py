@@ -137,6 +137,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              "train23": ("independent train23 (training mailboxes of the twenty-first session with clients writing in "
                          "French, German, Spanish or Portuguese, which judged the twenty-second session's candidate W "
                          "(shipped: the routed detector); not trained on)"),
+             "train24": ("independent train24 (training mailboxes of the twenty-second session, the train23 brief, "
+                         "which judged candidate X, CANDIDATE29.md; not trained on)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",

@@ -36,7 +36,7 @@ import tempfile
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from analyzer.depth.language import judge_texts
+from analyzer.text_language import english_alone
 from training.signals.agency_mail import MORE_LABELS_DIR, SIDES, mailbox_folder, read_mail_labels
 from training.signals.corpus import MAIL_PATH, MAIL_QUOTES_PATH, mail_file
 
@@ -118,7 +118,7 @@ def mailbox_rows(name: str, labels_path: Path, work: Path, unit: str = "paragrap
                                    negatives=m.direction == "from_client", unit=unit)
         missed += miss
         rows += [{"id": f"mail:{name}:{n}:{k}", "text": text, "labels": labs} for k, (text, labs) in enumerate(made)]
-    words, english = judge_texts([r["text"] for r in rows])
+    words, english = english_alone([r["text"] for r in rows])
     kept = [r for r, e, w in zip(rows, english, words) if e or w == 0]
     counts = {"labelled": len(gold), "compared": len(agree), "rows": len(kept), "not_english": len(rows) - len(kept),
               "with_label": sum(bool(r["labels"]) for r in kept), "labels_not_found": missed}
