@@ -96,6 +96,8 @@ LANGUAGE_PATHS = tuple(DATA_DIR / f"train_lang_{k}.jsonl" for k in LANGUAGES)
 LANGUAGE_EVAL_PATHS = tuple(DATA_DIR / f"eval_lang_{k}.jsonl" for k in LANGUAGES)
 #: The second blind set in those languages (end of the twenty-first session): never trained on.
 LANGUAGE_EVAL2_PATHS = tuple(DATA_DIR / f"eval_lang2_{k}.jsonl" for k in LANGUAGES)
+#: The blind set in Italian and Dutch (twenty-second session, candidate R2's rule): never trained on.
+LANGUAGE_EVAL3_PATHS = tuple(DATA_DIR / f"eval_lang3_{k}.jsonl" for k in ("it", "nl"))
 
 
 def mail_file(mail: bool | str) -> Path | None:

@@ -32,7 +32,7 @@ from training.signals.baseline import RoutedBaseline, TfidfBaseline, router_lang
 from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDEPENDENT4_PATHS, INDEPENDENT5_PATHS,
                                      INDEPENDENT6_PATHS, INDEPENDENT7_PATHS, INDEPENDENT8_PATHS,
                                      INDEPENDENT9_PATHS,
-                                     INDEPENDENT_PATH, LANGUAGE_EVAL2_PATHS, LANGUAGE_EVAL_PATHS, LANGUAGES,
+                                     INDEPENDENT_PATH, LANGUAGE_EVAL2_PATHS, LANGUAGE_EVAL3_PATHS, LANGUAGE_EVAL_PATHS, LANGUAGES,
                                      PROJECT_ROOT, read_labelled, recipe_rows, training_parts)
 from training.signals.embedded import embed
 from training.signals.metrics import paired_bootstrap, prf_table
@@ -184,6 +184,11 @@ INDEPENDENT_SETS = (
      "twenty-second session by the routed candidate R, models/depth/CANDIDATE28.md)"),
     *((f"language2_{k}", path, f"Snippets written natively in {name} (eval_lang2_{k}.jsonl; blind)")
       for k, path, name in zip(LANGUAGES, LANGUAGE_EVAL2_PATHS, ("French", "German", "Spanish", "Portuguese"))),
+    ("languages3", LANGUAGE_EVAL3_PATHS,
+     "The blind set in Italian and Dutch (eval_lang3_*.jsonl: two authors who saw no project data, written in the "
+     "twenty-second session as a test set, after the rule of candidate R2; data/signals/README_train_languages.md)"),
+    *((f"language3_{k}", path, f"Snippets written natively in {name} (eval_lang3_{k}.jsonl; blind)")
+      for k, path, name in zip(("it", "nl"), LANGUAGE_EVAL3_PATHS, ("Italian", "Dutch"))),
 )
 
 
