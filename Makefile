@@ -22,15 +22,17 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q
 
-# Both detectors route French, German, Spanish and Portuguese text to a classifier trained on those
-# languages alone (training.signals.route; models/depth/CANDIDATE28.md). The depth model is fitted on
-# the detections of the detector trained without whole-mail rows (build/signals-plain-routed,
-# CANDIDATE29.md); the shipped detector adds them (models/depth/CANDIDATE24.md says why).
+# The shipped detector routes French, German, Spanish, Portuguese, Italian and Dutch text to a
+# classifier trained on those languages alone (training.signals.route; models/depth/CANDIDATE28.md,
+# CANDIDATE30.md). The depth model is fitted on the detections of the detector trained without
+# whole-mail rows, routing the four languages it was judged with (build/signals-plain-routed,
+# CANDIDATE29.md); the shipped detector adds the mail rows (models/depth/CANDIDATE24.md says why).
 model: $(STAMP)
-	$(PY) -m training.signals.train --out build/signals-languages --only-languages
+	$(PY) -m training.signals.train --out build/signals-languages4 --only-languages --language-codes fr,de,es,pt
 	$(PY) -m training.signals.train --out build/signals-plain
-	$(PY) -m training.signals.route --english build/signals-plain --languages build/signals-languages --out build/signals-plain-routed
+	$(PY) -m training.signals.route --english build/signals-plain --languages build/signals-languages4 --out build/signals-plain-routed
 	$(PY) -m training.depth.build --out models/depth --signals-model build/signals-plain-routed
+	$(PY) -m training.signals.train --out build/signals-languages --only-languages
 	$(PY) -m training.signals.train --out build/signals-english --mail quote
 	$(PY) -m training.signals.route --english build/signals-english --languages build/signals-languages --out models/signals
 

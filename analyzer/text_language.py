@@ -1,7 +1,7 @@
 """Which language a text is written in, told by its function words.
 
-Used twice: the signal pipeline routes French, German, Spanish and Portuguese text to the classifier
-trained on those languages (:mod:`analyzer.signals.router`), and the scores say how much of each
+Used twice: the signal pipeline routes French, German, Spanish, Portuguese, Italian and Dutch text to
+the classifier trained on those languages (:mod:`analyzer.signals.router`), and the scores say how much of each
 client's own mail is in a language signals are read in (:mod:`analyzer.depth.language`).
 
 How a text is judged: its first :data:`JUDGED_WORDS` words (whitespace-separated, punctuation
@@ -19,8 +19,9 @@ Measured on development data only (the blind language set ``eval_lang_*``, read 
 English blind snippet sets 3-9): 1,056 of 1,066 French, German, Spanish and Portuguese snippets are
 given one of those four languages (the others are two-word notes or a Portuguese line taken for
 Catalan); 3 of 6,965 English snippets are (two of them open in another language); none of the 258
-real mailing-list messages is. The 100k realistic bench mailbox is judged in about a second
-(Arrow string kernels, one hash lookup per word for all languages at once).
+real mailing-list messages is. On the Italian and Dutch training rows (written later), 338 of 343 and
+347 of 352 snippets are given their language. 100k texts are judged in about a second (Arrow string
+kernels, one hash lookup per word for all languages at once).
 """
 
 from __future__ import annotations

@@ -38,7 +38,9 @@ def _norm(text: str) -> str:
     ("train_lang_fr.jsonl", 250), ("train_lang_de.jsonl", 250), ("train_lang_es.jsonl", 250),
     ("train_lang_pt.jsonl", 250), ("eval_lang_fr.jsonl", 200), ("eval_lang_de.jsonl", 200),
     ("eval_lang_es.jsonl", 200), ("eval_lang_pt.jsonl", 200), ("eval_lang2_fr.jsonl", 200),
-    ("eval_lang2_de.jsonl", 200), ("eval_lang2_es.jsonl", 200), ("eval_lang2_pt.jsonl", 200)])
+    ("eval_lang2_de.jsonl", 200), ("eval_lang2_es.jsonl", 200), ("eval_lang2_pt.jsonl", 200),
+    ("train_lang_it.jsonl", 250), ("train_lang_nl.jsonl", 250), ("eval_lang3_it.jsonl", 200),
+    ("eval_lang3_nl.jsonl", 200)])
 def test_file_is_well_formed(name, min_rows):
     rows = _load(DATA / name)
     assert len(rows) > min_rows
@@ -60,7 +62,8 @@ TRAINING_FILES = ["train_extra.jsonl", "train_boundary.jsonl", "neutral_extra.js
                   "train_families_a.jsonl", "train_families_b.jsonl", "train_mixed_a.jsonl", "train_mixed_b.jsonl",
                   "train_mixed_c.jsonl", "train_peer_a.jsonl", "train_peer_b.jsonl", "train_flip_a.jsonl",
                   "train_flip_b.jsonl", "train_courtesy_a.jsonl", "train_courtesy_b.jsonl", "train_mail.jsonl",
-                  "train_lang_fr.jsonl", "train_lang_de.jsonl", "train_lang_es.jsonl", "train_lang_pt.jsonl"]
+                  "train_lang_fr.jsonl", "train_lang_de.jsonl", "train_lang_es.jsonl", "train_lang_pt.jsonl",
+                  "train_lang_it.jsonl", "train_lang_nl.jsonl"]
 
 
 @pytest.mark.parametrize("name", ["train_courtesy_a.jsonl", "train_courtesy_b.jsonl"])
@@ -85,7 +88,7 @@ def test_courtesy_files_are_well_formed(name):
                                   "eval_independent9_a.jsonl", "eval_independent9_b.jsonl", "eval_independent9_c.jsonl",
                                   "eval_lang_fr.jsonl", "eval_lang_de.jsonl", "eval_lang_es.jsonl", "eval_lang_pt.jsonl",
                                   "eval_lang2_fr.jsonl", "eval_lang2_de.jsonl", "eval_lang2_es.jsonl",
-                                  "eval_lang2_pt.jsonl"])
+                                  "eval_lang2_pt.jsonl", "eval_lang3_it.jsonl", "eval_lang3_nl.jsonl"])
 def test_evaluation_set_does_not_overlap_training_data(dev_data_path, name):
     train = {_norm(r["text"]) for r in _load(dev_data_path)}
     for training in TRAINING_FILES:
@@ -112,7 +115,7 @@ def test_flip_rows_join_the_training_rows_only_when_asked(dev_data_path):
 
 
 def test_language_rows_join_the_training_rows_only_when_asked(dev_data_path):
-    from training.signals.corpus import LANGUAGE_EVAL_PATHS, LANGUAGE_PATHS, training_parts
+    from training.signals.corpus import LANGUAGE_EVAL3_PATHS, LANGUAGE_EVAL_PATHS, LANGUAGE_PATHS, training_parts
 
     plain = training_parts(dev_path=dev_data_path)
     lang = training_parts(dev_path=dev_data_path, languages=True)
@@ -122,5 +125,18 @@ def test_language_rows_join_the_training_rows_only_when_asked(dev_data_path):
     assert [r["id"] for r in lang["heldout"]] == [r["id"] for r in plain["heldout"]]
     # the blind rows in the same languages are not training rows: four of 1,066 coincide with a training
     # row, three stock lines ("Merci, bien reçu.") and one stock phrase of praise
-    blind = {_norm(r["text"]) for p in LANGUAGE_EVAL_PATHS for r in _load(p)}
+    blind = {_norm(r["text"]) for p in LANGUAGE_EVAL_PATHS + LANGUAGE_EVAL3_PATHS for r in _load(p)}
     assert len(blind & {_norm(r["text"]) for r in rows}) <= 5
+
+
+def test_language_rows_can_be_limited_to_some_languages(dev_data_path):
+    """``language_codes`` (``train --language-codes``): the depth model is fitted on a route of four
+    languages while the shipped detector reads six (Makefile)."""
+    from training.signals.corpus import LANGUAGE_PATHS, LANGUAGES, training_parts
+
+    four = training_parts(dev_path=dev_data_path, only_languages=True, language_codes=("fr", "de", "es", "pt"))
+    six = training_parts(dev_path=dev_data_path, only_languages=True)
+    ids = lambda parts: {r["id"] for k in ("train", "tune") for r in parts[k]}  # noqa: E731
+    by_language = {k: {r["id"] for r in _load(p)} for k, p in zip(LANGUAGES, LANGUAGE_PATHS)}
+    assert ids(four) == set().union(*(by_language[k] for k in ("fr", "de", "es", "pt")))
+    assert ids(six) == set().union(*by_language.values()) and ids(six) > ids(four)

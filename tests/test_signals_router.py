@@ -122,3 +122,30 @@ def test_the_shipped_pipeline_reads_the_four_languages():
              "Could you give us your honest view on the pricing page before the board meets on Friday?"]
     got = detect_signals(texts)
     assert "advice_acted_on" in got[0] and "cancellation" in got[1] and "help_request" in got[2]
+
+
+def test_route_writes_a_routed_pipeline_and_keeps_the_history(tmp_path):
+    import json
+
+    from training.signals.route import route
+
+    english, other = tmp_path / "english", tmp_path / "other"
+    _english().to_disk(english)
+    (english / "TRAINING.md").write_text("# English\n", encoding="utf-8")
+    low = _english()
+    set_thresholds(low, {lab: 0.01 for lab in LABELS}, max_labels=len(LABELS))
+    low.to_disk(other)
+    (other / "metrics.json").write_text(json.dumps({"heldout": {"macro": {"f1": 0.5}},
+                                                    "thresholds": {lab: 0.01 for lab in LABELS}}), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "HISTORY.md").write_text("# what came before\n", encoding="utf-8")
+    (out / "stale.md").write_text("old report\n", encoding="utf-8")
+    route(english, other, out)
+    assert (out / "HISTORY.md").read_text(encoding="utf-8") == "# what came before\n"
+    assert not (out / "stale.md").exists()
+    assert "## The language route" in (out / "TRAINING.md").read_text(encoding="utf-8")
+    nlp = spacy.load(out)
+    assert nlp.get_pipe("language_router").languages == ("fr", "de", "es", "pt", "it", "nl")
+    got = detect_signals(OTHER + ENGLISH[:1], model=nlp)
+    assert all(len(labels) >= 3 for labels in got[:4]) and got[4] == detect_signals(ENGLISH[:1], model=english)[0]

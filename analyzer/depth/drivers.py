@@ -34,7 +34,8 @@ from analyzer.depth.features import FEATURE_NAMES
 from analyzer.depth.language import READ_SHARE, SIGNAL_LANGUAGES
 
 #: The languages signals are read in, as the caveat names them.
-READ_NAMES = ", ".join({"en": "English", "fr": "French", "de": "German", "es": "Spanish", "pt": "Portuguese"}[c]
+READ_NAMES = ", ".join({"en": "English", "fr": "French", "de": "German", "es": "Spanish", "pt": "Portuguese",
+                        "it": "Italian", "nl": "Dutch"}[c]
                        for c in SIGNAL_LANGUAGES)
 
 #: What a client did, per label, for "<verb> N times".

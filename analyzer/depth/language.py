@@ -1,7 +1,7 @@
 """How much of each client's own mail is written in a language the signals are read in.
 
-The signal pipeline reads English, and routes French, German, Spanish and Portuguese text to a
-classifier trained on those languages (:mod:`analyzer.signals.router`). A client who writes in
+The signal pipeline reads English, and routes French, German, Spanish, Portuguese, Italian and Dutch
+text to a classifier trained on those languages (:mod:`analyzer.signals.router`). A client who writes in
 Turkish, Korean or Swahili gets no signal found, and its score then rests on behaviour alone: a deep
 client of few words in its own language would sit at the bottom with nothing to say why. So the
 scores carry, per client, the share of the client's own words in English (``english_share``) and in
@@ -28,7 +28,7 @@ __all__ = ["JUDGED_WORDS", "MIN_WORDS", "JUDGE_BATCH", "READ_SHARE", "SIGNAL_LAN
 
 #: The languages the shipped signal pipeline reads: English, and the languages its router sends to
 #: the second classifier (``language_router`` in ``models/signals/config.cfg``; a test holds them equal).
-SIGNAL_LANGUAGES = ("en", "fr", "de", "es", "pt")
+SIGNAL_LANGUAGES = ("en", "fr", "de", "es", "pt", "it", "nl")
 #: Below this share of its words in a language signals are read in, the drivers say the client's
 #: signals could not be read.
 READ_SHARE = 0.5

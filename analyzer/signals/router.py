@@ -1,4 +1,4 @@
-"""The language router: sends text in French, German, Spanish or Portuguese to its own classifier.
+"""The language router: sends text in French, German, Spanish, Portuguese, Italian or Dutch to its own classifier.
 
 One linear model over shared features could not learn the snippets written in those languages
 without moving on English mail (``data/signals/README_train_languages.md``: its thresholds dropped
@@ -67,6 +67,7 @@ class LanguageRouter:
                 yield doc
 
 
-@Language.factory("language_router", default_config={"languages": ["fr", "de", "es", "pt"], "route": "languages"})
+@Language.factory("language_router", default_config={"languages": ["fr", "de", "es", "pt", "it", "nl"],
+                                                     "route": "languages"})
 def make_language_router(nlp: Language, name: str, languages: list[str], route: str) -> LanguageRouter:
     return LanguageRouter(nlp, name, languages, route)

@@ -541,11 +541,12 @@ def training_md(m: dict) -> str:
     return f"""# The depth model: how it was built
 
 Rebuild: `make model`, which fits this model on the detections of the signal pipeline trained
-without whole-mail rows, with the language route added (`python -m training.signals.train --out
-build/signals-plain`; `python -m training.signals.train --out build/signals-languages
---only-languages`; `python -m training.signals.route --english build/signals-plain --languages
-build/signals-languages --out build/signals-plain-routed`; then `python -m training.depth.build --out
-models/depth --signals-model build/signals-plain-routed`). The shipped detector is that pipeline
+without whole-mail rows, with the route of French, German, Spanish and Portuguese added (`python -m
+training.signals.train --out build/signals-plain`; `python -m training.signals.train --out
+build/signals-languages4 --only-languages --language-codes fr,de,es,pt`; `python -m
+training.signals.route --english build/signals-plain --languages build/signals-languages4 --out
+build/signals-plain-routed`; then `python -m training.depth.build --out models/depth --signals-model
+build/signals-plain-routed`). The shipped detector is that pipeline
 plus `train17`'s labelled mail (`--mail quote`, since the twentieth session), and this model reads
 its detections unchanged: refitted on them it ranked worse on unread mail, because `train17`'s
 features are then in-sample for the detector (`models/depth/CANDIDATE23.md`, `CANDIDATE24.md`).

@@ -138,7 +138,9 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                          "French, German, Spanish or Portuguese, which judged the twenty-second session's candidate W "
                          "(shipped: the routed detector); not trained on)"),
              "train24": ("independent train24 (training mailboxes of the twenty-second session, the train23 brief, "
-                         "which judged candidate X, CANDIDATE29.md; not trained on)"),
+                         "which judged candidate X, CANDIDATE29.md (shipped); not trained on)"),
+             "train25": ("independent train25 (training mailboxes of the twenty-second session with clients writing in "
+                         "Italian or Dutch, which judged candidate W2, CANDIDATE30.md; not trained on)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",

@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[2] / "data" / "independent"
 SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "retired-test4", "retired-test5",
           "test6", "test7", "test8", "test9", "test10", "test11", "test12", "train8", "train9", "train10",
           "train11", "train12", "train13", "train14", "train15", "train16",
-          "train17", "train18", "train19", "train20", "train21", "train22", "train23", "train24")
+          "train17", "train18", "train19", "train20", "train21", "train22", "train23", "train24", "train25")
 #: What the depth model is fitted and tuned on (the build reads these and no others).
 TRAIN_SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "retired-test4", "retired-test5",
                 "train8", "train9", "train10", "train11", "train12", "train13", "train14", "train15", "train16",
@@ -59,8 +59,9 @@ TRAIN_SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3"
 #: ``train22`` (the general brief), which judged candidate U (``CANDIDATE26.md``), which did not; and
 #: ``train23`` (clients writing in French, German, Spanish or Portuguese), which judged the
 #: twenty-second session's candidate W (``CANDIDATE28.md``: the routed detector), which shipped; and
-#: ``train24`` (the ``train23`` brief), which judged candidate X (``CANDIDATE29.md``).
-WAITING_SPLITS = ("train18", "train19", "train20", "train21", "train22", "train23", "train24")
+#: ``train24`` (the ``train23`` brief), which judged candidate X (``CANDIDATE29.md``), which shipped; and
+#: ``train25`` (clients writing in Italian or Dutch), which judged candidate W2 (``CANDIDATE30.md``).
+WAITING_SPLITS = ("train18", "train19", "train20", "train21", "train22", "train23", "train24", "train25")
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
 #: the rule of the candidate they judge is committed. None now: the next candidate's judge set is
 #: written after its rule.

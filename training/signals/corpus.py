@@ -86,16 +86,17 @@ MAIL_PATH = DATA_DIR / "train_mail.jsonl"
 MAIL_QUOTES_PATH = DATA_DIR / "train_mail_quotes.jsonl"
 #: The file of each kind of whole-mail row (``--mail paragraph|quote``).
 MAIL_FILES = {"paragraph": MAIL_PATH, "quote": MAIL_QUOTES_PATH}
-#: Languages other than English with labelled snippets written natively in them (twenty-first session,
-#: ``BRIEF_snippets_languages.md``; ``README_train_languages.md``).
-LANGUAGES = ("fr", "de", "es", "pt")
-#: Their training rows; read by :func:`training_parts` only with ``languages=True``
-#: (``python -m training.signals.train --languages``).
+#: Languages other than English with labelled snippets written natively in them: French, German,
+#: Spanish and Portuguese (twenty-first session), Italian and Dutch (twenty-second)
+#: (``BRIEF_snippets_languages.md``; ``README_train_languages.md``).
+LANGUAGES = ("fr", "de", "es", "pt", "it", "nl")
+#: Their training rows; read by :func:`training_parts` only with ``languages=True`` or
+#: ``only_languages=True`` (``python -m training.signals.train --only-languages``).
 LANGUAGE_PATHS = tuple(DATA_DIR / f"train_lang_{k}.jsonl" for k in LANGUAGES)
-#: Blind test rows in the same languages, by other helpers told they write a test set: never trained on.
-LANGUAGE_EVAL_PATHS = tuple(DATA_DIR / f"eval_lang_{k}.jsonl" for k in LANGUAGES)
-#: The second blind set in those languages (end of the twenty-first session): never trained on.
-LANGUAGE_EVAL2_PATHS = tuple(DATA_DIR / f"eval_lang2_{k}.jsonl" for k in LANGUAGES)
+#: Blind test rows in the first four, by other helpers told they write a test set: never trained on.
+LANGUAGE_EVAL_PATHS = tuple(DATA_DIR / f"eval_lang_{k}.jsonl" for k in LANGUAGES[:4])
+#: The second blind set in those four (end of the twenty-first session): never trained on.
+LANGUAGE_EVAL2_PATHS = tuple(DATA_DIR / f"eval_lang2_{k}.jsonl" for k in LANGUAGES[:4])
 #: The blind set in Italian and Dutch (twenty-second session, candidate R2's rule): never trained on.
 LANGUAGE_EVAL3_PATHS = tuple(DATA_DIR / f"eval_lang3_{k}.jsonl" for k in ("it", "nl"))
 
@@ -201,14 +202,15 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
                    boundary_path: Path | None = BOUNDARY_PATH,
                    neutral_mail_path: Path | None = NEUTRAL_MAIL_PATH, flip: bool = False,
                    courtesy: bool = False, mail: bool | str = False, languages: bool = False,
-                   only_languages: bool = False) -> dict[str, list[dict]]:
+                   only_languages: bool = False, language_codes: tuple[str, ...] = LANGUAGES) -> dict[str, list[dict]]:
     """``train``, ``tune`` and ``heldout`` rows (dev split + the extra, boundary, neutral and neutral-mail
     data when present; both neutral files are ``source: "neutral"``). ``flip``: with
     :data:`FLIP_PATHS` too (the sign-flip rows that the shipped recipe does not read); ``courtesy``: with
     :data:`COURTESY_PATHS` too; ``mail``: with :data:`MAIL_PATH` too (``"quote"``: :data:`MAIL_QUOTES_PATH`),
     as ``source: "mail"``; ``languages``: with :data:`LANGUAGE_PATHS` too, as ``source: "language"``;
     ``only_languages``: ``train`` and ``tune`` hold the language rows alone (a classifier for text that
-    is not English; ``heldout`` stays the English dev split, to show what such a model reads there)."""
+    is not English; ``heldout`` stays the English dev split, to show what such a model reads there);
+    ``language_codes``: which of :data:`LANGUAGES` the language rows come from."""
     dev = read_labelled(dev_path)
     split = load_dev_split(dev, split_path)
     by_id = {r["id"]: r for r in dev}
@@ -220,7 +222,8 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
         *(((mail_file(mail), "mail"),) if mail else ()))
     if only_languages:
         parts["train"], parts["tune"] = [], []
-    for path, source in (*english, *((p, "language") for p in (LANGUAGE_PATHS if languages or only_languages else ()))):
+    chosen = tuple(p for k, p in zip(LANGUAGES, LANGUAGE_PATHS) if k in language_codes)
+    for path, source in (*english, *((p, "language") for p in (chosen if languages or only_languages else ()))):
         if path is not None and Path(path).is_file():
             for row in read_labelled(path):
                 parts["tune" if is_tune_extra(row["id"]) else "train"].append(row | {"source": source})

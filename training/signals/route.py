@@ -5,7 +5,8 @@
 
 The English pipeline keeps every component and setting it has; this adds, from the pipeline trained
 on the language rows alone, its classifier and its combiner (with its own thresholds) under new
-names, and the router that sends French, German, Spanish and Portuguese docs to them
+names, and the router that sends the docs in its languages (French, German, Spanish, Portuguese,
+Italian, Dutch) to them
 (:mod:`analyzer.signals.router`). Text in those languages is read by the second pair only; all other
 text exactly as before. ``make model`` runs both steps.
 """
@@ -24,14 +25,16 @@ from spacy.language import Language
 
 from analyzer.errors import AnalyzerError, ModelError
 from analyzer.signals.pipeline import CLASSIFIER, load_pipeline
+from training.signals.corpus import LANGUAGES
 
 log = logging.getLogger(__name__)
 
+#: The route's name; the languages routed are those the second pipeline is trained on (corpus.LANGUAGES).
 ROUTE = "languages"
-LANGUAGES = ("fr", "de", "es", "pt")
 
 
 def add_language_route(nlp: Language, other: Language, languages=LANGUAGES, route: str = ROUTE) -> Language:
+    # languages: those ``other`` was trained on
     """Add to ``nlp`` (in place) a ``language_router`` before its rules, and ``other``'s classifier and
     combiner as ``signal_classifier_<route>`` and ``signal_combiner_<route>``, reading ``route`` only."""
     if "language_router" in nlp.pipe_names:
@@ -48,10 +51,13 @@ def add_language_route(nlp: Language, other: Language, languages=LANGUAGES, rout
 
 def route(english: Path, languages: Path, out: Path) -> None:
     """Write ``english`` with ``languages``' classifier behind the router to ``out`` (which may be
-    ``english`` itself: the files are written to a temporary folder first)."""
-    nlp = add_language_route(load_pipeline(english), load_pipeline(languages))
+    ``english`` itself: the files are written to a temporary folder first). The router sends the
+    languages that pipeline was trained on (its ``metrics.json``; all of ``LANGUAGES`` when it
+    does not say)."""
     metrics = json.loads((languages / "metrics.json").read_text(encoding="utf-8"))
-    nlp.meta["languages_route"] = {"languages": list(LANGUAGES), "from": languages.name,
+    codes = tuple(metrics.get("data", {}).get("language_codes") or LANGUAGES)
+    nlp = add_language_route(load_pipeline(english), load_pipeline(languages), languages=codes)
+    nlp.meta["languages_route"] = {"languages": list(codes), "from": languages.name,
                                    "heldout_macro_f1_english_rows": metrics["heldout"]["macro"]["f1"],
                                    "thresholds": metrics["thresholds"]}
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -65,8 +71,11 @@ def route(english: Path, languages: Path, out: Path) -> None:
             fh.write(f"\n## The language route\n\nThen `python -m training.signals.route --languages {languages}` "
                      f"put the classifier and combiner of `{languages}` (trained with `--only-languages` on "
                      "data/signals/train_lang_*.jsonl alone; see its TRAINING.md) behind a `language_router`: "
-                     f"text in {', '.join(LANGUAGES)} is read by them, all other text as above. Their window "
+                     f"text in {', '.join(codes)} is read by them, all other text as above. Their window "
                      f"thresholds: {json.dumps(metrics['thresholds'])}\n")
+        kept = out / "HISTORY.md"  # hand-written, not made by training: kept when out is rebuilt
+        if kept.is_file() and not (staged / kept.name).exists():
+            shutil.copy2(kept, staged / kept.name)
         if out.exists():
             shutil.rmtree(out)
         staged.rename(out)

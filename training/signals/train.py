@@ -30,7 +30,7 @@ import spacy
 
 from analyzer.errors import AnalyzerError
 from training.signals.corpus import (CONFIG_PATH, BOUNDARY_PATH, DEV_PATH, EXTRA_PATH, NEUTRAL_MAIL_PATH, NEUTRAL_PATH,
-                                    COURTESY_PATHS, FLIP_PATHS, LANGUAGE_PATHS, PROJECT_ROOT, SEED, SPLIT_PATH, mail_file, mail_kind,
+                                    COURTESY_PATHS, FLIP_PATHS, LANGUAGE_PATHS, LANGUAGES, PROJECT_ROOT, SEED, SPLIT_PATH, mail_file, mail_kind,
                                     training_parts)
 from training.signals.fit import fit_classifier, occurrences
 from analyzer.signals.labels import LABELS
@@ -225,7 +225,7 @@ def _table_dict(df) -> dict:
 def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: bool = False,
           courtesy: bool = False, repeats: int | None = None, mail: bool | str = False,
           tune_on_mail: bool = True, languages: bool = False, tune_on_languages: bool = True,
-          only_languages: bool = False) -> dict:
+          only_languages: bool = False, language_codes: tuple[str, ...] = LANGUAGES) -> dict:
     """Build, fit, tune and write the pipeline to ``out``; returns the metrics written to metrics.json.
     ``flip``: train on the sign-flip rows too (:data:`training.signals.corpus.FLIP_PATHS`); ``courtesy``:
     on the courtesy rows too (:data:`training.signals.corpus.COURTESY_PATHS`), with the classifier's
@@ -238,7 +238,8 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
     long-text margin are tuned without them; ``only_languages``: on the language rows alone (a
     classifier for text that is not English)."""
     started = time.time()
-    parts = training_parts(flip=flip, courtesy=courtesy, mail=mail, languages=languages, only_languages=only_languages)
+    parts = training_parts(flip=flip, courtesy=courtesy, mail=mail, languages=languages, only_languages=only_languages,
+                           language_codes=language_codes)
     counts = {k: len(v) for k, v in parts.items()}
     log.info("data: %s", counts)
     nlp = build_pipeline(config)
@@ -309,9 +310,11 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
                  "flip": [str(p.relative_to(PROJECT_ROOT)) for p in FLIP_PATHS] if flip else [],
                  "courtesy": [str(p.relative_to(PROJECT_ROOT)) for p in COURTESY_PATHS] if courtesy else [],
                  "mail": str(mail_file(mail).relative_to(PROJECT_ROOT)) if mail else None, "tune_on_mail": bool(tune_on_mail) if mail else None,
-                 "languages": [str(p.relative_to(PROJECT_ROOT)) for p in LANGUAGE_PATHS] if languages else [],
+                 "languages": [str(p.relative_to(PROJECT_ROOT)) for k, p in zip(LANGUAGES, LANGUAGE_PATHS)
+                               if k in language_codes] if languages else [],
                  "tune_on_languages": bool(tune_on_languages) if languages else None,
-                 "only_languages": bool(only_languages)},
+                 "only_languages": bool(only_languages),
+                 "language_codes": list(language_codes) if languages or only_languages else []},
         "decision": {"long_margin": margin, "long_margin_fbeta": {str(m): f for m, f in margin_scores.items()},
                      "long_texts": len(long_rows), "long_sentences": long_sentences, "neutral_weight": float(fit.get("neutral_weight", 1.0)), "beta": beta, "sentence_thresholds": sentence, "max_labels": nlp.get_pipe("signal_combiner").max_labels,
                      "unknown_value": nlp.get_pipe(CLASSIFIER).unknown_value},
@@ -344,7 +347,7 @@ def _training_md(m: dict, config: Path) -> str:
 
 Command (from the project root; `make model` runs the same):
 
-    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}{' --courtesy' if m['data'].get('courtesy') else ''}{f" --mail {mail_kind(m['data']['mail'])}" if m['data'].get('mail') else ''}{' --mail-weights-only' if m['data'].get('tune_on_mail') is False else ''}{' --languages' if m['data'].get('languages') else ''}{' --languages-weights-only' if m['data'].get('tune_on_languages') is False else ''}{' --only-languages' if m['data'].get('only_languages') else ''}{f" --repeats {m['fit']['repeats']}" if m['fit'].get('repeats', 1) > 1 else ''}
+    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}{' --courtesy' if m['data'].get('courtesy') else ''}{f" --mail {mail_kind(m['data']['mail'])}" if m['data'].get('mail') else ''}{' --mail-weights-only' if m['data'].get('tune_on_mail') is False else ''}{' --languages' if m['data'].get('languages') else ''}{' --languages-weights-only' if m['data'].get('tune_on_languages') is False else ''}{' --only-languages' if m['data'].get('only_languages') else ''}{f" --language-codes {','.join(m['data']['language_codes'])}" if m['data'].get('language_codes') and tuple(m['data']['language_codes']) != LANGUAGES else ''}{f" --repeats {m['fit']['repeats']}" if m['fit'].get('repeats', 1) > 1 else ''}
 
 - spaCy {spacy.__version__}; config `{cfg}`: sentencizer, `paragraph_breaks` (a blank line ends a sentence),
   lookup lemmatizer, `signal_rules`, `signal_classifier` (linear model over hashed word 1-2-grams, lemmas,
@@ -401,6 +404,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="also train on the snippets written in other languages (data/signals/train_lang_*.jsonl)")
     parser.add_argument("--only-languages", action="store_true",
                         help="train on the language rows alone: a classifier for text that is not English")
+    parser.add_argument("--language-codes", default=None,
+                        help="with --languages or --only-languages: which languages' rows, comma-separated "
+                             "(default: all of training.signals.corpus.LANGUAGES)")
     parser.add_argument("--languages-weights-only", action="store_true",
                         help="with --languages: those rows fit the weights; thresholds and margins are tuned without them")
     parser.add_argument("--mail-weights-only", action="store_true",
@@ -411,7 +417,8 @@ def main(argv: list[str] | None = None) -> int:
         metrics = train(args.out, config=args.config, seed=args.seed, flip=args.flip, courtesy=args.courtesy,
                         repeats=args.repeats, mail=args.mail, tune_on_mail=not args.mail_weights_only,
                         languages=args.languages, tune_on_languages=not args.languages_weights_only,
-                        only_languages=args.only_languages)
+                        only_languages=args.only_languages,
+                        language_codes=tuple(args.language_codes.split(",")) if args.language_codes else LANGUAGES)
     except AnalyzerError as exc:
         print(f"training.signals.train: error: {exc}", file=sys.stderr)
         return 2
