@@ -22,9 +22,11 @@ ENGLISH = ["Could you give us your honest view on the pricing page before the bo
 OTHER = ["Pourriez-vous nous donner votre avis sur la page des tarifs avant le conseil de vendredi ?",
          "Wir haben Ihre Empfehlung umgesetzt und die Preisseite komplett neu aufgebaut.",
          "¿Nos podrían dar su opinión sobre la página de precios antes del consejo del viernes?",
-         "Vocês poderiam nos dar uma opinião sobre a página de preços antes da reunião do conselho?"]
+         "Vocês poderiam nos dar uma opinião sobre a página de preços antes da reunião do conselho?",
+         "Potreste darci un parere sulla pagina dei prezzi prima del consiglio di venerdì?",
+         "Kunnen jullie ons vóór de bestuursvergadering van vrijdag jullie mening geven over de prijspagina?"]
 NOT_ROUTED = ["olur öyle, dert etme. fatura için sağol. değişmesin bir şey, aynen böyle devam",
-              "Potreste darci un parere sulla pagina dei prezzi prima del consiglio di venerdì?"]
+              "Czy moglibyście przed piątkowym posiedzeniem zarządu ocenić naszą stronę z cennikiem?"]
 
 
 def _english():
@@ -47,14 +49,18 @@ def pipelines():
 
 def test_the_router_marks_only_the_routed_languages():
     nlp = spacy.blank("en")
-    nlp.add_pipe("language_router", config={"languages": ["fr", "de", "es", "pt"], "route": "languages"})
+    nlp.add_pipe("language_router")  # the default: French, German, Spanish, Portuguese, Italian, Dutch
     docs = list(nlp.pipe(ENGLISH + OTHER + NOT_ROUTED, batch_size=3))
-    assert [d.user_data.get(ROUTE_KEY) for d in docs] == [None] * 4 + ["languages"] * 4 + [None] * 2
+    assert [d.user_data.get(ROUTE_KEY) for d in docs] == [None] * 4 + ["languages"] * 6 + [None] * 2
+    only_four = spacy.blank("en")
+    only_four.add_pipe("language_router", config={"languages": ["fr", "de", "es", "pt"], "route": "languages"})
+    docs = list(only_four.pipe(OTHER, batch_size=4))
+    assert [d.user_data.get(ROUTE_KEY) for d in docs] == ["languages"] * 4 + [None] * 2
 
 
 def test_routed_docs_take_the_second_pair_and_the_others_are_untouched(pipelines):
     english, routed = pipelines
-    texts = [t for pair in zip(ENGLISH + NOT_ROUTED[:1], OTHER + NOT_ROUTED[1:]) for t in pair]  # interleaved
+    texts = [t for pair in zip(ENGLISH + NOT_ROUTED, OTHER) for t in pair]  # interleaved, 6 and 6
     plain, got = detect_signals(texts, model=english), detect_signals(texts, model=routed, batch_size=3)
     for text, a, b in zip(texts, plain, got):
         if text in OTHER:
@@ -148,4 +154,4 @@ def test_route_writes_a_routed_pipeline_and_keeps_the_history(tmp_path):
     nlp = spacy.load(out)
     assert nlp.get_pipe("language_router").languages == ("fr", "de", "es", "pt", "it", "nl")
     got = detect_signals(OTHER + ENGLISH[:1], model=nlp)
-    assert all(len(labels) >= 3 for labels in got[:4]) and got[4] == detect_signals(ENGLISH[:1], model=english)[0]
+    assert all(len(labels) >= 3 for labels in got[:6]) and got[6] == detect_signals(ENGLISH[:1], model=english)[0]
