@@ -86,6 +86,15 @@ def judge_languages(texts) -> tuple[np.ndarray, np.ndarray]:
     return _batched(texts, _judge_batch)
 
 
+def judge_languages_at(texts: pd.Series, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`judge_languages` of ``texts.iloc[positions]``, taken :data:`JUDGE_BATCH` at a time, so
+    that the selection is never copied whole (at 100k messages the client texts alone are tens of MB)."""
+    positions = np.asarray(positions, dtype=np.int64)
+    parts = [judge_languages(texts.iloc[positions[i:i + JUDGE_BATCH]]) for i in range(0, len(positions), JUDGE_BATCH)]
+    parts = parts or [judge_languages([])]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
 def english_alone(texts) -> tuple[np.ndarray, np.ndarray]:
     """For each text: the words judged (0 when too short) and whether at least :data:`SHARE` of them
     are English function words, whatever other languages explain: the check before the other

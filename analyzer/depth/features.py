@@ -117,7 +117,7 @@ def _judged_words(messages: pd.DataFrame, keep: np.ndarray) -> tuple[np.ndarray,
     those of them in a text read as English (:func:`analyzer.depth.language.judge_texts`); client
     messages only, 0 for the agency's."""
     own = keep & (messages["direction"] == "from_client").to_numpy(dtype=bool)
-    judged, is_english = judge_texts(messages["new_text"][own])
+    judged, is_english = judge_texts(messages["new_text"], np.flatnonzero(own))
     words = np.zeros(int(keep.sum()), dtype=np.int32)  # at most JUDGED_WORDS each
     english = np.zeros(len(words), dtype=np.int32)
     from_client = own[keep]

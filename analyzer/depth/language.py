@@ -21,7 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analyzer.text_language import JUDGE_BATCH, JUDGED_WORDS, MIN_WORDS, function_word_lists, judge_languages
+from analyzer.text_language import (JUDGE_BATCH, JUDGED_WORDS, MIN_WORDS, function_word_lists, judge_languages,
+                                    judge_languages_at)
 
 __all__ = ["JUDGED_WORDS", "MIN_WORDS", "JUDGE_BATCH", "READ_SHARE", "SIGNAL_LANGUAGES", "english_share",
            "function_words", "judge_text", "judge_texts", "language_shares", "read_share"]
@@ -39,10 +40,11 @@ def function_words() -> frozenset[str]:
     return function_word_lists()["en"]
 
 
-def judge_texts(texts) -> tuple[np.ndarray, np.ndarray]:
+def judge_texts(texts, positions: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """For each text: the words judged (0 when too short) and whether it reads as English
-    (:func:`analyzer.text_language.judge_languages`)."""
-    words, lang = judge_languages(texts)
+    (:func:`analyzer.text_language.judge_languages`); with ``positions``, of ``texts.iloc[positions]``
+    (a Series), judged in batches without copying the selection."""
+    words, lang = judge_languages(texts) if positions is None else judge_languages_at(texts, positions)
     return words, lang == "en"
 
 
@@ -56,10 +58,10 @@ def language_shares(messages: pd.DataFrame) -> pd.DataFrame:
     """Per client (sorted): ``english_share`` and ``read_share``, the shares of its own judged words
     (``from_client`` new text) in English and in one of :data:`SIGNAL_LANGUAGES`; NaN for a client
     with no text long enough to judge. ``messages`` is not modified."""
-    own = messages.loc[(messages["direction"] == "from_client") & messages["client"].notna(), ["client", "new_text"]]
-    words, lang = judge_languages(own["new_text"])
+    own = np.flatnonzero(((messages["direction"] == "from_client") & messages["client"].notna()).to_numpy(dtype=bool))
+    words, lang = judge_languages_at(messages["new_text"], own)
     words = words.astype(float)
-    frame = pd.DataFrame({"client": own["client"].to_numpy(), "words": words,
+    frame = pd.DataFrame({"client": messages["client"].to_numpy()[own], "words": words,
                           "english": np.where(lang == "en", words, 0.0),
                           "read": np.where(np.isin(lang, SIGNAL_LANGUAGES), words, 0.0)})
     sums = frame.groupby("client", sort=True)[["words", "english", "read"]].sum()
