@@ -89,10 +89,7 @@ def judge_languages(texts) -> tuple[np.ndarray, np.ndarray]:
 def judge_languages_at(texts: pd.Series, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`judge_languages` of ``texts.iloc[positions]``, taken :data:`JUDGE_BATCH` at a time, so
     that the selection is never copied whole (at 100k messages the client texts alone are tens of MB)."""
-    positions = np.asarray(positions, dtype=np.int64)
-    parts = [judge_languages(texts.iloc[positions[i:i + JUDGE_BATCH]]) for i in range(0, len(positions), JUDGE_BATCH)]
-    parts = parts or [judge_languages([])]
-    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    return _batched(np.asarray(positions, dtype=np.int64), lambda chunk: _judge_batch(texts.iloc[chunk]))
 
 
 def english_alone(texts) -> tuple[np.ndarray, np.ndarray]:

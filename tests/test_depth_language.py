@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from analyzer.config import load_config
-from analyzer.depth.features import ClientFeatures, MailFrames
-from analyzer.depth.language import READ_SHARE, english_share, function_words, judge_text
+from analyzer.depth.features import ClientFeatures, MailFrames, read_shares
+from analyzer.depth.language import READ_SHARE, english_share, function_words, judge_text, read_share
 from analyzer.signals.frame import SIGNAL_COLUMNS
 from analyzer.ingest.pipeline import ingest
 from training.depth.independent import ROOT, run_mailbox
@@ -73,6 +73,10 @@ def test_the_feature_windows_carry_the_same_share_per_client_and_per_quarter():
     grand_pin = P.loc["Les Éditions du Grand Pin", "english_share"].dropna()
     assert len(grand_pin) >= 2 and (grand_pin < 0.2).all()
     assert (P.loc["Northway Pantry Co.", "english_share"].dropna() > 0.9).all()
+    # the scores' read share comes from the words the features judged, as the standalone function gives it
+    pd.testing.assert_series_equal(read_shares(X).reindex(F.index), read_share(messages).reindex(F.index),
+                                   check_names=False)
+    assert read_shares(X)["Les Éditions du Grand Pin"] > 0.9  # French: read now
     # no new text to judge: no share
     F2 = features.transform(MailFrames(messages.assign(new_text=None), X.signals))
     assert F2["english_share"].isna().all()

@@ -24,8 +24,8 @@ to a few columns, each oriented so that *higher is deeper*, as docs/SIGNALS.md s
 
 Partly unread clients (``unread_share``). Written when the detector read English only: the
 signals of a client who writes part of its mail in its own language were found in its English mails
-alone (the detector now reads French, German, Spanish and Portuguese too; ``english_share`` still
-means English). With
+alone (the detector now reads French, German, Spanish, Portuguese, Italian and Dutch too;
+``english_share`` still means English). With
 ``unread_share`` set, the label shares and the net rate of such a client are taken over the mail
 that was read: its client mails ``n`` count as ``n x r`` read ones, ``r = min(1, english_share /
 unread_share)`` (1 when no text could be judged; never fewer than the signs found, never more than

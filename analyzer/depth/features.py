@@ -25,11 +25,12 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from analyzer.depth.language import judge_texts
+from analyzer.depth.language import SIGNAL_LANGUAGES
 from analyzer.depth.seniority import people_seniority
 from analyzer.depth.threads import reply_events, thread_starts, thread_table
 from analyzer.depth.windows import _AGENCY_LABELS, _CLIENT_LABELS, _DAY, SIDES, window_table
 from analyzer.signals.labels import AGENCY_LABELS, CLIENT_LABELS, LABELS
+from analyzer.text_language import judge_languages_at
 
 VOLUME_FEATURES = ("n_messages", "msgs_per_month", "threads_per_month", "window_months")
 TEXT_FEATURES = (
@@ -112,18 +113,28 @@ def _label_presence(keys: pd.Series, directions: pd.Series, signals: pd.DataFram
     return out
 
 
-def _judged_words(messages: pd.DataFrame, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For the messages of ``keep`` (in order): the words of the new text judged for language, and
-    those of them in a text read as English (:func:`analyzer.depth.language.judge_texts`); client
-    messages only, 0 for the agency's."""
+def _judged_words(messages: pd.DataFrame, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For the messages of ``keep`` (in order): the words of the new text judged for language, those
+    of them in a text read as English, and those in a text in a language signals are read in
+    (:func:`analyzer.text_language.judge_languages`, one pass); client messages only, 0 for the agency's."""
     own = keep & (messages["direction"] == "from_client").to_numpy(dtype=bool)
-    judged, is_english = judge_texts(messages["new_text"], np.flatnonzero(own))
+    judged, lang = judge_languages_at(messages["new_text"], np.flatnonzero(own))
     words = np.zeros(int(keep.sum()), dtype=np.int32)  # at most JUDGED_WORDS each
     english = np.zeros(len(words), dtype=np.int32)
+    read = np.zeros(len(words), dtype=np.int32)
     from_client = own[keep]
     words[from_client] = judged
-    english[from_client] = np.where(is_english, judged, 0)
-    return words, english
+    english[from_client] = np.where(lang == "en", judged, 0)
+    read[from_client] = np.where(np.isin(lang, SIGNAL_LANGUAGES), judged, 0)
+    return words, english, read
+
+
+def read_shares(X: MailFrames) -> pd.Series:
+    """Per client (sorted), the share of its own judged words in a language signals are read in, over
+    its whole mail (NaN when nothing was judged): :func:`analyzer.depth.language.read_share`, from the
+    words :meth:`MailFrames.prepared` judged already."""
+    sums = X.prepared().msgs.groupby("client", sort=True)[["words", "read_words"]].sum()
+    return (sums["read_words"] / sums["words"].where(sums["words"] > 0)).rename("read_share")
 
 
 def prepare(messages: pd.DataFrame, signals: pd.DataFrame) -> _Prepared:
@@ -146,7 +157,7 @@ def prepare(messages: pd.DataFrame, signals: pd.DataFrame) -> _Prepared:
     msgs = pd.concat([msgs, _label_presence(keys, messages["direction"], signals)], axis=1)
     keep = msgs["client"].notna() & msgs["direction"].isin(SIDES)
     msgs = msgs[keep].reset_index(drop=True)
-    msgs["words"], msgs["english_words"] = _judged_words(messages, keep.to_numpy(dtype=bool))
+    msgs["words"], msgs["english_words"], msgs["read_words"] = _judged_words(messages, keep.to_numpy(dtype=bool))
     # forgiveness following an agency apology: a later client message in the same thread forgives
     msgs["forgiven"] = np.zeros(len(msgs), dtype=np.int8)
     apologies = msgs[(msgs["direction"] == "from_agency") & (msgs["lab_apology"] == 1)]

@@ -13,7 +13,9 @@ How a text's language is judged: :mod:`analyzer.text_language` (function words).
 English-only check this module had before (the English rule is unchanged but for texts another
 language explains better) on the training mailboxes ``data/independent/train14``: the English share
 is 0.0 for clients who write only in their own language, 0.3-0.6 for those who mix, and 0.9-1.0 for
-English writers; on the bench's realistic mail every client is at 0.72 or more.
+English writers; on the bench's realistic mail every client is at 0.72 or more. The scores take
+``read_share`` from the words the features judged already (:func:`analyzer.depth.features.read_shares`);
+:func:`read_share` here gives the same from a messages frame alone.
 """
 
 from __future__ import annotations
@@ -40,11 +42,10 @@ def function_words() -> frozenset[str]:
     return function_word_lists()["en"]
 
 
-def judge_texts(texts, positions: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def judge_texts(texts) -> tuple[np.ndarray, np.ndarray]:
     """For each text: the words judged (0 when too short) and whether it reads as English
-    (:func:`analyzer.text_language.judge_languages`); with ``positions``, of ``texts.iloc[positions]``
-    (a Series), judged in batches without copying the selection."""
-    words, lang = judge_languages(texts) if positions is None else judge_languages_at(texts, positions)
+    (:func:`analyzer.text_language.judge_languages`)."""
+    words, lang = judge_languages(texts)
     return words, lang == "en"
 
 

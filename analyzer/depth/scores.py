@@ -15,8 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer.depth.drivers import top_drivers
-from analyzer.depth.features import MailFrames, plain_facts
-from analyzer.depth.language import read_share
+from analyzer.depth.features import MailFrames, plain_facts, read_shares
 from analyzer.depth.model import DepthModel
 from analyzer.depth.schema import EXTRA_COLUMNS, PERIOD_COLUMNS, SCORE_COLUMNS, tier_of
 from analyzer.signals.labels import AGENCY_LABELS, CLIENT_LABELS, LABELS
@@ -143,7 +142,7 @@ def _scores(model: DepthModel, X: MailFrames, F: pd.DataFrame, overall: pd.Serie
     score = pd.Series(np.clip(overall.to_numpy() + lag.to_numpy(), 0.0, 100.0), index=F.index)
     n_from_client = (m["direction"] == "from_client").groupby(m["client"]).sum().reindex(F.index).fillna(0).astype("int64")
     english = F["english_share"]  # the client's whole window, unweighted: analyzer.depth.language.english_share
-    read = read_share(messages).reindex(F.index)  # in any language signals are read in
+    read = read_shares(X).reindex(F.index)  # in any language signals are read in: analyzer.depth.language.read_share
     drivers = top_drivers(F, model.contributions(F), signals=signals, lag=lag.where(lag != 0).dropna(),
                           slopes=trend["trend_slope"], client_mails=n_from_client, read=read,
                           backed_praise=getattr(model, "backed_praise", None))

@@ -7,7 +7,7 @@ config ``models/signals.cfg``) is::
       -> language_router -> signal_rules -> signal_classifier -> signal_combiner
       -> signal_classifier_languages -> signal_combiner_languages
 
-The router sends French, German, Spanish and Portuguese text to the second classifier and combiner
+The router sends French, German, Spanish, Portuguese, Italian and Dutch text to the second classifier and combiner
 (:mod:`analyzer.signals.router`); everything else takes the first pair, as in a pipeline without it.
 
 :func:`load_pipeline` loads it (cached), or takes another installed spaCy pipeline (a package name

@@ -30,11 +30,6 @@ from analyzer.text_language import judge_languages
 ROUTE_KEY = "analyzer.signal_route"
 
 
-def route_of(doc: Doc) -> str | None:
-    """The route a doc was sent on (None: the default one)."""
-    return doc.user_data.get(ROUTE_KEY)
-
-
 def on_route(docs: list[Doc], route: str | None) -> list[Doc]:
     """The docs of ``docs`` a component with ``route`` reads, in order."""
     return [doc for doc in docs if doc.user_data.get(ROUTE_KEY) == route]
