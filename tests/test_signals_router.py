@@ -11,7 +11,7 @@ import spacy
 from analyzer.signals.detect import detect_signals, signals_frame
 from analyzer.signals.labels import LABELS
 from analyzer.signals.pipeline import DEFAULT_MODEL, add_signal_components, signal_pipes
-from analyzer.signals.router import ROUTE_KEY
+from analyzer.signals.router import LANGUAGE_KEY, ROUTE_KEY, judged_docs
 from training.signals.route import add_language_route
 from training.signals.train import set_thresholds
 
@@ -56,6 +56,27 @@ def test_the_router_marks_only_the_routed_languages():
     only_four.add_pipe("language_router", config={"languages": ["fr", "de", "es", "pt"], "route": "languages"})
     docs = list(only_four.pipe(OTHER, batch_size=4))
     assert [d.user_data.get(ROUTE_KEY) for d in docs] == ["languages"] * 4 + [None] * 2
+
+
+def test_docs_made_with_their_language_route_as_docs_judged_by_the_router(pipelines):
+    texts = ENGLISH + OTHER + NOT_ROUTED
+    nlp = spacy.blank("en")
+    nlp.add_pipe("language_router")
+    made = list(judged_docs(nlp, texts, batch_size=5))
+    assert [d.text for d in made] == texts
+    assert [d.user_data[LANGUAGE_KEY] for d in made] == ["en", "en", "", "en"] + ["fr", "de", "es", "pt", "it", "nl"] + ["tr", "pl"]
+    routed = [d.user_data.get(ROUTE_KEY) for d in nlp.pipe(made)]
+    assert routed == [d.user_data.get(ROUTE_KEY) for d in nlp.pipe(texts)] == [None] * 4 + ["languages"] * 6 + [None] * 2
+    # the router trusts a language its caller judged: a doc made of English text but marked French is routed
+    doc = nlp.make_doc(ENGLISH[0])
+    doc.user_data[LANGUAGE_KEY] = "fr"
+    assert nlp.get_pipe("language_router")(doc).user_data[ROUTE_KEY] == "languages"
+    # and the detector's judged docs give the same signals as the texts piped as they are
+    _, routed_nlp = pipelines
+    key = routed_nlp.get_pipe("signal_combiner").spans_key
+    plain = [sorted({s.label_ for s in d.spans[key]}) for d in routed_nlp.pipe(texts)]
+    assert detect_signals(texts, model=routed_nlp) == plain
+    assert any(plain[4:10]) and plain[4:10] != [[]] * 6
 
 
 def test_routed_docs_take_the_second_pair_and_the_others_are_untouched(pipelines):
