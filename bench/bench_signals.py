@@ -37,7 +37,8 @@ from mailgen.corpus import iter_bulk_raw  # noqa: E402
 from analyzer.errors import ParseError  # noqa: E402
 from analyzer.ingest.parse import parse_message  # noqa: E402
 from analyzer.ingest.pipeline import ingest  # noqa: E402
-from analyzer.signals.detect import frozen_heap  # noqa: E402
+from analyzer.parallel import DETECT_BATCH_SIZE  # noqa: E402
+from analyzer.signals.detect import docs_for, frozen_heap  # noqa: E402
 from analyzer.signals.pipeline import load_pipeline  # noqa: E402
 from analyzer.signals.quoted import strip_quoted  # noqa: E402
 
@@ -70,7 +71,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--words", type=int, default=1_000_000)
     parser.add_argument("--model", default=None)
-    parser.add_argument("--batch-size", type=int, default=None, help="docs per batch (default: the pipeline's [nlp] batch_size)")
+    parser.add_argument("--batch-size", type=int, default=None, help="docs per batch (default: the detection workers' analyzer.parallel.DETECT_BATCH_SIZE)")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
@@ -79,7 +80,7 @@ def main() -> None:
     tokenizer = spacy.blank("en")
     nlp = load_pipeline(args.model)
     list(nlp.pipe(texts[:200]))  # warm caches
-    batch_size = args.batch_size or nlp.batch_size
+    batch_size = args.batch_size or DETECT_BATCH_SIZE
 
     t0 = time.perf_counter()
     for _ in tokenizer.pipe(texts, batch_size=batch_size):
@@ -89,7 +90,7 @@ def main() -> None:
     t0 = time.perf_counter()
     n_signals = 0
     with frozen_heap():  # as detect_signals / signals_frame run nlp.pipe
-        for doc in nlp.pipe((strip_quoted(t) for t in texts), batch_size=batch_size):
+        for doc in nlp.pipe(docs_for(nlp, (strip_quoted(t) for t in texts)), batch_size=batch_size):
             n_signals += len(doc.spans["signals"])
     t_nlp = time.perf_counter() - t0
 

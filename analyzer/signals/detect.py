@@ -35,7 +35,7 @@ def _spans_key(nlp) -> str:
     return nlp.get_pipe("signal_combiner").spans_key if "signal_combiner" in nlp.pipe_names else SPANS_KEY
 
 
-def _docs(nlp, texts: Iterable[str]):
+def docs_for(nlp, texts: Iterable[str]):
     """What ``nlp.pipe`` reads: the texts, or, for a pipeline with a language router, docs that carry
     their judged language already (:func:`analyzer.signals.router.judged_docs`)."""
     from analyzer.signals.router import LanguageRouter, judged_docs
@@ -58,7 +58,7 @@ def detect_signals(texts: Iterable[str], model=None, batch_size: int | None = No
     key = _spans_key(nlp)
     with frozen_heap():
         return [sorted({s.label_ for s in doc.spans[key]})
-                for doc in nlp.pipe(_docs(nlp, (detectable(strip_quoted(t)) for t in texts)), batch_size=batch_size)]
+                for doc in nlp.pipe(docs_for(nlp, (detectable(strip_quoted(t)) for t in texts)), batch_size=batch_size)]
 
 
 def _sentence_offset(new_text: str, sentence: str, cursor: int) -> int:
@@ -94,7 +94,7 @@ def signals_frame(messages: pd.DataFrame, nlp=None, batch_size: int | None = Non
     directions = messages["direction"].tolist() if "direction" in messages else ["other"] * len(messages)
     dates = messages["date"].tolist() if "date" in messages else [pd.NaT] * len(messages)
     rows = []
-    docs = nlp.pipe(_docs(nlp, (detectable(strip_quoted(t)) for t in new_texts)), batch_size=batch_size)
+    docs = nlp.pipe(docs_for(nlp, (detectable(strip_quoted(t)) for t in new_texts)), batch_size=batch_size)
     with frozen_heap():
         for i, doc in enumerate(docs):
             spans = doc.spans[key]

@@ -111,11 +111,10 @@ class SignalClassifier:
             raise ModelError(f"{self.name}: inconsistent weight shapes")
         if len(self.keys_) > 1 and not (np.diff(self.keys_) > 0).all():
             raise ModelError(f"{self.name}: duplicate feature keys")
-        # the hash lookup of feature keys, made on first use (:meth:`_find`), so that a classifier no
-        # doc reaches (the language route's, on English mail) holds only its weights; value * weight
-        # and value**2 are computed for the rows looked up (:meth:`_rows`), not kept for every
-        # feature (a float64 table of 14 MB per classifier in each detection worker)
-        self._key_index = None
+        # value * weight and value**2 per feature, and the hash lookup of feature keys: made on first
+        # use (:meth:`_find`), so that a classifier no doc reaches (the language route's, on English
+        # mail) holds only its weights: about 20 MB less in each detection worker
+        self._iw = self._i2 = self._key_index = None
         self._reset_types()
         self._rule_cache: dict[str, tuple[np.ndarray, float]] = {}
 
@@ -136,17 +135,13 @@ class SignalClassifier:
         if not len(self.keys_):
             return np.zeros(len(keys), dtype="i8"), np.zeros(len(keys), dtype=bool)
         if self._key_index is None:
+            self._iw = (self.idf_[:, None] * self.weights_).astype("f8")
+            self._i2 = self.idf_.astype("f8") ** 2
             self._key_index = pd.Index(self.keys_)
         idx = self._key_index.get_indexer(keys)
         found = idx >= 0
         idx[~found] = 0
         return idx, found
-
-    def _rows(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """value * weight (float64, rows x labels) and value**2 (float64) of the features at ``idx``:
-        the float32 product cast, exactly as a table made for every feature at once would hold it."""
-        idf = self.idf_[idx]
-        return (idf[:, None] * self.weights_[idx]).astype("f8"), idf.astype("f8") ** 2
 
     def _feature_sums(self, keys: np.ndarray, segments: np.ndarray | None, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Per segment 0..n-1: sum of value*weight and of value**2 over the known ``keys``
@@ -156,14 +151,12 @@ class SignalClassifier:
         s = np.zeros(n)
         if segments is None:  # one key per segment: a plain (and much faster) scatter, same sums
             at = np.flatnonzero(found)
-            iw, i2 = self._rows(idx[at])
-            v[at] += iw
-            s[at] += i2
+            v[at] += self._iw[idx[at]]
+            s[at] += self._i2[idx[at]]
             segments = np.arange(n)
         elif found.any():
-            iw, i2 = self._rows(idx[found])
-            np.add.at(v, segments[found], iw)
-            np.add.at(s, segments[found], i2)
+            np.add.at(v, segments[found], self._iw[idx[found]])
+            np.add.at(s, segments[found], self._i2[idx[found]])
         if self.unknown_value and not found.all():
             s += self.unknown_value ** 2 * np.bincount(segments[~found], minlength=n)
         return v, s
@@ -233,8 +226,7 @@ class SignalClassifier:
         if got is None:
             idx, found = self._find(np.array([rule_key(span_label)], dtype="uint64"))
             if found[0]:
-                iw, i2 = self._rows(idx[:1])
-                got = (self.rule_scale * iw[0], float(self.rule_scale ** 2 * i2[0]))
+                got = (self.rule_scale * self._iw[idx[0]], float(self.rule_scale ** 2 * self._i2[idx[0]]))
             else:
                 got = (np.zeros(len(self.labels)), float((self.rule_scale * self.unknown_value) ** 2))
             self._rule_cache[span_label] = got
