@@ -595,3 +595,31 @@ def test_drivers_say_how_much_praise_counted_when_substance_does_not_back_it():
     assert "praised the work 6 times [appreciation], counted 3 times: as far as the client's other deeper signs back it" in d["partly"]
     assert "counted" not in "".join(top_drivers(F, contrib))  # a model without the cap: as before
     assert ", not counted: no other deeper sign backs it" in top_drivers(F, contrib, backed_praise=0)["warm"]
+
+
+def test_loading_skips_skops_census_of_every_estimator(tmp_path):
+    """In a fresh process (as a run loads the model) skops is imported without listing every
+    scikit-learn estimator: the shipped model loads, the census function is put back, and a file of
+    an estimator the depth model is not made of is refused as untrusted."""
+    import subprocess
+    import sys
+
+    code = f"""
+import sklearn.utils
+census = sklearn.utils.all_estimators
+from analyzer.depth.modelfile import load_depth_model, skops_io
+from analyzer.errors import ModelError
+model = load_depth_model(None)
+assert sklearn.utils.all_estimators is census
+from sklearn.linear_model import LinearRegression
+skops_io().dump(LinearRegression().fit([[0], [1]], [0, 1]), {str(tmp_path / "lr.skops")!r})
+try:
+    load_depth_model({str(tmp_path / "lr.skops")!r})
+except ModelError as exc:
+    assert "untrusted types" in str(exc) and "LinearRegression" in str(exc), exc
+else:
+    raise AssertionError("loaded a LinearRegression file")
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
