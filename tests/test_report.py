@@ -268,3 +268,30 @@ def test_the_written_report_is_the_rendered_page(tmp_path):
     stamp = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
     written = stamp.sub("", (tmp_path / "r.html").read_text(encoding="utf-8"))
     assert written == stamp.sub("", render_report(_result(), redact=True)) and "<html" in written
+
+
+def test_quote_groups_equal_their_plain_definitions():
+    """The labels and rank of each (client, message, sentence) group, worked out with bit masks and
+    numpy, equal the plain per-group definitions, the many-label fallback included."""
+    import numpy as np
+
+    from analyzer.report.html import _labels_per_group, _rank_per_group
+    from analyzer.signals.labels import LABEL_NAMES
+
+    rng = np.random.default_rng(7)
+    for names in (list(LABEL_NAMES), [f"x{i}" for i in range(70)]):
+        group = rng.integers(0, 300, size=2000)
+        group = np.unique(group, return_inverse=True)[1]  # ids 0..G-1
+        n_groups = int(group.max()) + 1
+        labels = [names[i] for i in rng.integers(0, len(names), size=len(group))]
+        clients = [f"c{g % 7}" for g in group.tolist()]
+        prefer = {f"c{k}": [names[i] for i in rng.integers(0, len(names), size=4)] for k in range(6)}
+        plain: list[set] = [set() for _ in range(n_groups)]
+        client_of = {}
+        for g, lb, c in zip(group.tolist(), labels, clients):
+            plain[g].add(lb)
+            client_of[g] = c
+        assert _labels_per_group(group, labels, n_groups) == [sorted(s) for s in plain]
+        expected = [min((prefer.get(client_of[g], []).index(lb) for lb in sorted(plain[g])
+                         if lb in prefer.get(client_of[g], ())), default=len(LABEL_NAMES)) for g in range(n_groups)]
+        assert _rank_per_group(group, clients, labels, prefer, n_groups).tolist() == expected

@@ -10,6 +10,7 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -61,6 +62,38 @@ def _quotable(texts: list) -> list[tuple[str, bool]]:
     return out
 
 
+def _labels_per_group(group: np.ndarray, labels: list, n_groups: int) -> list[list[str]]:
+    """The sorted distinct labels of each group (``group``: each row's group, 0..n_groups-1), as a
+    bit mask per group first: a run's evidence holds a few label sets, each listed once."""
+    names = sorted(set(labels))
+    if len(names) > 62:  # more labels than a mask holds: the plain way
+        found: list[set] = [set() for _ in range(n_groups)]
+        for g, lb in zip(group.tolist(), labels):
+            found[g].add(lb)
+        return [sorted(f) for f in found]
+    mask = np.zeros(n_groups, dtype=np.int64)
+    np.bitwise_or.at(mask, group, np.left_shift(1, pd.Index(names).get_indexer(labels)).astype(np.int64))
+    sets: dict[int, list[str]] = {}
+    for m in np.unique(mask).tolist():
+        sets[m] = [name for i, name in enumerate(names) if m >> i & 1]
+    return [list(sets[m]) for m in mask.tolist()]
+
+
+def _rank_per_group(group: np.ndarray, clients: list, labels: list, prefer: dict, n_groups: int) -> np.ndarray:
+    """Per group: the position in its client's ``prefer`` list of the first-listed label among the
+    group's labels, or ``len(LABEL_NAMES)`` when it backs no preferred label."""
+    at: dict[tuple, int] = {}
+    for client, names in prefer.items():
+        for i, lb in enumerate(names):
+            at.setdefault((client, lb), i)
+    unranked = np.iinfo(np.int64).max
+    row_rank = np.array([at.get(key, unranked) for key in zip(clients, labels)], dtype=np.int64)
+    rank = np.full(n_groups, unranked, dtype=np.int64)
+    np.minimum.at(rank, group, row_rank)
+    rank[rank == unranked] = len(LABEL_NAMES)
+    return rank
+
+
 def quotes_by_client(evidence: pd.DataFrame, n: int = 3, prefer: dict | None = None, messages=None) -> dict[str, list[dict]]:
     """Quotes per client, best first: one per sentence (a sentence carrying two labels is quoted
     once, with both), at least three words and not a sign-off ("All best, Jo"), the client's own
@@ -73,15 +106,16 @@ def quotes_by_client(evidence: pd.DataFrame, n: int = 3, prefer: dict | None = N
     ev = evidence.assign(text=[q for q, _ in quotable])[[ok for _, ok in quotable]]
     if ev.empty:
         return {}
-    found: dict[tuple, set] = {}  # (client, message, sentence) -> its labels; a dict, not a groupby-apply
-    for key, label in zip(zip(ev["client"].tolist(), ev["message_id"].tolist(), ev["text"].tolist()), ev["label"].tolist()):
-        found.setdefault(key, set()).add(label)
-    ev = ev.drop_duplicates(["client", "message_id", "text"]).copy()
-    ev["labels"] = [sorted(found[key]) for key in zip(ev["client"].tolist(), ev["message_id"].tolist(), ev["text"].tolist())]
+    # one row per (client, message, sentence), carrying every label found in it
+    group = ev.groupby(["client", "message_id", "text"], sort=False, dropna=False).ngroup().to_numpy()
+    first = ~pd.Series(group).duplicated().to_numpy()  # the rows drop_duplicates keeps, in group order
+    labels = ev["label"].tolist()
+    clients = ev["client"].tolist()
     prefer = prefer or {}
+    ev = ev[first].copy()
+    ev["labels"] = _labels_per_group(group, labels, len(ev))
     # a quote's rank is that of the first driver it backs, so quotes come in the drivers' order
-    ev["_rank"] = [min((prefer.get(c, []).index(lb) for lb in labs if lb in prefer.get(c, ())), default=len(LABEL_NAMES))
-                   for c, labs in zip(ev["client"].tolist(), ev["labels"].tolist())]
+    ev["_rank"] = _rank_per_group(group, clients, labels, prefer, len(ev))
     ev["_preferred"] = ev["_rank"] < len(LABEL_NAMES)
     ev = ev.assign(_client_side=ev["direction"] == "from_client").sort_values(
         ["client", "_preferred", "_client_side", "score", "date"], ascending=[True, False, False, False, False],
@@ -103,16 +137,20 @@ def quotes_by_client(evidence: pd.DataFrame, n: int = 3, prefer: dict | None = N
                                                   head["from_address"].tolist())))
     out: dict[str, list[dict]] = {}
     anchored: dict[str, set] = {}
-    for r in ev.itertuples():
-        subject, name, address = meta.get(r.message_id, ("", "", ""))
-        done = anchored.setdefault(r.client, set())
-        anchors = [lb for lb in r.labels if lb not in done]
+    dates = (ev["date"].dt.strftime("%Y-%m-%d").fillna("").tolist() if isinstance(ev["date"].dtype, pd.DatetimeTZDtype)
+             or pd.api.types.is_datetime64_dtype(ev["date"])
+             else [pd.Timestamp(d).strftime("%Y-%m-%d") if pd.notna(d) else "" for d in ev["date"].tolist()])
+    for client, message_id, label, labs, direction, text, score, date in zip(
+            ev["client"].tolist(), ev["message_id"].tolist(), ev["label"].tolist(), ev["labels"].tolist(),
+            ev["direction"].tolist(), ev["text"].tolist(), ev["score"].tolist(), dates):
+        subject, name, address = meta.get(message_id, ("", "", ""))
+        done = anchored.setdefault(client, set())
+        anchors = [lb for lb in labs if lb not in done]
         done.update(anchors)
-        out.setdefault(r.client, []).append(
-            {"label": r.label, "labels": r.labels, "anchors": anchors, "names": [LABEL_NAMES.get(lb, lb) for lb in r.labels],
-             "date": pd.Timestamp(r.date).strftime("%Y-%m-%d") if pd.notna(r.date) else "",
-             "side": "client" if r.direction == "from_client" else "agency", "text": r.text, "score": float(r.score),
-             "subject": subject, "writer": name or address})
+        out.setdefault(client, []).append(
+            {"label": label, "labels": labs, "anchors": anchors, "names": [LABEL_NAMES.get(lb, lb) for lb in labs],
+             "date": date, "side": "client" if direction == "from_client" else "agency", "text": text,
+             "score": float(score), "subject": subject, "writer": name or address})
     return out
 
 
