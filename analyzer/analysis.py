@@ -223,7 +223,7 @@ class ModelLoad:
     A run calls :meth:`start_unless_large` when it is about to parse mail: the load then overlaps
     the parsing, except in a large run (:data:`LOAD_MODEL_AFTER_DETECTION_BYTES`), which starts it
     once its signals are detected. A large run's memory peaks at the end of detection, and
-    scikit-learn with the model is about 90 MiB of the main process that scoring alone needs; the
+    scikit-learn with the model is about 100 MiB of the main process that scoring alone needs; the
     load's 1.6 CPU-seconds or so then sit in the scores stage instead of sharing the cores with the
     parse. A run whose every work unit comes from the cache does not start the load at all, and
     loads the model only if it asks for the :meth:`result` (its cached scores may not match). So an
