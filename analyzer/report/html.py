@@ -137,8 +137,7 @@ def quotes_by_client(evidence: pd.DataFrame, n: int = 3, prefer: dict | None = N
                                                   head["from_address"].tolist())))
     out: dict[str, list[dict]] = {}
     anchored: dict[str, set] = {}
-    dates = (ev["date"].dt.strftime("%Y-%m-%d").fillna("").tolist() if isinstance(ev["date"].dtype, pd.DatetimeTZDtype)
-             or pd.api.types.is_datetime64_dtype(ev["date"])
+    dates = (ev["date"].dt.strftime("%Y-%m-%d").fillna("").tolist() if pd.api.types.is_datetime64_any_dtype(ev["date"])
              else [pd.Timestamp(d).strftime("%Y-%m-%d") if pd.notna(d) else "" for d in ev["date"].tolist()])
     for client, message_id, label, labs, direction, text, score, date in zip(
             ev["client"].tolist(), ev["message_id"].tolist(), ev["label"].tolist(), ev["labels"].tolist(),
