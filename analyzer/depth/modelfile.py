@@ -18,6 +18,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+from analyzer.arrays import NPY_READ_LOCK, is_ast_race
 from analyzer.depth.features import FEATURE_NAMES
 from analyzer.depth.model import DepthModel
 from analyzer.errors import ModelError
@@ -100,6 +101,21 @@ def save_depth_model(model: DepthModel, path, training: dict | None = None) -> P
     return path
 
 
+def _load_skops(sio, path: Path):
+    """``sio.load`` of a vetted file, under the run's lock on reading arrays (see :mod:`analyzer.arrays`).
+
+    Tried a second time if CPython 3.11's spurious AST ``SystemError`` still struck, from an
+    ``ast`` call made by code outside the analyzer in another thread."""
+    try:
+        with NPY_READ_LOCK:
+            return sio.load(path, trusted=list(TRUSTED_TYPES))
+    except SystemError as exc:
+        if not is_ast_race(exc):
+            raise
+    with NPY_READ_LOCK:
+        return sio.load(path, trusted=list(TRUSTED_TYPES))
+
+
 def read_header(path) -> dict:
     """The checked payload of a depth model file (header and model); see :func:`load_depth_model`."""
     sio = skops_io()
@@ -124,7 +140,7 @@ def read_header(path) -> dict:
     if foreign:
         raise ModelError(f"{path} names untrusted types ({', '.join(foreign[:3])}); refusing to load it")
     try:
-        payload = sio.load(path, trusted=list(TRUSTED_TYPES))
+        payload = _load_skops(sio, path)
     except Exception as exc:
         raise ModelError(f"{path} could not be read as a depth model ({type(exc).__name__}: {exc})") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:

@@ -52,6 +52,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import ensure_path
 
+from analyzer.arrays import load_npy
 from analyzer.errors import ModelError
 from analyzer.signals.batches import laid_end_to_end, sentence_ranges, token_bounded, token_mask
 from analyzer.signals.boilerplate import COURTESY_STARTERS, STARTERS, furniture_mask
@@ -427,7 +428,7 @@ class SignalClassifier:
         path = ensure_path(path)
         try:
             cfg = srsly.read_json(path / "cfg.json")
-            arrays = [np.load(path / f"{n}.npy", allow_pickle=False) for n in ("keys", "weights", "idf", "bias")]
+            arrays = [load_npy(path / f"{n}.npy") for n in ("keys", "weights", "idf", "bias")]
         except (OSError, ValueError) as exc:
             raise ModelError(f"{self.name}: cannot read weights from {path}: {exc}") from None
         self._restore_cfg(cfg)
