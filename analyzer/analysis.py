@@ -129,6 +129,7 @@ def _analyze(sources, config, *, jobs, model_path, signals_model, show_progress,
     cache = RunCache(cache_dir) if cache_dir is not None else None
     stats = RunStats()
     started = time.perf_counter()
+    stopping = _StoppingWorkers(execution)
     with execution_context(execution):
         warming = []  # the workers load the signal pipeline while this process attributes the mail
         after_parsing = None if in_process(signals_model) else (lambda: warming.append(
@@ -144,13 +145,9 @@ def _analyze(sources, config, *, jobs, model_path, signals_model, show_progress,
             for thread in warming:
                 if thread is not None:
                     thread.join()
-        signals = detect_client_signals(ingested.messages, execution, cache, stats,
-                                        signals_model=signals_model, show_progress=show_progress)
+        signals = detect_client_signals(ingested.messages, execution, cache, stats, signals_model=signals_model,
+                                        show_progress=show_progress, after_detection=stopping.stop)
     model.start_if_deferred()  # a large run loads it only now (ModelLoad.start_unless_large)
-    if execution.backend == "loky":
-        from analyzer.parallel import release_local_workers
-
-        release_local_workers()  # idle workers would hold ~250 MB each through scoring
     release_unused()  # detection's working copies, before scoring builds its own
     refreeze()  # the signals, and scikit-learn's modules if the depth model has loaded
     log.info("signals: %d rows", len(signals))
@@ -174,6 +171,7 @@ def _analyze(sources, config, *, jobs, model_path, signals_model, show_progress,
         if cache is not None:
             cache.store_scores(key, scores, periods)
     evidence = evidence_frame(signals)
+    stopping.join()  # no worker outlives the run
     stats.seconds["scores"] = round(time.perf_counter() - t0, 3)
     stats.seconds["analyze"] = round(time.perf_counter() - started, 3)
     return AnalysisResult(
@@ -186,6 +184,25 @@ def _analyze(sources, config, *, jobs, model_path, signals_model, show_progress,
         stats=stats,
         bodies=ingested.bodies,
     )
+
+
+class _StoppingWorkers:
+    """The run's local workers, stopped once the last signals are back (``stop``): idle, each would
+    hold about 250 MB through scoring. They exit while the run goes on; ``join`` waits for that."""
+
+    def __init__(self, execution) -> None:
+        self.execution = execution
+        self._thread = None
+
+    def stop(self) -> None:
+        if self.execution.backend == "loky":
+            from analyzer.parallel import release_local_workers
+
+            self._thread = release_local_workers(wait=False)
+
+    def join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
 
 
 #: From this much parsed mail on, the local workers that parsed are replaced by fresh ones for

@@ -174,11 +174,15 @@ def _chunks(n: int, workers: int) -> int:
 
 
 def detect_client_signals(messages: pd.DataFrame, execution: Execution, cache: RunCache | None,
-                          stats: RunStats, signals_model=None, show_progress: bool = False) -> pd.DataFrame:
+                          stats: RunStats, signals_model=None, show_progress: bool = False,
+                          after_detection=None) -> pd.DataFrame:
     """The signals frame (SIGNAL_COLUMNS) of the messages that can count (see the module doc).
 
     ``signals_model``: a pipeline folder or package name (None: the shipped one), or a loaded
     :class:`spacy.language.Language`, which is then used in this process only (never pickled).
+    ``after_detection()``: called once the last chunk is back, before the rows are put together (a
+    run stops its worker processes there, so that their memory and the frame being built do not
+    coincide at its peak).
     """
     started = time.perf_counter()
     counts = (messages["client"].notna() & messages["direction"].isin(SIDES)).to_numpy()
@@ -220,6 +224,8 @@ def detect_client_signals(messages: pd.DataFrame, execution: Execution, cache: R
             if fingerprint is not None:
                 cache.store_signals(fingerprint, res.rows, tk.names(chunk))
             bar.update(len(chunk))
+    if after_detection is not None:
+        after_detection()
     stats.worker_pids = sorted(pids)
     rows = pd.concat([known, *found], ignore_index=True) if found else known
     out = _join(m, tk, rows)

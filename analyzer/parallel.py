@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -142,19 +143,29 @@ def run_ordered(func: Callable, tasks: Iterable[tuple], execution: Execution, n_
 WORKER_IDLE_SECONDS = 30
 
 
-def release_local_workers() -> None:
+def release_local_workers(wait: bool = True) -> threading.Thread | None:
     """Stop this process's local worker processes (joblib's loky pool), if it has any.
 
     A run calls it once its parallel work is done: each worker holds spaCy, the signal pipeline and
     what parsing left (about 250 MB), which would otherwise sit idle beside the main process while
     it scores and writes (at 100k messages the run's peak memory fell there). The next run starts
     fresh workers, as it would after :data:`WORKER_IDLE_SECONDS` anyway.
+
+    ``wait=False``: the workers are stopped from a thread, which is returned (None when there are
+    none): the caller goes on while they exit (0.4 s at 100k realistic messages) and joins it later.
     """
     from joblib.externals.loky import reusable_executor
 
     executor = getattr(reusable_executor, "_executor", None)  # the pool joblib's loky backend reuses
-    if executor is not None:
+    if executor is None:
+        return None
+    if wait:
         executor.shutdown(wait=True)
+        return None
+    stopping = threading.Thread(target=executor.shutdown, kwargs={"wait": True}, name="analyzer-stop-workers",
+                                daemon=True)
+    stopping.start()
+    return stopping
 
 
 # ---------------------------------------------------------------- signal tasks (run in workers)

@@ -268,7 +268,7 @@ def test_large_parse_hands_detection_to_fresh_workers(mailbox, serial, monkeypat
 
     calls = []
     real = par.release_local_workers
-    monkeypatch.setattr(par, "release_local_workers", lambda: (calls.append(1), real())[1])
+    monkeypatch.setattr(par, "release_local_workers", lambda **kw: (calls.append(1), real(**kw))[1])
     monkeypatch.setattr(analysis, "FRESH_WORKERS_AFTER_BYTES", after_bytes)
     result = analyze([mailbox["first"], mailbox["second"]], config=mailbox["config"], jobs=2)
     assert result.stats.units_parsed == 2
