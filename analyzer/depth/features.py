@@ -25,12 +25,11 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from analyzer.depth.language import SIGNAL_LANGUAGES
+from analyzer.depth.language import client_words
 from analyzer.depth.seniority import people_seniority
 from analyzer.depth.threads import reply_events, thread_starts, thread_table
 from analyzer.depth.windows import _AGENCY_LABELS, _CLIENT_LABELS, _DAY, SIDES, window_table
 from analyzer.signals.labels import AGENCY_LABELS, CLIENT_LABELS, LABELS
-from analyzer.text_language import judge_languages_at
 
 VOLUME_FEATURES = ("n_messages", "msgs_per_month", "threads_per_month", "window_months")
 TEXT_FEATURES = (
@@ -114,19 +113,14 @@ def _label_presence(keys: pd.Series, directions: pd.Series, signals: pd.DataFram
 
 
 def _judged_words(messages: pd.DataFrame, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For the messages of ``keep`` (in order): the words of the new text judged for language, those
-    of them in a text read as English, and those in a text in a language signals are read in
-    (:func:`analyzer.text_language.judge_languages`, one pass); client messages only, 0 for the agency's."""
+    """For the messages of ``keep`` (in order): :func:`analyzer.depth.language.client_words` of the
+    client's own ones, 0 for the agency's."""
     own = keep & (messages["direction"] == "from_client").to_numpy(dtype=bool)
-    judged, lang = judge_languages_at(messages["new_text"], np.flatnonzero(own))
-    words = np.zeros(int(keep.sum()), dtype=np.int32)  # at most JUDGED_WORDS each
-    english = np.zeros(len(words), dtype=np.int32)
-    read = np.zeros(len(words), dtype=np.int32)
     from_client = own[keep]
-    words[from_client] = judged
-    english[from_client] = np.where(lang == "en", judged, 0)
-    read[from_client] = np.where(np.isin(lang, SIGNAL_LANGUAGES), judged, 0)
-    return words, english, read
+    out = tuple(np.zeros(int(keep.sum()), dtype=np.int32) for _ in range(3))  # at most JUDGED_WORDS each
+    for column, judged in zip(out, client_words(messages, np.flatnonzero(own))):
+        column[from_client] = judged
+    return out
 
 
 def read_shares(X: MailFrames) -> pd.Series:

@@ -27,7 +27,7 @@ from analyzer.text_language import (JUDGE_BATCH, JUDGED_WORDS, MIN_WORDS, functi
                                     judge_languages_at)
 
 __all__ = ["JUDGED_WORDS", "MIN_WORDS", "JUDGE_BATCH", "READ_SHARE", "SIGNAL_LANGUAGES", "english_share",
-           "function_words", "judge_text", "judge_texts", "language_shares", "read_share"]
+           "client_words", "function_words", "judge_text", "judge_texts", "language_shares", "read_share"]
 
 #: The languages the shipped signal pipeline reads: English, and the languages its router sends to
 #: the second classifier (``language_router`` in ``models/signals/config.cfg``; a test holds them equal).
@@ -55,16 +55,26 @@ def judge_text(text: str | None) -> tuple[int, bool]:
     return int(words[0]), bool(english[0])
 
 
+def client_words(messages: pd.DataFrame, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For the messages at ``positions`` (frame positions, in order): the words of the new text judged
+    for language, those of them in a text read as English, and those in a text in one of
+    :data:`SIGNAL_LANGUAGES` (:func:`analyzer.text_language.judge_languages`, one pass; int32, 0 for a
+    text too short to judge). The one place a client's words are judged, for :func:`language_shares`
+    and for the depth features (:func:`analyzer.depth.features.read_shares`)."""
+    judged, lang = judge_languages_at(messages["new_text"], positions)
+    judged = np.asarray(judged, dtype=np.int32)
+    return (judged, np.where(lang == "en", judged, 0).astype(np.int32),
+            np.where(np.isin(lang, SIGNAL_LANGUAGES), judged, 0).astype(np.int32))
+
+
 def language_shares(messages: pd.DataFrame) -> pd.DataFrame:
     """Per client (sorted): ``english_share`` and ``read_share``, the shares of its own judged words
     (``from_client`` new text) in English and in one of :data:`SIGNAL_LANGUAGES`; NaN for a client
     with no text long enough to judge. ``messages`` is not modified."""
     own = np.flatnonzero(((messages["direction"] == "from_client") & messages["client"].notna()).to_numpy(dtype=bool))
-    words, lang = judge_languages_at(messages["new_text"], own)
-    words = words.astype(float)
-    frame = pd.DataFrame({"client": messages["client"].to_numpy()[own], "words": words,
-                          "english": np.where(lang == "en", words, 0.0),
-                          "read": np.where(np.isin(lang, SIGNAL_LANGUAGES), words, 0.0)})
+    words, english, read = client_words(messages, own)
+    frame = pd.DataFrame({"client": messages["client"].to_numpy()[own], "words": words.astype(float),
+                          "english": english.astype(float), "read": read.astype(float)})
     sums = frame.groupby("client", sort=True)[["words", "english", "read"]].sum()
     judged = sums["words"].where(sums["words"] > 0)
     return pd.DataFrame({"english_share": sums["english"] / judged, "read_share": sums["read"] / judged})
