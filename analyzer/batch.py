@@ -219,7 +219,7 @@ def detect_client_signals(messages: pd.DataFrame, execution: Execution, cache: R
     found, pids = [], set()
     with progress(total=len(todo), desc="signals", enabled=show_progress, unit="text") as bar:
         for chunk, res in zip(chunks, results):
-            found.append(res.rows)
+            found.append(_compact(res.rows))
             pids.add(res.pid)
             if fingerprint is not None:
                 cache.store_signals(fingerprint, res.rows, tk.names(chunk))
@@ -227,7 +227,8 @@ def detect_client_signals(messages: pd.DataFrame, execution: Execution, cache: R
     if after_detection is not None:
         after_detection()
     stats.worker_pids = sorted(pids)
-    rows = pd.concat([known, *found], ignore_index=True) if found else known
+    parts = ([_compact(known)] if len(known) else []) + found  # an empty, untyped `known` would make every column object
+    rows = pd.concat(parts, ignore_index=True) if parts else known
     out = _join(m, tk, rows)
     stats.seconds["signals"] = round(time.perf_counter() - started, 3)
     return out
@@ -289,6 +290,18 @@ def _text_keys(column: pd.Series, positions: np.ndarray) -> TextKeys:
                     first=np.asarray(positions, dtype=np.int64)[first_at[order]])
 
 
+#: The text columns of the signals frame a run returns, held as pandas' Arrow-backed "str" dtype.
+_TEXT_COLUMNS = ("message_id", "client", "direction", "text", "label", "rule_id", "explanation")
+
+
+def _compact(rows: pd.DataFrame) -> pd.DataFrame:
+    """A chunk's signal rows with their text columns as Arrow-backed strings: the rows of every chunk
+    are held until the last one is back, and as Python objects (as a worker sends them) they were
+    about 80 bytes a cell, the largest part of the run's main process at the end of detection."""
+    cols = [c for c in ("text_key", *_TEXT_COLUMNS) if c in rows.columns and rows[c].dtype == object]
+    return rows.astype(dict.fromkeys(cols, "str")) if cols else rows
+
+
 def _join(m: pd.DataFrame, tk: TextKeys, rows: pd.DataFrame) -> pd.DataFrame:
     """Signal rows per text -> rows per message, in message order (as ``signals_frame`` lists them)."""
     if rows.empty or m.empty:
@@ -319,6 +332,6 @@ def _join(m: pd.DataFrame, tk: TextKeys, rows: pd.DataFrame) -> pd.DataFrame:
         out[col] = out[col].astype("int64")
     out["score"] = out["score"].astype(float)
     out["model_score"] = out["model_score"].astype(float)
-    for col in ("message_id", "client", "direction", "text", "label", "rule_id", "explanation"):
-        out[col] = out[col].astype(object)  # as signals_frame builds them, cached (parquet) or not
+    for col in _TEXT_COLUMNS:
+        out[col] = out[col].astype("str")  # Arrow-backed: no Python object per cell, cached or not
     return by_side(out)
