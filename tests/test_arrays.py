@@ -14,6 +14,17 @@ from analyzer.errors import ModelError
 RACE = SystemError("AST constructor recursion depth mismatch (before=138, after=184)")
 
 
+def _fails_once(real, calls: list):
+    """``real``, except that its first call raises :data:`RACE`; every call is noted in ``calls``."""
+    def load(path, **kw):
+        calls.append(path)
+        if len(calls) == 1:
+            raise RACE
+        return real(path, **kw)
+
+    return load
+
+
 def test_a_reader_waits_while_another_reads(tmp_path):
     np.save(tmp_path / "a.npy", np.arange(5))
     got = []
@@ -28,15 +39,8 @@ def test_a_reader_waits_while_another_reads(tmp_path):
 
 def test_the_spurious_ast_error_is_read_again_and_others_are_not(tmp_path, monkeypatch):
     np.save(tmp_path / "a.npy", np.arange(3))
-    real, calls = np.load, []
-
-    def flaky(path, **kw):
-        calls.append(path)
-        if len(calls) == 1:
-            raise RACE
-        return real(path, **kw)
-
-    monkeypatch.setattr(arrays.np, "load", flaky)
+    calls = []
+    monkeypatch.setattr(arrays.np, "load", _fails_once(np.load, calls))
     assert load_npy(tmp_path / "a.npy").tolist() == [0, 1, 2] and len(calls) == 2
     assert is_ast_race(RACE) and not is_ast_race(SystemError("other")) and not is_ast_race(ValueError(str(RACE)))
 
@@ -50,15 +54,8 @@ def test_the_spurious_ast_error_is_read_again_and_others_are_not(tmp_path, monke
 
 def test_the_depth_model_is_read_again_after_the_spurious_ast_error(monkeypatch):
     sio = modelfile.skops_io()
-    real, calls = sio.load, []
-
-    def flaky(path, **kw):
-        calls.append(path)
-        if len(calls) == 1:
-            raise RACE
-        return real(path, **kw)
-
-    monkeypatch.setattr(sio, "load", flaky)
+    calls = []
+    monkeypatch.setattr(sio, "load", _fails_once(sio.load, calls))
     assert isinstance(modelfile.load_depth_model(None), DepthModel) and len(calls) == 2
 
     def always(path, **kw):
