@@ -12,25 +12,35 @@ CI, as a depth model that "could not be read". The analyzer's readers of saved a
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
-#: Held by every reader of saved arrays in the analyzer (:func:`load_npy`, the depth model's load).
+#: Held by every reader of saved arrays in the analyzer (:func:`read_arrays`).
 NPY_READ_LOCK = threading.Lock()
 
+T = TypeVar("T")
 
-def load_npy(path: Path) -> np.ndarray:
-    """The array saved at ``path`` (never a pickle), read under :data:`NPY_READ_LOCK`, and read
-    again if the spurious AST error still struck (:func:`is_ast_race`)."""
+
+def read_arrays(read: Callable[[], T]) -> T:
+    """``read()``, a reader of saved arrays, under :data:`NPY_READ_LOCK`; called once more if the
+    spurious AST error still struck (:func:`is_ast_race`), from an ``ast`` call made by code outside
+    the analyzer in another thread."""
     try:
         with NPY_READ_LOCK:
-            return np.load(path, allow_pickle=False)
+            return read()
     except SystemError as exc:
         if not is_ast_race(exc):
             raise
     with NPY_READ_LOCK:
-        return np.load(path, allow_pickle=False)
+        return read()
+
+
+def load_npy(path: Path) -> np.ndarray:
+    """The array saved at ``path`` (never a pickle), through :func:`read_arrays`."""
+    return read_arrays(lambda: np.load(path, allow_pickle=False))
 
 
 def is_ast_race(exc: BaseException) -> bool:

@@ -18,7 +18,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from analyzer.arrays import NPY_READ_LOCK, is_ast_race
+from analyzer.arrays import read_arrays
 from analyzer.depth.features import FEATURE_NAMES
 from analyzer.depth.model import DepthModel
 from analyzer.errors import ModelError
@@ -101,21 +101,6 @@ def save_depth_model(model: DepthModel, path, training: dict | None = None) -> P
     return path
 
 
-def _load_skops(sio, path: Path):
-    """``sio.load`` of a vetted file, under the run's lock on reading arrays (see :mod:`analyzer.arrays`).
-
-    Tried a second time if CPython 3.11's spurious AST ``SystemError`` still struck, from an
-    ``ast`` call made by code outside the analyzer in another thread."""
-    try:
-        with NPY_READ_LOCK:
-            return sio.load(path, trusted=list(TRUSTED_TYPES))
-    except SystemError as exc:
-        if not is_ast_race(exc):
-            raise
-    with NPY_READ_LOCK:
-        return sio.load(path, trusted=list(TRUSTED_TYPES))
-
-
 def read_header(path) -> dict:
     """The checked payload of a depth model file (header and model); see :func:`load_depth_model`."""
     sio = skops_io()
@@ -140,7 +125,8 @@ def read_header(path) -> dict:
     if foreign:
         raise ModelError(f"{path} names untrusted types ({', '.join(foreign[:3])}); refusing to load it")
     try:
-        payload = _load_skops(sio, path)
+        # under the run's lock on reading arrays, as the signal classifier's weights are read (analyzer.arrays)
+        payload = read_arrays(lambda: sio.load(path, trusted=list(TRUSTED_TYPES)))
     except Exception as exc:
         raise ModelError(f"{path} could not be read as a depth model ({type(exc).__name__}: {exc})") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
