@@ -318,8 +318,8 @@ def _join(m: pd.DataFrame, tk: TextKeys, rows: pd.DataFrame) -> pd.DataFrame:
     m = m.iloc[pos]
     ids = m["message_id"].where(m["message_id"].notna() & (m["message_id"] != ""), m["content_hash"])
     left = pd.DataFrame({
-        "_pos": pos, "_code": tk.code[pos], "message_id": ids.to_numpy(),
-        "client": m["client"].to_numpy(), "direction": m["direction"].to_numpy(),
+        "_pos": pos, "_code": tk.code[pos], "message_id": ids.array,  # as they are: no Python object per cell
+        "client": m["client"].array, "direction": m["direction"].array,
         "date": pd.to_datetime(m["date"], utc=True).array,  # to_numpy() would box every Timestamp
     })
     right = rows.assign(_row=range(len(rows)), _code=code_of_row)
