@@ -290,6 +290,24 @@ def test_address_helpers():
     assert name_in_texts("pixelforge", ["www.pixelforge.gg", "PixelForge Games"]) == "PixelForge"
     assert name_in_texts("pixelforge", ["pixelforge.gg"]) is None
     assert readable_name("blue-harbor") == "Blue Harbor" and readable_name("ibm") == "IBM"
+    assert name_in_texts("maplestone", ["Regards, MAPLE & Stone", "Maple & Stone Ltd"]) is None  # & squashes to "and"
+    assert name_in_texts("mapleandstone", ["Maple & Stone Ltd", "maple & stone"]) == "Maple & Stone"
+    assert name_in_texts("ﬁnch", ["Team ﬁnch: Finch Co"]) == "Finch"  # casefolded before squashing ("ﬁ" -> "fi")
+
+
+def test_squashed_is_the_casefolded_text_without_non_alphanumerics(realmail):
+    """``_squashed`` (bytes.translate) keeps exactly what ``re.sub("[^0-9a-z]", "", casefold)`` keeps, on
+    the text of real mail in many charsets and on characters whose casefold is ASCII."""
+    import re
+
+    from analyzer.ingest.parties import _squashed
+
+    texts = ["Straße & Söhne", "ﬁne ﬂow", "İstanbul", "K (Kelvin sign)", "Ⅻ", "ǅ", "१२३ digits", "", "a_b-c.d"]
+    for path in sorted(realmail.rglob("*.eml"))[:300]:
+        texts.append(path.read_bytes()[:4000].decode("utf-8", "replace"))
+    assert len(texts) > 50
+    for text in texts:
+        assert _squashed(text) == re.sub("[^0-9a-z]", "", text.casefold())
 
 
 # --- real mail -------------------------------------------------------------------------------

@@ -145,13 +145,21 @@ def match_domain(domain: str, domains: dict[str, int]) -> int:
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|&")
 
 
-_NOT_ALNUM = re.compile(r"[^0-9a-z]")
+#: Every byte but 0-9 and a-z: what :func:`_squashed` deletes.
+_DROP = bytes(b for b in range(256) if not (48 <= b <= 57 or 97 <= b <= 122))
+
+
+def _squashed(text: str) -> str:
+    """``text`` casefolded with everything but 0-9 and a-z dropped: ``re.sub("[^0-9a-z]", "", text.casefold())``
+    at C speed (the bytes' translate instead of a regular expression: a third of attribution's time
+    went to the substitution on 100k realistic messages)."""
+    return text.casefold().encode("ascii", "ignore").translate(None, _DROP).decode("ascii")
 
 
 @lru_cache(maxsize=1 << 16)
 def _squash(word: str) -> str:
     """A word as it counts in a squashed name (cached: mail repeats its words)."""
-    return "and" if word == "&" else _NOT_ALNUM.sub("", word.casefold())
+    return "and" if word == "&" else _squashed(word)
 
 
 def name_in_texts(label: str, texts: Iterable[str], max_words: int = 6) -> str | None:
@@ -162,7 +170,7 @@ def name_in_texts(label: str, texts: Iterable[str], max_words: int = 6) -> str |
     and spaces dropped, ``&`` read as "and": ``Maple & Stone`` spells ``mapleandstone``).
     The most frequent spelling wins (ties: more words, then alphabetical); None if none.
     """
-    target = _NOT_ALNUM.sub("", label.casefold())
+    target = _squashed(label)
     if not target:
         return None
     seen: dict[str, int] = {}
@@ -170,7 +178,7 @@ def name_in_texts(label: str, texts: Iterable[str], max_words: int = 6) -> str |
         # a spelling squashes to the target, and the text squashed as a whole holds every run of its
         # words squashed (words hold no spaces, what lies between them squashes to nothing): most
         # texts never name the organisation and are passed over at C speed
-        if target not in _NOT_ALNUM.sub("", text.casefold().replace("&", "and")):
+        if target not in _squashed(text.replace("&", "and")):
             continue
         words = _WORD.findall(text)
         for i, first in enumerate(words):
