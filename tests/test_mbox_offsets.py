@@ -26,6 +26,8 @@ EDGE = {
     "long line": b"From a@b Mon Jan  1 10:00:00 2024\n\n" + b"x" * 5000 + b"\nFrom c@d Tue Jan  2 11:00:00 2024\n\ny",
     "escaped From and blank line kinds": (b"From a@b Mon Jan  1 10:00:00 2024\r\nS: x\r\n\r\n>From me\r\n>>From you\r\n\r\n"
                                           b"From c@d Tue Jan  2 11:00:00 2024\n\ny\n\r"),
+    "time and day on two lines (not a separator)": (b"From a@b Mon Jan  1 10:00:00 2024\n\nFrom c@d 10:00\nMon 2024\n"
+                                                    b"From e@f 2024\n11:00 Tue\nFrom g@h 11:00 Tue\n\nz\n"),
     "separator as the last line": b"From a@b Mon Jan  1 10:00:00 2024\n\nx\n\nFrom c@d Tue Jan  2 11:00:00 2024",
 }
 

@@ -4,6 +4,7 @@ are in :mod:`analyzer.ingest.sources`), and read gzip-compressed sources within 
 from __future__ import annotations
 
 import gzip
+import re
 from collections.abc import Iterator
 
 from analyzer.ingest.formats import FROM_DATEISH, FROM_LINE, HEADER_LINE, LISTSERV_SEP, MBOXRD_ESCAPE
@@ -76,18 +77,25 @@ def message_offsets(path: str, fmt: str) -> Iterator[int]:
 OFFSET_BLOCK = 8 << 20
 
 
+#: A newline and the separator line after it: :func:`is_separator`'s two tests, made by the regular
+#: expression engine (which finds the literal ``\nFrom `` at C speed) instead of a Python step per line.
+_SEPARATOR = re.compile(rb"\nFrom (?=" + FROM_LINE.pattern.removeprefix(b"^From ") + rb")(?=[^\n]*(?:"
+                        + FROM_DATEISH.pattern + rb"))")
+
+
 def _separator_starts(buf: bytes, complete: int, first: bool) -> Iterator[int]:
     """Where the lines of ``buf`` that start before ``complete`` and separate mbox messages begin:
-    lines that begin with ``From `` (found by searching the bytes, not by walking every line in
-    Python) and look like a separator, or, with ``first``, the first such line whatever it looks
-    like (:func:`scan_messages`' rule for a file's first message)."""
+    lines that begin with ``From `` and look like a separator (:func:`is_separator`), or, with
+    ``first``, the first line that begins with ``From `` whatever it looks like
+    (:func:`scan_messages`' rule for a file's first message). ``complete`` is 0, ``len(buf)`` or
+    just after a newline."""
     p = 0 if buf.startswith(b"From ") else buf.find(b"\nFrom ") + 1 or -1
-    while 0 <= p < complete:
-        end = buf.find(b"\n", p)
-        if first or is_separator(buf[p:] if end < 0 else buf[p:end + 1]):
-            first = False
-            yield p
-        p = buf.find(b"\nFrom ", p) + 1 or -1
+    if not 0 <= p < complete:
+        return
+    if first or is_separator(buf[p:buf.find(b"\n", p) + 1 or len(buf)]):
+        yield p
+    for match in _SEPARATOR.finditer(buf, p, complete):
+        yield match.start() + 1
 
 
 def _mbox_offsets(path: str, block: int = OFFSET_BLOCK) -> Iterator[int]:
