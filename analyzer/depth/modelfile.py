@@ -118,17 +118,11 @@ def read_header(path) -> dict:
     if not zipfile.is_zipfile(path):
         raise ModelError(f"{path} is not a depth model written by the analyzer (not a skops file)")
     try:
-        untrusted = sio.get_untrusted_types(file=path)
-    except Exception as exc:  # a zip that is not a skops file
-        raise ModelError(f"{path} is not a depth model written by the analyzer ({type(exc).__name__})") from None
-    foreign = sorted(t for t in untrusted if t not in TRUSTED_TYPES)
-    if foreign:
-        raise ModelError(f"{path} names untrusted types ({', '.join(foreign[:3])}); refusing to load it")
-    try:
-        # under the run's lock on reading arrays, as the signal classifier's weights are read (analyzer.arrays)
+        # skops audits every type the file names before it builds any object; under the run's lock on
+        # reading arrays, as the signal classifier's weights are read (analyzer.arrays)
         payload = read_arrays(lambda: sio.load(path, trusted=list(TRUSTED_TYPES)))
     except Exception as exc:
-        raise ModelError(f"{path} could not be read as a depth model ({type(exc).__name__}: {exc})") from None
+        raise _load_error(sio, path, exc) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ModelError(f"{path} is a skops file but not an {FORMAT} file")
     if payload.get("version") != VERSION:
@@ -138,6 +132,19 @@ def read_header(path) -> dict:
     if not names or set(names) - set(FEATURE_NAMES) or not isinstance(payload.get("model"), DepthModel):
         raise ModelError(f"{path} was built on other features than this analyzer computes; retrain it")
     return payload
+
+
+def _load_error(sio, path: Path, exc: Exception) -> ModelError:
+    """Why skops could not load ``path``: the types it names outside the trusted list, a zip that is
+    not a skops file, or what the load raised. The file is read again only on this failure path."""
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as again:  # noqa: BLE001 - a zip that is not a skops file
+        return ModelError(f"{path} is not a depth model written by the analyzer ({type(again).__name__})")
+    foreign = sorted(t for t in untrusted if t not in TRUSTED_TYPES)
+    if foreign:
+        return ModelError(f"{path} names untrusted types ({', '.join(foreign[:3])}); refusing to load it")
+    return ModelError(f"{path} could not be read as a depth model ({type(exc).__name__}: {exc})")
 
 
 def load_depth_model(path=None) -> DepthModel:
