@@ -174,19 +174,26 @@ def test_fit_learns_from_real_rows(nlp, dev_data_path):
     assert len(aucs) >= 10 and np.mean(aucs) > 0.85, aucs
 
 
-@pytest.mark.parametrize("norm_blocks, skip_space", [(False, False), (True, False), (True, True)])
-def test_both_norms_score_as_their_reference(dev_data_path, norm_blocks, skip_space):
-    """A classifier fitted with one norm over all features or one per block (words vs char n-grams)
-    scores sentences and windows at run time exactly as the training-time matrix defines them."""
+@pytest.mark.parametrize("norm_blocks, skip_space, pair_window",
+                         [(False, False, 0), (True, False, 0), (True, True, 0), (True, True, 4), (False, False, 3)])
+def test_both_norms_score_as_their_reference(dev_data_path, norm_blocks, skip_space, pair_window):
+    """A classifier fitted with one norm over all features or one per block (words vs char n-grams),
+    with or without word pairs, scores sentences and windows at run time exactly as the training-time
+    matrix defines them."""
     rows = [json.loads(line) for line in dev_data_path.read_text(encoding="utf-8").splitlines() if line.strip()][:200]
     blank = spacy.blank("en")
     blank.add_pipe("sentencizer")
     docs = list(blank.pipe([MULTI, "Hi Ann,\n\n  Thanks!\n\n\nBest"] + [strip_quoted(r["text"]) for r in rows]))
     clf = blank.add_pipe("signal_classifier", config={"rules_pipe": "", "norm_blocks": norm_blocks,
-                                                      "skip_space": skip_space})
+                                                      "skip_space": skip_space, "pair_window": pair_window})
     y = np.array([[lab in r["labels"] for lab in LABELS] for r in rows], dtype=int)
     fit_classifier(clf, docs[2:], y, C=10.0, min_df=1)
-    assert clf.norm_blocks is norm_blocks and clf.skip_space is skip_space
+    assert clf.norm_blocks is norm_blocks and clf.skip_space is skip_space and clf.pair_window == pair_window
+    if pair_window:  # word pairs are features the model learnt (min_df=1: every pair of a training text)
+        from analyzer.signals.hashing import pair_keys
+
+        lower = docs[2].to_array("LOWER").astype("uint64")
+        assert np.isin(pair_keys(lower[:-2], lower[2:]), clf.keys_).any()
     for doc, (ranges, sent, win, _) in zip(docs[:30], clf.score_batch(docs[:30])):
         for (a, b), own in zip(ranges.tolist(), sent):
             np.testing.assert_allclose(own, _reference(clf, doc, a, b), atol=2e-5)

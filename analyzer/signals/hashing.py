@@ -14,6 +14,7 @@ _M2 = np.uint64(0xC2B2AE3D27D4EB4F)
 _SALT_WORD = np.uint64(0x1)
 _SALT_LEMMA = np.uint64(0x2)
 _SALT_BIGRAM = np.uint64(0x3)
+_SALT_PAIR = np.uint64(0x6)
 
 
 def word_keys(lower: np.ndarray) -> np.ndarray:
@@ -26,6 +27,12 @@ def lemma_keys(lemma: np.ndarray) -> np.ndarray:
 
 def bigram_keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return ((first * _M2) ^ second ^ _SALT_BIGRAM) * _M1
+
+
+def pair_keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """An ordered pair of words 2 or more tokens apart in one sentence ("your ... good"), whatever the
+    distance (``signal_classifier``'s ``pair_window``)."""
+    return ((first * _M2) ^ second ^ _SALT_PAIR) * _M1
 
 
 #: A whitespace token (blank lines, indentation, the blanked tail of a long URL: see

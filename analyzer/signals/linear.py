@@ -6,7 +6,10 @@ Features of a piece of text (a token range of a Doc), TF-IDF style:
 - character n-grams (``char_ngrams``, default 2..5) of each lower-cased word padded with spaces
   (scikit-learn's ``char_wb``), so "cancelled"/"cancelling"/"cancellation" share evidence,
 - one feature per rule label of ``signal_rules`` whose hit starts in the range (``rule:apology``,
-  ``rule:not:apology`` for vetoes), scaled by ``rule_scale``.
+  ``rule:not:apology`` for vetoes), scaled by ``rule_scale``,
+- with ``pair_window`` = K >= 2 (off in the shipped config): ordered pairs of lower-cased words 2 to K
+  tokens apart in one sentence, whatever the distance ("your ... good" in "your deck was good"), each
+  counted at its second word: a range of whole sentences holds exactly the pairs of its sentences.
 
 Every occurrence of a known feature ``k`` (one kept at training time) has the value ``idf[k]``; a
 range's vector is divided by ``sqrt(sum of idf[k]**2 over its occurrences + unknown_value**2 * number
@@ -56,7 +59,7 @@ from analyzer.arrays import load_npy
 from analyzer.errors import ModelError
 from analyzer.signals.batches import laid_end_to_end, sentence_ranges, token_bounded, token_mask
 from analyzer.signals.boilerplate import COURTESY_STARTERS, STARTERS, furniture_mask
-from analyzer.signals.hashing import bigram_keys, char_keys, lemma_keys, rule_key, type_keys, word_keys
+from analyzer.signals.hashing import bigram_keys, char_keys, lemma_keys, pair_keys, rule_key, type_keys, word_keys
 from analyzer.signals.labels import LABELS
 from analyzer.signals.paragraphs import paragraph_bounds
 from analyzer.signals.router import on_route
@@ -75,7 +78,7 @@ class SignalClassifier:
     def __init__(self, nlp: Language, name: str, rules_pipe: str, char_ngrams: tuple[int, int],
                  rule_scale: float, context: int, labels: Iterable[str] = LABELS, unknown_value: float = 0.0,
                  norm_blocks: bool = False, paragraph_windows: bool = False, skip_space: bool = False,
-                 silent_furniture: bool = False, route: str | None = None):
+                 silent_furniture: bool = False, route: str | None = None, pair_window: int = 0):
         self.nlp = nlp
         self.name = name
         self.rules_pipe = rules_pipe
@@ -87,6 +90,7 @@ class SignalClassifier:
         self.paragraph_windows = bool(paragraph_windows)
         self.skip_space = bool(skip_space)
         self.silent_furniture = bool(silent_furniture)
+        self.pair_window = int(pair_window)
         self.route = route  # reads only the docs the language router sent on this route (analyzer.signals.router)
         self.labels = tuple(labels)
         self.set_weights(np.zeros(0, dtype="uint64"), np.zeros((0, len(self.labels)), dtype="f"),
@@ -225,6 +229,19 @@ class SignalClassifier:
         for i, key in enumerate(pairs.tolist()):
             self._type_rows[key] = start + i
 
+    def _add_pairs(self, lower: np.ndarray, sentence: np.ndarray, dropped: np.ndarray, tv: np.ndarray,
+                   ts: np.ndarray) -> None:
+        """Add each word pair's features (module doc: ``pair_window``) to the word-block sums of its
+        second token, in place; ``sentence``: each token's sentence, ``dropped``: tokens with no features."""
+        for k in range(2, self.pair_window + 1):
+            if len(lower) <= k:
+                break
+            at = np.flatnonzero((sentence[:-k] == sentence[k:]) & ~dropped[:-k] & ~dropped[k:])
+            if len(at):
+                v, s = self._feature_sums(pair_keys(lower[at], lower[at + k]), None, len(at))
+                tv[at + k] += v
+                ts[at + k] += s
+
     def _rule_vector(self, span_label: str) -> tuple[np.ndarray, float]:
         got = self._rule_cache.get(span_label)
         if got is None:
@@ -287,6 +304,11 @@ class SignalClassifier:
                     ts[off + span.start] += s
         if quiet is not None:  # after the rule hits, which land on tokens too
             _silence(quiet, tv, ts, tcv, tcs, bv, bs)
+        if self.pair_window >= 2:
+            dropped = np.zeros(total, dtype=bool) if quiet is None else quiet.copy()
+            if self.skip_space:
+                dropped |= arr[:, 3] == 1
+            self._add_pairs(lower, np.repeat(np.arange(len(s_start)), s_end - s_start), dropped, tv, ts)
         cv = np.zeros((total + 1, n_labels))
         np.cumsum(tv, axis=0, out=cv[1:])
         cs = np.concatenate([[0.0], np.cumsum(ts)])
@@ -467,13 +489,13 @@ def _silence(tokens: np.ndarray, tv, ts, tcv, tcs, bv, bs) -> None:
     "signal_classifier", assigns=["doc.cats"],
     default_config={"rules_pipe": "signal_rules", "char_ngrams": [2, 5], "rule_scale": 1.0, "context": 1,
                     "unknown_value": 0.0, "norm_blocks": False, "paragraph_windows": False, "skip_space": False,
-                    "silent_furniture": False, "route": None},
+                    "silent_furniture": False, "route": None, "pair_window": 0},
 )
 def make_signal_classifier(nlp: Language, name: str, rules_pipe: str, char_ngrams: list[int],
                            rule_scale: float, context: int, unknown_value: float,
                            norm_blocks: bool, paragraph_windows: bool, skip_space: bool,
-                           silent_furniture: bool, route: str | None) -> SignalClassifier:
+                           silent_furniture: bool, route: str | None, pair_window: int) -> SignalClassifier:
     return SignalClassifier(nlp, name, rules_pipe, tuple(char_ngrams), rule_scale, context,
                             unknown_value=unknown_value, norm_blocks=norm_blocks,
                             paragraph_windows=paragraph_windows, skip_space=skip_space,
-                            silent_furniture=silent_furniture, route=route)
+                            silent_furniture=silent_furniture, route=route, pair_window=pair_window)

@@ -13,7 +13,8 @@ import numpy as np
 from scipy import sparse
 from spacy.tokens import Doc
 
-from analyzer.signals.hashing import bigram_keys, char_keys, lemma_keys, rule_key, word_keys
+from analyzer.signals.batches import laid_end_to_end, sentence_ranges
+from analyzer.signals.hashing import bigram_keys, char_keys, lemma_keys, pair_keys, rule_key, word_keys
 from analyzer.signals.linear import SignalClassifier
 
 WORD_BLOCK, CHAR_BLOCK = 0, 1
@@ -38,11 +39,12 @@ def occurrences(clf: SignalClassifier, doc: Doc, start: int = 0, end: int | None
         drop |= arr[:, 2] == 1
     quiet = clf.quiet_tokens(doc)  # all False without silent_furniture
     drop |= quiet[start:end]
+    pairs = _word_pairs(clf, doc, start, end, lower, drop)
     if drop.any():
         pair = ~(drop[:-1] | drop[1:])
         first, second = first[pair], second[pair]
         lower, lemma = lower[~drop], lemma[~drop]
-    words = [word_keys(lower), lemma_keys(lemma), bigram_keys(first, second)]
+    words = [word_keys(lower), lemma_keys(lemma), bigram_keys(first, second), pairs]
     chars = np.array([k for o in lower.tolist() for k in char_keys(strings[o], lo, hi)], dtype="uint64")
     parts = words + [chars]
     mult = [np.ones(sum(len(p) for p in parts))]
@@ -55,6 +57,24 @@ def occurrences(clf: SignalClassifier, doc: Doc, start: int = 0, end: int | None
         mult.append(np.full(len(rules), clf.rule_scale))
         block.append(np.full(len(rules), WORD_BLOCK, dtype="i1"))
     return np.concatenate(parts), np.concatenate(mult), np.concatenate(block)
+
+
+def _word_pairs(clf: SignalClassifier, doc: Doc, start: int, end: int, lower: np.ndarray,
+                drop: np.ndarray) -> np.ndarray:
+    """Keys of the word pairs of the token range (``pair_window``: words 2..K tokens apart, both in one
+    sentence of the doc, neither dropped), one by one; ``lower``/``drop`` are the range's."""
+    window = getattr(clf, "pair_window", 0)
+    if window < 2 or end - start <= 2:
+        return np.zeros(0, dtype="uint64")
+    arr, offsets = laid_end_to_end([doc], ["LOWER", "LEMMA", "SENT_START", "IS_SPACE"])
+    s_start, s_end, _ = sentence_ranges(arr, offsets)
+    sentence = np.repeat(np.arange(len(s_start)), s_end - s_start)[start:end]
+    keys = []
+    for a in range(len(lower)):
+        for b in range(a + 2, min(a + window + 1, len(lower))):
+            if sentence[a] == sentence[b] and not drop[a] and not drop[b]:
+                keys.append(pair_keys(lower[a:a + 1], lower[b:b + 1])[0])
+    return np.array(keys, dtype="uint64")
 
 
 def vocabulary(occ: list[tuple[np.ndarray, np.ndarray]], min_df: int) -> tuple[np.ndarray, np.ndarray]:
