@@ -127,6 +127,9 @@ INDEPENDENT8_PATHS = tuple(DATA_DIR / f"eval_independent8_{k}.jsonl" for k in "a
 #: The ninth independent set, three more authors blind to everything above (nineteenth session): the
 #: blind test set, first read in the twentieth session (data/signals/README_eval_independent9.md).
 INDEPENDENT9_PATHS = tuple(DATA_DIR / f"eval_independent9_{k}.jsonl" for k in "abc")
+#: The tenth independent set, three more authors blind to everything above (twenty-fourth session):
+#: the blind test set, first read in the twenty-fifth session (data/signals/README_eval_independent10.md).
+INDEPENDENT10_PATHS = tuple(DATA_DIR / f"eval_independent10_{k}.jsonl" for k in "abc")
 
 SEED = 13
 HELDOUT_FRACTION = 0.25

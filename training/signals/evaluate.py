@@ -31,7 +31,7 @@ from analyzer.errors import AnalyzerError
 from training.signals.baseline import RoutedBaseline, TfidfBaseline, router_languages, same_data_baseline
 from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDEPENDENT4_PATHS, INDEPENDENT5_PATHS,
                                      INDEPENDENT6_PATHS, INDEPENDENT7_PATHS, INDEPENDENT8_PATHS,
-                                     INDEPENDENT9_PATHS,
+                                     INDEPENDENT9_PATHS, INDEPENDENT10_PATHS,
                                      INDEPENDENT_PATH, LANGUAGE_EVAL2_PATHS, LANGUAGE_EVAL3_PATHS, LANGUAGE_EVAL_PATHS, LANGUAGES,
                                      PROJECT_ROOT, read_labelled, recipe_rows, training_parts)
 from training.signals.embedded import embed
@@ -172,7 +172,12 @@ INDEPENDENT_SETS = (
     ("independent9", INDEPENDENT9_PATHS,
      "Ninth independently written set (eval_independent9_*.jsonl: three more authors who saw no project data, "
      "written in the nineteenth session; evaluation only: the newest blind test set, first read in the twentieth "
-     "session with the shipped detector and four candidates, data/signals/README_eval_independent9.md)"),
+     "session with the shipped detector and four candidates, data/signals/README_eval_independent9.md; a "
+     "development set since the twenty-fourth)"),
+    ("independent10", INDEPENDENT10_PATHS,
+     "Tenth independently written set (eval_independent10_*.jsonl: three more authors who saw no project data, "
+     "written in the twenty-fourth session; evaluation only: the newest blind test set, first read in the "
+     "twenty-fifth session with the shipped detector and candidate Y, data/signals/README_eval_independent10.md)"),
     ("languages", LANGUAGE_EVAL_PATHS,
      "Snippets written natively in French, German, Spanish and Portuguese (eval_lang_*.jsonl: four authors who "
      "saw no project data, written in the twenty-first session as a test set; data/signals/README_train_languages.md)"),
