@@ -8,6 +8,7 @@ attributed to a client.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -41,21 +42,24 @@ def _iso(series: pd.Series) -> pd.Series:
 
 #: What a spreadsheet may read as the start of a formula (OWASP's CSV injection rule).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = "[" + "".join(re.escape(c) for c in FORMULA_STARTS) + "]"
 
 
 def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` whose text cells cannot run as formulas: a cell beginning with ``= + - @``,
     tab or carriage return gets a leading ``'`` (spreadsheets show it as plain text). Numbers are
-    left alone; the parquet outputs keep the raw text."""
+    left alone; the parquet outputs keep the raw text. Each text column is tested at once (Arrow's
+    string kernels for the frames' Arrow-backed text), not cell by cell."""
     out = df.copy()
     for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            values = out[col].tolist()
-            risky = [i for i, v in enumerate(values) if isinstance(v, str) and v.startswith(FORMULA_STARTS)]
-            if risky:
-                for i in risky:
-                    values[i] = "'" + values[i]
-                out[col] = pd.Series(values, index=out.index, dtype=out[col].dtype)
+        column = out[col]
+        if column.dtype == object or pd.api.types.is_string_dtype(column):
+            text = column.where(column.map(type, na_action="ignore") == str) if column.dtype == object else column
+            risky = text.str.match(_FORMULA_START).fillna(False).astype(bool).to_numpy()
+            if risky.any():
+                values = column.to_numpy(dtype=object, copy=True)
+                values[risky] = ["'" + v for v in values[risky]]
+                out[col] = pd.Series(values, index=out.index, dtype=column.dtype)
     return out
 
 

@@ -386,3 +386,23 @@ def test_a_compression_bomb_is_a_quarantine_row(tmp_path, monkeypatch):
     accounting(res.report)
     assert res.report["parsed"] == 1
     assert any("compression bomb" in q["reason"] for q in res.report["quarantine"])
+
+
+def test_spreadsheet_safe_quotes_formula_starts_in_every_kind_of_text_column():
+    """Each text column, object or Arrow-backed: a cell starting like a formula gets a leading ``'``;
+    other cells, missing values, numbers in an object column and number columns are left as they are."""
+    import numpy as np
+    import pandas as pd
+
+    from analyzer.export import spreadsheet_safe
+
+    cells = ["=1+1", "+x", "-3", "@SUM(A1)", "\tx", "\rx", "ok", "", None, "a=b", " =x", "'=x"]
+    quoted = ["'=1+1", "'+x", "'-3", "'@SUM(A1)", "'\tx", "'\rx", "ok", "", None, "a=b", " =x", "'=x"]
+    df = pd.DataFrame({"obj": pd.Series(cells, dtype=object), "arrow": pd.Series(cells, dtype="str"),
+                       "mixed": pd.Series([1, "=x", 2.5, None, "-y", "z", 3, "@", "a", "b", "c", "d"], dtype=object),
+                       "num": np.arange(12.0)})
+    out = spreadsheet_safe(df)
+    assert out["obj"].tolist() == quoted and out["obj"].dtype == object
+    assert [None if pd.isna(v) else v for v in out["arrow"].tolist()] == quoted and out["arrow"].dtype == df["arrow"].dtype
+    assert out["mixed"].tolist()[:5] == [1, "'=x", 2.5, None, "'-y"]
+    assert out["num"].equals(df["num"]) and df["obj"].tolist()[0] == "=1+1"  # the input is not changed
