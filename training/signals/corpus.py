@@ -205,7 +205,8 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
                    boundary_path: Path | None = BOUNDARY_PATH,
                    neutral_mail_path: Path | None = NEUTRAL_MAIL_PATH, flip: bool = False,
                    courtesy: bool = False, mail: bool | str = False, languages: bool = False,
-                   only_languages: bool = False, language_codes: tuple[str, ...] = LANGUAGES) -> dict[str, list[dict]]:
+                   only_languages: bool = False, language_codes: tuple[str, ...] = LANGUAGES,
+                   mixed_pairs: int = 0) -> dict[str, list[dict]]:
     """``train``, ``tune`` and ``heldout`` rows (dev split + the extra, boundary, neutral and neutral-mail
     data when present; both neutral files are ``source: "neutral"``). ``flip``: with
     :data:`FLIP_PATHS` too (the sign-flip rows that the shipped recipe does not read); ``courtesy``: with
@@ -213,7 +214,9 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
     as ``source: "mail"``; ``languages``: with :data:`LANGUAGE_PATHS` too, as ``source: "language"``;
     ``only_languages``: ``train`` and ``tune`` hold the language rows alone (a classifier for text that
     is not English; ``heldout`` stays the English dev split, to show what such a model reads there);
-    ``language_codes``: which of :data:`LANGUAGES` the language rows come from."""
+    ``language_codes``: which of :data:`LANGUAGES` the language rows come from; ``mixed_pairs``: that
+    many more ``train`` rows, each two labelled English snippets of ``train`` joined into one paragraph
+    with both label sets (:func:`mixed_pair_rows`)."""
     dev = read_labelled(dev_path)
     split = load_dev_split(dev, split_path)
     by_id = {r["id"]: r for r in dev}
@@ -230,7 +233,30 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
         if path is not None and Path(path).is_file():
             for row in read_labelled(path):
                 parts["tune" if is_tune_extra(row["id"]) else "train"].append(row | {"source": source})
+    if mixed_pairs:
+        parts["train"] = parts["train"] + mixed_pair_rows(parts["train"], mixed_pairs)
     return parts
+
+
+def mixed_pair_rows(rows: list[dict], n: int, seed: int = SEED) -> list[dict]:
+    """``n`` rows that each join two labelled English snippets of ``rows`` with different label sets
+    into one paragraph, labelled with both sets (``source: "pair"``; deterministic for a seed).
+
+    Written snippets mostly carry one label; messages that do two things at once are where the
+    detector loses a label (praise beside another signal, a help request as the second thing a text
+    does: issue 12), and a linear model trained on whole texts learns from the pairs that a label's
+    evidence still counts when another label's words surround it."""
+    pool = [r for r in rows if r["labels"] and r.get("source") not in ("mail", "language", "pair")]
+    rng = random.Random(seed)
+    out: list[dict] = []
+    while len(out) < n and len(pool) > 1:
+        a, b = rng.sample(pool, 2)
+        if set(a["labels"]) == set(b["labels"]):
+            continue
+        text = " ".join(t.strip().replace("\n\n", " ").replace("\n", " ") for t in (a["text"], b["text"]))
+        out.append({"id": f"pair-{len(out)}-{a['id']}-{b['id']}", "text": text,
+                    "labels": sorted(set(a["labels"]) | set(b["labels"])), "source": "pair"})
+    return out
 
 
 def recipe_rows(model_dir: Path | str | None) -> dict:
@@ -240,7 +266,7 @@ def recipe_rows(model_dir: Path | str | None) -> dict:
     path = Path(model_dir or PROJECT_ROOT / "models" / "signals") / "metrics.json"
     data = json.loads(path.read_text(encoding="utf-8")).get("data", {}) if path.is_file() else {}
     return {"flip": bool(data.get("flip")), "courtesy": bool(data.get("courtesy")), "mail": mail_kind(data.get("mail")),
-            "languages": bool(data.get("languages"))}
+            "languages": bool(data.get("languages")), "mixed_pairs": int(data.get("mixed_pairs") or 0)}
 
 
 def docbin(nlp, rows: list[dict]):
