@@ -142,3 +142,21 @@ def test_language_rows_can_be_limited_to_some_languages(dev_data_path):
     by_language = {k: {r["id"] for r in _load(p)} for k, p in zip(LANGUAGES, LANGUAGE_PATHS)}
     assert ids(four) == set().union(*(by_language[k] for k in ("fr", "de", "es", "pt")))
     assert ids(six) == set().union(*by_language.values()) and ids(six) > ids(four)
+
+
+def test_mixed_pair_rows_join_two_label_sets_into_one_paragraph():
+    """``mixed_pairs`` rows: two labelled English snippets of the training rows with different label
+    sets, joined into one paragraph and labelled with both; the same rows for the same seed; never a
+    whole-mail, language or unlabelled row."""
+    from training.signals.corpus import mixed_pair_rows, training_parts
+
+    rows = training_parts(mail="quote")["train"]
+    pairs = mixed_pair_rows(rows, 200)
+    assert len(pairs) == 200 and pairs == mixed_pair_rows(rows, 200) and pairs != mixed_pair_rows(rows, 200, seed=14)
+    by_id = {r["id"]: r for r in rows}
+    for p in pairs:
+        a, b = (by_id[i] for i in p["pair_of"])
+        assert set(a["labels"]) != set(b["labels"]) and a["labels"] and b["labels"]
+        assert p["labels"] == sorted(set(a["labels"]) | set(b["labels"])) and p["source"] == "pair"
+        assert a.get("source") not in ("mail", "language") and b.get("source") not in ("mail", "language")
+        assert "\n" not in p["text"]

@@ -255,7 +255,8 @@ def mixed_pair_rows(rows: list[dict], n: int, seed: int = SEED) -> list[dict]:
             continue
         text = " ".join(t.strip().replace("\n\n", " ").replace("\n", " ") for t in (a["text"], b["text"]))
         out.append({"id": f"pair-{len(out)}-{a['id']}-{b['id']}", "text": text,
-                    "labels": sorted(set(a["labels"]) | set(b["labels"])), "source": "pair"})
+                    "labels": sorted(set(a["labels"]) | set(b["labels"])), "source": "pair",
+                    "pair_of": [a["id"], b["id"]]})
     return out
 
 
