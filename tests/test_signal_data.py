@@ -36,6 +36,7 @@ def _norm(text: str) -> str:
     ("eval_independent8_a.jsonl", 200), ("eval_independent8_b.jsonl", 200), ("eval_independent8_c.jsonl", 200),
     ("eval_independent9_a.jsonl", 250), ("eval_independent9_b.jsonl", 250), ("eval_independent9_c.jsonl", 250),
     ("eval_independent10_a.jsonl", 250), ("eval_independent10_b.jsonl", 250), ("eval_independent10_c.jsonl", 250),
+    ("eval_independent11_a.jsonl", 250), ("eval_independent11_b.jsonl", 250), ("eval_independent11_c.jsonl", 250),
     ("train_lang_fr.jsonl", 250), ("train_lang_de.jsonl", 250), ("train_lang_es.jsonl", 250),
     ("train_lang_pt.jsonl", 250), ("eval_lang_fr.jsonl", 200), ("eval_lang_de.jsonl", 200),
     ("eval_lang_es.jsonl", 200), ("eval_lang_pt.jsonl", 200), ("eval_lang2_fr.jsonl", 200),
@@ -88,7 +89,8 @@ def test_courtesy_files_are_well_formed(name):
                                   "eval_independent8_a.jsonl", "eval_independent8_b.jsonl", "eval_independent8_c.jsonl",
                                   "eval_independent9_a.jsonl", "eval_independent9_b.jsonl", "eval_independent9_c.jsonl",
                                   "eval_independent10_a.jsonl", "eval_independent10_b.jsonl",
-                                  "eval_independent10_c.jsonl", "eval_lang_fr.jsonl", "eval_lang_de.jsonl", "eval_lang_es.jsonl", "eval_lang_pt.jsonl",
+                                  "eval_independent10_c.jsonl", "eval_independent11_a.jsonl",
+                                  "eval_independent11_b.jsonl", "eval_independent11_c.jsonl", "eval_lang_fr.jsonl", "eval_lang_de.jsonl", "eval_lang_es.jsonl", "eval_lang_pt.jsonl",
                                   "eval_lang2_fr.jsonl", "eval_lang2_de.jsonl", "eval_lang2_es.jsonl",
                                   "eval_lang2_pt.jsonl", "eval_lang3_it.jsonl", "eval_lang3_nl.jsonl"])
 def test_evaluation_set_does_not_overlap_training_data(dev_data_path, name):
