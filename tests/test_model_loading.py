@@ -58,3 +58,31 @@ def test_a_run_hands_the_size_of_the_mail_to_parse_before_parsing(tmp_path, monk
     sizes = []
     ingest_sources([mbox], None, Execution(jobs=1), None, RunStats(), before_parsing=sizes.append)
     assert sizes == [mbox.stat().st_size]
+
+
+def test_a_large_run_starts_the_load_once_the_last_signals_are_back(project_root, monkeypatch):
+    """A large run puts the load off while it parses and detects, and starts it as soon as the last
+    signals are back and the workers are stopping (``after_detection``), before the signal rows are
+    put together: the load overlaps that work instead of following it."""
+    import analyzer.batch as batch
+
+    monkeypatch.setattr(analysis, "LOAD_MODEL_AFTER_DETECTION_BYTES", 0)  # every run is a large one
+    loads = []
+    real_start = analysis.start_loading_models
+
+    def start(model_path, signals_model):
+        loads.append(real_start(model_path, signals_model))
+        return loads[-1]
+    monkeypatch.setattr(analysis, "start_loading_models", start)
+    real_detect, seen = batch.detect_client_signals, {}
+
+    def detect(*args, after_detection=None, **kwargs):
+        def after():
+            seen["before"] = loads[0]._started
+            after_detection()
+            seen["after"] = loads[0]._started
+        return real_detect(*args, after_detection=after, **kwargs)
+    monkeypatch.setattr(batch, "detect_client_signals", detect)
+    demo = project_root / "data" / "demo"
+    result = analysis.analyze([demo / "mail"], config=demo / "analyzer.toml", jobs=1)
+    assert seen == {"before": False, "after": True} and len(result.scores)
