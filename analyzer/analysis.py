@@ -145,12 +145,15 @@ def _analyze(sources, config, *, jobs, model_path, signals_model, show_progress,
             for thread in warming:
                 if thread is not None:
                     thread.join()
+
+        def after_detection() -> None:
+            stopping.stop()
+            # a large run loads the model only now (ModelLoad.start_unless_large): the load overlaps
+            # putting the signal rows together and the workers' exit
+            model.start_if_deferred()
+
         signals = detect_client_signals(ingested.messages, execution, cache, stats, signals_model=signals_model,
-                                        show_progress=show_progress,
-                                        after_detection=lambda: (stopping.stop(), model.start_if_deferred()))
-    # a large run loads the model only once the last signals are back and the workers are stopping
-    # (ModelLoad.start_unless_large); the load then overlaps putting the signal rows together
-    model.start_if_deferred()
+                                        show_progress=show_progress, after_detection=after_detection)
     release_unused()  # detection's working copies, before scoring builds its own
     refreeze()  # the signals, and scikit-learn's modules if the depth model has loaded
     log.info("signals: %d rows", len(signals))
