@@ -162,3 +162,5 @@ def test_mixed_pair_rows_join_two_label_sets_into_one_paragraph():
         assert p["labels"] == sorted(set(a["labels"]) | set(b["labels"])) and p["source"] == "pair"
         assert a.get("source") not in ("mail", "language") and b.get("source") not in ("mail", "language")
         assert "\n" not in p["text"]
+    same = [{"id": f"s{i}", "text": "Thanks!", "labels": ["appreciation"]} for i in range(3)]
+    assert mixed_pair_rows(same, 5) == []  # one label set only: nothing to join, and no endless draw

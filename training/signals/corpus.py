@@ -247,9 +247,11 @@ def mixed_pair_rows(rows: list[dict], n: int, seed: int = SEED) -> list[dict]:
     does: issue 12), and a linear model trained on whole texts learns from the pairs that a label's
     evidence still counts when another label's words surround it."""
     pool = [r for r in rows if r["labels"] and r.get("source") not in ("mail", "language", "pair")]
+    if len({frozenset(r["labels"]) for r in pool}) < 2:  # no two label sets to join: none can be made
+        return []
     rng = random.Random(seed)
     out: list[dict] = []
-    while len(out) < n and len(pool) > 1:
+    while len(out) < n:
         a, b = rng.sample(pool, 2)
         if set(a["labels"]) == set(b["labels"]):
             continue
