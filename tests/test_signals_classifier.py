@@ -199,3 +199,26 @@ def test_both_norms_score_as_their_reference(dev_data_path, norm_blocks, skip_sp
             np.testing.assert_allclose(own, _reference(clf, doc, a, b), atol=2e-5)
         if len(ranges) <= 3:  # with one sentence of context, the middle window is the whole text
             np.testing.assert_allclose(win[len(ranges) // 2], _reference(clf, doc, 0, len(doc)), atol=2e-5)
+
+
+def test_a_docs_scores_do_not_depend_on_its_batch(nlp, dev_data_path, monkeypatch):
+    """Each sentence and window is summed from its own tokens (analyzer.signals.range_sums), so a doc
+    scores bit for bit the same alone, after other docs in one batch, and after the word-type table
+    has been emptied (analyzer.signals.type_table: bounded memory)."""
+    import analyzer.signals.type_table as type_table
+
+    clf = nlp.get_pipe(CLASSIFIER)
+    texts = [json.loads(line)["text"] for line in dev_data_path.read_text(encoding="utf-8").splitlines()[:60]]
+    texts.append(MULTI)
+    with nlp.select_pipes(disable=[n for n in nlp.pipe_names if n.startswith("signal_combiner")
+                                   or n == CLASSIFIER or n.endswith("_languages")]):
+        docs = list(nlp.pipe([strip_quoted(t) for t in texts]))
+    together = clf.score_batch(docs)
+    monkeypatch.setattr(type_table, "TYPE_CACHE_MAX", 50)  # the table starts afresh on nearly every doc
+    clf._types.reset()
+    for doc, batch_scores in zip(docs, together):
+        alone = clf.score_batch([doc])[0]
+        assert len(alone[0]) == len(batch_scores[0]) > 0
+        for got, want in zip(alone, batch_scores):
+            assert np.array_equal(got, want)
+    assert len(clf._types) <= 50 + max(len(d) for d in docs)

@@ -23,10 +23,10 @@ features, and no bigram spans them.
 ``unknown_value`` > 0 lets words the model never saw *dilute* the evidence of the few it knows (with 0,
 as in scikit-learn's TfidfVectorizer, a long technical sentence with two known words scores like those
 two words alone, which made ordinary mail over-fire). Because the model is linear and the norm is a sum
-over occurrences, a range's score is a difference of *cumulative sums over tokens*: the work per
-token is one lookup of a per-word-type vector (cached for the process) plus one bigram lookup, and
-any number of ranges (every sentence, every window of sentences) costs O(1) each. That is what
-makes whole-window scoring as cheap as per-sentence scoring; :func:`training.signals.fit`
+over occurrences, a range's score comes from *sums over its tokens*: the work per token is one lookup
+of a per-word-type vector (cached for the process) plus one bigram lookup; each sentence's sums are
+added up once, and a window's from its sentences' (:class:`analyzer.signals.range_sums.SentenceSums`). That is what makes
+whole-window scoring as cheap as per-sentence scoring; :func:`training.signals.fit`
 builds the identical feature matrix for training (a test checks both give the same scores).
 
 ``pipe`` scores, for every doc of a batch at once, each sentence and each *window* (the sentence
@@ -59,14 +59,15 @@ from analyzer.arrays import load_npy
 from analyzer.errors import ModelError
 from analyzer.signals.batches import laid_end_to_end, sentence_ranges, token_bounded, token_mask
 from analyzer.signals.boilerplate import COURTESY_STARTERS, STARTERS, furniture_mask
-from analyzer.signals.hashing import bigram_keys, char_keys, lemma_keys, pair_keys, rule_key, type_keys, word_keys
+from analyzer.signals.hashing import bigram_keys, pair_keys, rule_key
 from analyzer.signals.labels import LABELS
 from analyzer.signals.paragraphs import paragraph_bounds
+from analyzer.signals.range_sums import SentenceSums, silence_tokens
 from analyzer.signals.router import on_route
+from analyzer.signals.type_table import WordTypeTable
 
 SCORES_KEY = "analyzer.signal_scores"
-_TYPE_CACHE_MAX = 300_000
-#: Tokens scored in one go at most: the cumulative sums hold several floats per token and label, so a
+#: Tokens scored in one go at most: the per-token sums hold several floats per token and label, so a
 #: batch of long messages is scored in parts (about 100 MB of arrays); a batch of short ones at once.
 MAX_BATCH_TOKENS = 200_000
 
@@ -121,20 +122,8 @@ class SignalClassifier:
         # English mail) holds only its weights. (Computing value * weight only for the rows looked up
         # saved memory but cost 4-5% of detection speed.)
         self._iw = self._i2 = self._key_index = None
-        self._reset_types()
+        self._types = WordTypeTable(len(self.labels), self.char_ngrams, self.norm_blocks, self._feature_sums)
         self._rule_cache: dict[str, tuple[np.ndarray, float]] = {}
-
-    def _reset_types(self) -> None:
-        """Empty the per-word-type cache: ``_type_rows`` (type key -> row of ``_type_v``/``_type_s``),
-        mirrored in the hash index ``_type_index`` (rebuilt as the dict grows; newer types via the dict)."""
-        self._type_rows: dict[int, int] = {}
-        self._type_index = pd.Index(np.zeros(0, dtype="uint64"))
-        self._type_index_rows = np.zeros(0, dtype="i8")
-        self._type_v = np.zeros((1024, len(self.labels)))
-        self._type_s = np.zeros(1024)
-        # the char n-gram block of each type (kept apart only with ``norm_blocks``)
-        self._type_cv = np.zeros((1024 if self.norm_blocks else 0, len(self.labels)))
-        self._type_cs = np.zeros(1024 if self.norm_blocks else 0)
 
     def _find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Row of each key in ``keys_`` and whether it is a known feature."""
@@ -162,72 +151,14 @@ class SignalClassifier:
             v[at] += self._iw[idx[at]]
             s[at] += self._i2[idx[at]]
             segments = np.arange(n)
-        elif found.any():
-            np.add.at(v, segments[found], self._iw[idx[found]])
-            np.add.at(s, segments[found], self._i2[idx[found]])
+        elif found.any():  # per label a bincount: the same sums in the same order as np.add.at, many times faster
+            at, rows = segments[found], self._iw[idx[found]]
+            for j in range(v.shape[1]):
+                v[:, j] = np.bincount(at, weights=rows[:, j], minlength=n)
+            s[:] = np.bincount(at, weights=self._i2[idx[found]], minlength=n)
         if self.unknown_value and not found.all():
             s += self.unknown_value ** 2 * np.bincount(segments[~found], minlength=n)
         return v, s
-
-    def _type_vectors(self, lower: np.ndarray, lemma: np.ndarray, strings) -> tuple[np.ndarray, np.ndarray]:
-        """Per token: summed features of its word type (unigram, lemma, char n-grams), cached."""
-        pair = type_keys(lower, lemma)
-        where = self._type_index.get_indexer(pair)
-        if len(self._type_index_rows):
-            where = np.where(where >= 0, self._type_index_rows[where], -1)
-        missing = np.flatnonzero(where < 0)
-        if len(missing):  # types newer than the index: the dict, then compute the still unknown ones
-            rows = self._type_rows
-            uniq, first, inverse = np.unique(pair[missing], return_index=True, return_inverse=True)
-            keys = uniq.tolist()
-            found = [rows.get(key, -1) for key in keys]
-            new = [i for i, row in enumerate(found) if row < 0]
-            if len(rows) + len(new) > _TYPE_CACHE_MAX:  # bounded memory: start the cache afresh
-                self._reset_types()
-                rows = self._type_rows
-                new = list(range(len(uniq)))
-            if new:
-                at = missing[first[new]]
-                self._add_types(uniq[new], lower[at], lemma[at], strings)
-                found = [rows[key] for key in keys]
-            where[missing] = np.array(found, dtype="i8")[inverse.ravel()]
-            if len(rows) - len(self._type_index) > max(1024, len(self._type_index) // 4):  # mirror the dict again
-                self._type_index = pd.Index(np.fromiter(rows.keys(), dtype="uint64", count=len(rows)))
-                self._type_index_rows = np.fromiter(rows.values(), dtype="i8", count=len(rows))
-        if self.norm_blocks:
-            return self._type_v[where], self._type_s[where], self._type_cv[where], self._type_cs[where]
-        return self._type_v[where], self._type_s[where], None, None
-
-    def _add_types(self, pairs: np.ndarray, lower: np.ndarray, lemma: np.ndarray, strings) -> None:
-        lo, hi = self.char_ngrams
-        keys = [word_keys(lower), lemma_keys(lemma)]
-        segs = [np.arange(len(pairs)), np.arange(len(pairs))]
-        chars = [char_keys(strings[k], lo, hi) for k in lower.tolist()]
-        char_keys_ = np.fromiter((k for c in chars for k in c), dtype="uint64")
-        char_segs = np.repeat(np.arange(len(pairs)), [len(c) for c in chars])
-        if self.norm_blocks:  # words + lemmas in one block, char n-grams in another
-            v, s = self._feature_sums(np.concatenate(keys), np.concatenate(segs), len(pairs))
-            cv, cs = self._feature_sums(char_keys_, char_segs, len(pairs))
-        else:
-            keys.append(char_keys_)
-            segs.append(char_segs)
-            v, s = self._feature_sums(np.concatenate(keys), np.concatenate(segs), len(pairs))
-        start = len(self._type_rows)
-        need = start + len(pairs)
-        if need > len(self._type_s):
-            size = max(need, 2 * len(self._type_s))
-            self._type_v = np.resize(self._type_v, (size, len(self.labels)))
-            self._type_s = np.resize(self._type_s, size)
-            if self.norm_blocks:
-                self._type_cv = np.resize(self._type_cv, (size, len(self.labels)))
-                self._type_cs = np.resize(self._type_cs, size)
-        self._type_v[start:need] = v
-        self._type_s[start:need] = s
-        if self.norm_blocks:
-            self._type_cv[start:need] = cv
-            self._type_cs[start:need] = cs
-        for i, key in enumerate(pairs.tolist()):
-            self._type_rows[key] = start + i
 
     def _add_pairs(self, lower: np.ndarray, sentence: np.ndarray, dropped: np.ndarray, tv: np.ndarray,
                    ts: np.ndarray) -> None:
@@ -269,16 +200,16 @@ class SignalClassifier:
             return [empty for _ in docs]
         lower = arr[:, 0].copy()  # contiguous columns for the hash lookups
         lemma = arr[:, 1].copy()
-        tv, ts, tcv, tcs = self._type_vectors(lower, lemma, docs[0].vocab.strings)
-        bv, bs = self._feature_sums(bigram_keys(lower[:-1], lower[1:]), None, total - 1)
-        last = offsets[1:][lengths > 0] - 1  # the last token of each doc starts no bigram inside it
-        last = last[last < total - 1]
+        tv, ts, tcv, tcs = self._types.vectors(lower, lemma, docs[0].vocab.strings)
+        # bigram i joins tokens i and i + 1; the last token of each doc (of the batch too) starts none
+        bv, bs = self._feature_sums(bigram_keys(lower, np.append(lower[1:], lower[:1])), None, total)
+        last = offsets[1:][lengths > 0] - 1
         bv[last] = 0.0
         bs[last] = 0.0
         if self.skip_space:  # whitespace tokens (blank lines, indentation) carry no features
             space = arr[:, 3] == 1
             if space.any():
-                _silence(space, tv, ts, tcv, tcs, bv, bs)
+                silence_tokens(space, tv, ts, tcv, tcs, bv, bs)
         s_start, s_end, doc_of = sentence_ranges(arr, offsets)
         k = np.arange(len(s_start))
         first_sent = np.concatenate([[0], np.flatnonzero(doc_of[1:] != doc_of[:-1]) + 1])
@@ -287,8 +218,6 @@ class SignalClassifier:
         first, last = doc_first, doc_last
         if self.paragraph_windows:  # windows (and their evidence sentence) stay inside the paragraph
             first, last = paragraph_bounds(docs, offsets, s_start, doc_first, doc_last)
-        w_start = s_start[np.maximum(k - self.context, first)]
-        w_end = s_end[np.minimum(k + self.context, last)]
         # mail furniture ("Thank you!", "Best, Jo"): never a window's evidence while the window has
         # another; with ``silent_furniture`` its words count in no score at all, so it neither carries
         # a label nor lends one to its neighbours
@@ -303,28 +232,16 @@ class SignalClassifier:
                     tv[off + span.start] += v
                     ts[off + span.start] += s
         if quiet is not None:  # after the rule hits, which land on tokens too
-            _silence(quiet, tv, ts, tcv, tcs, bv, bs)
+            silence_tokens(quiet, tv, ts, tcv, tcs, bv, bs)
         if self.pair_window >= 2:
             dropped = np.zeros(total, dtype=bool) if quiet is None else quiet.copy()
             if self.skip_space:
                 dropped |= arr[:, 3] == 1
             self._add_pairs(lower, np.repeat(np.arange(len(s_start)), s_end - s_start), dropped, tv, ts)
-        cv = np.zeros((total + 1, n_labels))
-        np.cumsum(tv, axis=0, out=cv[1:])
-        cs = np.concatenate([[0.0], np.cumsum(ts)])
-        cbv = np.zeros((total + 1, n_labels))
-        np.cumsum(bv, axis=0, out=cbv[1:total])
-        cbv[total] = cbv[total - 1]
-        cbs = np.concatenate([[0.0], np.cumsum(bs), [0.0]])
-        cbs[total] = cbs[total - 1]
-        chars = None
-        if self.norm_blocks:  # cumulative sums of the char n-gram block
-            ccv = np.zeros((total + 1, n_labels))
-            np.cumsum(tcv, axis=0, out=ccv[1:])
-            chars = (ccv, np.concatenate([[0.0], np.cumsum(tcs)]))
-
-        sent_scores = self._range_scores(s_start, s_end, cv, cs, cbv, cbs, chars)
-        win_scores = self._range_scores(w_start, w_end, cv, cs, cbv, cbs, chars)
+        sums = SentenceSums(s_start, s_end, tv, ts, bv, bs, tcv, tcs)
+        sent_scores = self._range_scores(*sums.sentences())
+        win_scores = self._range_scores(*sums.windows(np.maximum(k - self.context, first),
+                                                      np.minimum(k + self.context, last)))
         # evidence sentence of each window and label: the window's sentence with the highest own score
         choice = np.where(furniture[:, None], -np.inf, sent_scores)
         best = np.repeat(k[:, None], n_labels, axis=1)
@@ -374,20 +291,15 @@ class SignalClassifier:
         s_start, s_end, doc_of = sentence_ranges(arr, offsets)
         return token_mask(self._furniture([doc], arr, offsets, s_start, s_end, doc_of), s_start, s_end, len(doc))
 
-    def _range_scores(self, start, end, cv, cs, cbv, cbs, chars=None) -> np.ndarray:
-        v = cv[end] - cv[start]
-        s = cs[end] - cs[start]
-        bend = np.maximum(end - 1, start)
-        v += cbv[bend] - cbv[start]
-        s += cbs[bend] - cbs[start]
-        # a range with no known feature (its cumulative sums cancel exactly) has no evidence either way
+    def _range_scores(self, v, s, cv=None, cs=None) -> np.ndarray:
+        """Label probabilities of ranges from their feature sums: ``v`` (n, L) and ``s`` (n,) of the
+        word block, ``cv``/``cs`` of the char n-gram block with ``norm_blocks`` (else None)."""
+        # a range with no known feature has no evidence either way
         known = (s > 1e-12) & (v != 0.0).any(axis=1)
         z = np.where(known[:, None], v / np.sqrt(np.where(known, s, 1.0))[:, None], 0.0)
-        if chars is not None:  # the char n-gram block, normalised on its own
-            ccv, ccs = chars
-            v, s = ccv[end] - ccv[start], ccs[end] - ccs[start]
-            known_c = (s > 1e-12) & (v != 0.0).any(axis=1)
-            z += np.where(known_c[:, None], v / np.sqrt(np.where(known_c, s, 1.0))[:, None], 0.0)
+        if cv is not None:  # the char n-gram block, normalised on its own
+            known_c = (cs > 1e-12) & (cv != 0.0).any(axis=1)
+            z += np.where(known_c[:, None], cv / np.sqrt(np.where(known_c, cs, 1.0))[:, None], 0.0)
             known |= known_c
         z += self.bias_
         p = 1.0 / (1.0 + np.exp(-z))
@@ -470,19 +382,6 @@ class SignalClassifier:
                          np.frombuffer(msg["weights"], dtype="f2").reshape(-1, n),
                          np.frombuffer(msg["idf"], dtype="f2"), np.frombuffer(msg["bias"], dtype="f"))
         return self
-
-
-def _silence(tokens: np.ndarray, tv, ts, tcv, tcs, bv, bs) -> None:
-    """Take the features of the masked ``tokens`` (and of every bigram touching one) out of the
-    per-token sums, in place."""
-    tv[tokens] = 0.0
-    ts[tokens] = 0.0
-    if tcv is not None:
-        tcv[tokens] = 0.0
-        tcs[tokens] = 0.0
-    pair = tokens[:-1] | tokens[1:]
-    bv[pair] = 0.0
-    bs[pair] = 0.0
 
 
 @Language.factory(
