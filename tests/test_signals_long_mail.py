@@ -238,3 +238,42 @@ def test_blanked_long_links_of_real_mail_carry_no_signal(realmail):
     found = signals_frame(linked.reset_index(drop=True))
     on_links = found[found["text"].str.contains("safelinks", regex=False)]
     assert on_links.empty, on_links[["label", "text"]].to_string()
+
+
+def test_combiner_sentence_margins_find_a_signal_its_window_dilutes():
+    """``sentence_margins``: a sentence whose own score reaches the label's threshold plus the margin
+    is a hit even when the window it shares with another signal's sentence stays under the threshold;
+    never in a one-sentence text (there the window is the sentence), and in a long text only with
+    ``long_margin`` on top."""
+    from analyzer.signals.pipeline import DEFAULT_MODEL
+    from training.signals.train import set_thresholds
+
+    nlp = spacy.load(DEFAULT_MODEL)  # a private copy: the settings below change its combiner
+    j = LABELS.index("appreciation")
+    text = "We took your advice on the trade show booth. People liked it."
+    doc = nlp(text)
+    _, sent, win, _ = doc.user_data[SCORES_KEY]
+    own, shared = float(sent[1, j]), float(win[1, j])
+    assert own > shared + 0.04 and own < 0.9  # the praise alone scores higher than inside the shared window
+    threshold = (own + shared) / 2
+    set_thresholds(nlp, dict.fromkeys(LABELS, 2.0) | {"appreciation": threshold},
+                   rule_floors=dict.fromkeys(LABELS, 2.0), long_margin=0.0)
+    combiner = nlp.get_pipe("signal_combiner")
+
+    def praised(t):
+        doc = nlp(t)
+        return [s.text for s in doc.spans["signals"] if s.label_ == "appreciation"]
+
+    assert praised(text) == []  # windows only: diluted
+    combiner.sentence_margins = {"appreciation": (own - threshold) / 2}
+    assert praised(text) == ["People liked it."]
+    combiner.sentence_margins = {"appreciation": own - threshold + 0.01}
+    assert praised(text) == []  # the margin is on top of the threshold
+    combiner.sentence_margins = {"complaint": 0.0}  # other labels' margins leave it alone
+    assert praised(text) == []
+    combiner.sentence_margins = {"appreciation": (own - threshold) / 2}
+    long_text = "\n\n".join(["The agenda is attached.", "The room is booked.", "See you on Monday.", text])
+    assert praised(long_text) == ["People liked it."]
+    combiner.long_margin = own - threshold
+    assert praised(long_text) == []  # a long text adds its long margin
+    assert praised(text) == ["People liked it."]  # a short one does not

@@ -105,7 +105,8 @@ class SignalCombiner:
                  thresholds: dict[str, float], default_threshold: float,
                  sentence_thresholds: dict[str, float] | None = None, max_labels: int = 0,
                  long_margin: float = 0.0, long_sentences: int = 4, rule_floors: dict[str, float] | None = None,
-                 skip_boilerplate: bool = True, route: str | None = None):
+                 skip_boilerplate: bool = True, route: str | None = None,
+                 sentence_margins: dict[str, float] | None = None):
         self.nlp = nlp
         self.name = name
         self.model_pipe = model_pipe
@@ -125,6 +126,7 @@ class SignalCombiner:
         self._rfloor = [self.rule_floors[lab] for lab in LABELS]
         self.skip_boilerplate = bool(skip_boilerplate)
         self.route = route  # reads only the docs the language router sent on this route (analyzer.signals.router)
+        self.sentence_margins = {lab: float(m) for lab, m in (sentence_margins or {}).items() if lab in _INDEX}
 
     def _rules(self):
         if self.rules_pipe and self.rules_pipe in self.nlp.component_names:
@@ -176,8 +178,10 @@ class SignalCombiner:
                 passed &= np.take_along_axis(sent, evidence + shift, axis=0) >= self._sthr
             cats = np.maximum.reduceat(win, rows[:-1], axis=0).astype("f8").tolist()
             ks, js = np.nonzero(passed)
-            cut = np.searchsorted(ks, rows).tolist()  # hits of doc n: cut[n]:cut[n + 1] (ks is sorted)
             hits = list(zip(evidence[ks, js].tolist(), js.tolist(), win[ks, js].tolist()))
+            if self.sentence_margins:
+                ks, hits = self._with_sentence_hits(scored, rows, ks, hits)
+            cut = np.searchsorted(ks, rows).tolist()  # hits of doc n: cut[n]:cut[n + 1] (ks is sorted)
             for n, (i, sc) in enumerate(scored):
                 per_doc[i] = (sc[0], sc[2], hits[cut[n]:cut[n + 1]], cats[n])
         zeros = [0.0] * len(LABELS)
@@ -187,6 +191,31 @@ class SignalCombiner:
                 self._annotate(doc, rules, None, None, None, list(zeros), courtesy)
             else:
                 self._annotate(doc, rules, *got, courtesy)
+
+    def _with_sentence_hits(self, scored, rows, ks, hits):
+        """``sentence_margins``: in a text of two or more sentences, a sentence whose *own* score for
+        a label listed there reaches the label's threshold plus its margin (plus ``long_margin`` in a
+        long text) is a hit too, on itself, with its own score. A window's score is normalised over
+        all of its features, so a sentence that carries one signal scores lower inside a window
+        shared with another signal's sentence than alone: praise beside acted-on advice, say.
+        Returns the rows of all hits, sorted, and the hits in the same order."""
+        sent = np.concatenate([sc[1] for _, sc in scored]) if len(scored) > 1 else scored[0][1][1]
+        n_sent = np.diff(rows)
+        margin = np.full(len(LABELS), np.inf)
+        for lab, m in self.sentence_margins.items():
+            margin[_INDEX[lab]] = m
+        thr = np.repeat((self._thr + margin)[None, :], len(sent), axis=0)
+        if self.long_margin:
+            thr[np.repeat(n_sent >= self.long_sentences, n_sent)] += self.long_margin
+        extra = np.repeat(n_sent >= 2, n_sent)[:, None] & (sent >= np.minimum(thr, 0.99))
+        sk, sj = np.nonzero(extra)
+        if not len(sk):
+            return ks, hits
+        local = (sk - np.repeat(rows[:-1], n_sent)[sk]).tolist()  # sentence within its doc
+        every = hits + list(zip(local, sj.tolist(), sent[sk, sj].tolist()))
+        all_ks = np.concatenate([ks, sk])
+        order = np.argsort(all_ks, kind="stable")
+        return all_ks[order], [every[i] for i in order.tolist()]
 
     def _annotate(self, doc: Doc, rules, ranges, win, hits, cats: list, courtesy: bool = False) -> None:
         """``hits``: (evidence sentence, label index, window score) of the windows over threshold,
@@ -270,12 +299,13 @@ class SignalCombiner:
     default_config={"model_pipe": "signal_classifier", "rules_pipe": "signal_rules", "spans_key": "signals",
                     "thresholds": {}, "default_threshold": 0.5, "sentence_thresholds": {}, "max_labels": 0,
                     "long_margin": 0.0, "long_sentences": 4, "rule_floors": {}, "skip_boilerplate": True,
-                    "route": None},
+                    "route": None, "sentence_margins": {}},
 )
 def make_signal_combiner(nlp: Language, name: str, model_pipe: str, rules_pipe: str, spans_key: str,
                          thresholds: dict, default_threshold: float, sentence_thresholds: dict,
                          max_labels: int, long_margin: float, long_sentences: int,
-                         rule_floors: dict, skip_boilerplate: bool, route: str | None) -> SignalCombiner:
+                         rule_floors: dict, skip_boilerplate: bool, route: str | None,
+                         sentence_margins: dict) -> SignalCombiner:
     return SignalCombiner(nlp, name, model_pipe, rules_pipe, spans_key, thresholds, default_threshold,
                           sentence_thresholds, max_labels, long_margin, long_sentences, rule_floors,
-                          skip_boilerplate, route)
+                          skip_boilerplate, route, sentence_margins)

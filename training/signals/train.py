@@ -58,7 +58,8 @@ def set_thresholds(nlp, thresholds: dict[str, float], sentence_thresholds: dict[
            "max_labels": old.max_labels if max_labels is None else int(max_labels),
            "long_margin": old.long_margin if long_margin is None else round(float(long_margin), 4),
            "long_sentences": old.long_sentences,
-           "rule_floors": {lab: round(float(rule_floors.get(lab, 0.0)), 4) for lab in LABELS}}
+           "rule_floors": {lab: round(float(rule_floors.get(lab, 0.0)), 4) for lab in LABELS},
+           "sentence_margins": dict(getattr(old, "sentence_margins", {}))}
     nlp.remove_pipe("signal_combiner")
     nlp.add_pipe("signal_combiner", last=True, config=cfg)
 
