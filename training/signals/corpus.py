@@ -130,6 +130,9 @@ INDEPENDENT9_PATHS = tuple(DATA_DIR / f"eval_independent9_{k}.jsonl" for k in "a
 #: The tenth independent set, three more authors blind to everything above (twenty-fourth session):
 #: the blind test set, first read in the twenty-fifth session (data/signals/README_eval_independent10.md).
 INDEPENDENT10_PATHS = tuple(DATA_DIR / f"eval_independent10_{k}.jsonl" for k in "abc")
+#: The eleventh independent set, three more authors blind to everything above (twenty-fifth session):
+#: first read in the twenty-sixth session (data/signals/README_eval_independent11.md).
+INDEPENDENT11_PATHS = tuple(DATA_DIR / f"eval_independent11_{k}.jsonl" for k in "abc")
 
 SEED = 13
 HELDOUT_FRACTION = 0.25
