@@ -31,7 +31,7 @@ from analyzer.errors import AnalyzerError
 from training.signals.baseline import RoutedBaseline, TfidfBaseline, router_languages, same_data_baseline
 from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDEPENDENT4_PATHS, INDEPENDENT5_PATHS,
                                      INDEPENDENT6_PATHS, INDEPENDENT7_PATHS, INDEPENDENT8_PATHS,
-                                     INDEPENDENT9_PATHS, INDEPENDENT10_PATHS,
+                                     INDEPENDENT9_PATHS, INDEPENDENT10_PATHS, INDEPENDENT11_PATHS,
                                      INDEPENDENT_PATH, LANGUAGE_EVAL2_PATHS, LANGUAGE_EVAL3_PATHS, LANGUAGE_EVAL_PATHS, LANGUAGES,
                                      PROJECT_ROOT, read_labelled, recipe_rows, training_parts)
 from training.signals.embedded import embed
@@ -177,7 +177,12 @@ INDEPENDENT_SETS = (
     ("independent10", INDEPENDENT10_PATHS,
      "Tenth independently written set (eval_independent10_*.jsonl: three more authors who saw no project data, "
      "written in the twenty-fourth session; evaluation only: the newest blind test set, first read in the "
-     "twenty-fifth session with the shipped detector and candidate Y, data/signals/README_eval_independent10.md)"),
+     "twenty-fifth session with the shipped detector and candidate Y, data/signals/README_eval_independent10.md; "
+     "a development set since)"),
+    ("independent11", INDEPENDENT11_PATHS,
+     "Eleventh independently written set (eval_independent11_*.jsonl: three more authors who saw no project data, "
+     "written in the twenty-fifth session; first read in the twenty-sixth session with the shipped detector and "
+     "candidate V, data/signals/README_eval_independent11.md; a development set since)"),
     ("languages", LANGUAGE_EVAL_PATHS,
      "Snippets written natively in French, German, Spanish and Portuguese (eval_lang_*.jsonl: four authors who "
      "saw no project data, written in the twenty-first session as a test set; data/signals/README_train_languages.md)"),
