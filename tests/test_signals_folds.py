@@ -34,15 +34,32 @@ def test_mail_apart_leaves_every_other_row_in_its_fold():
 
 def test_recipe_rows_read_from_the_model_metrics(tmp_path):
     assert recipe_rows(tmp_path) == {"flip": False, "courtesy": False, "mail": False, "languages": False,
-                                     "mixed_pairs": 0}  # no metrics.json
+                                     "mixed_pairs": 0, "independent": False}  # no metrics.json
     (tmp_path / "metrics.json").write_text(json.dumps({"data": {"flip": ["data/signals/train_flip_a.jsonl"],
                                                                 "courtesy": [],
                                                                 "mail": "data/signals/train_mail_quotes.jsonl"}}))
     assert recipe_rows(tmp_path) == {"flip": True, "courtesy": False, "mail": "quote", "languages": False,
-                                     "mixed_pairs": 0}
+                                     "mixed_pairs": 0, "independent": False}
     (tmp_path / "metrics.json").write_text(json.dumps({"data": {"mail": "data/signals/train_mail.jsonl"}}))
     assert recipe_rows(tmp_path)["mail"] == "paragraph"
     (tmp_path / "metrics.json").write_text(json.dumps({"data": {"languages": ["data/signals/train_lang_fr.jsonl"]}}))
     assert recipe_rows(tmp_path)["languages"] is True
     (tmp_path / "metrics.json").write_text(json.dumps({"data": {"mixed_pairs": 1000}}))
     assert recipe_rows(tmp_path)["mixed_pairs"] == 1000
+    (tmp_path / "metrics.json").write_text(json.dumps({"data": {"independent": ["data/signals/eval_independent.jsonl"]}}))
+    assert recipe_rows(tmp_path)["independent"] is True
+
+
+def test_independent_rows_are_every_read_set_and_never_the_blind_one():
+    """``training_parts(independent=True)`` adds the independent snippet sets read so far, each row
+    once, split between train and tune by its id; the newest blind set is not among them."""
+    from training.signals.corpus import INDEPENDENT_READ_PATHS, read_labelled, training_parts
+
+    assert not any("eval_independent12" in p.name for p in INDEPENDENT_READ_PATHS)
+    plain, more = training_parts(), training_parts(independent=True)
+    added = [r for part in ("train", "tune") for r in more[part] if r.get("source") == "independent"]
+    assert len(added) == sum(len(read_labelled(p)) for p in INDEPENDENT_READ_PATHS) > 8000
+    assert len({r["id"] for r in added}) == len(added)
+    assert len(more["train"]) + len(more["tune"]) == len(plain["train"]) + len(plain["tune"]) + len(added)
+    assert 0.1 < sum(r.get("source") == "independent" for r in more["tune"]) / len(added) < 0.2
+    assert more["heldout"] == plain["heldout"]

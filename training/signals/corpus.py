@@ -134,6 +134,13 @@ INDEPENDENT10_PATHS = tuple(DATA_DIR / f"eval_independent10_{k}.jsonl" for k in 
 #: first read in the twenty-sixth session (data/signals/README_eval_independent11.md).
 INDEPENDENT11_PATHS = tuple(DATA_DIR / f"eval_independent11_{k}.jsonl" for k in "abc")
 
+#: Every independent English snippet set read so far (sets 1 to 11): written as evaluation sets, each
+#: blind until its first read, development sets since. ``training_parts(independent=True)`` trains on
+#: them (as ``source: "independent"``); the newest blind set (``eval_independent12_*``) is never among them.
+INDEPENDENT_READ_PATHS = (INDEPENDENT_PATH, INDEPENDENT2_PATH, *INDEPENDENT3_PATHS, *INDEPENDENT4_PATHS,
+                          *INDEPENDENT5_PATHS, *INDEPENDENT6_PATHS, *INDEPENDENT7_PATHS, *INDEPENDENT8_PATHS,
+                          *INDEPENDENT9_PATHS, *INDEPENDENT10_PATHS, *INDEPENDENT11_PATHS)
+
 SEED = 13
 HELDOUT_FRACTION = 0.25
 TUNE_FRACTION = 0.15  # of what is left after the held-out part
@@ -209,7 +216,7 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
                    neutral_mail_path: Path | None = NEUTRAL_MAIL_PATH, flip: bool = False,
                    courtesy: bool = False, mail: bool | str = False, languages: bool = False,
                    only_languages: bool = False, language_codes: tuple[str, ...] = LANGUAGES,
-                   mixed_pairs: int = 0) -> dict[str, list[dict]]:
+                   mixed_pairs: int = 0, independent: bool = False) -> dict[str, list[dict]]:
     """``train``, ``tune`` and ``heldout`` rows (dev split + the extra, boundary, neutral and neutral-mail
     data when present; both neutral files are ``source: "neutral"``). ``flip``: with
     :data:`FLIP_PATHS` too (the sign-flip rows that the shipped recipe does not read); ``courtesy``: with
@@ -219,7 +226,8 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
     is not English; ``heldout`` stays the English dev split, to show what such a model reads there);
     ``language_codes``: which of :data:`LANGUAGES` the language rows come from; ``mixed_pairs``: that
     many more ``train`` rows, each two labelled English snippets of ``train`` joined into one paragraph
-    with both label sets (:func:`mixed_pair_rows`)."""
+    with both label sets (:func:`mixed_pair_rows`); ``independent``: with :data:`INDEPENDENT_READ_PATHS`
+    too, as ``source: "independent"``."""
     dev = read_labelled(dev_path)
     split = load_dev_split(dev, split_path)
     by_id = {r["id"]: r for r in dev}
@@ -228,7 +236,8 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
         (extra_path, "extra"), (boundary_path, "boundary"), (neutral_path, "neutral"), (neutral_mail_path, "neutral"),
         *((p, "extra") for p in PARAPHRASE_PATHS + REGISTER_PATHS + FAMILY_PATHS + (FLIP_PATHS if flip else ())
           + (COURTESY_PATHS if courtesy else ())),
-        *(((mail_file(mail), "mail"),) if mail else ()))
+        *(((mail_file(mail), "mail"),) if mail else ()),
+        *((p, "independent") for p in (INDEPENDENT_READ_PATHS if independent else ())))
     if only_languages:
         parts["train"], parts["tune"] = [], []
     chosen = tuple(p for k, p in zip(LANGUAGES, LANGUAGE_PATHS) if k in language_codes)
@@ -267,12 +276,13 @@ def mixed_pair_rows(rows: list[dict], n: int, seed: int = SEED) -> list[dict]:
 
 def recipe_rows(model_dir: Path | str | None) -> dict:
     """The :func:`training_parts` options a trained pipeline was fitted with (``flip``, ``courtesy``,
-    ``mail``, ``languages``), read from its ``metrics.json`` (the shipped pipeline when ``model_dir`` is None), so that
+    ``mail``, ``languages``, ``mixed_pairs``, ``independent``), read from its ``metrics.json`` (the shipped pipeline when ``model_dir`` is None), so that
     a baseline can be trained on exactly its rows; all off when the file does not say."""
     path = Path(model_dir or PROJECT_ROOT / "models" / "signals") / "metrics.json"
     data = json.loads(path.read_text(encoding="utf-8")).get("data", {}) if path.is_file() else {}
     return {"flip": bool(data.get("flip")), "courtesy": bool(data.get("courtesy")), "mail": mail_kind(data.get("mail")),
-            "languages": bool(data.get("languages")), "mixed_pairs": int(data.get("mixed_pairs") or 0)}
+            "languages": bool(data.get("languages")), "mixed_pairs": int(data.get("mixed_pairs") or 0),
+            "independent": bool(data.get("independent"))}
 
 
 def docbin(nlp, rows: list[dict]):

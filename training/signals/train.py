@@ -30,7 +30,8 @@ import spacy
 
 from analyzer.errors import AnalyzerError
 from training.signals.corpus import (CONFIG_PATH, BOUNDARY_PATH, DEV_PATH, EXTRA_PATH, NEUTRAL_MAIL_PATH, NEUTRAL_PATH,
-                                    COURTESY_PATHS, FLIP_PATHS, LANGUAGE_PATHS, LANGUAGES, PROJECT_ROOT, SEED, SPLIT_PATH, mail_file, mail_kind,
+                                    COURTESY_PATHS, FLIP_PATHS, INDEPENDENT_READ_PATHS, LANGUAGE_PATHS, LANGUAGES, PROJECT_ROOT, SEED,
+                                    SPLIT_PATH, mail_file, mail_kind,
                                     training_parts)
 from training.signals.fit import fit_classifier, occurrences
 from analyzer.signals.labels import LABELS
@@ -226,7 +227,8 @@ def _table_dict(df) -> dict:
 def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: bool = False,
           courtesy: bool = False, repeats: int | None = None, mail: bool | str = False,
           tune_on_mail: bool = True, languages: bool = False, tune_on_languages: bool = True,
-          only_languages: bool = False, language_codes: tuple[str, ...] = LANGUAGES, mixed_pairs: int = 0) -> dict:
+          only_languages: bool = False, language_codes: tuple[str, ...] = LANGUAGES, mixed_pairs: int = 0,
+          independent: bool = False) -> dict:
     """Build, fit, tune and write the pipeline to ``out``; returns the metrics written to metrics.json.
     ``flip``: train on the sign-flip rows too (:data:`training.signals.corpus.FLIP_PATHS`); ``courtesy``:
     on the courtesy rows too (:data:`training.signals.corpus.COURTESY_PATHS`), with the classifier's
@@ -238,10 +240,11 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
     ``tune_on_languages=False``: those rows join every weight fit, but the thresholds, rule floors and
     long-text margin are tuned without them; ``only_languages``: on the language rows alone (a
     classifier for text that is not English); ``mixed_pairs``: that many rows joining two labelled
-    snippets (:func:`training.signals.corpus.mixed_pair_rows`)."""
+    snippets (:func:`training.signals.corpus.mixed_pair_rows`); ``independent``: on every independent
+    snippet set read so far too (:data:`training.signals.corpus.INDEPENDENT_READ_PATHS`)."""
     started = time.time()
     parts = training_parts(flip=flip, courtesy=courtesy, mail=mail, languages=languages, only_languages=only_languages,
-                           language_codes=language_codes, mixed_pairs=mixed_pairs)
+                           language_codes=language_codes, mixed_pairs=mixed_pairs, independent=independent)
     counts = {k: len(v) for k, v in parts.items()}
     log.info("data: %s", counts)
     nlp = build_pipeline(config)
@@ -317,7 +320,8 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
                  "tune_on_languages": bool(tune_on_languages) if languages else None,
                  "only_languages": bool(only_languages),
                  "language_codes": list(language_codes) if languages or only_languages else [],
-                 "mixed_pairs": int(mixed_pairs)},
+                 "mixed_pairs": int(mixed_pairs),
+                 "independent": [str(p.relative_to(PROJECT_ROOT)) for p in INDEPENDENT_READ_PATHS] if independent else []},
         "decision": {"long_margin": margin, "long_margin_fbeta": {str(m): f for m, f in margin_scores.items()},
                      "long_texts": len(long_rows), "long_sentences": long_sentences, "neutral_weight": float(fit.get("neutral_weight", 1.0)), "beta": beta, "sentence_thresholds": sentence, "max_labels": nlp.get_pipe("signal_combiner").max_labels,
                      "unknown_value": nlp.get_pipe(CLASSIFIER).unknown_value},
@@ -412,6 +416,8 @@ def main(argv: list[str] | None = None) -> int:
                              "(default: all of training.signals.corpus.LANGUAGES)")
     parser.add_argument("--mixed-pairs", type=int, default=0, metavar="N",
                         help="also train on N rows that each join two labelled snippets with both label sets")
+    parser.add_argument("--independent", action="store_true",
+                        help="also train on every independent snippet set read so far (eval_independent 1 to 11)")
     parser.add_argument("--languages-weights-only", action="store_true",
                         help="with --languages: those rows fit the weights; thresholds and margins are tuned without them")
     parser.add_argument("--mail-weights-only", action="store_true",
@@ -424,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
                         languages=args.languages, tune_on_languages=not args.languages_weights_only,
                         only_languages=args.only_languages,
                         language_codes=tuple(args.language_codes.split(",")) if args.language_codes else LANGUAGES,
-                        mixed_pairs=args.mixed_pairs)
+                        mixed_pairs=args.mixed_pairs, independent=args.independent)
     except AnalyzerError as exc:
         print(f"training.signals.train: error: {exc}", file=sys.stderr)
         return 2
