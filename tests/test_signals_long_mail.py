@@ -277,3 +277,11 @@ def test_combiner_sentence_margins_find_a_signal_its_window_dilutes():
     combiner.long_margin = own - threshold
     assert praised(long_text) == []  # a long text adds its long margin
     assert praised(text) == ["People liked it."]  # a short one does not
+
+
+def test_combiner_refuses_sentence_margins_for_unknown_labels():
+    from analyzer.errors import ModelError
+
+    nlp = spacy.blank("en")
+    with pytest.raises(ModelError, match="unknown labels"):
+        nlp.add_pipe("signal_combiner", config={"sentence_margins": {"appreciaton": 0.1}})

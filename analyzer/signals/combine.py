@@ -25,6 +25,11 @@ Decision per label:
   window is the whole text; a long message offers many windows, so many more chances for ordinary
   sentences to cross a snippet threshold (``long_margin`` is tuned at training time on snippets set
   inside longer neutral text, see :mod:`training.signals.train`; 0 = off);
+- with ``sentence_margins`` (label -> margin; empty in the shipped config), in a text of two or more
+  sentences a sentence whose *own* score for such a label reaches the threshold plus the margin (plus
+  ``long_margin`` in a long text) yields the label too, even where its window stays under the
+  threshold: a window's score is normalised over all its words, so one signal's sentence is diluted by
+  a neighbouring signal's (praise beside acted-on advice);
 - at most ``max_labels`` labels per sentence (0 = no cap): the ones furthest above their threshold
   (rule hits first). Ordinary long sentences that drift over several thresholds at once are far
   more often noise than a sentence that truly carries four signals;
@@ -59,6 +64,7 @@ import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
+from analyzer.errors import ModelError
 from analyzer.signals.boilerplate import furniture_kind
 from analyzer.signals.labels import LABELS
 from analyzer.signals.linear import SCORES_KEY
@@ -126,7 +132,10 @@ class SignalCombiner:
         self._rfloor = [self.rule_floors[lab] for lab in LABELS]
         self.skip_boilerplate = bool(skip_boilerplate)
         self.route = route  # reads only the docs the language router sent on this route (analyzer.signals.router)
-        self.sentence_margins = {lab: float(m) for lab, m in (sentence_margins or {}).items() if lab in _INDEX}
+        unknown = sorted(set(sentence_margins or {}) - set(_INDEX))
+        if unknown:
+            raise ModelError(f"{name}: sentence_margins names unknown labels {unknown}")
+        self.sentence_margins = {lab: float(m) for lab, m in (sentence_margins or {}).items()}
 
     def _rules(self):
         if self.rules_pipe and self.rules_pipe in self.nlp.component_names:
