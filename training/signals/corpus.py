@@ -133,6 +133,9 @@ INDEPENDENT10_PATHS = tuple(DATA_DIR / f"eval_independent10_{k}.jsonl" for k in 
 #: The eleventh independent set, three more authors blind to everything above (twenty-fifth session):
 #: first read in the twenty-sixth session (data/signals/README_eval_independent11.md).
 INDEPENDENT11_PATHS = tuple(DATA_DIR / f"eval_independent11_{k}.jsonl" for k in "abc")
+#: The twelfth independent set (twenty-sixth session): first read in the twenty-sixth session
+#: (data/signals/README_eval_independent12.md).
+INDEPENDENT12_PATHS = tuple(DATA_DIR / f"eval_independent12_{k}.jsonl" for k in "abc")
 
 #: Every independent English snippet set read so far (sets 1 to 11): written as evaluation sets, each
 #: blind until its first read, development sets since. ``training_parts(independent=True)`` trains on
