@@ -137,9 +137,10 @@ INDEPENDENT11_PATHS = tuple(DATA_DIR / f"eval_independent11_{k}.jsonl" for k in 
 #: (data/signals/README_eval_independent12.md).
 INDEPENDENT12_PATHS = tuple(DATA_DIR / f"eval_independent12_{k}.jsonl" for k in "abc")
 
-#: Every independent English snippet set read so far (sets 1 to 11): written as evaluation sets, each
-#: blind until its first read, development sets since. ``training_parts(independent=True)`` trains on
-#: them (as ``source: "independent"``); the newest blind set (``eval_independent12_*``) is never among them.
+#: The independent English snippet sets read before the twenty-sixth session's candidate D (sets 1 to
+#: 11): written as evaluation sets, each blind until its first read, development sets since.
+#: ``training_parts(independent=True)`` trains on them (as ``source: "independent"``). Fixed, so that D's
+#: rows rebuild as they were; a blind set is never among them.
 INDEPENDENT_READ_PATHS = (INDEPENDENT_PATH, INDEPENDENT2_PATH, *INDEPENDENT3_PATHS, *INDEPENDENT4_PATHS,
                           *INDEPENDENT5_PATHS, *INDEPENDENT6_PATHS, *INDEPENDENT7_PATHS, *INDEPENDENT8_PATHS,
                           *INDEPENDENT9_PATHS, *INDEPENDENT10_PATHS, *INDEPENDENT11_PATHS)

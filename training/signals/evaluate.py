@@ -32,6 +32,7 @@ from training.signals.baseline import RoutedBaseline, TfidfBaseline, router_lang
 from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDEPENDENT4_PATHS, INDEPENDENT5_PATHS,
                                      INDEPENDENT6_PATHS, INDEPENDENT7_PATHS, INDEPENDENT8_PATHS,
                                      INDEPENDENT9_PATHS, INDEPENDENT10_PATHS, INDEPENDENT11_PATHS,
+                                     INDEPENDENT12_PATHS,
                                      INDEPENDENT_PATH, LANGUAGE_EVAL2_PATHS, LANGUAGE_EVAL3_PATHS, LANGUAGE_EVAL_PATHS, LANGUAGES,
                                      PROJECT_ROOT, read_labelled, recipe_rows, training_parts)
 from training.signals.embedded import embed
@@ -183,6 +184,10 @@ INDEPENDENT_SETS = (
      "Eleventh independently written set (eval_independent11_*.jsonl: three more authors who saw no project data, "
      "written in the twenty-fifth session; first read in the twenty-sixth session with the shipped detector and "
      "candidate V, data/signals/README_eval_independent11.md; a development set since)"),
+    ("independent12", INDEPENDENT12_PATHS,
+     "Twelfth independently written set (eval_independent12_*.jsonl: three more authors who saw no project data, "
+     "written in the twenty-sixth session; first read that session with the shipped detector and candidates D "
+     "and D2, data/signals/README_eval_independent12.md; a development set since)"),
     ("languages", LANGUAGE_EVAL_PATHS,
      "Snippets written natively in French, German, Spanish and Portuguese (eval_lang_*.jsonl: four authors who "
      "saw no project data, written in the twenty-first session as a test set; data/signals/README_train_languages.md)"),

@@ -228,7 +228,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
           courtesy: bool = False, repeats: int | None = None, mail: bool | str = False,
           tune_on_mail: bool = True, languages: bool = False, tune_on_languages: bool = True,
           only_languages: bool = False, language_codes: tuple[str, ...] = LANGUAGES, mixed_pairs: int = 0,
-          independent: bool = False) -> dict:
+          independent: bool = False, tune_on_independent: bool = True) -> dict:
     """Build, fit, tune and write the pipeline to ``out``; returns the metrics written to metrics.json.
     ``flip``: train on the sign-flip rows too (:data:`training.signals.corpus.FLIP_PATHS`); ``courtesy``:
     on the courtesy rows too (:data:`training.signals.corpus.COURTESY_PATHS`), with the classifier's
@@ -241,7 +241,9 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
     long-text margin are tuned without them; ``only_languages``: on the language rows alone (a
     classifier for text that is not English); ``mixed_pairs``: that many rows joining two labelled
     snippets (:func:`training.signals.corpus.mixed_pair_rows`); ``independent``: on every independent
-    snippet set read so far too (:data:`training.signals.corpus.INDEPENDENT_READ_PATHS`)."""
+    snippet set read so far too (:data:`training.signals.corpus.INDEPENDENT_READ_PATHS`);
+    ``tune_on_independent=False``: those rows join every weight fit, but the thresholds, rule floors and
+    long-text margin are tuned without them."""
     started = time.time()
     parts = training_parts(flip=flip, courtesy=courtesy, mail=mail, languages=languages, only_languages=only_languages,
                            language_codes=language_codes, mixed_pairs=mixed_pairs, independent=independent)
@@ -266,7 +268,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
     repeats = int(fit.get("repeats", 1))
 
     tuned = np.array([(tune_on_mail or r.get("source") != "mail") and (tune_on_languages or r.get("source") != "language")
-                      for r in rows], dtype=bool)
+                      and (tune_on_independent or r.get("source") != "independent") for r in rows], dtype=bool)
 
     def fold_long_texts(held_idx, draw_seed):
         made = long_texts(rows, [i for i in held_idx if tuned[i]], draw_seed)
@@ -321,7 +323,8 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
                  "only_languages": bool(only_languages),
                  "language_codes": list(language_codes) if languages or only_languages else [],
                  "mixed_pairs": int(mixed_pairs),
-                 "independent": [str(p.relative_to(PROJECT_ROOT)) for p in INDEPENDENT_READ_PATHS] if independent else []},
+                 "independent": [str(p.relative_to(PROJECT_ROOT)) for p in INDEPENDENT_READ_PATHS] if independent else [],
+                 "tune_on_independent": bool(tune_on_independent) if independent else None},
         "decision": {"long_margin": margin, "long_margin_fbeta": {str(m): f for m, f in margin_scores.items()},
                      "long_texts": len(long_rows), "long_sentences": long_sentences, "neutral_weight": float(fit.get("neutral_weight", 1.0)), "beta": beta, "sentence_thresholds": sentence, "max_labels": nlp.get_pipe("signal_combiner").max_labels,
                      "unknown_value": nlp.get_pipe(CLASSIFIER).unknown_value},
@@ -354,7 +357,7 @@ def _training_md(m: dict, config: Path) -> str:
 
 Command (from the project root; `make model` runs the same):
 
-    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}{' --courtesy' if m['data'].get('courtesy') else ''}{f" --mail {mail_kind(m['data']['mail'])}" if m['data'].get('mail') else ''}{' --mail-weights-only' if m['data'].get('tune_on_mail') is False else ''}{' --languages' if m['data'].get('languages') else ''}{' --languages-weights-only' if m['data'].get('tune_on_languages') is False else ''}{' --only-languages' if m['data'].get('only_languages') else ''}{f" --language-codes {','.join(m['data']['language_codes'])}" if m['data'].get('language_codes') and tuple(m['data']['language_codes']) != LANGUAGES else ''}{f" --repeats {m['fit']['repeats']}" if m['fit'].get('repeats', 1) > 1 else ''}
+    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}{' --courtesy' if m['data'].get('courtesy') else ''}{f" --mail {mail_kind(m['data']['mail'])}" if m['data'].get('mail') else ''}{' --mail-weights-only' if m['data'].get('tune_on_mail') is False else ''}{' --languages' if m['data'].get('languages') else ''}{' --languages-weights-only' if m['data'].get('tune_on_languages') is False else ''}{' --independent' if m['data'].get('independent') else ''}{' --independent-weights-only' if m['data'].get('tune_on_independent') is False else ''}{' --only-languages' if m['data'].get('only_languages') else ''}{f" --language-codes {','.join(m['data']['language_codes'])}" if m['data'].get('language_codes') and tuple(m['data']['language_codes']) != LANGUAGES else ''}{f" --repeats {m['fit']['repeats']}" if m['fit'].get('repeats', 1) > 1 else ''}
 
 - spaCy {spacy.__version__}; config `{cfg}`: sentencizer, `paragraph_breaks` (a blank line ends a sentence),
   lookup lemmatizer, `signal_rules`, `signal_classifier` (linear model over hashed word 1-2-grams, lemmas,
@@ -418,6 +421,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also train on N rows that each join two labelled snippets with both label sets")
     parser.add_argument("--independent", action="store_true",
                         help="also train on every independent snippet set read so far (eval_independent 1 to 11)")
+    parser.add_argument("--independent-weights-only", action="store_true",
+                        help="with --independent: those rows fit the weights; thresholds and margins are tuned without them")
     parser.add_argument("--languages-weights-only", action="store_true",
                         help="with --languages: those rows fit the weights; thresholds and margins are tuned without them")
     parser.add_argument("--mail-weights-only", action="store_true",
@@ -430,7 +435,8 @@ def main(argv: list[str] | None = None) -> int:
                         languages=args.languages, tune_on_languages=not args.languages_weights_only,
                         only_languages=args.only_languages,
                         language_codes=tuple(args.language_codes.split(",")) if args.language_codes else LANGUAGES,
-                        mixed_pairs=args.mixed_pairs, independent=args.independent)
+                        mixed_pairs=args.mixed_pairs, independent=args.independent,
+                        tune_on_independent=not args.independent_weights_only)
     except AnalyzerError as exc:
         print(f"training.signals.train: error: {exc}", file=sys.stderr)
         return 2
