@@ -63,3 +63,12 @@ def test_independent_rows_are_every_read_set_and_never_the_blind_one():
     assert len(more["train"]) + len(more["tune"]) == len(plain["train"]) + len(plain["tune"]) + len(added)
     assert 0.1 < sum(r.get("source") == "independent" for r in more["tune"]) / len(added) < 0.2
     assert more["heldout"] == plain["heldout"]
+
+
+def test_sample_weights_by_source():
+    from training.signals.train import sample_weights
+
+    rows = [{"source": "neutral"}, {"source": "independent"}, {"source": "extra"}, {}]
+    assert sample_weights(rows, 1.0) is None and sample_weights(rows, 1.0, 1.0) is None
+    assert sample_weights(rows, 2.0).tolist() == [2.0, 1.0, 1.0, 1.0]
+    assert sample_weights(rows, 1.0, 0.5).tolist() == [1.0, 0.5, 1.0, 1.0]

@@ -159,11 +159,13 @@ def _targets(nlp, rows: list[dict]) -> np.ndarray:
     return np.array([[lab in r["labels"] for lab in nlp.get_pipe(CLASSIFIER).labels] for r in rows], dtype=int)
 
 
-def sample_weights(rows: list[dict], neutral_weight: float) -> np.ndarray | None:
-    """Per row: ``neutral_weight`` for the neutral prose of neutral_extra.jsonl, else 1 (None: all 1)."""
-    if neutral_weight == 1.0:
+def sample_weights(rows: list[dict], neutral_weight: float, independent_weight: float = 1.0) -> np.ndarray | None:
+    """Per row: ``neutral_weight`` for the neutral prose of neutral_extra.jsonl, ``independent_weight``
+    for the rows of the read independent snippet sets (``--independent``), else 1 (None: all 1)."""
+    if neutral_weight == 1.0 and independent_weight == 1.0:
         return None
-    return np.array([neutral_weight if r.get("source") == "neutral" else 1.0 for r in rows])
+    by_source = {"neutral": neutral_weight, "independent": independent_weight}
+    return np.array([by_source.get(r.get("source"), 1.0) for r in rows])
 
 
 def fold_assignment(rows: list[dict], folds: int, seed: int, mail_apart: bool = False) -> np.ndarray:
@@ -261,7 +263,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
     docs = prepare(nlp, [r["text"] for r in rows])
     occ = [occurrences(nlp.get_pipe(CLASSIFIER), d) for d in docs]
     beta, sentence = float(fit.get("beta", 1.0)), bool(fit.get("sentence_thresholds", True))
-    weights = sample_weights(rows, float(fit.get("neutral_weight", 1.0)))
+    weights = sample_weights(rows, float(fit.get("neutral_weight", 1.0)), float(fit.get("independent_weight", 1.0)))
     long_rows: list[dict] = []
     long_flags: list[bool] = []
     long_sentences = nlp.get_pipe("signal_combiner").long_sentences
@@ -326,7 +328,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
                  "independent": [str(p.relative_to(PROJECT_ROOT)) for p in INDEPENDENT_READ_PATHS] if independent else [],
                  "tune_on_independent": bool(tune_on_independent) if independent else None},
         "decision": {"long_margin": margin, "long_margin_fbeta": {str(m): f for m, f in margin_scores.items()},
-                     "long_texts": len(long_rows), "long_sentences": long_sentences, "neutral_weight": float(fit.get("neutral_weight", 1.0)), "beta": beta, "sentence_thresholds": sentence, "max_labels": nlp.get_pipe("signal_combiner").max_labels,
+                     "long_texts": len(long_rows), "long_sentences": long_sentences, "neutral_weight": float(fit.get("neutral_weight", 1.0)), "independent_weight": float(fit.get("independent_weight", 1.0)), "beta": beta, "sentence_thresholds": sentence, "max_labels": nlp.get_pipe("signal_combiner").max_labels,
                      "unknown_value": nlp.get_pipe(CLASSIFIER).unknown_value},
         "thresholds": thresholds,
         "sentence_thresholds": sentence_thresholds,
