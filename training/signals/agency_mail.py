@@ -118,16 +118,14 @@ def _summary(gold, pipeline, baseline) -> dict:
             "base_F1": float(m["base_F1"]), "bootstrap": paired_bootstrap(gold, pipeline, baseline)}
 
 
-def evaluate(model=None, labels_dir: Path = LABELS_DIR, mail: bool | str = False, languages: bool = False,
-             mixed_pairs: int = 0, independent: bool = False) -> dict:
+def evaluate(model=None, labels_dir: Path = LABELS_DIR, **recipe) -> dict:
     """The detector (``model``, default the shipped one) and the baseline (trained on the rows of
-    :func:`training_parts`, with ``mail``: as ``training.signals.train --mail`` reads them) on every
-    labels file of ``labels_dir``."""
+    :func:`training_parts` with the options ``recipe``, as :func:`~training.signals.corpus.recipe_rows`
+    reads them from a model) on every labels file of ``labels_dir``."""
     files = sorted(labels_dir.glob("*.jsonl"))
     if not files:
         raise ValueError(f"no labels files in {labels_dir}")
-    baseline = same_data_baseline(training_parts(mail=mail, languages=languages, mixed_pairs=mixed_pairs,
-                                                 independent=independent))
+    baseline = same_data_baseline(training_parts(**recipe))
     pooled = {"gold": [], "pipeline": [], "baseline": []}
     by_group = {g: {"gold": [], "pipeline": [], "baseline": []} for g in GROUPS}
     per_box = {}
@@ -201,8 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     recipe = recipe_rows(args.model)
-    res = evaluate(args.model, mail=args.mail or recipe["mail"], languages=recipe["languages"],
-                   mixed_pairs=recipe["mixed_pairs"], independent=recipe["independent"])
+    res = evaluate(args.model, **recipe | {"mail": args.mail or recipe["mail"]})
     command = ("python -m training.signals.agency_mail" + (f" --model {args.model}" if args.model else "")
                + (f" --mail {args.mail}" if args.mail else ""))  # without it: the model's own rows
     args.out.mkdir(parents=True, exist_ok=True)

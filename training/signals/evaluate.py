@@ -208,17 +208,17 @@ INDEPENDENT_SETS = (
 
 
 def evaluate(model: Path | str | None = None, sets: tuple = INDEPENDENT_SETS, realmail: Path | None = REALMAIL_DATA,
-             flip: bool = False, courtesy: bool = False, mail: bool | str = False, languages: bool = False,
-             mixed_pairs: int = 0, independent: bool = False) -> dict:
+             **recipe) -> dict:
     """``{"tables": {set: side-by-side table}, "bootstrap": {set: paired bootstrap of the macro F1
     difference}, "realmail": pipeline table, "realmail_baseline": baseline table}``. The baseline is
-    trained on the rows of :func:`training_parts` (``flip=True``: those of the twelfth session's candidate;
-    ``courtesy=True``: those of the fifteenth session's; ``mail=True``: those of the twentieth's)."""
+    trained on the rows of :func:`training_parts` with the options ``recipe`` (as
+    :func:`~training.signals.corpus.recipe_rows` reads them from a model: ``flip=True``, the rows of the
+    twelfth session's candidate; ``courtesy=True``, the fifteenth session's; ``mail=True``, the
+    twentieth's; none: the plain rows)."""
     from analyzer.signals.detect import detect_signals
 
     nlp = load_pipeline(model)
-    parts = training_parts(flip=flip, courtesy=courtesy, mail=mail, languages=languages, mixed_pairs=mixed_pairs,
-                           independent=independent)
+    parts = training_parts(**recipe)
     baseline = same_data_baseline(parts)
     routed = router_languages(nlp)
     if routed:  # a routed pipeline: so is the baseline, its second half trained on the language rows alone
@@ -292,10 +292,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     try:
         rows = recipe_rows(args.model)  # the baseline reads the rows the pipeline was trained on
-        result = evaluate(args.model, flip=args.flip or rows["flip"],
-                          courtesy=args.courtesy or rows["courtesy"], mail=args.mail or rows["mail"],
-                          languages=rows["languages"], mixed_pairs=rows["mixed_pairs"],
-                          independent=rows["independent"])
+        result = evaluate(args.model, **rows | {"flip": args.flip or rows["flip"],
+                                                "courtesy": args.courtesy or rows["courtesy"],
+                                                "mail": args.mail or rows["mail"]})
     except AnalyzerError as exc:
         print(f"training.signals.evaluate: error: {exc}", file=sys.stderr)
         return 2
