@@ -4,8 +4,8 @@ Steps: :func:`analyzer.ingest.sources.plan_sources` finds and sniffs files and c
 into work units; each unit is parsed in a joblib worker (:func:`parse_unit`), which
 returns a compact pyarrow table plus quarantine rows, never raw bytes; the main process
 consumes the results *in unit order* (so ``jobs=N`` gives exactly the serial result),
-drops duplicates (same Message-ID, or same content hash when the id is missing; the
-first one in source order wins), optionally spills kept rows to parquet parts in a temp
+drops duplicates (:mod:`analyzer.ingest.dedup`: same Message-ID, or same content hash when
+the id is missing; the first one in source order wins), optionally spills kept rows to parquet parts in a temp
 folder, and finally calls :func:`analyzer.ingest.attribution.attribute`.
 
 Counting: every message read (and every file that is not mail) is *seen* once and ends
@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 from analyzer.config import Config
 from analyzer.errors import InputError, ParseError
 from analyzer.ingest import attribution
+from analyzer.ingest.dedup import Dedup
 from analyzer.ingest.joint import people_in_two_clients
 from analyzer.ingest.message import MESSAGE_COLUMNS, MESSAGE_SCHEMA, table_to_frame, write_messages
 from analyzer.ingest.sources import (
@@ -107,56 +108,6 @@ def _to_table(messages: list) -> pa.Table:
     return pa.Table.from_pydict(
         {name: [getattr(m, name) for m in messages] for name in MESSAGE_COLUMNS}, schema=MESSAGE_SCHEMA
     )
-
-
-class Dedup:
-    """Remembers message keys; :meth:`unique` keeps first-seen rows.
-
-    A message is a duplicate only when its Message-ID *and* its content match one seen before (or,
-    without an ID, its content). The same Message-ID on different content (a forged or reused ID,
-    an edited resend) is not a duplicate: that message is kept under the ID
-    ``<id>#<content hash prefix>`` with a ``MessageIdConflict`` defect, and counted in ``conflicts``.
-    """
-
-    def __init__(self) -> None:
-        self.seen: dict[str, str] = {}
-        self.pairs: set[tuple[str, str]] = set()
-        self.duplicates = 0
-        self.conflicts = 0  # same Message-ID, different content: both kept
-
-    def unique(self, table: pa.Table) -> pa.Table:
-        mask, renamed = [], {}
-        ids = table.column("message_id").to_pylist()
-        for i, (mid, digest) in enumerate(zip(ids, table.column("content_hash").to_pylist())):
-            short = digest[:16]
-            key = mid if mid else "#" + digest
-            if (key, short) in self.pairs:
-                self.duplicates += 1
-                mask.append(False)
-                continue
-            self.pairs.add((key, short))
-            if key in self.seen and mid:
-                self.conflicts += 1
-                renamed[i] = f"{mid}#{short[:12]}"
-            else:
-                self.seen[key] = short
-            mask.append(True)
-        if renamed:
-            table = _rename_ids(table, renamed)
-        return table.filter(pa.array(mask, type=pa.bool_()))
-
-
-def _rename_ids(table: pa.Table, renamed: dict[int, str]) -> pa.Table:
-    ids = table.column("message_id").to_pylist()
-    defects = table.column("defects").to_pylist()
-    for i, new in renamed.items():
-        defects[i] = list(defects[i] or []) + [f"MessageIdConflict: Message-ID {ids[i]} was seen before "
-                                                f"on different content; kept as {new}"]
-        ids[i] = new
-    table = table.set_column(table.schema.get_field_index("message_id"), table.schema.field("message_id"),
-                             pa.array(ids, type=table.schema.field("message_id").type))
-    return table.set_column(table.schema.get_field_index("defects"), table.schema.field("defects"),
-                            pa.array(defects, type=table.schema.field("defects").type))
 
 
 class TableSink:
