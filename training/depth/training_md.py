@@ -1,0 +1,113 @@
+"""``models/depth/TRAINING.md``: how the shipped depth model was built, in words, from the build's
+``metrics.json`` (:func:`training_md`; written by :func:`training.depth.build.build`)."""
+
+from __future__ import annotations
+
+from analyzer.depth.regressors import EVIDENCE_GBM
+from training.depth.independent import TEST_SPLITS
+
+
+def _tier_sentence(model: dict) -> str:
+    if model.get("ordinal_tiers"):
+        return ("Each client's tier is decided by one classifier per tier edge (logistic regressions with "
+                "non-negative weights on the same evidence, `analyzer/depth/tiers.py`), and its score stays "
+                "inside that tier.")
+    return (f"The tier edges are placed on the raw prediction where the most out-of-fold client tiers come "
+            f"out right (raw cuts {model.get('tier_cuts_raw')}); each score stays inside the tier its raw "
+            f"prediction falls in.")
+
+
+def _counts_sentence(model: dict) -> str:
+    if not model.get("log_counts"):
+        return ""
+    return (" The evidence includes the log counts of the client's deeper and of its shallower signals, so a client "
+            "with no signal at all sits at the bottom of the first instead of in the middle of the ratio.")
+
+
+def _unread_sentence(model: dict) -> str:
+    if model.get("unread_share") is None:
+        return ""
+    return (f" A client writing less than {model['unread_share']:g} of its own words in English (the one language "
+            "signals are read in) has its label shares taken over the part of its mail that was read, so that "
+            "signs found in a few English mails are not diluted by the mails nobody could read "
+            "(models/depth/CANDIDATE19.md).")
+
+
+def _praise_sentence(model: dict) -> str:
+    if model.get("backed_praise") is None:
+        return ""
+    return (f" Praise counts only as far as the client's other deeper signs back it, plus {model['backed_praise']}: warm "
+            "words alone do not make a relationship deep (models/depth/CANDIDATE20.md).")
+
+
+def _regressor_sentence(model: dict) -> str:
+    second = ""
+    if model.get("period_regressor") not in (None, model.get("regressor", "ridge")):
+        second = (f"; the quarterly scores' course comes from a second such model with the "
+                  f"{'non-negative ridge' if model['period_regressor'] == 'ridge' else 'boosting'}, shifted per client "
+                  "onto the client score (so the trend is that model's)")
+    if model.get("regressor", "ridge") == "gbm":
+        return ("gradient boosting constrained to rise with every evidence column (scikit-learn's "
+                f"HistGradientBoostingRegressor, `monotonic_cst` +1 everywhere, {EVIDENCE_GBM}; "
+                f"models/depth/CANDIDATE14.md says how it was chosen){second}")
+    return "a ridge regression whose weights are all >= 0" + second
+
+
+def _penalty_words(model: dict) -> str:
+    return "" if model.get("regressor", "ridge") == "gbm" else f"ridge alpha {model['alpha']},"
+
+
+def _weights_heading(model: dict) -> str:
+    if model.get("regressor", "ridge") == "gbm":
+        return ("How much each evidence column moves the raw prediction (mean absolute change, in score points "
+                "before calibration, over the training clients when that column alone is set to its median):")
+    return "Weights (score points per standard deviation of each evidence column, before calibration):"
+
+
+def training_md(m: dict) -> str:
+    cv = m["cv_leave_mailbox_out"]
+    w = "\n".join(f"| `{k}` | {v:+.3f} |" for k, v in m["model"]["weights_per_sd"].items())
+    t = cv["trend"]
+    return f"""# The depth model: how it was built
+
+Rebuild: `make model`, which fits this model on the detections of the signal pipeline trained
+without whole-mail rows, with the route of French, German, Spanish and Portuguese added (`python -m
+training.signals.train --out build/signals-plain`; `python -m training.signals.train --out
+build/signals-languages4 --only-languages --language-codes fr,de,es,pt`; `python -m
+training.signals.route --english build/signals-plain --languages build/signals-languages4 --out
+build/signals-plain-routed`; then `python -m training.depth.build --out models/depth --signals-model
+build/signals-plain-routed`). The shipped detector is that pipeline
+plus `train17`'s labelled mail (`--mail quote`, since the twentieth session), and this model reads
+its detections unchanged: refitted on them it ranked worse on unread mail, because `train17`'s
+features are then in-sample for the detector (`models/depth/CANDIDATE23.md`, `CANDIDATE24.md`).
+The language route joined the fit in the twenty-second session (`CANDIDATE29.md`). Evaluation:
+`make evaluate` (`models/depth/evaluation.md`).
+
+Kind `taxonomy`: the oriented evidence of `analyzer/depth/evidence.py` (higher is always deeper),
+median-imputed and standardised, then {_regressor_sentence(m['model'])}, calibrated to
+0-100 (isotonic, on out-of-fold predictions).{_counts_sentence(m['model'])}{_unread_sentence(m['model'])}{_praise_sentence(m['model'])} {_tier_sentence(m['model'])} Chosen parameters: {_penalty_words(m['model'])}
+label-share shrinkage {m['model']['prior_messages']:g} client mails, quarterly shrinkage
+{m['model']['period_prior']:g} messages toward the client's {m['model'].get('period_target', 'level')}, trend dead band {m['model']['trend_band']:g} points a quarter.
+
+Rows available: {m['data']['n_client_rows']} client rows and {m['data']['n_period_rows']} client x quarter rows, from
+the hand-written independent training and development mailboxes
+{', '.join(m['data']['independent_train'] + m['data']['independent_dev'])} (weight {m['data']['dev_weight']:g} per client)
+and {len(m['data']['generated_seeds'])} generated mailboxes (a third each with client behaviour tied to depth,
+unrelated to it, or misleading; weight {m['data']['generated_weight']:g} per client, chosen by cross-validation,
+0 meaning unused). The blind test mailboxes ({', '.join(f'`data/independent/{t}`' for t in TEST_SPLITS)}) were never read.
+
+{_weights_heading(m['model'])}
+
+| evidence | weight |
+|---|---|
+{w}
+
+Leave-mailbox-out cross-validation on that mix (these are *not* quality figures: the generated
+mailboxes come from the project's own generator and the dev mailboxes were tuned on; the quality
+figures are the test mailboxes' in evaluation.md):
+
+- mean Spearman per independent mailbox {cv['mean_spearman_independent']}: {cv['spearman_per_independent_mailbox']}
+- mean Spearman per mailbox, generated included {cv['mean_spearman_per_mailbox']}; by behaviour: {cv['spearman_by_behaviour']}
+- MAE {cv['mae_client']}, tier accuracy {cv['tier_accuracy']}
+- trends: {t['moving_right']}/{t['moving']} moving and {t['steady_right']}/{t['steady']} steady clients right
+"""
