@@ -186,8 +186,11 @@ def detect_client_signals(messages: pd.DataFrame, execution: Execution, cache: R
     """
     started = time.perf_counter()
     counts = (messages["client"].notna() & messages["direction"].isin(SIDES)).to_numpy()
-    m = messages.loc[counts, ["message_id", "content_hash", "client", "direction", "date"]]
-    tk = _text_keys(messages["new_text"], np.flatnonzero(counts))
+    # the counted messages' frame positions only: their columns are read when the rows are joined,
+    # for the messages with a signal (a copy of five columns held through detection was about 70 MiB
+    # of a 500k-message run's peak)
+    counted = np.flatnonzero(counts)
+    tk = _text_keys(messages["new_text"], counted)
     stats.texts = len(tk.keys)
 
     local = in_process(signals_model)
@@ -207,7 +210,7 @@ def detect_client_signals(messages: pd.DataFrame, execution: Execution, cache: R
     chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
     stats.signal_chunks = len(chunks)
     log.info("signals: %d client messages, %d distinct texts, %d from the cache, %d to detect in %d chunks",
-             len(m), len(tk.keys), stats.texts_reused, len(todo), len(chunks))
+             len(counted), len(tk.keys), stats.texts_reused, len(todo), len(chunks))
 
     def task(chunk):  # keys and texts taken from the frame chunk by chunk, as the tasks are handed out
         return tk.names(chunk), _texts(messages["new_text"], tk.first[chunk])
@@ -229,7 +232,7 @@ def detect_client_signals(messages: pd.DataFrame, execution: Execution, cache: R
     stats.worker_pids = sorted(pids)
     parts = ([_compact(known)] if len(known) else []) + found  # an empty, untyped `known` would make every column object
     rows = pd.concat(parts, ignore_index=True) if parts else known
-    out = _join(m, tk, rows)
+    out = _join(messages, counted, tk, rows)
     stats.seconds["signals"] = round(time.perf_counter() - started, 3)
     return out
 
@@ -302,9 +305,10 @@ def _compact(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.astype(dict.fromkeys(cols, "str")) if cols else rows
 
 
-def _join(m: pd.DataFrame, tk: TextKeys, rows: pd.DataFrame) -> pd.DataFrame:
-    """Signal rows per text -> rows per message, in message order (as ``signals_frame`` lists them)."""
-    if rows.empty or m.empty:
+def _join(messages: pd.DataFrame, counted: np.ndarray, tk: TextKeys, rows: pd.DataFrame) -> pd.DataFrame:
+    """Signal rows per text -> rows per message of ``messages`` at the ``counted`` positions, in
+    message order (as ``signals_frame`` lists them)."""
+    if rows.empty or not len(counted):
         return empty_signals_frame()
     # only the messages whose text has a signal: the others would be joined to nothing, and their
     # ids, clients and keys as Python objects were the peak at the end of a large run's detection
@@ -315,7 +319,7 @@ def _join(m: pd.DataFrame, tk: TextKeys, rows: pd.DataFrame) -> pd.DataFrame:
     has = np.zeros(len(tk.keys), dtype=bool)
     has[found_code[found_code >= 0]] = True
     pos = np.flatnonzero(has[tk.code])
-    m = m.iloc[pos]
+    m = messages[["message_id", "content_hash", "client", "direction", "date"]].iloc[counted[pos]]
     ids = m["message_id"].where(m["message_id"].notna() & (m["message_id"] != ""), m["content_hash"])
     left = pd.DataFrame({
         "_pos": pos, "_code": tk.code[pos], "message_id": ids.array,  # as they are: no Python object per cell
