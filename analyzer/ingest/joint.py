@@ -106,7 +106,9 @@ def people_in_two_clients(messages: pd.DataFrame) -> list[dict]:
     "messages"}``. A hint for the user, never a join (module doc)."""
     if messages.empty or "client" not in messages:
         return []
-    m = messages[(messages["direction"] == "from_client") & messages["client"].notna()]
+    # the two columns read, then the rows: filtering the whole frame first copied every column of the
+    # client mail (about 130 MiB on 500k messages, at a large run's peak)
+    m = messages[["from_name", "client"]][(messages["direction"] == "from_client") & messages["client"].notna()]
     names = m["from_name"].fillna("").astype(str)
     keys = {name: person_key(name) for name in names.unique()}  # a few names, many messages
     frame = pd.DataFrame({"key": names.map(keys), "client": m["client"], "shown": names})
