@@ -452,3 +452,16 @@ def test_recipients_of_arrow_lists_equal_those_of_python_lists():
     assert got[0].tolist() == [0, 0, 3, 3, 4] and got[2].tolist() == [0, 1, 0, 1, 0]
     assert all(len(a) == 0 for a in _recipients(arrow.iloc[:0]))
     assert _recipients(pd.Series(["solo@x.com", None], dtype=object))[1].tolist() == ["solo@x.com"]
+
+
+def test_org_texts_are_distinct_non_blank_in_column_then_row_order_and_capped():
+    import pyarrow as pa
+
+    from analyzer.ingest.parties import _OrgTexts
+
+    signatures = pa.array(["Acme Ltd", "  ", None, "Acme Ltd", "Beta Co", "x"], type=pa.large_string())
+    new_texts = pa.array(["hello", "Acme Ltd", "bye", "hello", "Beta!", "y"], type=pa.large_string())
+    texts = _OrgTexts({"acme.example": (0, 4), "beta.example": (4, 6)}, [signatures, new_texts], per_org=3)
+    assert texts.get("acme.example") == ["Acme Ltd", "hello", "bye"]  # blank, null and repeats skipped; capped at 3
+    assert texts.get("beta.example") == ["Beta Co", "x", "Beta!"]
+    assert texts.get("nobody.example", ()) == ()

@@ -41,8 +41,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from analyzer.ingest.joint import joint_clients
+from analyzer.ingest.message import column_array
 
 log = logging.getLogger(__name__)
 
@@ -345,9 +347,12 @@ def _org_texts(keys, org, edges: Edges, usable, texts, per_org: int = 200) -> "_
     senders = senders[senders["org"].isin(orgs)]
     codes, names = pd.factorize(senders["org"])
     order = np.argsort(codes, kind="stable")  # each organisation's rows together, in edge order
-    starts = np.searchsorted(codes[order], np.arange(len(names)))
-    groups = np.split(senders["row"].to_numpy()[order], starts[1:])
-    return _OrgTexts(dict(zip(names, groups)), texts, per_org)
+    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+    rows = pa.array(senders["row"].to_numpy()[order], type=pa.int64())
+    # one Arrow array per text column, organisation after organisation: each then reads a slice
+    columns = [column_array(col, pa.large_string()).take(rows) for col in texts]
+    spans = {name: (int(bounds[i]), int(bounds[i + 1])) for i, name in enumerate(names)}
+    return _OrgTexts(spans, columns, per_org)
 
 
 class _OrgTexts:
@@ -357,17 +362,18 @@ class _OrgTexts:
     senders was the largest transient of a large run's attribution (a 500k-message run's main
     process rose by about 400 MiB here)."""
 
-    def __init__(self, rows: dict, texts, per_org: int) -> None:
-        self._rows, self._texts, self._per_org = rows, texts, per_org
+    def __init__(self, spans: dict, columns: list, per_org: int) -> None:
+        self._spans, self._columns, self._per_org = spans, columns, per_org
 
     def get(self, key, default=()):
-        rows = self._rows.get(key)
-        if rows is None:
+        span = self._spans.get(key)
+        if span is None:
             return default
+        start, end = span
         out: list[str] = []
         seen: set[str] = set()
-        for col in self._texts:
-            for text in col.take(rows).tolist():
+        for col in self._columns:
+            for text in col.slice(start, end - start).to_pylist():
                 text = text if isinstance(text, str) else ""
                 if text in seen or not text.strip():
                     continue
