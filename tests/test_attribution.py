@@ -125,6 +125,11 @@ def test_inferred_org_names_are_spelled_as_their_people_write_them():
         msg("t@tidewaterhotels.com", [f"ann@{AG}"], signature="t@tidewaterhotels.com | tidewaterhotels.com"),
     ])
     assert list(attribute(df)["client"].iloc[1::2]) == ["Fernhill Brewing", "Maple & Stone", "Tidewaterhotels"]
+    # the same frame with plain object text columns holding a missing value and a number (a frame
+    # built by hand, not by ingest): the names are found the same way
+    hand = df.assign(signature=df["signature"].astype(object), new_text=df["new_text"].astype(object))
+    hand.loc[0, "signature"], hand.loc[2, "new_text"] = None, 12345
+    assert list(attribute(hand)["client"].iloc[1::2]) == ["Fernhill Brewing", "Maple & Stone", "Tidewaterhotels"]
 
 
 def test_agency_is_the_side_in_most_messages_even_if_a_client_writes_more():

@@ -350,9 +350,18 @@ def _org_texts(keys, org, edges: Edges, usable, texts, per_org: int = 200) -> "_
     bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
     rows = pa.array(senders["row"].to_numpy()[order], type=pa.int64())
     # one Arrow array per text column, organisation after organisation: each then reads a slice
-    columns = [column_array(col, pa.large_string()).take(rows) for col in texts]
+    columns = [_text_array(col).take(rows) for col in texts]
     spans = {name: (int(bounds[i]), int(bounds[i + 1])) for i, name in enumerate(names)}
     return _OrgTexts(spans, columns, per_org)
+
+
+def _text_array(column: pd.Series) -> pa.Array:
+    """A text column as one Arrow string array: as the frame holds it (a run's frame: Arrow strings),
+    or, for a column of other values (a frame built by hand), each value as ``str`` and missing as ""."""
+    try:
+        return column_array(column, pa.large_string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array(column.fillna("").astype(str).tolist(), type=pa.large_string())
 
 
 class _OrgTexts:
