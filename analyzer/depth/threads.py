@@ -29,7 +29,6 @@ import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-
 _PREFIX = re.compile(
     r"^\s*(?:(?:re|fw|fwd|aw|wg|sv|vs|antw|antwort|tr|rv|r|i)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*"
     r"|\[(?:ext|external|extern)\]\s*)",
@@ -69,8 +68,8 @@ def _key_array(messages: pd.DataFrame) -> pa.ChunkedArray:
 
 def _chunked(column, type: pa.DataType) -> pa.ChunkedArray:
     """A column of the messages frame as a chunked Arrow array of ``type``, its chunks as the frame
-    holds them (one per work unit in a run): :func:`analyzer.ingest.message.column_array` joins them into one copy, which
-    for the ids and references of a 500k-message mailbox was about 100 MiB of scoring's peak."""
+    holds them (one per work unit in a run). :func:`analyzer.ingest.message.column_array` joins them
+    into one copy, which for the ids and references of a 500k-message mailbox was about 100 MiB."""
     arr = pa.array(column, type=type, from_pandas=True)
     return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr], type=type)
 

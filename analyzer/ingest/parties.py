@@ -337,8 +337,8 @@ def infer_clients(
 
 
 def _org_texts(keys, org, edges: Edges, usable, texts, per_org: int = 200) -> "_OrgTexts | dict":
-    """Up to ``per_org`` distinct texts (per text column) written by each organisation's people, as a
-    mapping read with ``.get(org, default)`` (:class:`_OrgTexts`)."""
+    """Up to ``per_org`` distinct texts written by each organisation's people (each text column in
+    turn), as a mapping read with ``.get(org, default)`` (:class:`_OrgTexts`)."""
     if not len(texts):
         return {}
     sent = ~edges.is_recipient & usable[edges.row]
@@ -367,9 +367,9 @@ def _text_array(column: pd.Series) -> pa.Array:
 class _OrgTexts:
     """Per organisation, its first ``per_org`` distinct non-blank texts: each text column in turn,
     its rows in order. An organisation's texts become Python strings only when it is asked for: the
-    columns stay as the frame holds them (Arrow), where a string per message of every client's
-    senders was the largest transient of a large run's attribution (a 500k-message run's main
-    process rose by about 400 MiB here)."""
+    columns stay as the frame holds them (Arrow). A Python string for every client sender's message
+    was the largest transient of a large run's attribution: with this, the main process of a
+    500k-message bulk run peaked there about 120 MiB lower (``bench/trace_run.py``)."""
 
     def __init__(self, spans: dict, columns: list, per_org: int) -> None:
         self._spans, self._columns, self._per_org = spans, columns, per_org
