@@ -29,6 +29,8 @@ import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from analyzer.ingest.message import chunked_column
+
 _PREFIX = re.compile(
     r"^\s*(?:(?:re|fw|fwd|aw|wg|sv|vs|antw|antwort|tr|rv|r|i)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*"
     r"|\[(?:ext|external|extern)\]\s*)",
@@ -62,16 +64,8 @@ def message_keys(messages: pd.DataFrame) -> pd.Series:
 
 
 def _key_array(messages: pd.DataFrame) -> pa.ChunkedArray:
-    mid, content = (_chunked(messages[c], pa.large_string()) for c in ("message_id", "content_hash"))
+    mid, content = (chunked_column(messages[c], pa.large_string()) for c in ("message_id", "content_hash"))
     return pc.if_else(pc.fill_null(pc.not_equal(mid, ""), False), mid, pc.fill_null(content, ""))
-
-
-def _chunked(column, type: pa.DataType) -> pa.ChunkedArray:
-    """A column of the messages frame as a chunked Arrow array of ``type``, its chunks as the frame
-    holds them (one per work unit in a run). :func:`analyzer.ingest.message.column_array` joins them
-    into one copy, which for the ids and references of a 500k-message mailbox was about 100 MiB."""
-    arr = pa.array(column, type=type, from_pandas=True)
-    return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr], type=type)
 
 
 def _as_list(v) -> list:
@@ -111,9 +105,9 @@ def thread_table(messages: pd.DataFrame) -> pd.DataFrame:
     """
     n = len(messages)
     keys = _key_array(messages)
-    irt = _chunked(messages["in_reply_to"], pa.large_string())
+    irt = chunked_column(messages["in_reply_to"], pa.large_string())
     has_irt = pc.fill_null(pc.not_equal(irt, ""), False).to_numpy()
-    refs = _chunked(messages["references"], pa.list_(pa.large_string()))
+    refs = chunked_column(messages["references"], pa.list_(pa.large_string()))
     ref_of = pc.list_parent_indices(refs).to_numpy()  # the message of each reference, in order
     flat = pc.list_flatten(refs)
     kept = pc.fill_null(pc.not_equal(flat, ""), False).to_numpy()

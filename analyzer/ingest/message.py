@@ -143,11 +143,18 @@ def table_to_frame(table: pa.Table) -> pd.DataFrame:
     return df
 
 
-def column_array(column, type: pa.DataType | None = None) -> pa.Array:
-    """A column of the messages frame (or any sequence) as one Arrow array, of ``type`` when given:
-    zero-copy for an Arrow-backed column, its chunks joined; missing values become nulls."""
+def chunked_column(column, type: pa.DataType | None = None) -> pa.ChunkedArray:
+    """A column of the messages frame (or any sequence) as a chunked Arrow array, of ``type`` when
+    given, its chunks as the frame holds them (one per work unit in a run; zero-copy for an
+    Arrow-backed column); missing values become nulls."""
     arr = pa.array(column, type=type, from_pandas=True)
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr], type=arr.type)
+
+
+def column_array(column, type: pa.DataType | None = None) -> pa.Array:
+    """:func:`chunked_column` as one Arrow array: its chunks joined (a copy, when there are several)."""
+    arr = chunked_column(column, type)
+    return arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
 
 
 def _list_as_arrow(typ: pa.DataType):

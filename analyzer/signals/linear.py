@@ -294,12 +294,10 @@ class SignalClassifier:
     def _range_scores(self, v, s, cv=None, cs=None) -> np.ndarray:
         """Label probabilities of ranges from their feature sums: ``v`` (n, L) and ``s`` (n,) of the
         word block, ``cv``/``cs`` of the char n-gram block with ``norm_blocks`` (else None)."""
-        # a range with no known feature has no evidence either way
-        known = (s > 1e-12) & (v != 0.0).any(axis=1)
-        z = np.where(known[:, None], v / np.sqrt(np.where(known, s, 1.0))[:, None], 0.0)
+        z, known = _normalised(v, s)
         if cv is not None:  # the char n-gram block, normalised on its own
-            known_c = (cs > 1e-12) & (cv != 0.0).any(axis=1)
-            z += np.where(known_c[:, None], cv / np.sqrt(np.where(known_c, cs, 1.0))[:, None], 0.0)
+            zc, known_c = _normalised(cv, cs)
+            z += zc
             known |= known_c
         z += self.bias_
         p = 1.0 / (1.0 + np.exp(-z))
@@ -382,6 +380,13 @@ class SignalClassifier:
                          np.frombuffer(msg["weights"], dtype="f2").reshape(-1, n),
                          np.frombuffer(msg["idf"], dtype="f2"), np.frombuffer(msg["bias"], dtype="f"))
         return self
+
+
+def _normalised(v: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A block's evidence ``v / sqrt(s)`` per range, and which ranges have any: a range with no known
+    feature (no sum of squares, or no weight) has no evidence either way (0)."""
+    known = (s > 1e-12) & (v != 0.0).any(axis=1)
+    return np.where(known[:, None], v / np.sqrt(np.where(known, s, 1.0))[:, None], 0.0), known
 
 
 @Language.factory(
