@@ -30,6 +30,7 @@ import analyzer.signals.linear  # noqa: F401  (registers the "signal_classifier"
 import analyzer.signals.paragraphs  # noqa: F401  (registers the "paragraph_breaks" factory)
 import analyzer.signals.router  # noqa: F401  (registers the "language_router" factory)
 import analyzer.signals.rules  # noqa: F401  (registers the "signal_rules" factory)
+import analyzer.signals.second_stage  # noqa: F401  (registers the "signal_second_stage" factory)
 from analyzer.errors import ModelError
 from analyzer.resources import shipped_model
 
@@ -39,7 +40,7 @@ DEFAULT_MODEL = shipped_model("signals")
 CLASSIFIER = "signal_classifier"
 SENTENCE_PIPES = ("parser", "senter", "sentencizer")
 #: Factories of the components that only exist to produce signals; the rest of a pipeline runs before them.
-SIGNAL_FACTORIES = ("language_router", "signal_rules", "signal_classifier", "signal_combiner")
+SIGNAL_FACTORIES = ("language_router", "signal_rules", "signal_classifier", "signal_combiner", "signal_second_stage")
 
 
 def signal_pipes(nlp: Language) -> list[str]:

@@ -1,0 +1,147 @@
+"""Fit the second stage (:mod:`analyzer.signals.second_stage`) of a trained signal pipeline.
+
+    python -m training.signals.second_stage --model DIR --out OUT [--mail quote] [--seed 13]
+
+The stage learns from what the detector does on text it has not seen: the English classifier of
+``DIR`` is refitted ``folds`` times on the recipe's own training rows (the rows
+:func:`training.signals.corpus.training_parts` gives for the same options the pipeline was trained
+with, so ``--mail`` must match its recipe), each time without one fold, and scores the held fold
+with ``DIR``'s decision settings. Those out-of-fold feature rows (:func:`text_features`) and the
+gold labels fit one ``HistGradientBoostingClassifier`` per label; each label's threshold is the one
+with the best F-beta (the recipe's beta) on probabilities cross-validated once more over those rows.
+No evaluation set is read. The pipeline is written to ``OUT`` with the stage after its English
+combiner, and ``OUT/second_stage.json`` records the fit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import spacy
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+from analyzer.errors import AnalyzerError
+from analyzer.signals.labels import LABELS
+from analyzer.signals.pipeline import CLASSIFIER, build_pipeline
+from analyzer.signals.second_stage import text_features
+from training.signals.corpus import CONFIG_PATH, training_parts
+from training.signals.fit import fit_classifier, occurrences
+from training.signals.train import _targets, fold_assignment, prepare, sample_weights, set_thresholds
+
+log = logging.getLogger("training.signals.second_stage")
+
+#: The classifiers' settings: shallow trees, slow learning, large leaves (about 8k rows, few positives
+#: per label); not tuned on any evaluation set.
+PARAMS = {"max_depth": 3, "max_iter": 150, "learning_rate": 0.05, "min_samples_leaf": 20, "l2_regularization": 1.0}
+THRESHOLD_GRID = np.round(np.arange(0.2, 0.81, 0.025), 3)
+STAGE = "signal_second_stage"
+ENGLISH_COMBINER = "signal_combiner"
+
+
+def oof_features(model: Path, seed: int, mail: bool | str = False) -> tuple[np.ndarray, np.ndarray]:
+    """(feature rows, gold label matrix) of the recipe's training rows, each scored out of fold."""
+    trained = spacy.load(model)
+    settings = trained.get_pipe(ENGLISH_COMBINER)
+    parts = training_parts(mail=mail)
+    rows = parts["train"] + parts["tune"]
+    nlp = build_pipeline(CONFIG_PATH)
+    set_thresholds(nlp, settings.thresholds, settings.sentence_thresholds, settings.max_labels,
+                   settings.long_margin, settings.rule_floors)
+    fit = dict(nlp.config.get("signal_fit", {}))
+    C, min_df, folds = float(fit.get("C", 10.0)), int(fit.get("min_df", 2)), int(fit.get("folds", 5))
+    docs = prepare(nlp, [r["text"] for r in rows])
+    clf = nlp.get_pipe(CLASSIFIER)
+    occ = [occurrences(clf, d) for d in docs]
+    weights = sample_weights(rows, float(fit.get("neutral_weight", 1.0)), float(fit.get("independent_weight", 1.0)))
+    y = _targets(nlp, rows)
+    fold_of = fold_assignment(rows, folds, seed)
+    X = np.zeros((len(rows), 3 * len(LABELS) + 2))
+    combiner = nlp.get_pipe(ENGLISH_COMBINER)
+    for k in range(folds):
+        fit_idx, held_idx = np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)
+        fit_classifier(clf, [docs[i] for i in fit_idx], y[fit_idx], C=C, min_df=min_df, seed=seed,
+                       occ=[occ[i] for i in fit_idx], sample_weight=None if weights is None else weights[fit_idx])
+        for i, doc in zip(held_idx, combiner.pipe(clf.pipe([docs[i] for i in held_idx]))):
+            row = text_features(doc)
+            X[i] = 0.0 if row is None else row
+        log.info("fold %d/%d scored", k + 1, folds)
+    gold = np.array([[lab in r["labels"] for lab in LABELS] for r in rows], dtype=int)
+    return X, gold
+
+
+def _fbeta(y: np.ndarray, pred: np.ndarray, beta: float) -> float:
+    tp = float((y & pred).sum())
+    fp, fn = float(((1 - y) & pred).sum()), float((y & (1 - pred)).sum())
+    b2 = beta * beta
+    return 0.0 if tp == 0 else (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp)
+
+
+def fit_stage(X: np.ndarray, gold: np.ndarray, beta: float, seed: int) -> tuple[list, list[float], dict]:
+    """(one fitted classifier per label, thresholds, per-label record)."""
+    models, thresholds, record = [], [], {}
+    for j, lab in enumerate(LABELS):
+        y = gold[:, j]
+        est = HistGradientBoostingClassifier(**PARAMS, random_state=seed)
+        cv = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
+        p = cross_val_predict(est, X, y, cv=cv, method="predict_proba")[:, 1]
+        scores = {float(t): _fbeta(y, (p >= t).astype(int), beta) for t in THRESHOLD_GRID}
+        t = max(scores, key=lambda v: (scores[v], -abs(v - 0.5)))
+        models.append(est.fit(X, y))
+        thresholds.append(t)
+        record[lab] = {"threshold": t, "fbeta_cross_validated": round(scores[t], 4), "positives": int(y.sum())}
+        log.info("%s: threshold %.3f, F-beta %.4f", lab, t, scores[t])
+    return models, thresholds, record
+
+
+def attach(nlp, models: list, thresholds: list[float]) -> None:
+    """Put the fitted stage into ``nlp`` right after its English combiner (replacing one already there)."""
+    if STAGE in nlp.pipe_names:
+        nlp.remove_pipe(STAGE)
+    stage = nlp.add_pipe(STAGE, after=ENGLISH_COMBINER)
+    stage.set_models(models, thresholds)
+
+
+def build(model: Path, out: Path, seed: int = 13, mail: bool | str = False) -> dict:
+    started = time.time()
+    X, gold = oof_features(model, seed, mail)
+    nlp = spacy.load(model)
+    beta = float(nlp.config.get("signal_fit", {}).get("beta", 1.0))
+    models, thresholds, record = fit_stage(X, gold, beta, seed)
+    if out.resolve() != model.resolve():
+        shutil.rmtree(out, ignore_errors=True)
+    attach(nlp, models, thresholds)
+    nlp.to_disk(out)
+    summary = {"model": str(model), "seed": seed, "mail": mail, "rows": int(len(X)), "beta": beta,
+               "params": PARAMS, "labels": record, "seconds": round(time.time() - started, 1)}
+    (out / "second_stage.json").write_text(json.dumps(summary, indent=1) + "\n")
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", type=Path, required=True, help="a trained signal pipeline folder")
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--mail", choices=["quote", "paragraph"], default=None,
+                    help="the whole-mail rows the pipeline's recipe trained on (as training.signals.train --mail)")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    try:
+        summary = build(args.model, args.out, args.seed, args.mail or False)
+    except AnalyzerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps({k: v for k, v in summary.items() if k != "labels"}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
