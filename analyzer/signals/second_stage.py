@@ -60,6 +60,8 @@ TRUSTED_TYPES = (
     "sklearn.preprocessing._label.LabelEncoder",
 )
 MODELS_FILE = "models.skops"
+#: Docs judged in one go at least (see :meth:`SecondStage.pipe`).
+MIN_BATCH = 4096
 N_FEATURES = 3 * len(LABELS) + 2
 
 
@@ -108,7 +110,9 @@ class SecondStage:
         combiner = self._combiner()
         stream = iter(stream)
         while True:
-            batch = list(islice(stream, batch_size))
+            # each classifier call costs about 1 ms whatever the rows (a Python call per tree), so
+            # the stage judges many docs at once: a few MB of docs held, the order kept
+            batch = list(islice(stream, max(batch_size, MIN_BATCH)))
             if not batch:
                 return
             self._judge(on_route(batch, combiner.route), combiner)

@@ -43,6 +43,8 @@ log = logging.getLogger("training.signals.second_stage")
 PARAMS = {"max_depth": 3, "max_iter": 150, "learning_rate": 0.05, "min_samples_leaf": 20, "l2_regularization": 1.0}
 THRESHOLD_GRID = np.round(np.arange(0.2, 0.81, 0.025), 3)
 STAGE = "signal_second_stage"
+#: Files of the trained pipeline's folder that spaCy's ``to_disk`` does not write, copied to ``--out``.
+KEPT_FILES = ("metrics.json", "TRAINING.md")
 ENGLISH_COMBINER = "signal_combiner"
 
 
@@ -119,6 +121,9 @@ def build(model: Path, out: Path, seed: int = 13, mail: bool | str = False) -> d
         shutil.rmtree(out, ignore_errors=True)
     attach(nlp, models, thresholds)
     nlp.to_disk(out)
+    for name in KEPT_FILES:  # what spaCy does not write: the recipe (the baselines read its rows from metrics.json)
+        if (model / name).is_file() and out.resolve() != model.resolve():
+            shutil.copy2(model / name, out / name)
     summary = {"model": str(model), "seed": seed, "mail": mail, "rows": int(len(X)), "beta": beta,
                "params": PARAMS, "labels": record, "seconds": round(time.time() - started, 1)}
     (out / "second_stage.json").write_text(json.dumps(summary, indent=1) + "\n")
