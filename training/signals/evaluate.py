@@ -32,7 +32,7 @@ from training.signals.baseline import RoutedBaseline, TfidfBaseline, router_lang
 from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDEPENDENT4_PATHS, INDEPENDENT5_PATHS,
                                      INDEPENDENT6_PATHS, INDEPENDENT7_PATHS, INDEPENDENT8_PATHS,
                                      INDEPENDENT9_PATHS, INDEPENDENT10_PATHS, INDEPENDENT11_PATHS,
-                                     INDEPENDENT12_PATHS,
+                                     INDEPENDENT12_PATHS, INDEPENDENT13_PATHS,
                                      INDEPENDENT_PATH, LANGUAGE_EVAL2_PATHS, LANGUAGE_EVAL3_PATHS, LANGUAGE_EVAL_PATHS, LANGUAGES,
                                      PROJECT_ROOT, read_labelled, recipe_rows, training_parts)
 from training.signals.embedded import embed
@@ -206,6 +206,25 @@ INDEPENDENT_SETS = (
       for k, path, name in zip(("it", "nl"), LANGUAGE_EVAL3_PATHS, ("Italian", "Dutch"))),
 )
 
+#: Blind sets: read only when ``--sets`` names them, as a candidate's rule says
+#: (data/signals/README_eval_independent13.md).
+BLIND_SETS = (
+    ("independent13", INDEPENDENT13_PATHS,
+     "Thirteenth independently written set (eval_independent13_*.jsonl: three more authors who saw no project "
+     "data, written in the twenty-sixth session; blind until the rule of data/signals/README_eval_independent13.md "
+     "lets a candidate read it)"),
+)
+
+
+def named_sets(names: str) -> tuple:
+    """The entries of :data:`INDEPENDENT_SETS` and :data:`BLIND_SETS` named in ``names`` (comma-separated)."""
+    every = {name: entry for entry in INDEPENDENT_SETS + BLIND_SETS for name in [entry[0]]}
+    wanted = [n.strip() for n in names.split(",") if n.strip()]
+    unknown = [n for n in wanted if n not in every]
+    if unknown or not wanted:
+        raise AnalyzerError(f"unknown set(s) {', '.join(unknown) or names!r}; known: {', '.join(every)}")
+    return tuple(every[n] for n in wanted)
+
 
 def evaluate(model: Path | str | None = None, sets: tuple = INDEPENDENT_SETS, realmail: Path | None = REALMAIL_DATA,
              **recipe) -> dict:
@@ -287,19 +306,23 @@ def main(argv: list[str] | None = None) -> int:
                         help="train the baseline on the whole-mail rows too, as `training.signals.train --mail` "
                              "does (default: the rows the model's metrics.json names)")
     parser.add_argument("--out", type=Path, default=None, help="where evaluation.md/.json go (default: --model)")
+    parser.add_argument("--sets", default=None,
+                        help="comma-separated set names to read instead of every development set and the real mail; "
+                             "the only way to read a blind set (" + ", ".join(n for n, _, _ in BLIND_SETS) + ")")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     started = time.time()
     try:
         rows = recipe_rows(args.model)  # the baseline reads the rows the pipeline was trained on
-        result = evaluate(args.model, **rows | {"flip": args.flip or rows["flip"],
+        chosen = {} if args.sets is None else {"sets": named_sets(args.sets), "realmail": None}
+        result = evaluate(args.model, **chosen, **rows | {"flip": args.flip or rows["flip"],
                                                 "courtesy": args.courtesy or rows["courtesy"],
                                                 "mail": args.mail or rows["mail"]})
     except AnalyzerError as exc:
         print(f"training.signals.evaluate: error: {exc}", file=sys.stderr)
         return 2
     titles = {"heldout": "Held-out dev split (25% of signals_dev.jsonl, never trained or tuned on)"}
-    titles.update({name: title for name, _, title in INDEPENDENT_SETS})
+    titles.update({name: title for name, _, title in INDEPENDENT_SETS + BLIND_SETS})
     titles.update({f"{name}+mail": f"{title}: each snippet set as a paragraph inside a real mailing-list message "
                    f"(training.signals.embedded; backgrounds from ../shared/realmail, evaluation only)"
                    for name, title in list(titles.items())})

@@ -86,12 +86,14 @@ def _fbeta(y: np.ndarray, pred: np.ndarray, beta: float) -> float:
     return 0.0 if tp == 0 else (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp)
 
 
-def fit_stage(X: np.ndarray, gold: np.ndarray, beta: float, seed: int) -> tuple[list, list[float], dict]:
-    """(one fitted classifier per label, thresholds, per-label record)."""
+def fit_stage(X: np.ndarray, gold: np.ndarray, beta: float, seed: int,
+              params: dict | None = None) -> tuple[list, list[float], dict]:
+    """(one fitted classifier per label, thresholds, per-label record); ``params``: the classifiers'
+    settings (default :data:`PARAMS`)."""
     models, thresholds, record = [], [], {}
     for j, lab in enumerate(LABELS):
         y = gold[:, j]
-        est = HistGradientBoostingClassifier(**PARAMS, random_state=seed)
+        est = HistGradientBoostingClassifier(**(PARAMS if params is None else params), random_state=seed)
         cv = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
         p = cross_val_predict(est, X, y, cv=cv, method="predict_proba")[:, 1]
         scores = {float(t): _fbeta(y, (p >= t).astype(int), beta) for t in THRESHOLD_GRID}
@@ -127,7 +129,35 @@ def build(model: Path, out: Path, seed: int = 13, mail: bool | str = False) -> d
     summary = {"model": str(model), "seed": seed, "mail": mail, "rows": int(len(X)), "beta": beta,
                "params": PARAMS, "labels": record, "seconds": round(time.time() - started, 1)}
     (out / "second_stage.json").write_text(json.dumps(summary, indent=1) + "\n")
+    _note_in_training_md(out / "TRAINING.md", summary)
     return summary
+
+
+def _note_in_training_md(path: Path, summary: dict) -> None:
+    """Append (or replace) the second stage's section of the pipeline's TRAINING.md."""
+    head = "## Second stage"
+    text = path.read_text(encoding="utf-8") if path.is_file() else "# How this signal pipeline was built\n"
+    text = text.split(f"\n{head}")[0].rstrip("\n")
+    mail = f" --mail {summary['mail']}" if summary["mail"] else ""
+    rows = "\n".join(f"| {lab} | {r['threshold']} | {r['fbeta_cross_validated']} | {r['positives']} |"
+                     for lab, r in summary["labels"].items())
+    text += f"""
+
+{head}
+
+`python -m training.signals.second_stage --model {summary['model']} --out <this folder> --seed {summary['seed']}{mail}`
+(`analyzer/signals/second_stage.py`): one scikit-learn HistGradientBoostingClassifier per label
+({json.dumps(summary['params'])}) over every label's window and sentence scores and verdicts of a
+short text, fitted on out-of-fold scores of the English classifier's {summary['rows']} training rows
+(five refits); each label's threshold maximises F-beta (beta = {summary['beta']}) on probabilities
+cross-validated once more over those rows. It judges texts shorter than the English combiner's
+`long_sentences`; longer texts keep the combiner's decision.
+
+| label | threshold | F-beta (cross-validated, training rows) | positive rows |
+|---|---:|---:|---:|
+{rows}
+"""
+    path.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
