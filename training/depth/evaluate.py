@@ -141,6 +141,10 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                          "which judged candidate X, CANDIDATE29.md (shipped); not trained on)"),
              "train25": ("independent train25 (training mailboxes of the twenty-second session with clients writing in "
                          "Italian or Dutch, which judged candidate W2, CANDIDATE30.md; not trained on)"),
+             "train26": ("independent train26 (the twenty-seventh session's judge set: the long-tail and the general "
+                         "brief; unread until a candidate's rule names it)"),
+             "train27": ("independent train27 (training mailboxes of the twenty-eighth session, the general and the "
+                         "long-tail brief, which judged candidate H2, CANDIDATE32.md (not shipped); not trained on)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",
@@ -149,7 +153,7 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              "(all clients; clients with one found) |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for k, r in res.items():
-        lines.append(f"| {names[k]} | {r['mailboxes']} / {r['scored']} | **{r['spearman_mean']}** ({r['spearman_worst']}) | "
+        lines.append(f"| {names.get(k, f'independent {k}')} | {r['mailboxes']} / {r['scored']} | **{r['spearman_mean']}** ({r['spearman_worst']}) | "
                      f"{r['volume_spearman_mean']} | {r['tally_spearman_mean']} ({r['tally_spearman_worst']}) | "
                      f"{r['tier_accuracy']} | {r['two_tiers_off']} | {r['mae']} | {r['moving_right']} | "
                      f"{r['steady_right']} | {r['drivers_with_own_text_signal']}; {r['drivers_when_own_signal']} |")
