@@ -21,6 +21,7 @@ import logging
 import shutil
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -48,10 +49,11 @@ KEPT_FILES = ("metrics.json", "TRAINING.md")
 ENGLISH_COMBINER = "signal_combiner"
 
 
-def oof_features(model: Path, seed: int, mail: bool | str = False) -> tuple[np.ndarray, np.ndarray]:
-    """(feature rows, gold label matrix) of the recipe's training rows, each scored out of fold."""
-    trained = spacy.load(model)
-    settings = trained.get_pipe(ENGLISH_COMBINER)
+def refitted_folds(model: Path, seed: int, mail: bool | str = False) -> Iterator[tuple]:
+    """The recipe's English classifier refitted without each fold in turn: yields ``(nlp, rows, docs,
+    held)`` per fold, ``nlp`` holding that fold's classifier and ``model``'s decision settings, ``rows``
+    the recipe's training rows, ``docs`` their prepared docs, ``held`` the fold's row indices."""
+    settings = spacy.load(model).get_pipe(ENGLISH_COMBINER)
     parts = training_parts(mail=mail)
     rows = parts["train"] + parts["tune"]
     nlp = build_pipeline(CONFIG_PATH)
@@ -65,16 +67,23 @@ def oof_features(model: Path, seed: int, mail: bool | str = False) -> tuple[np.n
     weights = sample_weights(rows, float(fit.get("neutral_weight", 1.0)), float(fit.get("independent_weight", 1.0)))
     y = _targets(nlp, rows)
     fold_of = fold_assignment(rows, folds, seed)
-    X = np.zeros((len(rows), 3 * len(LABELS) + 2))
-    combiner = nlp.get_pipe(ENGLISH_COMBINER)
     for k in range(folds):
         fit_idx, held_idx = np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)
         fit_classifier(clf, [docs[i] for i in fit_idx], y[fit_idx], C=C, min_df=min_df, seed=seed,
                        occ=[occ[i] for i in fit_idx], sample_weight=None if weights is None else weights[fit_idx])
-        for i, doc in zip(held_idx, combiner.pipe(clf.pipe([docs[i] for i in held_idx]))):
+        yield nlp, rows, docs, held_idx
+        log.info("fold %d/%d scored", k + 1, folds)
+
+
+def oof_features(model: Path, seed: int, mail: bool | str = False) -> tuple[np.ndarray, np.ndarray]:
+    """(feature rows, gold label matrix) of the recipe's training rows, each scored out of fold."""
+    X = rows = None
+    for nlp, rows, docs, held in refitted_folds(model, seed, mail):
+        X = np.zeros((len(rows), 3 * len(LABELS) + 2)) if X is None else X
+        scored = nlp.get_pipe(ENGLISH_COMBINER).pipe(nlp.get_pipe(CLASSIFIER).pipe([docs[i] for i in held]))
+        for i, doc in zip(held, scored):
             row = text_features(doc)
             X[i] = 0.0 if row is None else row
-        log.info("fold %d/%d scored", k + 1, folds)
     gold = np.array([[lab in r["labels"] for lab in LABELS] for r in rows], dtype=int)
     return X, gold
 

@@ -14,16 +14,14 @@ import logging
 from pathlib import Path
 
 import numpy as np
-import spacy
 
 from analyzer.signals.labels import LABELS
 from analyzer.signals.linear import SCORES_KEY
-from analyzer.signals.pipeline import CLASSIFIER, build_pipeline
+from analyzer.signals.pipeline import CLASSIFIER
 from analyzer.signals.quoted import strip_quoted
-from training.signals.corpus import CONFIG_PATH, training_parts
-from training.signals.fit import fit_classifier, occurrences
 from training.signals.long_margin import long_texts
-from training.signals.train import _targets, fold_assignment, prepare, sample_weights, set_thresholds
+from training.signals.second_stage import refitted_folds
+from training.signals.train import prepare
 
 
 def window_rows(doc, context=1):
@@ -50,25 +48,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=13)
     a = ap.parse_args()
     logging.basicConfig(level=logging.INFO)
-    settings = spacy.load(a.model).get_pipe("signal_combiner")
-    parts = training_parts(mail=a.mail or False)
-    rows = parts["train"] + parts["tune"]
-    nlp = build_pipeline(CONFIG_PATH)
-    set_thresholds(nlp, settings.thresholds, settings.sentence_thresholds, settings.max_labels, settings.long_margin,
-                   settings.rule_floors)
-    fit = dict(nlp.config.get("signal_fit", {}))
-    C, min_df, folds = float(fit.get("C", 10.0)), int(fit.get("min_df", 2)), int(fit.get("folds", 5))
-    docs = prepare(nlp, [r["text"] for r in rows])
-    clf, comb = nlp.get_pipe(CLASSIFIER), nlp.get_pipe("signal_combiner")
-    occ = [occurrences(clf, d) for d in docs]
-    weights = sample_weights(rows, float(fit.get("neutral_weight", 1.0)), float(fit.get("independent_weight", 1.0)))
-    y = _targets(nlp, rows)
-    fold_of = fold_assignment(rows, folds, a.seed)
     X, G = [], []
-    for k in range(folds):
-        fit_idx, held_idx = np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)
-        fit_classifier(clf, [docs[i] for i in fit_idx], y[fit_idx], C=C, min_df=min_df, seed=a.seed,
-                       occ=[occ[i] for i in fit_idx], sample_weight=None if weights is None else weights[fit_idx])
+    for nlp, rows, _, held_idx in refitted_folds(a.model, a.seed, a.mail or False):
+        clf, comb = nlp.get_pipe(CLASSIFIER), nlp.get_pipe("signal_combiner")
         made = long_texts(rows, list(held_idx), a.seed)
         long_docs = prepare(nlp, [r["text"] for r in made])
         for r, doc in zip(made, comb.pipe(clf.pipe(long_docs))):
@@ -87,7 +69,6 @@ def main() -> None:
                     gold[s] = [lab in r["labels"] for lab in LABELS]
             X.append(window_rows(doc))
             G.append(gold)
-        logging.info("fold %d: %d long texts", k + 1, len(made))
     np.savez(a.out, X=np.vstack(X), gold=np.vstack(G))
 
 
