@@ -215,3 +215,18 @@ def test_the_evaluation_reads_a_blind_set_only_when_named():
     assert [e[0] for e in named_sets("independent12, independent13")] == ["independent12", "independent13"]
     with pytest.raises(AnalyzerError, match="unknown"):
         named_sets("independent99")
+
+
+def test_another_pipeline_borrowing_the_signal_components_gets_the_stage_too(fitted):
+    from analyzer.signals.pipeline import DEFAULT_MODEL, add_signal_components
+    from training.signals.second_stage import attach
+
+    X, models = fitted
+    source = spacy.load(DEFAULT_MODEL)
+    attach(source, models, [0.5] * len(LABELS))
+    assert source.pipe_names.index("signal_second_stage") == source.pipe_names.index("signal_combiner") + 1
+    target = add_signal_components(spacy.blank("en"), source)
+    borrowed = target.get_pipe("signal_second_stage")
+    assert np.array_equal(borrowed.probabilities(X), source.get_pipe("signal_second_stage").probabilities(X))
+    doc = target("Thanks so much for sorting the venue, the team loved it.")
+    assert "signals" in doc.spans  # the borrowed pipeline runs end to end with the stage in place
