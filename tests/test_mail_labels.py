@@ -11,12 +11,14 @@ import mailbox
 import pytest
 
 from analyzer.signals.labels import AGENCY_LABELS, LABELS
-from training.signals.agency_mail import LABELS_DIR, any_signal, labelled_mail_files, mailbox_folder, read_mail_labels
+from training.signals.agency_mail import (LABELS_DIR, TRAIN27_LABELS_DIR, any_signal, labelled_mail_files, mailbox_folder,
+                                          read_mail_labels)
 
 from training.signals.mail_rows import TRAIN18_LABELS_DIR
 
-#: The oracle's and the whole-mail test's files, and the detector training labels of train18's six.
-FILES = labelled_mail_files() + sorted(TRAIN18_LABELS_DIR.glob("*.jsonl"))
+#: The oracle's and the whole-mail test's files, the detector training labels of train18's six, and the
+#: unread whole-mail set of train27's six.
+FILES = labelled_mail_files() + sorted(TRAIN18_LABELS_DIR.glob("*.jsonl")) + sorted(TRAIN27_LABELS_DIR.glob("*.jsonl"))
 
 
 def _mbox_ids(folder) -> list[str]:
@@ -79,3 +81,11 @@ def test_a_labelled_mailbox_is_compared_message_by_message(tmp_path):
     assert any(res["gold"]) and any(res["pipeline"]) and any(res["baseline"])
     for pred in res["pipeline"] + res["baseline"]:
         assert set(pred) <= set(LABELS)
+
+
+def test_the_report_names_the_labels_it_compared_with(tmp_path):
+    from training.signals.agency_mail import _shown
+
+    assert _shown(LABELS_DIR) == "data/signals/mail_labels"
+    assert _shown(TRAIN27_LABELS_DIR) == "data/signals/mail_labels_train27"
+    assert _shown(tmp_path) == str(tmp_path)  # outside the project: as given

@@ -41,6 +41,10 @@ LABELS_DIR = DATA_DIR / "mail_labels"
 #: this evaluation does not compare the detector with them, so they can still serve as whole-mail
 #: test data for a detector candidate.
 MORE_LABELS_DIR = LABELS_DIR.parent / "mail_labels_more"
+#: Message-by-message labels of ``train27``'s six mailboxes (twenty-eighth session), by six more helpers
+#: under the same brief (test data): a whole-mail set no detector has read. Read only with ``--labels``,
+#: when a candidate's rule names it.
+TRAIN27_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train27"
 
 
 def labelled_mail_files() -> list[Path]:
@@ -141,8 +145,17 @@ def evaluate(model=None, labels_dir: Path = LABELS_DIR, **recipe) -> dict:
                         by_group[g][k] += res[k]
     g, p, b = pooled["gold"], pooled["pipeline"], pooled["baseline"]
     groups = {name: _summary(v["gold"], v["pipeline"], v["baseline"]) for name, v in by_group.items() if v["gold"]}
-    return {"mailboxes": per_box, "groups": groups, "table": side_by_side(g, p, b), "bootstrap": paired_bootstrap(g, p, b),
+    return {"labels_dir": _shown(labels_dir), "mailboxes": per_box, "groups": groups,
+            "table": side_by_side(g, p, b), "bootstrap": paired_bootstrap(g, p, b),
             "multilabel": multilabel_recall(g, p, b), "any_pipeline": any_signal(g, p), "any_baseline": any_signal(g, b)}
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the project when it is inside it (as the report names it)."""
+    try:
+        return str(Path(path).resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
 
 
 def report_md(res: dict, command: str) -> str:
@@ -151,7 +164,7 @@ def report_md(res: dict, command: str) -> str:
     present = t[(t["label"] == "macro") | (t["support"] > 0)]
     lines = ["# Signals in whole agency mail", "", f"Command: `{command}`", "",
              "Every message of hand-written depth mailboxes, labelled by helpers who read only the taxonomy and the "
-             "mbox (`data/signals/mail_labels/`, brief `data/signals/BRIEF_mail_labels.md`). The detector never "
+             f"mbox (`{res.get('labels_dir', 'data/signals/mail_labels')}/`, brief `data/signals/BRIEF_mail_labels.md`). The detector never "
              "trained on these mailboxes. Pipeline: the run's signals frame per message; baseline: TF-IDF on each "
              "message's whole new text, trained on the detector's training rows; both keep only the labels the "
              "writing side can carry. Macro F1 over the labels that occur (a label absent from the gold is left "
@@ -196,12 +209,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="train the baseline on the whole-mail rows too, as `training.signals.train --mail` "
                              "does (default: the rows the model's metrics.json names)")
     ap.add_argument("--out", type=Path, default=PROJECT_ROOT / "models" / "signals")
+    ap.add_argument("--labels", type=Path, default=LABELS_DIR,
+                    help="folder of labels files to compare with (default: the four mailboxes of data/signals/mail_labels)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     recipe = recipe_rows(args.model)
-    res = evaluate(args.model, **recipe | {"mail": args.mail or recipe["mail"]})
+    res = evaluate(args.model, args.labels, **recipe | {"mail": args.mail or recipe["mail"]})
     command = ("python -m training.signals.agency_mail" + (f" --model {args.model}" if args.model else "")
-               + (f" --mail {args.mail}" if args.mail else ""))  # without it: the model's own rows
+               + (f" --mail {args.mail}" if args.mail else "")  # without it: the model's own rows
+               + (f" --labels {_shown(args.labels)}" if Path(args.labels).resolve() != LABELS_DIR.resolve() else ""))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "agency_mail.md").write_text(report_md(res, command), encoding="utf-8")
     (args.out / "agency_mail.json").write_text(json.dumps(
