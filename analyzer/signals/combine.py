@@ -148,6 +148,11 @@ class SignalCombiner:
             return bool(getattr(self.nlp.get_pipe(self.model_pipe), "silent_furniture", False))
         return False
 
+    def may_carry_label(self, sentence: str, courtesy: bool = False) -> bool:
+        """Whether a sentence may carry a label: not mail furniture (when skipped) nor written mostly
+        in a script the detector cannot read. ``courtesy``: as :meth:`_courtesy` says."""
+        return not (unreadable_script(sentence) or (self.skip_boilerplate and furniture_kind(sentence, courtesy)))
+
     def __call__(self, doc: Doc) -> Doc:
         return next(iter(self.pipe([doc])))
 
@@ -273,8 +278,7 @@ class SignalCombiner:
                 got[0] = max(got[0], score)
         if found:  # mail furniture (when skipped) and sentences in a script the detector cannot read
             texts = {k: doc[bounds[k][0]:bounds[k][1]].text for k in {k for k, _ in found}}
-            unread = {k for k, t in texts.items()
-                      if unreadable_script(t) or (self.skip_boilerplate and furniture_kind(t, courtesy))}
+            unread = {k for k, t in texts.items() if not self.may_carry_label(t, courtesy)}
             found = {key: val for key, val in found.items() if key[0] not in unread}
         if self.max_labels > 0 and len(found) > self.max_labels:
             found = self._cap(found)

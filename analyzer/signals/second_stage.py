@@ -44,13 +44,12 @@ from spacy.util import ensure_path
 
 from analyzer.arrays import read_arrays
 from analyzer.errors import ModelError
-from analyzer.signals.boilerplate import furniture_kind
+from analyzer.signals.combine import _INDEX as LABEL_INDEX
 from analyzer.signals.combine import _KEY as RESULT_KEY
 from analyzer.signals.combine import SignalCombiner
 from analyzer.signals.labels import LABELS
 from analyzer.signals.linear import SCORES_KEY
 from analyzer.signals.router import on_route
-from analyzer.signals.script import unreadable_script
 
 #: Types the stage's skops file may name (beyond skops's primitives and numpy arrays).
 TRUSTED_TYPES = (
@@ -72,9 +71,8 @@ def text_features(doc: Doc, spans_key: str = "signals") -> np.ndarray | None:
         return None
     ranges, sent, win = scores[0], scores[1], scores[2]
     found = np.zeros(len(LABELS))
-    index = {lab: j for j, lab in enumerate(LABELS)}
     for span in doc.spans.get(spans_key, ()):
-        j = index.get(span.label_)
+        j = LABEL_INDEX.get(span.label_)
         if j is not None:
             found[j] = 1.0
     return np.concatenate([win.max(axis=0), sent.max(axis=0), found, [np.log1p(len(ranges)), np.log1p(len(doc))]])
@@ -143,10 +141,12 @@ class SecondStage:
         add = [j for j in range(len(LABELS)) if decided[j] and not found[j]]
         if not drop and not add:
             return
-        spans = [s for s in doc.spans.get(self.spans_key, ()) if s.label_ not in drop]
+        spans = []
         for s in doc.spans.get(self.spans_key, ()):
             if s.label_ in drop:
                 doc.user_data.pop((RESULT_KEY, s.start_char, s.end_char, s.label_), None)
+            else:
+                spans.append(s)
         ranges, sent, win = doc.user_data[SCORES_KEY][:3]
         bounds = ranges.tolist()
         per_sentence: dict[int, int] = {}
@@ -167,7 +167,7 @@ class SecondStage:
             spans.append(span)
             per_sentence[k] = per_sentence.get(k, 0) + 1
             cats[lab] = max(cats.get(lab, 0.0), p[j])
-        spans.sort(key=lambda s: (s.start, LABELS.index(s.label_)))
+        spans.sort(key=lambda s: (s.start, LABEL_INDEX[s.label_]))
         doc.spans[self.spans_key] = SpanGroup(doc, name=self.spans_key, spans=spans)
         doc.cats = cats
 
@@ -179,10 +179,8 @@ class SecondStage:
         for k in np.argsort(-own, kind="stable").tolist():
             if cap > 0 and per_sentence.get(k, 0) >= cap:
                 continue
-            text = doc[bounds[k][0]:bounds[k][1]].text
-            if unreadable_script(text) or (combiner.skip_boilerplate and furniture_kind(text, courtesy)):
-                continue
-            return k
+            if combiner.may_carry_label(doc[bounds[k][0]:bounds[k][1]].text, courtesy):
+                return k
         return None
 
     # -- serialization ------------------------------------------------------------------------

@@ -218,7 +218,7 @@ BLIND_SETS = (
 
 def named_sets(names: str) -> tuple:
     """The entries of :data:`INDEPENDENT_SETS` and :data:`BLIND_SETS` named in ``names`` (comma-separated)."""
-    every = {name: entry for entry in INDEPENDENT_SETS + BLIND_SETS for name in [entry[0]]}
+    every = {entry[0]: entry for entry in INDEPENDENT_SETS + BLIND_SETS}
     wanted = [n.strip() for n in names.split(",") if n.strip()]
     unknown = [n for n in wanted if n not in every]
     if unknown or not wanted:

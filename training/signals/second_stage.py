@@ -35,6 +35,7 @@ from analyzer.signals.pipeline import CLASSIFIER, build_pipeline
 from analyzer.signals.second_stage import text_features
 from training.signals.corpus import CONFIG_PATH, training_parts
 from training.signals.fit import fit_classifier, occurrences
+from training.signals.metrics import macro_f1_counts
 from training.signals.train import _targets, fold_assignment, prepare, sample_weights, set_thresholds
 
 log = logging.getLogger("training.signals.second_stage")
@@ -88,13 +89,6 @@ def oof_features(model: Path, seed: int, mail: bool | str = False) -> tuple[np.n
     return X, gold
 
 
-def _fbeta(y: np.ndarray, pred: np.ndarray, beta: float) -> float:
-    tp = float((y & pred).sum())
-    fp, fn = float(((1 - y) & pred).sum()), float((y & (1 - pred)).sum())
-    b2 = beta * beta
-    return 0.0 if tp == 0 else (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp)
-
-
 def fit_stage(X: np.ndarray, gold: np.ndarray, beta: float, seed: int,
               params: dict | None = None) -> tuple[list, list[float], dict]:
     """(one fitted classifier per label, thresholds, per-label record); ``params``: the classifiers'
@@ -105,7 +99,8 @@ def fit_stage(X: np.ndarray, gold: np.ndarray, beta: float, seed: int,
         est = HistGradientBoostingClassifier(**(PARAMS if params is None else params), random_state=seed)
         cv = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
         p = cross_val_predict(est, X, y, cv=cv, method="predict_proba")[:, 1]
-        scores = {float(t): _fbeta(y, (p >= t).astype(int), beta) for t in THRESHOLD_GRID}
+        by_grid = macro_f1_counts(y.astype(bool)[:, None], (p[None, :] >= THRESHOLD_GRID[:, None])[:, :, None], beta)
+        scores = dict(zip(THRESHOLD_GRID.tolist(), by_grid.tolist()))
         t = max(scores, key=lambda v: (scores[v], -abs(v - 0.5)))
         models.append(est.fit(X, y))
         thresholds.append(t)

@@ -26,7 +26,7 @@ from analyzer.signals.labels import LABELS
 from analyzer.signals.linear import SCORES_KEY
 from analyzer.signals.pipeline import load_pipeline
 from training.signals.corpus import DATA_DIR, read_labelled
-from training.signals.metrics import prf_table
+from training.signals.metrics import macro_f1_counts
 
 SETS = {"1": ["eval_independent.jsonl"], "2": ["eval_independent2.jsonl"],
         **{str(k): [f"eval_independent{k}_{s}.jsonl" for s in ("abc" if k >= 5 else "ab")] for k in range(3, 13)}}
@@ -57,11 +57,7 @@ def gold_matrix(rows) -> np.ndarray:
 
 
 def macro_f1(Y, P) -> float:
-    f = []
-    for j in range(Y.shape[1]):
-        tp = (Y[:, j] & P[:, j]).sum(); fp = ((1 - Y[:, j]) & P[:, j]).sum(); fn = (Y[:, j] & (1 - P[:, j])).sum()
-        f.append(0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn))
-    return float(np.mean(f))
+    return float(macro_f1_counts(Y.astype(bool), P.astype(bool)))
 
 
 def fit_label(X, y, kind):
