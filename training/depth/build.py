@@ -391,11 +391,13 @@ def collect(seeds=TRAIN_SEEDS, splits=TRAIN_SPLITS, signals_model=None) -> list[
 
 
 def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_counts: bool = LOG_COUNTS,
-          splits=TRAIN_SPLITS, signals_model=None, steady_floor: float = STEADY_FLOOR) -> dict:
+          splits=TRAIN_SPLITS, signals_model=None, steady_floor: float = STEADY_FLOOR,
+          backed_praise: int | None = BACKED_PRAISE) -> dict:
     """Choose, fit and write the model (module doc); ``boxes``: :func:`collect`'s result, if already read;
     ``log_counts``: the evidence with the log counts of deeper and shallower signals
     (:class:`~analyzer.depth.evidence.EvidenceFeatures`); ``signals_model``: the signal pipeline whose
-    detections the model is fitted on (default: the shipped one)."""
+    detections the model is fitted on (default: the shipped one); ``backed_praise``: praise counted
+    beyond the client's other deeper signs (:class:`~analyzer.depth.evidence.EvidenceFeatures`; None: all)."""
     t0 = time.perf_counter()
     features = ClientFeatures().fit(None)
     boxes = collect(seeds, splits, signals_model) if boxes is None else boxes
@@ -405,7 +407,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
     alphas = ALPHAS if REGRESSOR == "ridge" else ALPHAS[:1]  # boosting has no ridge penalty
     for gw, alpha, prior in itertools.product(GENERATED_WEIGHTS, alphas, PRIORS):
         cv = cross_validate(T, boxes, {"alpha": alpha, "prior_messages": prior, "generated_weight": gw,
-                                       "log_counts": log_counts})
+                                       "log_counts": log_counts, "backed_praise": backed_praise})
         c = cv["clients"].dropna(subset=["oof"])
         rho = _per_box_rho(c, "oof")
         ind = rho[[i for i in rho.index if _is_independent(i)]]
@@ -427,7 +429,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
                        "balanced_dev": _balanced(acc_dev), "balanced_generated": _balanced(acc_gen)})
     best_trend = choose_trend(trends, steady_floor)
     params = {"alpha": best["alpha"], "prior_messages": best["prior_messages"], "log_counts": log_counts,
-              "period_prior": best_trend["period_prior"], "period_target": best_trend["period_target"],
+              "backed_praise": backed_praise, "period_prior": best_trend["period_prior"], "period_target": best_trend["period_target"],
               "trend_band": best_trend["band"]}
     model = _fit(T, generated_weight=best["generated_weight"], **params)
     c = best["cv"]["clients"].dropna(subset=["oof"])
@@ -491,14 +493,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steady-floor", type=float, default=STEADY_FLOOR,
                     help="the share of the training mailboxes' steady clients the shipped trend setting must call "
                          "steady, out of fold (default: STEADY_FLOOR)")
+    ap.add_argument("--backed-praise", default=str(BACKED_PRAISE),
+                    help="praise counted beyond the client's other deeper signs, or 'none' for all praise "
+                         "(default: BACKED_PRAISE)")
     args = ap.parse_args(argv)
+    backed = None if args.backed_praise.lower() == "none" else int(args.backed_praise)
     splits = tuple(s for s in args.splits.split(",") if s)
     if set(splits) & set(TEST_SPLITS):
         ap.error(f"test sets are never trained on: {sorted(set(splits) & set(TEST_SPLITS))}")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     with threadpool_limits(1):
         m = build(args.out, log_counts=not args.without_log_counts, signals_model=args.signals_model, splits=splits,
-                  steady_floor=args.steady_floor)
+                  steady_floor=args.steady_floor, backed_praise=backed)
     print(json.dumps({k: v for k, v in m["cv_leave_mailbox_out"].items() if "grid" not in k}, indent=1))
     return 0
 
