@@ -36,7 +36,11 @@ def _unread_sentence(model: dict) -> str:
 def _praise_sentence(model: dict) -> str:
     if model.get("backed_praise") is None:
         return ""
-    return (f" Praise counts only as far as the client's other deeper signs back it, plus {model['backed_praise']}: warm "
+    k = model["backed_praise"]
+    if k == 0:
+        return (" Praise counts only as far as the client's other deeper signs back it, one praise for each: warm "
+                "words alone do not make a relationship deep (models/depth/CANDIDATE20.md, CANDIDATE33.md).")
+    return (f" Praise counts only as far as the client's other deeper signs back it, plus {k}: warm "
             "words alone do not make a relationship deep (models/depth/CANDIDATE20.md).")
 
 
