@@ -287,6 +287,34 @@ def _fit(rows: pd.DataFrame, generated_weight: float = 1.0, **params) -> DepthMo
         tier_rows=(rows["kind"] == "client").to_numpy())
 
 
+def praise_cap_holders(model: DepthModel):
+    """The fitted ``model`` and every estimator inside it that reads the praise cap: its evidence
+    transforms (client and quarterly regressors, tier classifiers) and the models holding them."""
+    for m in (model, getattr(model, "period_model_", None)):
+        if m is None:
+            continue
+        yield m
+        parts = [getattr(m, "pipeline_", None), getattr(m, "tier_model_", None),
+                 getattr(getattr(m, "tier_model_", None), "prepare_", None)]
+        for part in parts:
+            if part is None:
+                continue
+            if hasattr(part, "backed_praise"):
+                yield part
+            for _, step in getattr(part, "steps", []):
+                if hasattr(step, "backed_praise"):
+                    yield step
+
+
+def set_praise_cap(model: DepthModel, backed_praise: int | None) -> DepthModel:
+    """``model`` (fitted; changed in place and returned) scoring with the praise cap ``backed_praise``
+    (:class:`~analyzer.depth.evidence.EvidenceFeatures`) in every transform it holds; its weights,
+    calibration, tiers and trend stay as fitted. Candidate O0w (models/depth/CANDIDATE34.md)."""
+    for est in praise_cap_holders(model):
+        est.backed_praise = backed_praise
+    return model
+
+
 def _folds(boxes: list[str], k: int = 6):
     order = sorted(set(boxes))
     return [[b for i, b in enumerate(order) if i % k == j] for j in range(k)]
@@ -392,12 +420,13 @@ def collect(seeds=TRAIN_SEEDS, splits=TRAIN_SPLITS, signals_model=None) -> list[
 
 def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_counts: bool = LOG_COUNTS,
           splits=TRAIN_SPLITS, signals_model=None, steady_floor: float = STEADY_FLOOR,
-          backed_praise: int | None = BACKED_PRAISE) -> dict:
+          backed_praise: int | None = BACKED_PRAISE, score_backed_praise: int | None | str = "same") -> dict:
     """Choose, fit and write the model (module doc); ``boxes``: :func:`collect`'s result, if already read;
     ``log_counts``: the evidence with the log counts of deeper and shallower signals
     (:class:`~analyzer.depth.evidence.EvidenceFeatures`); ``signals_model``: the signal pipeline whose
     detections the model is fitted on (default: the shipped one); ``backed_praise``: praise counted
-    beyond the client's other deeper signs (:class:`~analyzer.depth.evidence.EvidenceFeatures`; None: all)."""
+    beyond the client's other deeper signs (:class:`~analyzer.depth.evidence.EvidenceFeatures`; None: all);
+    ``score_backed_praise``: the cap the fitted model scores with (:func:`set_praise_cap`; "same": as fitted)."""
     t0 = time.perf_counter()
     features = ClientFeatures().fit(None)
     boxes = collect(seeds, splits, signals_model) if boxes is None else boxes
@@ -432,12 +461,15 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
               "backed_praise": backed_praise, "period_prior": best_trend["period_prior"], "period_target": best_trend["period_target"],
               "trend_band": best_trend["band"]}
     model = _fit(T, generated_weight=best["generated_weight"], **params)
+    if score_backed_praise != "same":
+        set_praise_cap(model, score_backed_praise)
     c = best["cv"]["clients"].dropna(subset=["oof"])
     weights = evidence_weights(model, T[T["kind"] == "client"], log_counts)
     per_box = _per_box_rho(c, "oof")
     metrics = {
         "model": {"kind": "taxonomy", "regressor": model.regressor, "period_regressor": model.period_regressor,
-                  "unread_share": model.unread_share, "backed_praise": model.backed_praise, **params, "weights_per_sd": weights,
+                  "unread_share": model.unread_share, **params, "backed_praise": model.backed_praise,
+                  "fit_backed_praise": backed_praise, "weights_per_sd": weights,
                   "tier_cuts": TIER_CUTS,
                   "ordinal_tiers": ORDINAL_TIERS,
                   "tier_cuts_raw": None if model.tier_cuts_ is None else np.round(model.tier_cuts_, 3).tolist(),
@@ -496,15 +528,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--backed-praise", default=str(BACKED_PRAISE),
                     help="praise counted beyond the client's other deeper signs, or 'none' for all praise "
                          "(default: BACKED_PRAISE)")
+    ap.add_argument("--score-backed-praise", default="same",
+                    help="the praise cap the fitted model scores with ('none', a number, or 'same' as fitted; "
+                         "candidate O0w, models/depth/CANDIDATE34.md)")
     args = ap.parse_args(argv)
     backed = None if args.backed_praise.lower() == "none" else int(args.backed_praise)
+    score_backed = {"same": "same", "none": None}.get(args.score_backed_praise.lower())
+    if score_backed is None and args.score_backed_praise.lower() != "none":
+        score_backed = int(args.score_backed_praise)
     splits = tuple(s for s in args.splits.split(",") if s)
     if set(splits) & set(TEST_SPLITS):
         ap.error(f"test sets are never trained on: {sorted(set(splits) & set(TEST_SPLITS))}")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     with threadpool_limits(1):
         m = build(args.out, log_counts=not args.without_log_counts, signals_model=args.signals_model, splits=splits,
-                  steady_floor=args.steady_floor, backed_praise=backed)
+                  steady_floor=args.steady_floor, backed_praise=backed, score_backed_praise=score_backed)
     print(json.dumps({k: v for k, v in m["cv_leave_mailbox_out"].items() if "grid" not in k}, indent=1))
     return 0
 
