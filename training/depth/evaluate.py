@@ -141,10 +141,14 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                          "which judged candidate X, CANDIDATE29.md (shipped); not trained on)"),
              "train25": ("independent train25 (training mailboxes of the twenty-second session with clients writing in "
                          "Italian or Dutch, which judged candidate W2, CANDIDATE30.md; not trained on)"),
-             "train26": ("independent train26 (the twenty-seventh session's judge set: the long-tail and the general "
-                         "brief; unread until a candidate's rule names it)"),
+             "train26": ("independent train26 (training mailboxes of the twenty-seventh session, the long-tail and the "
+                         "general brief, which with train28 judged candidate O0w, CANDIDATE34.md (not shipped); not "
+                         "trained on)"),
              "train27": ("independent train27 (training mailboxes of the twenty-eighth session, the general and the "
                          "long-tail brief, which judged candidate H2, CANDIDATE32.md (not shipped); not trained on)"),
+             "train28": ("independent train28 (training mailboxes of the twenty-ninth session, the general and the "
+                         "long-tail brief, which with train26 judged candidate O0w, CANDIDATE34.md (not shipped); not "
+                         "trained on)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",

@@ -63,15 +63,14 @@ TRAIN_SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3"
 #: ``train24`` (the ``train23`` brief), which judged candidate X (``CANDIDATE29.md``), which shipped; and
 #: ``train25`` (clients writing in Italian or Dutch), which judged candidate W2 (``CANDIDATE30.md``);
 #: and ``train27`` (twenty-eighth session: four mailboxes from the general brief, two from the
-#: long-tail brief), which judged candidate H2 (``CANDIDATE32.md``), which did not ship.
+#: long-tail brief), which judged candidate H2 (``CANDIDATE32.md``), which did not ship; ``train26``
+#: (twenty-seventh session) and ``train28`` (twenty-ninth), which together judged candidate O0w
+#: (``CANDIDATE34.md``), which did not ship.
 WAITING_SPLITS = ("train18", "train19", "train20", "train21", "train22", "train23", "train24", "train25",
-                  "train27")
+                  "train27", "train26", "train28")
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
-#: the rule of the candidate they judge is committed. ``train26`` (twenty-seventh session: three
-#: mailboxes from the ``train9`` long-tail brief, three from the general brief) waits for the next
-#: depth candidate's rule (``data/independent/README.md``); ``train28`` (twenty-ninth session: four
-#: mailboxes from the general brief, two from the long-tail brief) too.
-UNREAD_SPLITS: tuple[str, ...] = ("train26", "train28")
+#: the rule of the candidate they judge is committed (``data/independent/README.md``).
+UNREAD_SPLITS: tuple[str, ...] = ()
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
