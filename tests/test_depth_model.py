@@ -623,3 +623,35 @@ print("ok")
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_set_praise_cap_rescores_unbacked_praise_in_every_transform(fitted, tmp_path):
+    """``training.depth.build.set_praise_cap`` (candidate O0w) moves the cap of a fitted model in every
+    transform that reads it (the model, its evidence step, its tier classifiers), keeps the weights:
+    praise backed by substance scores as before, unbacked praise no higher; and the cap survives
+    saving and loading."""
+    from analyzer.depth.evidence import LABEL_SIGNS
+    from analyzer.depth.modelfile import load_depth_model, save_depth_model
+    from training.depth.build import praise_cap_holders, set_praise_cap
+
+    _, F, y = fitted
+    F = F.copy()
+    F["client_appreciation_count"] = np.round(F["client_appreciation_rate"] * 10)  # praise that varies
+    model = DepthModel(kind="taxonomy", log_counts=True, ordinal_tiers=True, backed_praise=1).fit(F, y)
+    rows = F.iloc[:2].copy()
+    for label in LABEL_SIGNS:
+        rows[f"client_{label}_count"], rows[f"client_{label}_rate"] = 0.0, 0.0
+    rows["client_appreciation_count"], rows["client_appreciation_rate"] = 8.0, 0.4
+    rows.loc[rows.index[1], ["client_referral_count", "client_help_request_count"]] = 4.0, 4.0
+    before, tiers_before = model.raw_predict(rows), model.tier_model_.edge_probabilities(rows)
+    assert set_praise_cap(model, 0) is model
+    holders = list(praise_cap_holders(model))
+    assert len(holders) >= 4 and all(h.backed_praise == 0 for h in holders)
+    after = model.raw_predict(rows)
+    assert after[1] == pytest.approx(before[1])  # eight other deeper signs back all eight praises
+    assert after[0] <= before[0] + 1e-9
+    np.testing.assert_allclose(model.tier_model_.edge_probabilities(rows)[1], tiers_before[1])
+    path = save_depth_model(model, tmp_path / "capped.skops")
+    loaded = load_depth_model(path)
+    assert all(h.backed_praise == 0 for h in praise_cap_holders(loaded))
+    np.testing.assert_allclose(loaded.raw_predict(rows), after)
