@@ -125,30 +125,32 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              "train17": ("independent train17 (training mailboxes of the eighteenth session, the train16 brief, "
                          "written to judge candidate O; trained on since the nineteenth)"),
              "train18": ("independent train18 (training mailboxes of the nineteenth session, the train13 brief, "
-                         "written to judge candidate P; not trained on)"),
+                         "written to judge candidate P; trained on since the twenty-ninth)"),
              "train19": ("independent train19 (training mailboxes of the nineteenth session, the general brief, "
-                         "which judged the twentieth session's candidate R; not trained on)"),
+                         "which judged the twentieth session's candidate R; trained on since the twenty-ninth)"),
              "train20": ("independent train20 (training mailboxes of the twentieth session, the general brief, "
-                         "which judged candidate S (shipped); not trained on)"),
+                         "which judged candidate S (shipped); trained on since the twenty-ninth)"),
              "train21": ("independent train21 (training mailboxes of the twenty-first session, the general brief, "
-                         "which judged candidate T (not shipped); not trained on)"),
+                         "which judged candidate T (not shipped); trained on since the twenty-ninth)"),
              "train22": ("independent train22 (training mailboxes of the twenty-first session, the general brief, "
-                         "which judged candidate U (not shipped); not trained on)"),
+                         "which judged candidate U (not shipped); trained on since the twenty-ninth)"),
              "train23": ("independent train23 (training mailboxes of the twenty-first session with clients writing in "
                          "French, German, Spanish or Portuguese, which judged the twenty-second session's candidate W "
-                         "(shipped: the routed detector); not trained on)"),
+                         "(shipped: the routed detector); trained on since the twenty-ninth)"),
              "train24": ("independent train24 (training mailboxes of the twenty-second session, the train23 brief, "
-                         "which judged candidate X, CANDIDATE29.md (shipped); not trained on)"),
+                         "which judged candidate X, CANDIDATE29.md (shipped); trained on since the twenty-ninth)"),
              "train25": ("independent train25 (training mailboxes of the twenty-second session with clients writing in "
-                         "Italian or Dutch, which judged candidate W2, CANDIDATE30.md; not trained on)"),
+                         "Italian or Dutch, which judged candidate W2, CANDIDATE30.md; trained on since the twenty-ninth)"),
              "train26": ("independent train26 (training mailboxes of the twenty-seventh session, the long-tail and the "
-                         "general brief, which with train28 judged candidate O0w, CANDIDATE34.md (not shipped); not "
-                         "trained on)"),
+                         "general brief, which with train28 judged candidate O0w, CANDIDATE34.md (not shipped); trained "
+                         "on since the twenty-ninth)"),
              "train27": ("independent train27 (training mailboxes of the twenty-eighth session, the general and the "
-                         "long-tail brief, which judged candidate H2, CANDIDATE32.md (not shipped); not trained on)"),
+                         "long-tail brief, which judged candidate H2, CANDIDATE32.md (not shipped); trained on since the twenty-ninth)"),
              "train28": ("independent train28 (training mailboxes of the twenty-ninth session, the general and the "
-                         "long-tail brief, which with train26 judged candidate O0w, CANDIDATE34.md (not shipped); not "
-                         "trained on)"),
+                         "long-tail brief, which with train26 judged candidate O0w, CANDIDATE34.md (not shipped); trained "
+                         "on since the twenty-ninth)"),
+             "train29": ("independent train29 (training mailboxes of the twenty-ninth session, the long-tail and the "
+                         "general brief, which judged candidate T3, CANDIDATE35.md (shipped); not trained on)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",

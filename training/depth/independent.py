@@ -19,12 +19,10 @@ language, written to judge L), ``train15/`` (six more from that brief, which jud
 ``train16/`` (six of the eighteenth: words and substance, which judged candidate N) joined with the
 eighteenth session's rebuild (``models/depth/CANDIDATE20.md``, candidate O); ``train17/`` (six more from
 the ``train16`` brief, written to judge O) joined with the nineteenth session's (candidate P,
-``models/depth/CANDIDATE21.md``); ``train18/`` (six of the nineteenth, written to judge P) waits
-(:data:`WAITING_SPLITS`), and so does ``train19/`` (six more of the nineteenth, the general brief),
-which judged the twentieth session's candidate R (``models/depth/CANDIDATE23.md``, not shipped).
-``train20/`` (six of the twentieth, the general brief) judged candidate S
-(``models/depth/CANDIDATE24.md``), which shipped, and waits too, as do ``train21`` to ``train23``
-(judges of the twenty-first and twenty-second sessions' candidates). No judge set is unread now
+``models/depth/CANDIDATE21.md``); ``train18/`` to ``train28/`` (66 mailboxes of the nineteenth to
+twenty-ninth sessions, each written to judge a candidate, ``CANDIDATE21.md`` to ``CANDIDATE34.md``)
+joined with the twenty-ninth session's candidate T3 (``models/depth/CANDIDATE35.md``); ``train29/``
+(six of the twenty-ninth, which judged T3) waits (:data:`WAITING_SPLITS`). No judge set is unread now
 (:data:`UNREAD_SPLITS`).
 :func:`run_mailbox` runs the analysis with no config (as a user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
 addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
@@ -49,30 +47,17 @@ SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "ret
 #: What the depth model is fitted and tuned on (the build reads these and no others).
 TRAIN_SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "retired-test4", "retired-test5",
                 "train8", "train9", "train10", "train11", "train12", "train13", "train14", "train15", "train16",
-                "train17")
-#: Training mailboxes not trained on yet: ``train18`` (the ``train13`` brief: mailboxes as agencies
-#: really have them), written to judge the nineteenth session's candidate P
-#: (``models/depth/CANDIDATE21.md``), which shipped; ``train19`` (the general brief), which judged the
-#: twentieth session's candidate R (``models/depth/CANDIDATE23.md``), which did not. ``make evaluate``
-#: reads them with the shipped model; ``train20`` (the general brief), which judged candidate S
-#: (``models/depth/CANDIDATE24.md``), which shipped; ``train21`` (the general brief), which judged
-#: the twenty-first session's candidate T (``models/depth/CANDIDATE25.md``), which did not; and
-#: ``train22`` (the general brief), which judged candidate U (``CANDIDATE26.md``), which did not; and
-#: ``train23`` (clients writing in French, German, Spanish or Portuguese), which judged the
-#: twenty-second session's candidate W (``CANDIDATE28.md``: the routed detector), which shipped; and
-#: ``train24`` (the ``train23`` brief), which judged candidate X (``CANDIDATE29.md``), which shipped; and
-#: ``train25`` (clients writing in Italian or Dutch), which judged candidate W2 (``CANDIDATE30.md``);
-#: and ``train27`` (twenty-eighth session: four mailboxes from the general brief, two from the
-#: long-tail brief), which judged candidate H2 (``CANDIDATE32.md``), which did not ship; ``train26``
-#: (twenty-seventh session) and ``train28`` (twenty-ninth), which together judged candidate O0w
-#: (``CANDIDATE34.md``), which did not ship.
-WAITING_SPLITS = ("train18", "train19", "train20", "train21", "train22", "train23", "train24", "train25",
-                  "train27", "train26", "train28")
+                "train17", "train18", "train19", "train20", "train21", "train22", "train23", "train24", "train25",
+                "train26", "train27", "train28")
+#: Training mailboxes not trained on yet: judge sets that have judged a candidate and wait. ``train18``
+#: to ``train28`` (nineteenth to twenty-ninth sessions; their candidates are ``CANDIDATE21.md`` to
+#: ``CANDIDATE34.md``) waited here until candidate T3 (``models/depth/CANDIDATE35.md``) joined them to
+#: the training mailboxes; ``train29`` (twenty-ninth session: three mailboxes from the long-tail brief,
+#: three from the general brief) judged T3, which shipped, and waits.
+WAITING_SPLITS = ("train29",)
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
-#: the rule of the candidate they judge is committed (``data/independent/README.md``). ``train29``
-#: (twenty-ninth session: three mailboxes from the long-tail brief, three from the general brief)
-#: judges candidate T3 (``models/depth/CANDIDATE35.md``).
-UNREAD_SPLITS: tuple[str, ...] = ("train29",)
+#: the rule of the candidate they judge is committed (``data/independent/README.md``). None waits now.
+UNREAD_SPLITS: tuple[str, ...] = ()
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
