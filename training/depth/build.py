@@ -311,13 +311,15 @@ def collect(seeds=TRAIN_SEEDS, splits=TRAIN_SPLITS, signals_model=None) -> list[
 
 def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_counts: bool = LOG_COUNTS,
           splits=TRAIN_SPLITS, signals_model=None, steady_floor: float = STEADY_FLOOR,
-          backed_praise: int | None = BACKED_PRAISE, score_backed_praise: int | None | str = "same") -> dict:
+          backed_praise: int | None = BACKED_PRAISE, score_backed_praise: int | None | str = "same",
+          generated_weights=GENERATED_WEIGHTS) -> dict:
     """Choose, fit and write the model (module doc); ``boxes``: :func:`collect`'s result, if already read;
     ``log_counts``: the evidence with the log counts of deeper and shallower signals
     (:class:`~analyzer.depth.evidence.EvidenceFeatures`); ``signals_model``: the signal pipeline whose
     detections the model is fitted on (default: the shipped one); ``backed_praise``: praise counted
     beyond the client's other deeper signs (:class:`~analyzer.depth.evidence.EvidenceFeatures`; None: all);
-    ``score_backed_praise``: the cap the fitted model scores with (:func:`set_praise_cap`; "same": as fitted)."""
+    ``score_backed_praise``: the cap the fitted model scores with (:func:`set_praise_cap`; "same": as fitted);
+    ``generated_weights``: the weights of the generated mailboxes the grid tries (0 drops them)."""
     t0 = time.perf_counter()
     features = ClientFeatures().fit(None)
     boxes = collect(seeds, splits, signals_model) if boxes is None else boxes
@@ -325,7 +327,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
     t_data = time.perf_counter() - t0
     grid = []
     alphas = ALPHAS if REGRESSOR == "ridge" else ALPHAS[:1]  # boosting has no ridge penalty
-    for gw, alpha, prior in itertools.product(GENERATED_WEIGHTS, alphas, PRIORS):
+    for gw, alpha, prior in itertools.product(generated_weights, alphas, PRIORS):
         cv = cross_validate(T, boxes, {"alpha": alpha, "prior_messages": prior, "generated_weight": gw,
                                        "log_counts": log_counts, "backed_praise": backed_praise})
         c = cv["clients"].dropna(subset=["oof"])
@@ -422,6 +424,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--score-backed-praise", default="same",
                     help="the praise cap the fitted model scores with ('none', a number, or 'same' as fitted; "
                          "candidate O0w, models/depth/CANDIDATE34.md)")
+    ap.add_argument("--generated-weights", default=",".join(f"{w:g}" for w in GENERATED_WEIGHTS),
+                    help="the weights of the generated mailboxes the grid tries, comma-separated; 0 alone fits "
+                         "on hand-written mail only (default: GENERATED_WEIGHTS; candidate T3g0, "
+                         "models/depth/CANDIDATE36.md)")
     args = ap.parse_args(argv)
     backed = None if args.backed_praise.lower() == "none" else int(args.backed_praise)
     score_backed = {"same": "same", "none": None}.get(args.score_backed_praise.lower())
@@ -433,7 +439,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     with threadpool_limits(1):
         m = build(args.out, log_counts=not args.without_log_counts, signals_model=args.signals_model, splits=splits,
-                  steady_floor=args.steady_floor, backed_praise=backed, score_backed_praise=score_backed)
+                  steady_floor=args.steady_floor, backed_praise=backed, score_backed_praise=score_backed,
+                  generated_weights=tuple(float(w) for w in args.generated_weights.split(",") if w))
     print(json.dumps({k: v for k, v in m["cv_leave_mailbox_out"].items() if "grid" not in k}, indent=1))
     return 0
 
