@@ -43,7 +43,7 @@ SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "ret
           "test6", "test7", "test8", "test9", "test10", "test11", "test12", "train8", "train9", "train10",
           "train11", "train12", "train13", "train14", "train15", "train16",
           "train17", "train18", "train19", "train20", "train21", "train22", "train23", "train24", "train25",
-          "train26", "train27", "train28", "train29")
+          "train26", "train27", "train28", "train29", "train30")
 #: What the depth model is fitted and tuned on (the build reads these and no others).
 TRAIN_SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "retired-test4", "retired-test5",
                 "train8", "train9", "train10", "train11", "train12", "train13", "train14", "train15", "train16",
@@ -56,8 +56,10 @@ TRAIN_SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3"
 #: three from the general brief) judged T3, which shipped, and waits.
 WAITING_SPLITS = ("train29",)
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
-#: the rule of the candidate they judge is committed (``data/independent/README.md``). None waits now.
-UNREAD_SPLITS: tuple[str, ...] = ()
+#: the rule of the candidate they judge is committed (``data/independent/README.md``). ``train30``
+#: (twenty-ninth session: three mailboxes from the long-tail brief, three from the general brief)
+#: judges candidate T3g0 (``models/depth/CANDIDATE36.md``).
+UNREAD_SPLITS: tuple[str, ...] = ("train30",)
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
