@@ -151,6 +151,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                          "on since the twenty-ninth)"),
              "train29": ("independent train29 (training mailboxes of the twenty-ninth session, the long-tail and the "
                          "general brief, which judged candidate T3, CANDIDATE35.md (shipped); not trained on)"),
+             "train30": ("independent train30 (training mailboxes of the twenty-ninth session, the long-tail and the "
+                         "general brief, which judged candidate T3g0, CANDIDATE36.md (not shipped); not trained on)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",

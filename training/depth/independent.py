@@ -53,13 +53,12 @@ TRAIN_SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3"
 #: to ``train28`` (nineteenth to twenty-ninth sessions; their candidates are ``CANDIDATE21.md`` to
 #: ``CANDIDATE34.md``) waited here until candidate T3 (``models/depth/CANDIDATE35.md``) joined them to
 #: the training mailboxes; ``train29`` (twenty-ninth session: three mailboxes from the long-tail brief,
-#: three from the general brief) judged T3, which shipped, and waits.
-WAITING_SPLITS = ("train29",)
+#: three from the general brief) judged T3, which shipped, and waits; so does ``train30`` (the same
+#: briefs), which judged candidate T3g0 (``CANDIDATE36.md``), which did not ship.
+WAITING_SPLITS = ("train29", "train30")
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
-#: the rule of the candidate they judge is committed (``data/independent/README.md``). ``train30``
-#: (twenty-ninth session: three mailboxes from the long-tail brief, three from the general brief)
-#: judges candidate T3g0 (``models/depth/CANDIDATE36.md``).
-UNREAD_SPLITS: tuple[str, ...] = ("train30",)
+#: the rule of the candidate they judge is committed (``data/independent/README.md``). None waits now.
+UNREAD_SPLITS: tuple[str, ...] = ()
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
