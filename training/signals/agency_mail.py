@@ -45,6 +45,10 @@ MORE_LABELS_DIR = LABELS_DIR.parent / "mail_labels_more"
 #: under the same brief (test data): a whole-mail set no detector has read. Read only with ``--labels``,
 #: when a candidate's rule names it.
 TRAIN27_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train27"
+#: Two more unread whole-mail test sets, written in the twenty-ninth session: the labels of ``train29``'s
+#: and ``train30``'s six depth mailboxes each (``--labels`` reads them).
+TRAIN29_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train29"
+TRAIN30_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train30"
 
 
 def labelled_mail_files() -> list[Path]:
