@@ -404,6 +404,21 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
     return metrics
 
 
+def _praise_cap(text: str) -> int | None:
+    """A praise cap on the command line: a whole number, or 'none' for all praise."""
+    if text.lower() == "none":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number or 'none', not {text!r}") from None
+
+
+def _scoring_praise_cap(text: str) -> int | None | str:
+    """``--score-backed-praise``: 'same' (as fitted) or a :func:`_praise_cap`."""
+    return "same" if text.lower() == "same" else _praise_cap(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m training.depth.build", description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path("models/depth"))
@@ -418,10 +433,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steady-floor", type=float, default=STEADY_FLOOR,
                     help="the share of the training mailboxes' steady clients the shipped trend setting must call "
                          "steady, out of fold (default: STEADY_FLOOR)")
-    ap.add_argument("--backed-praise", default=str(BACKED_PRAISE),
+    ap.add_argument("--backed-praise", type=_praise_cap, default=BACKED_PRAISE,
                     help="praise counted beyond the client's other deeper signs, or 'none' for all praise "
                          "(default: BACKED_PRAISE)")
-    ap.add_argument("--score-backed-praise", default="same",
+    ap.add_argument("--score-backed-praise", type=_scoring_praise_cap, default="same",
                     help="the praise cap the fitted model scores with ('none', a number, or 'same' as fitted; "
                          "candidate O0w, models/depth/CANDIDATE34.md)")
     ap.add_argument("--generated-weights", default=",".join(f"{w:g}" for w in GENERATED_WEIGHTS),
@@ -429,17 +444,14 @@ def main(argv: list[str] | None = None) -> int:
                          "on hand-written mail only (default: GENERATED_WEIGHTS; candidate T3g0, "
                          "models/depth/CANDIDATE36.md)")
     args = ap.parse_args(argv)
-    backed = None if args.backed_praise.lower() == "none" else int(args.backed_praise)
-    score_backed = {"same": "same", "none": None}.get(args.score_backed_praise.lower())
-    if score_backed is None and args.score_backed_praise.lower() != "none":
-        score_backed = int(args.score_backed_praise)
     splits = tuple(s for s in args.splits.split(",") if s)
     if set(splits) & set(TEST_SPLITS):
         ap.error(f"test sets are never trained on: {sorted(set(splits) & set(TEST_SPLITS))}")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     with threadpool_limits(1):
         m = build(args.out, log_counts=not args.without_log_counts, signals_model=args.signals_model, splits=splits,
-                  steady_floor=args.steady_floor, backed_praise=backed, score_backed_praise=score_backed,
+                  steady_floor=args.steady_floor, backed_praise=args.backed_praise,
+                  score_backed_praise=args.score_backed_praise,
                   generated_weights=tuple(float(w) for w in args.generated_weights.split(",") if w))
     print(json.dumps({k: v for k, v in m["cv_leave_mailbox_out"].items() if "grid" not in k}, indent=1))
     return 0

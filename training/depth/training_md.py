@@ -37,11 +37,9 @@ def _praise_sentence(model: dict) -> str:
     if model.get("backed_praise") is None:
         return ""
     k = model["backed_praise"]
-    if k == 0:
-        return (" Praise counts only as far as the client's other deeper signs back it, one praise for each: warm "
-                "words alone do not make a relationship deep (models/depth/CANDIDATE20.md, CANDIDATE33.md).")
-    return (f" Praise counts only as far as the client's other deeper signs back it, plus {k}: warm "
-            "words alone do not make a relationship deep (models/depth/CANDIDATE20.md).")
+    how, rules = ("one praise for each", "CANDIDATE20.md, CANDIDATE33.md") if k == 0 else (f"plus {k}", "CANDIDATE20.md")
+    return (f" Praise counts only as far as the client's other deeper signs back it, {how}: warm "
+            f"words alone do not make a relationship deep (models/depth/{rules}).")
 
 
 def _regressor_sentence(model: dict) -> str:

@@ -32,7 +32,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from analyzer.errors import AnalyzerError
 from analyzer.signals.labels import LABELS
 from analyzer.signals.pipeline import CLASSIFIER, build_pipeline
-from analyzer.signals.second_stage import text_features
+from analyzer.signals.second_stage import N_FEATURES, text_features
 from training.signals.corpus import CONFIG_PATH, training_parts
 from training.signals.fit import fit_classifier, occurrences
 from training.signals.metrics import macro_f1_counts
@@ -80,7 +80,7 @@ def oof_features(model: Path, seed: int, mail: bool | str = False) -> tuple[np.n
     """(feature rows, gold label matrix) of the recipe's training rows, each scored out of fold."""
     X = rows = None
     for nlp, rows, docs, held in refitted_folds(model, seed, mail):
-        X = np.zeros((len(rows), 3 * len(LABELS) + 2)) if X is None else X
+        X = np.zeros((len(rows), N_FEATURES)) if X is None else X
         scored = nlp.get_pipe(ENGLISH_COMBINER).pipe(nlp.get_pipe(CLASSIFIER).pipe([docs[i] for i in held]))
         for i, doc in zip(held, scored):
             row = text_features(doc)
