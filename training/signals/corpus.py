@@ -136,10 +136,13 @@ INDEPENDENT11_PATHS = tuple(DATA_DIR / f"eval_independent11_{k}.jsonl" for k in 
 #: The twelfth independent set (twenty-sixth session): first read in the twenty-sixth session
 #: (data/signals/README_eval_independent12.md).
 INDEPENDENT12_PATHS = tuple(DATA_DIR / f"eval_independent12_{k}.jsonl" for k in "abc")
-#: The thirteenth independent set (twenty-sixth session): blind until a candidate's rule lets it be
-#: read (data/signals/README_eval_independent13.md); ``training.signals.evaluate`` reads it only when
-#: ``--sets`` names it.
+#: The thirteenth independent set (twenty-sixth session): first read in the thirtieth session with the
+#: shipped detector and candidate G1 (data/signals/README_eval_independent13.md); a development set since.
 INDEPENDENT13_PATHS = tuple(DATA_DIR / f"eval_independent13_{k}.jsonl" for k in "abc")
+#: The fourteenth independent set (thirtieth session): blind until a candidate's rule lets it be read
+#: (data/signals/README_eval_independent14.md); ``training.signals.evaluate`` reads it only when
+#: ``--sets`` names it.
+INDEPENDENT14_PATHS = tuple(DATA_DIR / f"eval_independent14_{k}.jsonl" for k in "abc")
 
 #: The independent English snippet sets read before the twenty-sixth session's candidate D (sets 1 to
 #: 11): written as evaluation sets, each blind until its first read, development sets since.
