@@ -153,6 +153,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                          "general brief, which judged candidate T3, CANDIDATE35.md (shipped); not trained on)"),
              "train30": ("independent train30 (training mailboxes of the twenty-ninth session, the long-tail and the "
                          "general brief, which judged candidate T3g0, CANDIDATE36.md (not shipped); not trained on)"),
+             "train31": ("independent train31 (training mailboxes of the thirtieth session, the long-tail and the "
+                         "general brief; unread until a candidate's rule reads it)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",
