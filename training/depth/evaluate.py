@@ -150,10 +150,12 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                          "long-tail brief, which with train26 judged candidate O0w, CANDIDATE34.md (not shipped); trained "
                          "on since the twenty-ninth)"),
              "train29": ("independent train29 (training mailboxes of the twenty-ninth session, the long-tail and the "
-                         "general brief, which judged candidate T3, CANDIDATE35.md (shipped); not trained on)"),
+                         "general brief, which judged candidate T3, CANDIDATE35.md (shipped); trained on since the thirtieth)"),
              "train30": ("independent train30 (training mailboxes of the twenty-ninth session, the long-tail and the "
-                         "general brief, which judged candidate T3g0, CANDIDATE36.md (not shipped); not trained on)"),
+                         "general brief, which judged candidate T3g0, CANDIDATE36.md (not shipped); trained on since the thirtieth)"),
              "train31": ("independent train31 (training mailboxes of the thirtieth session, the long-tail and the "
+                         "general brief, which judged candidate T4, CANDIDATE38.md (shipped); not trained on)"),
+             "train32": ("independent train32 (training mailboxes of the thirtieth session, the long-tail and the "
                          "general brief; unread until a candidate's rule reads it)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
