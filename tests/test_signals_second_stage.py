@@ -231,3 +231,78 @@ def test_another_pipeline_borrowing_the_signal_components_gets_the_stage_too(fit
     assert np.array_equal(borrowed.probabilities(X), source.get_pipe("signal_second_stage").probabilities(X))
     doc = target("Thanks so much for sorting the venue, the team loved it.")
     assert "signals" in doc.spans  # the borrowed pipeline runs end to end with the stage in place
+
+
+class ByWord:
+    """A stand-in text model: probability 0.9 for ``label`` when ``word`` is in the text, else 0.1."""
+
+    def __init__(self, word: str, label: str):
+        self.word, self.label = word, label
+
+    def predict_proba(self, texts):
+        out = np.full((len(texts), len(LABELS)), 0.1)
+        out[[self.word in t for t in texts], J[self.label]] = 0.9
+        return out
+
+
+class ReadsColumn:
+    """A stand-in classifier that says yes when one column of the feature row is above 0.5."""
+
+    def __init__(self, column: int):
+        self.column = column
+
+    def predict_proba(self, rows):
+        p = (np.asarray(rows)[:, self.column] > 0.5).astype(float)
+        return np.column_stack([1 - p, p])
+
+
+def test_a_text_model_adds_one_probability_per_label_that_the_classifiers_read():
+    nlp = _nlp()
+    stage = nlp.get_pipe("signal_second_stage")
+    text_columns = [ReadsColumn(N_FEATURES + j) for j in range(len(LABELS))]
+    stage.set_models(text_columns, [0.5] * len(LABELS), ByWord("invoice", "fee_pushback"))
+    assert stage.n_features == N_FEATURES + len(LABELS)
+    doc = _doc(nlp, "That invoice is far more than we agreed.", {}, found=[(0, "complaint")])
+    rows = stage.feature_rows([doc], [text_features(doc)])
+    assert rows.shape == (1, N_FEATURES + len(LABELS)) and rows[0, N_FEATURES + J["fee_pushback"]] == 0.9
+    stage(doc)
+    assert _labels(doc) == [("That invoice is far more than we agreed.", "fee_pushback")]
+    other = _doc(nlp, "Thanks, all received.", {}, found=[(0, "complaint")])
+    stage(other)
+    assert _labels(other) == []  # the text model says nothing here, so the classifiers drop the label
+
+
+@pytest.mark.filterwarnings("ignore:Label not:UserWarning")  # most labels have no row in this tiny fit
+def test_a_stage_with_a_text_model_saves_and_loads_it_without_pickle(tmp_path, fitted):
+    from training.signals.second_stage import fit_text_model
+
+    texts = ["the invoice is too high for this", "could you help us with the launch plan",
+             "thanks, the deck was superb", "we have to cancel tomorrow's call"] * 6
+    gold = np.zeros((len(texts), len(LABELS)), dtype=int)
+    for i, lab in enumerate(["fee_pushback", "help_request", "appreciation", "cancellation"] * 6):
+        gold[i, J[lab]] = 1
+    text_model = fit_text_model(texts, gold, seed=13)
+    rng = np.random.default_rng(2)
+    X = rng.random((200, N_FEATURES + len(LABELS)))
+    models = [HistGradientBoostingClassifier(max_iter=5, max_depth=2).fit(X, (X[:, N_FEATURES + j] > 0.5).astype(int))
+              for j in range(len(LABELS))]
+    nlp = _nlp()
+    stage = nlp.get_pipe("signal_second_stage")
+    stage.set_models(models, [0.5] * len(LABELS), text_model)
+    docs = [_doc(nlp, t, {}) for t in ("The invoice is too high.", "Could you help us plan the launch?")]
+    rows = [text_features(d) for d in docs]
+    before = stage.probabilities(stage.feature_rows(docs, rows))
+    stage.to_disk(tmp_path / "stage")
+    assert zipfile.is_zipfile(tmp_path / "stage" / "text_model.skops")
+    again = _nlp().get_pipe("signal_second_stage").from_disk(tmp_path / "stage")
+    assert np.array_equal(again.probabilities(again.feature_rows(docs, rows)), before)
+    copied = _nlp().get_pipe("signal_second_stage").from_bytes(stage.to_bytes())
+    assert np.array_equal(copied.probabilities(copied.feature_rows(docs, rows)), before)
+    (tmp_path / "stage" / "text_model.skops").unlink()  # the stage was fitted with it: it may not run without
+    with pytest.raises(ModelError, match="text model is missing"):
+        _nlp().get_pipe("signal_second_stage").from_disk(tmp_path / "stage")
+    plain = _nlp().get_pipe("signal_second_stage")
+    plain.set_models(fitted[1], [0.5] * len(LABELS))
+    plain.to_disk(tmp_path / "plain")  # a stage without a text model writes no such file
+    assert not (tmp_path / "plain" / "text_model.skops").exists()
+    assert _nlp().get_pipe("signal_second_stage").from_disk(tmp_path / "plain").text_model_ is None

@@ -11,6 +11,10 @@ the combiner's ``long_sentences``: a snippet, a typical reply) it builds one fea
 - per label, in the order of :data:`~analyzer.signals.labels.LABELS`: the highest window score, the
   highest sentence score, and whether the combiner found the label;
 - the log counts of the text's sentences and tokens;
+- with a **text model** (optional): its probability of each label for the whole text, a second view
+  of the words that does not depend on the window and sentence scores (a scikit-learn pipeline fitted
+  on the same training rows, e.g. TF-IDF of word n-grams and a one-vs-rest logistic regression;
+  :func:`text_model_input` is what it reads);
 
 and one gradient-boosting classifier per label (scikit-learn's ``HistGradientBoostingClassifier``,
 fitted on out-of-fold scores of the detector's own training rows by
@@ -25,8 +29,9 @@ when the probability reaches the label's threshold, and dropped otherwise:
 Long texts are left to the combiner as it decided: the stage was fitted on snippets, whose window is
 the whole text, and a long message's windows are a different thing (the combiner's ``long_margin``).
 
-The fitted classifiers are stored with ``skops`` (no pickle; types checked before loading, as for
-the depth model: :mod:`analyzer.depth.modelfile`) beside a ``cfg.json`` with the thresholds.
+The fitted classifiers (and the text model, in ``text_model.skops``) are stored with ``skops`` (no
+pickle; types checked before loading, as for the depth model: :mod:`analyzer.depth.modelfile`) beside
+a ``cfg.json`` with the thresholds.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ from analyzer.signals.combine import _KEY as RESULT_KEY
 from analyzer.signals.combine import SignalCombiner
 from analyzer.signals.labels import LABELS
 from analyzer.signals.linear import SCORES_KEY
+from analyzer.signals.quoted import strip_quoted
 from analyzer.signals.router import on_route
 
 #: Types the stage's skops file may name (beyond skops's primitives and numpy arrays).
@@ -58,10 +64,28 @@ TRUSTED_TYPES = (
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.preprocessing._label.LabelEncoder",
 )
+#: Types the text model's skops file may name besides those.
+TEXT_MODEL_TYPES = (
+    "sklearn.pipeline.Pipeline",
+    "sklearn.feature_extraction.text.TfidfVectorizer",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.multiclass.OneVsRestClassifier",
+    "sklearn.multiclass._ConstantPredictor",  # a label no training row carries
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.preprocessing._label.LabelBinarizer",
+    "builtins.slice",
+)
 MODELS_FILE = "models.skops"
+TEXT_MODEL_FILE = "text_model.skops"
 #: Docs judged in one go at least (see :meth:`SecondStage.pipe`).
 MIN_BATCH = 4096
 N_FEATURES = 3 * len(LABELS) + 2
+
+
+def text_model_input(text: str) -> str:
+    """What the text model reads of a text: the text without quoted lines (as the TF-IDF baseline of
+    :mod:`training.signals.baseline` reads it)."""
+    return strip_quoted(text)
 
 
 def text_features(doc: Doc, spans_key: str = "signals") -> np.ndarray | None:
@@ -89,12 +113,30 @@ class SecondStage:
         self.spans_key = spans_key
         self.models_: list | None = None
         self.thresholds_: np.ndarray | None = None
+        self.text_model_ = None
 
-    def set_models(self, models: list, thresholds) -> None:
+    def set_models(self, models: list, thresholds, text_model=None) -> None:
+        """One classifier and one threshold per label; ``text_model``: a fitted scikit-learn estimator
+        whose ``predict_proba`` of a list of texts (:func:`text_model_input`) gives one column per
+        label, appended to each feature row (None: the stage reads the scores alone)."""
         thresholds = np.asarray(thresholds, dtype="f8")
         if len(models) != len(LABELS) or thresholds.shape != (len(LABELS),):
             raise ModelError(f"{self.name}: needs one classifier and one threshold per label ({len(LABELS)})")
-        self.models_, self.thresholds_ = list(models), thresholds
+        self.models_, self.thresholds_, self.text_model_ = list(models), thresholds, text_model
+
+    @property
+    def n_features(self) -> int:
+        """Columns of a feature row: :data:`N_FEATURES`, plus one per label with a text model."""
+        return N_FEATURES + (len(LABELS) if self.text_model_ is not None else 0)
+
+    def feature_rows(self, docs: list[Doc], rows: list[np.ndarray]) -> np.ndarray:
+        """``rows`` (:func:`text_features` of ``docs``) stacked, with the text model's probabilities of
+        each doc's text appended when the stage has one."""
+        X = np.vstack(rows)
+        if self.text_model_ is None:
+            return X
+        texts = [text_model_input(doc.text) for doc in docs]
+        return np.hstack([X, np.asarray(self.text_model_.predict_proba(texts), dtype="f8")])
 
     def _combiner(self) -> SignalCombiner:
         return self.nlp.get_pipe(self.combiner)
@@ -129,7 +171,7 @@ class SecondStage:
                 rows.append(text_features(doc, self.spans_key))
         if not judged:
             return
-        probs = self.probabilities(np.vstack(rows))
+        probs = self.probabilities(self.feature_rows(judged, rows))
         keep = probs >= self.thresholds_[None, :]
         courtesy = combiner._courtesy()
         for doc, row, decided, p in zip(judged, rows, keep.tolist(), probs.tolist()):
@@ -185,7 +227,7 @@ class SecondStage:
 
     # -- serialization ------------------------------------------------------------------------
     def _cfg(self) -> dict:
-        return {"labels": list(LABELS), "n_features": N_FEATURES,
+        return {"labels": list(LABELS), "n_features": self.n_features, "text_model": self.text_model_ is not None,
                 "thresholds": [round(float(t), 4) for t in self.thresholds_]}
 
     def _models_bytes(self) -> bytes:
@@ -193,17 +235,30 @@ class SecondStage:
 
         return skops_io().dumps(self.models_, compression=zipfile.ZIP_DEFLATED)
 
-    def _restore(self, cfg: dict, data: bytes) -> "SecondStage":
+    def _text_model_bytes(self) -> bytes | None:
         from analyzer.depth.modelfile import skops_io
 
-        if cfg.get("labels") != list(LABELS) or cfg.get("n_features") != N_FEATURES:
+        if self.text_model_ is None:
+            return None
+        return skops_io().dumps(self.text_model_, compression=zipfile.ZIP_DEFLATED)
+
+    def _restore(self, cfg: dict, data: bytes, text_data: bytes | None = None) -> "SecondStage":
+        from analyzer.depth.modelfile import skops_io
+
+        with_text = bool(cfg.get("text_model", False))
+        expected = N_FEATURES + (len(LABELS) if with_text else 0)
+        if cfg.get("labels") != list(LABELS) or cfg.get("n_features") != expected:
             raise ModelError(f"{self.name}: fitted on other labels or features than this analyzer computes; retrain it")
+        if with_text and text_data is None:
+            raise ModelError(f"{self.name}: its text model is missing ({TEXT_MODEL_FILE})")
         sio = skops_io()
         try:
             models = read_arrays(lambda: sio.loads(data, trusted=list(TRUSTED_TYPES)))
+            text_model = None if not with_text else read_arrays(
+                lambda: sio.loads(text_data, trusted=list(TRUSTED_TYPES + TEXT_MODEL_TYPES)))
         except Exception as exc:  # skops refuses untrusted types and malformed files with various errors
             raise ModelError(f"{self.name}: cannot load its classifiers: {exc}") from None
-        self.set_models(models, cfg["thresholds"])
+        self.set_models(models, cfg["thresholds"], text_model)
         return self
 
     def to_disk(self, path, *, exclude=tuple()) -> None:
@@ -211,21 +266,27 @@ class SecondStage:
         path.mkdir(parents=True, exist_ok=True)
         srsly.write_json(path / "cfg.json", self._cfg())
         (path / MODELS_FILE).write_bytes(self._models_bytes())
+        text = self._text_model_bytes()
+        if text is not None:
+            (path / TEXT_MODEL_FILE).write_bytes(text)
 
     def from_disk(self, path, *, exclude=tuple()) -> "SecondStage":
         path = ensure_path(path)
         try:
             cfg, data = srsly.read_json(path / "cfg.json"), Path(path / MODELS_FILE).read_bytes()
+            text_path = Path(path / TEXT_MODEL_FILE)
+            text_data = text_path.read_bytes() if text_path.is_file() else None
         except (OSError, ValueError) as exc:
             raise ModelError(f"{self.name}: cannot read {path}: {exc}") from None
-        return self._restore(cfg, data)
+        return self._restore(cfg, data, text_data)
 
     def to_bytes(self, *, exclude=tuple()) -> bytes:
-        return srsly.msgpack_dumps({"cfg": self._cfg(), "models": self._models_bytes()})
+        return srsly.msgpack_dumps({"cfg": self._cfg(), "models": self._models_bytes(),
+                                    "text_model": self._text_model_bytes()})
 
     def from_bytes(self, data: bytes, *, exclude=tuple()) -> "SecondStage":
         msg = srsly.msgpack_loads(data)
-        return self._restore(msg["cfg"], msg["models"])
+        return self._restore(msg["cfg"], msg["models"], msg.get("text_model"))
 
 
 @Language.factory("signal_second_stage", default_config={"combiner": "signal_combiner", "spans_key": "signals"})

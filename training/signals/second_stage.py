@@ -1,13 +1,15 @@
 """Fit the second stage (:mod:`analyzer.signals.second_stage`) of a trained signal pipeline.
 
-    python -m training.signals.second_stage --model DIR --out OUT [--mail quote] [--seed 13]
+    python -m training.signals.second_stage --model DIR --out OUT [--mail quote] [--seed 13] [--text-model word]
 
 The stage learns from what the detector does on text it has not seen: the English classifier of
 ``DIR`` is refitted ``folds`` times on the recipe's own training rows (the rows
 :func:`training.signals.corpus.training_parts` gives for the same options the pipeline was trained
 with, so ``--mail`` must match its recipe), each time without one fold, and scores the held fold
 with ``DIR``'s decision settings. Those out-of-fold feature rows (:func:`text_features`) and the
-gold labels fit one ``HistGradientBoostingClassifier`` per label; each label's threshold is the one
+gold labels fit one ``HistGradientBoostingClassifier`` per label (with ``--text-model word``, each row
+also holds the probabilities of a word TF-IDF model, :func:`word_text_model`, fitted on the other
+folds' rows as well, and refitted on every row for the stage to ship); each label's threshold is the one
 with the best F-beta (the recipe's beta) on probabilities cross-validated once more over those rows.
 No evaluation set is read. The pipeline is written to ``OUT`` with the stage after its English
 combiner, and ``OUT/second_stage.json`` records the fit.
@@ -27,12 +29,16 @@ from pathlib import Path
 import numpy as np
 import spacy
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import make_pipeline
 
 from analyzer.errors import AnalyzerError
 from analyzer.signals.labels import LABELS
 from analyzer.signals.pipeline import CLASSIFIER, build_pipeline
-from analyzer.signals.second_stage import N_FEATURES, text_features
+from analyzer.signals.second_stage import N_FEATURES, text_features, text_model_input
 from training.signals.corpus import CONFIG_PATH, training_parts
 from training.signals.fit import fit_classifier, occurrences
 from training.signals.metrics import macro_f1_counts
@@ -48,6 +54,25 @@ STAGE = "signal_second_stage"
 #: Files of the trained pipeline's folder that spaCy's ``to_disk`` does not write, copied to ``--out``.
 KEPT_FILES = ("metrics.json", "TRAINING.md")
 ENGLISH_COMBINER = "signal_combiner"
+
+
+#: The text models ``--text-model`` may name.
+TEXT_MODELS = ("word",)
+
+
+def word_text_model(seed: int = 13):
+    """TF-IDF of word unigrams and bigrams (seen in at least two training texts) and a one-vs-rest
+    logistic regression: the word half of the TF-IDF baseline (:mod:`training.signals.baseline`), as
+    the second stage's text model (``models/depth/CANDIDATE39.md`` says how it was chosen)."""
+    return make_pipeline(
+        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), lowercase=True, sublinear_tf=True, min_df=2),
+        OneVsRestClassifier(LogisticRegression(C=10.0, class_weight="balanced", max_iter=2000, random_state=seed)))
+
+
+def fit_text_model(texts: list[str], gold: np.ndarray, seed: int):
+    """:func:`word_text_model` fitted on ``texts`` (as :func:`text_model_input` reads them) and their
+    gold label matrix."""
+    return word_text_model(seed).fit([text_model_input(t) for t in texts], gold)
 
 
 def refitted_folds(model: Path, seed: int, mail: bool | str = False) -> Iterator[tuple]:
@@ -76,17 +101,25 @@ def refitted_folds(model: Path, seed: int, mail: bool | str = False) -> Iterator
         log.info("fold %d/%d scored", k + 1, folds)
 
 
-def oof_features(model: Path, seed: int, mail: bool | str = False) -> tuple[np.ndarray, np.ndarray]:
-    """(feature rows, gold label matrix) of the recipe's training rows, each scored out of fold."""
-    X = rows = None
+def oof_features(model: Path, seed: int, mail: bool | str = False,
+                 text_model: str | None = None) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+    """(feature rows, gold label matrix, the rows) of the recipe's training rows, each scored out of
+    fold; with ``text_model``, each feature row ends with that model's out-of-fold probabilities."""
+    X = rows = gold = None
+    extra = len(LABELS) if text_model else 0
     for nlp, rows, docs, held in refitted_folds(model, seed, mail):
-        X = np.zeros((len(rows), N_FEATURES)) if X is None else X
+        if X is None:
+            X = np.zeros((len(rows), N_FEATURES + extra))
+            gold = np.array([[lab in r["labels"] for lab in LABELS] for r in rows], dtype=int)
         scored = nlp.get_pipe(ENGLISH_COMBINER).pipe(nlp.get_pipe(CLASSIFIER).pipe([docs[i] for i in held]))
         for i, doc in zip(held, scored):
             row = text_features(doc)
-            X[i] = 0.0 if row is None else row
-    gold = np.array([[lab in r["labels"] for lab in LABELS] for r in rows], dtype=int)
-    return X, gold
+            X[i, :N_FEATURES] = 0.0 if row is None else row
+        if text_model:
+            fit_idx = np.setdiff1d(np.arange(len(rows)), held)
+            tm = fit_text_model([rows[i]["text"] for i in fit_idx], gold[fit_idx], seed)
+            X[held, N_FEATURES:] = tm.predict_proba([text_model_input(rows[i]["text"]) for i in held])
+    return X, gold, rows
 
 
 def fit_stage(X: np.ndarray, gold: np.ndarray, beta: float, seed: int,
@@ -109,28 +142,31 @@ def fit_stage(X: np.ndarray, gold: np.ndarray, beta: float, seed: int,
     return models, thresholds, record
 
 
-def attach(nlp, models: list, thresholds: list[float]) -> None:
+def attach(nlp, models: list, thresholds: list[float], text_model=None) -> None:
     """Put the fitted stage into ``nlp`` right after its English combiner (replacing one already there)."""
     if STAGE in nlp.pipe_names:
         nlp.remove_pipe(STAGE)
     stage = nlp.add_pipe(STAGE, after=ENGLISH_COMBINER)
-    stage.set_models(models, thresholds)
+    stage.set_models(models, thresholds, text_model)
 
 
-def build(model: Path, out: Path, seed: int = 13, mail: bool | str = False) -> dict:
+def build(model: Path, out: Path, seed: int = 13, mail: bool | str = False, text_model: str | None = None) -> dict:
+    if text_model is not None and text_model not in TEXT_MODELS:
+        raise AnalyzerError(f"unknown text model {text_model!r}; known: {', '.join(TEXT_MODELS)}")
     started = time.time()
-    X, gold = oof_features(model, seed, mail)
+    X, gold, rows = oof_features(model, seed, mail, text_model)
     nlp = spacy.load(model)
     beta = float(nlp.config.get("signal_fit", {}).get("beta", 1.0))
     models, thresholds, record = fit_stage(X, gold, beta, seed)
+    fitted_text = fit_text_model([r["text"] for r in rows], gold, seed) if text_model else None
     if out.resolve() != model.resolve():
         shutil.rmtree(out, ignore_errors=True)
-    attach(nlp, models, thresholds)
+    attach(nlp, models, thresholds, fitted_text)
     nlp.to_disk(out)
     for name in KEPT_FILES:  # what spaCy does not write: the recipe (the baselines read its rows from metrics.json)
         if (model / name).is_file() and out.resolve() != model.resolve():
             shutil.copy2(model / name, out / name)
-    summary = {"model": str(model), "seed": seed, "mail": mail, "rows": int(len(X)), "beta": beta,
+    summary = {"model": str(model), "seed": seed, "mail": mail, "text_model": text_model, "rows": int(len(X)), "beta": beta,
                "params": PARAMS, "labels": record, "seconds": round(time.time() - started, 1)}
     (out / "second_stage.json").write_text(json.dumps(summary, indent=1) + "\n")
     _note_in_training_md(out / "TRAINING.md", summary)
@@ -143,17 +179,21 @@ def _note_in_training_md(path: Path, summary: dict) -> None:
     text = path.read_text(encoding="utf-8") if path.is_file() else "# How this signal pipeline was built\n"
     text = text.split(f"\n{head}")[0].rstrip("\n")
     mail = f" --mail {summary['mail']}" if summary["mail"] else ""
+    text = f" --text-model {summary['text_model']}" if summary.get("text_model") else ""
+    text_rows = ("; each row also holds the out-of-fold probabilities of a word TF-IDF model (unigrams and "
+                 "bigrams seen in two texts or more, one-vs-rest logistic regression), refitted on every row "
+                 "and shipped inside the stage") if summary.get("text_model") else ""
     rows = "\n".join(f"| {lab} | {r['threshold']} | {r['fbeta_cross_validated']} | {r['positives']} |"
                      for lab, r in summary["labels"].items())
     text += f"""
 
 {head}
 
-`python -m training.signals.second_stage --model {summary['model']} --out <this folder> --seed {summary['seed']}{mail}`
+`python -m training.signals.second_stage --model {summary['model']} --out <this folder> --seed {summary['seed']}{mail}{text}`
 (`analyzer/signals/second_stage.py`): one scikit-learn HistGradientBoostingClassifier per label
 ({json.dumps(summary['params'])}) over every label's window and sentence scores and verdicts of a
 short text, fitted on out-of-fold scores of the English classifier's {summary['rows']} training rows
-(five refits); each label's threshold maximises F-beta (beta = {summary['beta']}) on probabilities
+(five refits){text_rows}; each label's threshold maximises F-beta (beta = {summary['beta']}) on probabilities
 cross-validated once more over those rows. It judges texts shorter than the English combiner's
 `long_sentences`; longer texts keep the combiner's decision.
 
@@ -171,10 +211,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--mail", choices=["quote", "paragraph"], default=None,
                     help="the whole-mail rows the pipeline's recipe trained on (as training.signals.train --mail)")
+    ap.add_argument("--text-model", choices=TEXT_MODELS, default=None,
+                    help="also read a text model's probabilities (word: word TF-IDF n-grams, logistic regression)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     try:
-        summary = build(args.model, args.out, args.seed, args.mail or False)
+        summary = build(args.model, args.out, args.seed, args.mail or False, args.text_model)
     except AnalyzerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -22,7 +22,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=13)
     a = ap.parse_args()
     logging.basicConfig(level=logging.INFO)
-    X, gold = oof_features(a.model, a.seed, mail="quote")
+    X, gold, _ = oof_features(a.model, a.seed, mail="quote")
     np.savez(a.out, X=X, gold=gold)
 
 
