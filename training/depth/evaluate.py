@@ -156,6 +156,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              "train31": ("independent train31 (training mailboxes of the thirtieth session, the long-tail and the "
                          "general brief, which judged candidate T4, CANDIDATE38.md (shipped); not trained on)"),
              "train32": ("independent train32 (training mailboxes of the thirtieth session, the long-tail and the "
+                         "general brief, which judged candidate GW, CANDIDATE39.md (not shipped); not trained on)"),
+             "train33": ("independent train33 (training mailboxes of the thirtieth session, the long-tail and the "
                          "general brief; unread until a candidate's rule reads it)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
