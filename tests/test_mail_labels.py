@@ -17,7 +17,7 @@ from training.signals.agency_mail import (LABELS_DIR, TRAIN27_LABELS_DIR, TRAIN2
 from training.signals.mail_rows import TRAIN18_LABELS_DIR
 
 #: The oracle's and the whole-mail test's files, the detector training labels of train18's six, and the
-#: unread whole-mail sets of train27's, train29's and train30's six.
+#: whole-mail sets of train27's, train29's and train30's six (read once, by GW's rule).
 FILES = (labelled_mail_files() + sorted(TRAIN18_LABELS_DIR.glob("*.jsonl"))
          + [p for d in (TRAIN27_LABELS_DIR, TRAIN29_LABELS_DIR, TRAIN30_LABELS_DIR) for p in sorted(d.glob("*.jsonl"))])
 

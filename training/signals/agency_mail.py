@@ -42,11 +42,11 @@ LABELS_DIR = DATA_DIR / "mail_labels"
 #: test data for a detector candidate.
 MORE_LABELS_DIR = LABELS_DIR.parent / "mail_labels_more"
 #: Message-by-message labels of ``train27``'s six mailboxes (twenty-eighth session), by six more helpers
-#: under the same brief (test data): a whole-mail set no detector has read. Read only with ``--labels``,
-#: when a candidate's rule names it.
+#: under the same brief (test data). Read only with ``--labels``; read once in the thirtieth session by
+#: candidate GW's rule (``models/depth/CANDIDATE39.md``), a development set since.
 TRAIN27_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train27"
-#: Two more unread whole-mail test sets, written in the twenty-ninth session: the labels of ``train29``'s
-#: and ``train30``'s six depth mailboxes each (``--labels`` reads them).
+#: Two more whole-mail test sets, written in the twenty-ninth session: the labels of ``train29``'s and
+#: ``train30``'s six depth mailboxes each (``--labels`` reads them); read once with ``train27``'s by GW's rule.
 TRAIN29_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train29"
 TRAIN30_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train30"
 
