@@ -73,7 +73,6 @@ TEXT_MODEL_TYPES = (
     "sklearn.multiclass._ConstantPredictor",  # a label no training row carries
     "sklearn.linear_model._logistic.LogisticRegression",
     "sklearn.preprocessing._label.LabelBinarizer",
-    "builtins.slice",
 )
 MODELS_FILE = "models.skops"
 TEXT_MODEL_FILE = "text_model.skops"
