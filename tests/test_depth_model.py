@@ -655,3 +655,21 @@ def test_set_praise_cap_rescores_unbacked_praise_in_every_transform(fitted, tmp_
     loaded = load_depth_model(path)
     assert all(h.backed_praise == 0 for h in praise_cap_holders(loaded))
     np.testing.assert_allclose(loaded.raw_predict(rows), after)
+
+
+def test_the_build_takes_its_trend_grid_from_the_command_line(capsys):
+    """``--period-priors`` and ``--bands`` restrict the trend grid (one value each fixes the setting,
+    candidate T5b); a value that is not a list of non-negative numbers is a usage error, before any
+    mailbox is read."""
+    import argparse
+
+    from training.depth.build import BANDS, PERIOD_PRIORS, _settings, main
+
+    assert _settings("16") == (16.0,) and _settings("2, 5") == (2.0, 5.0)
+    assert 16.0 in PERIOD_PRIORS and 2.0 in BANDS
+    for bad in ("", "two", "-1", "2,,x"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            _settings(bad)
+    with pytest.raises(SystemExit) as exc:
+        main(["--out", "unused", "--bands", "wide"])
+    assert exc.value.code == 2 and "--bands" in capsys.readouterr().err

@@ -312,14 +312,16 @@ def collect(seeds=TRAIN_SEEDS, splits=TRAIN_SPLITS, signals_model=None) -> list[
 def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_counts: bool = LOG_COUNTS,
           splits=TRAIN_SPLITS, signals_model=None, steady_floor: float = STEADY_FLOOR,
           backed_praise: int | None = BACKED_PRAISE, score_backed_praise: int | None | str = "same",
-          generated_weights=GENERATED_WEIGHTS) -> dict:
+          generated_weights=GENERATED_WEIGHTS, period_priors=PERIOD_PRIORS, bands=BANDS) -> dict:
     """Choose, fit and write the model (module doc); ``boxes``: :func:`collect`'s result, if already read;
     ``log_counts``: the evidence with the log counts of deeper and shallower signals
     (:class:`~analyzer.depth.evidence.EvidenceFeatures`); ``signals_model``: the signal pipeline whose
     detections the model is fitted on (default: the shipped one); ``backed_praise``: praise counted
     beyond the client's other deeper signs (:class:`~analyzer.depth.evidence.EvidenceFeatures`; None: all);
     ``score_backed_praise``: the cap the fitted model scores with (:func:`set_praise_cap`; "same": as fitted);
-    ``generated_weights``: the weights of the generated mailboxes the grid tries (0 drops them)."""
+    ``generated_weights``: the weights of the generated mailboxes the grid tries (0 drops them);
+    ``period_priors``, ``bands``: the quarterly shrinkages and trend dead bands the trend grid tries
+    (one of each fixes the trend settings)."""
     t0 = time.perf_counter()
     features = ClientFeatures().fit(None)
     boxes = collect(seeds, splits, signals_model) if boxes is None else boxes
@@ -342,7 +344,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
                  grid[-1]["independent_spearman"], grid[-1]["independent_worst"], grid[-1]["mean_spearman"])
     best = max(grid, key=lambda g: (round(g["independent_spearman"], 3), g["mean_spearman"]))
     trends = []
-    for target, pp, band in itertools.product(PERIOD_TARGETS, PERIOD_PRIORS, BANDS):
+    for target, pp, band in itertools.product(PERIOD_TARGETS, period_priors, bands):
         df = trend_scores(best["cv"]["trend_rows"], pp, band, target)
         dev = _is_independent(df["box"])
         acc, acc_dev, acc_gen = trend_accuracy(df), trend_accuracy(df[dev]), trend_accuracy(df[~dev])
@@ -414,6 +416,17 @@ def _praise_cap(text: str) -> int | None:
         raise argparse.ArgumentTypeError(f"a whole number or 'none', not {text!r}") from None
 
 
+def _settings(text: str) -> tuple[float, ...]:
+    """A comma-separated list of non-negative numbers on the command line (``--period-priors``, ``--bands``)."""
+    try:
+        values = tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"comma-separated numbers, not {text!r}") from None
+    if not values or min(values) < 0:
+        raise argparse.ArgumentTypeError(f"one or more numbers of 0 or more, not {text!r}")
+    return values
+
+
 def _scoring_praise_cap(text: str) -> int | None | str:
     """``--score-backed-praise``: 'same' (as fitted) or a :func:`_praise_cap`."""
     return "same" if text.lower() == "same" else _praise_cap(text)
@@ -443,6 +456,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="the weights of the generated mailboxes the grid tries, comma-separated; 0 alone fits "
                          "on hand-written mail only (default: GENERATED_WEIGHTS; candidate T3g0, "
                          "models/depth/CANDIDATE36.md)")
+    ap.add_argument("--period-priors", type=_settings, default=PERIOD_PRIORS,
+                    help="the quarterly shrinkages (client messages) the trend grid tries, comma-separated "
+                         "(default: PERIOD_PRIORS)")
+    ap.add_argument("--bands", type=_settings, default=BANDS,
+                    help="the trend dead bands (points a quarter) the trend grid tries, comma-separated; one "
+                         "value with one --period-priors value fixes the trend settings (default: BANDS; "
+                         "candidate T5b, models/depth/CANDIDATE42.md)")
     args = ap.parse_args(argv)
     splits = tuple(s for s in args.splits.split(",") if s)
     if set(splits) & set(TEST_SPLITS):
@@ -452,7 +472,8 @@ def main(argv: list[str] | None = None) -> int:
         m = build(args.out, log_counts=not args.without_log_counts, signals_model=args.signals_model, splits=splits,
                   steady_floor=args.steady_floor, backed_praise=args.backed_praise,
                   score_backed_praise=args.score_backed_praise,
-                  generated_weights=tuple(float(w) for w in args.generated_weights.split(",") if w))
+                  generated_weights=tuple(float(w) for w in args.generated_weights.split(",") if w),
+                  period_priors=args.period_priors, bands=args.bands)
     print(json.dumps({k: v for k, v in m["cv_leave_mailbox_out"].items() if "grid" not in k}, indent=1))
     return 0
 
