@@ -23,8 +23,8 @@ the ``train16`` brief, written to judge O) joined with the nineteenth session's 
 twenty-ninth sessions, each written to judge a candidate, ``CANDIDATE21.md`` to ``CANDIDATE34.md``)
 joined with the twenty-ninth session's candidate T3 (``models/depth/CANDIDATE35.md``); ``train29/`` and
 ``train30/`` (twelve of the twenty-ninth) with the thirtieth session's candidate T4 (``CANDIDATE38.md``);
-``train31/`` to ``train34/`` (24 of the thirtieth, which judged T4, GW, GW0 and T5) wait
-(:data:`WAITING_SPLITS`); ``train35/`` (six more of the thirtieth) is unread (:data:`UNREAD_SPLITS`).
+``train31/`` to ``train35/`` (30 of the thirtieth, which judged T4, GW, GW0, T5 and T5b) wait
+(:data:`WAITING_SPLITS`). No judge set is unread now (:data:`UNREAD_SPLITS`).
 :func:`run_mailbox` runs the analysis with no config (as a user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
 addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
 """
@@ -56,13 +56,12 @@ TRAIN_SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3"
 #: the training mailboxes; ``train29`` and ``train30`` (twenty-ninth session, which judged T3 and T3g0)
 #: until candidate T4 (``CANDIDATE38.md``, thirtieth session). ``train31`` (thirtieth session: three
 #: mailboxes from the long-tail brief, three from the general brief) judged T4, which shipped, and waits;
-#: so do ``train32``, ``train33`` and ``train34`` (the same briefs), which judged candidates GW, GW0 and
-#: T5 (``CANDIDATE39.md`` to ``CANDIDATE41.md``), which did not ship.
-WAITING_SPLITS = ("train31", "train32", "train33", "train34")
+#: so do ``train32`` to ``train35`` (the same briefs), which judged candidates GW, GW0, T5 and T5b
+#: (``CANDIDATE39.md`` to ``CANDIDATE42.md``), which did not ship.
+WAITING_SPLITS = ("train31", "train32", "train33", "train34", "train35")
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
-#: the rule of the candidate they judge is committed (``data/independent/README.md``): ``train35``
-#: (thirtieth session: three mailboxes from the long-tail brief, three from the general brief).
-UNREAD_SPLITS: tuple[str, ...] = ("train35",)
+#: the rule of the candidate they judge is committed (``data/independent/README.md``). None waits now.
+UNREAD_SPLITS: tuple[str, ...] = ()
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
