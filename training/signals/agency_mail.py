@@ -49,9 +49,11 @@ TRAIN27_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train27"
 #: ``train30``'s six depth mailboxes each (``--labels`` reads them); read once with ``train27``'s by GW's rule.
 TRAIN29_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train29"
 TRAIN30_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train30"
-#: A whole-mail test set no detector has read, written in the thirtieth session: the labels of
-#: ``train31``'s six depth mailboxes (``--labels`` reads it, when a candidate's rule names it).
+#: Two whole-mail test sets no detector has read, written in the thirtieth session: the labels of
+#: ``train31``'s and ``train32``'s six depth mailboxes each (``--labels`` reads them, when a candidate's
+#: rule names them).
 TRAIN31_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train31"
+TRAIN32_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train32"
 
 
 def labelled_mail_files() -> list[Path]:
