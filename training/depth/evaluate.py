@@ -163,6 +163,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                          "general brief, which judged candidate T5, CANDIDATE41.md (not shipped); not trained on)"),
              "train35": ("independent train35 (training mailboxes of the thirtieth session, the long-tail and the "
                          "general brief, which judged candidate T5b, CANDIDATE42.md (not shipped); not trained on)"),
+             "train36": ("independent train36 (training mailboxes of the thirtieth session, the long-tail and the "
+                         "general brief; unread until a candidate's rule reads it)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",
