@@ -673,3 +673,6 @@ def test_the_build_takes_its_trend_grid_from_the_command_line(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["--out", "unused", "--bands", "wide"])
     assert exc.value.code == 2 and "--bands" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:  # the generated mailboxes' weights are parsed the same way
+        main(["--out", "unused", "--generated-weights", "0.3,heavy"])
+    assert exc.value.code == 2 and "--generated-weights" in capsys.readouterr().err

@@ -417,7 +417,8 @@ def _praise_cap(text: str) -> int | None:
 
 
 def _settings(text: str) -> tuple[float, ...]:
-    """A comma-separated list of non-negative numbers on the command line (``--period-priors``, ``--bands``)."""
+    """A comma-separated list of non-negative numbers on the command line (``--generated-weights``,
+    ``--period-priors``, ``--bands``)."""
     try:
         values = tuple(float(v) for v in text.split(",") if v.strip())
     except ValueError:
@@ -452,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--score-backed-praise", type=_scoring_praise_cap, default="same",
                     help="the praise cap the fitted model scores with ('none', a number, or 'same' as fitted; "
                          "candidate O0w, models/depth/CANDIDATE34.md)")
-    ap.add_argument("--generated-weights", default=",".join(f"{w:g}" for w in GENERATED_WEIGHTS),
+    ap.add_argument("--generated-weights", type=_settings, default=GENERATED_WEIGHTS,
                     help="the weights of the generated mailboxes the grid tries, comma-separated; 0 alone fits "
                          "on hand-written mail only (default: GENERATED_WEIGHTS; candidate T3g0, "
                          "models/depth/CANDIDATE36.md)")
@@ -472,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
         m = build(args.out, log_counts=not args.without_log_counts, signals_model=args.signals_model, splits=splits,
                   steady_floor=args.steady_floor, backed_praise=args.backed_praise,
                   score_backed_praise=args.score_backed_praise,
-                  generated_weights=tuple(float(w) for w in args.generated_weights.split(",") if w),
+                  generated_weights=args.generated_weights,
                   period_priors=args.period_priors, bands=args.bands)
     print(json.dumps({k: v for k, v in m["cv_leave_mailbox_out"].items() if "grid" not in k}, indent=1))
     return 0
