@@ -281,6 +281,45 @@ def test_log_counts_put_a_client_with_no_signal_at_the_bottom_and_stay_monotone(
         assert (sign * (model.tier_model_.edge_probabilities(more) - t0) >= -1e-9).all(), label
 
 
+def test_people_evidence_adds_two_columns_and_stays_monotone_in_them(fitted):
+    """With ``people`` the evidence reads how many of the client's people write (log) and how senior the
+    most senior is; both only raise the score and the tier edges' probabilities, and without it the
+    evidence and its columns are as before (a model file saved before the parameter loads the same)."""
+    from analyzer.depth.evidence import COUNT_NAMES, EVIDENCE_NAMES, PEOPLE_NAMES, EvidenceFeatures
+
+    _, F, y = fitted
+    ev = EvidenceFeatures(log_counts=True, people=True).fit(F)
+    out = ev.transform(F.iloc[:3])
+    assert list(out.columns) == list(EVIDENCE_NAMES + COUNT_NAMES + PEOPLE_NAMES)
+    assert out["ev_n_client_people"].tolist() == pytest.approx(np.log1p(F["n_client_people"].iloc[:3]).tolist())
+    assert out["ev_max_seniority"].tolist() == pytest.approx(F["max_seniority"].iloc[:3].astype(float).tolist())
+    plain = EvidenceFeatures(log_counts=True).fit(F).transform(F.iloc[:3])
+    pd.testing.assert_frame_equal(plain, out[list(EVIDENCE_NAMES + COUNT_NAMES)])
+
+    model = DepthModel(kind="taxonomy", log_counts=True, people=True, ordinal_tiers=True, regressor="gbm").fit(F, y)
+    base = F.iloc[:20].copy()
+    s0, t0 = model.raw_predict(base), model.tier_model_.edge_probabilities(base)
+    for name, step in (("n_client_people", 2), ("max_seniority", 1)):
+        more = base.copy()
+        more[name] = more[name] + step
+        assert (model.raw_predict(more) - s0 >= -1e-9).all(), name
+        assert (model.tier_model_.edge_probabilities(more) - t0 >= -1e-9).all(), name
+    plain_model = DepthModel(kind="taxonomy", log_counts=True, ordinal_tiers=True).fit(F, y)
+    old = copy.deepcopy(plain_model)
+    for obj in (old, old.pipeline_.named_steps["evidence"], old.tier_model_):
+        del obj.__dict__["people"]  # as unpickled from a file written before the parameter existed
+    assert list(old.pipeline_.named_steps["evidence"].get_feature_names_out()) == list(EVIDENCE_NAMES + COUNT_NAMES)
+    np.testing.assert_array_equal(old.predict(F), plain_model.predict(F))
+
+
+def test_people_drivers_name_the_people_and_their_seniority():
+    from analyzer.depth.drivers import _behaviour_phrase
+
+    assert _behaviour_phrase("n_client_people", 3.0, True) == "3 of the client's people write"
+    assert _behaviour_phrase("n_client_people", 1.0, False) == "one of the client's people writes"
+    assert _behaviour_phrase("max_seniority", 3.0, True) == "most senior client writer: a founder, owner, CEO or partner"
+
+
 def test_a_model_saved_before_log_counts_existed_still_scores(fitted):
     _, F, y = fitted
     model = DepthModel(kind="taxonomy", ordinal_tiers=True).fit(F, y)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analyzer.depth.evidence import BEHAVIOUR_SIGNS, LABEL_SIGNS, PRAISE, counted_praise
+from analyzer.depth.evidence import BEHAVIOUR_SIGNS, LABEL_SIGNS, PEOPLE_SIGNS, PRAISE, counted_praise
 from analyzer.depth.features import FEATURE_NAMES
 from analyzer.depth.language import READ_SHARE, SIGNAL_LANGUAGES
 
@@ -88,6 +88,10 @@ def _praise_counted(n: int, found: dict, backed_praise: int) -> str:
     return f", counted {_times(counted)}: {why}"
 
 
+#: The seniority levels of :mod:`analyzer.depth.seniority`, as a driver names them.
+SENIORITY_NAMES = {0: "no title seen", 1: "a manager or lead", 2: "a VP, director or head", 3: "a founder, owner, CEO or partner"}
+
+
 def _behaviour_phrase(name: str, v: float, positive: bool) -> str:
     if pd.isna(v):
         return {"forgiven_apology_share": "no agency apology to forgive",
@@ -98,6 +102,8 @@ def _behaviour_phrase(name: str, v: float, positive: bool) -> str:
         "client_reply_rate": f"client answers {v:.0%} of agency mails",
         "longest_silence_days": f"longest silence {v:.0f} days",
         "forgiven_apology_share": f"client forgave {v:.0%} of agency apologies",
+        "n_client_people": f"{v:.0f} of the client's people write" if v != 1 else "one of the client's people writes",
+        "max_seniority": f"most senior client writer: {SENIORITY_NAMES.get(int(v), f'level {v:.0f}')}",
     }.get(name, f"{name} = {v:.3g}")
 
 
@@ -165,7 +171,7 @@ def top_drivers(features: pd.DataFrame, contributions: pd.DataFrame, signals: pd
                  "its score rests mostly on behaviour"] if unread else []
         parts += [f"+ {p}" for _, _, p in sorted(ups, key=lambda t: (-t[0], -t[1]))[:n_up]]
         parts += [f"- {p}" for _, _, p in sorted(downs, key=lambda t: (-t[0], -t[1]))[:n_down]]
-        beh = [(float(row[name]), name) for name in BEHAVIOUR_SIGNS if name in row
+        beh = [(float(row[name]), name) for name in (*BEHAVIOUR_SIGNS, *PEOPLE_SIGNS) if name in row
                and abs(float(row[name])) >= min_points]
         for points, name in sorted(beh, key=lambda t: -abs(t[0]))[:n_behaviour]:
             parts.append(f"{'+' if points > 0 else '-'} {_behaviour_phrase(name, feats[name], points > 0)}")

@@ -20,7 +20,11 @@ to a few columns, each oriented so that *higher is deeper*, as docs/SIGNALS.md s
 - Client behaviour: who starts the threads, how fast and how often the client answers, its
   longest silence, and whether it forgives the agency's apologies. The agency's own behaviour
   (its reply speed, its update rhythm, its feedback requests) is not a client merit and is
-  left out, as are volume and seniority, which say nothing of depth by themselves.
+  left out, as is volume, which says nothing of depth by itself.
+- The client's people (only with ``people``): ``ev_n_client_people``, the log of how many of the
+  client's people write, and ``ev_max_seniority``, the most senior title among them (0-3,
+  :mod:`analyzer.depth.seniority`). Both count toward depth ("people and seniority" modulate it);
+  the shipped model leaves them out (module ``PEOPLE_SIGNS``; ``models/depth/CANDIDATE44.md``).
 
 Partly unread clients (``unread_share``). Written when the detector read English only: the
 signals of a client who writes part of its mail in its own language were found in its English mails
@@ -81,11 +85,16 @@ BEHAVIOUR_SIGNS: dict[str, tuple[int, bool]] = {
     "longest_silence_days": (-1, True),
     "forgiven_apology_share": (1, False),
 }
+#: The client's people and their direction (``people``); ``log`` columns enter as log1p.
+PEOPLE_SIGNS: dict[str, tuple[int, bool]] = {
+    "n_client_people": (1, True),
+    "max_seniority": (1, False),
+}
 #: The client features the transform reads (every other feature leaves the evidence unchanged).
 INPUT_NAMES: tuple[str, ...] = (
     ("n_messages", "client_msg_share")
     + tuple(f"client_{lb}_{k}" for lb in LABEL_SIGNS for k in ("rate", "count"))
-    + tuple(BEHAVIOUR_SIGNS)
+    + tuple(BEHAVIOUR_SIGNS) + tuple(PEOPLE_SIGNS)
 )
 EVIDENCE_NAMES: tuple[str, ...] = (
     tuple(f"ev_{lb}" for lb in LABEL_SIGNS) + ("ev_balance", "ev_tally", "ev_net_rate", "ev_ratio")
@@ -93,11 +102,13 @@ EVIDENCE_NAMES: tuple[str, ...] = (
 )
 #: The columns ``log_counts`` adds.
 COUNT_NAMES: tuple[str, ...] = ("ev_positive_count", "ev_negative_count")
+#: The columns ``people`` adds.
+PEOPLE_NAMES: tuple[str, ...] = tuple(f"ev_{name}" for name in PEOPLE_SIGNS)
 
 
-def evidence_names(log_counts: bool = False) -> tuple[str, ...]:
-    """The evidence columns, in order, with or without :data:`COUNT_NAMES`."""
-    return EVIDENCE_NAMES + (COUNT_NAMES if log_counts else ())
+def evidence_names(log_counts: bool = False, people: bool = False) -> tuple[str, ...]:
+    """The evidence columns, in order, with or without :data:`COUNT_NAMES` and :data:`PEOPLE_NAMES`."""
+    return EVIDENCE_NAMES + (COUNT_NAMES if log_counts else ()) + (PEOPLE_NAMES if people else ())
 
 
 class EvidenceFeatures(TransformerMixin, BaseEstimator):
@@ -115,18 +126,22 @@ class EvidenceFeatures(TransformerMixin, BaseEstimator):
         taken over the read part (module doc); None reads every client's shares as they are.
     backed_praise : int or None
         Praise counted beyond the client's other deeper signs (module doc); None counts all praise.
+    people : bool
+        Also the client's people and their seniority (:data:`PEOPLE_NAMES`).
     """
 
     log_counts = False  # class defaults: model files saved before the parameters existed load without them
     unread_share = None
     backed_praise = None
+    people = False
 
     def __init__(self, prior_messages: float = 8.0, log_counts: bool = False, unread_share: float | None = None,
-                 backed_praise: int | None = None):
+                 backed_praise: int | None = None, people: bool = False):
         self.prior_messages = prior_messages
         self.log_counts = log_counts
         self.unread_share = unread_share
         self.backed_praise = backed_praise
+        self.people = people
 
     def fit(self, X, y=None):
         self.feature_names_in_ = np.asarray(list(X.columns), dtype=object)
@@ -172,7 +187,11 @@ class EvidenceFeatures(TransformerMixin, BaseEstimator):
         if self.log_counts:
             out["ev_positive_count"] = np.log1p(pos)
             out["ev_negative_count"] = -np.log1p(neg)
-        return out[list(evidence_names(self.log_counts))]
+        if self.people:
+            for name, (sign, log) in PEOPLE_SIGNS.items():
+                v = X[name].astype(float)
+                out[f"ev_{name}"] = sign * (np.log1p(v.clip(lower=0)) if log else v)
+        return out[list(evidence_names(self.log_counts, self.people))]
 
     def get_feature_names_out(self, input_features=None):
-        return np.asarray(evidence_names(self.log_counts), dtype=object)
+        return np.asarray(evidence_names(self.log_counts, self.people), dtype=object)

@@ -76,6 +76,9 @@ ORDINAL_TIERS = True
 #: The evidence includes the log counts of deeper and of shallower signals (DepthModel ``log_counts``):
 #: chosen by the tenth session's rule (data/independent/train9/RULE.md).
 LOG_COUNTS = True
+#: The evidence includes the client's people and their seniority (DepthModel ``people``): candidate PS
+#: (models/depth/CANDIDATE44.md); off unless the build is told (``--people``).
+PEOPLE = False
 #: What the model fits on the evidence (DepthModel ``regressor``): ``ridge`` (non-negative weights) or
 #: ``gbm`` (boosting, monotone in every evidence column): chosen by the fourteenth session's rule
 #: (models/depth/CANDIDATE14.md). The ridge penalty grid (:data:`ALPHAS`) is read only for ``ridge``.
@@ -150,11 +153,11 @@ def _is_independent(box) -> pd.Series | bool:
     return box.str.contains("/") if isinstance(box, pd.Series) else "/" in box
 
 
-def evidence_weights(model: DepthModel, clients: pd.DataFrame, log_counts: bool) -> dict[str, float]:
+def evidence_weights(model: DepthModel, clients: pd.DataFrame, log_counts: bool, people: bool = False) -> dict[str, float]:
     """Per evidence column, score points before calibration: the ridge's weight per standard deviation,
     or for boosting the mean absolute change of the raw prediction over ``clients`` when that column
     alone is set to its median (the same substitution as :meth:`DepthModel.contributions`)."""
-    names = evidence_names(log_counts)
+    names = evidence_names(log_counts, people)
     regress = model.pipeline_.named_steps["regress"]
     if hasattr(regress, "coef_"):
         return dict(zip(names, np.round(regress.coef_, 3).tolist()))
@@ -312,7 +315,8 @@ def collect(seeds=TRAIN_SEEDS, splits=TRAIN_SPLITS, signals_model=None) -> list[
 def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_counts: bool = LOG_COUNTS,
           splits=TRAIN_SPLITS, signals_model=None, steady_floor: float = STEADY_FLOOR,
           backed_praise: int | None = BACKED_PRAISE, score_backed_praise: int | None | str = "same",
-          generated_weights=GENERATED_WEIGHTS, period_priors=PERIOD_PRIORS, bands=BANDS) -> dict:
+          generated_weights=GENERATED_WEIGHTS, period_priors=PERIOD_PRIORS, bands=BANDS,
+          people: bool = PEOPLE) -> dict:
     """Choose, fit and write the model (module doc); ``boxes``: :func:`collect`'s result, if already read;
     ``log_counts``: the evidence with the log counts of deeper and shallower signals
     (:class:`~analyzer.depth.evidence.EvidenceFeatures`); ``signals_model``: the signal pipeline whose
@@ -321,7 +325,8 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
     ``score_backed_praise``: the cap the fitted model scores with (:func:`set_praise_cap`; "same": as fitted);
     ``generated_weights``: the weights of the generated mailboxes the grid tries (0 drops them);
     ``period_priors``, ``bands``: the quarterly shrinkages and trend dead bands the trend grid tries
-    (one of each fixes the trend settings)."""
+    (one of each fixes the trend settings); ``people``: the client's people and their seniority as
+    evidence too (:class:`~analyzer.depth.evidence.EvidenceFeatures`)."""
     t0 = time.perf_counter()
     features = ClientFeatures().fit(None)
     boxes = collect(seeds, splits, signals_model) if boxes is None else boxes
@@ -331,7 +336,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
     alphas = ALPHAS if REGRESSOR == "ridge" else ALPHAS[:1]  # boosting has no ridge penalty
     for gw, alpha, prior in itertools.product(generated_weights, alphas, PRIORS):
         cv = cross_validate(T, boxes, {"alpha": alpha, "prior_messages": prior, "generated_weight": gw,
-                                       "log_counts": log_counts, "backed_praise": backed_praise})
+                                       "log_counts": log_counts, "backed_praise": backed_praise, "people": people})
         c = cv["clients"].dropna(subset=["oof"])
         rho = _per_box_rho(c, "oof")
         ind = rho[[i for i in rho.index if _is_independent(i)]]
@@ -353,13 +358,14 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
                        "balanced_dev": _balanced(acc_dev), "balanced_generated": _balanced(acc_gen)})
     best_trend = choose_trend(trends, steady_floor)
     params = {"alpha": best["alpha"], "prior_messages": best["prior_messages"], "log_counts": log_counts,
+              "people": people,
               "backed_praise": backed_praise, "period_prior": best_trend["period_prior"],
               "period_target": best_trend["period_target"], "trend_band": best_trend["band"]}
     model = _fit(T, generated_weight=best["generated_weight"], **params)
     if score_backed_praise != "same":
         set_praise_cap(model, score_backed_praise)
     c = best["cv"]["clients"].dropna(subset=["oof"])
-    weights = evidence_weights(model, T[T["kind"] == "client"], log_counts)
+    weights = evidence_weights(model, T[T["kind"] == "client"], log_counts, people)
     per_box = _per_box_rho(c, "oof")
     metrics = {
         "model": {"kind": "taxonomy", "regressor": model.regressor, "period_regressor": model.period_regressor,
@@ -464,6 +470,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="the trend dead bands (points a quarter) the trend grid tries, comma-separated; one "
                          "value with one --period-priors value fixes the trend settings (default: BANDS; "
                          "candidate T5b, models/depth/CANDIDATE42.md)")
+    ap.add_argument("--people", action="store_true", default=PEOPLE,
+                    help="the client's people and their seniority as evidence too (candidate PS, "
+                         "models/depth/CANDIDATE44.md)")
     args = ap.parse_args(argv)
     splits = tuple(s for s in args.splits.split(",") if s)
     if set(splits) & set(TEST_SPLITS):
@@ -474,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
                   steady_floor=args.steady_floor, backed_praise=args.backed_praise,
                   score_backed_praise=args.score_backed_praise,
                   generated_weights=args.generated_weights,
-                  period_priors=args.period_priors, bands=args.bands)
+                  period_priors=args.period_priors, bands=args.bands, people=args.people)
     print(json.dumps({k: v for k, v in m["cv_leave_mailbox_out"].items() if "grid" not in k}, indent=1))
     return 0
 
