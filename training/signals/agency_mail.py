@@ -49,11 +49,14 @@ TRAIN27_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train27"
 #: ``train30``'s six depth mailboxes each (``--labels`` reads them); read once with ``train27``'s by GW's rule.
 TRAIN29_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train29"
 TRAIN30_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train30"
-#: Two whole-mail test sets no detector has read, written in the thirtieth session: the labels of
-#: ``train31``'s and ``train32``'s six depth mailboxes each (``--labels`` reads them, when a candidate's
-#: rule names them).
+#: Two more whole-mail test sets, written in the thirtieth session: the labels of ``train31``'s and
+#: ``train32``'s six depth mailboxes each (``--labels`` reads them); read once in the thirty-first
+#: session by candidate GW0b's rule (``models/depth/CANDIDATE43.md``), development sets since.
 TRAIN31_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train31"
 TRAIN32_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train32"
+#: A whole-mail test set no detector has read, written in the thirty-first session: the labels of
+#: ``train33``'s six depth mailboxes (``--labels`` reads them, when a candidate's rule names them).
+TRAIN33_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train33"
 
 
 def labelled_mail_files() -> list[Path]:
