@@ -142,10 +142,13 @@ INDEPENDENT13_PATHS = tuple(DATA_DIR / f"eval_independent13_{k}.jsonl" for k in 
 #: The fourteenth independent set (thirtieth session): first read that session by candidate GW's rule
 #: (data/signals/README_eval_independent14.md); a development set since.
 INDEPENDENT14_PATHS = tuple(DATA_DIR / f"eval_independent14_{k}.jsonl" for k in "abc")
-#: The fifteenth independent set (thirtieth session): blind until a candidate's rule lets it be read
-#: (data/signals/README_eval_independent15.md); ``training.signals.evaluate`` reads it only when
-#: ``--sets`` names it.
+#: The fifteenth independent set (thirtieth session): first read in the thirty-first session by
+#: candidate GW0b's rule (models/depth/CANDIDATE43.md); a development set since.
 INDEPENDENT15_PATHS = tuple(DATA_DIR / f"eval_independent15_{k}.jsonl" for k in "abc")
+#: The sixteenth independent set (thirty-first session): blind until a candidate's rule lets it be read
+#: (data/signals/README_eval_independent16.md); ``training.signals.evaluate`` reads it only when
+#: ``--sets`` names it.
+INDEPENDENT16_PATHS = tuple(DATA_DIR / f"eval_independent16_{k}.jsonl" for k in "abc")
 
 #: The independent English snippet sets read before the twenty-sixth session's candidate D (sets 1 to
 #: 11): written as evaluation sets, each blind until its first read, development sets since.

@@ -32,7 +32,7 @@ from training.signals.baseline import RoutedBaseline, TfidfBaseline, router_lang
 from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDEPENDENT4_PATHS, INDEPENDENT5_PATHS,
                                      INDEPENDENT6_PATHS, INDEPENDENT7_PATHS, INDEPENDENT8_PATHS,
                                      INDEPENDENT9_PATHS, INDEPENDENT10_PATHS, INDEPENDENT11_PATHS,
-                                     INDEPENDENT12_PATHS, INDEPENDENT13_PATHS, INDEPENDENT14_PATHS, INDEPENDENT15_PATHS,
+                                     INDEPENDENT12_PATHS, INDEPENDENT13_PATHS, INDEPENDENT14_PATHS, INDEPENDENT15_PATHS, INDEPENDENT16_PATHS,
                                      INDEPENDENT_PATH, LANGUAGE_EVAL2_PATHS, LANGUAGE_EVAL3_PATHS, LANGUAGE_EVAL_PATHS, LANGUAGES,
                                      PROJECT_ROOT, read_labelled, recipe_rows, training_parts)
 from training.signals.embedded import embed
@@ -196,6 +196,10 @@ INDEPENDENT_SETS = (
      "Fourteenth independently written set (eval_independent14_*.jsonl: three more authors who saw no project "
      "data, written in the thirtieth session; first read that session with the shipped detector and candidate "
      "G1W, data/signals/README_eval_independent14.md; a development set since)"),
+    ("independent15", INDEPENDENT15_PATHS,
+     "Fifteenth independently written set (eval_independent15_*.jsonl: three more authors who saw no project "
+     "data, written in the thirtieth session; first read in the thirty-first session with the shipped detector "
+     "and candidate G1W, models/depth/CANDIDATE43.md; a development set since)"),
     ("languages", LANGUAGE_EVAL_PATHS,
      "Snippets written natively in French, German, Spanish and Portuguese (eval_lang_*.jsonl: four authors who "
      "saw no project data, written in the twenty-first session as a test set; data/signals/README_train_languages.md)"),
@@ -215,11 +219,11 @@ INDEPENDENT_SETS = (
 )
 
 #: Blind sets: read only when ``--sets`` names them, as a candidate's rule says
-#: (data/signals/README_eval_independent15.md).
+#: (data/signals/README_eval_independent16.md).
 BLIND_SETS = (
-    ("independent15", INDEPENDENT15_PATHS,
-     "Fifteenth independently written set (eval_independent15_*.jsonl: three more authors who saw no project "
-     "data, written in the thirtieth session; blind until the rule of data/signals/README_eval_independent15.md "
+    ("independent16", INDEPENDENT16_PATHS,
+     "Sixteenth independently written set (eval_independent16_*.jsonl: three more authors who saw no project "
+     "data, written in the thirty-first session; blind until the rule of data/signals/README_eval_independent16.md "
      "lets a candidate read it)"),
 )
 
