@@ -283,20 +283,25 @@ def test_log_counts_put_a_client_with_no_signal_at_the_bottom_and_stay_monotone(
 
 def test_people_evidence_adds_two_columns_and_stays_monotone_in_them(fitted):
     """With ``people`` the evidence reads how many of the client's people write (log) and how senior the
-    most senior is; both only raise the score and the tier edges' probabilities, and without it the
-    evidence and its columns are as before (a model file saved before the parameter loads the same)."""
+    most senior is, or either alone; both only raise the score and the tier edges' probabilities, and
+    without them the evidence is as before (a model file saved before the parameter scores the same)."""
     from analyzer.depth.evidence import COUNT_NAMES, EVIDENCE_NAMES, PEOPLE_NAMES, EvidenceFeatures
 
     _, F, y = fitted
-    ev = EvidenceFeatures(log_counts=True, people=True).fit(F)
+    ev = EvidenceFeatures(log_counts=True, people=("n_client_people", "max_seniority")).fit(F)
     out = ev.transform(F.iloc[:3])
     assert list(out.columns) == list(EVIDENCE_NAMES + COUNT_NAMES + PEOPLE_NAMES)
     assert out["ev_n_client_people"].tolist() == pytest.approx(np.log1p(F["n_client_people"].iloc[:3]).tolist())
     assert out["ev_max_seniority"].tolist() == pytest.approx(F["max_seniority"].iloc[:3].astype(float).tolist())
     plain = EvidenceFeatures(log_counts=True).fit(F).transform(F.iloc[:3])
     pd.testing.assert_frame_equal(plain, out[list(EVIDENCE_NAMES + COUNT_NAMES)])
+    one = EvidenceFeatures(log_counts=True, people=("n_client_people",)).fit(F).transform(F.iloc[:3])
+    assert list(one.columns) == list(EVIDENCE_NAMES + COUNT_NAMES) + ["ev_n_client_people"]
+    with pytest.raises(ValueError, match="not n_senior_people"):
+        EvidenceFeatures(people=("n_senior_people",)).fit(F).transform(F.iloc[:3])
 
-    model = DepthModel(kind="taxonomy", log_counts=True, people=True, ordinal_tiers=True, regressor="gbm").fit(F, y)
+    model = DepthModel(kind="taxonomy", log_counts=True, people=("n_client_people", "max_seniority"), ordinal_tiers=True,
+                       regressor="gbm").fit(F, y)
     base = F.iloc[:20].copy()
     s0, t0 = model.raw_predict(base), model.tier_model_.edge_probabilities(base)
     for name, step in (("n_client_people", 2), ("max_seniority", 1)):

@@ -21,10 +21,10 @@ to a few columns, each oriented so that *higher is deeper*, as docs/SIGNALS.md s
   longest silence, and whether it forgives the agency's apologies. The agency's own behaviour
   (its reply speed, its update rhythm, its feedback requests) is not a client merit and is
   left out, as is volume, which says nothing of depth by itself.
-- The client's people (only with ``people``): ``ev_n_client_people``, the log of how many of the
-  client's people write, and ``ev_max_seniority``, the most senior title among them (0-3,
-  :mod:`analyzer.depth.seniority`). Both count toward depth ("people and seniority" modulate it);
-  the shipped model leaves them out (module ``PEOPLE_SIGNS``; ``models/depth/CANDIDATE44.md``).
+- The client's people (only those ``people`` names, of :data:`PEOPLE_SIGNS`): ``ev_n_client_people``,
+  the log of how many of the client's people write, and ``ev_max_seniority``, the most senior title
+  among them (0-3, :mod:`analyzer.depth.seniority`). Both count toward depth ("people and seniority"
+  modulate it); ``models/depth/CANDIDATE44.md`` says which the shipped model reads.
 
 Partly unread clients (``unread_share``). Written when the detector read English only: the
 signals of a client who writes part of its mail in its own language were found in its English mails
@@ -102,13 +102,23 @@ EVIDENCE_NAMES: tuple[str, ...] = (
 )
 #: The columns ``log_counts`` adds.
 COUNT_NAMES: tuple[str, ...] = ("ev_positive_count", "ev_negative_count")
-#: The columns ``people`` adds.
+#: The columns ``people`` can add, in order.
 PEOPLE_NAMES: tuple[str, ...] = tuple(f"ev_{name}" for name in PEOPLE_SIGNS)
 
 
-def evidence_names(log_counts: bool = False, people: bool = False) -> tuple[str, ...]:
-    """The evidence columns, in order, with or without :data:`COUNT_NAMES` and :data:`PEOPLE_NAMES`."""
-    return EVIDENCE_NAMES + (COUNT_NAMES if log_counts else ()) + (PEOPLE_NAMES if people else ())
+def people_names(people=()) -> tuple[str, ...]:
+    """The evidence columns of the client features ``people`` names (of :data:`PEOPLE_SIGNS`), in
+    :data:`PEOPLE_NAMES` order; ValueError for a name that is not there."""
+    unknown = sorted(set(people) - set(PEOPLE_SIGNS))
+    if unknown:
+        raise ValueError(f"people evidence can read {', '.join(PEOPLE_SIGNS)}, not {', '.join(unknown)}")
+    return tuple(f"ev_{name}" for name in PEOPLE_SIGNS if name in people)
+
+
+def evidence_names(log_counts: bool = False, people=()) -> tuple[str, ...]:
+    """The evidence columns, in order, with or without :data:`COUNT_NAMES`, and with the columns of the
+    client features ``people`` names (:func:`people_names`)."""
+    return EVIDENCE_NAMES + (COUNT_NAMES if log_counts else ()) + people_names(people)
 
 
 class EvidenceFeatures(TransformerMixin, BaseEstimator):
@@ -126,17 +136,18 @@ class EvidenceFeatures(TransformerMixin, BaseEstimator):
         taken over the read part (module doc); None reads every client's shares as they are.
     backed_praise : int or None
         Praise counted beyond the client's other deeper signs (module doc); None counts all praise.
-    people : bool
-        Also the client's people and their seniority (:data:`PEOPLE_NAMES`).
+    people : tuple of str
+        Also these of the client's people features (:data:`PEOPLE_SIGNS`: ``n_client_people``,
+        ``max_seniority``); empty reads neither.
     """
 
     log_counts = False  # class defaults: model files saved before the parameters existed load without them
     unread_share = None
     backed_praise = None
-    people = False
+    people = ()
 
     def __init__(self, prior_messages: float = 8.0, log_counts: bool = False, unread_share: float | None = None,
-                 backed_praise: int | None = None, people: bool = False):
+                 backed_praise: int | None = None, people=()):
         self.prior_messages = prior_messages
         self.log_counts = log_counts
         self.unread_share = unread_share
@@ -187,8 +198,8 @@ class EvidenceFeatures(TransformerMixin, BaseEstimator):
         if self.log_counts:
             out["ev_positive_count"] = np.log1p(pos)
             out["ev_negative_count"] = -np.log1p(neg)
-        if self.people:
-            for name, (sign, log) in PEOPLE_SIGNS.items():
+        for name, (sign, log) in PEOPLE_SIGNS.items():
+            if name in self.people:
                 v = X[name].astype(float)
                 out[f"ev_{name}"] = sign * (np.log1p(v.clip(lower=0)) if log else v)
         return out[list(evidence_names(self.log_counts, self.people))]

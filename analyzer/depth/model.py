@@ -113,9 +113,10 @@ class DepthModel(RegressorMixin, BaseEstimator):
     backed_praise : int or None
         Praise counted only as far as the client's other deeper signs back it, plus this many
         (``taxonomy``; :class:`~analyzer.depth.evidence.EvidenceFeatures`). None counts all praise.
-    people : bool
-        Also read how many of the client's people write and how senior the most senior is, both as
-        deeper evidence (``taxonomy``; :class:`~analyzer.depth.evidence.EvidenceFeatures`).
+    people : tuple of str
+        Also read these of the client's people features as deeper evidence: ``n_client_people`` (how
+        many of its people write), ``max_seniority`` (how senior the most senior is) (``taxonomy``;
+        :class:`~analyzer.depth.evidence.EvidenceFeatures`). Empty reads neither.
     period_regressor : None, "ridge" or "gbm"
         What the quarterly scores' course comes from (:meth:`predict_periods`). None: the same model.
         Otherwise a second ``taxonomy`` model with that regressor (``period_model_``, same settings)
@@ -132,14 +133,14 @@ class DepthModel(RegressorMixin, BaseEstimator):
     period_regressor = None
     unread_share = None
     backed_praise = None
-    people = False
+    people = ()
 
     def __init__(self, kind: str = "taxonomy", features: ClientFeatures | None = None, trend_band: float = 5.0,
                  trend: TrendModel | None = None, random_state: int = 0, alpha: float = 1.0,
                  prior_messages: float = 8.0, period_prior: float = 8.0, tier_cuts: bool = False,
                  period_target: str = "level", ordinal_tiers: bool = False, log_counts: bool = False,
                  regressor: str = "ridge", period_regressor: str | None = None, unread_share: float | None = None,
-                 backed_praise: int | None = None, people: bool = False):
+                 backed_praise: int | None = None, people=()):
         self.kind = kind
         self.people = people
         self.unread_share = unread_share
@@ -165,7 +166,7 @@ class DepthModel(RegressorMixin, BaseEstimator):
                              regressor=getattr(self, "regressor", "ridge"),
                              unread_share=getattr(self, "unread_share", None),
                              backed_praise=getattr(self, "backed_praise", None),
-                             people=getattr(self, "people", False))
+                             people=getattr(self, "people", ()))
 
     def _names(self) -> list[str]:
         """The features the model reads: those it was fitted on (a file written before a feature was
@@ -217,7 +218,7 @@ class DepthModel(RegressorMixin, BaseEstimator):
                                             log_counts=getattr(self, "log_counts", False),
                                             unread_share=getattr(self, "unread_share", None),
                                             backed_praise=getattr(self, "backed_praise", None),
-                                            people=getattr(self, "people", False)).fit(
+                                            people=getattr(self, "people", ())).fit(
                 X[sel], y[sel], sample_weight=None if sample_weight is None else w[sel])
         self.period_model_ = None
         if self.period_regressor not in (None, self.regressor):

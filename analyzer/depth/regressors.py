@@ -42,7 +42,7 @@ MONOTONIC.update({f"recent_{name}": MONOTONIC[name] for name in RECENT_BASE if n
 def make_pipeline(kind: str = "taxonomy", random_state: int = 0, columns=None, alpha: float = 1.0,
                   prior_messages: float = 8.0, log_counts: bool = False, regressor: str = "ridge",
                   unread_share: float | None = None, backed_praise: int | None = None,
-                  people: bool = False) -> Pipeline:
+                  people=()) -> Pipeline:
     """The unfitted feature -> depth pipeline.
 
     ``taxonomy`` (the default): the oriented evidence of :mod:`analyzer.depth.evidence`, median

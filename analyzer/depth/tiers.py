@@ -112,10 +112,10 @@ class OrdinalTiers(BaseEstimator):
     log_counts = False  # class defaults for model files saved before the parameters existed
     unread_share = None
     backed_praise = None
-    people = False
+    people = ()
 
     def __init__(self, C: float = 1.0, prior_messages: float = 8.0, log_counts: bool = False,
-                 unread_share: float | None = None, backed_praise: int | None = None, people: bool = False):
+                 unread_share: float | None = None, backed_praise: int | None = None, people=()):
         self.C = C
         self.people = people
         self.prior_messages = prior_messages
@@ -131,7 +131,7 @@ class OrdinalTiers(BaseEstimator):
                                           log_counts=getattr(self, "log_counts", False),
                                           unread_share=getattr(self, "unread_share", None),
                                           backed_praise=getattr(self, "backed_praise", None),
-                                          people=getattr(self, "people", False))),
+                                          people=getattr(self, "people", ()))),
             ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
             ("scale", StandardScaler()),
         ]).fit(F)

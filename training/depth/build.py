@@ -45,7 +45,7 @@ import pandas as pd
 from scipy.stats import spearmanr
 from threadpoolctl import threadpool_limits
 
-from analyzer.depth.evidence import evidence_names
+from analyzer.depth.evidence import PEOPLE_SIGNS, evidence_names, people_names
 from analyzer.depth.features import FEATURE_NAMES, ClientFeatures, MailFrames
 from analyzer.depth.model import DepthModel
 from analyzer.depth.schema import TIERS, tier_of
@@ -76,9 +76,10 @@ ORDINAL_TIERS = True
 #: The evidence includes the log counts of deeper and of shallower signals (DepthModel ``log_counts``):
 #: chosen by the tenth session's rule (data/independent/train9/RULE.md).
 LOG_COUNTS = True
-#: The evidence includes the client's people and their seniority (DepthModel ``people``): candidate PS
-#: (models/depth/CANDIDATE44.md); off unless the build is told (``--people``).
-PEOPLE = False
+#: The client's people features the evidence reads too (DepthModel ``people``; of
+#: :data:`~analyzer.depth.evidence.PEOPLE_SIGNS`): none unless the build is told (``--people``;
+#: candidate PS, models/depth/CANDIDATE44.md).
+PEOPLE: tuple[str, ...] = ()
 #: What the model fits on the evidence (DepthModel ``regressor``): ``ridge`` (non-negative weights) or
 #: ``gbm`` (boosting, monotone in every evidence column): chosen by the fourteenth session's rule
 #: (models/depth/CANDIDATE14.md). The ridge penalty grid (:data:`ALPHAS`) is read only for ``ridge``.
@@ -153,7 +154,7 @@ def _is_independent(box) -> pd.Series | bool:
     return box.str.contains("/") if isinstance(box, pd.Series) else "/" in box
 
 
-def evidence_weights(model: DepthModel, clients: pd.DataFrame, log_counts: bool, people: bool = False) -> dict[str, float]:
+def evidence_weights(model: DepthModel, clients: pd.DataFrame, log_counts: bool, people=()) -> dict[str, float]:
     """Per evidence column, score points before calibration: the ridge's weight per standard deviation,
     or for boosting the mean absolute change of the raw prediction over ``clients`` when that column
     alone is set to its median (the same substitution as :meth:`DepthModel.contributions`)."""
@@ -316,7 +317,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
           splits=TRAIN_SPLITS, signals_model=None, steady_floor: float = STEADY_FLOOR,
           backed_praise: int | None = BACKED_PRAISE, score_backed_praise: int | None | str = "same",
           generated_weights=GENERATED_WEIGHTS, period_priors=PERIOD_PRIORS, bands=BANDS,
-          people: bool = PEOPLE) -> dict:
+          people=PEOPLE) -> dict:
     """Choose, fit and write the model (module doc); ``boxes``: :func:`collect`'s result, if already read;
     ``log_counts``: the evidence with the log counts of deeper and shallower signals
     (:class:`~analyzer.depth.evidence.EvidenceFeatures`); ``signals_model``: the signal pipeline whose
@@ -325,8 +326,8 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
     ``score_backed_praise``: the cap the fitted model scores with (:func:`set_praise_cap`; "same": as fitted);
     ``generated_weights``: the weights of the generated mailboxes the grid tries (0 drops them);
     ``period_priors``, ``bands``: the quarterly shrinkages and trend dead bands the trend grid tries
-    (one of each fixes the trend settings); ``people``: the client's people and their seniority as
-    evidence too (:class:`~analyzer.depth.evidence.EvidenceFeatures`)."""
+    (one of each fixes the trend settings); ``people``: the client's people features the evidence
+    reads too (:class:`~analyzer.depth.evidence.EvidenceFeatures`)."""
     t0 = time.perf_counter()
     features = ClientFeatures().fit(None)
     boxes = collect(seeds, splits, signals_model) if boxes is None else boxes
@@ -358,7 +359,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
                        "balanced_dev": _balanced(acc_dev), "balanced_generated": _balanced(acc_gen)})
     best_trend = choose_trend(trends, steady_floor)
     params = {"alpha": best["alpha"], "prior_messages": best["prior_messages"], "log_counts": log_counts,
-              "people": people,
+              "people": tuple(people),
               "backed_praise": backed_praise, "period_prior": best_trend["period_prior"],
               "period_target": best_trend["period_target"], "trend_band": best_trend["band"]}
     model = _fit(T, generated_weight=best["generated_weight"], **params)
@@ -434,6 +435,16 @@ def _settings(text: str) -> tuple[float, ...]:
     return values
 
 
+def _people(text: str) -> tuple[str, ...]:
+    """``--people``: comma-separated names of :data:`~analyzer.depth.evidence.PEOPLE_SIGNS`."""
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    try:
+        people_names(names)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return names
+
+
 def _scoring_praise_cap(text: str) -> int | None | str:
     """``--score-backed-praise``: 'same' (as fitted) or a :func:`_praise_cap`."""
     return "same" if text.lower() == "same" else _praise_cap(text)
@@ -470,9 +481,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="the trend dead bands (points a quarter) the trend grid tries, comma-separated; one "
                          "value with one --period-priors value fixes the trend settings (default: BANDS; "
                          "candidate T5b, models/depth/CANDIDATE42.md)")
-    ap.add_argument("--people", action="store_true", default=PEOPLE,
-                    help="the client's people and their seniority as evidence too (candidate PS, "
-                         "models/depth/CANDIDATE44.md)")
+    ap.add_argument("--people", type=_people, default=PEOPLE,
+                    help="the client's people features the evidence reads too, comma-separated, of "
+                         f"{', '.join(PEOPLE_SIGNS)} (default: none; candidate PS, models/depth/CANDIDATE44.md)")
     args = ap.parse_args(argv)
     splits = tuple(s for s in args.splits.split(",") if s)
     if set(splits) & set(TEST_SPLITS):
