@@ -720,3 +720,30 @@ def test_the_build_takes_its_trend_grid_from_the_command_line(capsys):
     with pytest.raises(SystemExit) as exc:  # the generated mailboxes' weights are parsed the same way
         main(["--out", "unused", "--generated-weights", "0.3,heavy"])
     assert exc.value.code == 2 and "--generated-weights" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:  # and the label-share shrinkages (candidate PT)
+        main(["--out", "unused", "--priors", "eight"])
+    assert exc.value.code == 2 and "--priors" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:  # the people evidence names only what it can read
+        main(["--out", "unused", "--people", "n_client_people,shoe_size"])
+    assert exc.value.code == 2 and "shoe_size" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["--out", "unused", "--people-scope", "tiers"])
+    assert exc.value.code == 2 and "--people-scope" in capsys.readouterr().err
+
+
+def test_people_read_by_the_score_alone_leave_tiers_and_quarters_as_without(fitted):
+    """``people_scope="score"``: the client score's regressor reads the people columns; the tier
+    classifiers and the quarterly regressor are fitted exactly as without them (candidate PT)."""
+    _, F, y = fitted
+    kw = dict(kind="taxonomy", log_counts=True, ordinal_tiers=True, regressor="gbm", period_regressor="ridge")
+    plain = DepthModel(**kw).fit(F, y)
+    scoped = DepthModel(**kw, people=("n_client_people", "max_seniority"), people_scope="score").fit(F, y)
+    everywhere = DepthModel(**kw, people=("n_client_people", "max_seniority")).fit(F, y)
+    np.testing.assert_array_equal(scoped.tier_model_.predict(F), plain.tier_model_.predict(F))
+    np.testing.assert_allclose(scoped.period_model_.raw_predict(F), plain.period_model_.raw_predict(F))
+    assert list(scoped.pipeline_.named_steps["evidence"].get_feature_names_out())[-2:] == [
+        "ev_n_client_people", "ev_max_seniority"]
+    assert list(everywhere.tier_model_.prepare_.named_steps["evidence"].get_feature_names_out())[-2:] == [
+        "ev_n_client_people", "ev_max_seniority"]
+    with pytest.raises(ValueError, match="people_scope"):
+        DepthModel(**kw, people=("n_client_people",), people_scope="tiers").fit(F, y)

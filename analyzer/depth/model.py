@@ -117,6 +117,10 @@ class DepthModel(RegressorMixin, BaseEstimator):
         Also read these of the client's people features as deeper evidence: ``n_client_people`` (how
         many of its people write), ``max_seniority`` (how senior the most senior is) (``taxonomy``;
         :class:`~analyzer.depth.evidence.EvidenceFeatures`). Empty reads neither.
+    people_scope : "all" or "score"
+        What reads ``people``: every part of the model ("all": the client score's regressor, the tier
+        classifiers and the quarterly regressor), or the client score's regressor alone ("score": the
+        tiers and the quarterly course are decided without them; ``models/depth/CANDIDATE45.md``).
     period_regressor : None, "ridge" or "gbm"
         What the quarterly scores' course comes from (:meth:`predict_periods`). None: the same model.
         Otherwise a second ``taxonomy`` model with that regressor (``period_model_``, same settings)
@@ -134,15 +138,17 @@ class DepthModel(RegressorMixin, BaseEstimator):
     unread_share = None
     backed_praise = None
     people = ()
+    people_scope = "all"
 
     def __init__(self, kind: str = "taxonomy", features: ClientFeatures | None = None, trend_band: float = 5.0,
                  trend: TrendModel | None = None, random_state: int = 0, alpha: float = 1.0,
                  prior_messages: float = 8.0, period_prior: float = 8.0, tier_cuts: bool = False,
                  period_target: str = "level", ordinal_tiers: bool = False, log_counts: bool = False,
                  regressor: str = "ridge", period_regressor: str | None = None, unread_share: float | None = None,
-                 backed_praise: int | None = None, people=()):
+                 backed_praise: int | None = None, people=(), people_scope: str = "all"):
         self.kind = kind
         self.people = people
+        self.people_scope = people_scope
         self.unread_share = unread_share
         self.backed_praise = backed_praise
         self.regressor = regressor
@@ -218,16 +224,24 @@ class DepthModel(RegressorMixin, BaseEstimator):
                                             log_counts=getattr(self, "log_counts", False),
                                             unread_share=getattr(self, "unread_share", None),
                                             backed_praise=getattr(self, "backed_praise", None),
-                                            people=getattr(self, "people", ())).fit(
+                                            people=self._people_beyond_score()).fit(
                 X[sel], y[sel], sample_weight=None if sample_weight is None else w[sel])
         self.period_model_ = None
         if self.period_regressor not in (None, self.regressor):
-            self.period_model_ = clone(self).set_params(regressor=self.period_regressor, period_regressor=None).fit(
+            self.period_model_ = clone(self).set_params(regressor=self.period_regressor, period_regressor=None,
+                                                        people=self._people_beyond_score()).fit(
                 F, y, sample_weight=sample_weight, groups=groups, tier_rows=tier_rows)
         self.baseline_ = X.median().fillna(0.0).to_numpy(dtype=float)
         self.feature_names_in_ = np.array(FEATURE_NAMES, dtype=object)
         self.n_features_in_ = len(FEATURE_NAMES)
         return self
+
+    def _people_beyond_score(self) -> tuple:
+        """The ``people`` the tier classifiers and the quarterly regressor read (``people_scope``)."""
+        scope = getattr(self, "people_scope", "all")
+        if scope not in ("all", "score"):
+            raise ValueError(f"people_scope must be 'all' or 'score', not {scope!r}")
+        return tuple(getattr(self, "people", ())) if scope == "all" else ()
 
     def raw_predict(self, F: pd.DataFrame) -> np.ndarray:
         """The regressor's prediction before calibration (depth points, not clipped)."""

@@ -80,6 +80,9 @@ LOG_COUNTS = True
 #: :data:`~analyzer.depth.evidence.PEOPLE_SIGNS`): none unless the build is told (``--people``;
 #: candidate PS, models/depth/CANDIDATE44.md).
 PEOPLE: tuple[str, ...] = ()
+#: What reads :data:`PEOPLE` (DepthModel ``people_scope``): "all" (candidate PS, models/depth/CANDIDATE44.md,
+#: lost tiers) or "score", the client score's regressor alone (candidate PT, CANDIDATE45.md).
+PEOPLE_SCOPE = "all"
 #: What the model fits on the evidence (DepthModel ``regressor``): ``ridge`` (non-negative weights) or
 #: ``gbm`` (boosting, monotone in every evidence column): chosen by the fourteenth session's rule
 #: (models/depth/CANDIDATE14.md). The ridge penalty grid (:data:`ALPHAS`) is read only for ``ridge``.
@@ -316,8 +319,8 @@ def collect(seeds=TRAIN_SEEDS, splits=TRAIN_SPLITS, signals_model=None) -> list[
 def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_counts: bool = LOG_COUNTS,
           splits=TRAIN_SPLITS, signals_model=None, steady_floor: float = STEADY_FLOOR,
           backed_praise: int | None = BACKED_PRAISE, score_backed_praise: int | None | str = "same",
-          generated_weights=GENERATED_WEIGHTS, period_priors=PERIOD_PRIORS, bands=BANDS,
-          people=PEOPLE) -> dict:
+          generated_weights=GENERATED_WEIGHTS, period_priors=PERIOD_PRIORS, bands=BANDS, priors=PRIORS,
+          people=PEOPLE, people_scope: str = PEOPLE_SCOPE) -> dict:
     """Choose, fit and write the model (module doc); ``boxes``: :func:`collect`'s result, if already read;
     ``log_counts``: the evidence with the log counts of deeper and shallower signals
     (:class:`~analyzer.depth.evidence.EvidenceFeatures`); ``signals_model``: the signal pipeline whose
@@ -326,8 +329,9 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
     ``score_backed_praise``: the cap the fitted model scores with (:func:`set_praise_cap`; "same": as fitted);
     ``generated_weights``: the weights of the generated mailboxes the grid tries (0 drops them);
     ``period_priors``, ``bands``: the quarterly shrinkages and trend dead bands the trend grid tries
-    (one of each fixes the trend settings); ``people``: the client's people features the evidence
-    reads too (:class:`~analyzer.depth.evidence.EvidenceFeatures`)."""
+    (one of each fixes the trend settings); ``priors``: the label-share shrinkages the grid tries; ``people``: the client's people features the evidence
+    reads too (:class:`~analyzer.depth.evidence.EvidenceFeatures`); ``people_scope``: what reads them ("all",
+    or "score": the client score's regressor alone)."""
     t0 = time.perf_counter()
     features = ClientFeatures().fit(None)
     boxes = collect(seeds, splits, signals_model) if boxes is None else boxes
@@ -335,9 +339,10 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
     t_data = time.perf_counter() - t0
     grid = []
     alphas = ALPHAS if REGRESSOR == "ridge" else ALPHAS[:1]  # boosting has no ridge penalty
-    for gw, alpha, prior in itertools.product(generated_weights, alphas, PRIORS):
+    for gw, alpha, prior in itertools.product(generated_weights, alphas, priors):
         cv = cross_validate(T, boxes, {"alpha": alpha, "prior_messages": prior, "generated_weight": gw,
-                                       "log_counts": log_counts, "backed_praise": backed_praise, "people": people})
+                                       "log_counts": log_counts, "backed_praise": backed_praise, "people": people,
+                                       "people_scope": people_scope})
         c = cv["clients"].dropna(subset=["oof"])
         rho = _per_box_rho(c, "oof")
         ind = rho[[i for i in rho.index if _is_independent(i)]]
@@ -359,7 +364,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
                        "balanced_dev": _balanced(acc_dev), "balanced_generated": _balanced(acc_gen)})
     best_trend = choose_trend(trends, steady_floor)
     params = {"alpha": best["alpha"], "prior_messages": best["prior_messages"], "log_counts": log_counts,
-              "people": tuple(people),
+              "people": tuple(people), "people_scope": people_scope,
               "backed_praise": backed_praise, "period_prior": best_trend["period_prior"],
               "period_target": best_trend["period_target"], "trend_band": best_trend["band"]}
     model = _fit(T, generated_weight=best["generated_weight"], **params)
@@ -474,6 +479,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="the weights of the generated mailboxes the grid tries, comma-separated; 0 alone fits "
                          "on hand-written mail only (default: GENERATED_WEIGHTS; candidate T3g0, "
                          "models/depth/CANDIDATE36.md)")
+    ap.add_argument("--priors", type=_settings, default=PRIORS,
+                    help="the label-share shrinkages (client mails of no signal) the grid tries, comma-separated "
+                         "(default: PRIORS; candidate PT, models/depth/CANDIDATE45.md)")
     ap.add_argument("--period-priors", type=_settings, default=PERIOD_PRIORS,
                     help="the quarterly shrinkages (client messages) the trend grid tries, comma-separated "
                          "(default: PERIOD_PRIORS)")
@@ -484,6 +492,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--people", type=_people, default=PEOPLE,
                     help="the client's people features the evidence reads too, comma-separated, of "
                          f"{', '.join(PEOPLE_SIGNS)} (default: none; candidate PS, models/depth/CANDIDATE44.md)")
+    ap.add_argument("--people-scope", choices=("all", "score"), default=PEOPLE_SCOPE,
+                    help="what reads --people: every part of the model, or the client score's regressor alone "
+                         "(tiers and quarterly course without them; candidate PT, models/depth/CANDIDATE45.md)")
     args = ap.parse_args(argv)
     splits = tuple(s for s in args.splits.split(",") if s)
     if set(splits) & set(TEST_SPLITS):
@@ -494,7 +505,8 @@ def main(argv: list[str] | None = None) -> int:
                   steady_floor=args.steady_floor, backed_praise=args.backed_praise,
                   score_backed_praise=args.score_backed_praise,
                   generated_weights=args.generated_weights,
-                  period_priors=args.period_priors, bands=args.bands, people=args.people)
+                  period_priors=args.period_priors, bands=args.bands, priors=args.priors, people=args.people,
+                  people_scope=args.people_scope)
     print(json.dumps({k: v for k, v in m["cv_leave_mailbox_out"].items() if "grid" not in k}, indent=1))
     return 0
 
