@@ -38,6 +38,7 @@ from sklearn.model_selection import GroupKFold, KFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 
 from analyzer.depth.evidence import INPUT_NAMES as EVIDENCE_INPUTS
+from analyzer.depth.evidence import PEOPLE_SIGNS
 from analyzer.depth.features import FEATURE_NAMES, ClientFeatures
 from analyzer.depth.regressors import make_pipeline
 from analyzer.depth.schema import TIER_BOUNDS
@@ -298,9 +299,10 @@ class DepthModel(RegressorMixin, BaseEstimator):
 
     def _read_features(self) -> frozenset[str]:
         """The feature columns the fitted pipeline reads: the evidence transform's inputs for the
-        ``taxonomy`` kind, every feature for the others."""
+        ``taxonomy`` kind (the people features only if it reads them), every feature for the others."""
         if self.kind == "taxonomy":
-            return frozenset(EVIDENCE_INPUTS)
+            people = set(getattr(self, "people", ()))
+            return frozenset(n for n in EVIDENCE_INPUTS if n not in PEOPLE_SIGNS or n in people)
         return frozenset(self._names())
 
     def fit_trend(self, T: pd.DataFrame, y, groups=None):
