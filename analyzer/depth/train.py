@@ -176,7 +176,7 @@ def _shipped_params() -> dict:
 
     params = load_depth_model(None).get_params()
     keep = ("alpha", "prior_messages", "period_prior", "period_target", "trend_band", "tier_cuts", "ordinal_tiers",
-            "log_counts", "regressor", "period_regressor")
+            "log_counts", "regressor", "period_regressor", "people", "people_scope")
     return {k: params[k] for k in keep if k in params}
 
 

@@ -77,12 +77,13 @@ ORDINAL_TIERS = True
 #: chosen by the tenth session's rule (data/independent/train9/RULE.md).
 LOG_COUNTS = True
 #: The client's people features the evidence reads too (DepthModel ``people``; of
-#: :data:`~analyzer.depth.evidence.PEOPLE_SIGNS`): none unless the build is told (``--people``;
-#: candidate PS, models/depth/CANDIDATE44.md).
-PEOPLE: tuple[str, ...] = ()
+#: :data:`~analyzer.depth.evidence.PEOPLE_SIGNS`): how many of its people write and the most senior of
+#: them, read by the client score's regressor (:data:`PEOPLE_SCOPE`): candidate PT
+#: (models/depth/CANDIDATE45.md), shipped in the thirty-first session.
+PEOPLE: tuple[str, ...] = ("n_client_people", "max_seniority")
 #: What reads :data:`PEOPLE` (DepthModel ``people_scope``): "all" (candidate PS, models/depth/CANDIDATE44.md,
-#: lost tiers) or "score", the client score's regressor alone (candidate PT, CANDIDATE45.md).
-PEOPLE_SCOPE = "all"
+#: lost tiers) or "score", the client score's regressor alone (candidate PT, CANDIDATE45.md: shipped).
+PEOPLE_SCOPE = "score"
 #: What the model fits on the evidence (DepthModel ``regressor``): ``ridge`` (non-negative weights) or
 #: ``gbm`` (boosting, monotone in every evidence column): chosen by the fourteenth session's rule
 #: (models/depth/CANDIDATE14.md). The ridge penalty grid (:data:`ALPHAS`) is read only for ``ridge``.
@@ -441,7 +442,9 @@ def _settings(text: str) -> tuple[float, ...]:
 
 
 def _people(text: str) -> tuple[str, ...]:
-    """``--people``: comma-separated names of :data:`~analyzer.depth.evidence.PEOPLE_SIGNS`."""
+    """``--people``: comma-separated names of :data:`~analyzer.depth.evidence.PEOPLE_SIGNS`, or 'none'."""
+    if text.strip().lower() == "none":
+        return ()
     names = tuple(n.strip() for n in text.split(",") if n.strip())
     try:
         people_names(names)
@@ -490,8 +493,9 @@ def main(argv: list[str] | None = None) -> int:
                          "value with one --period-priors value fixes the trend settings (default: BANDS; "
                          "candidate T5b, models/depth/CANDIDATE42.md)")
     ap.add_argument("--people", type=_people, default=PEOPLE,
-                    help="the client's people features the evidence reads too, comma-separated, of "
-                         f"{', '.join(PEOPLE_SIGNS)} (default: none; candidate PS, models/depth/CANDIDATE44.md)")
+                    help="the client's people features the evidence reads too: 'none', or comma-separated "
+                         f"names of {', '.join(PEOPLE_SIGNS)} (default: PEOPLE; candidate PT, "
+                         "models/depth/CANDIDATE45.md)")
     ap.add_argument("--people-scope", choices=("all", "score"), default=PEOPLE_SCOPE,
                     help="what reads --people: every part of the model, or the client score's regressor alone "
                          "(tiers and quarterly course without them; candidate PT, models/depth/CANDIDATE45.md)")

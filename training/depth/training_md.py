@@ -42,6 +42,19 @@ def _praise_sentence(model: dict) -> str:
             f"words alone do not make a relationship deep (models/depth/{rules}).")
 
 
+def _people_sentence(model: dict) -> str:
+    people = list(model.get("people") or [])
+    if not people:
+        return ""
+    names = {"n_client_people": "how many of the client's people write (log)",
+             "max_seniority": "the most senior title among them"}
+    what = " and ".join(names.get(p, p) for p in people)
+    where = ("the client score's regressor alone reads them: the tiers and the quarterly course are "
+             "decided without them (models/depth/CANDIDATE45.md)" if model.get("people_scope") == "score"
+             else "the regressors and the tier classifiers read them (models/depth/CANDIDATE44.md)")
+    return f" The evidence also holds {what}, both counted deeper; {where}."
+
+
 def _regressor_sentence(model: dict) -> str:
     second = ""
     if model.get("period_regressor") not in (None, model.get("regressor", "ridge")):
@@ -78,7 +91,8 @@ training.signals.train --out build/signals-plain`; `python -m training.signals.t
 build/signals-languages4 --only-languages --language-codes fr,de,es,pt`; `python -m
 training.signals.route --english build/signals-plain --languages build/signals-languages4 --out
 build/signals-plain-routed`; then `python -m training.depth.build --out models/depth --signals-model
-build/signals-plain-routed`). The shipped detector is that pipeline
+build/signals-plain-routed --generated-weights 0.3 --priors 8 --period-priors 16 --bands 2`, the grid
+fixed where candidate PT was judged). The shipped detector is that pipeline
 plus `train17`'s labelled mail (`--mail quote`, since the twentieth session), and this model reads
 its detections unchanged: refitted on them it ranked worse on unread mail, because `train17`'s
 features are then in-sample for the detector (`models/depth/CANDIDATE23.md`, `CANDIDATE24.md`).
@@ -87,7 +101,7 @@ The language route joined the fit in the twenty-second session (`CANDIDATE29.md`
 
 Kind `taxonomy`: the oriented evidence of `analyzer/depth/evidence.py` (higher is always deeper),
 median-imputed and standardised, then {_regressor_sentence(m['model'])}, calibrated to
-0-100 (isotonic, on out-of-fold predictions).{_counts_sentence(m['model'])}{_unread_sentence(m['model'])}{_praise_sentence(m['model'])} {_tier_sentence(m['model'])} Chosen parameters: {_penalty_words(m['model'])}
+0-100 (isotonic, on out-of-fold predictions).{_counts_sentence(m['model'])}{_unread_sentence(m['model'])}{_praise_sentence(m['model'])}{_people_sentence(m['model'])} {_tier_sentence(m['model'])} Chosen parameters: {_penalty_words(m['model'])}
 label-share shrinkage {m['model']['prior_messages']:g} client mails, quarterly shrinkage
 {m['model']['period_prior']:g} messages toward the client's {m['model'].get('period_target', 'level')}, trend dead band {m['model']['trend_band']:g} points a quarter.
 
