@@ -164,7 +164,16 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              "train35": ("independent train35 (training mailboxes of the thirtieth session, the long-tail and the "
                          "general brief, which judged candidate T5b, CANDIDATE42.md (not shipped); not trained on)"),
              "train36": ("independent train36 (training mailboxes of the thirtieth session, the long-tail and the "
-                         "general brief; unread until a candidate's rule reads it)"),
+                         "general brief, which judged the thirty-first session's candidate GW0b, CANDIDATE43.md (not "
+                         "shipped); not trained on)"),
+             "train37": ("independent train37 (training mailboxes of the thirty-first session, the long-tail and the "
+                         "general brief, which with train38 judged candidate PS, CANDIDATE44.md (not shipped); not "
+                         "trained on)"),
+             "train38": ("independent train38 (training mailboxes of the thirty-first session, the long-tail and the "
+                         "general brief, which with train37 judged candidate PS, CANDIDATE44.md (not shipped); not "
+                         "trained on)"),
+             "train39": ("independent train39 (training mailboxes of the thirty-first session, the long-tail and the "
+                         "general brief, which judged candidate PT, CANDIDATE45.md (shipped); not trained on)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",
