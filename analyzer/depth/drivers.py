@@ -89,7 +89,8 @@ def _praise_counted(n: int, found: dict, backed_praise: int) -> str:
 
 
 #: The seniority levels of :mod:`analyzer.depth.seniority`, as a driver names them.
-SENIORITY_NAMES = {0: "no title seen", 1: "a manager or lead", 2: "a VP, director or head", 3: "a founder, owner, CEO or partner"}
+SENIORITY_NAMES = {0: "no title seen", 1: "a manager or lead", 2: "a VP, director or head",
+                   3: "a founder, owner, CEO or partner"}
 
 
 def _behaviour_phrase(name: str, v: float, positive: bool) -> str:

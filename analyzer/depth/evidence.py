@@ -24,7 +24,7 @@ to a few columns, each oriented so that *higher is deeper*, as docs/SIGNALS.md s
 - The client's people (only those ``people`` names, of :data:`PEOPLE_SIGNS`): ``ev_n_client_people``,
   the log of how many of the client's people write, and ``ev_max_seniority``, the most senior title
   among them (0-3, :mod:`analyzer.depth.seniority`). Both count toward depth ("people and seniority"
-  modulate it); ``models/depth/CANDIDATE44.md`` says which the shipped model reads.
+  modulate it). The shipped model reads both, in the client score alone (``models/depth/CANDIDATE45.md``).
 
 Partly unread clients (``unread_share``). Written when the detector read English only: the
 signals of a client who writes part of its mail in its own language were found in its English mails
