@@ -174,6 +174,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                          "trained on)"),
              "train39": ("independent train39 (training mailboxes of the thirty-first session, the long-tail and the "
                          "general brief, which judged candidate PT, CANDIDATE45.md (shipped); not trained on)"),
+             "train40": ("independent train40 (training mailboxes of the thirty-first session, the long-tail and the "
+                         "general brief, which judged candidate PT9, CANDIDATE46.md (not shipped); not trained on)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",

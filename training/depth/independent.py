@@ -25,8 +25,8 @@ joined with the twenty-ninth session's candidate T3 (``models/depth/CANDIDATE35.
 ``train30/`` (twelve of the twenty-ninth) with the thirtieth session's candidate T4 (``CANDIDATE38.md``);
 ``train31/`` to ``train35/`` (30 of the thirtieth, which judged T4, GW, GW0, T5 and T5b) and ``train36/``
 (six more, written at the end of the thirtieth, which judged the thirty-first session's GW0b) wait
-(:data:`WAITING_SPLITS`); ``train37/`` to ``train39/`` (eighteen of the thirty-first, which judged PS and PT) wait too;
-``train40/`` (six more of the thirty-first, for candidate PT9) is unread (:data:`UNREAD_SPLITS`).
+(:data:`WAITING_SPLITS`); ``train37/`` to ``train40/`` (24 of the thirty-first, which judged PS, PT and PT9) wait too; no
+judge set is unread (:data:`UNREAD_SPLITS`).
 :func:`run_mailbox` runs the analysis with no config (as a user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
 addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
 """
@@ -62,13 +62,14 @@ TRAIN_SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3"
 #: (``CANDIDATE39.md`` to ``CANDIDATE42.md``), which did not ship; ``train36`` (written at the end of the
 #: thirtieth session) judged GW0b (``CANDIDATE43.md``, thirty-first session), which did not ship either;
 #: ``train37`` and ``train38`` (thirty-first session) judged PS (``CANDIDATE44.md``), which did not ship, and
-#: ``train39`` (the same session) judged PT (``CANDIDATE45.md``), which shipped.
+#: ``train39`` (the same session) judged PT (``CANDIDATE45.md``), which shipped, and ``train40`` judged PT9
+#: (``CANDIDATE46.md``), which did not.
 WAITING_SPLITS = ("train31", "train32", "train33", "train34", "train35", "train36", "train37", "train38",
-                  "train39")
+                  "train39", "train40")
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
-#: the rule of the candidate they judge is committed (``data/independent/README.md``): ``train40``
-#: (written in the thirty-first session: three long-tail mailboxes, three general).
-UNREAD_SPLITS: tuple[str, ...] = ("train40",)
+#: the rule of the candidate they judge is committed (``data/independent/README.md``): none now: the
+#: thirty-first session's ``train37`` to ``train40`` have each judged a candidate.
+UNREAD_SPLITS: tuple[str, ...] = ()
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
