@@ -171,12 +171,13 @@ def train_from_labels(labels_csv, run_dir, out_path) -> str:
 
 
 def _shipped_params() -> dict:
-    """The shipped model's penalty, shrinkages, trend band and tier rule, reused for a user's labels."""
+    """The shipped model's penalty, shrinkages, trend band, tier rule, praise cap and people evidence,
+    reused for a user's labels."""
     from analyzer.depth.modelfile import load_depth_model
 
     params = load_depth_model(None).get_params()
     keep = ("alpha", "prior_messages", "period_prior", "period_target", "trend_band", "tier_cuts", "ordinal_tiers",
-            "log_counts", "regressor", "period_regressor", "people", "people_scope")
+            "log_counts", "regressor", "period_regressor", "backed_praise", "people", "people_scope")
     return {k: params[k] for k in keep if k in params}
 
 
