@@ -12,16 +12,16 @@ import pytest
 
 from analyzer.signals.labels import AGENCY_LABELS, LABELS
 from training.signals.agency_mail import (LABELS_DIR, TRAIN27_LABELS_DIR, TRAIN29_LABELS_DIR, TRAIN30_LABELS_DIR,
-                                          TRAIN31_LABELS_DIR, TRAIN32_LABELS_DIR, TRAIN33_LABELS_DIR, any_signal, labelled_mail_files, mailbox_folder, read_mail_labels)
+                                          TRAIN31_LABELS_DIR, TRAIN32_LABELS_DIR, TRAIN33_LABELS_DIR, TRAIN34_LABELS_DIR, any_signal, labelled_mail_files, mailbox_folder, read_mail_labels)
 
 from training.signals.mail_rows import TRAIN18_LABELS_DIR
 
 #: The oracle's and the whole-mail test's files, the detector training labels of train18's six, and the
 #: whole-mail sets of train27's, train29's and train30's six (read once, by GW's rule), train31's and
-#: train32's six (read once, by GW0b's rule) and train33's six (unread).
+#: train32's six (read once, by GW0b's rule) and train33's and train34's six each (unread).
 FILES = (labelled_mail_files() + sorted(TRAIN18_LABELS_DIR.glob("*.jsonl"))
          + [p for d in (TRAIN27_LABELS_DIR, TRAIN29_LABELS_DIR, TRAIN30_LABELS_DIR, TRAIN31_LABELS_DIR,
-                        TRAIN32_LABELS_DIR, TRAIN33_LABELS_DIR)
+                        TRAIN32_LABELS_DIR, TRAIN33_LABELS_DIR, TRAIN34_LABELS_DIR)
             for p in sorted(d.glob("*.jsonl"))])
 
 
