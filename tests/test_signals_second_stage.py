@@ -306,3 +306,20 @@ def test_a_stage_with_a_text_model_saves_and_loads_it_without_pickle(tmp_path, f
     plain.to_disk(tmp_path / "plain")  # a stage without a text model writes no such file
     assert not (tmp_path / "plain" / "text_model.skops").exists()
     assert _nlp().get_pipe("signal_second_stage").from_disk(tmp_path / "plain").text_model_ is None
+
+
+def test_the_stage_note_keeps_the_pipelines_training_md(tmp_path):
+    """The second stage's section is appended to the pipeline's TRAINING.md (or replaces an older one);
+    the recipe above it stays, with or without a text model."""
+    from training.signals.second_stage import _note_in_training_md
+
+    md = tmp_path / "TRAINING.md"
+    md.write_text("# How models/signals was built\n\nThe recipe.\n", encoding="utf-8")
+    summary = {"model": "m", "seed": 13, "mail": "quote", "text_model": "word", "rows": 10, "beta": 0.8,
+               "params": {}, "labels": {"referral": {"threshold": 0.5, "fbeta_cross_validated": 0.9, "positives": 3}}}
+    _note_in_training_md(md, summary)
+    _note_in_training_md(md, summary)  # a second build replaces the section
+    text = md.read_text(encoding="utf-8")
+    assert text.startswith("# How models/signals was built\n\nThe recipe.\n\n## Second stage")
+    assert text.count("## Second stage") == 1
+    assert "--seed 13 --mail quote --text-model word`" in text and "word TF-IDF model" in text

@@ -179,7 +179,7 @@ def _note_in_training_md(path: Path, summary: dict) -> None:
     text = path.read_text(encoding="utf-8") if path.is_file() else "# How this signal pipeline was built\n"
     text = text.split(f"\n{head}")[0].rstrip("\n")
     mail = f" --mail {summary['mail']}" if summary["mail"] else ""
-    text = f" --text-model {summary['text_model']}" if summary.get("text_model") else ""
+    text_flag = f" --text-model {summary['text_model']}" if summary.get("text_model") else ""
     text_rows = ("; each row also holds the out-of-fold probabilities of a word TF-IDF model (unigrams and "
                  "bigrams seen in two texts or more, one-vs-rest logistic regression), refitted on every row "
                  "and shipped inside the stage") if summary.get("text_model") else ""
@@ -189,7 +189,7 @@ def _note_in_training_md(path: Path, summary: dict) -> None:
 
 {head}
 
-`python -m training.signals.second_stage --model {summary['model']} --out <this folder> --seed {summary['seed']}{mail}{text}`
+`python -m training.signals.second_stage --model {summary['model']} --out <this folder> --seed {summary['seed']}{mail}{text_flag}`
 (`analyzer/signals/second_stage.py`): one scikit-learn HistGradientBoostingClassifier per label
 ({json.dumps(summary['params'])}) over every label's window and sentence scores and verdicts of a
 short text, fitted on out-of-fold scores of the English classifier's {summary['rows']} training rows
