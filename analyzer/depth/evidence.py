@@ -192,16 +192,14 @@ class EvidenceFeatures(TransformerMixin, BaseEstimator):
         out["ev_tally"] = np.sign(tally) * np.log1p(np.abs(tally))
         out["ev_net_rate"] = tally / (n_read + float(self.prior_messages))
         out["ev_ratio"] = np.log((pos + 1.0) / (neg + 1.0))
-        for name, (sign, log) in BEHAVIOUR_SIGNS.items():
+        # behaviour, and the people features read: oriented, logged where stated (column order: below)
+        read = {**BEHAVIOUR_SIGNS, **{name: how for name, how in PEOPLE_SIGNS.items() if name in self.people}}
+        for name, (sign, log) in read.items():
             v = X[name].astype(float)
             out[f"ev_{name}"] = sign * (np.log1p(v.clip(lower=0)) if log else v)
         if self.log_counts:
             out["ev_positive_count"] = np.log1p(pos)
             out["ev_negative_count"] = -np.log1p(neg)
-        for name, (sign, log) in PEOPLE_SIGNS.items():
-            if name in self.people:
-                v = X[name].astype(float)
-                out[f"ev_{name}"] = sign * (np.log1p(v.clip(lower=0)) if log else v)
         return out[list(evidence_names(self.log_counts, self.people))]
 
     def get_feature_names_out(self, input_features=None):

@@ -330,9 +330,10 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
     ``score_backed_praise``: the cap the fitted model scores with (:func:`set_praise_cap`; "same": as fitted);
     ``generated_weights``: the weights of the generated mailboxes the grid tries (0 drops them);
     ``period_priors``, ``bands``: the quarterly shrinkages and trend dead bands the trend grid tries
-    (one of each fixes the trend settings); ``priors``: the label-share shrinkages the grid tries; ``people``: the client's people features the evidence
-    reads too (:class:`~analyzer.depth.evidence.EvidenceFeatures`); ``people_scope``: what reads them ("all",
-    or "score": the client score's regressor alone)."""
+    (one of each fixes the trend settings); ``priors``: the label-share shrinkages the grid tries;
+    ``people``: the client's people features the evidence reads too
+    (:class:`~analyzer.depth.evidence.EvidenceFeatures`); ``people_scope``: what reads them ("all", or
+    "score": the client score's regressor alone)."""
     t0 = time.perf_counter()
     features = ClientFeatures().fit(None)
     boxes = collect(seeds, splits, signals_model) if boxes is None else boxes
