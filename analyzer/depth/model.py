@@ -188,13 +188,16 @@ class DepthModel(RegressorMixin, BaseEstimator):
             raise ValueError(f"feature frame lacks columns {missing[:5]}")
         return F[names].astype(float)
 
-    def fit(self, F: pd.DataFrame, y, sample_weight=None, groups=None, tier_rows=None):
+    def fit(self, F: pd.DataFrame, y, sample_weight=None, groups=None, tier_rows=None, period_rows=None):
         """Fit on a feature frame (columns FEATURE_NAMES) and depth targets 0-100.
 
         ``groups`` (e.g. the mailbox of each row) keeps rows of one group in one fold when the
         out-of-fold predictions for the calibration are made. ``tier_rows`` (boolean per row,
         default all): the rows the tier edges are placed on with ``tier_cuts`` (the build passes
-        its client rows, not its client x quarter rows).
+        its client rows, not its client x quarter rows). ``period_rows`` (boolean per row, default
+        all): the rows the quarterly regressor (``period_regressor``) is fitted on, so the quarterly
+        course can be learnt from other mail than the client score (candidate PTQ,
+        ``models/depth/CANDIDATE47.md``).
         """
         X = self._matrix(F, list(FEATURE_NAMES))
         y = np.asarray(y, dtype=float)
@@ -229,9 +232,10 @@ class DepthModel(RegressorMixin, BaseEstimator):
                 X[sel], y[sel], sample_weight=None if sample_weight is None else w[sel])
         self.period_model_ = None
         if self.period_regressor not in (None, self.regressor):
+            keep = _row_picker(period_rows, len(y))
             self.period_model_ = clone(self).set_params(regressor=self.period_regressor, period_regressor=None,
                                                         people=self._people_beyond_score()).fit(
-                F, y, sample_weight=sample_weight, groups=groups, tier_rows=tier_rows)
+                keep(F), keep(y), sample_weight=keep(sample_weight), groups=keep(groups), tier_rows=keep(tier_rows))
         self.baseline_ = X.median().fillna(0.0).to_numpy(dtype=float)
         self.feature_names_in_ = np.array(FEATURE_NAMES, dtype=object)
         self.n_features_in_ = len(FEATURE_NAMES)
@@ -426,6 +430,17 @@ def trend_sentence(trend: str, slope: float, band: float, n_quarters: int) -> st
     if trend == "cooling":
         return f"Quarterly scores fell {-slope:.1f} points a quarter {span}, more than the {band:g}-point band for a trend."
     return f"Quarterly scores moved {slope:+.1f} points a quarter {span}, within the {band:g}-point band: steady."
+
+
+def _row_picker(rows, n: int):
+    """A function taking the flagged rows of a frame or array (None stays None); all rows, as given,
+    when ``rows`` is None."""
+    if rows is None:
+        return lambda a: a
+    rows = np.asarray(rows, dtype=bool)
+    if rows.shape != (n,) or not rows.any():
+        raise ValueError(f"period_rows must be {n} flags, one per row, and mark at least one row")
+    return lambda a: None if a is None else (a[rows] if isinstance(a, pd.DataFrame) else np.asarray(a)[rows])
 
 
 def _beyond(slopes: np.ndarray, band: float) -> np.ndarray:

@@ -176,14 +176,23 @@ def evidence_weights(model: DepthModel, clients: pd.DataFrame, log_counts: bool,
     return out
 
 
-def _fit(rows: pd.DataFrame, generated_weight: float = 1.0, **params) -> DepthModel:
+def _fit(rows: pd.DataFrame, generated_weight: float = 1.0, quarterly_splits=None, **params) -> DepthModel:
     w = rows["weight"] * np.where(_is_independent(rows["box"]), 1.0, generated_weight)
     rows, w = rows[w > 0], w[w > 0]
     params = {"regressor": REGRESSOR, "period_regressor": PERIOD_REGRESSOR, "unread_share": UNREAD_SHARE,
               "backed_praise": BACKED_PRAISE, **params}
     return DepthModel(kind="taxonomy", tier_cuts=TIER_CUTS, ordinal_tiers=ORDINAL_TIERS, **params).fit(
         rows[list(FEATURE_NAMES)], rows["target"], sample_weight=w.to_numpy(), groups=rows["box"].to_numpy(),
-        tier_rows=(rows["kind"] == "client").to_numpy())
+        tier_rows=(rows["kind"] == "client").to_numpy(), period_rows=quarterly_rows(rows["box"], quarterly_splits))
+
+
+def quarterly_rows(box: pd.Series, quarterly_splits=None) -> np.ndarray | None:
+    """The rows the quarterly regressor is fitted on: those of the generated mailboxes and of the
+    hand-written ones in ``quarterly_splits`` (None: every row)."""
+    if quarterly_splits is None:
+        return None
+    split = box.str.split("/", n=1).str[0]
+    return (~_is_independent(box) | split.isin(list(quarterly_splits))).to_numpy()
 
 
 def praise_cap_holders(model: DepthModel):
@@ -321,7 +330,8 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
           splits=TRAIN_SPLITS, signals_model=None, steady_floor: float = STEADY_FLOOR,
           backed_praise: int | None = BACKED_PRAISE, score_backed_praise: int | None | str = "same",
           generated_weights=GENERATED_WEIGHTS, period_priors=PERIOD_PRIORS, bands=BANDS, priors=PRIORS,
-          people=PEOPLE, people_scope: str = PEOPLE_SCOPE) -> dict:
+          people=PEOPLE, people_scope: str = PEOPLE_SCOPE, period_targets=PERIOD_TARGETS,
+          quarterly_splits=None) -> dict:
     """Choose, fit and write the model (module doc); ``boxes``: :func:`collect`'s result, if already read;
     ``log_counts``: the evidence with the log counts of deeper and shallower signals
     (:class:`~analyzer.depth.evidence.EvidenceFeatures`); ``signals_model``: the signal pipeline whose
@@ -333,7 +343,9 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
     (one of each fixes the trend settings); ``priors``: the label-share shrinkages the grid tries;
     ``people``: the client's people features the evidence reads too
     (:class:`~analyzer.depth.evidence.EvidenceFeatures`); ``people_scope``: what reads them ("all", or
-    "score": the client score's regressor alone)."""
+    "score": the client score's regressor alone); ``period_targets``: the quarterly targets the trend
+    grid tries; ``quarterly_splits``: the hand-written splits whose rows the quarterly regressor is
+    fitted on (with the generated ones; None: all of ``splits``)."""
     t0 = time.perf_counter()
     features = ClientFeatures().fit(None)
     boxes = collect(seeds, splits, signals_model) if boxes is None else boxes
@@ -344,7 +356,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
     for gw, alpha, prior in itertools.product(generated_weights, alphas, priors):
         cv = cross_validate(T, boxes, {"alpha": alpha, "prior_messages": prior, "generated_weight": gw,
                                        "log_counts": log_counts, "backed_praise": backed_praise, "people": people,
-                                       "people_scope": people_scope})
+                                       "people_scope": people_scope, "quarterly_splits": quarterly_splits})
         c = cv["clients"].dropna(subset=["oof"])
         rho = _per_box_rho(c, "oof")
         ind = rho[[i for i in rho.index if _is_independent(i)]]
@@ -357,7 +369,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
                  grid[-1]["independent_spearman"], grid[-1]["independent_worst"], grid[-1]["mean_spearman"])
     best = max(grid, key=lambda g: (round(g["independent_spearman"], 3), g["mean_spearman"]))
     trends = []
-    for target, pp, band in itertools.product(PERIOD_TARGETS, period_priors, bands):
+    for target, pp, band in itertools.product(period_targets, period_priors, bands):
         df = trend_scores(best["cv"]["trend_rows"], pp, band, target)
         dev = _is_independent(df["box"])
         acc, acc_dev, acc_gen = trend_accuracy(df), trend_accuracy(df[dev]), trend_accuracy(df[~dev])
@@ -369,7 +381,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
               "people": tuple(people), "people_scope": people_scope,
               "backed_praise": backed_praise, "period_prior": best_trend["period_prior"],
               "period_target": best_trend["period_target"], "trend_band": best_trend["band"]}
-    model = _fit(T, generated_weight=best["generated_weight"], **params)
+    model = _fit(T, generated_weight=best["generated_weight"], quarterly_splits=quarterly_splits, **params)
     if score_backed_praise != "same":
         set_praise_cap(model, score_backed_praise)
     c = best["cv"]["clients"].dropna(subset=["oof"])
@@ -388,6 +400,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
                  "independent_train": [b["box"] for b in boxes
                                        if _is_independent(b["box"]) and not b["box"].startswith("dev/")],
                  "generated_weight": best["generated_weight"],
+                 "quarterly_splits": None if quarterly_splits is None else list(quarterly_splits),
                  "n_client_rows": int((T["kind"] == "client").sum()), "n_period_rows": int((T["kind"] == "period").sum()),
                  "dev_weight": DEV_WEIGHT},
         "cv_leave_mailbox_out": {
@@ -454,6 +467,14 @@ def _people(text: str) -> tuple[str, ...]:
     return names
 
 
+def _targets(text: str) -> tuple[str, ...]:
+    """``--period-targets``: comma-separated names of :data:`PERIOD_TARGETS`."""
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    if not names or set(names) - set(PERIOD_TARGETS):
+        raise argparse.ArgumentTypeError(f"one or more of {', '.join(PERIOD_TARGETS)}, not {text!r}")
+    return names
+
+
 def _scoring_praise_cap(text: str) -> int | None | str:
     """``--score-backed-praise``: 'same' (as fitted) or a :func:`_praise_cap`."""
     return "same" if text.lower() == "same" else _praise_cap(text)
@@ -500,10 +521,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--people-scope", choices=("all", "score"), default=PEOPLE_SCOPE,
                     help="what reads --people: every part of the model, or the client score's regressor alone "
                          "(tiers and quarterly course without them; candidate PT, models/depth/CANDIDATE45.md)")
+    ap.add_argument("--period-targets", type=_targets, default=PERIOD_TARGETS,
+                    help="the quarterly targets the trend grid tries, comma-separated of "
+                         f"{', '.join(PERIOD_TARGETS)} (default: all)")
+    ap.add_argument("--quarterly-splits", default=None,
+                    help="the independent splits whose rows the quarterly regressor is fitted on, comma-separated, "
+                         "each one of --splits (default: all of --splits; candidate PTQ, models/depth/CANDIDATE47.md)")
     args = ap.parse_args(argv)
     splits = tuple(s for s in args.splits.split(",") if s)
     if set(splits) & set(TEST_SPLITS):
         ap.error(f"test sets are never trained on: {sorted(set(splits) & set(TEST_SPLITS))}")
+    quarterly = None
+    if args.quarterly_splits is not None:
+        quarterly = tuple(s for s in args.quarterly_splits.split(",") if s)
+        if not quarterly or set(quarterly) - set(splits):
+            ap.error(f"--quarterly-splits must name one or more of --splits, not {sorted(set(quarterly) - set(splits))}")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     with threadpool_limits(1):
         m = build(args.out, log_counts=not args.without_log_counts, signals_model=args.signals_model, splits=splits,
@@ -511,7 +543,7 @@ def main(argv: list[str] | None = None) -> int:
                   score_backed_praise=args.score_backed_praise,
                   generated_weights=args.generated_weights,
                   period_priors=args.period_priors, bands=args.bands, priors=args.priors, people=args.people,
-                  people_scope=args.people_scope)
+                  people_scope=args.people_scope, period_targets=args.period_targets, quarterly_splits=quarterly)
     print(json.dumps({k: v for k, v in m["cv_leave_mailbox_out"].items() if "grid" not in k}, indent=1))
     return 0
 
