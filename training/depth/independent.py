@@ -26,8 +26,8 @@ joined with the twenty-ninth session's candidate T3 (``models/depth/CANDIDATE35.
 ``train31/`` to ``train35/`` (30 of the thirtieth, which judged T4, GW, GW0, T5 and T5b) and ``train36/``
 (six more, written at the end of the thirtieth, which judged the thirty-first session's GW0b) wait
 (:data:`WAITING_SPLITS`); ``train37/`` to ``train40/`` (24 of the thirty-first, which judged PS, PT and PT9) wait too;
-``train41/`` (six more, written at the end of the thirty-first for the next candidate) is unread
-(:data:`UNREAD_SPLITS`).
+``train41/`` (six more, written at the end of the thirty-first for the next candidate) and ``train42/`` (six
+more of the thirty-second, for the candidate after) are unread (:data:`UNREAD_SPLITS`).
 :func:`run_mailbox` runs the analysis with no config (as a user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
 addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
 """
@@ -47,7 +47,7 @@ SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "ret
           "test6", "test7", "test8", "test9", "test10", "test11", "test12", "train8", "train9", "train10",
           "train11", "train12", "train13", "train14", "train15", "train16",
           "train17", "train18", "train19", "train20", "train21", "train22", "train23", "train24", "train25",
-          "train26", "train27", "train28", "train29", "train30", "train31", "train32", "train33", "train34", "train35", "train36", "train37", "train38", "train39", "train40", "train41")
+          "train26", "train27", "train28", "train29", "train30", "train31", "train32", "train33", "train34", "train35", "train36", "train37", "train38", "train39", "train40", "train41", "train42")
 #: What the depth model is fitted and tuned on (the build reads these and no others).
 TRAIN_SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "retired-test4", "retired-test5",
                 "train8", "train9", "train10", "train11", "train12", "train13", "train14", "train15", "train16",
@@ -69,8 +69,9 @@ WAITING_SPLITS = ("train31", "train32", "train33", "train34", "train35", "train3
                   "train39", "train40")
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
 #: the rule of the candidate they judge is committed (``data/independent/README.md``): ``train41``
-#: (written at the end of the thirty-first session: three long-tail mailboxes, three general).
-UNREAD_SPLITS: tuple[str, ...] = ("train41",)
+#: (written at the end of the thirty-first session: three long-tail mailboxes, three general) and
+#: ``train42`` (the thirty-second session, the same briefs).
+UNREAD_SPLITS: tuple[str, ...] = ("train41", "train42")
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
