@@ -27,13 +27,14 @@ test: $(STAMP)
 # CANDIDATE30.md). The depth model is fitted on the detections of the detector trained without
 # whole-mail rows, routing the four languages it was judged with (build/signals-plain-routed,
 # CANDIDATE29.md); the shipped detector adds the mail rows (models/depth/CANDIDATE24.md says why).
-# The depth build's grid is fixed at the settings candidate PT was judged with (models/depth/CANDIDATE45.md).
+# The depth build's grid is fixed at the settings candidate PTQ was judged with (models/depth/CANDIDATE47.md):
+# PT's (CANDIDATE45.md), with the quarterly course fitted on QUARTERLY_SPLITS (the build's default).
 model: $(STAMP)
 	$(PY) -m training.signals.train --out build/signals-languages4 --only-languages --language-codes fr,de,es,pt
 	$(PY) -m training.signals.train --out build/signals-plain
 	$(PY) -m training.signals.route --english build/signals-plain --languages build/signals-languages4 --out build/signals-plain-routed
 	$(PY) -m training.depth.build --out models/depth --signals-model build/signals-plain-routed \
-		--generated-weights 0.3 --priors 8 --period-priors 16 --bands 2
+		--generated-weights 0.3 --priors 8 --period-priors 16 --bands 2 --period-targets level
 	$(PY) -m training.signals.train --out build/signals-languages --only-languages
 	$(PY) -m training.signals.train --out build/signals-english --mail quote
 	$(PY) -m training.signals.route --english build/signals-english --languages build/signals-languages --out models/signals

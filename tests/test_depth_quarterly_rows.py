@@ -72,3 +72,20 @@ def test_the_builds_quarterly_options_are_checked_before_any_mail_is_read(capsys
     with pytest.raises(SystemExit) as exc:
         main(["--out", "unused", "--period-targets", "level,curve"])
     assert exc.value.code == 2 and "--period-targets" in capsys.readouterr().err
+
+
+def test_the_shipped_model_records_the_mail_its_quarterly_course_was_fitted_on(capsys):
+    """The shipped files (candidate PTQ) name :data:`QUARTERLY_SPLITS`, all of them trained on, and
+    the build defaults to them."""
+    import json
+    from pathlib import Path
+
+    from training.depth.build import main
+    from training.depth.independent import QUARTERLY_SPLITS, TRAIN_SPLITS
+
+    metrics = json.loads((Path(__file__).resolve().parents[1] / "models" / "depth" / "metrics.json").read_text())
+    assert tuple(metrics["data"]["quarterly_splits"]) == QUARTERLY_SPLITS
+    assert set(QUARTERLY_SPLITS) < set(TRAIN_SPLITS)
+    with pytest.raises(SystemExit) as exc:  # fewer splits than the default quarterly course reads
+        main(["--out", "unused", "--splits", "train,dev"])
+    assert exc.value.code == 2 and "--quarterly-splits" in capsys.readouterr().err

@@ -50,7 +50,8 @@ from analyzer.depth.features import FEATURE_NAMES, ClientFeatures, MailFrames
 from analyzer.depth.model import DepthModel
 from analyzer.depth.schema import TIERS, tier_of
 from analyzer.depth.modelfile import save_depth_model
-from training.depth.independent import TEST_SPLITS, TRAIN_SPLITS, mailboxes, matched, read_truth, run_mailbox
+from training.depth.independent import (QUARTERLY_SPLITS, TEST_SPLITS, TRAIN_SPLITS, mailboxes, matched, read_truth,
+                                        run_mailbox)
 from training.depth.labelled import labelled_mailbox, truth_frames
 from training.depth.training_md import training_md
 
@@ -331,7 +332,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
           backed_praise: int | None = BACKED_PRAISE, score_backed_praise: int | None | str = "same",
           generated_weights=GENERATED_WEIGHTS, period_priors=PERIOD_PRIORS, bands=BANDS, priors=PRIORS,
           people=PEOPLE, people_scope: str = PEOPLE_SCOPE, period_targets=PERIOD_TARGETS,
-          quarterly_splits=None) -> dict:
+          quarterly_splits=QUARTERLY_SPLITS) -> dict:
     """Choose, fit and write the model (module doc); ``boxes``: :func:`collect`'s result, if already read;
     ``log_counts``: the evidence with the log counts of deeper and shallower signals
     (:class:`~analyzer.depth.evidence.EvidenceFeatures`); ``signals_model``: the signal pipeline whose
@@ -345,7 +346,10 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
     (:class:`~analyzer.depth.evidence.EvidenceFeatures`); ``people_scope``: what reads them ("all", or
     "score": the client score's regressor alone); ``period_targets``: the quarterly targets the trend
     grid tries; ``quarterly_splits``: the hand-written splits whose rows the quarterly regressor is
-    fitted on (with the generated ones; None: all of ``splits``)."""
+    fitted on (with the generated ones; :data:`QUARTERLY_SPLITS` by default, candidate PTQ; None: all of
+    ``splits``)."""
+    if quarterly_splits is not None and set(quarterly_splits) - set(splits):
+        raise ValueError(f"quarterly_splits must be among splits: {sorted(set(quarterly_splits) - set(splits))}")
     t0 = time.perf_counter()
     features = ClientFeatures().fit(None)
     boxes = collect(seeds, splits, signals_model) if boxes is None else boxes
@@ -524,15 +528,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--period-targets", type=_targets, default=PERIOD_TARGETS,
                     help="the quarterly targets the trend grid tries, comma-separated of "
                          f"{', '.join(PERIOD_TARGETS)} (default: all)")
-    ap.add_argument("--quarterly-splits", default=None,
+    ap.add_argument("--quarterly-splits", default=",".join(QUARTERLY_SPLITS),
                     help="the independent splits whose rows the quarterly regressor is fitted on, comma-separated, "
-                         "each one of --splits (default: all of --splits; candidate PTQ, models/depth/CANDIDATE47.md)")
+                         "each one of --splits, or 'all' for all of --splits (default: QUARTERLY_SPLITS; candidate "
+                         "PTQ, models/depth/CANDIDATE47.md)")
     args = ap.parse_args(argv)
     splits = tuple(s for s in args.splits.split(",") if s)
     if set(splits) & set(TEST_SPLITS):
         ap.error(f"test sets are never trained on: {sorted(set(splits) & set(TEST_SPLITS))}")
     quarterly = None
-    if args.quarterly_splits is not None:
+    if args.quarterly_splits.strip().lower() != "all":
         quarterly = tuple(s for s in args.quarterly_splits.split(",") if s)
         if not quarterly or set(quarterly) - set(splits):
             ap.error(f"--quarterly-splits must name one or more of --splits, not {sorted(set(quarterly) - set(splits))}")

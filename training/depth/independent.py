@@ -23,11 +23,13 @@ the ``train16`` brief, written to judge O) joined with the nineteenth session's 
 twenty-ninth sessions, each written to judge a candidate, ``CANDIDATE21.md`` to ``CANDIDATE34.md``)
 joined with the twenty-ninth session's candidate T3 (``models/depth/CANDIDATE35.md``); ``train29/`` and
 ``train30/`` (twelve of the twenty-ninth) with the thirtieth session's candidate T4 (``CANDIDATE38.md``);
-``train31/`` to ``train35/`` (30 of the thirtieth, which judged T4, GW, GW0, T5 and T5b) and ``train36/``
-(six more, written at the end of the thirtieth, which judged the thirty-first session's GW0b) wait
-(:data:`WAITING_SPLITS`); ``train37/`` to ``train40/`` (24 of the thirty-first, which judged PS, PT and PT9) wait too;
-``train41/`` (six more, written at the end of the thirty-first for the next candidate) and ``train42/`` (six
-more of the thirty-second, for the candidate after) are unread (:data:`UNREAD_SPLITS`).
+``train31/`` to ``train35/`` (30 of the thirtieth, which judged T4, GW, GW0, T5 and T5b), ``train36/``
+(six more, written at the end of the thirtieth, which judged the thirty-first session's GW0b) and
+``train37/`` to ``train40/`` (24 of the thirty-first, which judged PS, PT and PT9) joined with the
+thirty-second session's candidate PTQ (``CANDIDATE47.md``), which kept the quarterly course fitted on the
+mail before them (:data:`QUARTERLY_SPLITS`); ``train41/`` (six more, written at the end of the
+thirty-first, which judged PTQ) waits (:data:`WAITING_SPLITS`); ``train42/`` (six of the thirty-second,
+for the next candidate) is unread (:data:`UNREAD_SPLITS`).
 :func:`run_mailbox` runs the analysis with no config (as a user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
 addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
 """
@@ -48,11 +50,18 @@ SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "ret
           "train11", "train12", "train13", "train14", "train15", "train16",
           "train17", "train18", "train19", "train20", "train21", "train22", "train23", "train24", "train25",
           "train26", "train27", "train28", "train29", "train30", "train31", "train32", "train33", "train34", "train35", "train36", "train37", "train38", "train39", "train40", "train41", "train42")
-#: What the depth model is fitted and tuned on (the build reads these and no others).
-TRAIN_SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "retired-test4", "retired-test5",
-                "train8", "train9", "train10", "train11", "train12", "train13", "train14", "train15", "train16",
-                "train17", "train18", "train19", "train20", "train21", "train22", "train23", "train24", "train25",
-                "train26", "train27", "train28", "train29", "train30")
+#: The hand-written mailboxes the quarterly course is fitted on (``training.depth.build``'s
+#: ``--quarterly-splits`` default): T4's and PT's training mail. Candidate PTQ
+#: (``models/depth/CANDIDATE47.md``, thirty-second session) fitted the client score and tiers on more
+#: mail and kept this quarterly course, whose trend calls were judged.
+QUARTERLY_SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "retired-test4", "retired-test5",
+                    "train8", "train9", "train10", "train11", "train12", "train13", "train14", "train15", "train16",
+                    "train17", "train18", "train19", "train20", "train21", "train22", "train23", "train24", "train25",
+                    "train26", "train27", "train28", "train29", "train30")
+#: What the depth model is fitted and tuned on (the build reads these and no others): since PTQ,
+#: :data:`QUARTERLY_SPLITS` and the judge sets ``train31`` to ``train40``.
+TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "train35", "train36", "train37",
+                                   "train38", "train39", "train40")
 #: Training mailboxes not trained on yet: judge sets that have judged a candidate and wait. ``train18``
 #: to ``train28`` (nineteenth to twenty-ninth sessions; their candidates are ``CANDIDATE21.md`` to
 #: ``CANDIDATE34.md``) waited here until candidate T3 (``models/depth/CANDIDATE35.md``) joined them to
@@ -64,14 +73,13 @@ TRAIN_SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3"
 #: thirtieth session) judged GW0b (``CANDIDATE43.md``, thirty-first session), which did not ship either;
 #: ``train37`` and ``train38`` (thirty-first session) judged PS (``CANDIDATE44.md``), which did not ship, and
 #: ``train39`` (the same session) judged PT (``CANDIDATE45.md``), which shipped, and ``train40`` judged PT9
-#: (``CANDIDATE46.md``), which did not.
-WAITING_SPLITS = ("train31", "train32", "train33", "train34", "train35", "train36", "train37", "train38",
-                  "train39", "train40")
+#: (``CANDIDATE46.md``), which did not. All ten joined the training mail with candidate PTQ
+#: (``CANDIDATE47.md``, thirty-second session), judged by ``train41``, which waits now.
+WAITING_SPLITS = ("train41",)
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
-#: the rule of the candidate they judge is committed (``data/independent/README.md``): ``train41``
-#: (written at the end of the thirty-first session: three long-tail mailboxes, three general) and
-#: ``train42`` (the thirty-second session, the same briefs).
-UNREAD_SPLITS: tuple[str, ...] = ("train41", "train42")
+#: the rule of the candidate they judge is committed (``data/independent/README.md``): ``train42``
+#: (the thirty-second session: three long-tail mailboxes, three general).
+UNREAD_SPLITS: tuple[str, ...] = ("train42",)
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",

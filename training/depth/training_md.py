@@ -55,6 +55,15 @@ def _people_sentence(model: dict) -> str:
     return f" The evidence also holds {what}, both counted deeper; {where}."
 
 
+def _quarterly_sentence(data: dict) -> str:
+    splits = data.get("quarterly_splits")
+    if not splits:
+        return ""
+    return (f" The quarterly regressor is fitted on the generated mailboxes and the hand-written splits "
+            f"{', '.join(f'`{s}`' for s in splits)} only, the mail its trend calls were judged on; the client "
+            "score and the tiers on all the rows below (candidate PTQ, models/depth/CANDIDATE47.md).")
+
+
 def _regressor_sentence(model: dict) -> str:
     second = ""
     if model.get("period_regressor") not in (None, model.get("regressor", "ridge")):
@@ -91,8 +100,8 @@ training.signals.train --out build/signals-plain`; `python -m training.signals.t
 build/signals-languages4 --only-languages --language-codes fr,de,es,pt`; `python -m
 training.signals.route --english build/signals-plain --languages build/signals-languages4 --out
 build/signals-plain-routed`; then `python -m training.depth.build --out models/depth --signals-model
-build/signals-plain-routed --generated-weights 0.3 --priors 8 --period-priors 16 --bands 2`, the grid
-fixed where candidate PT was judged). The shipped detector is that pipeline
+build/signals-plain-routed --generated-weights 0.3 --priors 8 --period-priors 16 --bands 2
+--period-targets level`, the grid fixed where candidates PT and PTQ were judged). The shipped detector is that pipeline
 plus `train17`'s labelled mail (`--mail quote`, since the twentieth session), and this model reads
 its detections unchanged: refitted on them it ranked worse on unread mail, because `train17`'s
 features are then in-sample for the detector (`models/depth/CANDIDATE23.md`, `CANDIDATE24.md`).
@@ -103,7 +112,7 @@ Kind `taxonomy`: the oriented evidence of `analyzer/depth/evidence.py` (higher i
 median-imputed and standardised, then {_regressor_sentence(m['model'])}, calibrated to
 0-100 (isotonic, on out-of-fold predictions).{_counts_sentence(m['model'])}{_unread_sentence(m['model'])}{_praise_sentence(m['model'])}{_people_sentence(m['model'])} {_tier_sentence(m['model'])} Chosen parameters: {_penalty_words(m['model'])}
 label-share shrinkage {m['model']['prior_messages']:g} client mails, quarterly shrinkage
-{m['model']['period_prior']:g} messages toward the client's {m['model'].get('period_target', 'level')}, trend dead band {m['model']['trend_band']:g} points a quarter.
+{m['model']['period_prior']:g} messages toward the client's {m['model'].get('period_target', 'level')}, trend dead band {m['model']['trend_band']:g} points a quarter.{_quarterly_sentence(m['data'])}
 
 Rows available: {m['data']['n_client_rows']} client rows and {m['data']['n_period_rows']} client x quarter rows, from
 the hand-written independent training and development mailboxes
