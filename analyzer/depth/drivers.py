@@ -16,7 +16,9 @@ show it: the baseline they substitute is the median training row, which has no s
 When the model counts praise only as far as substance backs it (``DepthModel.backed_praise``), a
 client whose praise outruns its other deeper signs is told how much of it counted ("+ praised the
 work 10 times, latest 4 Aug 2026 [appreciation], counted once: no other deeper sign backs the
-rest"), so that ten praises beside a shallow score do not read as a contradiction.
+rest"), so that ten praises beside a shallow score do not read as a contradiction. When forgiveness
+does not back praise (``DepthModel.praise_backing="substance"``) the phrase names what does ("no help
+request, advice acted on, referral, strategic matter or early warning backs the rest").
 
 Contributions come from :meth:`DepthModel.contributions` (score points per feature); a label's
 share and count are summed into one concept so a string never says the same thing twice. A
@@ -76,15 +78,17 @@ def _signal_phrase(label: str, count: int, latest) -> str:
     return f"{LABEL_VERBS[label]} {_times(count)}{when} [{label}]"
 
 
-def _praise_counted(n: int, found: dict, backed_praise: int) -> str:
+def _praise_counted(n: int, found: dict, backed_praise: int, praise_backing: str = "deeper") -> str:
     """What follows the praise phrase when the cap holds part of it back (empty when all of it counted);
     ``n`` is ``found[PRAISE]``."""
-    counted, substance = counted_praise(found, backed_praise)
+    counted, substance = counted_praise(found, backed_praise, praise_backing)
     if counted >= n:
         return ""
+    backers = "other deeper sign" if praise_backing == "deeper" else "help request, advice acted on, referral, strategic matter or early warning"
     if counted == 0:
-        return ", not counted: no other deeper sign backs it"
-    why = "no other deeper sign backs the rest" if substance == 0 else "as far as the client's other deeper signs back it"
+        return f", not counted: no {backers} backs it"
+    backing = "the client's other deeper signs back it" if praise_backing == "deeper" else "what the client brings backs it"
+    why = f"no {backers} backs the rest" if substance == 0 else f"as far as {backing}"
     return f", counted {_times(counted)}: {why}"
 
 
@@ -126,7 +130,7 @@ def top_drivers(features: pd.DataFrame, contributions: pd.DataFrame, signals: pd
                 n_up: int = 3, n_down: int = 2, n_behaviour: int = 2, min_points: float = 0.5,
                 lag: pd.Series | None = None, slopes: pd.Series | None = None,
                 client_mails: pd.Series | None = None, read: pd.Series | None = None,
-                backed_praise: int | None = None) -> pd.Series:
+                backed_praise: int | None = None, praise_backing: str = "deeper") -> pd.Series:
     """One string per row of ``features``: the client's own signals that moved its score (up to
     ``n_up`` deeper, ``n_down`` shallower, largest first), then up to ``n_behaviour`` behaviour
     concepts that moved it by at least ``min_points``; a lag correction (``lag``, with the trend
@@ -137,7 +141,7 @@ def top_drivers(features: pd.DataFrame, contributions: pd.DataFrame, signals: pd
     string opens with "! N% of the client's own words are in a language signals are read in..." and does
     not claim "no sign of a deeper relationship": the signs were not read.
     ``backed_praise``: the model's cap on praise (:class:`~analyzer.depth.evidence.EvidenceFeatures`);
-    praise beyond it is named with how much of it counted."""
+    praise beyond it is named with how much of it counted (``praise_backing``: which signs back it)."""
     concepts = [_concept(f) for f in FEATURE_NAMES]
     grouped = contributions[list(FEATURE_NAMES)].T.groupby(concepts, sort=False).sum().T
     counts, latest = signal_summary(signals)
@@ -161,7 +165,7 @@ def top_drivers(features: pd.DataFrame, contributions: pd.DataFrame, signals: pd
             points = abs(float(row.get("label:" + label, 0.0)))
             phrase = _signal_phrase(label, n, when)
             if label == PRAISE and backed_praise is not None:
-                phrase += _praise_counted(n, found, backed_praise)
+                phrase += _praise_counted(n, found, backed_praise, praise_backing)
             (ups if sign > 0 else downs).append((points, n, phrase))
         mails = int(client_mails.get(idx, 0)) if client_mails is not None else 0
         share = float(read.get(idx, np.nan)) if read is not None else np.nan

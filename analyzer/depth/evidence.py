@@ -47,6 +47,9 @@ on, referrals, forgiveness, strategic involvement, early warnings) plus ``k``, a
 share is scaled down in the same proportion, in every column that reads them. The capped count
 never falls when either count rises; once the cap is reached, more praise leaves the evidence as it
 is, and only more substance raises it. The shipped model sets ``k = 1`` (``models/depth/CANDIDATE20.md``).
+Which signs back praise is ``praise_backing`` (:data:`PRAISE_BACKERS`): every other deeper sign
+(``"deeper"``), or the substance alone, without forgiveness (``"substance"``): a warm client forgives
+quickly and praises often, and neither is what it brings (candidate PTF, ``models/depth/CANDIDATE48.md``).
 
 The transform learns nothing (``fit`` only records the input columns), so a linear model with
 non-negative weights on these columns is monotone in every feature whose direction is stated.
@@ -66,14 +69,26 @@ LABEL_SIGNS: dict[str, int] = {
 }
 #: The label whose count ``backed_praise`` caps by the other deeper signs.
 PRAISE = "appreciation"
+#: The labels that back praise under each ``praise_backing`` (module doc).
+PRAISE_BACKERS: dict[str, tuple[str, ...]] = {
+    "deeper": tuple(lb for lb, sign in LABEL_SIGNS.items() if sign > 0 and lb != PRAISE),
+    "substance": tuple(lb for lb, sign in LABEL_SIGNS.items() if sign > 0 and lb not in (PRAISE, "forgiveness")),
+}
 
 
-def counted_praise(counts: dict, backed_praise: int):
+def praise_backers(praise_backing: str = "deeper") -> tuple[str, ...]:
+    """The labels of :data:`PRAISE_BACKERS` named by ``praise_backing``; ValueError for another name."""
+    if praise_backing not in PRAISE_BACKERS:
+        raise ValueError(f"praise_backing must be one of {', '.join(PRAISE_BACKERS)}, not {praise_backing!r}")
+    return PRAISE_BACKERS[praise_backing]
+
+
+def counted_praise(counts: dict, backed_praise: int, praise_backing: str = "deeper"):
     """The praise that counts under ``backed_praise`` (module doc), and the substance that backs it:
     ``(min(praise, substance + backed_praise), substance)``, where ``counts`` maps each label of
-    :data:`LABEL_SIGNS` to its count (numbers or Series) and substance is the sum of the other
-    deeper labels' counts."""
-    substance = sum(counts[lb] for lb, sign in LABEL_SIGNS.items() if sign > 0 and lb != PRAISE)
+    :data:`LABEL_SIGNS` to its count (numbers or Series) and substance is the sum of the counts of
+    the labels that back praise (:func:`praise_backers`)."""
+    substance = sum(counts[lb] for lb in praise_backers(praise_backing))
     return np.minimum(counts[PRAISE], substance + backed_praise), substance
 
 
@@ -136,6 +151,9 @@ class EvidenceFeatures(TransformerMixin, BaseEstimator):
         taken over the read part (module doc); None reads every client's shares as they are.
     backed_praise : int or None
         Praise counted beyond the client's other deeper signs (module doc); None counts all praise.
+    praise_backing : str
+        Which signs back praise under ``backed_praise``: ``"deeper"`` (all the other deeper ones) or
+        ``"substance"`` (without forgiveness); :data:`PRAISE_BACKERS`.
     people : tuple of str
         Also these of the client's people features (:data:`PEOPLE_SIGNS`: ``n_client_people``,
         ``max_seniority``); empty reads neither.
@@ -144,14 +162,16 @@ class EvidenceFeatures(TransformerMixin, BaseEstimator):
     log_counts = False  # class defaults: model files saved before the parameters existed load without them
     unread_share = None
     backed_praise = None
+    praise_backing = "deeper"
     people = ()
 
     def __init__(self, prior_messages: float = 8.0, log_counts: bool = False, unread_share: float | None = None,
-                 backed_praise: int | None = None, people=()):
+                 backed_praise: int | None = None, people=(), praise_backing: str = "deeper"):
         self.prior_messages = prior_messages
         self.log_counts = log_counts
         self.unread_share = unread_share
         self.backed_praise = backed_praise
+        self.praise_backing = praise_backing
         self.people = people
 
     def fit(self, X, y=None):
@@ -172,7 +192,7 @@ class EvidenceFeatures(TransformerMixin, BaseEstimator):
         counts = {label: X[f"client_{label}_count"].astype(float).fillna(0.0) for label in LABEL_SIGNS}
         scale = {label: 1.0 for label in LABEL_SIGNS}
         if getattr(self, "backed_praise", None) is not None:
-            backed, _ = counted_praise(counts, float(self.backed_praise))
+            backed, _ = counted_praise(counts, float(self.backed_praise), getattr(self, "praise_backing", "deeper"))
             scale[PRAISE] = (backed / counts[PRAISE].where(counts[PRAISE] > 0)).fillna(1.0)
             counts[PRAISE] = backed
         pos = sum(counts[lb] for lb, sign in LABEL_SIGNS.items() if sign > 0)

@@ -114,6 +114,9 @@ class DepthModel(RegressorMixin, BaseEstimator):
     backed_praise : int or None
         Praise counted only as far as the client's other deeper signs back it, plus this many
         (``taxonomy``; :class:`~analyzer.depth.evidence.EvidenceFeatures`). None counts all praise.
+    praise_backing : "deeper" or "substance"
+        Which signs back praise under ``backed_praise``: every other deeper sign, or all but
+        forgiveness (``models/depth/CANDIDATE48.md``).
     people : tuple of str
         Also read these of the client's people features as deeper evidence: ``n_client_people`` (how
         many of its people write), ``max_seniority`` (how senior the most senior is) (``taxonomy``;
@@ -138,6 +141,7 @@ class DepthModel(RegressorMixin, BaseEstimator):
     period_regressor = None
     unread_share = None
     backed_praise = None
+    praise_backing = "deeper"
     people = ()
     people_scope = "all"
 
@@ -146,8 +150,10 @@ class DepthModel(RegressorMixin, BaseEstimator):
                  prior_messages: float = 8.0, period_prior: float = 8.0, tier_cuts: bool = False,
                  period_target: str = "level", ordinal_tiers: bool = False, log_counts: bool = False,
                  regressor: str = "ridge", period_regressor: str | None = None, unread_share: float | None = None,
-                 backed_praise: int | None = None, people=(), people_scope: str = "all"):
+                 backed_praise: int | None = None, people=(), people_scope: str = "all",
+                 praise_backing: str = "deeper"):
         self.kind = kind
+        self.praise_backing = praise_backing
         self.people = people
         self.people_scope = people_scope
         self.unread_share = unread_share
@@ -173,7 +179,8 @@ class DepthModel(RegressorMixin, BaseEstimator):
                              regressor=getattr(self, "regressor", "ridge"),
                              unread_share=getattr(self, "unread_share", None),
                              backed_praise=getattr(self, "backed_praise", None),
-                             people=getattr(self, "people", ()))
+                             people=getattr(self, "people", ()),
+                             praise_backing=getattr(self, "praise_backing", "deeper"))
 
     def _names(self) -> list[str]:
         """The features the model reads: those it was fitted on (a file written before a feature was
@@ -228,6 +235,7 @@ class DepthModel(RegressorMixin, BaseEstimator):
                                             log_counts=getattr(self, "log_counts", False),
                                             unread_share=getattr(self, "unread_share", None),
                                             backed_praise=getattr(self, "backed_praise", None),
+                                            praise_backing=getattr(self, "praise_backing", "deeper"),
                                             people=self._people_beyond_score()).fit(
                 X[sel], y[sel], sample_weight=None if sample_weight is None else w[sel])
         self.period_model_ = None

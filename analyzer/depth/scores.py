@@ -149,7 +149,8 @@ def _scores(model: DepthModel, X: MailFrames, F: pd.DataFrame, overall: pd.Serie
     read = read_shares(X).reindex(F.index)  # in any language signals are read in: analyzer.depth.language.read_share
     drivers = top_drivers(F, model.contributions(F), signals=signals, lag=lag.where(lag != 0).dropna(),
                           slopes=trend["trend_slope"], client_mails=n_from_client, read=read,
-                          backed_praise=getattr(model, "backed_praise", None))
+                          backed_praise=getattr(model, "backed_praise", None),
+                          praise_backing=getattr(model, "praise_backing", "deeper"))
 
     dates = pd.to_datetime(m["date"], utc=True)
     g = m.assign(date=dates).groupby("client", sort=True)

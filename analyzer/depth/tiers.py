@@ -112,11 +112,14 @@ class OrdinalTiers(BaseEstimator):
     log_counts = False  # class defaults for model files saved before the parameters existed
     unread_share = None
     backed_praise = None
+    praise_backing = "deeper"
     people = ()
 
     def __init__(self, C: float = 1.0, prior_messages: float = 8.0, log_counts: bool = False,
-                 unread_share: float | None = None, backed_praise: int | None = None, people=()):
+                 unread_share: float | None = None, backed_praise: int | None = None, people=(),
+                 praise_backing: str = "deeper"):
         self.C = C
+        self.praise_backing = praise_backing
         self.people = people
         self.prior_messages = prior_messages
         self.log_counts = log_counts
@@ -131,7 +134,8 @@ class OrdinalTiers(BaseEstimator):
                                           log_counts=getattr(self, "log_counts", False),
                                           unread_share=getattr(self, "unread_share", None),
                                           backed_praise=getattr(self, "backed_praise", None),
-                                          people=getattr(self, "people", ()))),
+                                          people=getattr(self, "people", ()),
+                                          praise_backing=getattr(self, "praise_backing", "deeper"))),
             ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
             ("scale", StandardScaler()),
         ]).fit(F)

@@ -45,7 +45,7 @@ import pandas as pd
 from scipy.stats import spearmanr
 from threadpoolctl import threadpool_limits
 
-from analyzer.depth.evidence import PEOPLE_SIGNS, evidence_names, people_names
+from analyzer.depth.evidence import PEOPLE_SIGNS, PRAISE_BACKERS, evidence_names, people_names, praise_backers
 from analyzer.depth.features import FEATURE_NAMES, ClientFeatures, MailFrames
 from analyzer.depth.model import DepthModel
 from analyzer.depth.schema import TIERS, tier_of
@@ -100,6 +100,9 @@ UNREAD_SHARE = None
 #: Praise counted only as far as other deeper signs back it, plus this many (DepthModel
 #: ``backed_praise``; None: all praise counts): candidate O (models/depth/CANDIDATE20.md).
 BACKED_PRAISE = 1
+#: Which signs back praise under BACKED_PRAISE (DepthModel ``praise_backing``): "deeper" (every other
+#: deeper sign) or "substance" (all but forgiveness; candidate PTF, models/depth/CANDIDATE48.md).
+PRAISE_BACKING = "deeper"
 #: The trend operating point follows the issue's target, which is not symmetric: every shifting client
 #: right, and at least 85% of steady clients called steady. Among the settings that call at least this
 #: share of the independent training mailboxes' steady clients steady (out of fold; a margin over the
@@ -181,7 +184,7 @@ def _fit(rows: pd.DataFrame, generated_weight: float = 1.0, quarterly_splits=Non
     w = rows["weight"] * np.where(_is_independent(rows["box"]), 1.0, generated_weight)
     rows, w = rows[w > 0], w[w > 0]
     params = {"regressor": REGRESSOR, "period_regressor": PERIOD_REGRESSOR, "unread_share": UNREAD_SHARE,
-              "backed_praise": BACKED_PRAISE, **params}
+              "backed_praise": BACKED_PRAISE, "praise_backing": PRAISE_BACKING, **params}
     return DepthModel(kind="taxonomy", tier_cuts=TIER_CUTS, ordinal_tiers=ORDINAL_TIERS, **params).fit(
         rows[list(FEATURE_NAMES)], rows["target"], sample_weight=w.to_numpy(), groups=rows["box"].to_numpy(),
         tier_rows=(rows["kind"] == "client").to_numpy(), period_rows=quarterly_rows(rows["box"], quarterly_splits))
@@ -332,7 +335,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
           backed_praise: int | None = BACKED_PRAISE, score_backed_praise: int | None | str = "same",
           generated_weights=GENERATED_WEIGHTS, period_priors=PERIOD_PRIORS, bands=BANDS, priors=PRIORS,
           people=PEOPLE, people_scope: str = PEOPLE_SCOPE, period_targets=PERIOD_TARGETS,
-          quarterly_splits=QUARTERLY_SPLITS) -> dict:
+          quarterly_splits=QUARTERLY_SPLITS, praise_backing: str = PRAISE_BACKING) -> dict:
     """Choose, fit and write the model (module doc); ``boxes``: :func:`collect`'s result, if already read;
     ``log_counts``: the evidence with the log counts of deeper and shallower signals
     (:class:`~analyzer.depth.evidence.EvidenceFeatures`); ``signals_model``: the signal pipeline whose
@@ -347,7 +350,9 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
     "score": the client score's regressor alone); ``period_targets``: the quarterly targets the trend
     grid tries; ``quarterly_splits``: the hand-written splits whose rows the quarterly regressor is
     fitted on (with the generated ones; :data:`QUARTERLY_SPLITS` by default, candidate PTQ; None: all of
-    ``splits``)."""
+    ``splits``); ``praise_backing``: which signs back praise under ``backed_praise``
+    (:data:`PRAISE_BACKING`)."""
+    praise_backers(praise_backing)  # a usage error before any mail is read
     if quarterly_splits is not None and set(quarterly_splits) - set(splits):
         raise ValueError(f"quarterly_splits must be among splits: {sorted(set(quarterly_splits) - set(splits))}")
     t0 = time.perf_counter()
@@ -360,7 +365,8 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
     for gw, alpha, prior in itertools.product(generated_weights, alphas, priors):
         cv = cross_validate(T, boxes, {"alpha": alpha, "prior_messages": prior, "generated_weight": gw,
                                        "log_counts": log_counts, "backed_praise": backed_praise, "people": people,
-                                       "people_scope": people_scope, "quarterly_splits": quarterly_splits})
+                                       "people_scope": people_scope, "quarterly_splits": quarterly_splits,
+                                       "praise_backing": praise_backing})
         c = cv["clients"].dropna(subset=["oof"])
         rho = _per_box_rho(c, "oof")
         ind = rho[[i for i in rho.index if _is_independent(i)]]
@@ -383,7 +389,8 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
     best_trend = choose_trend(trends, steady_floor)
     params = {"alpha": best["alpha"], "prior_messages": best["prior_messages"], "log_counts": log_counts,
               "people": tuple(people), "people_scope": people_scope,
-              "backed_praise": backed_praise, "period_prior": best_trend["period_prior"],
+              "backed_praise": backed_praise, "praise_backing": praise_backing,
+              "period_prior": best_trend["period_prior"],
               "period_target": best_trend["period_target"], "trend_band": best_trend["band"]}
     model = _fit(T, generated_weight=best["generated_weight"], quarterly_splits=quarterly_splits, **params)
     if score_backed_praise != "same":
@@ -532,6 +539,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="the independent splits whose rows the quarterly regressor is fitted on, comma-separated, "
                          "each one of --splits, or 'all' for all of --splits (default: QUARTERLY_SPLITS; candidate "
                          "PTQ, models/depth/CANDIDATE47.md)")
+    ap.add_argument("--praise-backing", choices=tuple(PRAISE_BACKERS), default=PRAISE_BACKING,
+                    help="which signs back praise under --backed-praise: every other deeper sign, or the substance "
+                         "alone, without forgiveness (default: PRAISE_BACKING; candidate PTF, "
+                         "models/depth/CANDIDATE48.md)")
     args = ap.parse_args(argv)
     splits = tuple(s for s in args.splits.split(",") if s)
     if set(splits) & set(TEST_SPLITS):
@@ -548,7 +559,8 @@ def main(argv: list[str] | None = None) -> int:
                   score_backed_praise=args.score_backed_praise,
                   generated_weights=args.generated_weights,
                   period_priors=args.period_priors, bands=args.bands, priors=args.priors, people=args.people,
-                  people_scope=args.people_scope, period_targets=args.period_targets, quarterly_splits=quarterly)
+                  people_scope=args.people_scope, period_targets=args.period_targets, quarterly_splits=quarterly,
+                  praise_backing=args.praise_backing)
     print(json.dumps({k: v for k, v in m["cv_leave_mailbox_out"].items() if "grid" not in k}, indent=1))
     return 0
 

@@ -38,6 +38,10 @@ def _praise_sentence(model: dict) -> str:
         return ""
     k = model["backed_praise"]
     how, rules = ("one praise for each", "CANDIDATE20.md, CANDIDATE33.md") if k == 0 else (f"plus {k}", "CANDIDATE20.md")
+    if model.get("praise_backing", "deeper") == "substance":
+        return (f" Praise counts only as far as the client's help requests, advice acted on, referrals, strategic "
+                f"matters and early warnings back it, {how}; forgiveness backs none: warm words alone do not make "
+                f"a relationship deep (models/depth/{rules}, CANDIDATE48.md).")
     return (f" Praise counts only as far as the client's other deeper signs back it, {how}: warm "
             f"words alone do not make a relationship deep (models/depth/{rules}).")
 
