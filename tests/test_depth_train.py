@@ -91,8 +91,8 @@ def test_train_refuses_unmatched_and_too_few_labels(tmp_path):
 
 def test_a_users_model_uses_the_shipped_models_estimator_settings():
     """``analyzer train`` refits the shipped estimator: same penalty, shrinkages, tier rule and
-    evidence columns (the log counts, the praise cap and the people columns included when the
-    shipped model has them)."""
+    evidence columns (the log counts, the praise cap and what backs it, and the people columns
+    included when the shipped model has them)."""
     from analyzer.depth.modelfile import load_depth_model
     from analyzer.depth.train import _shipped_params
 
@@ -100,6 +100,7 @@ def test_a_users_model_uses_the_shipped_models_estimator_settings():
     params = _shipped_params()
     assert params["log_counts"] == shipped["log_counts"]
     assert params["backed_praise"] == shipped["backed_praise"] == 1
+    assert params["praise_backing"] == shipped["praise_backing"] == "substance"  # candidate PTF
     assert tuple(params["people"]) == ("n_client_people", "max_seniority") and params["people_scope"] == "score"
     assert {k: shipped[k] for k in params} == params
 

@@ -101,8 +101,8 @@ UNREAD_SHARE = None
 #: ``backed_praise``; None: all praise counts): candidate O (models/depth/CANDIDATE20.md).
 BACKED_PRAISE = 1
 #: Which signs back praise under BACKED_PRAISE (DepthModel ``praise_backing``): "deeper" (every other
-#: deeper sign) or "substance" (all but forgiveness; candidate PTF, models/depth/CANDIDATE48.md).
-PRAISE_BACKING = "deeper"
+#: deeper sign) or "substance" (all but forgiveness; candidate PTF, models/depth/CANDIDATE48.md, shipped).
+PRAISE_BACKING = "substance"
 #: The trend operating point follows the issue's target, which is not symmetric: every shifting client
 #: right, and at least 85% of steady clients called steady. Among the settings that call at least this
 #: share of the independent training mailboxes' steady clients steady (out of fold; a margin over the
