@@ -28,9 +28,9 @@ joined with the twenty-ninth session's candidate T3 (``models/depth/CANDIDATE35.
 ``train37/`` to ``train40/`` (24 of the thirty-first, which judged PS, PT and PT9) joined with the
 thirty-second session's candidate PTQ (``CANDIDATE47.md``), which kept the quarterly course fitted on the
 mail before them (:data:`QUARTERLY_SPLITS`); ``train41/`` (six more, written at the end of the
-thirty-first, which judged PTQ) waits (:data:`WAITING_SPLITS`); ``train42/`` (six of the thirty-second,
-for the next candidate) and ``train43/`` (six more of the thirty-second, for the candidate after) are
-unread (:data:`UNREAD_SPLITS`).
+thirty-first, which judged PTQ) and ``train42/`` (six of the thirty-second, which judged PTF) wait
+(:data:`WAITING_SPLITS`); ``train43/`` (six more of the thirty-second, for the next candidate) is unread
+(:data:`UNREAD_SPLITS`).
 :func:`run_mailbox` runs the analysis with no config (as a user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
 addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
 """
@@ -75,12 +75,13 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
 #: ``train37`` and ``train38`` (thirty-first session) judged PS (``CANDIDATE44.md``), which did not ship, and
 #: ``train39`` (the same session) judged PT (``CANDIDATE45.md``), which shipped, and ``train40`` judged PT9
 #: (``CANDIDATE46.md``), which did not. All ten joined the training mail with candidate PTQ
-#: (``CANDIDATE47.md``, thirty-second session), judged by ``train41``, which waits now.
-WAITING_SPLITS = ("train41",)
+#: (``CANDIDATE47.md``, thirty-second session), judged by ``train41``, which waits now; so does
+#: ``train42`` (thirty-second session), which judged PTF (``CANDIDATE48.md``), which shipped.
+WAITING_SPLITS = ("train41", "train42")
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
-#: the rule of the candidate they judge is committed (``data/independent/README.md``): ``train42`` and
-#: ``train43`` (the thirty-second session: each three long-tail mailboxes, three general).
-UNREAD_SPLITS: tuple[str, ...] = ("train42", "train43")
+#: the rule of the candidate they judge is committed (``data/independent/README.md``): ``train43``
+#: (the thirty-second session: three long-tail mailboxes, three general).
+UNREAD_SPLITS: tuple[str, ...] = ("train43",)
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
