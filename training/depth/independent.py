@@ -29,8 +29,8 @@ joined with the twenty-ninth session's candidate T3 (``models/depth/CANDIDATE35.
 thirty-second session's candidate PTQ (``CANDIDATE47.md``), which kept the quarterly course fitted on the
 mail before them (:data:`QUARTERLY_SPLITS`); ``train41/`` (six more, written at the end of the
 thirty-first, which judged PTQ) and ``train42/`` (six of the thirty-second, which judged PTF) wait
-(:data:`WAITING_SPLITS`); ``train43/`` (six more of the thirty-second, for the next candidate) is unread
-(:data:`UNREAD_SPLITS`).
+(:data:`WAITING_SPLITS`); ``train43/`` and ``train44/`` (twelve more of the thirty-second, for the next
+candidates) are unread (:data:`UNREAD_SPLITS`).
 :func:`run_mailbox` runs the analysis with no config (as a user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
 addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
 """
@@ -50,7 +50,7 @@ SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "ret
           "test6", "test7", "test8", "test9", "test10", "test11", "test12", "train8", "train9", "train10",
           "train11", "train12", "train13", "train14", "train15", "train16",
           "train17", "train18", "train19", "train20", "train21", "train22", "train23", "train24", "train25",
-          "train26", "train27", "train28", "train29", "train30", "train31", "train32", "train33", "train34", "train35", "train36", "train37", "train38", "train39", "train40", "train41", "train42", "train43")
+          "train26", "train27", "train28", "train29", "train30", "train31", "train32", "train33", "train34", "train35", "train36", "train37", "train38", "train39", "train40", "train41", "train42", "train43", "train44")
 #: The hand-written mailboxes the quarterly course is fitted on (``training.depth.build``'s
 #: ``--quarterly-splits`` default): T4's and PT's training mail. Candidate PTQ
 #: (``models/depth/CANDIDATE47.md``, thirty-second session) fitted the client score and tiers on more
@@ -79,9 +79,9 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
 #: ``train42`` (thirty-second session), which judged PTF (``CANDIDATE48.md``), which shipped.
 WAITING_SPLITS = ("train41", "train42")
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
-#: the rule of the candidate they judge is committed (``data/independent/README.md``): ``train43``
-#: (the thirty-second session: three long-tail mailboxes, three general).
-UNREAD_SPLITS: tuple[str, ...] = ("train43",)
+#: the rule of the candidate they judge is committed (``data/independent/README.md``): ``train43`` and
+#: ``train44`` (the thirty-second session: each three long-tail mailboxes, three general).
+UNREAD_SPLITS: tuple[str, ...] = ("train43", "train44")
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
