@@ -40,15 +40,12 @@ from sklearn.pipeline import Pipeline
 from analyzer.depth.evidence import INPUT_NAMES as EVIDENCE_INPUTS
 from analyzer.depth.evidence import PEOPLE_SIGNS
 from analyzer.depth.features import FEATURE_NAMES, ClientFeatures
+from analyzer.depth.lag import LagCorrection
 from analyzer.depth.regressors import make_pipeline
 from analyzer.depth.schema import TIER_BOUNDS
 from analyzer.depth.tiers import OrdinalTiers, best_tier_cuts  # noqa: F401 - best_tier_cuts re-exported
 from analyzer.depth.trend import (TrendModel, client_lines, event_trajectories, score_slopes, score_trajectory,
                                   trajectory_features, trend_labels)
-
-#: Dead bands (points per quarter) tried for the lag correction (:meth:`DepthModel.fit_lag`).
-LAG_BANDS: tuple[float, ...] = (0.0, 1.0, 2.0)
-
 
 def trend_of(periods: pd.DataFrame, band: float, max_periods: int = 6, min_messages: int = 3) -> str:
     """Trend from one client's per-quarter scores (columns ``score``, ``n_messages``, in time order).
@@ -62,7 +59,7 @@ def trend_of(periods: pd.DataFrame, band: float, max_periods: int = 6, min_messa
     return str(trend_labels([slope], band)[0])
 
 
-class DepthModel(RegressorMixin, BaseEstimator):
+class DepthModel(LagCorrection, RegressorMixin, BaseEstimator):
     """Client features -> depth 0-100 (see the module doc).
 
     Parameters
@@ -325,38 +322,6 @@ class DepthModel(RegressorMixin, BaseEstimator):
         self.trend_model_ = clone(template).fit(T, y, groups=groups)
         return self
 
-    def fit_lag(self, scores, slopes, y, groups):
-        """Learn the lag correction (module doc) from *out-of-fold* client scores, the trend model's
-        *out-of-fold* slopes and the designed end depths ``y``: for each band of :data:`LAG_BANDS`,
-        the least-squares ``lag_quarters_`` of ``y - score`` on the slope beyond the band, scored
-        by leave-group-out MAE; the best band is kept and ``lag_quarters_`` refitted on all rows.
-        Sets ``lag_quarters_``, ``lag_band_`` and ``lag_cv_`` (MAE per band, and without correction).
-        """
-        scores, slopes, y = (np.asarray(a, dtype=float) for a in (scores, slopes, y))
-        groups = np.asarray(groups)
-        resid = y - scores
-        cv = {"none": float(np.mean(np.abs(resid)))}
-        n_splits = min(6, len(set(groups)))
-        for band in LAG_BANDS:
-            x = _beyond(slopes, band)
-            pred = np.empty(len(y))
-            for train, test in GroupKFold(n_splits=n_splits).split(x, groups=groups):
-                pred[test] = np.clip(scores[test] + _lag_fit(x[train], resid[train]) * x[test], 0.0, 100.0)
-            cv[band] = float(np.mean(np.abs(pred - y)))
-        best = min(LAG_BANDS, key=lambda b: cv[b])
-        if cv[best] < cv["none"]:
-            self.lag_band_, self.lag_quarters_ = float(best), _lag_fit(_beyond(slopes, best), resid)
-        else:
-            self.lag_band_, self.lag_quarters_ = 0.0, 0.0
-        self.lag_cv_ = {str(k): round(v, 3) for k, v in cv.items()}
-        return self
-
-    def lag_adjustment(self, slopes) -> np.ndarray:
-        """Score points to add to client scores given their trend slopes (0 without a fitted lag)."""
-        slopes = np.nan_to_num(np.asarray(slopes, dtype=float))
-        q = getattr(self, "lag_quarters_", 0.0)  # user-trained models and older files have none
-        return q * _beyond(slopes, getattr(self, "lag_band_", 0.0)) if q else np.zeros(len(slopes))
-
     def trend_table(self, periods: pd.DataFrame, X=None) -> pd.DataFrame:
         """Per client: ``trend``, ``trend_slope`` (points per quarter) and ``trend_reason``.
 
@@ -449,14 +414,3 @@ def _row_picker(rows, n: int):
     if rows.shape != (n,) or not rows.any():
         raise ValueError(f"period_rows must be {n} flags, one per row, and mark at least one row")
     return lambda a: None if a is None else (a[rows] if isinstance(a, pd.DataFrame) else np.asarray(a)[rows])
-
-
-def _beyond(slopes: np.ndarray, band: float) -> np.ndarray:
-    """Slopes shrunk towards 0 by ``band`` (0 inside the dead band)."""
-    return np.sign(slopes) * np.maximum(np.abs(slopes) - band, 0.0)
-
-
-def _lag_fit(x: np.ndarray, resid: np.ndarray) -> float:
-    """Least-squares slope through the origin of ``resid`` on ``x`` (0 when x is all 0), kept in [0, 4] quarters."""
-    den = float(np.sum(x * x))
-    return float(np.clip(np.sum(x * resid) / den, 0.0, 4.0)) if den > 0 else 0.0
