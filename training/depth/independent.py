@@ -28,9 +28,10 @@ joined with the twenty-ninth session's candidate T3 (``models/depth/CANDIDATE35.
 ``train37/`` to ``train40/`` (24 of the thirty-first, which judged PS, PT and PT9) joined with the
 thirty-second session's candidate PTQ (``CANDIDATE47.md``), which kept the quarterly course fitted on the
 mail before them (:data:`QUARTERLY_SPLITS`); ``train41/`` (six more, written at the end of the
-thirty-first, which judged PTQ) and ``train42/`` (six of the thirty-second, which judged PTF) wait
-(:data:`WAITING_SPLITS`); ``train43/`` and ``train44/`` (twelve more of the thirty-second, for the next
-candidates) are unread (:data:`UNREAD_SPLITS`).
+thirty-first, which judged PTQ) and ``train42/`` (six of the thirty-second, which judged PTF) joined with
+PTF2 (``CANDIDATE49.md``); ``train43/`` (six more of the thirty-second, which judged PTF2) waits
+(:data:`WAITING_SPLITS`); ``train44/`` (six more of the thirty-second, for the next candidate) is unread
+(:data:`UNREAD_SPLITS`).
 :func:`run_mailbox` runs the analysis with no config (as a user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
 addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
 """
@@ -60,9 +61,10 @@ QUARTERLY_SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-te
                     "train17", "train18", "train19", "train20", "train21", "train22", "train23", "train24", "train25",
                     "train26", "train27", "train28", "train29", "train30")
 #: What the depth model is fitted and tuned on (the build reads these and no others): since PTQ,
-#: :data:`QUARTERLY_SPLITS` and the judge sets ``train31`` to ``train40``.
+#: :data:`QUARTERLY_SPLITS` and the judge sets ``train31`` to ``train40``; since PTF2
+#: (``models/depth/CANDIDATE49.md``) ``train41`` and ``train42`` too.
 TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "train35", "train36", "train37",
-                                   "train38", "train39", "train40")
+                                   "train38", "train39", "train40", "train41", "train42")
 #: Training mailboxes not trained on yet: judge sets that have judged a candidate and wait. ``train18``
 #: to ``train28`` (nineteenth to twenty-ninth sessions; their candidates are ``CANDIDATE21.md`` to
 #: ``CANDIDATE34.md``) waited here until candidate T3 (``models/depth/CANDIDATE35.md``) joined them to
@@ -76,12 +78,13 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
 #: ``train39`` (the same session) judged PT (``CANDIDATE45.md``), which shipped, and ``train40`` judged PT9
 #: (``CANDIDATE46.md``), which did not. All ten joined the training mail with candidate PTQ
 #: (``CANDIDATE47.md``, thirty-second session), judged by ``train41``, which waits now; so does
-#: ``train42`` (thirty-second session), which judged PTF (``CANDIDATE48.md``), which shipped.
-WAITING_SPLITS = ("train41", "train42")
+#: ``train42`` (thirty-second session), which judged PTF (``CANDIDATE48.md``), which shipped. Both
+#: joined the training mail with PTF2 (``CANDIDATE49.md``), judged by ``train43``, which waits now.
+WAITING_SPLITS = ("train43",)
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
-#: the rule of the candidate they judge is committed (``data/independent/README.md``): ``train43`` and
-#: ``train44`` (the thirty-second session: each three long-tail mailboxes, three general).
-UNREAD_SPLITS: tuple[str, ...] = ("train43", "train44")
+#: the rule of the candidate they judge is committed (``data/independent/README.md``): ``train44``
+#: (the thirty-second session: three long-tail mailboxes, three general).
+UNREAD_SPLITS: tuple[str, ...] = ("train44",)
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
