@@ -149,6 +149,9 @@ INDEPENDENT15_PATHS = tuple(DATA_DIR / f"eval_independent15_{k}.jsonl" for k in 
 #: (data/signals/README_eval_independent16.md); ``training.signals.evaluate`` reads it only when
 #: ``--sets`` names it.
 INDEPENDENT16_PATHS = tuple(DATA_DIR / f"eval_independent16_{k}.jsonl" for k in "abc")
+#: The seventeenth independent set (thirty-second session): blind until a candidate's rule lets it be
+#: read (data/signals/README_eval_independent17.md); read only when ``--sets`` names it.
+INDEPENDENT17_PATHS = tuple(DATA_DIR / f"eval_independent17_{k}.jsonl" for k in "abc")
 
 #: The independent English snippet sets read before the twenty-sixth session's candidate D (sets 1 to
 #: 11): written as evaluation sets, each blind until its first read, development sets since.

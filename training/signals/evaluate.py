@@ -32,7 +32,7 @@ from training.signals.baseline import RoutedBaseline, TfidfBaseline, router_lang
 from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDEPENDENT4_PATHS, INDEPENDENT5_PATHS,
                                      INDEPENDENT6_PATHS, INDEPENDENT7_PATHS, INDEPENDENT8_PATHS,
                                      INDEPENDENT9_PATHS, INDEPENDENT10_PATHS, INDEPENDENT11_PATHS,
-                                     INDEPENDENT12_PATHS, INDEPENDENT13_PATHS, INDEPENDENT14_PATHS, INDEPENDENT15_PATHS, INDEPENDENT16_PATHS,
+                                     INDEPENDENT12_PATHS, INDEPENDENT13_PATHS, INDEPENDENT14_PATHS, INDEPENDENT15_PATHS, INDEPENDENT16_PATHS, INDEPENDENT17_PATHS,
                                      INDEPENDENT_PATH, LANGUAGE_EVAL2_PATHS, LANGUAGE_EVAL3_PATHS, LANGUAGE_EVAL_PATHS, LANGUAGES,
                                      PROJECT_ROOT, read_labelled, recipe_rows, training_parts)
 from training.signals.embedded import embed
@@ -225,6 +225,10 @@ BLIND_SETS = (
      "Sixteenth independently written set (eval_independent16_*.jsonl: three more authors who saw no project "
      "data, written in the thirty-first session; blind until the rule of data/signals/README_eval_independent16.md "
      "lets a candidate read it)"),
+    ("independent17", INDEPENDENT17_PATHS,
+     "Seventeenth independently written set (eval_independent17_*.jsonl: three more authors who saw no project "
+     "data, written in the thirty-second session; blind until the rule of "
+     "data/signals/README_eval_independent17.md lets a candidate read it)"),
 )
 
 
