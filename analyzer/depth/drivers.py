@@ -84,10 +84,11 @@ def _praise_counted(n: int, found: dict, backed_praise: int, praise_backing: str
     counted, substance = counted_praise(found, backed_praise, praise_backing)
     if counted >= n:
         return ""
-    backers = "other deeper sign" if praise_backing == "deeper" else "help request, advice acted on, referral, strategic matter or early warning"
+    deeper = praise_backing == "deeper"
+    backers = "other deeper sign" if deeper else "help request, advice acted on, referral, strategic matter or early warning"
     if counted == 0:
         return f", not counted: no {backers} backs it"
-    backing = "the client's other deeper signs back it" if praise_backing == "deeper" else "what the client brings backs it"
+    backing = "the client's other deeper signs back it" if deeper else "what the client brings backs it"
     why = f"no {backers} backs the rest" if substance == 0 else f"as far as {backing}"
     return f", counted {_times(counted)}: {why}"
 

@@ -47,6 +47,7 @@ from analyzer.depth.tiers import OrdinalTiers, best_tier_cuts  # noqa: F401 - be
 from analyzer.depth.trend import (TrendModel, client_lines, event_trajectories, score_slopes, score_trajectory,
                                   trajectory_features, trend_labels)
 
+
 def trend_of(periods: pd.DataFrame, band: float, max_periods: int = 6, min_messages: int = 3) -> str:
     """Trend from one client's per-quarter scores (columns ``score``, ``n_messages``, in time order).
 
@@ -199,9 +200,9 @@ class DepthModel(LagCorrection, RegressorMixin, BaseEstimator):
         out-of-fold predictions for the calibration are made. ``tier_rows`` (boolean per row,
         default all): the rows the tier edges are placed on with ``tier_cuts`` (the build passes
         its client rows, not its client x quarter rows). ``period_rows`` (boolean per row, default
-        all): the rows the quarterly regressor (``period_regressor``) is fitted on, so the quarterly
-        course can be learnt from other mail than the client score (candidate PTQ,
-        ``models/depth/CANDIDATE47.md``).
+        all): the rows the quarterly regressor (``period_regressor``; without one there is no
+        quarterly regressor and it is not read) is fitted on, so the quarterly course can be learnt
+        from other mail than the client score (candidate PTQ, ``models/depth/CANDIDATE47.md``).
         """
         X = self._matrix(F, list(FEATURE_NAMES))
         y = np.asarray(y, dtype=float)

@@ -171,8 +171,8 @@ def train_from_labels(labels_csv, run_dir, out_path) -> str:
 
 
 def _shipped_params() -> dict:
-    """The shipped model's penalty, shrinkages, trend band, tier rule, praise cap and people evidence,
-    reused for a user's labels."""
+    """The shipped model's penalty, shrinkages, trend band, tier rule, praise cap (and what backs
+    praise) and people evidence, reused for a user's labels."""
     from analyzer.depth.modelfile import load_depth_model
 
     params = load_depth_model(None).get_params()

@@ -19,6 +19,9 @@ the generated mailboxes (:data:`GENERATED_WEIGHTS`, 0 drops them), the ridge pen
 shrinkage of label shares (by mean per-mailbox Spearman), then the quarterly shrinkage and the
 trend dead band (by the issue's target: the most shifting clients right among the settings that
 call at least :data:`STEADY_FLOOR` of the steady ones steady, then the strongest quarterly shrinkage).
+The quarterly regressor is fitted on the generated mailboxes and the hand-written ones of
+:data:`~training.depth.independent.QUARTERLY_SPLITS` only (candidate PTQ, ``models/depth/CANDIDATE47.md``):
+the later training mail moves the client score and the tiers, not the trend calls judged before it.
 
 How each rebuild of the first ten sessions was chosen, judged and read (what was tried and not
 shipped, and the rules fixed before each rebuild) is in ``models/depth/HISTORY.md``, section "The build's
