@@ -55,3 +55,17 @@ def client_feature_frame(rng, n: int, counts: dict, messages: tuple[int, int]) -
         F[f"client_{label}_count"] = draw(rng, n).astype(float)
         F[f"client_{label}_rate"] = F[f"client_{label}_count"] / (F["n_messages"] * 0.5)
     return F
+
+
+def assert_monotone_in_every_sign(model, base: pd.DataFrame) -> None:
+    """Three more of a deeper sign never lower a fitted taxonomy ``DepthModel``'s raw score or a tier
+    edge's probability, nor does three more of a shallower sign raise them."""
+    from analyzer.depth.evidence import LABEL_SIGNS
+
+    s0, t0 = model.raw_predict(base), model.tier_model_.edge_probabilities(base)
+    for label, sign in LABEL_SIGNS.items():
+        more = base.copy()
+        more[f"client_{label}_count"] += 3
+        more[f"client_{label}_rate"] += 0.1
+        assert (sign * (model.raw_predict(more) - s0) >= -1e-9).all(), label
+        assert (sign * (model.tier_model_.edge_probabilities(more) - t0) >= -1e-9).all(), label

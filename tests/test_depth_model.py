@@ -14,6 +14,7 @@ import skops.io as sio
 from sklearn.base import clone
 
 from analyzer.depth.drivers import top_drivers
+from depth_frames import assert_monotone_in_every_sign
 from analyzer.depth.trend import score_slopes
 from analyzer.depth.features import FEATURE_NAMES
 from analyzer.depth.model import DepthModel, best_tier_cuts, trend_of
@@ -576,24 +577,11 @@ def test_partly_unread_clients_have_their_shares_taken_over_what_was_read(fitted
 
     model = DepthModel(kind="taxonomy", log_counts=True, ordinal_tiers=True, unread_share=0.5).fit(F, y)
     unread = F.iloc[:20].assign(english_share=0.2)
-    _assert_monotone_in_every_sign(model, unread)
+    assert_monotone_in_every_sign(model, unread)
     save_depth_model(model, tmp_path / "unread.skops")
     np.testing.assert_allclose(load_depth_model(tmp_path / "unread.skops").raw_predict(unread),
                                model.raw_predict(unread))
 
-
-def _assert_monotone_in_every_sign(model: DepthModel, base: pd.DataFrame) -> None:
-    """Three more of a deeper sign never lower the score or a tier edge's probability, nor does three
-    more of a shallower sign raise them."""
-    from analyzer.depth.evidence import LABEL_SIGNS
-
-    s0, t0 = model.raw_predict(base), model.tier_model_.edge_probabilities(base)
-    for label, sign in LABEL_SIGNS.items():
-        more = base.copy()
-        more[f"client_{label}_count"] += 3
-        more[f"client_{label}_rate"] += 0.1
-        assert (sign * (model.raw_predict(more) - s0) >= -1e-9).all(), label
-        assert (sign * (model.tier_model_.edge_probabilities(more) - t0) >= -1e-9).all(), label
 
 def test_praise_counts_only_as_far_as_substance_backs_it(fitted):
     """With ``backed_praise=1`` a client's praise counts up to its other deeper signs plus one, in its
@@ -618,7 +606,7 @@ def test_praise_counts_only_as_far_as_substance_backs_it(fitted):
     pd.testing.assert_series_equal(backed.iloc[1], plain.iloc[1])
 
     model = DepthModel(kind="taxonomy", log_counts=True, ordinal_tiers=True, backed_praise=1).fit(F, y)
-    _assert_monotone_in_every_sign(model, F.iloc[:20].copy())
+    assert_monotone_in_every_sign(model, F.iloc[:20].copy())
 
 
 def test_drivers_say_how_much_praise_counted_when_substance_does_not_back_it():

@@ -64,12 +64,13 @@ def test_the_model_reads_the_backing_everywhere_stays_monotone_and_keeps_it_in_i
     readers = [model.pipeline_.named_steps["evidence"], model.tier_model_.prepare_.named_steps["evidence"],
                model.period_model_.pipeline_.named_steps["evidence"]]
     assert all(r.praise_backing == "substance" for r in readers)
-    base = F.iloc[:40].copy()
-    p0 = model.predict(base)
+    # three more of a sign in the client's mail, its share rising with it as in real mail: a deeper sign
+    # never lowers the score, a shallower one never raises it
+    base = F.iloc[:40]
+    p0, n_client = model.predict(base), base["n_messages"] * base["client_msg_share"]
     for label, sign in LABEL_SIGNS.items():
-        more = base.copy()
-        more[f"client_{label}_count"] += 2
-        more[f"client_{label}_rate"] += 0.1
+        more = base.assign(**{f"client_{label}_count": base[f"client_{label}_count"] + 3,
+                              f"client_{label}_rate": base[f"client_{label}_rate"] + 3 / n_client})
         assert (sign * (model.predict(more) - p0) >= -1e-9).all(), label
     again = load_depth_model(save_depth_model(model, tmp_path / "m.skops"))
     assert again.praise_backing == "substance"
