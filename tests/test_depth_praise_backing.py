@@ -60,10 +60,10 @@ def test_the_model_reads_the_backing_everywhere_stays_monotone_and_keeps_it_in_i
     y = np.clip(25 + 12 * F["client_referral_count"] - 5 * F["client_complaint_count"] + rng.normal(0, 4, 200), 0, 100)
     kw = dict(kind="taxonomy", log_counts=True, ordinal_tiers=True, regressor="gbm", period_regressor="ridge",
               backed_praise=1)
-    model = DepthModel(**kw, praise_backing="substance").fit(F, y)
+    model = DepthModel(**kw, praise_backing="substance", praise_share="capped").fit(F, y)
     readers = [model.pipeline_.named_steps["evidence"], model.tier_model_.prepare_.named_steps["evidence"],
                model.period_model_.pipeline_.named_steps["evidence"]]
-    assert all(r.praise_backing == "substance" for r in readers)
+    assert all(r.praise_backing == "substance" and r.praise_share == "capped" for r in readers)
     # three more of a sign in the client's mail, its share rising with it as in real mail: a deeper sign
     # never lowers the score, a shallower one never raises it
     base = F.iloc[:40]
@@ -73,7 +73,7 @@ def test_the_model_reads_the_backing_everywhere_stays_monotone_and_keeps_it_in_i
                               f"client_{label}_rate": base[f"client_{label}_rate"] + 3 / n_client})
         assert (sign * (model.predict(more) - p0) >= -1e-9).all(), label
     again = load_depth_model(save_depth_model(model, tmp_path / "m.skops"))
-    assert again.praise_backing == "substance"
+    assert again.praise_backing == "substance" and again.praise_share == "capped"
     np.testing.assert_allclose(again.predict(F), model.predict(F))
     with pytest.raises(ValueError, match="praise_backing"):
         DepthModel(**kw, praise_backing="warmth").fit(F, y)
@@ -98,3 +98,32 @@ def test_the_build_refuses_an_unknown_backing_before_reading_mail(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["--out", "unused", "--praise-backing", "warmth"])
     assert exc.value.code == 2 and "--praise-backing" in capsys.readouterr().err
+
+
+def test_a_capped_praise_share_never_falls_when_one_feature_rises_and_equals_the_scaled_one_unweighted():
+    """``praise_share="capped"`` (candidate PTM): with the share fixed, one more praise found lowers the
+    scaled evidence of a capped client (the defect: shares are recency-weighted, counts are not) but
+    leaves the capped evidence as it is; with unweighted shares (share = count / client mails) the two
+    agree."""
+    F = _warm_clients()
+    kw = dict(log_counts=True, backed_praise=1, praise_backing="substance")
+    scaled = EvidenceFeatures(**kw).fit(F)
+    capped = EvidenceFeatures(**kw, praise_share="capped").fit(F)
+    pd.testing.assert_frame_equal(capped.transform(F), scaled.transform(F))  # F's shares are count / 10 mails
+    more = F.assign(client_appreciation_count=F["client_appreciation_count"] + 3)  # three more, share unchanged
+    assert (scaled.transform(more)["ev_appreciation"] < scaled.transform(F)["ev_appreciation"]).loc[["forgiving", "warm"]].all()
+    pd.testing.assert_series_equal(capped.transform(more)["ev_appreciation"], capped.transform(F)["ev_appreciation"])
+    # a higher share raises the capped evidence only up to the cap: (backing signs + 1) / client mails
+    high = F.assign(client_appreciation_rate=0.9)
+    ev = capped.transform(high)["ev_appreciation"] / capped.transform(F)["ev_appreciation"]
+    assert ev.loc["warm"] == pytest.approx(1.0) and ev.loc["referring"] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="praise_share"):
+        EvidenceFeatures(**kw, praise_share="clipped").fit(F).transform(F)
+
+
+def test_the_build_refuses_an_unknown_praise_share_before_reading_mail(capsys):
+    from training.depth.build import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--out", "unused", "--praise-share", "clipped"])
+    assert exc.value.code == 2 and "--praise-share" in capsys.readouterr().err

@@ -50,6 +50,11 @@ is, and only more substance raises it. The shipped model sets ``k = 1`` (``model
 Which signs back praise is ``praise_backing`` (:data:`PRAISE_BACKERS`): every other deeper sign
 (``"deeper"``), or the substance alone, without forgiveness (``"substance"``): a warm client forgives
 quickly and praises often, and neither is what it brings (candidate PTF, ``models/depth/CANDIDATE48.md``).
+How the praise *share* is held back is ``praise_share``: ``"scaled"`` multiplies it by counted/found
+praise (the models before PTM); but the share is recency-weighted and the count is not, so one more
+praise in an old mail could lower the evidence. ``"capped"`` caps the share at (backing signs + ``k``)
+/ the client's mails instead: equal to the scaled share when shares are unweighted, and never lower
+when any one feature rises (candidate PTM, ``models/depth/CANDIDATE50.md``).
 
 The transform learns nothing (``fit`` only records the input columns), so a linear model with
 non-negative weights on these columns is monotone in every feature whose direction is stated.
@@ -154,6 +159,9 @@ class EvidenceFeatures(TransformerMixin, BaseEstimator):
     praise_backing : str
         Which signs back praise under ``backed_praise``: ``"deeper"`` (all the other deeper ones) or
         ``"substance"`` (without forgiveness); :data:`PRAISE_BACKERS`.
+    praise_share : str
+        How the praise share is held back under ``backed_praise``: ``"scaled"`` by counted/found
+        praise, or ``"capped"`` at (backing signs + ``backed_praise``) / client mails (module doc).
     people : tuple of str
         Also these of the client's people features (:data:`PEOPLE_SIGNS`: ``n_client_people``,
         ``max_seniority``); empty reads neither.
@@ -163,15 +171,18 @@ class EvidenceFeatures(TransformerMixin, BaseEstimator):
     unread_share = None
     backed_praise = None
     praise_backing = "deeper"
+    praise_share = "scaled"
     people = ()
 
     def __init__(self, prior_messages: float = 8.0, log_counts: bool = False, unread_share: float | None = None,
-                 backed_praise: int | None = None, people=(), praise_backing: str = "deeper"):
+                 backed_praise: int | None = None, people=(), praise_backing: str = "deeper",
+                 praise_share: str = "scaled"):
         self.prior_messages = prior_messages
         self.log_counts = log_counts
         self.unread_share = unread_share
         self.backed_praise = backed_praise
         self.praise_backing = praise_backing
+        self.praise_share = praise_share
         self.people = people
 
     def fit(self, X, y=None):
@@ -192,8 +203,17 @@ class EvidenceFeatures(TransformerMixin, BaseEstimator):
         counts = {label: X[f"client_{label}_count"].astype(float).fillna(0.0) for label in LABEL_SIGNS}
         scale = {label: 1.0 for label in LABEL_SIGNS}
         if getattr(self, "backed_praise", None) is not None:
-            backed, _ = counted_praise(counts, float(self.backed_praise), getattr(self, "praise_backing", "deeper"))
-            scale[PRAISE] = (backed / counts[PRAISE].where(counts[PRAISE] > 0)).fillna(1.0)
+            k = float(self.backed_praise)
+            backed, substance = counted_praise(counts, k, getattr(self, "praise_backing", "deeper"))
+            how = getattr(self, "praise_share", "scaled")
+            if how == "capped":  # the share itself capped: monotone in the share and in every count
+                share = X[f"client_{PRAISE}_rate"].astype(float).fillna(0.0)
+                cap = ((substance + k) / n_client.where(n_client > 0)).fillna(np.inf)
+                scale[PRAISE] = (np.minimum(share, cap) / share.where(share > 0)).fillna(1.0)
+            elif how == "scaled":
+                scale[PRAISE] = (backed / counts[PRAISE].where(counts[PRAISE] > 0)).fillna(1.0)
+            else:
+                raise ValueError(f"praise_share must be 'scaled' or 'capped', not {how!r}")
             counts[PRAISE] = backed
         pos = sum(counts[lb] for lb, sign in LABEL_SIGNS.items() if sign > 0)
         neg = sum(counts[lb] for lb, sign in LABEL_SIGNS.items() if sign < 0)

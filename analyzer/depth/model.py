@@ -115,6 +115,9 @@ class DepthModel(LagCorrection, RegressorMixin, BaseEstimator):
     praise_backing : "deeper" or "substance"
         Which signs back praise under ``backed_praise``: every other deeper sign, or all but
         forgiveness (``models/depth/CANDIDATE48.md``).
+    praise_share : "scaled" or "capped"
+        How the praise share is held back under ``backed_praise``: scaled by counted/found praise, or
+        capped at (backing signs + ``backed_praise``) / client mails (``models/depth/CANDIDATE50.md``).
     people : tuple of str
         Also read these of the client's people features as deeper evidence: ``n_client_people`` (how
         many of its people write), ``max_seniority`` (how senior the most senior is) (``taxonomy``;
@@ -140,6 +143,7 @@ class DepthModel(LagCorrection, RegressorMixin, BaseEstimator):
     unread_share = None
     backed_praise = None
     praise_backing = "deeper"
+    praise_share = "scaled"
     people = ()
     people_scope = "all"
 
@@ -149,9 +153,10 @@ class DepthModel(LagCorrection, RegressorMixin, BaseEstimator):
                  period_target: str = "level", ordinal_tiers: bool = False, log_counts: bool = False,
                  regressor: str = "ridge", period_regressor: str | None = None, unread_share: float | None = None,
                  backed_praise: int | None = None, people=(), people_scope: str = "all",
-                 praise_backing: str = "deeper"):
+                 praise_backing: str = "deeper", praise_share: str = "scaled"):
         self.kind = kind
         self.praise_backing = praise_backing
+        self.praise_share = praise_share
         self.people = people
         self.people_scope = people_scope
         self.unread_share = unread_share
@@ -178,7 +183,8 @@ class DepthModel(LagCorrection, RegressorMixin, BaseEstimator):
                              unread_share=getattr(self, "unread_share", None),
                              backed_praise=getattr(self, "backed_praise", None),
                              people=getattr(self, "people", ()),
-                             praise_backing=getattr(self, "praise_backing", "deeper"))
+                             praise_backing=getattr(self, "praise_backing", "deeper"),
+                             praise_share=getattr(self, "praise_share", "scaled"))
 
     def _names(self) -> list[str]:
         """The features the model reads: those it was fitted on (a file written before a feature was
@@ -234,6 +240,7 @@ class DepthModel(LagCorrection, RegressorMixin, BaseEstimator):
                                             unread_share=getattr(self, "unread_share", None),
                                             backed_praise=getattr(self, "backed_praise", None),
                                             praise_backing=getattr(self, "praise_backing", "deeper"),
+                                            praise_share=getattr(self, "praise_share", "scaled"),
                                             people=self._people_beyond_score()).fit(
                 X[sel], y[sel], sample_weight=None if sample_weight is None else w[sel])
         self.period_model_ = None

@@ -42,7 +42,7 @@ MONOTONIC.update({f"recent_{name}": MONOTONIC[name] for name in RECENT_BASE if n
 def make_pipeline(kind: str = "taxonomy", random_state: int = 0, columns=None, alpha: float = 1.0,
                   prior_messages: float = 8.0, log_counts: bool = False, regressor: str = "ridge",
                   unread_share: float | None = None, backed_praise: int | None = None,
-                  people=(), praise_backing: str = "deeper") -> Pipeline:
+                  people=(), praise_backing: str = "deeper", praise_share: str = "scaled") -> Pipeline:
     """The unfitted feature -> depth pipeline.
 
     ``taxonomy`` (the default): the oriented evidence of :mod:`analyzer.depth.evidence`, median
@@ -52,7 +52,8 @@ def make_pipeline(kind: str = "taxonomy", random_state: int = 0, columns=None, a
     imputer (+ missing indicators), scaler, gradient boosting (monotone where the direction is
     stated) or ridge. ``columns``: the feature names the pipeline will see (default all). ``unread_share``:
     label shares over the read part of partly unread clients' mail; ``backed_praise``: praise counted only
-    as far as other deeper signs back it (``praise_backing``: which signs); ``people``: the client's people
+    as far as other deeper signs back it (``praise_backing``: which signs; ``praise_share``: how the share
+    is held back); ``people``: the client's people
     and their seniority as evidence too (all :class:`~analyzer.depth.evidence.EvidenceFeatures`).
     """
     if kind == "taxonomy":
@@ -66,7 +67,8 @@ def make_pipeline(kind: str = "taxonomy", random_state: int = 0, columns=None, a
         pipe = Pipeline([
             ("evidence", EvidenceFeatures(prior_messages=prior_messages, log_counts=log_counts,
                                           unread_share=unread_share, backed_praise=backed_praise,
-                                          people=people, praise_backing=praise_backing)),
+                                          people=people, praise_backing=praise_backing,
+                                          praise_share=praise_share)),
             ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
             ("scale", StandardScaler()),
             ("regress", regress),

@@ -113,13 +113,15 @@ class OrdinalTiers(BaseEstimator):
     unread_share = None
     backed_praise = None
     praise_backing = "deeper"
+    praise_share = "scaled"
     people = ()
 
     def __init__(self, C: float = 1.0, prior_messages: float = 8.0, log_counts: bool = False,
                  unread_share: float | None = None, backed_praise: int | None = None, people=(),
-                 praise_backing: str = "deeper"):
+                 praise_backing: str = "deeper", praise_share: str = "scaled"):
         self.C = C
         self.praise_backing = praise_backing
+        self.praise_share = praise_share
         self.people = people
         self.prior_messages = prior_messages
         self.log_counts = log_counts
@@ -135,7 +137,8 @@ class OrdinalTiers(BaseEstimator):
                                           unread_share=getattr(self, "unread_share", None),
                                           backed_praise=getattr(self, "backed_praise", None),
                                           people=getattr(self, "people", ()),
-                                          praise_backing=getattr(self, "praise_backing", "deeper"))),
+                                          praise_backing=getattr(self, "praise_backing", "deeper"),
+                                          praise_share=getattr(self, "praise_share", "scaled"))),
             ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
             ("scale", StandardScaler()),
         ]).fit(F)

@@ -177,7 +177,8 @@ def _shipped_params() -> dict:
 
     params = load_depth_model(None).get_params()
     keep = ("alpha", "prior_messages", "period_prior", "period_target", "trend_band", "tier_cuts", "ordinal_tiers",
-            "log_counts", "regressor", "period_regressor", "backed_praise", "praise_backing", "people", "people_scope")
+            "log_counts", "regressor", "period_regressor", "backed_praise", "praise_backing", "praise_share",
+            "people", "people_scope")
     return {k: params[k] for k in keep if k in params}
 
 

@@ -106,6 +106,10 @@ BACKED_PRAISE = 1
 #: Which signs back praise under BACKED_PRAISE (DepthModel ``praise_backing``): "deeper" (every other
 #: deeper sign) or "substance" (all but forgiveness; candidate PTF, models/depth/CANDIDATE48.md, shipped).
 PRAISE_BACKING = "substance"
+#: How the praise share is held back under BACKED_PRAISE (DepthModel ``praise_share``): "scaled" by
+#: counted/found praise, or "capped" at (backing signs + k) / client mails (candidate PTM,
+#: models/depth/CANDIDATE50.md).
+PRAISE_SHARE = "scaled"
 #: The trend operating point follows the issue's target, which is not symmetric: every shifting client
 #: right, and at least 85% of steady clients called steady. Among the settings that call at least this
 #: share of the independent training mailboxes' steady clients steady (out of fold; a margin over the
@@ -187,7 +191,8 @@ def _fit(rows: pd.DataFrame, generated_weight: float = 1.0, quarterly_splits=Non
     w = rows["weight"] * np.where(_is_independent(rows["box"]), 1.0, generated_weight)
     rows, w = rows[w > 0], w[w > 0]
     params = {"regressor": REGRESSOR, "period_regressor": PERIOD_REGRESSOR, "unread_share": UNREAD_SHARE,
-              "backed_praise": BACKED_PRAISE, "praise_backing": PRAISE_BACKING, **params}
+              "backed_praise": BACKED_PRAISE, "praise_backing": PRAISE_BACKING, "praise_share": PRAISE_SHARE,
+              **params}
     return DepthModel(kind="taxonomy", tier_cuts=TIER_CUTS, ordinal_tiers=ORDINAL_TIERS, **params).fit(
         rows[list(FEATURE_NAMES)], rows["target"], sample_weight=w.to_numpy(), groups=rows["box"].to_numpy(),
         tier_rows=(rows["kind"] == "client").to_numpy(), period_rows=quarterly_rows(rows["box"], quarterly_splits))
@@ -338,7 +343,8 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
           backed_praise: int | None = BACKED_PRAISE, score_backed_praise: int | None | str = "same",
           generated_weights=GENERATED_WEIGHTS, period_priors=PERIOD_PRIORS, bands=BANDS, priors=PRIORS,
           people=PEOPLE, people_scope: str = PEOPLE_SCOPE, period_targets=PERIOD_TARGETS,
-          quarterly_splits=QUARTERLY_SPLITS, praise_backing: str = PRAISE_BACKING) -> dict:
+          quarterly_splits=QUARTERLY_SPLITS, praise_backing: str = PRAISE_BACKING,
+          praise_share: str = PRAISE_SHARE) -> dict:
     """Choose, fit and write the model (module doc); ``boxes``: :func:`collect`'s result, if already read;
     ``log_counts``: the evidence with the log counts of deeper and shallower signals
     (:class:`~analyzer.depth.evidence.EvidenceFeatures`); ``signals_model``: the signal pipeline whose
@@ -354,7 +360,9 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
     grid tries; ``quarterly_splits``: the hand-written splits whose rows the quarterly regressor is
     fitted on (with the generated ones; :data:`QUARTERLY_SPLITS` by default, candidate PTQ; None: all of
     ``splits``); ``praise_backing``: which signs back praise under ``backed_praise``
-    (:data:`PRAISE_BACKING`)."""
+    (:data:`PRAISE_BACKING`); ``praise_share``: how the praise share is held back (:data:`PRAISE_SHARE`)."""
+    if praise_share not in ("scaled", "capped"):
+        raise ValueError(f"praise_share must be 'scaled' or 'capped', not {praise_share!r}")
     praise_backers(praise_backing)  # a usage error before any mail is read
     if quarterly_splits is not None and set(quarterly_splits) - set(splits):
         raise ValueError(f"quarterly_splits must be among splits: {sorted(set(quarterly_splits) - set(splits))}")
@@ -369,7 +377,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
         cv = cross_validate(T, boxes, {"alpha": alpha, "prior_messages": prior, "generated_weight": gw,
                                        "log_counts": log_counts, "backed_praise": backed_praise, "people": people,
                                        "people_scope": people_scope, "quarterly_splits": quarterly_splits,
-                                       "praise_backing": praise_backing})
+                                       "praise_backing": praise_backing, "praise_share": praise_share})
         c = cv["clients"].dropna(subset=["oof"])
         rho = _per_box_rho(c, "oof")
         ind = rho[[i for i in rho.index if _is_independent(i)]]
@@ -392,7 +400,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
     best_trend = choose_trend(trends, steady_floor)
     params = {"alpha": best["alpha"], "prior_messages": best["prior_messages"], "log_counts": log_counts,
               "people": tuple(people), "people_scope": people_scope,
-              "backed_praise": backed_praise, "praise_backing": praise_backing,
+              "backed_praise": backed_praise, "praise_backing": praise_backing, "praise_share": praise_share,
               "period_prior": best_trend["period_prior"],
               "period_target": best_trend["period_target"], "trend_band": best_trend["band"]}
     model = _fit(T, generated_weight=best["generated_weight"], quarterly_splits=quarterly_splits, **params)
@@ -546,6 +554,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="which signs back praise under --backed-praise: every other deeper sign, or the substance "
                          "alone, without forgiveness (default: PRAISE_BACKING; candidate PTF, "
                          "models/depth/CANDIDATE48.md)")
+    ap.add_argument("--praise-share", choices=("scaled", "capped"), default=PRAISE_SHARE,
+                    help="how the praise share is held back under --backed-praise: scaled by counted/found praise, "
+                         "or capped at (backing signs + k) / client mails, monotone in every feature (default: "
+                         "PRAISE_SHARE; candidate PTM, models/depth/CANDIDATE50.md)")
     args = ap.parse_args(argv)
     splits = tuple(s for s in args.splits.split(",") if s)
     if set(splits) & set(TEST_SPLITS):
@@ -563,7 +575,7 @@ def main(argv: list[str] | None = None) -> int:
                   generated_weights=args.generated_weights,
                   period_priors=args.period_priors, bands=args.bands, priors=args.priors, people=args.people,
                   people_scope=args.people_scope, period_targets=args.period_targets, quarterly_splits=quarterly,
-                  praise_backing=args.praise_backing)
+                  praise_backing=args.praise_backing, praise_share=args.praise_share)
     print(json.dumps({k: v for k, v in m["cv_leave_mailbox_out"].items() if "grid" not in k}, indent=1))
     return 0
 
