@@ -36,6 +36,12 @@ def _unread_sentence(model: dict) -> str:
 def _praise_sentence(model: dict) -> str:
     if model.get("backed_praise") is None:
         return ""
+    return _praise_cap_sentence(model) + (
+        " The praise share is capped at (those signs + the allowance) / the client's mails, so no score falls "
+        "when one more praise is found (models/depth/CANDIDATE50.md)." if model.get("praise_share") == "capped" else "")
+
+
+def _praise_cap_sentence(model: dict) -> str:
     k = model["backed_praise"]
     how, rules = ("one praise for each", "CANDIDATE20.md, CANDIDATE33.md") if k == 0 else (f"plus {k}", "CANDIDATE20.md")
     if model.get("praise_backing", "deeper") == "substance":
