@@ -127,3 +127,23 @@ def test_the_build_refuses_an_unknown_praise_share_before_reading_mail(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["--out", "unused", "--praise-share", "clipped"])
     assert exc.value.code == 2 and "--praise-share" in capsys.readouterr().err
+
+
+def test_the_shipped_model_never_lowers_a_score_for_a_deeper_sign_on_its_training_clients():
+    """On the shipped model's own hand-written training clients (``training_features.csv.gz``): one more
+    of any sign, its share raised as by an old mail (0.3 of an average mail's weight) or an average one,
+    never moves the score the wrong way (the scaled praise share did: 13 of 989 judge-set clients,
+    up to 21.5 points, ``models/depth/CANDIDATE50.md``)."""
+    from pathlib import Path
+
+    rows = pd.read_csv(Path(__file__).resolve().parents[1] / "models" / "depth" / "training_features.csv.gz")
+    F = rows[(rows["kind"] == "client") & rows["box"].str.contains("/")][list(FEATURE_NAMES)].reset_index(drop=True)
+    model = load_depth_model(None)
+    assert model.praise_share == "capped" and len(F) > 2000
+    n = (F["n_messages"] * F["client_msg_share"]).clip(lower=1)
+    p0 = model.predict(F)
+    for label, sign in LABEL_SIGNS.items():
+        for weight in (0.3, 1.0):
+            more = F.assign(**{f"client_{label}_count": F[f"client_{label}_count"] + 1,
+                               f"client_{label}_rate": F[f"client_{label}_rate"] + weight / n})
+            assert (sign * (model.predict(more) - p0) >= -0.01).all(), (label, weight)

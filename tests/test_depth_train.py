@@ -101,6 +101,7 @@ def test_a_users_model_uses_the_shipped_models_estimator_settings():
     assert params["log_counts"] == shipped["log_counts"]
     assert params["backed_praise"] == shipped["backed_praise"] == 1
     assert params["praise_backing"] == shipped["praise_backing"] == "substance"  # candidate PTF
+    assert params["praise_share"] == shipped["praise_share"] == "capped"  # candidate PTM
     assert tuple(params["people"]) == ("n_client_people", "max_seniority") and params["people_scope"] == "score"
     assert {k: shipped[k] for k in params} == params
 

@@ -108,8 +108,8 @@ BACKED_PRAISE = 1
 PRAISE_BACKING = "substance"
 #: How the praise share is held back under BACKED_PRAISE (DepthModel ``praise_share``): "scaled" by
 #: counted/found praise, or "capped" at (backing signs + k) / client mails (candidate PTM,
-#: models/depth/CANDIDATE50.md).
-PRAISE_SHARE = "scaled"
+#: models/depth/CANDIDATE50.md, shipped).
+PRAISE_SHARE = "capped"
 #: The trend operating point follows the issue's target, which is not symmetric: every shifting client
 #: right, and at least 85% of steady clients called steady. Among the settings that call at least this
 #: share of the independent training mailboxes' steady clients steady (out of fold; a margin over the
