@@ -145,9 +145,8 @@ INDEPENDENT14_PATHS = tuple(DATA_DIR / f"eval_independent14_{k}.jsonl" for k in 
 #: The fifteenth independent set (thirtieth session): first read in the thirty-first session by
 #: candidate GW0b's rule (models/depth/CANDIDATE43.md); a development set since.
 INDEPENDENT15_PATHS = tuple(DATA_DIR / f"eval_independent15_{k}.jsonl" for k in "abc")
-#: The sixteenth independent set (thirty-first session): blind until a candidate's rule lets it be read
-#: (data/signals/README_eval_independent16.md); ``training.signals.evaluate`` reads it only when
-#: ``--sets`` names it.
+#: The sixteenth independent set (thirty-first session): first read in the thirty-second session with
+#: the shipped detector alone (data/signals/README_eval_independent16.md); a development set since.
 INDEPENDENT16_PATHS = tuple(DATA_DIR / f"eval_independent16_{k}.jsonl" for k in "abc")
 #: The seventeenth independent set (thirty-second session): blind until a candidate's rule lets it be
 #: read (data/signals/README_eval_independent17.md); read only when ``--sets`` names it.

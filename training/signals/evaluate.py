@@ -200,6 +200,10 @@ INDEPENDENT_SETS = (
      "Fifteenth independently written set (eval_independent15_*.jsonl: three more authors who saw no project "
      "data, written in the thirtieth session; first read in the thirty-first session with the shipped detector "
      "and candidate G1W, models/depth/CANDIDATE43.md; a development set since)"),
+    ("independent16", INDEPENDENT16_PATHS,
+     "Sixteenth independently written set (eval_independent16_*.jsonl: three more authors who saw no project "
+     "data, written in the thirty-first session; first read in the thirty-second session with the shipped "
+     "detector alone, data/signals/README_eval_independent16.md; a development set since)"),
     ("languages", LANGUAGE_EVAL_PATHS,
      "Snippets written natively in French, German, Spanish and Portuguese (eval_lang_*.jsonl: four authors who "
      "saw no project data, written in the twenty-first session as a test set; data/signals/README_train_languages.md)"),
@@ -219,12 +223,8 @@ INDEPENDENT_SETS = (
 )
 
 #: Blind sets: read only when ``--sets`` names them, as a candidate's rule says
-#: (data/signals/README_eval_independent16.md).
+#: (data/signals/README_eval_independent17.md).
 BLIND_SETS = (
-    ("independent16", INDEPENDENT16_PATHS,
-     "Sixteenth independently written set (eval_independent16_*.jsonl: three more authors who saw no project "
-     "data, written in the thirty-first session; blind until the rule of data/signals/README_eval_independent16.md "
-     "lets a candidate read it)"),
     ("independent17", INDEPENDENT17_PATHS,
      "Seventeenth independently written set (eval_independent17_*.jsonl: three more authors who saw no project "
      "data, written in the thirty-second session; blind until the rule of "
