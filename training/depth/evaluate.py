@@ -154,28 +154,38 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              "train30": ("independent train30 (training mailboxes of the twenty-ninth session, the long-tail and the "
                          "general brief, which judged candidate T3g0, CANDIDATE36.md (not shipped); trained on since the thirtieth)"),
              "train31": ("independent train31 (training mailboxes of the thirtieth session, the long-tail and the "
-                         "general brief, which judged candidate T4, CANDIDATE38.md (shipped); not trained on)"),
+                         "general brief, which judged candidate T4, CANDIDATE38.md (shipped); trained on since PTQ, CANDIDATE47.md)"),
              "train32": ("independent train32 (training mailboxes of the thirtieth session, the long-tail and the "
-                         "general brief, which judged candidate GW, CANDIDATE39.md (not shipped); not trained on)"),
+                         "general brief, which judged candidate GW, CANDIDATE39.md (not shipped); trained on since PTQ, CANDIDATE47.md)"),
              "train33": ("independent train33 (training mailboxes of the thirtieth session, the long-tail and the "
-                         "general brief, which judged candidate GW0, CANDIDATE40.md (not shipped); not trained on)"),
+                         "general brief, which judged candidate GW0, CANDIDATE40.md (not shipped); trained on since PTQ, CANDIDATE47.md)"),
              "train34": ("independent train34 (training mailboxes of the thirtieth session, the long-tail and the "
-                         "general brief, which judged candidate T5, CANDIDATE41.md (not shipped); not trained on)"),
+                         "general brief, which judged candidate T5, CANDIDATE41.md (not shipped); trained on since PTQ, CANDIDATE47.md)"),
              "train35": ("independent train35 (training mailboxes of the thirtieth session, the long-tail and the "
-                         "general brief, which judged candidate T5b, CANDIDATE42.md (not shipped); not trained on)"),
+                         "general brief, which judged candidate T5b, CANDIDATE42.md (not shipped); trained on since PTQ, CANDIDATE47.md)"),
              "train36": ("independent train36 (training mailboxes of the thirtieth session, the long-tail and the "
                          "general brief, which judged the thirty-first session's candidate GW0b, CANDIDATE43.md (not "
-                         "shipped); not trained on)"),
+                         "shipped); trained on since PTQ, CANDIDATE47.md)"),
              "train37": ("independent train37 (training mailboxes of the thirty-first session, the long-tail and the "
-                         "general brief, which with train38 judged candidate PS, CANDIDATE44.md (not shipped); not "
-                         "trained on)"),
+                         "general brief, which with train38 judged candidate PS, CANDIDATE44.md (not shipped); trained on "
+                         "since PTQ, CANDIDATE47.md)"),
              "train38": ("independent train38 (training mailboxes of the thirty-first session, the long-tail and the "
-                         "general brief, which with train37 judged candidate PS, CANDIDATE44.md (not shipped); not "
-                         "trained on)"),
+                         "general brief, which with train37 judged candidate PS, CANDIDATE44.md (not shipped); trained on "
+                         "since PTQ, CANDIDATE47.md)"),
              "train39": ("independent train39 (training mailboxes of the thirty-first session, the long-tail and the "
-                         "general brief, which judged candidate PT, CANDIDATE45.md (shipped); not trained on)"),
+                         "general brief, which judged candidate PT, CANDIDATE45.md (shipped); trained on since PTQ, CANDIDATE47.md)"),
              "train40": ("independent train40 (training mailboxes of the thirty-first session, the long-tail and the "
-                         "general brief, which judged candidate PT9, CANDIDATE46.md (not shipped); not trained on)"),
+                         "general brief, which judged candidate PT9, CANDIDATE46.md (not shipped); trained on since PTQ, CANDIDATE47.md)"),
+             "train41": ("independent train41 (training mailboxes of the thirty-first session, the long-tail and the "
+                         "general brief, which judged candidate PTQ, CANDIDATE47.md (shipped); trained on since PTF2, "
+                         "CANDIDATE49.md)"),
+             "train42": ("independent train42 (training mailboxes of the thirty-second session, the long-tail and the "
+                         "general brief, which judged candidate PTF, CANDIDATE48.md (shipped); trained on since PTF2, "
+                         "CANDIDATE49.md)"),
+             "train43": ("independent train43 (training mailboxes of the thirty-second session, the long-tail and the "
+                         "general brief, which judged candidate PTF2, CANDIDATE49.md (shipped); not trained on)"),
+             "train44": ("independent train44 (training mailboxes of the thirty-second session, the long-tail and the "
+                         "general brief, which judged candidate PTM, CANDIDATE50.md (shipped); not trained on)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",
