@@ -81,6 +81,10 @@ PRAISE_BACKERS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: How the praise share can be held back (``praise_share``, module doc).
+PRAISE_SHARES: tuple[str, ...] = ("scaled", "capped")
+
+
 def praise_backers(praise_backing: str = "deeper") -> tuple[str, ...]:
     """The labels of :data:`PRAISE_BACKERS` named by ``praise_backing``; ValueError for another name."""
     if praise_backing not in PRAISE_BACKERS:
@@ -206,14 +210,14 @@ class EvidenceFeatures(TransformerMixin, BaseEstimator):
             k = float(self.backed_praise)
             backed, substance = counted_praise(counts, k, getattr(self, "praise_backing", "deeper"))
             how = getattr(self, "praise_share", "scaled")
+            if how not in PRAISE_SHARES:
+                raise ValueError(f"praise_share must be one of {', '.join(PRAISE_SHARES)}, not {how!r}")
             if how == "capped":  # the share itself capped: monotone in the share and in every count
                 share = X[f"client_{PRAISE}_rate"].astype(float).fillna(0.0)
                 cap = ((substance + k) / n_client.where(n_client > 0)).fillna(np.inf)
                 scale[PRAISE] = (np.minimum(share, cap) / share.where(share > 0)).fillna(1.0)
-            elif how == "scaled":
-                scale[PRAISE] = (backed / counts[PRAISE].where(counts[PRAISE] > 0)).fillna(1.0)
             else:
-                raise ValueError(f"praise_share must be 'scaled' or 'capped', not {how!r}")
+                scale[PRAISE] = (backed / counts[PRAISE].where(counts[PRAISE] > 0)).fillna(1.0)
             counts[PRAISE] = backed
         pos = sum(counts[lb] for lb, sign in LABEL_SIGNS.items() if sign > 0)
         neg = sum(counts[lb] for lb, sign in LABEL_SIGNS.items() if sign < 0)

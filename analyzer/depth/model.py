@@ -175,16 +175,20 @@ class DepthModel(LagCorrection, RegressorMixin, BaseEstimator):
         self.trend = trend
         self.random_state = random_state
 
+    def _evidence_settings(self) -> dict:
+        """The settings of the evidence (:class:`~analyzer.depth.evidence.EvidenceFeatures`) that the
+        client score's pipeline and the tier classifiers share (class defaults for older files)."""
+        return {"prior_messages": getattr(self, "prior_messages", 8.0),
+                "log_counts": getattr(self, "log_counts", False),
+                "unread_share": getattr(self, "unread_share", None),
+                "backed_praise": getattr(self, "backed_praise", None),
+                "praise_backing": getattr(self, "praise_backing", "deeper"),
+                "praise_share": getattr(self, "praise_share", "scaled")}
+
     def _pipeline(self) -> Pipeline:
         return make_pipeline(self.kind, self.random_state, alpha=getattr(self, "alpha", 1.0),
-                             prior_messages=getattr(self, "prior_messages", 8.0),
-                             log_counts=getattr(self, "log_counts", False),
-                             regressor=getattr(self, "regressor", "ridge"),
-                             unread_share=getattr(self, "unread_share", None),
-                             backed_praise=getattr(self, "backed_praise", None),
-                             people=getattr(self, "people", ()),
-                             praise_backing=getattr(self, "praise_backing", "deeper"),
-                             praise_share=getattr(self, "praise_share", "scaled"))
+                             regressor=getattr(self, "regressor", "ridge"), people=getattr(self, "people", ()),
+                             **self._evidence_settings())
 
     def _names(self) -> list[str]:
         """The features the model reads: those it was fitted on (a file written before a feature was
@@ -235,13 +239,7 @@ class DepthModel(LagCorrection, RegressorMixin, BaseEstimator):
         self.tier_cuts_ = best_tier_cuts(np.asarray(raw, dtype=float)[sel], y[sel], w[sel]) if self.tier_cuts else None
         self.tier_model_ = None
         if self.ordinal_tiers and self.kind == "taxonomy":
-            self.tier_model_ = OrdinalTiers(prior_messages=getattr(self, "prior_messages", 8.0),
-                                            log_counts=getattr(self, "log_counts", False),
-                                            unread_share=getattr(self, "unread_share", None),
-                                            backed_praise=getattr(self, "backed_praise", None),
-                                            praise_backing=getattr(self, "praise_backing", "deeper"),
-                                            praise_share=getattr(self, "praise_share", "scaled"),
-                                            people=self._people_beyond_score()).fit(
+            self.tier_model_ = OrdinalTiers(people=self._people_beyond_score(), **self._evidence_settings()).fit(
                 X[sel], y[sel], sample_weight=None if sample_weight is None else w[sel])
         self.period_model_ = None
         if self.period_regressor not in (None, self.regressor):

@@ -48,7 +48,8 @@ import pandas as pd
 from scipy.stats import spearmanr
 from threadpoolctl import threadpool_limits
 
-from analyzer.depth.evidence import PEOPLE_SIGNS, PRAISE_BACKERS, evidence_names, people_names, praise_backers
+from analyzer.depth.evidence import (PEOPLE_SIGNS, PRAISE_BACKERS, PRAISE_SHARES, evidence_names, people_names,
+                                     praise_backers)
 from analyzer.depth.features import FEATURE_NAMES, ClientFeatures, MailFrames
 from analyzer.depth.model import DepthModel
 from analyzer.depth.schema import TIERS, tier_of
@@ -361,8 +362,8 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
     fitted on (with the generated ones; :data:`QUARTERLY_SPLITS` by default, candidate PTQ; None: all of
     ``splits``); ``praise_backing``: which signs back praise under ``backed_praise``
     (:data:`PRAISE_BACKING`); ``praise_share``: how the praise share is held back (:data:`PRAISE_SHARE`)."""
-    if praise_share not in ("scaled", "capped"):
-        raise ValueError(f"praise_share must be 'scaled' or 'capped', not {praise_share!r}")
+    if praise_share not in PRAISE_SHARES:
+        raise ValueError(f"praise_share must be one of {', '.join(PRAISE_SHARES)}, not {praise_share!r}")
     praise_backers(praise_backing)  # a usage error before any mail is read
     if quarterly_splits is not None and set(quarterly_splits) - set(splits):
         raise ValueError(f"quarterly_splits must be among splits: {sorted(set(quarterly_splits) - set(splits))}")
@@ -554,7 +555,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="which signs back praise under --backed-praise: every other deeper sign, or the substance "
                          "alone, without forgiveness (default: PRAISE_BACKING; candidate PTF, "
                          "models/depth/CANDIDATE48.md)")
-    ap.add_argument("--praise-share", choices=("scaled", "capped"), default=PRAISE_SHARE,
+    ap.add_argument("--praise-share", choices=PRAISE_SHARES, default=PRAISE_SHARE,
                     help="how the praise share is held back under --backed-praise: scaled by counted/found praise, "
                          "or capped at (backing signs + k) / client mails, monotone in every feature (default: "
                          "PRAISE_SHARE; candidate PTM, models/depth/CANDIDATE50.md)")
