@@ -111,7 +111,7 @@ build/signals-languages4 --only-languages --language-codes fr,de,es,pt`; `python
 training.signals.route --english build/signals-plain --languages build/signals-languages4 --out
 build/signals-plain-routed`; then `python -m training.depth.build --out models/depth --signals-model
 build/signals-plain-routed --generated-weights 0.3 --priors 8 --period-priors 16 --bands 2
---period-targets level`, the grid fixed where candidates PT and PTQ were judged). The shipped detector is that pipeline
+--period-targets level`, the grid fixed where candidates PT to PTM were judged). The shipped detector is that pipeline
 plus `train17`'s labelled mail (`--mail quote`, since the twentieth session), and this model reads
 its detections unchanged: refitted on them it ranked worse on unread mail, because `train17`'s
 features are then in-sample for the detector (`models/depth/CANDIDATE23.md`, `CANDIDATE24.md`).
