@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from analyzer.depth.threads import reply_events, thread_starts, thread_table
+from analyzer.depth.threads import reply_events, thread_codes, thread_starts, thread_table
 from analyzer.ingest.attribution import attribute
 from analyzer.ingest.message import frame_to_table, table_to_frame
 from analyzer.ingest.pipeline import ingest
@@ -43,5 +43,5 @@ def test_thread_table_and_its_events_are_the_same_on_a_chunked_frame(frames):
     ta, tb = thread_table(one), thread_table(many)
     assert ta.astype(str).equals(tb.astype(str))
     assert ta["thread_id"].nunique() < len(ta)  # replies join threads
-    assert reply_events(one, ta).astype(str).equals(reply_events(many, tb).astype(str))
-    assert thread_starts(one, ta).astype(str).equals(thread_starts(many, tb).astype(str))
+    assert reply_events(one, thread_codes(one)).astype(str).equals(reply_events(many, thread_codes(many)).astype(str))
+    assert thread_starts(one, thread_codes(one)).astype(str).equals(thread_starts(many, thread_codes(many)).astype(str))

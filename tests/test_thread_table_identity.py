@@ -1,5 +1,5 @@
-"""The vectorised thread table (integer codes over Arrow) equals the plain-Python reference
-(``tests/thread_oracle.py``) row by row: on real mailing-list threads, on hand-written agency
+"""The vectorised thread table (integer codes over Arrow), and the reply events and thread starts
+computed on its codes, equal the plain-Python references (``tests/thread_oracle.py``) row by row: on real mailing-list threads, on hand-written agency
 mailboxes, on the generated demo mailbox, and on random frames built to hit every edge (duplicate
 keys, missing and empty ids, self-references, unknown parents, undated mail, unattributed mail,
 subject fallback)."""
@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 from analyzer.config import load_config
-from analyzer.depth.threads import message_keys, thread_table
+from analyzer.depth.threads import message_keys, reply_events, thread_starts, thread_table
 from analyzer.ingest.message import Message, messages_frame
 from analyzer.ingest.pipeline import ingest
-from thread_oracle import reference_thread_table
+from thread_oracle import reference_reply_events, reference_thread_starts, reference_thread_table
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,10 +27,21 @@ def _plain(df: pd.DataFrame) -> dict[str, list]:
     return {c: [None if pd.isna(v) else v for v in df[c].astype(object)] for c in df.columns}
 
 
+def _same_rows(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    assert list(got.columns) == list(want.columns) and len(got) == len(want)
+    hours = {"hours"} & set(got.columns)  # NaN != NaN: compared apart
+    a, b = _plain(got.drop(columns=list(hours))), _plain(want.drop(columns=list(hours)))
+    assert a == b
+    for c in hours:
+        assert got[c].to_numpy(dtype=float).tolist() == pytest.approx(want[c].to_numpy(dtype=float).tolist(), nan_ok=True)
+
+
 def _assert_same(messages: pd.DataFrame) -> pd.DataFrame:
     got, want = thread_table(messages), reference_thread_table(messages)
     assert list(got.columns) == list(want.columns) and got.index.equals(want.index)
     assert _plain(got) == _plain(want)
+    _same_rows(reply_events(messages), reference_reply_events(messages))
+    _same_rows(thread_starts(messages), reference_thread_starts(messages))
     return got
 
 

@@ -89,3 +89,46 @@ def reference_thread_table(messages: pd.DataFrame) -> pd.DataFrame:
         },
         index=messages.index,
     )
+
+
+def reference_reply_events(messages: pd.DataFrame) -> pd.DataFrame:
+    """Reply events from the reference thread table by key lookups: each message with a parent, the
+    parent found by its key (the first message holding it), kept when the two are of opposite sides."""
+    t = reference_thread_table(messages)
+    first = {}
+    for pos, key in enumerate(t["key"]):
+        first.setdefault(key, pos)
+    dates = pd.to_datetime(messages["date"], utc=True)
+    rows = []
+    for pos, parent in enumerate(t["parent_key"]):
+        if not isinstance(parent, str):  # no parent (None or NaN)
+            continue
+        p = first[parent]
+        d, pd_ = messages["direction"].iloc[pos], messages["direction"].iloc[p]
+        if {d, pd_} != {"from_client", "from_agency"}:
+            continue
+        hours = (dates.iloc[pos] - dates.iloc[p]) / pd.Timedelta(hours=1)
+        rows.append({"key": t["key"].iloc[pos], "parent_key": parent, "thread_id": t["thread_id"].iloc[pos],
+                     "client": messages["client"].iloc[pos], "direction": d, "parent_direction": pd_,
+                     "date": dates.iloc[pos], "hours": hours if hours >= 0 else float("nan")})
+    return pd.DataFrame(rows, columns=["key", "parent_key", "thread_id", "client", "direction",
+                                       "parent_direction", "date", "hours"])
+
+
+def reference_thread_starts(messages: pd.DataFrame) -> pd.DataFrame:
+    """Thread starts from the reference thread table: per thread (by id), its earliest dated message
+    (undated ones last, ties in frame order), started by its side when it is a root, and its size."""
+    t = reference_thread_table(messages)
+    dates = pd.to_datetime(messages["date"], utc=True)
+    by_thread: dict[str, list[int]] = {}
+    for pos, thread in enumerate(t["thread_id"]):
+        by_thread.setdefault(thread, []).append(pos)
+    rows = []
+    for thread in sorted(by_thread):
+        members = by_thread[thread]
+        first = min(members, key=lambda pos: (pd.isna(dates.iloc[pos]),
+                                              dates.iloc[pos] if not pd.isna(dates.iloc[pos]) else 0, pos))
+        rows.append({"thread_id": thread, "client": messages["client"].iloc[first], "date": dates.iloc[first],
+                     "started_by": messages["direction"].iloc[first] if t["is_root"].iloc[first] else "unknown",
+                     "n_messages": len(members)})
+    return pd.DataFrame(rows, columns=["thread_id", "client", "date", "started_by", "n_messages"])

@@ -29,7 +29,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from analyzer.depth.language import client_words
 from analyzer.depth.seniority import people_seniority
-from analyzer.depth.threads import reply_events, thread_starts, thread_table
+from analyzer.depth.threads import reply_events, thread_codes, thread_starts
 from analyzer.depth.windows import _AGENCY_LABELS, _CLIENT_LABELS, _DAY, SIDES, window_table
 from analyzer.signals.labels import AGENCY_LABELS, CLIENT_LABELS, LABELS
 
@@ -139,13 +139,13 @@ def read_shares(X: MailFrames) -> pd.Series:
 
 def prepare(messages: pd.DataFrame, signals: pd.DataFrame) -> _Prepared:
     """Threads, reply events, label presence and seniority, computed once for a mailbox."""
-    threads = thread_table(messages)
-    keys = threads["key"]  # message_keys(messages), as the thread table holds them
+    threads = thread_codes(messages)
+    keys = pd.Series(pd.array(threads.keys, dtype="str"), index=messages.index)  # message_keys(messages)
     dates = pd.to_datetime(messages["date"], utc=True)
     msgs = pd.DataFrame(
         {
             "key": keys,
-            "thread_id": threads["thread_id"],
+            "thread_id": threads.thread,  # the node naming the thread: an integer, equal where the ids are
             "client": messages["client"],
             "direction": messages["direction"],
             "date": dates,

@@ -21,6 +21,7 @@ other side: ``from_client`` answering ``from_agency`` is a client reply, and vic
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -92,6 +93,41 @@ def _participant_keys(messages: pd.DataFrame) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class ThreadCodes:
+    """The threads of a messages frame as integer codes (:func:`thread_codes`), one entry per message.
+
+    Every id (message keys first, in frame order, then the ids only links name) is a *node*, named in
+    ``names``. ``key_code``: the node of each message's key; ``thread``: the node that names its thread
+    (the key of the thread's first message in frame order); ``parent``: the node of its parent message
+    (-1 for none); ``is_root``; ``norm`` indexes ``norm_names`` (normalised subjects). The strings are
+    looked up only for the rows that need them (:func:`thread_table`, the reply events and thread
+    starts), so scoring a large mailbox holds no string column of threads per message.
+    """
+
+    keys: pa.ChunkedArray
+    names: pa.Array
+    key_code: np.ndarray
+    thread: np.ndarray
+    parent: np.ndarray
+    is_root: np.ndarray
+    norm: np.ndarray
+    norm_names: np.ndarray
+
+    def parent_rows(self) -> np.ndarray:
+        """Per message, the frame position of its parent (the first message holding the parent's key,
+        as a lookup by key finds it), -1 for none."""
+        row_of = np.full(len(self.names), -1, dtype=np.int64)
+        n = len(self.key_code)
+        row_of[self.key_code[::-1]] = np.arange(n - 1, -1, -1)  # the first message wins a shared key
+        return np.where(self.parent >= 0, row_of[np.maximum(self.parent, 0)], -1)
+
+    def names_of(self, nodes: np.ndarray) -> pa.Array:
+        """The names of ``nodes`` (-1: null), as an Arrow array."""
+        nodes = np.asarray(nodes, dtype=np.int64)
+        return self.names.take(pa.array(nodes, mask=nodes < 0))
+
+
 def thread_table(messages: pd.DataFrame) -> pd.DataFrame:
     """One row per message (same index as ``messages``): its key, thread id and parent key.
 
@@ -99,10 +135,26 @@ def thread_table(messages: pd.DataFrame) -> pd.DataFrame:
     reply prefix in its subject); a thread whose earliest message is not a root started
     outside the mailbox. A thread's id is the key of its first message in frame order.
 
-    Every id (message keys first, in frame order, then the ids only links name) becomes an integer
-    code, and the work is done on codes: the table's string columns are Arrow-backed, so a large
-    mailbox costs no Python object per message, key or reference.
+    The string columns are Arrow-backed, so a large mailbox costs no Python object per message, key or
+    reference; the depth features work on :func:`thread_codes` and never build this table.
     """
+    t = thread_codes(messages)
+    return pd.DataFrame(
+        {
+            "key": pd.array(t.keys, dtype="str"),
+            "thread_id": pd.array(t.names_of(t.thread), dtype="str"),
+            "parent_key": pd.array(t.names_of(t.parent), dtype="str"),
+            "is_root": t.is_root,
+            "norm_subject": pd.array(pa.array(t.norm_names[t.norm], type=pa.large_string()), dtype="str"),
+        },
+        index=messages.index,
+    )
+
+
+def thread_codes(messages: pd.DataFrame) -> ThreadCodes:
+    """The threads of ``messages`` as :class:`ThreadCodes` (how a thread is found: the module doc).
+
+    Every id becomes an integer code, and the work is done on codes."""
     n = len(messages)
     keys = _key_array(messages)
     irt = chunked_column(messages["in_reply_to"], pa.large_string())
@@ -174,74 +226,74 @@ def thread_table(messages: pd.DataFrame) -> pd.DataFrame:
     _, comp = connected_components(graph, directed=True, connection="weak")
     first = np.full(comp.max() + 1 if len(comp) else 0, n_nodes, dtype=np.int64)
     np.minimum.at(first, comp, np.arange(n_nodes))
-    parent_arr = names.take(pa.array(parent, mask=parent < 0))
-    return pd.DataFrame(
-        {
-            "key": pd.array(keys, dtype="str"),
-            "thread_id": pd.array(names.take(pa.array(first[comp[key_code]])), dtype="str"),
-            "parent_key": pd.array(parent_arr, dtype="str"),
-            "is_root": ~linked & ~had_prefix,
-            "norm_subject": pd.array(pa.array(norm_names[norm], type=pa.large_string()), dtype="str"),
-        },
-        index=messages.index,
-    )
+    return ThreadCodes(keys=keys, names=names, key_code=key_code, thread=first[comp[key_code]], parent=parent,
+                       is_root=~linked & ~had_prefix, norm=norm, norm_names=norm_names)
 
 
-def reply_events(messages: pd.DataFrame, threads: pd.DataFrame | None = None) -> pd.DataFrame:
+def reply_events(messages: pd.DataFrame, threads: ThreadCodes | None = None) -> pd.DataFrame:
     """Replies across sides: who answered whom, and after how many hours.
 
     One row per message whose parent is in the mailbox and was written by the other side
     (``from_client`` <-> ``from_agency``). ``hours`` is NaN when a date is missing or the
-    reply is dated before its parent (clock skew).
+    reply is dated before its parent (clock skew). ``threads``: the frame's :func:`thread_codes`.
     """
-    if threads is None:
-        threads = thread_table(messages)
-    # the columns' own arrays (.array): to_numpy() would make a Python object of every message's key,
-    # thread, client and side, the peak of a large run's scoring; a tz-aware date would be boxed
-    dates = pd.to_datetime(messages["date"], utc=True).array
-    by_key = pd.DataFrame({"direction": messages["direction"].array, "date": dates},
-                          index=pd.Index(threads["key"].array))
-    by_key = by_key[~by_key.index.duplicated()]
-    ev = pd.DataFrame(
+    t = thread_codes(messages) if threads is None else threads
+    # the parent by frame position, not by a lookup of every message's key: the keys are looked up as
+    # strings only for the reply events themselves
+    parent = t.parent_rows()
+    direction = messages["direction"].to_numpy(dtype=object)
+    child = np.flatnonzero(parent >= 0)
+    p = parent[child]
+    d, pd_ = direction[child], direction[p]
+    cross = ((d == "from_client") & (pd_ == "from_agency")) | ((d == "from_agency") & (pd_ == "from_client"))
+    rows, p = child[cross], p[cross]
+    dates = pd.to_datetime(messages["date"], utc=True)
+    micros = dates.dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
+    delta = (micros[rows] - micros[p]) / np.timedelta64(1, "h")  # NaT -> NaN
+    take = pa.array(rows)
+    return pd.DataFrame(
         {
-            "key": threads["key"].array,
-            "parent_key": threads["parent_key"].array,
-            "thread_id": threads["thread_id"].array,
-            "client": messages["client"].array,
-            "direction": messages["direction"].array,
-            "date": dates,
-        }
-    )
-    ev = ev[ev["parent_key"].notna()]
-    parent = by_key.reindex(ev["parent_key"].array)
-    ev["parent_direction"] = parent["direction"].array
-    hours = (ev["date"] - parent["date"].array) / pd.Timedelta(hours=1)
-    ev["hours"] = hours.where(hours >= 0).to_numpy(dtype=float)
-    d, p = ev["direction"], ev["parent_direction"]
-    cross = (((d == "from_client") & (p == "from_agency")) | ((d == "from_agency") & (p == "from_client"))).fillna(False)
-    return ev.loc[cross.to_numpy(dtype=bool), list(REPLY_COLUMNS)].reset_index(drop=True)
+            "key": pd.array(t.keys.take(take), dtype="str"),
+            "parent_key": pd.array(t.names_of(t.parent[rows]), dtype="str"),
+            "thread_id": pd.array(t.names_of(t.thread[rows]), dtype="str"),
+            "client": messages["client"].array.take(rows),
+            "direction": messages["direction"].array.take(rows),
+            "parent_direction": messages["direction"].array.take(p),
+            "date": dates.array.take(rows),
+            "hours": np.where(delta >= 0, delta, np.nan),
+        },
+    )[list(REPLY_COLUMNS)]
 
 
-def thread_starts(messages: pd.DataFrame, threads: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per thread: its client, first date, and which side started it.
+def thread_starts(messages: pd.DataFrame, threads: ThreadCodes | None = None) -> pd.DataFrame:
+    """One row per thread (sorted by thread id): its client, first date, and which side started it.
 
     ``started_by`` is the direction of the earliest message when that message is a root;
-    ``"unknown"`` when the thread's start lies outside the mailbox.
+    ``"unknown"`` when the thread's start lies outside the mailbox. ``threads``: the frame's
+    :func:`thread_codes`.
     """
-    if threads is None:
-        threads = thread_table(messages)
-    df = pd.DataFrame(
+    t = thread_codes(messages) if threads is None else threads
+    dates = pd.to_datetime(messages["date"], utc=True)
+    micros = dates.dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
+    undated = np.isnat(micros)
+    # each thread's earliest message (undated last, then frame order), on codes
+    order = np.lexsort((np.arange(len(micros)), micros.astype(np.int64), undated, t.thread))
+    thread = t.thread[order]
+    head = np.ones(len(order), dtype=bool)
+    head[1:] = thread[1:] != thread[:-1]
+    first = order[head]
+    n_messages = np.diff(np.append(np.flatnonzero(head), len(order)))
+    names = t.names_of(t.thread[first])
+    by_name = np.asarray(pc.array_sort_indices(names))  # thread ids are unique: the old order, by id
+    first, n_messages, names = first[by_name], n_messages[by_name], names.take(pa.array(by_name))
+    direction = messages["direction"].array.take(first)
+    started = np.where(t.is_root[first], np.asarray(direction, dtype=object), "unknown")
+    return pd.DataFrame(
         {
-            "thread_id": threads["thread_id"].array,  # .array, not a Python object each (reply_events)
-            "is_root": threads["is_root"].to_numpy(),
-            "client": messages["client"].array,
-            "direction": messages["direction"].array,
-            "date": pd.to_datetime(messages["date"], utc=True).array,
+            "thread_id": pd.array(names, dtype="str"),
+            "client": messages["client"].array.take(first),
+            "date": dates.array.take(first),
+            "started_by": started,
+            "n_messages": n_messages.astype(np.int64),
         }
     )
-    df = df.sort_values(["thread_id", "date"], kind="stable", na_position="last")
-    first = df.groupby("thread_id", sort=False).head(1).copy()
-    first["started_by"] = np.where(first["is_root"], first["direction"], "unknown")
-    n = df.groupby("thread_id", sort=False).size()
-    first["n_messages"] = n.reindex(first["thread_id"]).to_numpy()
-    return first[["thread_id", "client", "date", "started_by", "n_messages"]].reset_index(drop=True)
