@@ -241,11 +241,12 @@ def reply_events(messages: pd.DataFrame, threads: ThreadCodes | None = None) -> 
     # the parent by frame position, not by a lookup of every message's key: the keys are looked up as
     # strings only for the reply events themselves
     parent = t.parent_rows()
-    direction = messages["direction"].to_numpy(dtype=object)
+    direction = messages["direction"].to_numpy(dtype=object)  # attribution's object column: no copy
     child = np.flatnonzero(parent >= 0)
     p = parent[child]
-    d, pd_ = direction[child], direction[p]
-    cross = ((d == "from_client") & (pd_ == "from_agency")) | ((d == "from_agency") & (pd_ == "from_client"))
+    d, parent_d = direction[child], direction[p]
+    cross = (((d == "from_client") & (parent_d == "from_agency"))
+             | ((d == "from_agency") & (parent_d == "from_client")))
     rows, p = child[cross], p[cross]
     dates = pd.to_datetime(messages["date"], utc=True)
     micros = dates.dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
