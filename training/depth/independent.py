@@ -30,9 +30,10 @@ thirty-second session's candidate PTQ (``CANDIDATE47.md``), which kept the quart
 mail before them (:data:`QUARTERLY_SPLITS`); ``train41/`` (six more, written at the end of the
 thirty-first, which judged PTQ) and ``train42/`` (six of the thirty-second, which judged PTF) joined with
 PTF2 (``CANDIDATE49.md``); ``train43/`` and ``train44/`` (twelve more of the thirty-second, which judged
-PTF2 and PTM) wait (:data:`WAITING_SPLITS`), and so does ``train45/`` (six more, written at the end
-of the thirty-second, which judged the thirty-third session's PTM2); ``train46/`` (six of the
-thirty-third, for the next candidate) is unread (:data:`UNREAD_SPLITS`).
+PTF2 and PTM) wait (:data:`WAITING_SPLITS`), and so do ``train45/`` (six more, written at the end
+of the thirty-second, which judged the thirty-third session's PTM2) and ``train46/`` (six of the
+thirty-third, which judged its candidate N); ``train47/`` (six more of the thirty-third, for candidate
+N2) is unread (:data:`UNREAD_SPLITS`).
 :func:`run_mailbox` runs the analysis with no config (as a user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
 addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
 """
@@ -52,7 +53,7 @@ SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "ret
           "test6", "test7", "test8", "test9", "test10", "test11", "test12", "train8", "train9", "train10",
           "train11", "train12", "train13", "train14", "train15", "train16",
           "train17", "train18", "train19", "train20", "train21", "train22", "train23", "train24", "train25",
-          "train26", "train27", "train28", "train29", "train30", "train31", "train32", "train33", "train34", "train35", "train36", "train37", "train38", "train39", "train40", "train41", "train42", "train43", "train44", "train45", "train46")
+          "train26", "train27", "train28", "train29", "train30", "train31", "train32", "train33", "train34", "train35", "train36", "train37", "train38", "train39", "train40", "train41", "train42", "train43", "train44", "train45", "train46", "train47")
 #: The hand-written mailboxes the quarterly course is fitted on (``training.depth.build``'s
 #: ``--quarterly-splits`` default): T4's and PT's training mail. Candidate PTQ
 #: (``models/depth/CANDIDATE47.md``, thirty-second session) fitted the client score and tiers on more
@@ -82,12 +83,13 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
 #: ``train42`` (thirty-second session), which judged PTF (``CANDIDATE48.md``), which shipped. Both
 #: joined the training mail with PTF2 (``CANDIDATE49.md``), judged by ``train43``, which waits now; so does
 #: ``train44`` (thirty-second session), which judged PTM (``CANDIDATE50.md``), which shipped, and
-#: ``train45`` (thirty-second session), which judged PTM2 (``CANDIDATE51.md``, thirty-third), which did not.
-WAITING_SPLITS = ("train43", "train44", "train45")
+#: ``train45`` (thirty-second session), which judged PTM2 (``CANDIDATE51.md``, thirty-third), which did not,
+#: and ``train46`` (thirty-third session), which judged candidate N (``CANDIDATE52.md``), which did not.
+WAITING_SPLITS = ("train43", "train44", "train45", "train46")
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
-#: the rule of the candidate they judge is committed (``data/independent/README.md``): ``train46``
-#: (written in the thirty-third session: three long-tail mailboxes, three general).
-UNREAD_SPLITS: tuple[str, ...] = ("train46",)
+#: the rule of the candidate they judge is committed (``data/independent/README.md``): ``train47``
+#: (written in the thirty-third session for candidate N2, ``CANDIDATE53.md``).
+UNREAD_SPLITS: tuple[str, ...] = ("train47",)
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",

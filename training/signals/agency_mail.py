@@ -54,9 +54,9 @@ TRAIN30_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train30"
 #: session by candidate GW0b's rule (``models/depth/CANDIDATE43.md``), development sets since.
 TRAIN31_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train31"
 TRAIN32_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train32"
-#: Two whole-mail test sets no detector has read, written in the thirty-first session: the labels of
-#: ``train33``'s and ``train34``'s six depth mailboxes each (``--labels`` reads them, when a candidate's
-#: rule names them).
+#: Two more whole-mail test sets, written in the thirty-first session: the labels of ``train33``'s and
+#: ``train34``'s six depth mailboxes each (``--labels`` reads them); read once in the thirty-third
+#: session by candidate N's rule (``models/depth/CANDIDATE52.md``), development sets since.
 TRAIN33_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train33"
 TRAIN34_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train34"
 
