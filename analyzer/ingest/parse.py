@@ -38,6 +38,7 @@ from analyzer.errors import ParseError
 from analyzer.ingest import reply
 from analyzer.ingest.bodytext import clean_text, decode_payload, html_to_text
 from analyzer.ingest.message import Message
+from analyzer.ingest.signature import split_own_name_sign_off
 from analyzer.limits import MAX_BODY_CHARS, MAX_HEADER_CHARS, MAX_NEW_TEXT_CHARS
 
 # mail-parser logs every unhandled part at WARNING; those facts are kept per message as
@@ -202,6 +203,7 @@ def complete(msg: Message, plain: list[str], html: list[str]) -> Message:
     try:
         parts = reply.split_reply(body)
         new_text, quoted, signature = parts.new_text, parts.quoted, parts.signature
+        new_text, signature = split_own_name_sign_off(new_text, signature, from_name, msg.from_address)
     except Exception as exc:  # the splitter must never cost us the message
         new_text, quoted, signature = body, "", ""
         defects.append(f"ReplySplitFailed: {type(exc).__name__}: {exc}"[:_MAX_DEFECT])

@@ -103,13 +103,24 @@ def message_rows(new_text: str, labels: list[str], quotes: dict[str, str], negat
     return [(paras[i], sorted(found[i])) for i in sorted(found)], missed
 
 
+def reply_new_text(body) -> str:
+    """The new text as the reply split alone gives it: the rows the shipped detector was trained on were
+    made from it, before ingest moved a bare sign-off with the sender's name into the signature
+    (``analyzer.ingest.signature.split_own_name_sign_off``, ``models/depth/CANDIDATE53.md``), so they
+    are still made from it and the committed files stay what the recipe trains on."""
+    from analyzer.ingest.reply import split_reply
+
+    return split_reply(body if isinstance(body, str) else "").new_text
+
+
 def mailbox_rows(name: str, labels_path: Path, work: Path, unit: str = "paragraph") -> tuple[list[dict], dict]:
     """Rows of one labelled mailbox, and counts of what was kept and left out."""
     from training.depth.independent import run_mailbox
 
     gold = read_mail_labels(labels_path)  # with each message's ``quotes``
     result = run_mailbox(mailbox_folder(name), work / name, client_list=True)
-    msgs = result.message_meta[["message_id", "direction", "new_text"]].drop_duplicates("message_id")
+    msgs = result.messages[["message_id", "direction", "body"]].drop_duplicates("message_id")
+    msgs = msgs.assign(new_text=[reply_new_text(b) for b in msgs["body"]])
     both = gold.merge(msgs, on="message_id", how="inner")
     agree = both[both["side"].map(SIDES) == both["direction"]]
     rows, missed = [], 0
