@@ -59,6 +59,9 @@ TRAIN32_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train32"
 #: session by candidate N's rule (``models/depth/CANDIDATE52.md``), development sets since.
 TRAIN33_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train33"
 TRAIN34_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train34"
+#: The labels of ``train47``'s six depth mailboxes (thirty-third session), read once by candidate N2's rule
+#: (``models/depth/CANDIDATE53.md``), a development set since.
+TRAIN47_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train47"
 
 
 def labelled_mail_files() -> list[Path]:
