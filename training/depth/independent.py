@@ -32,8 +32,8 @@ thirty-first, which judged PTQ) and ``train42/`` (six of the thirty-second, whic
 PTF2 (``CANDIDATE49.md``); ``train43/`` and ``train44/`` (twelve more of the thirty-second, which judged
 PTF2 and PTM) wait (:data:`WAITING_SPLITS`), and so do ``train45/`` (six more, written at the end
 of the thirty-second, which judged the thirty-third session's PTM2) and ``train46/`` (six of the
-thirty-third, which judged its candidate N) and ``train47/`` (six more of the thirty-third, which
-judged N2); no judge set is unread (:data:`UNREAD_SPLITS`).
+thirty-third, which judged its candidate N), ``train47/`` (six more of the thirty-third, which judged
+N2) and ``train48/`` (six more, which judged PTN); no judge set is unread (:data:`UNREAD_SPLITS`).
 :func:`run_mailbox` runs the analysis with no config (as a user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
 addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
 """
@@ -85,12 +85,13 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
 #: ``train44`` (thirty-second session), which judged PTM (``CANDIDATE50.md``), which shipped, and
 #: ``train45`` (thirty-second session), which judged PTM2 (``CANDIDATE51.md``, thirty-third), which did not,
 #: ``train46`` (thirty-third session), which judged candidate N (``CANDIDATE52.md``), which did not, and
-#: ``train47`` (thirty-third session), which judged N2 (``CANDIDATE53.md``), which shipped.
-WAITING_SPLITS = ("train43", "train44", "train45", "train46", "train47")
+#: ``train47`` (thirty-third session), which judged N2 (``CANDIDATE53.md``), which shipped, and ``train48``
+#: (thirty-third session), which judged PTN (``CANDIDATE54.md``), which shipped.
+WAITING_SPLITS = ("train43", "train44", "train45", "train46", "train47", "train48")
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
-#: the rule of the candidate they judge is committed (``data/independent/README.md``): ``train48``
-#: (written in the thirty-third session for candidate PTN, ``CANDIDATE54.md``, whose rule came first).
-UNREAD_SPLITS: tuple[str, ...] = ("train48",)
+#: the rule of the candidate they judge is committed (``data/independent/README.md``); none at the end
+#: of the thirty-third session (its last, ``train48``, judged PTN, ``CANDIDATE54.md``).
+UNREAD_SPLITS: tuple[str, ...] = ()
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
