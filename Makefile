@@ -27,8 +27,8 @@ test: $(STAMP)
 # CANDIDATE30.md). The depth model is fitted on the detections of the detector trained without
 # whole-mail rows, routing the four languages it was judged with (build/signals-plain-routed,
 # CANDIDATE29.md); the shipped detector adds the mail rows (models/depth/CANDIDATE24.md says why).
-# The depth build's grid is fixed at the settings candidates PTQ to PTM were judged with (models/depth/CANDIDATE47.md
-# to CANDIDATE50.md): PT's (CANDIDATE45.md), the quarterly course fitted on QUARTERLY_SPLITS, praise backed by
+# The depth build's grid is fixed at the settings candidates PTQ to PTM and PTN were judged with (models/depth/CANDIDATE47.md
+# to CANDIDATE50.md, CANDIDATE54.md; PTN is PTM's recipe on the ingest of N2, CANDIDATE53.md): PT's (CANDIDATE45.md), the quarterly course fitted on QUARTERLY_SPLITS, praise backed by
 # substance alone and its share capped (the build's defaults).
 model: $(STAMP)
 	$(PY) -m training.signals.train --out build/signals-languages4 --only-languages --language-codes fr,de,es,pt
