@@ -128,6 +128,12 @@ class ThreadCodes:
         return self.names.take(pa.array(nodes, mask=nodes < 0))
 
 
+def _dates(messages: pd.DataFrame) -> tuple[pd.Series, np.ndarray]:
+    """The messages' dates as a tz-aware Series and as naive UTC microseconds (NaT where undated)."""
+    dates = pd.to_datetime(messages["date"], utc=True)
+    return dates, dates.dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
+
+
 def thread_table(messages: pd.DataFrame) -> pd.DataFrame:
     """One row per message (same index as ``messages``): its key, thread id and parent key.
 
@@ -203,8 +209,7 @@ def thread_codes(messages: pd.DataFrame) -> ThreadCodes:
 
     # subject fallback: an unlinked reply joins the latest earlier message (in date order, undated
     # messages last) with the same normalised subject and participants
-    dates = pd.to_datetime(messages["date"], utc=True)
-    micros = dates.dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
+    _, micros = _dates(messages)
     sort_key = np.where(np.isnat(micros), np.iinfo(np.int64).max, micros.astype(np.int64))
     rank = np.empty(n, dtype=np.int64)
     rank[np.argsort(sort_key, kind="stable")] = np.arange(n)
@@ -248,8 +253,7 @@ def reply_events(messages: pd.DataFrame, threads: ThreadCodes | None = None) -> 
     cross = (((d == "from_client") & (parent_d == "from_agency"))
              | ((d == "from_agency") & (parent_d == "from_client")))
     rows, p = child[cross], p[cross]
-    dates = pd.to_datetime(messages["date"], utc=True)
-    micros = dates.dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
+    dates, micros = _dates(messages)
     delta = (micros[rows] - micros[p]) / np.timedelta64(1, "h")  # NaT -> NaN
     take = pa.array(rows)
     return pd.DataFrame(
@@ -274,8 +278,7 @@ def thread_starts(messages: pd.DataFrame, threads: ThreadCodes | None = None) ->
     :func:`thread_codes`.
     """
     t = thread_codes(messages) if threads is None else threads
-    dates = pd.to_datetime(messages["date"], utc=True)
-    micros = dates.dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
+    dates, micros = _dates(messages)
     undated = np.isnat(micros)
     # each thread's earliest message (undated last, then frame order), on codes
     order = np.lexsort((np.arange(len(micros)), micros.astype(np.int64), undated, t.thread))
