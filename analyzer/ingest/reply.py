@@ -286,11 +286,12 @@ def _join_all(lines: list[str], stripped: list[str], labels: list[int]) -> tuple
     return new, quoted, signature
 
 
-def split_reply(body: str | None) -> ReplyParts:
+def split_reply(body: str | None, *, legacy_disclaimers: bool = False) -> ReplyParts:
     """Split a plain-text body into (new_text, quoted, signature).
 
     `None` is treated as an empty body; anything else that is not a string raises InputError.
-    Line endings are normalised to "\\n".
+    Line endings are normalised to "\\n". ``legacy_disclaimers``: see
+    :func:`analyzer.ingest.signature.signature_start` (only for rebuilding old training rows).
     """
     if body is None:
         return ReplyParts("", "", "")
@@ -310,7 +311,7 @@ def split_reply(body: str | None) -> ReplyParts:
     _label_quote_blocks(lines, stripped, labels, quoted, boundary, pats)
 
     own = [i for i in range(boundary) if labels[i] == NEW and stripped[i]]
-    start = signature_start(lines, own)
+    start = signature_start(lines, own, legacy_disclaimers=legacy_disclaimers)
     if start is not None:
         for i in own[start:]:
             labels[i] = SIGNATURE

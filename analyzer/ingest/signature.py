@@ -18,7 +18,11 @@ A signature starts at the earliest line that is one of:
 * a trailing name block without a valediction: a last paragraph whose first line looks like
   a person's name and whose other lines carry a job title word or contact details
   ("Jane Doe / Head of Marketing / Northwind / +44 20 ...");
-* a confidentiality disclaimer paragraph.
+* a confidentiality disclaimer paragraph. A paragraph whose only cue is the word "confidential"
+  must also read like one (``disclaimer_words``: intended recipient, privileged, notify the
+  sender...): people open their own news the same way ("Confidential, please keep it to you for
+  now.\n\nWe are in talks with a buyer..."), and that news went to the signature whole
+  (``models/depth/CANDIDATE55.md``).
 
 and only if what follows it is short enough to be a signature (each kind has its own
 limit on the number of following non-blank lines), so a "--" used in running text or a
@@ -76,6 +80,8 @@ class _Patterns:
     title_words: frozenset[str]
     contact: re.Pattern[str]
     disclaimer: re.Pattern[str]
+    disclaimer_bare: re.Pattern[str]
+    disclaimer_words: re.Pattern[str]
 
 
 @lru_cache(maxsize=1)
@@ -95,6 +101,8 @@ def _patterns() -> _Patterns:
         title_words=frozenset(w.casefold() for w in data["title_words"]),
         contact=re.compile(data["contact_line"], re.IGNORECASE),
         disclaimer=re.compile(data["disclaimer_start"], re.IGNORECASE),
+        disclaimer_bare=re.compile(data["disclaimer_bare"], re.IGNORECASE),
+        disclaimer_words=re.compile(data["disclaimer_words"], re.IGNORECASE),
     )
 
 
@@ -170,12 +178,32 @@ def _kind(line: str, k: int, pats: _Patterns) -> str | None:
     return None
 
 
-def signature_start(lines: Sequence[str], own: Sequence[int]) -> int | None:
+def _paragraph(lines: Sequence[str], own: Sequence[int], k: int) -> tuple[list[str], int]:
+    """The own lines of the paragraph that opens at own[k] (up to a blank or quoted line), and the
+    position in `own` just after it."""
+    end = k + 1
+    while end < len(own) and own[end] == own[end - 1] + 1 and end - k <= TAIL_LIMITS["disclaimer"]:
+        end += 1
+    return [lines[i].strip() for i in own[k:end]], end
+
+
+def _reads_like_disclaimer(lines: Sequence[str], own: Sequence[int], k: int, pats: _Patterns) -> bool:
+    """Whether the paragraph opening at own[k] (with the next one, when it is a lone heading of a
+    few words such as "CONFIDENTIAL") holds the vocabulary of a legal disclaimer."""
+    para, end = _paragraph(lines, own, k)
+    if sum(len(line.split()) for line in para) <= 3 and end < len(own):
+        para += _paragraph(lines, own, end)[0]
+    return any(pats.disclaimer_words.search(line[:MAX_DISCLAIMER_LINE]) for line in para)
+
+
+def signature_start(lines: Sequence[str], own: Sequence[int], *, legacy_disclaimers: bool = False) -> int | None:
     """Position p in `own` where the signature starts (own[p:] are signature lines), or None.
 
     `lines` are all lines of the body; `own` are the indices of the non-blank lines the
     sender newly wrote, in order (quoted lines are not in it and stay quoted even when they
-    come after the signature).
+    come after the signature). ``legacy_disclaimers``: a line opening with "confidential" starts a
+    disclaimer whatever follows it, as before ``models/depth/CANDIDATE55.md`` (the committed
+    detector training rows were made that way: :func:`training.signals.mail_rows.reply_new_text`).
     """
     pats = _patterns()
     n = len(own)
@@ -184,6 +212,9 @@ def signature_start(lines: Sequence[str], own: Sequence[int]) -> int | None:
     for k in range(max(0, n - 1 - _LONGEST_TAIL), n):
         line = lines[own[k]].strip()
         kind = _kind(line, k, pats)
+        if kind == "disclaimer" and not legacy_disclaimers and pats.disclaimer_bare.match(line) \
+                and not _reads_like_disclaimer(lines, own, k, pats):
+            kind = None
         if kind is not None and n - k - 1 <= TAIL_LIMITS[kind]:
             return k
         # the name-block start must open a paragraph and reach the end of the own lines

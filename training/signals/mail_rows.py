@@ -104,13 +104,15 @@ def message_rows(new_text: str, labels: list[str], quotes: dict[str, str], negat
 
 
 def reply_new_text(body) -> str:
-    """The new text as the reply split alone gives it: the rows the shipped detector was trained on were
-    made from it, before ingest moved a bare sign-off with the sender's name into the signature
-    (``analyzer.ingest.signature.split_own_name_sign_off``, ``models/depth/CANDIDATE53.md``), so they
-    are still made from it and the committed files stay what the recipe trains on."""
+    """The new text as the reply split alone gave it when the shipped detector's rows were made: before
+    ingest moved a bare sign-off with the sender's name into the signature
+    (``analyzer.ingest.signature.split_own_name_sign_off``, ``models/depth/CANDIDATE53.md``), and while a
+    line opening with "confidential" still started a disclaimer whatever followed it
+    (``legacy_disclaimers``, ``models/depth/CANDIDATE55.md``). The rows are still made from it, so the
+    committed files stay what the recipe trains on."""
     from analyzer.ingest.reply import split_reply
 
-    return split_reply(body if isinstance(body, str) else "").new_text
+    return split_reply(body if isinstance(body, str) else "", legacy_disclaimers=True).new_text
 
 
 def mailbox_rows(name: str, labels_path: Path, work: Path, unit: str = "paragraph") -> tuple[list[dict], dict]:
