@@ -62,6 +62,9 @@ TRAIN34_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train34"
 #: The labels of ``train47``'s six depth mailboxes (thirty-third session), read once by candidate N2's rule
 #: (``models/depth/CANDIDATE53.md``), a development set since.
 TRAIN47_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train47"
+#: The labels of ``train49``'s six depth mailboxes (thirty-fourth session), read once by candidate N3's rule
+#: (``models/depth/CANDIDATE55.md``), a development set since.
+TRAIN49_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train49"
 
 
 def labelled_mail_files() -> list[Path]:
