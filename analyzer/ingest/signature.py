@@ -196,14 +196,39 @@ def _reads_like_disclaimer(lines: Sequence[str], own: Sequence[int], k: int, pat
     return any(pats.disclaimer_words.search(line[:MAX_DISCLAIMER_LINE]) for line in para)
 
 
+def _name_block_above(lines: Sequence[str], own: Sequence[int], k: int, pats: _Patterns) -> int:
+    """Where a signature whose disclaimer opens at own[k] starts: at the sender's name block right above
+    the disclaimer ("Ingrid Solbakken / Partner / Brattøra Partners AS / +47 ..."; in the disclaimer's
+    own paragraph or in the paragraph before it), with a valediction opening that block ("Kind regards, /
+    Jane Doe / Head of Marketing"), else at the disclaimer. A name block is only found at the very end
+    of the own lines otherwise, so one above a disclaimer stayed in the new text (candidate N4,
+    ``models/depth/CANDIDATE56.md``)."""
+    if k == 0:
+        return k
+    start = k if own[k - 1] == own[k] - 1 else k - 1  # the disclaimer's paragraph, or the one above it
+    while start > 0 and own[start - 1] == own[start] - 1:
+        start -= 1
+    block = [lines[i].strip() for i in own[start:k]]
+    if start == 0 or not block:  # a message that is only a name and a disclaimer keeps its text
+        return k
+    if _is_valediction(block[0], pats):
+        rest = block[1:]
+        if 1 <= len(rest) < TAIL_LIMITS["name_block"] and _is_name_like(rest[0].strip("*_ ")) \
+                and all(len(line) <= 80 and not line.endswith("?") for line in rest):
+            return start
+        return k
+    return start if _is_name_block(block, pats) else k
+
+
 def signature_start(lines: Sequence[str], own: Sequence[int], *, legacy_disclaimers: bool = False) -> int | None:
     """Position p in `own` where the signature starts (own[p:] are signature lines), or None.
 
     `lines` are all lines of the body; `own` are the indices of the non-blank lines the
     sender newly wrote, in order (quoted lines are not in it and stay quoted even when they
-    come after the signature). ``legacy_disclaimers``: a line opening with "confidential" starts a
-    disclaimer whatever follows it, as before ``models/depth/CANDIDATE55.md`` (the committed
-    detector training rows were made that way: :func:`training.signals.mail_rows.reply_new_text`).
+    come after the signature). ``legacy_disclaimers``: disclaimers as before ``models/depth/CANDIDATE55.md``
+    and ``CANDIDATE56.md``: a line opening with "confidential" starts one whatever follows it, and a name
+    block above one stays new text (the committed detector training rows were made that way:
+    :func:`training.signals.mail_rows.reply_new_text`).
     """
     pats = _patterns()
     n = len(own)
@@ -216,6 +241,8 @@ def signature_start(lines: Sequence[str], own: Sequence[int], *, legacy_disclaim
                 and not _reads_like_disclaimer(lines, own, k, pats):
             kind = None
         if kind is not None and n - k - 1 <= TAIL_LIMITS[kind]:
+            if kind == "disclaimer" and not legacy_disclaimers:
+                return _name_block_above(lines, own, k, pats)
             return k
         # the name-block start must open a paragraph and reach the end of the own lines
         if kind is None and k >= 1 and n - k <= TAIL_LIMITS["name_block"] and not lines[own[k] - 1].strip():
