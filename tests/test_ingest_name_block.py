@@ -64,8 +64,9 @@ def test_the_title_above_a_disclaimer_now_reads_as_seniority() -> None:
 
 
 def test_real_list_mail_loses_no_line_and_moves_only_name_blocks(realmail: Path) -> None:
-    """On real list mail (3GPP, with "CONFIDENTIALITY MESSAGE" footers under name blocks): every message's
-    own lines are those of the split before the change, only the boundary moves, and only upward."""
+    """On real list mail (3GPP's has "CONFIDENTIALITY MESSAGE" footers, below signatures that already
+    start higher up): no line changes side except by the new-text/signature boundary moving up, and
+    only in a few messages (none, when this was written)."""
     seen = moved = 0
     for box in sorted((realmail / "bigbang" / "tests" / "data").rglob("*.mbox"))[:8]:
         for raw in mailbox.mbox(box):

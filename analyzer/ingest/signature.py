@@ -22,7 +22,8 @@ A signature starts at the earliest line that is one of:
   must also read like one (``disclaimer_words``: intended recipient, privileged, notify the
   sender...): people open their own news the same way ("Confidential, please keep it to you for
   now.\n\nWe are in talks with a buyer..."), and that news went to the signature whole
-  (``models/depth/CANDIDATE55.md``).
+  (``models/depth/CANDIDATE55.md``). A name block right above a disclaimer (with or without a
+  valediction over it) starts the signature instead of the disclaimer (``CANDIDATE56.md``).
 
 and only if what follows it is short enough to be a signature (each kind has its own
 limit on the number of following non-blank lines), so a "--" used in running text or a

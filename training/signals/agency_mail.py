@@ -65,6 +65,9 @@ TRAIN47_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train47"
 #: The labels of ``train49``'s six depth mailboxes (thirty-fourth session), read once by candidate N3's rule
 #: (``models/depth/CANDIDATE55.md``), a development set since.
 TRAIN49_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train49"
+#: The labels of ``train50``'s six depth mailboxes (thirty-fourth session), read once by candidate N4's rule
+#: (``models/depth/CANDIDATE56.md``), a development set since.
+TRAIN50_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train50"
 
 
 def labelled_mail_files() -> list[Path]:
