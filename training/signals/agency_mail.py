@@ -68,6 +68,9 @@ TRAIN49_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train49"
 #: The labels of ``train50``'s six depth mailboxes (thirty-fourth session), read once by candidate N4's rule
 #: (``models/depth/CANDIDATE56.md``), a development set since.
 TRAIN50_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train50"
+#: The labels of ``train51``'s six depth mailboxes (written at the end of the thirty-fourth session): a
+#: whole-mail test set no detector has read (``--labels`` reads it, for a candidate whose rule names it).
+TRAIN51_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train51"
 
 
 def labelled_mail_files() -> list[Path]:
