@@ -198,8 +198,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                          "general brief, which judged candidate N3, CANDIDATE55.md (shipped); not trained on)"),
              "train50": ("independent train50 (training mailboxes of the thirty-fourth session, the long-tail and the "
                          "general brief, which judged candidate N4, CANDIDATE56.md (shipped); not trained on)"),
-             "train51": ("independent train51 (training mailboxes written at the end of the thirty-fourth session, "
-                         "the long-tail and the general brief; unread: no candidate has been judged on it)"),
+             "train51": ("independent train51 (training mailboxes of the thirty-fourth session, the long-tail and the "
+                         "general brief, which judged candidate PTO, CANDIDATE57.md (shipped); not trained on)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",

@@ -34,8 +34,8 @@ PTF2 and PTM) wait (:data:`WAITING_SPLITS`), and so do ``train45/`` (six more, w
 of the thirty-second, which judged the thirty-third session's PTM2) and ``train46/`` (six of the
 thirty-third, which judged its candidate N), ``train47/`` (six more of the thirty-third, which judged
 N2) and ``train48/`` (six more, which judged PTN), and ``train49/`` (six of the thirty-fourth, which
-judged its ingest candidate N3) and ``train50/`` (six more, which judged N4); ``train51/`` (six more,
-written at the end of the thirty-fourth session) and its message labels are unread (:data:`UNREAD_SPLITS`).
+judged its ingest candidate N3) and ``train50/`` (six more, which judged N4), and ``train51/`` (six
+more, which judged PTO); no judge set is unread (:data:`UNREAD_SPLITS`; ``train51``'s message labels are).
 :func:`run_mailbox` runs the analysis with no config (as a user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
 addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
 """
@@ -89,14 +89,16 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
 #: ``train46`` (thirty-third session), which judged candidate N (``CANDIDATE52.md``), which did not, and
 #: ``train47`` (thirty-third session), which judged N2 (``CANDIDATE53.md``), which shipped, and ``train48``
 #: (thirty-third session), which judged PTN (``CANDIDATE54.md``), which shipped, and ``train49``
-#: (thirty-fourth session), which judged N3 (``CANDIDATE55.md``), which shipped, and ``train50`` (the same
-#: session), which judged N4 (``CANDIDATE56.md``), which shipped.
-WAITING_SPLITS = ("train43", "train44", "train45", "train46", "train47", "train48", "train49", "train50")
+#: (thirty-fourth session), which judged N3 (``CANDIDATE55.md``), which shipped, ``train50`` (the same
+#: session), which judged N4 (``CANDIDATE56.md``), which shipped, and ``train51`` (the same session),
+#: which judged PTO (``CANDIDATE57.md``), which shipped.
+WAITING_SPLITS = ("train43", "train44", "train45", "train46", "train47", "train48", "train49", "train50",
+                  "train51")
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
-#: the rule of the candidate they judge is committed (``data/independent/README.md``). ``train51``
-#: (written at the end of the thirty-fourth session, with its labels ``data/signals/mail_labels_train51/``)
-#: waits for the next candidate's rule.
-UNREAD_SPLITS: tuple[str, ...] = ("train51",)
+#: the rule of the candidate they judge is committed (``data/independent/README.md``); none at the end
+#: of the thirty-fourth session (its last, ``train51``, judged PTO, ``CANDIDATE57.md``; its whole-mail
+#: labels, ``data/signals/mail_labels_train51/``, are still unread).
+UNREAD_SPLITS: tuple[str, ...] = ()
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
