@@ -47,6 +47,12 @@ NEWEST = ("train10", "train11", "train12", "train13", "train14", "train15", "tra
           "train29", "train30", "train31", "train32", "train33", "train34", "train35", "train36")
 
 
+def test_every_waiting_judge_set_is_named_in_the_evaluation_table():
+    from training.depth.evaluate import WAITING_JUDGES
+
+    assert set(WAITING_JUDGES) == set(WAITING_SPLITS)
+
+
 def test_make_evaluate_leaves_an_unread_judge_set_out(monkeypatch):
     import training.depth.evaluate as evaluate
     from training.depth.evaluate import default_splits

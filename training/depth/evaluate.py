@@ -83,6 +83,28 @@ def summary(df: pd.DataFrame) -> dict:
     }
 
 
+#: The judge sets that wait (not trained on): the session that wrote each, the candidate it judged, that
+#: candidate's rule file number (``models/depth/CANDIDATE<n>.md``) and whether it shipped.
+WAITING_JUDGES = {
+    "train43": ("thirty-second", "PTF2", 49, True),
+    "train44": ("thirty-second", "PTM", 50, True),
+    "train45": ("thirty-second", "PTM2", 51, False),
+    "train46": ("thirty-third", "N", 52, False),
+    "train47": ("thirty-third", "N2", 53, True),
+    "train48": ("thirty-third", "PTN", 54, True),
+    "train49": ("thirty-fourth", "N3", 55, True),
+    "train50": ("thirty-fourth", "N4", 56, True),
+    "train51": ("thirty-fourth", "PTO", 57, True),
+}
+
+
+def _waiting_judge(split: str, session: str, candidate: str, rule: int, shipped: bool) -> str:
+    """The evaluation table's name of a waiting judge set (:data:`WAITING_JUDGES`)."""
+    return (f"independent {split} (training mailboxes of the {session} session, the long-tail and the general "
+            f"brief, which judged candidate {candidate}, CANDIDATE{rule}.md ({'shipped' if shipped else 'not shipped'}); "
+            "not trained on)")
+
+
 def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
     names = {"generated": "generated held-out (own generator: not a quality figure)",
              "train": "independent train (trained on: not a quality figure)",
@@ -182,24 +204,7 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              "train42": ("independent train42 (training mailboxes of the thirty-second session, the long-tail and the "
                          "general brief, which judged candidate PTF, CANDIDATE48.md (shipped); trained on since PTF2, "
                          "CANDIDATE49.md)"),
-             "train43": ("independent train43 (training mailboxes of the thirty-second session, the long-tail and the "
-                         "general brief, which judged candidate PTF2, CANDIDATE49.md (shipped); not trained on)"),
-             "train44": ("independent train44 (training mailboxes of the thirty-second session, the long-tail and the "
-                         "general brief, which judged candidate PTM, CANDIDATE50.md (shipped); not trained on)"),
-             "train45": ("independent train45 (training mailboxes of the thirty-second session, the long-tail and the "
-                         "general brief, which judged candidate PTM2, CANDIDATE51.md (not shipped); not trained on)"),
-             "train46": ("independent train46 (training mailboxes of the thirty-third session, the long-tail and the "
-                         "general brief, which judged candidate N, CANDIDATE52.md (not shipped); not trained on)"),
-             "train47": ("independent train47 (training mailboxes of the thirty-third session, the long-tail and the "
-                         "general brief, which judged candidate N2, CANDIDATE53.md (shipped); not trained on)"),
-             "train48": ("independent train48 (training mailboxes of the thirty-third session, the long-tail and the "
-                         "general brief, which judged candidate PTN, CANDIDATE54.md (shipped); not trained on)"),
-             "train49": ("independent train49 (training mailboxes of the thirty-fourth session, the long-tail and the "
-                         "general brief, which judged candidate N3, CANDIDATE55.md (shipped); not trained on)"),
-             "train50": ("independent train50 (training mailboxes of the thirty-fourth session, the long-tail and the "
-                         "general brief, which judged candidate N4, CANDIDATE56.md (shipped); not trained on)"),
-             "train51": ("independent train51 (training mailboxes of the thirty-fourth session, the long-tail and the "
-                         "general brief, which judged candidate PTO, CANDIDATE57.md (shipped); not trained on)"),
+             **{split: _waiting_judge(split, *judged) for split, judged in WAITING_JUDGES.items()},
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",

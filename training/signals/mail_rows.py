@@ -107,9 +107,10 @@ def reply_new_text(body) -> str:
     """The new text as the reply split alone gave it when the shipped detector's rows were made: before
     ingest moved a bare sign-off with the sender's name into the signature
     (``analyzer.ingest.signature.split_own_name_sign_off``, ``models/depth/CANDIDATE53.md``), and while a
-    line opening with "confidential" still started a disclaimer whatever followed it
-    (``legacy_disclaimers``, ``models/depth/CANDIDATE55.md``). The rows are still made from it, so the
-    committed files stay what the recipe trains on."""
+    line opening with "confidential" still started a disclaimer whatever followed it and a name block
+    above a disclaimer stayed new text (``legacy_disclaimers``, ``models/depth/CANDIDATE55.md``,
+    ``CANDIDATE56.md``). The rows are still made from it, so the committed files stay what the recipe
+    trains on."""
     from analyzer.ingest.reply import split_reply
 
     return split_reply(body if isinstance(body, str) else "", legacy_disclaimers=True).new_text
