@@ -115,6 +115,7 @@ def _analyze(sources, config, *, jobs, model_path, signals_model, show_progress,
     from analyzer.batch import RunStats, detect_client_signals, in_process, ingest_sources, model_key
     from analyzer.cache import RunCache, scores_key
     from analyzer.export import evidence_frame
+    from analyzer.ingest.parked import park
     from analyzer.parallel import Execution, execution_context, warm_workers
 
     from analyzer.preflight import check_has_clients, check_has_mail, check_sources
@@ -152,10 +153,17 @@ def _analyze(sources, config, *, jobs, model_path, signals_model, show_progress,
             # putting the signal rows together and the workers' exit
             model.start_if_deferred()
 
-        signals = detect_client_signals(ingested.messages, execution, cache, stats, signals_model=signals_model,
+        # the columns detection does not read wait on disk meanwhile (analyzer.ingest.parked): a
+        # large run's memory peaks at the end of detection
+        kept, parked = park(ingested.messages)
+        ingested.messages = None
+        release_unused()
+        signals = detect_client_signals(kept, execution, cache, stats, signals_model=signals_model,
                                         show_progress=show_progress, after_detection=after_detection)
     release_unused()  # detection's working copies, before scoring builds its own
-    refreeze()  # the signals, and scikit-learn's modules if the depth model has loaded
+    ingested.messages = parked.restore(kept)
+    del kept, parked
+    refreeze()  # the signals, the frame's restored columns, scikit-learn's modules if the depth model has loaded
     log.info("signals: %d rows", len(signals))
     if on_detected is not None:
         on_detected(ingested.messages, ingested.bodies, signals, stats)
