@@ -147,6 +147,26 @@ def test_taxonomy_contributions_skip_only_features_the_model_never_reads(fitted)
     assert (c.abs().sum() > 0).sum() >= 5  # the evidence it reads does move the score
 
 
+@pytest.mark.parametrize("rows", [1, 7, 120 * 5])
+def test_contributions_are_the_same_however_many_features_are_predicted_at_once(rows, monkeypatch):
+    """The shipped model's contributions, predicted one feature at a time, a few, or all at once
+    (``CONTRIBUTION_ROWS``, the memory bound), are bit for bit the same."""
+    import analyzer.depth.model as model_mod
+
+    rng = np.random.default_rng(11)
+    model = load_depth_model(None)
+    F = pd.DataFrame(rng.uniform(0, 1, size=(120, len(FEATURE_NAMES))), columns=list(FEATURE_NAMES),
+                     index=[f"c{i}" for i in range(120)])
+    counts = [n for n in FEATURE_NAMES if n.endswith("_count")]
+    F[counts] = rng.integers(0, 6, (120, len(counts))).astype(float)
+    monkeypatch.setattr(model_mod, "CONTRIBUTION_ROWS", 10 ** 12)
+    whole = model.contributions(F)
+    monkeypatch.setattr(model_mod, "CONTRIBUTION_ROWS", rows)
+    batched = model.contributions(F)
+    assert (whole.abs().sum() > 0).sum() >= 10
+    pd.testing.assert_frame_equal(batched, whole, check_exact=True)
+
+
 def test_model_file_round_trip(fitted, tmp_path):
     model, F, _ = fitted
     path = save_depth_model(model, tmp_path / "m.skops", training={"n_clients": 120})
