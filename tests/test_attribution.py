@@ -470,3 +470,23 @@ def test_org_texts_are_distinct_non_blank_in_column_then_row_order_and_capped():
     assert texts.get("acme.example") == ["Acme Ltd", "hello", "bye"]  # blank, null and repeats skipped; capped at 3
     assert texts.get("beta.example") == ["Beta Co", "x", "Beta!"]
     assert texts.get("nobody.example", ()) == ()
+
+
+def test_arrow_backed_and_python_object_columns_attribute_the_same(ingest_fn):
+    """A run's frame holds its addresses in Arrow and attribution factorises them there; a hand-made
+    frame of Python objects takes the pandas path. Both give the same clients, domains and sides,
+    and a value that is not text at all is no participant rather than an error."""
+    demo = Path(__file__).resolve().parents[1] / "data" / "demo" / "mail"
+    frame = ingest_fn([demo], jobs=1).messages.drop(columns=["client", "client_domain", "direction"])
+    cols = ["client", "client_domain", "direction"]
+    arrow = attribute(frame)
+    objects = frame.assign(from_address=frame["from_address"].astype(object),
+                           to_addresses=pd.Series(frame["to_addresses"].tolist(), index=frame.index, dtype=object),
+                           cc_addresses=pd.Series(frame["cc_addresses"].tolist(), index=frame.index, dtype=object))
+    pd.testing.assert_frame_equal(attribute(objects)[cols], arrow[cols], check_exact=True)
+    assert arrow["client"].nunique() >= 8
+    odd = objects.copy()
+    odd.loc[odd.index[0], "from_address"] = 12345
+    out = attribute(odd)
+    assert out.loc[odd.index[0], "direction"] == "other"
+    pd.testing.assert_frame_equal(out[cols].iloc[1:], arrow[cols].iloc[1:], check_exact=True)

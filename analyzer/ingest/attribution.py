@@ -137,11 +137,7 @@ def _column(df: pd.DataFrame, name: str) -> np.ndarray:
 def _edges(messages: pd.DataFrame) -> tuple[Edges, list[str]]:
     """Participants as integer arrays plus the list of normalised unique addresses."""
     n = len(messages)
-    parts_row, parts_role, parts_raw = [], [], []
-    frm = pd.Series(messages["from_address"].to_numpy(dtype=object), index=np.arange(n))
-    parts_row.append(np.arange(n))
-    parts_role.append(np.zeros(n, dtype=np.int8))
-    parts_raw.append(frm.to_numpy(dtype=object))
+    parts_row, parts_role, parts_raw = [np.arange(n)], [np.zeros(n, dtype=np.int8)], [messages["from_address"]]
     pos = [np.zeros(n, dtype=np.int64)]
     for role, col in ((1, "to_addresses"), (2, "cc_addresses")):
         rows, raw, at = _recipients(messages[col])
@@ -152,8 +148,8 @@ def _edges(messages: pd.DataFrame) -> tuple[Edges, list[str]]:
     row = np.concatenate(parts_row)
     role = np.concatenate(parts_role)
     posa = np.concatenate(pos)
-    raw = np.concatenate(parts_raw)
-    codes, uniques = pd.factorize(pd.Series(raw, dtype=object), use_na_sentinel=True)
+    codes, uniques = _factorize(parts_raw)
+    del parts_raw
     norm = np.array([normalise_address(u) for u in uniques], dtype=object)
     ncodes, nuniques = pd.factorize(pd.Series(norm, dtype=object))
     addr = np.where(codes >= 0, ncodes[np.maximum(codes, 0)] if len(ncodes) else -1, -1)
@@ -168,11 +164,28 @@ def _edges(messages: pd.DataFrame) -> tuple[Edges, list[str]]:
     return edges, [str(a) for a in nuniques]
 
 
-def _recipients(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _factorize(parts: list) -> tuple[np.ndarray, list]:
+    """``pd.factorize`` of the raw addresses of ``parts`` laid end to end (codes, -1 for a missing
+    address; the distinct addresses in order of first appearance), done in Arrow when every part is
+    text: a Python string per address (1.5 million at 500k messages) and pandas' hash table of them
+    were the peak of attribution, where the detection workers are starting beside it."""
+    try:
+        raw = pa.concat_arrays([column_array(p, pa.string()) for p in parts])
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):  # a hand-made frame holding other objects
+        codes, uniques = pd.factorize(pd.Series(np.concatenate(
+            [np.asarray(p.to_numpy(dtype=object) if isinstance(p, pd.Series) else p, dtype=object) for p in parts]),
+            dtype=object), use_na_sentinel=True)
+        return codes, list(uniques)
+    encoded = pc.dictionary_encode(raw)  # first appearance order, as pd.factorize; nulls stay null
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, encoded.dictionary.to_pylist()
+
+
+def _recipients(col: pd.Series) -> tuple[np.ndarray, object, np.ndarray]:
     """(message row, raw address, position among the message's addresses) of every address in a
-    recipients column. An Arrow-backed list column (the messages frame's) is flattened in Arrow:
-    its lists never become Python lists, which at the attribution stage, a large run's peak, were
-    about as much memory again as the addresses themselves."""
+    recipients column. An Arrow-backed list column (the messages frame's) is flattened in Arrow and
+    its addresses stay an Arrow array: its lists never become Python lists, which at the attribution
+    stage, a large run's peak, were about as much memory again as the addresses themselves."""
     if isinstance(col.dtype, pd.ArrowDtype) and pa.types.is_list(col.dtype.pyarrow_dtype):
         arr = column_array(col)  # the column's own Arrow data (pandas' __arrow_array__)
         if len(arr) == 0:
@@ -183,7 +196,7 @@ def _recipients(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         rows, flat = rows[valid], flat.filter(pa.array(valid))
         starts = np.r_[0, np.flatnonzero(rows[1:] != rows[:-1]) + 1] if len(rows) else np.zeros(0, dtype=np.int64)
         at = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
-        return rows, flat.to_numpy(zero_copy_only=False).astype(object), at.astype(np.int64)
+        return rows, flat, at.astype(np.int64)
     s = pd.Series(col.to_numpy(dtype=object), index=np.arange(len(col)))
     ex = s.explode()  # lists and arrays; a bare string stays one address
     ex = ex[ex.notna()]
