@@ -71,6 +71,9 @@ TRAIN50_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train50"
 #: The labels of ``train51``'s six depth mailboxes (written at the end of the thirty-fourth session): a
 #: whole-mail test set no detector has read (``--labels`` reads it, for a candidate whose rule names it).
 TRAIN51_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train51"
+#: The labels of ``train52``'s six depth mailboxes (written in the thirty-fifth session): a second
+#: whole-mail test set no detector has read.
+TRAIN52_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train52"
 
 
 def labelled_mail_files() -> list[Path]:
