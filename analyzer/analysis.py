@@ -146,6 +146,10 @@ def _analyze(sources, config, *, jobs, model_path, signals_model, show_progress,
             for thread in warming:
                 if thread is not None:
                     thread.join()
+        if warming == [None] and _warms_after_attribution(execution, stats.bytes_parsed):
+            late = warm_workers(model_key(signals_model), execution)  # the mail is attributed now
+            if late is not None:
+                late.join()
 
         def after_detection() -> None:
             stopping.stop()
@@ -224,16 +228,33 @@ class _StoppingWorkers:
 FRESH_WORKERS_AFTER_BYTES = 128 * 1024 * 1024
 
 
+#: From this much parsed mail on, the detection workers load the signal pipeline only once the mail
+#: is attributed, not meanwhile (:func:`_warm_detection_workers`).
+WARM_AFTER_ATTRIBUTION_BYTES = 512 * 1024 * 1024
+
+
+def _warms_after_attribution(execution, bytes_parsed: int) -> bool:
+    return execution.backend == "loky" and bytes_parsed >= WARM_AFTER_ATTRIBUTION_BYTES
+
+
 def _warm_detection_workers(key, execution, bytes_parsed: int):
-    """Start the detection workers loading the signal pipeline. After a large parse the local
-    workers are replaced by new ones first: what parsing left in them (about 20 MiB each that their
-    allocators keep) would stay through detection, where a large run's memory peaks (bulk 100k:
-    the workers' share of that peak fell from 505 to 465 MiB). A small run keeps its workers: new
-    ones would import everything again, a second or so that counts there and memory does not."""
+    """Start the detection workers loading the signal pipeline (a thread to join), or None when
+    that waits until the mail is attributed.
+
+    After a large parse the local workers are replaced by new ones first: what parsing left in them
+    (about 20 MiB each that their allocators keep) would stay through detection, where a large run's
+    memory peaks (bulk 100k: the workers' share of that peak fell from 505 to 465 MiB). A small run
+    keeps its workers: new ones would import everything again, a second or so that counts there and
+    memory does not. A very large run (:data:`WARM_AFTER_ATTRIBUTION_BYTES`) attributes its mail with
+    no worker alive and loads the pipeline after: at 500k generated messages attribution's working
+    copies and the workers loading spaCy (354 MiB) made the run's peak; the load's 1.5 s or so no
+    longer overlap attribution, a small share of such a run."""
     from analyzer.parallel import release_local_workers, warm_workers
 
     if execution.backend == "loky" and bytes_parsed >= FRESH_WORKERS_AFTER_BYTES:
         release_local_workers()
+    if _warms_after_attribution(execution, bytes_parsed):
+        return None
     return warm_workers(key, execution)
 
 

@@ -279,6 +279,24 @@ def test_large_parse_hands_detection_to_fresh_workers(mailbox, serial, monkeypat
     _same_result(serial, result)
 
 
+@pytest.mark.parametrize("warm_after", [False, True])
+def test_a_very_large_run_warms_its_detection_workers_after_attribution(mailbox, serial, monkeypatch, warm_after):
+    """Past WARM_AFTER_ATTRIBUTION_BYTES the workers load the pipeline once the mail is attributed
+    (attribution then runs with no worker alive); below it they load it meanwhile. Same result."""
+    from analyzer import analysis, batch
+    from analyzer import parallel as par
+
+    events = []
+    real_warm, real_attribute = par.warm_workers, batch._attribute
+    monkeypatch.setattr(par, "warm_workers", lambda *a, **kw: (events.append("warm"), real_warm(*a, **kw))[1])
+    monkeypatch.setattr(batch, "_attribute", lambda *a, **kw: (real_attribute(*a, **kw), events.append("attributed"))[0])
+    monkeypatch.setattr(analysis, "WARM_AFTER_ATTRIBUTION_BYTES", 1 if warm_after else 1 << 40)
+    result = analyze([mailbox["first"], mailbox["second"]], config=mailbox["config"], jobs=2)
+    assert events == (["attributed", "warm"] if warm_after else ["warm", "attributed"])
+    assert len(result.stats.worker_pids) >= 1
+    _same_result(serial, result)
+
+
 def test_a_run_hands_every_object_back_to_the_garbage_collector(mailbox):
     """A run keeps the collector off its long-lived objects (gc.freeze) and unfreezes on return: a
     cycle that was garbage before the run is collectable after it, and nothing stays frozen."""
