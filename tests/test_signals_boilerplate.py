@@ -10,6 +10,7 @@ from analyzer.signals.boilerplate import boilerplate_kind, furniture_kind
 
 @pytest.mark.parametrize("text, kind", [
     ("Hi All,", "greeting"), ("All,", "greeting"), ("Dear Ms Brandt,", "greeting"), ("Morning team!", "greeting"),
+    ("Dear Partner,", "greeting"), ("Dear Valued Partners,", "greeting"),
     ("Best,\nJo", "sign-off"), ("Thanks, Sam", "sign-off"), ("Cheers", "sign-off"), ("Thank you and", "sign-off"),
     ("Thank you, best regards,", "sign-off"), ("Thanks, and kind regards, Jo", "sign-off"),
     ("Postponed.", "status line"), ("Agreed", "status line"),
@@ -28,6 +29,8 @@ def test_furniture_is_recognised(text, kind):
     "Hi Sam, could you help us with the pricing page?", "We postponed the launch to March.",
     "Our legal team says the contract is confidential.", "", "Thank you very much for the WF.",
     "Thanks, this is great work", "Thanks, thanks for everything you did on the launch",
+    # a salutation that calls the agency a supplier says something (SIGNALS.md, supplier_label)
+    "Dear Supplier,", "Dear Vendor,", "Dear Valued Vendors,", "Dear Contractor,", "Dear Service Provider,",
 ])
 def test_what_people_say_is_not_furniture(text):
     assert boilerplate_kind(text) is None
@@ -75,3 +78,16 @@ def test_bare_courtesy_is_furniture_only_when_asked(text):
 ])
 def test_thanks_for_the_work_is_not_courtesy(text):
     assert furniture_kind(text, courtesy=True) is None
+
+
+def test_a_mail_that_opens_by_calling_the_agency_a_supplier_is_read():
+    """"Dear Supplier," is the only sign in these mails: the detector finds supplier_label in it (it
+    was greeting furniture, unread, until candidate N5, models/depth/CANDIDATE58.md)."""
+    from analyzer.signals.detect import detect_signals
+
+    texts = ["Dear Supplier,\n\nYour invoice 4411 has been received and is scheduled for payment.",
+             "Dear Vendor,\n\nThe attached purchase order covers the Q3 campaign.\n\nBest,\nMaria",
+             "Dear Partner,\n\nThe attached purchase order covers the Q3 campaign.\n\nBest,\nMaria"]
+    found = detect_signals(texts)
+    assert "supplier_label" in found[0] and "supplier_label" in found[1]
+    assert "supplier_label" not in found[2]

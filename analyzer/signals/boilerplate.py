@@ -31,6 +31,9 @@ SIGN_OFF = re.compile(
     rf"(?i)^\W*{_SIGN_OFF_WORDS}(?:[\s,.;:!&-]*(?:and\s+)?\W*{_SIGN_OFF_WORDS})?(?P<rest>.*)$")
 #: Words that may follow a salutation besides names.
 GROUP_WORDS = frozenset({"all", "team", "everyone", "folks", "both", "and", "&", "guys", "colleagues"})
+#: A salutation that names the agency by a vendor role ("Dear Supplier,", "Dear Valued Vendor,") is
+#: no greeting furniture: it calls the agency a supplier (SIGNALS.md, supplier_label).
+VENDOR_SALUTATION = re.compile(r"(?i)\b(?:suppliers?|vendors?|contractors?|providers?)\b")
 #: Words of legal disclaimers; two of them in one sentence make it one.
 DISCLAIMER_WORDS = re.compile(
     r"(?i)\b(?:confidential|privileged|intended\s+(?:solely\s+)?(?:for|recipient)|addressee|"
@@ -78,7 +81,7 @@ def _kind(s: str) -> str | None:
         return None
     for kind, pattern, limit in (("greeting", GREETING, 80), ("sign-off", SIGN_OFF, 60)):
         m = pattern.match(s) if len(s) <= limit else None
-        if m and _names_only(m.group("rest")):
+        if m and _names_only(m.group("rest")) and not (kind == "greeting" and VENDOR_SALUTATION.search(m.group("rest"))):
             return kind
     if STATUS.match(s):
         return "status line"
