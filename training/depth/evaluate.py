@@ -95,6 +95,7 @@ WAITING_JUDGES = {
     "train49": ("thirty-fourth", "N3", 55, True),
     "train50": ("thirty-fourth", "N4", 56, True),
     "train51": ("thirty-fourth", "PTO", 57, True),
+    "train52": ("thirty-fifth", "N5", 58, True),
 }
 
 
@@ -205,8 +206,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                          "general brief, which judged candidate PTF, CANDIDATE48.md (shipped); trained on since PTF2, "
                          "CANDIDATE49.md)"),
              **{split: _waiting_judge(split, *judged) for split, judged in WAITING_JUDGES.items()},
-             "train52": ("independent train52 (training mailboxes written in the thirty-fifth session, the long-tail "
-                         "and the general brief; unread: no candidate has been judged on it)"),
+             "train53": ("independent train53 (training mailboxes written at the end of the thirty-fifth session, the "
+                         "long-tail and the general brief; unread: no candidate has been judged on it)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",

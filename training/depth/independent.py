@@ -35,8 +35,9 @@ of the thirty-second, which judged the thirty-third session's PTM2) and ``train4
 thirty-third, which judged its candidate N), ``train47/`` (six more of the thirty-third, which judged
 N2) and ``train48/`` (six more, which judged PTN), and ``train49/`` (six of the thirty-fourth, which
 judged its ingest candidate N3) and ``train50/`` (six more, which judged N4), and ``train51/`` (six
-more, which judged PTO); ``train52/`` (six more, written in the thirty-fifth session) and its message
-labels are unread (:data:`UNREAD_SPLITS`), and so are ``train51``'s message labels.
+more, which judged PTO), and ``train52/`` (six of the thirty-fifth, which judged its detector candidate
+N5); ``train53/`` (six more, written in the thirty-fifth session) and its message labels are unread
+(:data:`UNREAD_SPLITS`), and so are ``train52``'s message labels.
 :func:`run_mailbox` runs the analysis with no config (as a user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
 addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
 """
@@ -56,7 +57,7 @@ SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "ret
           "test6", "test7", "test8", "test9", "test10", "test11", "test12", "train8", "train9", "train10",
           "train11", "train12", "train13", "train14", "train15", "train16",
           "train17", "train18", "train19", "train20", "train21", "train22", "train23", "train24", "train25",
-          "train26", "train27", "train28", "train29", "train30", "train31", "train32", "train33", "train34", "train35", "train36", "train37", "train38", "train39", "train40", "train41", "train42", "train43", "train44", "train45", "train46", "train47", "train48", "train49", "train50", "train51", "train52")
+          "train26", "train27", "train28", "train29", "train30", "train31", "train32", "train33", "train34", "train35", "train36", "train37", "train38", "train39", "train40", "train41", "train42", "train43", "train44", "train45", "train46", "train47", "train48", "train49", "train50", "train51", "train52", "train53")
 #: The hand-written mailboxes the quarterly course is fitted on (``training.depth.build``'s
 #: ``--quarterly-splits`` default): T4's and PT's training mail. Candidate PTQ
 #: (``models/depth/CANDIDATE47.md``, thirty-second session) fitted the client score and tiers on more
@@ -92,14 +93,16 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
 #: (thirty-third session), which judged PTN (``CANDIDATE54.md``), which shipped, and ``train49``
 #: (thirty-fourth session), which judged N3 (``CANDIDATE55.md``), which shipped, ``train50`` (the same
 #: session), which judged N4 (``CANDIDATE56.md``), which shipped, and ``train51`` (the same session),
-#: which judged PTO (``CANDIDATE57.md``), which shipped.
+#: which judged PTO (``CANDIDATE57.md``), which shipped, and ``train52`` (thirty-fifth session), which
+#: judged N5 (``CANDIDATE58.md``), which shipped.
 WAITING_SPLITS = ("train43", "train44", "train45", "train46", "train47", "train48", "train49", "train50",
-                  "train51")
+                  "train51", "train52")
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
-#: the rule of the candidate they judge is committed (``data/independent/README.md``). ``train52``
-#: (written in the thirty-fifth session, with its labels ``data/signals/mail_labels_train52/``) waits
-#: for the next candidate's rule; ``train51``'s labels (``data/signals/mail_labels_train51/``) are unread too.
-UNREAD_SPLITS: tuple[str, ...] = ("train52",)
+#: the rule of the candidate they judge is committed (``data/independent/README.md``). ``train53``
+#: (written at the end of the thirty-fifth session, with its labels ``data/signals/mail_labels_train53/``)
+#: waits for the next candidate's rule; ``train52``'s labels (``data/signals/mail_labels_train52/``) are
+#: unread too.
+UNREAD_SPLITS: tuple[str, ...] = ("train53",)
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",

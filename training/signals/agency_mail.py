@@ -69,11 +69,14 @@ TRAIN49_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train49"
 #: (``models/depth/CANDIDATE56.md``), a development set since.
 TRAIN50_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train50"
 #: The labels of ``train51``'s six depth mailboxes (written at the end of the thirty-fourth session): a
-#: whole-mail test set no detector has read (``--labels`` reads it, for a candidate whose rule names it).
+#: whole-mail test set, read once by candidate N5's rule (``models/depth/CANDIDATE58.md``).
 TRAIN51_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train51"
 #: The labels of ``train52``'s six depth mailboxes (written in the thirty-fifth session): a second
 #: whole-mail test set no detector has read.
 TRAIN52_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train52"
+#: The labels of ``train53``'s six depth mailboxes (written at the end of the thirty-fifth session): a
+#: third whole-mail test set no detector has read.
+TRAIN53_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train53"
 
 
 def labelled_mail_files() -> list[Path]:
