@@ -132,7 +132,9 @@ def _analyze(sources, config, *, jobs, model_path, signals_model, show_progress,
     started = time.perf_counter()
     stopping = _StoppingWorkers(execution)
     with execution_context(execution):
-        warming = []  # the workers load the signal pipeline while this process attributes the mail
+        # the workers load the signal pipeline while this process attributes the mail (a very large
+        # run's workers after it: _warm_detection_workers)
+        warming = []
         after_parsing = None if in_process(signals_model) else (lambda: warming.append(
             _warm_detection_workers(model_key(signals_model), execution, stats.bytes_parsed)))
         try:
