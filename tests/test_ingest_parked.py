@@ -68,3 +68,9 @@ def test_a_run_detects_on_the_kept_columns_and_hands_back_the_whole_frame(monkey
     full = ingest([DEMO_MAIL], config=load_config(DEMO_CONFIG), jobs=1).messages
     pd.testing.assert_frame_equal(run.message_meta, full.drop(columns=list(BODY_COLUMNS)), check_exact=True)
     assert len(run.signals) and run.scores["client"].nunique() == len(run.scores)
+
+
+def test_an_empty_frame_and_a_slice_with_its_own_index_come_back_too(real_frame):
+    for part in (real_frame.iloc[:0], real_frame.iloc[7:9]):
+        kept, parked = park(part)
+        pd.testing.assert_frame_equal(parked.restore(kept), part, check_exact=True)
