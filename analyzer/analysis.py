@@ -148,7 +148,7 @@ def _analyze(sources, config, *, jobs, model_path, signals_model, show_progress,
             for thread in warming:
                 if thread is not None:
                     thread.join()
-        if warming == [None] and _warms_after_attribution(execution, stats.bytes_parsed):
+        if warming and _warms_after_attribution(execution, stats.bytes_parsed):  # put off by _warm_detection_workers
             late = warm_workers(model_key(signals_model), execution)  # the mail is attributed now
             if late is not None:
                 late.join()
