@@ -77,6 +77,9 @@ TRAIN52_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train52"
 #: The labels of ``train53``'s six depth mailboxes (written at the end of the thirty-fifth session): a
 #: third whole-mail test set no detector has read.
 TRAIN53_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train53"
+#: The labels of ``train54``'s six depth mailboxes (written in the thirty-sixth session): a fourth
+#: whole-mail test set no detector has read.
+TRAIN54_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train54"
 
 
 def labelled_mail_files() -> list[Path]:
