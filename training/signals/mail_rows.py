@@ -12,8 +12,10 @@ and signature stripped, as at detection time) is split into paragraphs, and:
 - a paragraph that holds one or more of its message's quotes is a row with those quotes' labels
   (``--unit quote``: the quote itself is the row, when a paragraph holds it; written to
   ``train_mail_quotes.jsonl``);
-- every paragraph of a client's message with no label is a row with no label (mail furniture of
-  fewer than :data:`MIN_WORDS` words is left out). The agency's unlabelled paragraphs are left out:
+- every paragraph of a client's message with no label is a row with no label (paragraphs of fewer
+  than :data:`MIN_WORDS` words are left out; with ``short_negatives``, the quote rows' default, only
+  those that are mail furniture, a greeting or a sign-off, so that a bare "fine", "Ok. Go." or
+  "Thank you." is a row with no label: ``models/depth/CANDIDATE59.md``). The agency's unlabelled paragraphs are left out:
   agency text can carry only ``apology`` and ``feedback_request`` (the brief), so its "no need to
   apologise" or its thanks are not negatives for the client labels;
 - the other paragraphs of a labelled message are left out: the labeller gave one quote a label, and
@@ -36,6 +38,7 @@ import tempfile
 from difflib import SequenceMatcher
 from pathlib import Path
 
+from analyzer.signals.boilerplate import furniture_kind
 from analyzer.text_language import english_alone
 from training.signals.agency_mail import MORE_LABELS_DIR, SIDES, mailbox_folder, read_mail_labels
 from training.signals.corpus import MAIL_PATH, MAIL_QUOTES_PATH, mail_file
@@ -73,15 +76,19 @@ def holds_quote(paragraph: str, quote: str) -> bool:
 
 
 def message_rows(new_text: str, labels: list[str], quotes: dict[str, str], negatives: bool = True,
-                 unit: str = "paragraph") -> tuple[list[tuple[str, list[str]]], int]:
+                 unit: str = "paragraph", short_negatives: bool = False) -> tuple[list[tuple[str, list[str]]], int]:
     """(text, labels) rows of one message, and how many of its labels no paragraph held.
     ``negatives``: a message with no label gives its paragraphs as rows with no label. ``unit``:
     ``"paragraph"``, a labelled row is the paragraph that holds a quote; ``"quote"``, it is the
     quote itself (only when a paragraph of the new text holds it), with its own labels and those of
-    every other quote of the message it holds."""
+    every other quote of the message it holds. ``short_negatives``: a paragraph shorter than
+    :data:`MIN_WORDS` is left out only when it is mail furniture (else: always)."""
     paras = paragraphs(new_text)
+    if short_negatives:
+        paras = [p for p in paras if len(p.split()) >= MIN_WORDS or not furniture_kind(p)]
     if not labels:
-        return ([(p, []) for p in paras if len(p.split()) >= MIN_WORDS] if negatives else []), 0
+        keep = (lambda p: True) if short_negatives else (lambda p: len(p.split()) >= MIN_WORDS)  # noqa: E731
+        return ([(p, []) for p in paras if keep(p)] if negatives else []), 0
     found: dict[int, set[str]] = {}
     held: dict[str, set[str]] = {}
     missed = 0
@@ -116,7 +123,8 @@ def reply_new_text(body) -> str:
     return split_reply(body if isinstance(body, str) else "", legacy_disclaimers=True).new_text
 
 
-def mailbox_rows(name: str, labels_path: Path, work: Path, unit: str = "paragraph") -> tuple[list[dict], dict]:
+def mailbox_rows(name: str, labels_path: Path, work: Path, unit: str = "paragraph",
+                 short_negatives: bool = False) -> tuple[list[dict], dict]:
     """Rows of one labelled mailbox, and counts of what was kept and left out."""
     from training.depth.independent import run_mailbox
 
@@ -129,7 +137,8 @@ def mailbox_rows(name: str, labels_path: Path, work: Path, unit: str = "paragrap
     rows, missed = [], 0
     for n, m in enumerate(agree.itertuples(index=False)):
         made, miss = message_rows(m.new_text or "", list(m.labels), m.quotes if isinstance(m.quotes, dict) else {},
-                                   negatives=m.direction == "from_client", unit=unit)
+                                   negatives=m.direction == "from_client", unit=unit,
+                                   short_negatives=short_negatives)
         missed += miss
         rows += [{"id": f"mail:{name}:{n}:{k}", "text": text, "labels": labs} for k, (text, labs) in enumerate(made)]
     words, english = english_alone([r["text"] for r in rows])
@@ -140,15 +149,25 @@ def mailbox_rows(name: str, labels_path: Path, work: Path, unit: str = "paragrap
 
 
 #: ``train18``'s six mailboxes, labelled message by message in the twentieth session: the quote rows of
-#: the candidates M3 and M4 (``--labels`` both folders), which did not ship; not in the shipped rows.
+#: the candidates M3 and M4 (``--labels`` both folders), which did not ship; in the quote rows since N6.
 TRAIN18_LABELS_DIR = MORE_LABELS_DIR.parent / "mail_labels_train18"
-#: The labelled training mail each kind of row is made from by default: ``train17``'s six mailboxes.
-SOURCES = {"paragraph": (MORE_LABELS_DIR,), "quote": (MORE_LABELS_DIR,)}
+#: Every folder of message-by-message labels that has been read (each judged a candidate, or was written
+#: as training mail): ``train17``'s (``mail_labels_more``) and those of ``train18``, ``train27``, ``train29``
+#: to ``train34``, ``train47`` and ``train49`` to ``train51``; 78 mailboxes. Not ``mail_labels`` (the four
+#: development mailboxes of :mod:`training.signals.agency_mail`) and not the unread judge sets.
+READ_LABELS_DIRS = (MORE_LABELS_DIR,) + tuple(
+    MORE_LABELS_DIR.parent / f"mail_labels_train{n}" for n in (18, 27, 29, 30, 31, 32, 33, 34, 47, 49, 50, 51))
+#: The labelled training mail each kind of row is made from by default: ``train17``'s six mailboxes for
+#: the paragraph rows; every read folder for the quote rows (candidate N6, ``models/depth/CANDIDATE59.md``).
+SOURCES = {"paragraph": (MORE_LABELS_DIR,), "quote": READ_LABELS_DIRS}
+#: Whether short unlabelled client paragraphs are rows with no label (:func:`message_rows`), per kind.
+SHORT_NEGATIVES = {"paragraph": False, "quote": True}
 
 
 def build(labels_dirs: tuple[Path, ...] = SOURCES["paragraph"], out: Path = MAIL_PATH, unit: str = "paragraph") -> dict:
     """Write the rows of every labels file in ``labels_dirs`` to ``out`` (``unit`` as in
-    :func:`message_rows`); returns counts per mailbox."""
+    :func:`message_rows`, short negatives as :data:`SHORT_NEGATIVES` says for it); returns counts per
+    mailbox."""
     files = [f for d in labels_dirs for f in sorted(Path(d).glob("*.jsonl"))]
     if not files:
         raise ValueError(f"no labels files in {', '.join(map(str, labels_dirs))}")
@@ -156,7 +175,7 @@ def build(labels_dirs: tuple[Path, ...] = SOURCES["paragraph"], out: Path = MAIL
     counts = {}
     with tempfile.TemporaryDirectory(prefix="mail-rows-") as tmp:
         for path in files:
-            rows, counts[path.stem] = mailbox_rows(path.stem, path, Path(tmp), unit)
+            rows, counts[path.stem] = mailbox_rows(path.stem, path, Path(tmp), unit, SHORT_NEGATIVES[unit])
             for r in rows:
                 if r["text"] in by_text:
                     by_text[r["text"]]["labels"] = sorted(set(by_text[r["text"]]["labels"]) | set(r["labels"]))
