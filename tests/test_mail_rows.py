@@ -85,3 +85,15 @@ def test_mail_rows_join_the_training_rows_only_when_asked(dev_data_path):
     quotes = training_parts(dev_path=dev_data_path, mail="quote")
     quote_ids = {json.loads(line)["id"] for line in MAIL_QUOTES_PATH.read_text(encoding="utf-8").splitlines()}
     assert seen(quotes) - seen(plain) == quote_ids
+
+
+def test_short_negatives_make_bare_replies_rows_with_no_label_but_not_greetings():
+    text = "Hi Anna,\n\nfine\n\nOk. Go.\n\nThe figures for March are in the shared folder now.\n\nBest,"
+    plain, _ = message_rows(text, [], {}, unit="quote")
+    short, _ = message_rows(text, [], {}, unit="quote", short_negatives=True)
+    assert plain == [("The figures for March are in the shared folder now.", [])]
+    assert short == [("fine", []), ("Ok. Go.", []), ("The figures for March are in the shared folder now.", [])]
+    # a labelled message still gives only its quotes
+    labelled, missed = message_rows(text, ["appreciation"], {"appreciation": "figures for March"}, unit="quote",
+                                    short_negatives=True)
+    assert labelled == [("figures for March", ["appreciation"])] and missed == 0

@@ -96,6 +96,7 @@ WAITING_JUDGES = {
     "train50": ("thirty-fourth", "N4", 56, True),
     "train51": ("thirty-fourth", "PTO", 57, True),
     "train52": ("thirty-fifth", "N5", 58, True),
+    "train53": ("thirty-fifth", "N6", 59, False),
 }
 
 
@@ -206,8 +207,6 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                          "general brief, which judged candidate PTF, CANDIDATE48.md (shipped); trained on since PTF2, "
                          "CANDIDATE49.md)"),
              **{split: _waiting_judge(split, *judged) for split, judged in WAITING_JUDGES.items()},
-             "train53": ("independent train53 (training mailboxes written at the end of the thirty-fifth session, the "
-                         "long-tail and the general brief; unread: no candidate has been judged on it)"),
              "train54": ("independent train54 (training mailboxes written in the thirty-sixth session, the "
                          "long-tail and the general brief; unread: no candidate has been judged on it)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",

@@ -71,11 +71,11 @@ TRAIN50_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train50"
 #: The labels of ``train51``'s six depth mailboxes (written at the end of the thirty-fourth session): a
 #: whole-mail test set, read once by candidate N5's rule (``models/depth/CANDIDATE58.md``).
 TRAIN51_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train51"
-#: The labels of ``train52``'s six depth mailboxes (written in the thirty-fifth session): a second
-#: whole-mail test set no detector has read.
+#: The labels of ``train52``'s six depth mailboxes (written in the thirty-fifth session): a whole-mail
+#: test set, read once (with ``train53``'s) by candidate N6's rule (``models/depth/CANDIDATE59.md``).
 TRAIN52_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train52"
-#: The labels of ``train53``'s six depth mailboxes (written at the end of the thirty-fifth session): a
-#: third whole-mail test set no detector has read.
+#: The labels of ``train53``'s six depth mailboxes (written at the end of the thirty-fifth session): read
+#: once by candidate N6's rule, with ``train52``'s.
 TRAIN53_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train53"
 #: The labels of ``train54``'s six depth mailboxes (written in the thirty-sixth session): a fourth
 #: whole-mail test set no detector has read.

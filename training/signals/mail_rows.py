@@ -13,9 +13,9 @@ and signature stripped, as at detection time) is split into paragraphs, and:
   (``--unit quote``: the quote itself is the row, when a paragraph holds it; written to
   ``train_mail_quotes.jsonl``);
 - every paragraph of a client's message with no label is a row with no label (paragraphs of fewer
-  than :data:`MIN_WORDS` words are left out; with ``short_negatives``, the quote rows' default, only
-  those that are mail furniture, a greeting or a sign-off, so that a bare "fine", "Ok. Go." or
-  "Thank you." is a row with no label: ``models/depth/CANDIDATE59.md``). The agency's unlabelled paragraphs are left out:
+  than :data:`MIN_WORDS` words are left out; with ``short_negatives`` only those that are mail
+  furniture, a greeting or a sign-off, so that a bare "fine" or "Ok. Go." is a row with no label:
+  candidate N6, ``models/depth/CANDIDATE59.md``, not shipped). The agency's unlabelled paragraphs are left out:
   agency text can carry only ``apology`` and ``feedback_request`` (the brief), so its "no need to
   apologise" or its thanks are not negatives for the client labels;
 - the other paragraphs of a labelled message are left out: the labeller gave one quote a label, and
@@ -149,7 +149,7 @@ def mailbox_rows(name: str, labels_path: Path, work: Path, unit: str = "paragrap
 
 
 #: ``train18``'s six mailboxes, labelled message by message in the twentieth session: the quote rows of
-#: the candidates M3 and M4 (``--labels`` both folders), which did not ship; in the quote rows since N6.
+#: the candidates M3 and M4 (``--labels`` both folders), which did not ship, and of N6.
 TRAIN18_LABELS_DIR = MORE_LABELS_DIR.parent / "mail_labels_train18"
 #: Every folder of message-by-message labels that has been read (each judged a candidate, or was written
 #: as training mail): ``train17``'s (``mail_labels_more``) and those of ``train18``, ``train27``, ``train29``
@@ -157,17 +157,16 @@ TRAIN18_LABELS_DIR = MORE_LABELS_DIR.parent / "mail_labels_train18"
 #: development mailboxes of :mod:`training.signals.agency_mail`) and not the unread judge sets.
 READ_LABELS_DIRS = (MORE_LABELS_DIR,) + tuple(
     MORE_LABELS_DIR.parent / f"mail_labels_train{n}" for n in (18, 27, 29, 30, 31, 32, 33, 34, 47, 49, 50, 51))
-#: The labelled training mail each kind of row is made from by default: ``train17``'s six mailboxes for
-#: the paragraph rows; every read folder for the quote rows (candidate N6, ``models/depth/CANDIDATE59.md``).
-SOURCES = {"paragraph": (MORE_LABELS_DIR,), "quote": READ_LABELS_DIRS}
-#: Whether short unlabelled client paragraphs are rows with no label (:func:`message_rows`), per kind.
-SHORT_NEGATIVES = {"paragraph": False, "quote": True}
+#: The labelled training mail each kind of row is made from by default: ``train17``'s six mailboxes.
+#: Candidate N6 (``models/depth/CANDIDATE59.md``, not shipped) made its quote rows from
+#: :data:`READ_LABELS_DIRS` with ``--short-negatives``.
+SOURCES = {"paragraph": (MORE_LABELS_DIR,), "quote": (MORE_LABELS_DIR,)}
 
 
-def build(labels_dirs: tuple[Path, ...] = SOURCES["paragraph"], out: Path = MAIL_PATH, unit: str = "paragraph") -> dict:
-    """Write the rows of every labels file in ``labels_dirs`` to ``out`` (``unit`` as in
-    :func:`message_rows`, short negatives as :data:`SHORT_NEGATIVES` says for it); returns counts per
-    mailbox."""
+def build(labels_dirs: tuple[Path, ...] = SOURCES["paragraph"], out: Path = MAIL_PATH, unit: str = "paragraph",
+          short_negatives: bool = False) -> dict:
+    """Write the rows of every labels file in ``labels_dirs`` to ``out`` (``unit`` and
+    ``short_negatives`` as in :func:`message_rows`); returns counts per mailbox."""
     files = [f for d in labels_dirs for f in sorted(Path(d).glob("*.jsonl"))]
     if not files:
         raise ValueError(f"no labels files in {', '.join(map(str, labels_dirs))}")
@@ -175,7 +174,7 @@ def build(labels_dirs: tuple[Path, ...] = SOURCES["paragraph"], out: Path = MAIL
     counts = {}
     with tempfile.TemporaryDirectory(prefix="mail-rows-") as tmp:
         for path in files:
-            rows, counts[path.stem] = mailbox_rows(path.stem, path, Path(tmp), unit, SHORT_NEGATIVES[unit])
+            rows, counts[path.stem] = mailbox_rows(path.stem, path, Path(tmp), unit, short_negatives)
             for r in rows:
                 if r["text"] in by_text:
                     by_text[r["text"]]["labels"] = sorted(set(by_text[r["text"]]["labels"]) | set(r["labels"]))
@@ -191,12 +190,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="a folder of labels files (repeatable; default: SOURCES of the unit)")
     ap.add_argument("--unit", choices=("paragraph", "quote"), default="paragraph",
                     help="a labelled row is the paragraph holding a quote, or the quote itself")
+    ap.add_argument("--short-negatives", action="store_true",
+                    help="unlabelled client paragraphs under MIN_WORDS words are rows too, unless greeting or sign-off")
     ap.add_argument("--out", type=Path, default=None,
                     help=f"default: {MAIL_PATH.name} (paragraph), {MAIL_QUOTES_PATH.name} (quote)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     out = args.out or mail_file(args.unit)
-    counts = build(tuple(args.labels or SOURCES[args.unit]), out, args.unit)
+    counts = build(tuple(args.labels or SOURCES[args.unit]), out, args.unit, args.short_negatives)
     print(json.dumps(counts, indent=1))
     return 0
 
