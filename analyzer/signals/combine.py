@@ -37,6 +37,11 @@ Decision per label:
   itself; when the model finds the label on that sentence, the result names the rule too;
 - a veto rule for the label ("sorry to hear" for ``apology``) in the evidence sentence drops a
   model-only result;
+- with ``min_model_words`` (0 = off), a text whose sentences that may carry a label (not furniture)
+  hold fewer words than that takes labels from rules only: the classifier never trained on such bare
+  replies ("fine", "Ok. Go.", "No."), and its scores on them are extrapolations (on the read
+  whole-mail labels, 33 of 37 model-only labels on client mail of three words or fewer were wrong:
+  ``models/depth/CANDIDATE60.md``);
 - a sentence that is mail furniture (a greeting line, a sign-off, a legal disclaimer, signature
   art: :mod:`analyzer.signals.boilerplate`) carries no label (``skip_boilerplate``, on by default),
   nor does a sentence written mostly in a non-Latin script, which the English detector cannot read
@@ -75,6 +80,8 @@ from analyzer.signals.script import unreadable_script
 _KEY = "analyzer.signal"
 _INDEX = {lab: j for j, lab in enumerate(LABELS)}
 _NAN = float("nan")
+#: ``min_model_words``: a text of this many words or more is never short, whatever its furniture.
+SHORT_TEXT_WORDS = 40
 
 
 def _info(span: Span):
@@ -112,7 +119,7 @@ class SignalCombiner:
                  sentence_thresholds: dict[str, float] | None = None, max_labels: int = 0,
                  long_margin: float = 0.0, long_sentences: int = 4, rule_floors: dict[str, float] | None = None,
                  skip_boilerplate: bool = True, route: str | None = None,
-                 sentence_margins: dict[str, float] | None = None):
+                 sentence_margins: dict[str, float] | None = None, min_model_words: int = 0):
         self.nlp = nlp
         self.name = name
         self.model_pipe = model_pipe
@@ -136,6 +143,7 @@ class SignalCombiner:
         if unknown:
             raise ModelError(f"{name}: sentence_margins names unknown labels {unknown}")
         self.sentence_margins = {lab: float(m) for lab, m in (sentence_margins or {}).items()}
+        self.min_model_words = int(min_model_words)
 
     def _rules(self):
         if self.rules_pipe and self.rules_pipe in self.nlp.component_names:
@@ -268,6 +276,8 @@ class SignalCombiner:
             if m < self._rfloor[j]:  # (False for NaN: without a classifier every hit counts)
                 continue
             found[(k, j)] = [max(rules.weight(span.id_), 0.0 if isnan(m) else m), m, span.id_, True]
+        if hits and self.min_model_words and self._too_short(doc, bounds, courtesy):
+            hits = ()
         for e, j, score in hits or ():
             got = found.get((e, j))
             if got is None:
@@ -294,6 +304,19 @@ class SignalCombiner:
         doc.spans[self.spans_key] = SpanGroup(doc, name=self.spans_key, spans=out)
         doc.cats = dict(zip(LABELS, cats))
 
+    def _too_short(self, doc: Doc, bounds: list, courtesy: bool) -> bool:
+        """Whether the text's sentences that may carry a label hold fewer than ``min_model_words``
+        words (alphabetic tokens). Furniture is looked for only in texts of fewer than
+        :data:`SHORT_TEXT_WORDS` words: a longer one is never that short."""
+        words = [t.is_alpha for t in doc]
+        total = sum(words)
+        if total < self.min_model_words:
+            return True
+        if total >= SHORT_TEXT_WORDS:
+            return False
+        kept = sum(sum(words[a:b]) for a, b in bounds if self.may_carry_label(doc[a:b].text, courtesy))
+        return kept < self.min_model_words
+
     def _cap(self, found: dict) -> dict:
         """At most ``max_labels`` labels per sentence: rule hits first, then by score / threshold."""
         per: dict[int, list] = {}
@@ -312,13 +335,13 @@ class SignalCombiner:
     default_config={"model_pipe": "signal_classifier", "rules_pipe": "signal_rules", "spans_key": "signals",
                     "thresholds": {}, "default_threshold": 0.5, "sentence_thresholds": {}, "max_labels": 0,
                     "long_margin": 0.0, "long_sentences": 4, "rule_floors": {}, "skip_boilerplate": True,
-                    "route": None, "sentence_margins": {}},
+                    "route": None, "sentence_margins": {}, "min_model_words": 0},
 )
 def make_signal_combiner(nlp: Language, name: str, model_pipe: str, rules_pipe: str, spans_key: str,
                          thresholds: dict, default_threshold: float, sentence_thresholds: dict,
                          max_labels: int, long_margin: float, long_sentences: int,
                          rule_floors: dict, skip_boilerplate: bool, route: str | None,
-                         sentence_margins: dict) -> SignalCombiner:
+                         sentence_margins: dict, min_model_words: int) -> SignalCombiner:
     return SignalCombiner(nlp, name, model_pipe, rules_pipe, spans_key, thresholds, default_threshold,
                           sentence_thresholds, max_labels, long_margin, long_sentences, rule_floors,
-                          skip_boilerplate, route, sentence_margins)
+                          skip_boilerplate, route, sentence_margins, min_model_words)

@@ -60,7 +60,8 @@ def set_thresholds(nlp, thresholds: dict[str, float], sentence_thresholds: dict[
            "long_margin": old.long_margin if long_margin is None else round(float(long_margin), 4),
            "long_sentences": old.long_sentences,
            "rule_floors": {lab: round(float(rule_floors.get(lab, 0.0)), 4) for lab in LABELS},
-           "sentence_margins": dict(getattr(old, "sentence_margins", {}))}
+           "sentence_margins": dict(getattr(old, "sentence_margins", {})),
+           "min_model_words": int(getattr(old, "min_model_words", 0))}
     nlp.remove_pipe("signal_combiner")
     nlp.add_pipe("signal_combiner", last=True, config=cfg)
 
