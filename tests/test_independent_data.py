@@ -73,3 +73,13 @@ def test_newest_mailboxes_parse_with_ids_dates_and_senders(box):
     assert len(set(ids)) == len(ids)
     known = set(ids)
     assert all(m["In-Reply-To"] in known for m in messages if m["In-Reply-To"])
+
+
+def test_every_labels_file_names_one_mailbox():
+    # a labels file names its mailbox by folder name alone (training.signals.agency_mail.mailbox_folder)
+    from training.signals.agency_mail import LABELS_DIR, mailbox_folder
+
+    files = sorted(LABELS_DIR.parent.glob("mail_labels*/*.jsonl"))
+    assert len(files) >= 90
+    for f in files:
+        assert (mailbox_folder(f.stem) / "mail").is_dir(), f

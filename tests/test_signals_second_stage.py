@@ -211,10 +211,10 @@ def test_the_evaluation_reads_a_blind_set_only_when_named():
     from training.signals.evaluate import BLIND_SETS, INDEPENDENT_SETS, named_sets
 
     read = {name for name, _, _ in INDEPENDENT_SETS}
-    assert "independent17" not in read
-    assert {"independent13", "independent14", "independent15", "independent16"} <= read
-    assert [e[0] for e in named_sets("independent17")] == ["independent17"] == [e[0] for e in BLIND_SETS]
-    assert [e[0] for e in named_sets("independent16, independent17")] == ["independent16", "independent17"]
+    assert "independent18" not in read
+    assert {"independent13", "independent14", "independent15", "independent16", "independent17"} <= read
+    assert [e[0] for e in named_sets("independent18")] == ["independent18"] == [e[0] for e in BLIND_SETS]
+    assert [e[0] for e in named_sets("independent17, independent18")] == ["independent17", "independent18"]
     with pytest.raises(AnalyzerError, match="unknown"):
         named_sets("independent99")
 

@@ -38,7 +38,7 @@ judged its ingest candidate N3) and ``train50/`` (six more, which judged N4), an
 more, which judged PTO), and ``train52/`` (six of the thirty-fifth, which judged its detector candidate
 N5), and ``train53/`` (six more, written at the end of the thirty-fifth session, which judged the
 thirty-sixth session's detector candidate N6, with ``train52``'s and its own message labels);
-``train54/`` (six of the thirty-sixth session) and its message labels are unread (:data:`UNREAD_SPLITS`).
+and ``train54/`` (six of the thirty-sixth session, which judged N7, with its message labels).
 :func:`run_mailbox` runs the analysis with no config (as a user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
 addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
 """
@@ -96,14 +96,14 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
 #: session), which judged N4 (``CANDIDATE56.md``), which shipped, and ``train51`` (the same session),
 #: which judged PTO (``CANDIDATE57.md``), which shipped, and ``train52`` (thirty-fifth session), which
 #: judged N5 (``CANDIDATE58.md``), which shipped, and ``train53`` (end of the thirty-fifth session), which
-#: judged the thirty-sixth session's N6 (``CANDIDATE59.md``), which did not.
+#: judged the thirty-sixth session's N6 (``CANDIDATE59.md``), which did not, and ``train54`` (thirty-sixth
+#: session), which judged N7 (``CANDIDATE60.md``), which shipped.
 WAITING_SPLITS = ("train43", "train44", "train45", "train46", "train47", "train48", "train49", "train50",
-                  "train51", "train52", "train53")
+                  "train51", "train52", "train53", "train54")
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
-#: the rule of the candidate they judge is committed (``data/independent/README.md``). ``train54`` (six
-#: more, written in the thirty-sixth session, with its labels ``data/signals/mail_labels_train54/``) waits
-#: for the next candidate's rule.
-UNREAD_SPLITS: tuple[str, ...] = ("train54",)
+#: the rule of the candidate they judge is committed (``data/independent/README.md``). None now: the
+#: last, ``train54``, was read by candidate N7's rule (``models/depth/CANDIDATE60.md``).
+UNREAD_SPLITS: tuple[str, ...] = ()
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",

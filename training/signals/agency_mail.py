@@ -77,8 +77,8 @@ TRAIN52_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train52"
 #: The labels of ``train53``'s six depth mailboxes (written at the end of the thirty-fifth session): read
 #: once by candidate N6's rule, with ``train52``'s.
 TRAIN53_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train53"
-#: The labels of ``train54``'s six depth mailboxes (written in the thirty-sixth session): a fourth
-#: whole-mail test set no detector has read.
+#: The labels of ``train54``'s six depth mailboxes (written in the thirty-sixth session): read once by
+#: candidate N7's rule (``models/depth/CANDIDATE60.md``).
 TRAIN54_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train54"
 
 

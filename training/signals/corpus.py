@@ -148,9 +148,12 @@ INDEPENDENT15_PATHS = tuple(DATA_DIR / f"eval_independent15_{k}.jsonl" for k in 
 #: The sixteenth independent set (thirty-first session): first read in the thirty-second session with
 #: the shipped detector alone (data/signals/README_eval_independent16.md); a development set since.
 INDEPENDENT16_PATHS = tuple(DATA_DIR / f"eval_independent16_{k}.jsonl" for k in "abc")
-#: The seventeenth independent set (thirty-second session): blind until a candidate's rule lets it be
-#: read (data/signals/README_eval_independent17.md); read only when ``--sets`` names it.
+#: The seventeenth independent set (thirty-second session): first read in the thirty-sixth session by
+#: candidate N7's rule (models/depth/CANDIDATE60.md); a development set since.
 INDEPENDENT17_PATHS = tuple(DATA_DIR / f"eval_independent17_{k}.jsonl" for k in "abc")
+#: The eighteenth independent set (thirty-sixth session): blind until a candidate's rule lets it be
+#: read (data/signals/README_eval_independent18.md); read only when ``--sets`` names it.
+INDEPENDENT18_PATHS = tuple(DATA_DIR / f"eval_independent18_{k}.jsonl" for k in "abc")
 
 #: The independent English snippet sets read before the twenty-sixth session's candidate D (sets 1 to
 #: 11): written as evaluation sets, each blind until its first read, development sets since.

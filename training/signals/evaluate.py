@@ -33,6 +33,7 @@ from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDE
                                      INDEPENDENT6_PATHS, INDEPENDENT7_PATHS, INDEPENDENT8_PATHS,
                                      INDEPENDENT9_PATHS, INDEPENDENT10_PATHS, INDEPENDENT11_PATHS,
                                      INDEPENDENT12_PATHS, INDEPENDENT13_PATHS, INDEPENDENT14_PATHS, INDEPENDENT15_PATHS, INDEPENDENT16_PATHS, INDEPENDENT17_PATHS,
+                                     INDEPENDENT18_PATHS,
                                      INDEPENDENT_PATH, LANGUAGE_EVAL2_PATHS, LANGUAGE_EVAL3_PATHS, LANGUAGE_EVAL_PATHS, LANGUAGES,
                                      PROJECT_ROOT, read_labelled, recipe_rows, training_parts)
 from training.signals.embedded import embed
@@ -204,6 +205,10 @@ INDEPENDENT_SETS = (
      "Sixteenth independently written set (eval_independent16_*.jsonl: three more authors who saw no project "
      "data, written in the thirty-first session; first read in the thirty-second session with the shipped "
      "detector alone, data/signals/README_eval_independent16.md; a development set since)"),
+    ("independent17", INDEPENDENT17_PATHS,
+     "Seventeenth independently written set (eval_independent17_*.jsonl: three more authors who saw no project "
+     "data, written in the thirty-second session; first read in the thirty-sixth session with the shipped "
+     "detector and candidate N7, models/depth/CANDIDATE60.md; a development set since)"),
     ("languages", LANGUAGE_EVAL_PATHS,
      "Snippets written natively in French, German, Spanish and Portuguese (eval_lang_*.jsonl: four authors who "
      "saw no project data, written in the twenty-first session as a test set; data/signals/README_train_languages.md)"),
@@ -223,12 +228,13 @@ INDEPENDENT_SETS = (
 )
 
 #: Blind sets: read only when ``--sets`` names them, as a candidate's rule says
-#: (data/signals/README_eval_independent17.md).
+#: (data/signals/README_eval_independent18.md). ``eval_independent17_*`` was read by candidate N7's rule
+#: (``models/depth/CANDIDATE60.md``) and is in :data:`INDEPENDENT_SETS` now.
 BLIND_SETS = (
-    ("independent17", INDEPENDENT17_PATHS,
-     "Seventeenth independently written set (eval_independent17_*.jsonl: three more authors who saw no project "
-     "data, written in the thirty-second session; blind until the rule of "
-     "data/signals/README_eval_independent17.md lets a candidate read it)"),
+    ("independent18", INDEPENDENT18_PATHS,
+     "Eighteenth independently written set (eval_independent18_*.jsonl: three more authors who saw no project "
+     "data, written in the thirty-sixth session; blind until the rule of "
+     "data/signals/README_eval_independent18.md lets a candidate read it)"),
 )
 
 

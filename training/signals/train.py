@@ -330,6 +330,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
                  "tune_on_independent": bool(tune_on_independent) if independent else None},
         "decision": {"long_margin": margin, "long_margin_fbeta": {str(m): f for m, f in margin_scores.items()},
                      "long_texts": len(long_rows), "long_sentences": long_sentences, "neutral_weight": float(fit.get("neutral_weight", 1.0)), "independent_weight": float(fit.get("independent_weight", 1.0)), "beta": beta, "sentence_thresholds": sentence, "max_labels": nlp.get_pipe("signal_combiner").max_labels,
+                     "min_model_words": nlp.get_pipe("signal_combiner").min_model_words,
                      "unknown_value": nlp.get_pipe(CLASSIFIER).unknown_value},
         "thresholds": thresholds,
         "sentence_thresholds": sentence_thresholds,
@@ -383,6 +384,9 @@ Command (from the project root; `make model` runs the same):
   Window thresholds: {json.dumps(m['thresholds'])}
   Sentence thresholds: {json.dumps(m['sentence_thresholds'])}
   Rule floors: {json.dumps(m['rule_floors'])}
+  A text whose sentences that may carry a label (not mail furniture) hold fewer than
+  {m['decision'].get('min_model_words', 0)} words takes labels from rules only (`min_model_words`; 0 = off;
+  models/depth/CANDIDATE60.md).
 - Data: `{m['data']['dev']}` split by `{m['data']['split']}` (seed {SEED}, 25% held out, stratified by each
   example's rarest label; the split file is reused while it exists) plus `{m['data']['extra']}` and
   `{m['data']['boundary']}` (snippets at the labels' boundaries, see data/signals/README_train_boundary.md) and
