@@ -128,6 +128,15 @@ def test_people_seniority_per_client_address(mailbox):
     assert set(people["client"]) == {"Acme"}
 
 
+def test_people_seniority_reads_signatures_in_chunks_with_the_same_result(mailbox, monkeypatch):
+    import analyzer.depth.seniority as seniority
+
+    df, _ = mailbox
+    whole = people_seniority(df)
+    monkeypatch.setattr(seniority, "CHUNK_ROWS", 1)  # one client message at a time
+    pd.testing.assert_frame_equal(people_seniority(df), whole)
+
+
 def test_client_features_on_hand_built_mailbox(mailbox):
     df, sig = mailbox
     before = df.copy(deep=True)
