@@ -80,8 +80,8 @@ TRAIN53_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train53"
 #: The labels of ``train54``'s six depth mailboxes (written in the thirty-sixth session): read once by
 #: candidate N7's rule (``models/depth/CANDIDATE60.md``).
 TRAIN54_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train54"
-#: The labels of ``train55``'s six depth mailboxes (written at the end of the thirty-sixth session): a
-#: whole-mail test set no detector has read.
+#: The labels of ``train55``'s six depth mailboxes (written at the end of the thirty-sixth session): read
+#: once by candidate N8's rule (``models/depth/CANDIDATE61.md``).
 TRAIN55_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train55"
 
 
