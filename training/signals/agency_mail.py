@@ -83,6 +83,9 @@ TRAIN54_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train54"
 #: The labels of ``train55``'s six depth mailboxes (written at the end of the thirty-sixth session): read
 #: once by candidate N8's rule (``models/depth/CANDIDATE61.md``).
 TRAIN55_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train55"
+#: The labels of ``train56``'s six depth mailboxes (written at the end of the thirty-sixth session): a
+#: whole-mail test set no detector has read.
+TRAIN56_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train56"
 
 
 def labelled_mail_files() -> list[Path]:
