@@ -64,9 +64,7 @@ def test_the_shipped_pipeline_reads_bare_replies_by_rules_only():
 
 
 def test_the_training_config_keeps_the_condition():
-    from analyzer.signals.pipeline import load_pipeline  # noqa: F401  (registers the factories)
-
-    nlp = spacy.blank("en")
+    nlp = spacy.blank("en")  # the combiner's factory is registered by the import of analyzer.signals.combine
     combiner = nlp.add_pipe("signal_combiner", config={"min_model_words": 4})
     set_thresholds(nlp, dict.fromkeys(LABELS, 0.5))
     assert nlp.get_pipe("signal_combiner").min_model_words == 4 and combiner is not nlp.get_pipe("signal_combiner")

@@ -84,11 +84,11 @@ def message_rows(new_text: str, labels: list[str], quotes: dict[str, str], negat
     every other quote of the message it holds. ``short_negatives``: a paragraph shorter than
     :data:`MIN_WORDS` is left out only when it is mail furniture (else: always)."""
     paras = paragraphs(new_text)
-    if short_negatives:
+    if short_negatives:  # a bare reply is a row too; a greeting or a sign-off never is
         paras = [p for p in paras if len(p.split()) >= MIN_WORDS or not furniture_kind(p)]
     if not labels:
-        keep = (lambda p: True) if short_negatives else (lambda p: len(p.split()) >= MIN_WORDS)  # noqa: E731
-        return ([(p, []) for p in paras if keep(p)] if negatives else []), 0
+        rows = paras if short_negatives else [p for p in paras if len(p.split()) >= MIN_WORDS]
+        return ([(p, []) for p in rows] if negatives else []), 0
     found: dict[int, set[str]] = {}
     held: dict[str, set[str]] = {}
     missed = 0
