@@ -327,15 +327,22 @@ def choose_trend(trends: list[dict], floor: float = STEADY_FLOOR) -> dict:
                                   r["balanced_generated"]))
 
 
-def collect(seeds=TRAIN_SEEDS, splits=TRAIN_SPLITS, signals_model=None) -> list[dict]:
+def collect(seeds=TRAIN_SEEDS, splits=TRAIN_SPLITS, signals_model=None,
+            split_signals_models: dict[str, Path] | None = None) -> list[dict]:
     """Every training mailbox read through the real ingest and signal pipeline: features, quarterly
     features and truth per mailbox (the generated ones, then ``splits``: :data:`TRAIN_SPLITS` unless
-    told otherwise). ``signals_model``: the signal pipeline to detect with (default: the shipped one)."""
+    told otherwise). ``signals_model``: the signal pipeline to detect with (default: the shipped one);
+    ``split_signals_models``: another pipeline for some splits, by split name (cross-fitted detections:
+    a detector that learnt from a split's labelled mail reads it in sample, so those splits are read by
+    one trained without it; candidate N9, ``models/depth/CANDIDATE62.md``)."""
     features = ClientFeatures().fit(None)
+    own = dict(split_signals_models or {})
+    if set(own) - set(splits):
+        raise ValueError(f"split_signals_models names splits not read: {sorted(set(own) - set(splits))}")
     with tempfile.TemporaryDirectory(prefix="depth-build-") as tmp:
         boxes = generated_rows(seeds, Path(tmp), features, signals_model)
         for split in splits:
-            boxes += independent_rows(split, Path(tmp), features, signals_model)
+            boxes += independent_rows(split, Path(tmp), features, own.get(split, signals_model))
     return boxes
 
 
@@ -345,7 +352,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
           generated_weights=GENERATED_WEIGHTS, period_priors=PERIOD_PRIORS, bands=BANDS, priors=PRIORS,
           people=PEOPLE, people_scope: str = PEOPLE_SCOPE, period_targets=PERIOD_TARGETS,
           quarterly_splits=QUARTERLY_SPLITS, praise_backing: str = PRAISE_BACKING,
-          praise_share: str = PRAISE_SHARE) -> dict:
+          praise_share: str = PRAISE_SHARE, split_signals_models: dict[str, Path] | None = None) -> dict:
     """Choose, fit and write the model (module doc); ``boxes``: :func:`collect`'s result, if already read;
     ``log_counts``: the evidence with the log counts of deeper and shallower signals
     (:class:`~analyzer.depth.evidence.EvidenceFeatures`); ``signals_model``: the signal pipeline whose
@@ -361,7 +368,8 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
     grid tries; ``quarterly_splits``: the hand-written splits whose rows the quarterly regressor is
     fitted on (with the generated ones; :data:`QUARTERLY_SPLITS` by default, candidate PTQ; None: all of
     ``splits``); ``praise_backing``: which signs back praise under ``backed_praise``
-    (:data:`PRAISE_BACKING`); ``praise_share``: how the praise share is held back (:data:`PRAISE_SHARE`)."""
+    (:data:`PRAISE_BACKING`); ``praise_share``: how the praise share is held back (:data:`PRAISE_SHARE`);
+    ``split_signals_models``: as in :func:`collect`."""
     if praise_share not in PRAISE_SHARES:
         raise ValueError(f"praise_share must be one of {', '.join(PRAISE_SHARES)}, not {praise_share!r}")
     praise_backers(praise_backing)  # a usage error before any mail is read
@@ -369,7 +377,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
         raise ValueError(f"quarterly_splits must be among splits: {sorted(set(quarterly_splits) - set(splits))}")
     t0 = time.perf_counter()
     features = ClientFeatures().fit(None)
-    boxes = collect(seeds, splits, signals_model) if boxes is None else boxes
+    boxes = collect(seeds, splits, signals_model, split_signals_models) if boxes is None else boxes
     T = table(boxes)
     t_data = time.perf_counter() - t0
     grid = []
@@ -559,8 +567,17 @@ def main(argv: list[str] | None = None) -> int:
                     help="how the praise share is held back under --backed-praise: scaled by counted/found praise, "
                          "or capped at (backing signs + k) / client mails, monotone in every feature (default: "
                          "PRAISE_SHARE; candidate PTM, models/depth/CANDIDATE50.md)")
+    ap.add_argument("--split-signals-model", action="append", default=[], metavar="SPLIT=PATH",
+                    help="read SPLIT with this signal pipeline instead of --signals-model (repeatable): cross-fitted "
+                         "detections for splits whose labelled mail that detector learnt from")
     args = ap.parse_args(argv)
     splits = tuple(s for s in args.splits.split(",") if s)
+    split_models = {}
+    for item in args.split_signals_model:
+        split, sep, path = item.partition("=")
+        if not sep or split not in splits or not path:
+            ap.error(f"--split-signals-model takes SPLIT=PATH with SPLIT one of --splits, not {item!r}")
+        split_models[split] = Path(path)
     if set(splits) & set(TEST_SPLITS):
         ap.error(f"test sets are never trained on: {sorted(set(splits) & set(TEST_SPLITS))}")
     quarterly = None
@@ -576,7 +593,8 @@ def main(argv: list[str] | None = None) -> int:
                   generated_weights=args.generated_weights,
                   period_priors=args.period_priors, bands=args.bands, priors=args.priors, people=args.people,
                   people_scope=args.people_scope, period_targets=args.period_targets, quarterly_splits=quarterly,
-                  praise_backing=args.praise_backing, praise_share=args.praise_share)
+                  praise_backing=args.praise_backing, praise_share=args.praise_share,
+                  split_signals_models=split_models)
     print(json.dumps({k: v for k, v in m["cv_leave_mailbox_out"].items() if "grid" not in k}, indent=1))
     return 0
 

@@ -211,6 +211,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              **{split: _waiting_judge(split, *judged) for split, judged in WAITING_JUDGES.items()},
              "train56": ("independent train56 (training mailboxes written at the end of the thirty-sixth session, the "
                          "long-tail and the general brief; unread: no candidate has been judged on it)"),
+             "train57": ("independent train57 (training mailboxes of the thirty-seventh session, the long-tail and "
+                         "the general brief; unread: no candidate has been judged on it)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",

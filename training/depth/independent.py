@@ -40,8 +40,9 @@ N5), and ``train53/`` (six more, written at the end of the thirty-fifth session,
 thirty-sixth session's detector candidate N6, with ``train52``'s and its own message labels);
 and ``train54/`` (six of the thirty-sixth session, which judged N7, with its message labels);
 and ``train55/`` (six more, written at the end of the thirty-sixth session, which judged N8, with its
-message labels); ``train56/`` (six more, written at the end of the thirty-sixth session) and its
-message labels are unread (:data:`UNREAD_SPLITS`).
+message labels); ``train56/`` (six more, written at the end of the thirty-sixth session) and
+``train57/`` (six of the thirty-seventh session) and their message labels are unread
+(:data:`UNREAD_SPLITS`).
 :func:`run_mailbox` runs the analysis with no config (as a user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
 addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
 """
@@ -61,7 +62,7 @@ SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "ret
           "test6", "test7", "test8", "test9", "test10", "test11", "test12", "train8", "train9", "train10",
           "train11", "train12", "train13", "train14", "train15", "train16",
           "train17", "train18", "train19", "train20", "train21", "train22", "train23", "train24", "train25",
-          "train26", "train27", "train28", "train29", "train30", "train31", "train32", "train33", "train34", "train35", "train36", "train37", "train38", "train39", "train40", "train41", "train42", "train43", "train44", "train45", "train46", "train47", "train48", "train49", "train50", "train51", "train52", "train53", "train54", "train55", "train56")
+          "train26", "train27", "train28", "train29", "train30", "train31", "train32", "train33", "train34", "train35", "train36", "train37", "train38", "train39", "train40", "train41", "train42", "train43", "train44", "train45", "train46", "train47", "train48", "train49", "train50", "train51", "train52", "train53", "train54", "train55", "train56", "train57")
 #: The hand-written mailboxes the quarterly course is fitted on (``training.depth.build``'s
 #: ``--quarterly-splits`` default): T4's and PT's training mail. Candidate PTQ
 #: (``models/depth/CANDIDATE47.md``, thirty-second session) fitted the client score and tiers on more
@@ -108,8 +109,9 @@ WAITING_SPLITS = ("train43", "train44", "train45", "train46", "train47", "train4
 #: the rule of the candidate they judge is committed (``data/independent/README.md``). ``train54`` was
 #: read by candidate N7's rule (``models/depth/CANDIDATE60.md``), ``train55`` by N8's
 #: (``CANDIDATE61.md``); ``train56`` (six more, written at the end of the thirty-sixth session, with its
-#: labels ``data/signals/mail_labels_train56/``) waits for the next candidate's rule.
-UNREAD_SPLITS: tuple[str, ...] = ("train56",)
+#: labels ``data/signals/mail_labels_train56/``) and ``train57`` (six of the thirty-seventh session, with
+#: ``mail_labels_train57/``) wait for the next candidate's rule.
+UNREAD_SPLITS: tuple[str, ...] = ("train56", "train57")
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",

@@ -86,6 +86,9 @@ TRAIN55_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train55"
 #: The labels of ``train56``'s six depth mailboxes (written at the end of the thirty-sixth session): a
 #: whole-mail test set no detector has read.
 TRAIN56_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train56"
+#: The labels of ``train57``'s six depth mailboxes (thirty-seventh session): a whole-mail test set no
+#: detector has read.
+TRAIN57_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train57"
 
 
 def labelled_mail_files() -> list[Path]:

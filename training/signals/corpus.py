@@ -154,6 +154,9 @@ INDEPENDENT17_PATHS = tuple(DATA_DIR / f"eval_independent17_{k}.jsonl" for k in 
 #: The eighteenth independent set (thirty-sixth session): blind until a candidate's rule lets it be
 #: read (data/signals/README_eval_independent18.md); read only when ``--sets`` names it.
 INDEPENDENT18_PATHS = tuple(DATA_DIR / f"eval_independent18_{k}.jsonl" for k in "abc")
+#: The nineteenth independent set (thirty-seventh session): blind, the next candidate's
+#: (data/signals/README_eval_independent19.md); read only when ``--sets`` names it.
+INDEPENDENT19_PATHS = tuple(DATA_DIR / f"eval_independent19_{k}.jsonl" for k in "abc")
 
 #: The independent English snippet sets read before the twenty-sixth session's candidate D (sets 1 to
 #: 11): written as evaluation sets, each blind until its first read, development sets since.

@@ -33,7 +33,7 @@ from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDE
                                      INDEPENDENT6_PATHS, INDEPENDENT7_PATHS, INDEPENDENT8_PATHS,
                                      INDEPENDENT9_PATHS, INDEPENDENT10_PATHS, INDEPENDENT11_PATHS,
                                      INDEPENDENT12_PATHS, INDEPENDENT13_PATHS, INDEPENDENT14_PATHS, INDEPENDENT15_PATHS, INDEPENDENT16_PATHS, INDEPENDENT17_PATHS,
-                                     INDEPENDENT18_PATHS,
+                                     INDEPENDENT18_PATHS, INDEPENDENT19_PATHS,
                                      INDEPENDENT_PATH, LANGUAGE_EVAL2_PATHS, LANGUAGE_EVAL3_PATHS, LANGUAGE_EVAL_PATHS, LANGUAGES,
                                      PROJECT_ROOT, read_labelled, recipe_rows, training_parts)
 from training.signals.embedded import embed
@@ -235,6 +235,10 @@ BLIND_SETS = (
      "Eighteenth independently written set (eval_independent18_*.jsonl: three more authors who saw no project "
      "data, written in the thirty-sixth session; blind until the rule of "
      "data/signals/README_eval_independent18.md lets a candidate read it)"),
+    ("independent19", INDEPENDENT19_PATHS,
+     "Nineteenth independently written set (eval_independent19_*.jsonl: three more authors who saw no project "
+     "data, written in the thirty-seventh session; blind until a candidate's rule lets it be read, "
+     "data/signals/README_eval_independent19.md)"),
 )
 
 

@@ -122,9 +122,12 @@ def matrix(occ: list[tuple[np.ndarray, np.ndarray, np.ndarray]], keys: np.ndarra
 
 
 def fit_classifier(clf: SignalClassifier, docs: list[Doc], y: np.ndarray, C: float = 10.0, min_df: int = 2,
-                   seed: int = 13, occ: list | None = None, sample_weight: np.ndarray | None = None) -> SignalClassifier:
+                   seed: int = 13, occ: list | None = None, sample_weight: np.ndarray | None = None,
+                   label_rows: np.ndarray | None = None) -> SignalClassifier:
     """Fit ``clf`` (in place) on whole docs with 0/1 targets ``y`` (n_docs, n_labels in ``clf.labels``),
-    optionally weighting the docs (``sample_weight``, on top of the balanced class weights)."""
+    optionally weighting the docs (``sample_weight``, on top of the balanced class weights).
+    ``label_rows``: (n_docs, n_labels) booleans, the docs each label's regression is fitted on (None:
+    all); the vocabulary and its weights still come from every doc."""
     from sklearn.linear_model import LogisticRegression
 
     occ = occ if occ is not None else [occurrences(clf, d) for d in docs]
@@ -133,11 +136,13 @@ def fit_classifier(clf: SignalClassifier, docs: list[Doc], y: np.ndarray, C: flo
     weights = np.zeros((len(keys), len(clf.labels)), dtype="f")
     bias = np.zeros(len(clf.labels), dtype="f")
     for j in range(len(clf.labels)):
-        if y[:, j].min() == y[:, j].max():
-            bias[j] = 10.0 if y[0, j] else -10.0
+        rows = slice(None) if label_rows is None or label_rows[:, j].all() else np.flatnonzero(label_rows[:, j])
+        yj = y[rows, j]
+        if yj.min() == yj.max():
+            bias[j] = 10.0 if yj[0] else -10.0
             continue
         lr = LogisticRegression(C=C, class_weight="balanced", max_iter=3000, random_state=seed)
-        lr.fit(x, y[:, j], sample_weight=sample_weight)
+        lr.fit(x[rows], yj, sample_weight=None if sample_weight is None else sample_weight[rows])
         weights[:, j] = lr.coef_[0]
         bias[j] = lr.intercept_[0]
     clf.set_weights(keys, weights, idf, bias)

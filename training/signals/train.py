@@ -142,12 +142,16 @@ def tune_label(evidence: list[dict], gold: np.ndarray, label: str, beta: float =
 
 
 def tune_thresholds(evidence: list[dict], rows: list[dict], beta: float = 1.0, sentence: bool = True,
-                    rule_floor: bool = True) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
-    """Window thresholds, sentence thresholds and rule floors per label (see :func:`tune_label`)."""
+                    rule_floor: bool = True, mail_skip_labels: tuple[str, ...] = ()
+                    ) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+    """Window thresholds, sentence thresholds and rule floors per label (see :func:`tune_label`); the
+    labels of ``mail_skip_labels`` are tuned without the whole-mail rows (``source: "mail"``)."""
     win, own, floor = {}, {}, {}
     for lab in LABELS:
-        gold = np.array([lab in r["labels"] for r in rows])
-        win[lab], own[lab], floor[lab], _ = tune_label(evidence, gold, lab, beta, sentence, rule_floor)
+        keep = [i for i, r in enumerate(rows) if lab not in mail_skip_labels or r.get("source") != "mail"]
+        gold = np.array([lab in rows[i]["labels"] for i in keep])
+        win[lab], own[lab], floor[lab], _ = tune_label([evidence[i] for i in keep], gold, lab, beta, sentence,
+                                                       rule_floor)
     return win, own, floor
 
 
@@ -181,9 +185,26 @@ def fold_assignment(rows: list[dict], folds: int, seed: int, mail_apart: bool = 
     return fold_of
 
 
+def label_rows(nlp, rows: list[dict], mail_skip_labels: tuple[str, ...] = ()) -> np.ndarray | None:
+    """(rows, labels) booleans: the rows each label's regression is fitted on. The whole-mail rows
+    (``source: "mail"``) are left out of the labels of ``mail_skip_labels`` (None: every row counts
+    for every label). Candidate N9 (``models/depth/CANDIDATE62.md``): labellers disagree on whether a
+    routine work order ("Need 6 posts by 30 April") is a help request, so the mail rows teach it
+    to flag work orders; its help requests are learnt from the snippets alone."""
+    if not mail_skip_labels:
+        return None
+    labels = nlp.get_pipe(CLASSIFIER).labels
+    unknown = set(mail_skip_labels) - set(labels)
+    if unknown:
+        raise ValueError(f"unknown labels in mail_skip_labels: {sorted(unknown)}")
+    is_mail = np.array([r.get("source") == "mail" for r in rows], dtype=bool)
+    return np.array([[not (m and lab in mail_skip_labels) for lab in labels] for m in is_mail], dtype=bool)
+
+
 def cross_validated_evidence(nlp, docs: list, rows: list[dict], occ: list, folds: int, C: float, min_df: int,
                              seed: int, weights: np.ndarray | None = None, fold_extra=None,
-                             mail_apart: bool = False) -> tuple[list[dict], list[dict]]:
+                             mail_apart: bool = False, mail_skip_labels: tuple[str, ...] = ()
+                             ) -> tuple[list[dict], list[dict]]:
     """Out-of-fold evidence for every row: each fold scored by a classifier fitted on the others.
 
     ``fold_extra(held_idx) -> docs``: more docs made from a fold's held rows only (the long texts of
@@ -191,13 +212,15 @@ def cross_validated_evidence(nlp, docs: list, rows: list[dict], occ: list, folds
     second, in the order made."""
     fold_of = fold_assignment(rows, folds, seed, mail_apart)
     y = _targets(nlp, rows)
+    masks = label_rows(nlp, rows, mail_skip_labels)
     evidence: list = [None] * len(rows)
     extra: list = []
     clf = nlp.get_pipe(CLASSIFIER)
     for k in range(folds):
         fit_idx, held_idx = np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)
         fit_classifier(clf, [docs[i] for i in fit_idx], y[fit_idx], C=C, min_df=min_df, seed=seed,
-                       occ=[occ[i] for i in fit_idx], sample_weight=None if weights is None else weights[fit_idx])
+                       occ=[occ[i] for i in fit_idx], sample_weight=None if weights is None else weights[fit_idx],
+                       label_rows=None if masks is None else masks[fit_idx])
         for i, ev in zip(held_idx, label_evidence(nlp, [docs[i] for i in held_idx])):
             evidence[i] = ev
         if fold_extra is not None:
@@ -208,7 +231,8 @@ def cross_validated_evidence(nlp, docs: list, rows: list[dict], occ: list, folds
 
 def pooled_evidence(nlp, docs: list, rows: list[dict], occ: list, folds: int, C: float, min_df: int, seed: int,
                     repeats: int = 1, weights: np.ndarray | None = None,
-                    fold_extra=None, mail_apart: bool = False) -> tuple[list[dict], list[dict], list[dict]]:
+                    fold_extra=None, mail_apart: bool = False,
+                    mail_skip_labels: tuple[str, ...] = ()) -> tuple[list[dict], list[dict], list[dict]]:
     """:func:`cross_validated_evidence` of ``repeats`` fold draws (seeds ``seed``, ``seed + 1``, ...), laid
     end to end, with the rows they belong to (``rows`` once per draw): what the thresholds are tuned on.
     One draw's folds move the blind sets by about 0.01 macro F1 (``data/signals/README_eval_independent8.md``).
@@ -217,7 +241,7 @@ def pooled_evidence(nlp, docs: list, rows: list[dict], occ: list, folds: int, C:
     for draw_seed in range(seed, seed + repeats):
         more = None if fold_extra is None else (lambda held, s=draw_seed: fold_extra(held, s))
         ev, ex = cross_validated_evidence(nlp, docs, rows, occ, folds, C, min_df, draw_seed, weights, more,
-                                          mail_apart)
+                                          mail_apart, mail_skip_labels)
         evidence, extra, tuned_rows = evidence + ev, extra + ex, tuned_rows + rows
     return evidence, extra, tuned_rows
 
@@ -231,7 +255,8 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
           courtesy: bool = False, repeats: int | None = None, mail: bool | str = False,
           tune_on_mail: bool = True, languages: bool = False, tune_on_languages: bool = True,
           only_languages: bool = False, language_codes: tuple[str, ...] = LANGUAGES, mixed_pairs: int = 0,
-          independent: bool = False, tune_on_independent: bool = True) -> dict:
+          independent: bool = False, tune_on_independent: bool = True,
+          mail_skip_labels: tuple[str, ...] = ()) -> dict:
     """Build, fit, tune and write the pipeline to ``out``; returns the metrics written to metrics.json.
     ``flip``: train on the sign-flip rows too (:data:`training.signals.corpus.FLIP_PATHS`); ``courtesy``:
     on the courtesy rows too (:data:`training.signals.corpus.COURTESY_PATHS`), with the classifier's
@@ -246,7 +271,8 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
     snippets (:func:`training.signals.corpus.mixed_pair_rows`); ``independent``: on every independent
     snippet set read so far too (:data:`training.signals.corpus.INDEPENDENT_READ_PATHS`);
     ``tune_on_independent=False``: those rows join every weight fit, but the thresholds, rule floors and
-    long-text margin are tuned without them."""
+    long-text margin are tuned without them; ``mail_skip_labels``: labels whose regressions and
+    thresholds leave the whole-mail rows out (:func:`label_rows`)."""
     started = time.time()
     parts = training_parts(flip=flip, courtesy=courtesy, mail=mail, languages=languages, only_languages=only_languages,
                            language_codes=language_codes, mixed_pairs=mixed_pairs, independent=independent)
@@ -283,12 +309,12 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
     tune_long = bool(fit.get("long_margin", True))
     evidence, long_evidence, tuned_rows = pooled_evidence(nlp, docs, rows, occ, folds, C, min_df, seed, repeats,
                                                           weights, fold_long_texts if tune_long else None,
-                                                          mail_apart=not tune_on_mail)
+                                                          mail_apart=not tune_on_mail, mail_skip_labels=mail_skip_labels)
     keep = np.tile(tuned, len(tuned_rows) // len(rows))
     evidence = [e for e, k in zip(evidence, keep) if k]
     tuned_rows = [r for r, k in zip(tuned_rows, keep) if k]
     thresholds, sentence_thresholds, rule_floors = tune_thresholds(evidence, tuned_rows, beta, sentence,
-                                                                   bool(fit.get("rule_floors", True)))
+                                                                   bool(fit.get("rule_floors", True)), mail_skip_labels)
     log.info("thresholds: %s; sentence thresholds: %s; rule floors: %s", thresholds, sentence_thresholds, rule_floors)
     margin, margin_scores = 0.0, {}
     if long_rows:
@@ -296,7 +322,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
                                                  thresholds, sentence_thresholds, rule_floors, beta)
         log.info("long-text margin %.3f (F-beta per margin: %s)", margin, margin_scores)
     fit_classifier(nlp.get_pipe(CLASSIFIER), docs, _targets(nlp, rows), C=C, min_df=min_df, seed=seed, occ=occ,
-                   sample_weight=weights)
+                   sample_weight=weights, label_rows=label_rows(nlp, rows, mail_skip_labels))
     oof_table = prf_table([r["labels"] for r in tuned_rows], decide(evidence, thresholds, sentence_thresholds, rule_floors))
     set_thresholds(nlp, thresholds, sentence_thresholds, long_margin=margin, rule_floors=rule_floors)
     held_table = prf_table([r["labels"] for r in parts["heldout"]],
@@ -320,6 +346,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
                  "flip": [str(p.relative_to(PROJECT_ROOT)) for p in FLIP_PATHS] if flip else [],
                  "courtesy": [str(p.relative_to(PROJECT_ROOT)) for p in COURTESY_PATHS] if courtesy else [],
                  "mail": str(mail_file(mail).relative_to(PROJECT_ROOT)) if mail else None, "tune_on_mail": bool(tune_on_mail) if mail else None,
+                 "mail_skip_labels": list(mail_skip_labels) if mail else [],
                  "languages": [str(p.relative_to(PROJECT_ROOT)) for k, p in zip(LANGUAGES, LANGUAGE_PATHS)
                                if k in language_codes] if languages else [],
                  "tune_on_languages": bool(tune_on_languages) if languages else None,
@@ -361,7 +388,7 @@ def _training_md(m: dict, config: Path) -> str:
 
 Command (from the project root; `make model` runs the same):
 
-    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}{' --courtesy' if m['data'].get('courtesy') else ''}{f" --mail {mail_kind(m['data']['mail'])}" if m['data'].get('mail') else ''}{' --mail-weights-only' if m['data'].get('tune_on_mail') is False else ''}{' --languages' if m['data'].get('languages') else ''}{' --languages-weights-only' if m['data'].get('tune_on_languages') is False else ''}{' --independent' if m['data'].get('independent') else ''}{' --independent-weights-only' if m['data'].get('tune_on_independent') is False else ''}{' --only-languages' if m['data'].get('only_languages') else ''}{f" --language-codes {','.join(m['data']['language_codes'])}" if m['data'].get('language_codes') and tuple(m['data']['language_codes']) != LANGUAGES else ''}{f" --repeats {m['fit']['repeats']}" if m['fit'].get('repeats', 1) > 1 else ''}
+    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}{' --courtesy' if m['data'].get('courtesy') else ''}{f" --mail {mail_kind(m['data']['mail'])}" if m['data'].get('mail') else ''}{' --mail-weights-only' if m['data'].get('tune_on_mail') is False else ''}{f" --mail-skip-labels {','.join(m['data']['mail_skip_labels'])}" if m['data'].get('mail_skip_labels') else ''}{' --languages' if m['data'].get('languages') else ''}{' --languages-weights-only' if m['data'].get('tune_on_languages') is False else ''}{' --independent' if m['data'].get('independent') else ''}{' --independent-weights-only' if m['data'].get('tune_on_independent') is False else ''}{' --only-languages' if m['data'].get('only_languages') else ''}{f" --language-codes {','.join(m['data']['language_codes'])}" if m['data'].get('language_codes') and tuple(m['data']['language_codes']) != LANGUAGES else ''}{f" --repeats {m['fit']['repeats']}" if m['fit'].get('repeats', 1) > 1 else ''}
 
 - spaCy {spacy.__version__}; config `{cfg}`: sentencizer, `paragraph_breaks` (a blank line ends a sentence),
   lookup lemmatizer, `signal_rules`, `signal_classifier` (linear model over hashed word 1-2-grams, lemmas,
@@ -434,11 +461,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --languages: those rows fit the weights; thresholds and margins are tuned without them")
     parser.add_argument("--mail-weights-only", action="store_true",
                         help="with --mail: the mail rows fit the weights; thresholds and margins are tuned without them")
+    parser.add_argument("--mail-skip-labels", default="",
+                        help="with --mail: labels (comma-separated) whose regressions and thresholds leave the mail "
+                             "rows out (candidate N9: help_request)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         metrics = train(args.out, config=args.config, seed=args.seed, flip=args.flip, courtesy=args.courtesy,
                         repeats=args.repeats, mail=args.mail, tune_on_mail=not args.mail_weights_only,
+                        mail_skip_labels=tuple(x for x in args.mail_skip_labels.split(",") if x),
                         languages=args.languages, tune_on_languages=not args.languages_weights_only,
                         only_languages=args.only_languages,
                         language_codes=tuple(args.language_codes.split(",")) if args.language_codes else LANGUAGES,
