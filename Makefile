@@ -37,7 +37,7 @@ model: $(STAMP)
 	$(PY) -m training.depth.build --out models/depth --signals-model build/signals-plain-routed \
 		--generated-weights 0.3 --priors 8 --period-priors 16 --bands 2 --period-targets level
 	$(PY) -m training.signals.train --out build/signals-languages --only-languages
-	$(PY) -m training.signals.train --out build/signals-english --mail quote
+	$(PY) -m training.signals.train --out build/signals-english --mail quote --mail-skip-labels help_request
 	$(PY) -m training.signals.route --english build/signals-english --languages build/signals-languages --out models/signals
 
 evaluate: $(STAMP)

@@ -55,10 +55,9 @@ def test_a_label_whose_best_sentence_is_a_sign_off_moves_to_the_sentence_that_sa
     from analyzer.signals.pipeline import load_pipeline
 
     nlp = load_pipeline()
-    doc = nlp("We went with the rooftop venue you suggested and it was the highlight of our year. Thank you!")
+    doc = nlp("We went with the venue you suggested and it was a wonderful evening. Thank you!")
     found = {(s.label_, s.text.strip()) for s in doc.spans["signals"]}
-    assert ("appreciation", "We went with the rooftop venue you suggested and it was the highlight of our year.") \
-        in found, found
+    assert ("appreciation", "We went with the venue you suggested and it was a wonderful evening.") in found, found
     assert not any(text == "Thank you!" for _, text in found)
 
 

@@ -173,7 +173,7 @@ def test_combiner_rule_floor_and_long_margin():
     set_thresholds(nlp, dict.fromkeys(LABELS, 2.0), rule_floors=dict.fromkeys(LABELS, 2.0))
     assert not labels(text)  # no window score reaches a floor of 2: rule hits alone no longer count
     # a model-only hit 0.05 over its threshold, in a short text and in a paragraph of a long one
-    thanks = "Thanks for the quick turnaround on the deck."
+    thanks = "Thanks for the turnaround on the deck."
     long_text = "\n\n".join(["The agenda is attached.", thanks, "The room is booked.", "See you on Monday.", "Best, Ann"])
     def thanks_score(t):  # the highest window score for appreciation at the "Thanks" sentence
         doc = nlp(t)
@@ -250,7 +250,7 @@ def test_combiner_sentence_margins_find_a_signal_its_window_dilutes():
 
     nlp = spacy.load(DEFAULT_MODEL)  # a private copy: the settings below change its combiner
     j = LABELS.index("appreciation")
-    text = "We took your advice on the trade show booth. People liked it."
+    text = "We took your advice on the trade show booth. Good one."
     doc = nlp(text)
     _, sent, win, _ = doc.user_data[SCORES_KEY]
     own, shared = float(sent[1, j]), float(win[1, j])
@@ -266,17 +266,17 @@ def test_combiner_sentence_margins_find_a_signal_its_window_dilutes():
 
     assert praised(text) == []  # windows only: diluted
     combiner.sentence_margins = {"appreciation": (own - threshold) / 2}
-    assert praised(text) == ["People liked it."]
+    assert praised(text) == ["Good one."]
     combiner.sentence_margins = {"appreciation": own - threshold + 0.01}
     assert praised(text) == []  # the margin is on top of the threshold
     combiner.sentence_margins = {"complaint": 0.0}  # other labels' margins leave it alone
     assert praised(text) == []
     combiner.sentence_margins = {"appreciation": (own - threshold) / 2}
     long_text = "\n\n".join(["The agenda is attached.", "The room is booked.", "See you on Monday.", text])
-    assert praised(long_text) == ["People liked it."]
+    assert praised(long_text) == ["Good one."]
     combiner.long_margin = own - threshold
     assert praised(long_text) == []  # a long text adds its long margin
-    assert praised(text) == ["People liked it."]  # a short one does not
+    assert praised(text) == ["Good one."]  # a short one does not
 
 
 def test_combiner_refuses_sentence_margins_for_unknown_labels():

@@ -28,7 +28,9 @@ def test_model_files_are_small_and_complete():
                  "signal_classifier_languages/weights.npy", "signal_classifier_languages/keys.npy"):
         assert (DEFAULT_MODEL / name).is_file(), name
     size = sum(p.stat().st_size for p in DEFAULT_MODEL.rglob("*") if p.is_file())
-    assert size < 12_000_000, size  # two classifiers (English; French, German, Spanish, Portuguese)
+    # two classifiers (English; the six other languages); the English one learns from 21,985 whole-mail
+    # rows since N9 (models/depth/CANDIDATE62.md): 297k features, 17 MB in all
+    assert size < 20_000_000, size
 
 
 def test_loads_in_fresh_process_without_lookups_data(project_root):

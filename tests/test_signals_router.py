@@ -41,9 +41,9 @@ def _english():
 @pytest.fixture(scope="module")
 def pipelines():
     """The shipped English pipeline, and the same with a second pair behind the router whose
-    thresholds are all 0.01: a routed doc then carries labels the English pair would never give it."""
+    thresholds are all 1e-6: a routed doc then carries labels the English pair would never give it."""
     other = _english()
-    set_thresholds(other, {lab: 0.01 for lab in LABELS}, max_labels=len(LABELS))
+    set_thresholds(other, {lab: 1e-6 for lab in LABELS}, max_labels=len(LABELS))
     return _english(), add_language_route(_english(), other)
 
 
@@ -160,10 +160,10 @@ def test_route_writes_a_routed_pipeline_and_keeps_the_history(tmp_path):
     _english().to_disk(english)
     (english / "TRAINING.md").write_text("# English\n", encoding="utf-8")
     low = _english()
-    set_thresholds(low, {lab: 0.01 for lab in LABELS}, max_labels=len(LABELS))
+    set_thresholds(low, {lab: 1e-6 for lab in LABELS}, max_labels=len(LABELS))
     low.to_disk(other)
     (other / "metrics.json").write_text(json.dumps({"heldout": {"macro": {"f1": 0.5}},
-                                                    "thresholds": {lab: 0.01 for lab in LABELS}}), encoding="utf-8")
+                                                    "thresholds": {lab: 1e-6 for lab in LABELS}}), encoding="utf-8")
     out = tmp_path / "out"
     out.mkdir()
     (out / "HISTORY.md").write_text("# what came before\n", encoding="utf-8")

@@ -40,9 +40,8 @@ N5), and ``train53/`` (six more, written at the end of the thirty-fifth session,
 thirty-sixth session's detector candidate N6, with ``train52``'s and its own message labels);
 and ``train54/`` (six of the thirty-sixth session, which judged N7, with its message labels);
 and ``train55/`` (six more, written at the end of the thirty-sixth session, which judged N8, with its
-message labels); ``train56/`` (six more, written at the end of the thirty-sixth session) and
-``train57/`` (six of the thirty-seventh session) and their message labels are unread
-(:data:`UNREAD_SPLITS`).
+message labels); and ``train56/`` (six more, written at the end of the thirty-sixth session) and
+``train57/`` (six of the thirty-seventh session), which judged N9 together, with their message labels.
 :func:`run_mailbox` runs the analysis with no config (as a user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
 addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
 """
@@ -102,16 +101,16 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
 #: judged N5 (``CANDIDATE58.md``), which shipped, and ``train53`` (end of the thirty-fifth session), which
 #: judged the thirty-sixth session's N6 (``CANDIDATE59.md``), which did not, and ``train54`` (thirty-sixth
 #: session), which judged N7 (``CANDIDATE60.md``), which shipped, and ``train55`` (the same session), which
-#: judged N8 (``CANDIDATE61.md``), which did not.
+#: judged N8 (``CANDIDATE61.md``), which did not, and ``train56`` (end of the thirty-sixth session) and
+#: ``train57`` (thirty-seventh session), which judged N9 together (``CANDIDATE62.md``), which shipped.
 WAITING_SPLITS = ("train43", "train44", "train45", "train46", "train47", "train48", "train49", "train50",
-                  "train51", "train52", "train53", "train54", "train55")
+                  "train51", "train52", "train53", "train54", "train55", "train56", "train57")
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
 #: the rule of the candidate they judge is committed (``data/independent/README.md``). ``train54`` was
 #: read by candidate N7's rule (``models/depth/CANDIDATE60.md``), ``train55`` by N8's
-#: (``CANDIDATE61.md``); ``train56`` (six more, written at the end of the thirty-sixth session, with its
-#: labels ``data/signals/mail_labels_train56/``) and ``train57`` (six of the thirty-seventh session, with
-#: ``mail_labels_train57/``) wait for the next candidate's rule.
-UNREAD_SPLITS: tuple[str, ...] = ("train56", "train57")
+#: (``CANDIDATE61.md``), ``train56`` and ``train57`` by N9's (``CANDIDATE62.md``). None waits now: the
+#: next candidate needs new ones.
+UNREAD_SPLITS: tuple[str, ...] = ()
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",

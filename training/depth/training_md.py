@@ -112,9 +112,13 @@ training.signals.route --english build/signals-plain --languages build/signals-l
 build/signals-plain-routed`; then `python -m training.depth.build --out models/depth --signals-model
 build/signals-plain-routed --generated-weights 0.3 --priors 8 --period-priors 16 --bands 2
 --period-targets level`, the grid fixed where candidates PT to PTM were judged). The shipped detector is that pipeline
-plus `train17`'s labelled mail (`--mail quote`, since the twentieth session), and this model reads
-its detections unchanged: refitted on them it ranked worse on unread mail, because `train17`'s
-features are then in-sample for the detector (`models/depth/CANDIDATE23.md`, `CANDIDATE24.md`).
+plus whole labelled agency mail (`--mail quote`: `train17`'s since the twentieth session; the 102
+labelled mailboxes read by the thirty-seventh session, with help requests learnt from the snippets
+alone, `--mail-skip-labels help_request`, since candidate N9, `models/depth/CANDIDATE62.md`), and this
+model reads its detections unchanged: refitted on them it ranked worse on unread mail, because the
+labelled training mailboxes' features are then in-sample for the detector (`models/depth/CANDIDATE23.md`,
+`CANDIDATE24.md`); refitted on cross-fitted detections (`--split-signals-model`) it was level on read
+mail and worse on trends (`CANDIDATE62.md`).
 The language route joined the fit in the twenty-second session (`CANDIDATE29.md`). Evaluation:
 `make evaluate` (`models/depth/evaluation.md`).
 

@@ -83,11 +83,11 @@ TRAIN54_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train54"
 #: The labels of ``train55``'s six depth mailboxes (written at the end of the thirty-sixth session): read
 #: once by candidate N8's rule (``models/depth/CANDIDATE61.md``).
 TRAIN55_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train55"
-#: The labels of ``train56``'s six depth mailboxes (written at the end of the thirty-sixth session): a
-#: whole-mail test set no detector has read.
+#: The labels of ``train56``'s six depth mailboxes (written at the end of the thirty-sixth session): read
+#: once by candidate N9's rule (``models/depth/CANDIDATE62.md``).
 TRAIN56_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train56"
-#: The labels of ``train57``'s six depth mailboxes (thirty-seventh session): a whole-mail test set no
-#: detector has read.
+#: The labels of ``train57``'s six depth mailboxes (thirty-seventh session): read once by candidate N9's
+#: rule (``models/depth/CANDIDATE62.md``).
 TRAIN57_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train57"
 
 

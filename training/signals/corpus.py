@@ -151,8 +151,8 @@ INDEPENDENT16_PATHS = tuple(DATA_DIR / f"eval_independent16_{k}.jsonl" for k in 
 #: The seventeenth independent set (thirty-second session): first read in the thirty-sixth session by
 #: candidate N7's rule (models/depth/CANDIDATE60.md); a development set since.
 INDEPENDENT17_PATHS = tuple(DATA_DIR / f"eval_independent17_{k}.jsonl" for k in "abc")
-#: The eighteenth independent set (thirty-sixth session): blind until a candidate's rule lets it be
-#: read (data/signals/README_eval_independent18.md); read only when ``--sets`` names it.
+#: The eighteenth independent set (thirty-sixth session): first read in the thirty-seventh session by
+#: candidate N9's rule (models/depth/CANDIDATE62.md); a development set since.
 INDEPENDENT18_PATHS = tuple(DATA_DIR / f"eval_independent18_{k}.jsonl" for k in "abc")
 #: The nineteenth independent set (thirty-seventh session): blind, the next candidate's
 #: (data/signals/README_eval_independent19.md); read only when ``--sets`` names it.

@@ -209,6 +209,10 @@ INDEPENDENT_SETS = (
      "Seventeenth independently written set (eval_independent17_*.jsonl: three more authors who saw no project "
      "data, written in the thirty-second session; first read in the thirty-sixth session with the shipped "
      "detector and candidate N7, models/depth/CANDIDATE60.md; a development set since)"),
+    ("independent18", INDEPENDENT18_PATHS,
+     "Eighteenth independently written set (eval_independent18_*.jsonl: three more authors who saw no project "
+     "data, written in the thirty-sixth session; first read in the thirty-seventh session with the shipped "
+     "detector and candidate N9, models/depth/CANDIDATE62.md; a development set since)"),
     ("languages", LANGUAGE_EVAL_PATHS,
      "Snippets written natively in French, German, Spanish and Portuguese (eval_lang_*.jsonl: four authors who "
      "saw no project data, written in the twenty-first session as a test set; data/signals/README_train_languages.md)"),
@@ -228,13 +232,9 @@ INDEPENDENT_SETS = (
 )
 
 #: Blind sets: read only when ``--sets`` names them, as a candidate's rule says
-#: (data/signals/README_eval_independent18.md). ``eval_independent17_*`` was read by candidate N7's rule
-#: (``models/depth/CANDIDATE60.md``) and is in :data:`INDEPENDENT_SETS` now.
+#: (data/signals/README_eval_independent19.md). ``eval_independent18_*`` was read by candidate N9's rule
+#: (``models/depth/CANDIDATE62.md``) and is in :data:`INDEPENDENT_SETS` now.
 BLIND_SETS = (
-    ("independent18", INDEPENDENT18_PATHS,
-     "Eighteenth independently written set (eval_independent18_*.jsonl: three more authors who saw no project "
-     "data, written in the thirty-sixth session; blind until the rule of "
-     "data/signals/README_eval_independent18.md lets a candidate read it)"),
     ("independent19", INDEPENDENT19_PATHS,
      "Nineteenth independently written set (eval_independent19_*.jsonl: three more authors who saw no project "
      "data, written in the thirty-seventh session; blind until a candidate's rule lets it be read, "

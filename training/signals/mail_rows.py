@@ -151,16 +151,24 @@ def mailbox_rows(name: str, labels_path: Path, work: Path, unit: str = "paragrap
 #: ``train18``'s six mailboxes, labelled message by message in the twentieth session: the quote rows of
 #: the candidates M3 and M4 (``--labels`` both folders), which did not ship, and of N6.
 TRAIN18_LABELS_DIR = MORE_LABELS_DIR.parent / "mail_labels_train18"
-#: Every folder of message-by-message labels that has been read (each judged a candidate, or was written
-#: as training mail): ``train17``'s (``mail_labels_more``) and those of ``train18``, ``train27``, ``train29``
-#: to ``train34``, ``train47`` and ``train49`` to ``train51``; 78 mailboxes. Not ``mail_labels`` (the four
-#: development mailboxes of :mod:`training.signals.agency_mail`) and not the unread judge sets.
+#: The folders of message-by-message labels read before the thirty-sixth session's candidate N6 (each
+#: judged a candidate, or was written as training mail): ``train17``'s (``mail_labels_more``) and those
+#: of ``train18``, ``train27``, ``train29`` to ``train34``, ``train47`` and ``train49`` to ``train51``;
+#: 78 mailboxes, N6's quote rows (``models/depth/CANDIDATE59.md``, not shipped).
 READ_LABELS_DIRS = (MORE_LABELS_DIR,) + tuple(
     MORE_LABELS_DIR.parent / f"mail_labels_train{n}" for n in (18, 27, 29, 30, 31, 32, 33, 34, 47, 49, 50, 51))
-#: The labelled training mail each kind of row is made from by default: ``train17``'s six mailboxes.
-#: Candidate N6 (``models/depth/CANDIDATE59.md``, not shipped) made its quote rows from
-#: :data:`READ_LABELS_DIRS` with ``--short-negatives``.
-SOURCES = {"paragraph": (MORE_LABELS_DIR,), "quote": (MORE_LABELS_DIR,)}
+#: The shipped detector's quote rows (candidate N9, ``models/depth/CANDIDATE62.md``): every labels folder
+#: read when it was trained, :data:`READ_LABELS_DIRS` and ``train52`` to ``train55``'s; 102 mailboxes.
+#: Not ``mail_labels`` (the four development mailboxes of :mod:`training.signals.agency_mail`) and not
+#: the later judge sets. Fixed, so that the committed rows rebuild as they are.
+N9_LABELS_DIRS = READ_LABELS_DIRS + tuple(MORE_LABELS_DIR.parent / f"mail_labels_train{n}" for n in (52, 53, 54, 55))
+#: The labelled training mail each kind of row is made from by default: the paragraph rows from
+#: ``train17``'s six mailboxes (the twentieth session's candidate M, not shipped); the quote rows, which
+#: the shipped detector trains on, from :data:`N9_LABELS_DIRS`, with short unlabelled replies as rows
+#: with no label (:data:`SHORT_NEGATIVES`).
+SOURCES = {"paragraph": (MORE_LABELS_DIR,), "quote": N9_LABELS_DIRS}
+#: Whether each kind of row takes short unlabelled client replies as rows with no label by default.
+SHORT_NEGATIVES = {"paragraph": False, "quote": True}
 
 
 def build(labels_dirs: tuple[Path, ...] = SOURCES["paragraph"], out: Path = MAIL_PATH, unit: str = "paragraph",
@@ -190,14 +198,16 @@ def main(argv: list[str] | None = None) -> int:
                     help="a folder of labels files (repeatable; default: SOURCES of the unit)")
     ap.add_argument("--unit", choices=("paragraph", "quote"), default="paragraph",
                     help="a labelled row is the paragraph holding a quote, or the quote itself")
-    ap.add_argument("--short-negatives", action="store_true",
-                    help="unlabelled client paragraphs under MIN_WORDS words are rows too, unless greeting or sign-off")
+    ap.add_argument("--short-negatives", action=argparse.BooleanOptionalAction, default=None,
+                    help="unlabelled client paragraphs under MIN_WORDS words are rows too, unless greeting or sign-off "
+                         "(default: SHORT_NEGATIVES of the unit)")
     ap.add_argument("--out", type=Path, default=None,
                     help=f"default: {MAIL_PATH.name} (paragraph), {MAIL_QUOTES_PATH.name} (quote)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     out = args.out or mail_file(args.unit)
-    counts = build(tuple(args.labels or SOURCES[args.unit]), out, args.unit, args.short_negatives)
+    short = SHORT_NEGATIVES[args.unit] if args.short_negatives is None else args.short_negatives
+    counts = build(tuple(args.labels or SOURCES[args.unit]), out, args.unit, short)
     print(json.dumps(counts, indent=1))
     return 0
 
