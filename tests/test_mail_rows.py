@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from training.signals.corpus import MAIL_PATH, MAIL_QUOTES_PATH, training_parts
 from training.signals.mail_rows import SHORT_NEGATIVES, SOURCES, build, holds_quote, message_rows, paragraphs
 
@@ -85,6 +87,24 @@ def test_mail_rows_join_the_training_rows_only_when_asked(dev_data_path):
     quotes = training_parts(dev_path=dev_data_path, mail="quote")
     quote_ids = {json.loads(line)["id"] for line in MAIL_QUOTES_PATH.read_text(encoding="utf-8").splitlines()}
     assert seen(quotes) - seen(plain) == quote_ids
+
+
+def test_a_fold_detector_leaves_out_the_mail_rows_of_named_labels_folders(dev_data_path):
+    """``train --mail-without``: the mail rows of the named folders' mailboxes are left out, every other
+    row stays where it was (the fold detectors of the depth model's cross-fitted detections)."""
+    from training.signals.corpus import labelled_mailboxes
+
+    folders = ("mail_labels_more", "mail_labels_train31")
+    names = labelled_mailboxes(folders)
+    assert len(names) == 12 and "gdanskqa" in names
+    full = training_parts(dev_path=dev_data_path, mail="quote")
+    fold = training_parts(dev_path=dev_data_path, mail="quote", mail_without=names)
+    for part in ("train", "tune", "heldout"):
+        kept = [r for r in full[part] if r.get("source") != "mail" or r["id"].split(":")[1] not in names]
+        assert [r["id"] for r in fold[part]] == [r["id"] for r in kept]
+    assert len(fold["train"]) + len(fold["tune"]) < len(full["train"]) + len(full["tune"]) - 1000
+    with pytest.raises(ValueError, match="not a labels folder"):
+        labelled_mailboxes(("signals_dev",))
 
 
 def test_short_negatives_make_bare_replies_rows_with_no_label_but_not_greetings():

@@ -107,6 +107,18 @@ def mail_file(mail: bool | str) -> Path | None:
     return MAIL_FILES["paragraph" if mail is True else mail] if mail else None
 
 
+def labelled_mailboxes(folders: tuple[str, ...]) -> tuple[str, ...]:
+    """The mailbox names of labels folders under ``data/signals`` (``mail_labels_more``, ...): the
+    stems of their ``<mailbox>.jsonl`` files, sorted; an unknown folder is an error."""
+    names = []
+    for folder in folders:
+        path = DATA_DIR / folder
+        if not folder.startswith("mail_labels") or not path.is_dir():
+            raise ValueError(f"not a labels folder under {DATA_DIR}: {folder!r}")
+        names += [p.stem for p in path.glob("*.jsonl")]
+    return tuple(sorted(names))
+
+
 def mail_kind(path: str | None) -> str | bool:
     """The inverse of :func:`mail_file` on a recorded path (``metrics.json``): the kind, or False."""
     return next((k for k, p in MAIL_FILES.items() if path and Path(path).name == p.name), False)
@@ -241,7 +253,8 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
                    neutral_mail_path: Path | None = NEUTRAL_MAIL_PATH, flip: bool = False,
                    courtesy: bool = False, mail: bool | str = False, languages: bool = False,
                    only_languages: bool = False, language_codes: tuple[str, ...] = LANGUAGES,
-                   mixed_pairs: int = 0, independent: bool = False) -> dict[str, list[dict]]:
+                   mixed_pairs: int = 0, independent: bool = False,
+                   mail_without: tuple[str, ...] = ()) -> dict[str, list[dict]]:
     """``train``, ``tune`` and ``heldout`` rows (dev split + the extra, boundary, neutral and neutral-mail
     data when present; both neutral files are ``source: "neutral"``). ``flip``: with
     :data:`FLIP_PATHS` too (the sign-flip rows that the shipped recipe does not read); ``courtesy``: with
@@ -252,7 +265,8 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
     ``language_codes``: which of :data:`LANGUAGES` the language rows come from; ``mixed_pairs``: that
     many more ``train`` rows, each two labelled English snippets of ``train`` joined into one paragraph
     with both label sets (:func:`mixed_pair_rows`); ``independent``: with :data:`INDEPENDENT_READ_PATHS`
-    too, as ``source: "independent"``."""
+    too, as ``source: "independent"``; ``mail_without``: mailboxes whose mail rows are left out (ids
+    ``mail:<mailbox>:...``; :func:`labelled_mailboxes`)."""
     dev = read_labelled(dev_path)
     split = load_dev_split(dev, split_path)
     by_id = {r["id"]: r for r in dev}
@@ -266,9 +280,12 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
     if only_languages:
         parts["train"], parts["tune"] = [], []
     chosen = tuple(p for k, p in zip(LANGUAGES, LANGUAGE_PATHS) if k in language_codes)
+    dropped = set(mail_without)
     for path, source in (*english, *((p, "language") for p in (chosen if languages or only_languages else ()))):
         if path is not None and Path(path).is_file():
             for row in read_labelled(path):
+                if source == "mail" and row["id"].split(":")[1] in dropped:
+                    continue
                 parts["tune" if is_tune_extra(row["id"]) else "train"].append(row | {"source": source})
     if mixed_pairs:
         parts["train"] = parts["train"] + mixed_pair_rows(parts["train"], mixed_pairs)

@@ -31,7 +31,7 @@ import spacy
 from analyzer.errors import AnalyzerError
 from training.signals.corpus import (CONFIG_PATH, BOUNDARY_PATH, DEV_PATH, EXTRA_PATH, NEUTRAL_MAIL_PATH, NEUTRAL_PATH,
                                     COURTESY_PATHS, FLIP_PATHS, INDEPENDENT_READ_PATHS, LANGUAGE_PATHS, LANGUAGES, PROJECT_ROOT, SEED,
-                                    SPLIT_PATH, mail_file, mail_kind,
+                                    SPLIT_PATH, labelled_mailboxes, mail_file, mail_kind,
                                     training_parts)
 from training.signals.fit import fit_classifier, occurrences
 from analyzer.signals.labels import LABELS
@@ -256,7 +256,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
           tune_on_mail: bool = True, languages: bool = False, tune_on_languages: bool = True,
           only_languages: bool = False, language_codes: tuple[str, ...] = LANGUAGES, mixed_pairs: int = 0,
           independent: bool = False, tune_on_independent: bool = True,
-          mail_skip_labels: tuple[str, ...] = ()) -> dict:
+          mail_skip_labels: tuple[str, ...] = (), mail_without: tuple[str, ...] = ()) -> dict:
     """Build, fit, tune and write the pipeline to ``out``; returns the metrics written to metrics.json.
     ``flip``: train on the sign-flip rows too (:data:`training.signals.corpus.FLIP_PATHS`); ``courtesy``:
     on the courtesy rows too (:data:`training.signals.corpus.COURTESY_PATHS`), with the classifier's
@@ -272,10 +272,13 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
     snippet set read so far too (:data:`training.signals.corpus.INDEPENDENT_READ_PATHS`);
     ``tune_on_independent=False``: those rows join every weight fit, but the thresholds, rule floors and
     long-text margin are tuned without them; ``mail_skip_labels``: labels whose regressions and
-    thresholds leave the whole-mail rows out (:func:`label_rows`)."""
+    thresholds leave the whole-mail rows out (:func:`label_rows`); ``mail_without``: labels folders
+    under ``data/signals`` whose mailboxes' mail rows are left out (a fold detector, whose detections
+    of those mailboxes are out of sample: ``training.depth.build --split-signals-model``)."""
     started = time.time()
     parts = training_parts(flip=flip, courtesy=courtesy, mail=mail, languages=languages, only_languages=only_languages,
-                           language_codes=language_codes, mixed_pairs=mixed_pairs, independent=independent)
+                           language_codes=language_codes, mixed_pairs=mixed_pairs, independent=independent,
+                           mail_without=labelled_mailboxes(mail_without))
     counts = {k: len(v) for k, v in parts.items()}
     log.info("data: %s", counts)
     nlp = build_pipeline(config)
@@ -347,6 +350,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
                  "courtesy": [str(p.relative_to(PROJECT_ROOT)) for p in COURTESY_PATHS] if courtesy else [],
                  "mail": str(mail_file(mail).relative_to(PROJECT_ROOT)) if mail else None, "tune_on_mail": bool(tune_on_mail) if mail else None,
                  "mail_skip_labels": list(mail_skip_labels) if mail else [],
+                 "mail_without": list(mail_without) if mail else [],
                  "languages": [str(p.relative_to(PROJECT_ROOT)) for k, p in zip(LANGUAGES, LANGUAGE_PATHS)
                                if k in language_codes] if languages else [],
                  "tune_on_languages": bool(tune_on_languages) if languages else None,
@@ -388,7 +392,7 @@ def _training_md(m: dict, config: Path) -> str:
 
 Command (from the project root; `make model` runs the same):
 
-    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}{' --courtesy' if m['data'].get('courtesy') else ''}{f" --mail {mail_kind(m['data']['mail'])}" if m['data'].get('mail') else ''}{' --mail-weights-only' if m['data'].get('tune_on_mail') is False else ''}{f" --mail-skip-labels {','.join(m['data']['mail_skip_labels'])}" if m['data'].get('mail_skip_labels') else ''}{' --languages' if m['data'].get('languages') else ''}{' --languages-weights-only' if m['data'].get('tune_on_languages') is False else ''}{' --independent' if m['data'].get('independent') else ''}{' --independent-weights-only' if m['data'].get('tune_on_independent') is False else ''}{' --only-languages' if m['data'].get('only_languages') else ''}{f" --language-codes {','.join(m['data']['language_codes'])}" if m['data'].get('language_codes') and tuple(m['data']['language_codes']) != LANGUAGES else ''}{f" --repeats {m['fit']['repeats']}" if m['fit'].get('repeats', 1) > 1 else ''}
+    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}{' --courtesy' if m['data'].get('courtesy') else ''}{f" --mail {mail_kind(m['data']['mail'])}" if m['data'].get('mail') else ''}{' --mail-weights-only' if m['data'].get('tune_on_mail') is False else ''}{f" --mail-skip-labels {','.join(m['data']['mail_skip_labels'])}" if m['data'].get('mail_skip_labels') else ''}{f" --mail-without {','.join(m['data']['mail_without'])}" if m['data'].get('mail_without') else ''}{' --languages' if m['data'].get('languages') else ''}{' --languages-weights-only' if m['data'].get('tune_on_languages') is False else ''}{' --independent' if m['data'].get('independent') else ''}{' --independent-weights-only' if m['data'].get('tune_on_independent') is False else ''}{' --only-languages' if m['data'].get('only_languages') else ''}{f" --language-codes {','.join(m['data']['language_codes'])}" if m['data'].get('language_codes') and tuple(m['data']['language_codes']) != LANGUAGES else ''}{f" --repeats {m['fit']['repeats']}" if m['fit'].get('repeats', 1) > 1 else ''}
 
 - spaCy {spacy.__version__}; config `{cfg}`: sentencizer, `paragraph_breaks` (a blank line ends a sentence),
   lookup lemmatizer, `signal_rules`, `signal_classifier` (linear model over hashed word 1-2-grams, lemmas,
@@ -464,12 +468,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mail-skip-labels", default="",
                         help="with --mail: labels (comma-separated) whose regressions and thresholds leave the mail "
                              "rows out (candidate N9: help_request)")
+    parser.add_argument("--mail-without", default="",
+                        help="with --mail: labels folders under data/signals (comma-separated) whose mailboxes' mail rows "
+                             "are left out: a fold detector for cross-fitted depth training (candidate PTP)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         metrics = train(args.out, config=args.config, seed=args.seed, flip=args.flip, courtesy=args.courtesy,
                         repeats=args.repeats, mail=args.mail, tune_on_mail=not args.mail_weights_only,
                         mail_skip_labels=tuple(x for x in args.mail_skip_labels.split(",") if x),
+                        mail_without=tuple(x for x in args.mail_without.split(",") if x),
                         languages=args.languages, tune_on_languages=not args.languages_weights_only,
                         only_languages=args.only_languages,
                         language_codes=tuple(args.language_codes.split(",")) if args.language_codes else LANGUAGES,
