@@ -24,21 +24,27 @@ test: $(STAMP)
 
 # The shipped detector routes French, German, Spanish, Portuguese, Italian and Dutch text to a
 # classifier trained on those languages alone (training.signals.route; models/depth/CANDIDATE28.md,
-# CANDIDATE30.md). The depth model is fitted on the detections of the detector trained without
-# whole-mail rows, routing the four languages it was judged with (build/signals-plain-routed,
-# CANDIDATE29.md); the shipped detector adds the mail rows (models/depth/CANDIDATE24.md says why).
+# CANDIDATE30.md), and learns from the whole labelled mail of 102 mailboxes, help requests from the
+# snippets alone (models/depth/CANDIDATE62.md). The depth model is fitted on that detector's
+# detections, cross-fitted (models/depth/CANDIDATE63.md): the training splits whose labelled mail the
+# detector learnt from are read by a fold detector trained without their mailboxes' rows.
 # The depth build's grid is fixed at the settings candidates PTQ to PTM and PTN were judged with (models/depth/CANDIDATE47.md
 # to CANDIDATE50.md, CANDIDATE54.md; PTN is PTM's recipe on the ingest of N2, CANDIDATE53.md): PT's (CANDIDATE45.md), the quarterly course fitted on QUARTERLY_SPLITS, praise backed by
 # substance alone and its share capped (the build's defaults).
+FOLD_A = mail_labels_more,mail_labels_train18,mail_labels_train27,mail_labels_train29,mail_labels_train30
+FOLD_B = mail_labels_train31,mail_labels_train32,mail_labels_train33,mail_labels_train34
 model: $(STAMP)
-	$(PY) -m training.signals.train --out build/signals-languages4 --only-languages --language-codes fr,de,es,pt
-	$(PY) -m training.signals.train --out build/signals-plain
-	$(PY) -m training.signals.route --english build/signals-plain --languages build/signals-languages4 --out build/signals-plain-routed
-	$(PY) -m training.depth.build --out models/depth --signals-model build/signals-plain-routed \
-		--generated-weights 0.3 --priors 8 --period-priors 16 --bands 2 --period-targets level
 	$(PY) -m training.signals.train --out build/signals-languages --only-languages
 	$(PY) -m training.signals.train --out build/signals-english --mail quote --mail-skip-labels help_request
 	$(PY) -m training.signals.route --english build/signals-english --languages build/signals-languages --out models/signals
+	$(PY) -m training.signals.train --out build/signals-fold-a --mail quote --mail-skip-labels help_request --mail-without $(FOLD_A)
+	$(PY) -m training.signals.route --english build/signals-fold-a --languages build/signals-languages --out build/signals-fold-a-routed
+	$(PY) -m training.signals.train --out build/signals-fold-b --mail quote --mail-skip-labels help_request --mail-without $(FOLD_B)
+	$(PY) -m training.signals.route --english build/signals-fold-b --languages build/signals-languages --out build/signals-fold-b-routed
+	$(PY) -m training.depth.build --out models/depth --signals-model models/signals \
+		$(foreach s,train17 train18 train27 train29 train30,--split-signals-model $(s)=build/signals-fold-a-routed) \
+		$(foreach s,train31 train32 train33 train34,--split-signals-model $(s)=build/signals-fold-b-routed) \
+		--generated-weights 0.3 --priors 8 --period-priors 16 --bands 2 --period-targets level
 
 evaluate: $(STAMP)
 	$(PY) -m training.signals.evaluate --model models/signals

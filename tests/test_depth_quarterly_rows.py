@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -72,6 +74,19 @@ def test_the_builds_quarterly_options_are_checked_before_any_mail_is_read(capsys
     with pytest.raises(SystemExit) as exc:
         main(["--out", "unused", "--period-targets", "level,curve"])
     assert exc.value.code == 2 and "--period-targets" in capsys.readouterr().err
+
+
+def test_the_builds_split_detectors_are_checked_before_any_mail_is_read(capsys):
+    """``--split-signals-model SPLIT=PATH`` (cross-fitted detections, candidate PTP) names a split the
+    build reads and a path; anything else is a usage error before any mail is read."""
+    from training.depth.build import collect, main
+
+    for bad in ("train31", "train99=build/x", "train31=", "test6=build/x"):
+        with pytest.raises(SystemExit) as exc:
+            main(["--out", "unused", "--split-signals-model", bad])
+        assert exc.value.code == 2 and "--split-signals-model" in capsys.readouterr().err, bad
+    with pytest.raises(ValueError, match="train31"):
+        collect(seeds=(), splits=("train",), split_signals_models={"train31": Path("build/x")})
 
 
 def test_the_shipped_model_records_the_mail_its_quarterly_course_was_fitted_on(capsys):

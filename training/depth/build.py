@@ -334,7 +334,7 @@ def collect(seeds=TRAIN_SEEDS, splits=TRAIN_SPLITS, signals_model=None,
     told otherwise). ``signals_model``: the signal pipeline to detect with (default: the shipped one);
     ``split_signals_models``: another pipeline for some splits, by split name (cross-fitted detections:
     a detector that learnt from a split's labelled mail reads it in sample, so those splits are read by
-    one trained without it; candidate N9, ``models/depth/CANDIDATE62.md``)."""
+    one trained without it; candidate PTP, ``models/depth/CANDIDATE63.md``)."""
     features = ClientFeatures().fit(None)
     own = dict(split_signals_models or {})
     if set(own) - set(splits):

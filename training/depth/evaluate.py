@@ -101,6 +101,7 @@ WAITING_JUDGES = {
     "train55": ("thirty-sixth", "N8", 61, False),
     "train56": ("thirty-sixth", "N9", 62, True),
     "train57": ("thirty-seventh", "N9", 62, True),
+    "train58": ("thirty-seventh", "PTP", 63, True),
 }
 
 
@@ -211,6 +212,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                          "general brief, which judged candidate PTF, CANDIDATE48.md (shipped); trained on since PTF2, "
                          "CANDIDATE49.md)"),
              **{split: _waiting_judge(split, *judged) for split, judged in WAITING_JUDGES.items()},
+             "train59": ("independent train59 (training mailboxes written at the end of the thirty-seventh session, "
+                         "the long-tail and the general brief; unread: no candidate has been judged on it)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",

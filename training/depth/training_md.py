@@ -104,21 +104,22 @@ def training_md(m: dict) -> str:
     t = cv["trend"]
     return f"""# The depth model: how it was built
 
-Rebuild: `make model`, which fits this model on the detections of the signal pipeline trained
-without whole-mail rows, with the route of French, German, Spanish and Portuguese added (`python -m
-training.signals.train --out build/signals-plain`; `python -m training.signals.train --out
-build/signals-languages4 --only-languages --language-codes fr,de,es,pt`; `python -m
-training.signals.route --english build/signals-plain --languages build/signals-languages4 --out
-build/signals-plain-routed`; then `python -m training.depth.build --out models/depth --signals-model
-build/signals-plain-routed --generated-weights 0.3 --priors 8 --period-priors 16 --bands 2
---period-targets level`, the grid fixed where candidates PT to PTM were judged). The shipped detector is that pipeline
-plus whole labelled agency mail (`--mail quote`: `train17`'s since the twentieth session; the 102
-labelled mailboxes read by the thirty-seventh session, with help requests learnt from the snippets
-alone, `--mail-skip-labels help_request`, since candidate N9, `models/depth/CANDIDATE62.md`), and this
-model reads its detections unchanged: refitted on them it ranked worse on unread mail, because the
-labelled training mailboxes' features are then in-sample for the detector (`models/depth/CANDIDATE23.md`,
-`CANDIDATE24.md`); refitted on cross-fitted detections (`--split-signals-model`) it was level on read
-mail and worse on trends (`CANDIDATE62.md`).
+Rebuild: `make model`, which fits this model on the detections of the shipped detector (`models/signals`:
+the routed pipeline that learns from the whole labelled mail of 102 mailboxes, help requests from the
+snippets alone; candidate N9, `models/depth/CANDIDATE62.md`), **cross-fitted** (candidate PTP,
+`CANDIDATE63.md`): the training splits whose labelled mail that detector learnt from are read by a fold
+detector trained without their mailboxes' rows (`python -m training.signals.train --out
+build/signals-fold-a --mail quote --mail-skip-labels help_request --mail-without
+mail_labels_more,mail_labels_train18,mail_labels_train27,mail_labels_train29,mail_labels_train30` for
+`train17`, `train18`, `train27`, `train29` and `train30`; `--mail-without
+mail_labels_train31,mail_labels_train32,mail_labels_train33,mail_labels_train34` for `train31` to
+`train34`; each routed like the shipped one), so no training mailbox's detections are in sample; then
+`python -m training.depth.build --out models/depth --signals-model models/signals --split-signals-model
+SPLIT=build/signals-fold-a-routed ... --generated-weights 0.3 --priors 8 --period-priors 16 --bands 2
+--period-targets level`, the grid fixed where candidates PT to PTM were judged. Until PTP the model was
+fitted on a detector trained without whole-mail rows and read the shipped detector's detections
+unchanged: refitted on them directly it ranked worse on unread mail, because the labelled training
+mailboxes' features were then in sample for the detector (`CANDIDATE23.md`, `CANDIDATE24.md`).
 The language route joined the fit in the twenty-second session (`CANDIDATE29.md`). Evaluation:
 `make evaluate` (`models/depth/evaluation.md`).
 

@@ -127,7 +127,7 @@ def fit_classifier(clf: SignalClassifier, docs: list[Doc], y: np.ndarray, C: flo
     """Fit ``clf`` (in place) on whole docs with 0/1 targets ``y`` (n_docs, n_labels in ``clf.labels``),
     optionally weighting the docs (``sample_weight``, on top of the balanced class weights).
     ``label_rows``: (n_docs, n_labels) booleans, the docs each label's regression is fitted on (None:
-    all); the vocabulary and its weights still come from every doc."""
+    all); the vocabulary and its idf still come from every doc."""
     from sklearn.linear_model import LogisticRegression
 
     occ = occ if occ is not None else [occurrences(clf, d) for d in docs]
