@@ -136,13 +136,15 @@ def fit_classifier(clf: SignalClassifier, docs: list[Doc], y: np.ndarray, C: flo
     weights = np.zeros((len(keys), len(clf.labels)), dtype="f")
     bias = np.zeros(len(clf.labels), dtype="f")
     for j in range(len(clf.labels)):
-        rows = slice(None) if label_rows is None or label_rows[:, j].all() else np.flatnonzero(label_rows[:, j])
-        yj = y[rows, j]
+        xj, yj, wj = x, y[:, j], sample_weight
+        if label_rows is not None and not label_rows[:, j].all():  # only then a copy of the rows it reads
+            rows = np.flatnonzero(label_rows[:, j])
+            xj, yj, wj = x[rows], yj[rows], None if sample_weight is None else sample_weight[rows]
         if yj.min() == yj.max():
             bias[j] = 10.0 if yj[0] else -10.0
             continue
         lr = LogisticRegression(C=C, class_weight="balanced", max_iter=3000, random_state=seed)
-        lr.fit(x[rows], yj, sample_weight=None if sample_weight is None else sample_weight[rows])
+        lr.fit(xj, yj, sample_weight=wj)
         weights[:, j] = lr.coef_[0]
         bias[j] = lr.intercept_[0]
     clf.set_weights(keys, weights, idf, bias)

@@ -147,11 +147,13 @@ def tune_thresholds(evidence: list[dict], rows: list[dict], beta: float = 1.0, s
     """Window thresholds, sentence thresholds and rule floors per label (see :func:`tune_label`); the
     labels of ``mail_skip_labels`` are tuned without the whole-mail rows (``source: "mail"``)."""
     win, own, floor = {}, {}, {}
+    without_mail = [i for i, r in enumerate(rows) if r.get("source") != "mail"] if mail_skip_labels else []
     for lab in LABELS:
-        keep = [i for i, r in enumerate(rows) if lab not in mail_skip_labels or r.get("source") != "mail"]
-        gold = np.array([lab in rows[i]["labels"] for i in keep])
-        win[lab], own[lab], floor[lab], _ = tune_label([evidence[i] for i in keep], gold, lab, beta, sentence,
-                                                       rule_floor)
+        ev, rs = evidence, rows
+        if lab in mail_skip_labels:
+            ev, rs = [evidence[i] for i in without_mail], [rows[i] for i in without_mail]
+        gold = np.array([lab in r["labels"] for r in rs])
+        win[lab], own[lab], floor[lab], _ = tune_label(ev, gold, lab, beta, sentence, rule_floor)
     return win, own, floor
 
 
