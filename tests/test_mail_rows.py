@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from training.signals.corpus import MAIL_PATH, MAIL_QUOTES_PATH, training_parts
-from training.signals.mail_rows import SHORT_NEGATIVES, SOURCES, build, holds_quote, message_rows, paragraphs
+from training.signals.mail_rows import SOURCES, build, holds_quote, message_rows, paragraphs
 
 MORE = Path(__file__).resolve().parents[1] / "data" / "signals" / "mail_labels_more"
 
@@ -71,7 +71,7 @@ def test_the_committed_rows_are_what_the_labels_and_mailboxes_make(tmp_path):
 
 def test_the_committed_quote_rows_are_what_the_labels_and_mailboxes_make(tmp_path):
     out = tmp_path / "train_mail_quotes.jsonl"
-    counts = build(SOURCES["quote"], out, unit="quote", short_negatives=SHORT_NEGATIVES["quote"])
+    counts = build(SOURCES["quote"], out, unit="quote")  # short negatives by default (SHORT_NEGATIVES)
     assert len(counts) == sum(len(list(d.glob("*.jsonl"))) for d in SOURCES["quote"]) == 102
     assert out.read_text(encoding="utf-8") == MAIL_QUOTES_PATH.read_text(encoding="utf-8")
 

@@ -13,9 +13,10 @@ and signature stripped, as at detection time) is split into paragraphs, and:
   (``--unit quote``: the quote itself is the row, when a paragraph holds it; written to
   ``train_mail_quotes.jsonl``);
 - every paragraph of a client's message with no label is a row with no label (paragraphs of fewer
-  than :data:`MIN_WORDS` words are left out; with ``short_negatives`` only those that are mail
-  furniture, a greeting or a sign-off, so that a bare "fine" or "Ok. Go." is a row with no label:
-  candidate N6, ``models/depth/CANDIDATE59.md``, not shipped). The agency's unlabelled paragraphs are left out:
+  than :data:`MIN_WORDS` words are left out; with ``short_negatives``, the quote rows' default
+  (:data:`SHORT_NEGATIVES`, since candidate N9, ``models/depth/CANDIDATE62.md``), only those that are
+  mail furniture, a greeting or a sign-off, so that a bare "fine" or "Ok. Go." is a row with no
+  label). The agency's unlabelled paragraphs are left out:
   agency text can carry only ``apology`` and ``feedback_request`` (the brief), so its "no need to
   apologise" or its thanks are not negatives for the client labels;
 - the other paragraphs of a labelled message are left out: the labeller gave one quote a label, and
@@ -172,9 +173,12 @@ SHORT_NEGATIVES = {"paragraph": False, "quote": True}
 
 
 def build(labels_dirs: tuple[Path, ...] = SOURCES["paragraph"], out: Path = MAIL_PATH, unit: str = "paragraph",
-          short_negatives: bool = False) -> dict:
+          short_negatives: bool | None = None) -> dict:
     """Write the rows of every labels file in ``labels_dirs`` to ``out`` (``unit`` and
-    ``short_negatives`` as in :func:`message_rows`); returns counts per mailbox."""
+    ``short_negatives`` as in :func:`message_rows`; None: :data:`SHORT_NEGATIVES` of the unit);
+    returns counts per mailbox."""
+    if short_negatives is None:
+        short_negatives = SHORT_NEGATIVES[unit]
     files = [f for d in labels_dirs for f in sorted(Path(d).glob("*.jsonl"))]
     if not files:
         raise ValueError(f"no labels files in {', '.join(map(str, labels_dirs))}")
@@ -206,8 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     out = args.out or mail_file(args.unit)
-    short = SHORT_NEGATIVES[args.unit] if args.short_negatives is None else args.short_negatives
-    counts = build(tuple(args.labels or SOURCES[args.unit]), out, args.unit, short)
+    counts = build(tuple(args.labels or SOURCES[args.unit]), out, args.unit, args.short_negatives)
     print(json.dumps(counts, indent=1))
     return 0
 
