@@ -31,6 +31,7 @@ from analyzer.cache import RunCache, attribution_key, signals_fingerprint, text_
 from analyzer.config import Config
 from analyzer.ingest import attribution
 from analyzer.ingest.bodies import LEAN_SCHEMA, BodySink, without_bodies
+from analyzer.ingest.message import take_rows
 from analyzer.ingest.pipeline import (
     DEFAULT_SPILL_BYTES, Dedup, IngestResult, TableSink, assembled_frame, ingest_report, parse_unit,
 )
@@ -243,7 +244,7 @@ KEY_BATCH = 20_000
 
 def _texts(column: pd.Series, positions) -> list[str]:
     """The texts at ``positions`` of a new-text column as Python strings (a missing text is "")."""
-    return ["" if not isinstance(t, str) else t for t in column.iloc[positions].tolist()]
+    return ["" if not isinstance(t, str) else t for t in take_rows(column, positions).tolist()]
 
 
 #: A text key (:func:`analyzer.cache.text_key`, 64 hex digits) as the bytes of a numpy array.

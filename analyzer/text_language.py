@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analyzer.ingest.message import column_array
+from analyzer.ingest.message import column_array, take_rows
 
 #: Words read from the start of each text (enough to tell its language; bounds the cost).
 JUDGED_WORDS = 40
@@ -89,7 +89,7 @@ def judge_languages(texts) -> tuple[np.ndarray, np.ndarray]:
 def judge_languages_at(texts: pd.Series, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`judge_languages` of ``texts.iloc[positions]``, taken :data:`JUDGE_BATCH` at a time, so
     that the selection is never copied whole (at 100k messages the client texts alone are tens of MB)."""
-    return _batched(np.asarray(positions, dtype=np.int64), lambda chunk: _judge_batch(texts.iloc[chunk]))
+    return _batched(np.asarray(positions, dtype=np.int64), lambda chunk: _judge_batch(take_rows(texts, chunk)))
 
 
 def english_alone(texts) -> tuple[np.ndarray, np.ndarray]:

@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from analyzer.depth.groups import mailbox_as_of
 from analyzer.depth.language import client_words
 from analyzer.depth.seniority import people_seniority
 from analyzer.depth.threads import reply_events, thread_codes, thread_starts
@@ -76,11 +77,14 @@ class MailFrames:
 
     messages: pd.DataFrame
     signals: pd.DataFrame
+    #: The mailbox's last date, when ``messages`` is a part of it (:mod:`analyzer.depth.groups`);
+    #: None: the last date of ``messages``.
+    as_of: pd.Timestamp | None = None
 
     def prepared(self) -> "_Prepared":
         cached = self.__dict__.get("_prepared")
         if cached is None:
-            cached = prepare(self.messages, self.signals)
+            cached = prepare(self.messages, self.signals, self.as_of)
             object.__setattr__(self, "_prepared", cached)
         return cached
 
@@ -137,8 +141,9 @@ def read_shares(X: MailFrames) -> pd.Series:
     return (sums["read_words"] / sums["words"].where(sums["words"] > 0)).rename("read_share")
 
 
-def prepare(messages: pd.DataFrame, signals: pd.DataFrame) -> _Prepared:
-    """Threads, reply events, label presence and seniority, computed once for a mailbox."""
+def prepare(messages: pd.DataFrame, signals: pd.DataFrame, as_of: pd.Timestamp | None = None) -> _Prepared:
+    """Threads, reply events, label presence and seniority, computed once for a mailbox (``as_of``:
+    its last date, when ``messages`` is a group of its clients; None: the last date of ``messages``)."""
     threads = thread_codes(messages)
     keys = pd.Series(pd.array(threads.keys, dtype="str"), index=messages.index)  # message_keys(messages)
     dates = pd.to_datetime(messages["date"], utc=True)
@@ -175,7 +180,8 @@ def prepare(messages: pd.DataFrame, signals: pd.DataFrame) -> _Prepared:
     starts["date"] = pd.to_datetime(starts["date"], utc=True)
     people = people_seniority(messages)
     levels = {(c, a): int(lv) for c, a, lv in zip(people["client"], people["address"], people["level"])}
-    as_of = dates.max() if dates.notna().any() else pd.Timestamp("1970-01-01", tz="UTC")
+    if as_of is None:
+        as_of = mailbox_as_of(messages)
     return _Prepared(msgs=msgs, events=events, starts=starts, levels=levels, as_of=as_of)
 
 

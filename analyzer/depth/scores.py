@@ -16,7 +16,10 @@ import pandas as pd
 
 from analyzer.depth.drivers import top_drivers
 from analyzer.depth.features import MailFrames, plain_facts, read_shares
+from analyzer.depth.groups import GROUP_MESSAGES, client_groups, mailbox_as_of
 from analyzer.depth.model import DepthModel
+from analyzer.ingest.message import take_rows
+from analyzer.memory import release_unused
 from analyzer.depth.schema import EXTRA_COLUMNS, PERIOD_COLUMNS, SCORE_COLUMNS, tier_of
 from analyzer.signals.labels import AGENCY_LABELS, CLIENT_LABELS, LABELS
 
@@ -113,16 +116,67 @@ def _period_scores(model: DepthModel, X: MailFrames, F: pd.DataFrame, overall: p
     return model.shrink_periods(out, overall)
 
 
-def score_and_periods(messages: pd.DataFrame, signals: pd.DataFrame, model=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def score_and_periods(messages: pd.DataFrame, signals: pd.DataFrame, model=None, *,
+                      group_messages: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`score_clients` and :func:`client_periods` together, computing the quarterly scores once
-    (they feed both the trend and the chart; ``analyzer run`` wants both)."""
+    (they feed both the trend and the chart; ``analyzer run`` wants both).
+
+    A mailbox with more client mail than ``group_messages`` messages (None:
+    :data:`analyzer.depth.groups.GROUP_MESSAGES`) is scored a group of clients at a time
+    (:mod:`analyzer.depth.groups`), with the same result."""
     model = _model(model)
     if not _has_client_mail(messages):
         return _empty_scores(), _empty_periods()
-    X = MailFrames(messages, signals)
+    scores, periods = [], []
+    for part, part_signals, as_of in _parts(messages, signals, group_messages):
+        part_scores, part_periods = _score_part(model, part, part_signals, as_of)
+        scores.append(part_scores)
+        periods.append(part_periods)
+        if as_of is not None:  # a group: what it held goes back to the system before the next one
+            release_unused()
+    return _joined(scores, ["depth_score", "client"], [False, True]), _joined(periods, ["client", "period"], [True, True])
+
+
+def _score_part(model: DepthModel, messages: pd.DataFrame, signals: pd.DataFrame,
+                as_of: pd.Timestamp | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scores and quarterly scores of the clients of ``messages`` (the whole mailbox or a group of
+    its clients; ``as_of``: the mailbox's last date for a group). Its working tables go at return."""
+    X = MailFrames(messages, signals, as_of)
     F, overall = _client_rows(model, X)
     period_scores = _period_scores(model, X, F, overall)
     return _scores(model, X, F, overall, messages, signals, period_scores), _periods(period_scores)
+
+
+def _parts(messages: pd.DataFrame, signals: pd.DataFrame, group_messages: int | None):
+    """(messages, signals, the mailbox's last date) of each group of clients to score together: the
+    whole mailbox (last date None: its own) unless :func:`~analyzer.depth.groups.client_groups` cuts it.
+    A group's signals are the rows of its clients (a signal row's client is its message's)."""
+    groups = client_groups(messages, GROUP_MESSAGES if group_messages is None else group_messages)
+    if groups is None:
+        yield messages, signals, None
+        return
+    as_of = mailbox_as_of(messages)
+    clients = messages["client"].to_numpy()
+    group_of = {c: g for g, rows in enumerate(groups) for c in pd.unique(clients[rows]) if isinstance(c, str)}
+    has_signals = signals is not None and len(signals) > 0
+    if has_signals:
+        of_row = signals["client"].map(group_of).fillna(-1).to_numpy(dtype=np.int64)
+        order = np.argsort(of_row, kind="stable")  # frame order within a group
+        starts = np.searchsorted(of_row[order], np.arange(len(groups) + 1))
+    for g, rows in enumerate(groups):
+        part = take_rows(messages, rows)  # not iloc: that copies each whole Arrow column first
+        if not _has_client_mail(part):
+            continue
+        part_signals = signals.iloc[order[starts[g]:starts[g + 1]]] if has_signals else signals
+        yield part, part_signals, as_of
+
+
+def _joined(frames: list[pd.DataFrame], by: list[str], ascending: list[bool]) -> pd.DataFrame:
+    """The groups' tables as one, in the order the whole mailbox's table has (clients are unique)."""
+    if len(frames) == 1:
+        return frames[0]
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values(by, ascending=ascending, kind="stable").reset_index(drop=True)
 
 
 def score_clients(messages: pd.DataFrame, signals: pd.DataFrame, model=None) -> pd.DataFrame:
@@ -130,12 +184,7 @@ def score_clients(messages: pd.DataFrame, signals: pd.DataFrame, model=None) -> 
 
     ``model`` is a fitted :class:`DepthModel`, a model file path, or None for the shipped model.
     """
-    model = _model(model)
-    if not _has_client_mail(messages):
-        return _empty_scores()
-    X = MailFrames(messages, signals)
-    F, overall = _client_rows(model, X)
-    return _scores(model, X, F, overall, messages, signals, _period_scores(model, X, F, overall))
+    return score_and_periods(messages, signals, model)[0]
 
 
 def _scores(model: DepthModel, X: MailFrames, F: pd.DataFrame, overall: pd.Series, messages: pd.DataFrame,
@@ -199,9 +248,12 @@ def client_periods(messages: pd.DataFrame, signals: pd.DataFrame, model=None) ->
     model = _model(model)
     if not _has_client_mail(messages):
         return _empty_periods()
-    X = MailFrames(messages, signals)
-    F, overall = _client_rows(model, X)
-    return _periods(_period_scores(model, X, F, overall))
+    periods = []
+    for part, part_signals, as_of in _parts(messages, signals, None):
+        X = MailFrames(part, part_signals, as_of)
+        F, overall = _client_rows(model, X)
+        periods.append(_periods(_period_scores(model, X, F, overall)))
+    return _joined(periods, ["client", "period"], [True, True])
 
 
 def _empty_periods() -> pd.DataFrame:

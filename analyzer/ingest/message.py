@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -155,6 +156,44 @@ def column_array(column, type: pa.DataType | None = None) -> pa.Array:
     """:func:`chunked_column` as one Arrow array: its chunks joined (a copy, when there are several)."""
     arr = chunked_column(column, type)
     return arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
+
+
+def take_rows(frame: pd.DataFrame | pd.Series, positions) -> pd.DataFrame | pd.Series:
+    """``frame.iloc[positions]``, the Arrow-backed columns taken chunk by chunk.
+
+    pandas joins the chunks of an Arrow column before it takes rows from it: a copy of the whole
+    column for every take (500k realistic messages: taking 65k rows of ``new_text`` held 226 MiB
+    for a moment). Here each chunk gives its own rows, so only the rows taken are copied. Same
+    values, dtypes and index as ``iloc``."""
+    positions = np.asarray(positions, dtype=np.int64)
+    if isinstance(frame, pd.DataFrame):
+        out = pd.DataFrame({c: take_rows(frame[c], positions) for c in frame.columns}, index=frame.index[positions])
+        out.columns = frame.columns
+        return out
+    chunked = getattr(frame.array, "_pa_array", None)
+    if not isinstance(chunked, pa.ChunkedArray) or chunked.num_chunks < 2:
+        return frame.iloc[positions]
+    return pd.Series(pd.array(_take_chunked(chunked, positions), dtype=frame.dtype), index=frame.index[positions],
+                     name=frame.name)
+
+
+def _take_chunked(arr: pa.ChunkedArray, positions: np.ndarray) -> pa.ChunkedArray:
+    if len(positions) and positions.min() < 0:
+        positions = np.where(positions < 0, positions + len(arr), positions)
+    order = None
+    if np.any(positions[1:] < positions[:-1]):  # taken in ascending order, put back in the order asked
+        order = np.argsort(positions, kind="stable")
+        positions = positions[order]
+    starts = np.concatenate([[0], np.cumsum([len(c) for c in arr.chunks])])
+    which = np.searchsorted(starts, positions, side="right") - 1
+    pieces = [arr.chunk(int(which[seg[0]])).take(pa.array(positions[seg] - starts[which[seg[0]]]))
+              for seg in np.split(np.arange(len(positions)), np.flatnonzero(np.diff(which)) + 1) if len(seg)]
+    out = pa.chunked_array(pieces, type=arr.type)
+    if order is not None:
+        back = np.empty_like(order)
+        back[order] = np.arange(len(order))
+        out = pa.chunked_array([out.combine_chunks().take(pa.array(back))], type=arr.type)
+    return out
 
 
 def _list_as_arrow(typ: pa.DataType):
