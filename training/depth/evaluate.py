@@ -102,6 +102,7 @@ WAITING_JUDGES = {
     "train56": ("thirty-sixth", "N9", 62, True),
     "train57": ("thirty-seventh", "N9", 62, True),
     "train58": ("thirty-seventh", "PTP", 63, True),
+    "train59": ("thirty-seventh", "N10", 64, True),
 }
 
 
@@ -212,8 +213,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                          "general brief, which judged candidate PTF, CANDIDATE48.md (shipped); trained on since PTF2, "
                          "CANDIDATE49.md)"),
              **{split: _waiting_judge(split, *judged) for split, judged in WAITING_JUDGES.items()},
-             "train59": ("independent train59 (training mailboxes written at the end of the thirty-seventh session, "
-                         "the long-tail and the general brief; unread: no candidate has been judged on it)"),
+             "train60": ("independent train60 (training mailboxes of the thirty-eighth session, the long-tail and "
+                         "the general brief; unread: no candidate has been judged on it)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",

@@ -43,8 +43,9 @@ and ``train55/`` (six more, written at the end of the thirty-sixth session, whic
 message labels); and ``train56/`` (six more, written at the end of the thirty-sixth session) and
 ``train57/`` (six of the thirty-seventh session), which judged N9 together, with their message labels;
 and ``train58/`` (six more of the thirty-seventh session), which judged the depth model PTP;
-``train59/`` (six more, written at the end of the thirty-seventh session) and its message labels are
-unread (:data:`UNREAD_SPLITS`).
+and ``train59/`` (six more, written at the end of the thirty-seventh session), which judged the
+thirty-eighth session's N10 with its message labels; ``train60/`` (six of the thirty-eighth session)
+and its message labels are unread (:data:`UNREAD_SPLITS`).
 :func:`run_mailbox` runs the analysis with no config (as a user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
 addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
 """
@@ -64,7 +65,7 @@ SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "ret
           "test6", "test7", "test8", "test9", "test10", "test11", "test12", "train8", "train9", "train10",
           "train11", "train12", "train13", "train14", "train15", "train16",
           "train17", "train18", "train19", "train20", "train21", "train22", "train23", "train24", "train25",
-          "train26", "train27", "train28", "train29", "train30", "train31", "train32", "train33", "train34", "train35", "train36", "train37", "train38", "train39", "train40", "train41", "train42", "train43", "train44", "train45", "train46", "train47", "train48", "train49", "train50", "train51", "train52", "train53", "train54", "train55", "train56", "train57", "train58", "train59")
+          "train26", "train27", "train28", "train29", "train30", "train31", "train32", "train33", "train34", "train35", "train36", "train37", "train38", "train39", "train40", "train41", "train42", "train43", "train44", "train45", "train46", "train47", "train48", "train49", "train50", "train51", "train52", "train53", "train54", "train55", "train56", "train57", "train58", "train59", "train60")
 #: The hand-written mailboxes the quarterly course is fitted on (``training.depth.build``'s
 #: ``--quarterly-splits`` default): T4's and PT's training mail. Candidate PTQ
 #: (``models/depth/CANDIDATE47.md``, thirty-second session) fitted the client score and tiers on more
@@ -106,16 +107,18 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
 #: session), which judged N7 (``CANDIDATE60.md``), which shipped, and ``train55`` (the same session), which
 #: judged N8 (``CANDIDATE61.md``), which did not, and ``train56`` (end of the thirty-sixth session) and
 #: ``train57`` (thirty-seventh session), which judged N9 together (``CANDIDATE62.md``), which shipped, and
-#: ``train58`` (the same session), which judged PTP (``CANDIDATE63.md``), which shipped.
+#: ``train58`` (the same session), which judged PTP (``CANDIDATE63.md``), which shipped, and ``train59``
+#: (end of the thirty-seventh session), which judged N10 (``CANDIDATE64.md``, thirty-eighth session).
 WAITING_SPLITS = ("train43", "train44", "train45", "train46", "train47", "train48", "train49", "train50",
-                  "train51", "train52", "train53", "train54", "train55", "train56", "train57", "train58")
+                  "train51", "train52", "train53", "train54", "train55", "train56", "train57", "train58", "train59")
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
 #: the rule of the candidate they judge is committed (``data/independent/README.md``). ``train54`` was
 #: read by candidate N7's rule (``models/depth/CANDIDATE60.md``), ``train55`` by N8's
 #: (``CANDIDATE61.md``), ``train56`` and ``train57`` by N9's (``CANDIDATE62.md``), ``train58`` by PTP's
-#: (``CANDIDATE63.md``); ``train59`` (six more, written at the end of the thirty-seventh session, with its
-#: labels ``data/signals/mail_labels_train59/``) waits for the next candidate's rule.
-UNREAD_SPLITS: tuple[str, ...] = ("train59",)
+#: (``CANDIDATE63.md``), ``train59`` (six more, written at the end of the thirty-seventh session, with its
+#: labels) by N10's (``CANDIDATE64.md``); ``train60`` (six of the thirty-eighth session, with its labels
+#: ``data/signals/mail_labels_train60/``) waits for the next candidate's rule.
+UNREAD_SPLITS: tuple[str, ...] = ("train60",)
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",

@@ -89,9 +89,12 @@ TRAIN56_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train56"
 #: The labels of ``train57``'s six depth mailboxes (thirty-seventh session): read once by candidate N9's
 #: rule (``models/depth/CANDIDATE62.md``).
 TRAIN57_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train57"
-#: The labels of ``train59``'s six depth mailboxes (end of the thirty-seventh session): a whole-mail test
-#: set no detector has read.
+#: The labels of ``train59``'s six depth mailboxes (end of the thirty-seventh session): read once by
+#: candidate N10's rule (``models/depth/CANDIDATE64.md``).
 TRAIN59_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train59"
+#: The labels of ``train60``'s six depth mailboxes (thirty-eighth session): a whole-mail test set for the
+#: next detector candidate; unread (no detector has read them).
+TRAIN60_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train60"
 
 
 def labelled_mail_files() -> list[Path]:

@@ -166,9 +166,12 @@ INDEPENDENT17_PATHS = tuple(DATA_DIR / f"eval_independent17_{k}.jsonl" for k in 
 #: The eighteenth independent set (thirty-sixth session): first read in the thirty-seventh session by
 #: candidate N9's rule (models/depth/CANDIDATE62.md); a development set since.
 INDEPENDENT18_PATHS = tuple(DATA_DIR / f"eval_independent18_{k}.jsonl" for k in "abc")
-#: The nineteenth independent set (thirty-seventh session): blind, the next candidate's
-#: (data/signals/README_eval_independent19.md); read only when ``--sets`` names it.
+#: The nineteenth independent set (thirty-seventh session): first read in the thirty-eighth session by
+#: candidate N10's rule (models/depth/CANDIDATE64.md); a development set since.
 INDEPENDENT19_PATHS = tuple(DATA_DIR / f"eval_independent19_{k}.jsonl" for k in "abc")
+#: The twentieth independent set (thirty-eighth session): blind, the next candidate's
+#: (data/signals/README_eval_independent20.md); read only when ``--sets`` names it.
+INDEPENDENT20_PATHS = tuple(DATA_DIR / f"eval_independent20_{k}.jsonl" for k in "abc")
 
 #: The independent English snippet sets read before the twenty-sixth session's candidate D (sets 1 to
 #: 11): written as evaluation sets, each blind until its first read, development sets since.

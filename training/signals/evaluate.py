@@ -33,7 +33,7 @@ from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDE
                                      INDEPENDENT6_PATHS, INDEPENDENT7_PATHS, INDEPENDENT8_PATHS,
                                      INDEPENDENT9_PATHS, INDEPENDENT10_PATHS, INDEPENDENT11_PATHS,
                                      INDEPENDENT12_PATHS, INDEPENDENT13_PATHS, INDEPENDENT14_PATHS, INDEPENDENT15_PATHS, INDEPENDENT16_PATHS, INDEPENDENT17_PATHS,
-                                     INDEPENDENT18_PATHS, INDEPENDENT19_PATHS,
+                                     INDEPENDENT18_PATHS, INDEPENDENT19_PATHS, INDEPENDENT20_PATHS,
                                      INDEPENDENT_PATH, LANGUAGE_EVAL2_PATHS, LANGUAGE_EVAL3_PATHS, LANGUAGE_EVAL_PATHS, LANGUAGES,
                                      PROJECT_ROOT, read_labelled, recipe_rows, training_parts)
 from training.signals.embedded import embed
@@ -213,6 +213,10 @@ INDEPENDENT_SETS = (
      "Eighteenth independently written set (eval_independent18_*.jsonl: three more authors who saw no project "
      "data, written in the thirty-sixth session; first read in the thirty-seventh session with the shipped "
      "detector and candidate N9, models/depth/CANDIDATE62.md; a development set since)"),
+    ("independent19", INDEPENDENT19_PATHS,
+     "Nineteenth independently written set (eval_independent19_*.jsonl: three more authors who saw no project "
+     "data, written in the thirty-seventh session; first read in the thirty-eighth session with the shipped "
+     "detector and candidate N10, models/depth/CANDIDATE64.md; a development set since)"),
     ("languages", LANGUAGE_EVAL_PATHS,
      "Snippets written natively in French, German, Spanish and Portuguese (eval_lang_*.jsonl: four authors who "
      "saw no project data, written in the twenty-first session as a test set; data/signals/README_train_languages.md)"),
@@ -232,13 +236,13 @@ INDEPENDENT_SETS = (
 )
 
 #: Blind sets: read only when ``--sets`` names them, as a candidate's rule says
-#: (data/signals/README_eval_independent19.md). ``eval_independent18_*`` was read by candidate N9's rule
-#: (``models/depth/CANDIDATE62.md``) and is in :data:`INDEPENDENT_SETS` now.
+#: (data/signals/README_eval_independent20.md). ``eval_independent19_*`` was read by candidate N10's rule
+#: (``models/depth/CANDIDATE64.md``) and is in :data:`INDEPENDENT_SETS` now.
 BLIND_SETS = (
-    ("independent19", INDEPENDENT19_PATHS,
-     "Nineteenth independently written set (eval_independent19_*.jsonl: three more authors who saw no project "
-     "data, written in the thirty-seventh session; blind until a candidate's rule lets it be read, "
-     "data/signals/README_eval_independent19.md)"),
+    ("independent20", INDEPENDENT20_PATHS,
+     "Twentieth independently written set (eval_independent20_*.jsonl: three more authors who saw no project "
+     "data, written in the thirty-eighth session; blind until a candidate's rule lets it be read, "
+     "data/signals/README_eval_independent20.md)"),
 )
 
 

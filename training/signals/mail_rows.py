@@ -158,16 +158,20 @@ TRAIN18_LABELS_DIR = MORE_LABELS_DIR.parent / "mail_labels_train18"
 #: 78 mailboxes, N6's quote rows (``models/depth/CANDIDATE59.md``, not shipped).
 READ_LABELS_DIRS = (MORE_LABELS_DIR,) + tuple(
     MORE_LABELS_DIR.parent / f"mail_labels_train{n}" for n in (18, 27, 29, 30, 31, 32, 33, 34, 47, 49, 50, 51))
-#: The shipped detector's quote rows (candidate N9, ``models/depth/CANDIDATE62.md``): every labels folder
+#: Candidate N9's quote rows (``models/depth/CANDIDATE62.md``, shipped in the thirty-seventh session): every labels folder
 #: read when it was trained, :data:`READ_LABELS_DIRS` and ``train52`` to ``train55``'s; 102 mailboxes.
 #: Not ``mail_labels`` (the four development mailboxes of :mod:`training.signals.agency_mail`) and not
 #: the later judge sets. Fixed, so that the committed rows rebuild as they are.
 N9_LABELS_DIRS = READ_LABELS_DIRS + tuple(MORE_LABELS_DIR.parent / f"mail_labels_train{n}" for n in (52, 53, 54, 55))
+#: The shipped detector's quote rows (candidate N10, ``models/depth/CANDIDATE64.md``, thirty-eighth
+#: session): :data:`N9_LABELS_DIRS` and the labels of ``train56`` and ``train57``, read since N9's rule;
+#: 114 mailboxes. Fixed, like N9's.
+N10_LABELS_DIRS = N9_LABELS_DIRS + tuple(MORE_LABELS_DIR.parent / f"mail_labels_train{n}" for n in (56, 57))
 #: The labelled training mail each kind of row is made from by default: the paragraph rows from
 #: ``train17``'s six mailboxes (the twentieth session's candidate M, not shipped); the quote rows, which
-#: the shipped detector trains on, from :data:`N9_LABELS_DIRS`, with short unlabelled replies as rows
+#: the shipped detector trains on, from :data:`N10_LABELS_DIRS`, with short unlabelled replies as rows
 #: with no label (:data:`SHORT_NEGATIVES`).
-SOURCES = {"paragraph": (MORE_LABELS_DIR,), "quote": N9_LABELS_DIRS}
+SOURCES = {"paragraph": (MORE_LABELS_DIR,), "quote": N10_LABELS_DIRS}
 #: Whether each kind of row takes short unlabelled client replies as rows with no label by default.
 SHORT_NEGATIVES = {"paragraph": False, "quote": True}
 
