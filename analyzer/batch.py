@@ -320,7 +320,7 @@ def _join(messages: pd.DataFrame, counted: np.ndarray, tk: TextKeys, rows: pd.Da
     has = np.zeros(len(tk.keys), dtype=bool)
     has[found_code[found_code >= 0]] = True
     pos = np.flatnonzero(has[tk.code])
-    m = messages[["message_id", "content_hash", "client", "direction", "date"]].iloc[counted[pos]]
+    m = take_rows(messages[["message_id", "content_hash", "client", "direction", "date"]], counted[pos])
     ids = m["message_id"].where(m["message_id"].notna() & (m["message_id"] != ""), m["content_hash"])
     left = pd.DataFrame({
         "_pos": pos, "_code": tk.code[pos], "message_id": ids.array,  # as they are: no Python object per cell

@@ -144,12 +144,12 @@ def people_seniority(messages: pd.DataFrame) -> pd.DataFrame:
     if not len(pos):
         return pd.DataFrame({"client": [], "address": [], "name": [], "level": pd.Series([], dtype="int64"),
                              "n_messages": pd.Series([], dtype="int64")})
-    names = messages["from_name"].iloc[pos].tolist()
+    names = take_rows(messages["from_name"], pos).tolist()
     levels: list[int] = []
     for start in range(0, len(pos), CHUNK_ROWS):
         levels += _levels(messages, pos[start:start + CHUNK_ROWS], names[start:start + CHUNK_ROWS])
-    df = pd.DataFrame({"client": messages["client"].iloc[pos].to_numpy(),
-                       "address": messages["from_address"].iloc[pos].fillna("").to_numpy(),
+    df = pd.DataFrame({"client": take_rows(messages["client"], pos).to_numpy(),
+                       "address": take_rows(messages["from_address"], pos).fillna("").to_numpy(),
                        "name": pd.Series(names, dtype=object).fillna("").to_numpy(), "level": levels})
     out = df.groupby(["client", "address"], sort=True).agg(
         name=("name", "last"), level=("level", "max"), n_messages=("level", "size")
