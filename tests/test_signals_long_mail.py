@@ -285,3 +285,19 @@ def test_combiner_refuses_sentence_margins_for_unknown_labels():
     nlp = spacy.blank("en")
     with pytest.raises(ModelError, match="unknown labels"):
         nlp.add_pipe("signal_combiner", config={"sentence_margins": {"appreciaton": 0.1}})
+
+
+def test_a_margin_tolerance_keeps_the_largest_margin_near_the_best():
+    """On a flat curve the best margin is a matter of noise; with a tolerance the largest margin
+    within it of the best is kept (candidate N11), and without one the best, the smallest on ties."""
+    noise = {lab: (-1.0, []) for lab in LABELS} | {"complaint": (-1.0, [(0.6, 0.6)])}
+    true = {lab: (-1.0, []) for lab in LABELS} | {"complaint": (-1.0, [(0.9, 0.9)])}
+    weak = {lab: (-1.0, []) for lab in LABELS} | {"complaint": (-1.0, [(0.72, 0.72)])}  # a true signal at 0.72
+    thr, sthr, floors = dict.fromkeys(LABELS, 0.5), dict.fromkeys(LABELS, 0.0), dict.fromkeys(LABELS, 0.0)
+    ev, gold = [noise] * 3 + [true] * 40 + [weak], [[]] * 3 + [["complaint"]] * 41
+    best, scores = tune_long_margin(ev, gold, [True] * len(ev), thr, sthr, floors)
+    assert best == 0.125  # the first margin above the noise keeps the weak signal
+    wide, same = tune_long_margin(ev, gold, [True] * len(ev), thr, sthr, floors, tolerance=0.05)
+    assert same == scores and wide > best and scores[wide] >= scores[best] - 0.05
+    assert all(scores[m] < scores[best] - 0.05 for m in scores if m > wide)
+    assert tune_long_margin(ev, gold, [True] * len(ev), thr, sthr, floors, tolerance=0.0)[0] == best

@@ -10,7 +10,10 @@ The margin is tuned here on *training* data only: inside the cross-validation of
 :mod:`training.signals.train`, each held-out fold's labelled snippets are set as a paragraph inside a
 background made of that fold's neutral prose rows (``data/signals/neutral_extra.jsonl``), so the
 classifier scoring them saw neither the snippet nor the background. The margin that maximises
-macro F-beta on these out-of-fold long texts, with the snippet thresholds fixed, is kept.
+macro F-beta on these out-of-fold long texts, with the snippet thresholds fixed, is kept; with a
+``tolerance``, the largest margin within that much of the best (candidate N11,
+``models/depth/CANDIDATE66.md``): the curve is flat near its top, and where two margins read the same
+on these texts the larger one flags fewer ordinary sentences of long real mail.
 """
 
 from __future__ import annotations
@@ -63,10 +66,13 @@ def decide(evidence: list[dict], thresholds: dict[str, float], sentence_threshol
 
 def tune_long_margin(evidence: list[dict], gold: list[list[str]], is_long: list[bool], thresholds: dict[str, float],
                      sentence_thresholds: dict[str, float], rule_floors: dict[str, float],
-                     beta: float = 1.0) -> tuple[float, dict[float, float]]:
-    """(the margin of :data:`MARGIN_GRID` with the best macro F-beta, the smallest on ties; F-beta per margin)."""
+                     beta: float = 1.0, tolerance: float = 0.0) -> tuple[float, dict[float, float]]:
+    """(the margin of :data:`MARGIN_GRID` with the best macro F-beta, the smallest on ties, or with a
+    ``tolerance`` the largest whose F-beta is at most that much below the best; F-beta per margin)."""
     scores = {float(m): round(macro_fbeta(gold, decide(evidence, thresholds, sentence_thresholds, rule_floors,
                                                        is_long, m), beta), 4)
               for m in MARGIN_GRID}
     best = max(scores, key=lambda m: (scores[m], -m))
+    if tolerance > 0:
+        best = max(m for m, f in scores.items() if f >= scores[best] - tolerance - 1e-9)
     return best, scores

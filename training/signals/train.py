@@ -258,7 +258,8 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
           tune_on_mail: bool = True, languages: bool = False, tune_on_languages: bool = True,
           only_languages: bool = False, language_codes: tuple[str, ...] = LANGUAGES, mixed_pairs: int = 0,
           independent: bool = False, tune_on_independent: bool = True,
-          mail_skip_labels: tuple[str, ...] = (), mail_without: tuple[str, ...] = ()) -> dict:
+          mail_skip_labels: tuple[str, ...] = (), mail_without: tuple[str, ...] = (),
+          margin_tolerance: float = 0.0) -> dict:
     """Build, fit, tune and write the pipeline to ``out``; returns the metrics written to metrics.json.
     ``flip``: train on the sign-flip rows too (:data:`training.signals.corpus.FLIP_PATHS`); ``courtesy``:
     on the courtesy rows too (:data:`training.signals.corpus.COURTESY_PATHS`), with the classifier's
@@ -276,7 +277,9 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
     long-text margin are tuned without them; ``mail_skip_labels``: labels whose regressions and
     thresholds leave the whole-mail rows out (:func:`label_rows`); ``mail_without``: labels folders
     under ``data/signals`` whose mailboxes' mail rows are left out (a fold detector, whose detections
-    of those mailboxes are out of sample: ``training.depth.build --split-signals-model``)."""
+    of those mailboxes are out of sample: ``training.depth.build --split-signals-model``);
+    ``margin_tolerance``: the long-text margin is the largest within that much macro F-beta of the best
+    (:func:`training.signals.long_margin.tune_long_margin`)."""
     started = time.time()
     parts = training_parts(flip=flip, courtesy=courtesy, mail=mail, languages=languages, only_languages=only_languages,
                            language_codes=language_codes, mixed_pairs=mixed_pairs, independent=independent,
@@ -324,7 +327,8 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
     margin, margin_scores = 0.0, {}
     if long_rows:
         margin, margin_scores = tune_long_margin(long_evidence, [r["labels"] for r in long_rows], long_flags,
-                                                 thresholds, sentence_thresholds, rule_floors, beta)
+                                                 thresholds, sentence_thresholds, rule_floors, beta,
+                                                 margin_tolerance)
         log.info("long-text margin %.3f (F-beta per margin: %s)", margin, margin_scores)
     fit_classifier(nlp.get_pipe(CLASSIFIER), docs, _targets(nlp, rows), C=C, min_df=min_df, seed=seed, occ=occ,
                    sample_weight=weights, label_rows=label_rows(nlp, rows, mail_skip_labels))
@@ -362,6 +366,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
                  "independent": [str(p.relative_to(PROJECT_ROOT)) for p in INDEPENDENT_READ_PATHS] if independent else [],
                  "tune_on_independent": bool(tune_on_independent) if independent else None},
         "decision": {"long_margin": margin, "long_margin_fbeta": {str(m): f for m, f in margin_scores.items()},
+                     "long_margin_tolerance": margin_tolerance,
                      "long_texts": len(long_rows), "long_sentences": long_sentences, "neutral_weight": float(fit.get("neutral_weight", 1.0)), "independent_weight": float(fit.get("independent_weight", 1.0)), "beta": beta, "sentence_thresholds": sentence, "max_labels": nlp.get_pipe("signal_combiner").max_labels,
                      "min_model_words": nlp.get_pipe("signal_combiner").min_model_words,
                      "unknown_value": nlp.get_pipe(CLASSIFIER).unknown_value},
@@ -394,7 +399,7 @@ def _training_md(m: dict, config: Path) -> str:
 
 Command (from the project root; `make model` runs the same):
 
-    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}{' --courtesy' if m['data'].get('courtesy') else ''}{f" --mail {mail_kind(m['data']['mail'])}" if m['data'].get('mail') else ''}{' --mail-weights-only' if m['data'].get('tune_on_mail') is False else ''}{f" --mail-skip-labels {','.join(m['data']['mail_skip_labels'])}" if m['data'].get('mail_skip_labels') else ''}{f" --mail-without {','.join(m['data']['mail_without'])}" if m['data'].get('mail_without') else ''}{' --languages' if m['data'].get('languages') else ''}{' --languages-weights-only' if m['data'].get('tune_on_languages') is False else ''}{' --independent' if m['data'].get('independent') else ''}{' --independent-weights-only' if m['data'].get('tune_on_independent') is False else ''}{' --only-languages' if m['data'].get('only_languages') else ''}{f" --language-codes {','.join(m['data']['language_codes'])}" if m['data'].get('language_codes') and tuple(m['data']['language_codes']) != LANGUAGES else ''}{f" --repeats {m['fit']['repeats']}" if m['fit'].get('repeats', 1) > 1 else ''}
+    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}{' --courtesy' if m['data'].get('courtesy') else ''}{f" --mail {mail_kind(m['data']['mail'])}" if m['data'].get('mail') else ''}{' --mail-weights-only' if m['data'].get('tune_on_mail') is False else ''}{f" --mail-skip-labels {','.join(m['data']['mail_skip_labels'])}" if m['data'].get('mail_skip_labels') else ''}{f" --mail-without {','.join(m['data']['mail_without'])}" if m['data'].get('mail_without') else ''}{' --languages' if m['data'].get('languages') else ''}{' --languages-weights-only' if m['data'].get('tune_on_languages') is False else ''}{' --independent' if m['data'].get('independent') else ''}{' --independent-weights-only' if m['data'].get('tune_on_independent') is False else ''}{' --only-languages' if m['data'].get('only_languages') else ''}{f" --language-codes {','.join(m['data']['language_codes'])}" if m['data'].get('language_codes') and tuple(m['data']['language_codes']) != LANGUAGES else ''}{f" --repeats {m['fit']['repeats']}" if m['fit'].get('repeats', 1) > 1 else ''}{f" --margin-tolerance {m['decision']['long_margin_tolerance']}" if m['decision'].get('long_margin_tolerance') else ''}
 
 - spaCy {spacy.__version__}; config `{cfg}`: sentencizer, `paragraph_breaks` (a blank line ends a sentence),
   lookup lemmatizer, `signal_rules`, `signal_classifier` (linear model over hashed word 1-2-grams, lemmas,
@@ -473,6 +478,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mail-without", default="",
                         help="with --mail: labels folders under data/signals (comma-separated) whose mailboxes' mail rows "
                              "are left out: a fold detector for cross-fitted depth training (candidate PTP)")
+    parser.add_argument("--margin-tolerance", type=float, default=0.0,
+                        help="the long-text margin is the largest within this much macro F-beta of the best "
+                             "(default 0: the best, the smallest on ties; candidate N11)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -484,7 +492,8 @@ def main(argv: list[str] | None = None) -> int:
                         only_languages=args.only_languages,
                         language_codes=tuple(args.language_codes.split(",")) if args.language_codes else LANGUAGES,
                         mixed_pairs=args.mixed_pairs, independent=args.independent,
-                        tune_on_independent=not args.independent_weights_only)
+                        tune_on_independent=not args.independent_weights_only,
+                        margin_tolerance=args.margin_tolerance)
     except AnalyzerError as exc:
         print(f"training.signals.train: error: {exc}", file=sys.stderr)
         return 2
