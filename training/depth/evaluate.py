@@ -215,6 +215,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              **{split: _waiting_judge(split, *judged) for split, judged in WAITING_JUDGES.items()},
              "train60": ("independent train60 (training mailboxes of the thirty-eighth session, the long-tail and "
                          "the general brief; unread: no candidate has been judged on it)"),
+             "train61": ("independent train61 (training mailboxes of the thirty-eighth session, the long-tail and "
+                         "the general brief; unread: no candidate has been judged on it)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",

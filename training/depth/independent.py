@@ -45,7 +45,8 @@ message labels); and ``train56/`` (six more, written at the end of the thirty-si
 and ``train58/`` (six more of the thirty-seventh session), which judged the depth model PTP;
 and ``train59/`` (six more, written at the end of the thirty-seventh session), which judged the
 thirty-eighth session's N10 with its message labels; ``train60/`` (six of the thirty-eighth session)
-and its message labels are unread (:data:`UNREAD_SPLITS`).
+and its message labels and ``train61/`` (six more of the thirty-eighth session) are unread
+(:data:`UNREAD_SPLITS`).
 :func:`run_mailbox` runs the analysis with no config (as a user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
 addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
 """
@@ -65,7 +66,7 @@ SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "ret
           "test6", "test7", "test8", "test9", "test10", "test11", "test12", "train8", "train9", "train10",
           "train11", "train12", "train13", "train14", "train15", "train16",
           "train17", "train18", "train19", "train20", "train21", "train22", "train23", "train24", "train25",
-          "train26", "train27", "train28", "train29", "train30", "train31", "train32", "train33", "train34", "train35", "train36", "train37", "train38", "train39", "train40", "train41", "train42", "train43", "train44", "train45", "train46", "train47", "train48", "train49", "train50", "train51", "train52", "train53", "train54", "train55", "train56", "train57", "train58", "train59", "train60")
+          "train26", "train27", "train28", "train29", "train30", "train31", "train32", "train33", "train34", "train35", "train36", "train37", "train38", "train39", "train40", "train41", "train42", "train43", "train44", "train45", "train46", "train47", "train48", "train49", "train50", "train51", "train52", "train53", "train54", "train55", "train56", "train57", "train58", "train59", "train60", "train61")
 #: The hand-written mailboxes the quarterly course is fitted on (``training.depth.build``'s
 #: ``--quarterly-splits`` default): T4's and PT's training mail. Candidate PTQ
 #: (``models/depth/CANDIDATE47.md``, thirty-second session) fitted the client score and tiers on more
@@ -117,8 +118,9 @@ WAITING_SPLITS = ("train43", "train44", "train45", "train46", "train47", "train4
 #: (``CANDIDATE61.md``), ``train56`` and ``train57`` by N9's (``CANDIDATE62.md``), ``train58`` by PTP's
 #: (``CANDIDATE63.md``), ``train59`` (six more, written at the end of the thirty-seventh session, with its
 #: labels) by N10's (``CANDIDATE64.md``); ``train60`` (six of the thirty-eighth session, with its labels
-#: ``data/signals/mail_labels_train60/``) waits for the next candidate's rule.
-UNREAD_SPLITS: tuple[str, ...] = ("train60",)
+#: ``data/signals/mail_labels_train60/``) waits for PTR's rule (``CANDIDATE65.md``), and ``train61`` (six more
+#: of the thirty-eighth session) for N11's (``CANDIDATE66.md``).
+UNREAD_SPLITS: tuple[str, ...] = ("train60", "train61")
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
