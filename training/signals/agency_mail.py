@@ -95,6 +95,9 @@ TRAIN59_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train59"
 #: The labels of ``train60``'s six depth mailboxes (thirty-eighth session): a whole-mail test set for the
 #: next detector candidate; unread (no detector has read them).
 TRAIN60_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train60"
+#: The labels of ``train61``'s six depth mailboxes (thirty-eighth session): a whole-mail test set no
+#: detector has read.
+TRAIN61_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train61"
 
 
 def labelled_mail_files() -> list[Path]:
