@@ -146,6 +146,11 @@ def independent_rows(split: str, workdir: Path, features: ClientFeatures, signal
         F, P = features.transform(X), features.transform_periods(X)
         m = matched(r.scores, read_truth(box))
         m = m[m["scored"]].drop(columns=["client"]).rename(columns={"got_client": "client"})
+        shared = m["client"].duplicated(keep=False)  # designed clients the run scored as one: no target
+        if shared.any():
+            log.warning("%s/%s: %d designed clients scored as one client (%s): not training rows", split, box.name,
+                        int(shared.sum()), ", ".join(sorted(set(m.loc[shared, "client"].astype(str)))))
+            m = m[~shared]
         client_truth, period_truth = truth_frames(m)
         boxes.append({"box": f"{split}/{box.name}", "source": f"independent {split}", "F": F, "P": P,
                       "truth": client_truth, "period_truth": period_truth, "weight": DEV_WEIGHT})
