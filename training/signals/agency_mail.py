@@ -92,8 +92,8 @@ TRAIN57_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train57"
 #: The labels of ``train59``'s six depth mailboxes (end of the thirty-seventh session): read once by
 #: candidate N10's rule (``models/depth/CANDIDATE64.md``).
 TRAIN59_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train59"
-#: The labels of ``train60``'s six depth mailboxes (thirty-eighth session): a whole-mail test set for the
-#: next detector candidate; unread (no detector has read them).
+#: The labels of ``train60``'s six depth mailboxes (thirty-eighth session): read once by candidate N11's
+#: rule (``models/depth/CANDIDATE66.md``).
 TRAIN60_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train60"
 #: The labels of ``train61``'s six depth mailboxes (thirty-eighth session): a whole-mail test set no
 #: detector has read.
