@@ -119,7 +119,8 @@ WAITING_SPLITS = ("train43", "train44", "train45", "train46", "train47", "train4
 #: (``CANDIDATE63.md``), ``train59`` (six more, written at the end of the thirty-seventh session, with its
 #: labels) by N10's (``CANDIDATE64.md``); ``train60`` (six of the thirty-eighth session, with its labels
 #: ``data/signals/mail_labels_train60/``) waits for PTR's rule (``CANDIDATE65.md``), and ``train61`` (six more
-#: of the thirty-eighth session) for N11's (``CANDIDATE66.md``).
+#: of the thirty-eighth session, with its labels) for the next candidate's: N11's rule
+#: (``CANDIDATE66.md``) named it, but failed before it was needed, so nothing read it.
 UNREAD_SPLITS: tuple[str, ...] = ("train60", "train61")
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
