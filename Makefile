@@ -33,6 +33,8 @@ test: $(STAMP)
 # substance alone and its share capped (the build's defaults).
 FOLD_A = mail_labels_more,mail_labels_train18,mail_labels_train27,mail_labels_train29,mail_labels_train30
 FOLD_B = mail_labels_train31,mail_labels_train32,mail_labels_train33,mail_labels_train34
+FOLD_C = mail_labels_train47,mail_labels_train49,mail_labels_train50,mail_labels_train51,mail_labels_train52
+FOLD_D = mail_labels_train53,mail_labels_train54,mail_labels_train55,mail_labels_train56,mail_labels_train57
 model: $(STAMP)
 	$(PY) -m training.signals.train --out build/signals-languages --only-languages
 	$(PY) -m training.signals.train --out build/signals-english --mail quote --mail-skip-labels help_request
@@ -41,9 +43,15 @@ model: $(STAMP)
 	$(PY) -m training.signals.route --english build/signals-fold-a --languages build/signals-languages --out build/signals-fold-a-routed
 	$(PY) -m training.signals.train --out build/signals-fold-b --mail quote --mail-skip-labels help_request --mail-without $(FOLD_B)
 	$(PY) -m training.signals.route --english build/signals-fold-b --languages build/signals-languages --out build/signals-fold-b-routed
+	$(PY) -m training.signals.train --out build/signals-fold-c --mail quote --mail-skip-labels help_request --mail-without $(FOLD_C)
+	$(PY) -m training.signals.route --english build/signals-fold-c --languages build/signals-languages --out build/signals-fold-c-routed
+	$(PY) -m training.signals.train --out build/signals-fold-d --mail quote --mail-skip-labels help_request --mail-without $(FOLD_D)
+	$(PY) -m training.signals.route --english build/signals-fold-d --languages build/signals-languages --out build/signals-fold-d-routed
 	$(PY) -m training.depth.build --out models/depth --signals-model models/signals \
 		$(foreach s,train17 train18 train27 train29 train30,--split-signals-model $(s)=build/signals-fold-a-routed) \
 		$(foreach s,train31 train32 train33 train34,--split-signals-model $(s)=build/signals-fold-b-routed) \
+		$(foreach s,train47 train49 train50 train51 train52,--split-signals-model $(s)=build/signals-fold-c-routed) \
+		$(foreach s,train53 train54 train55 train56 train57,--split-signals-model $(s)=build/signals-fold-d-routed) \
 		--generated-weights 0.3 --priors 8 --period-priors 16 --bands 2 --period-targets level
 
 evaluate: $(STAMP)

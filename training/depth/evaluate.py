@@ -83,9 +83,10 @@ def summary(df: pd.DataFrame) -> dict:
     }
 
 
-#: The judge sets that wait (not trained on): the session that wrote each, the candidate it judged, that
-#: candidate's rule file number (``models/depth/CANDIDATE<n>.md``) and whether it shipped.
-WAITING_JUDGES = {
+#: The judge sets trained on since PTR (``models/depth/CANDIDATE65.md``, thirty-eighth session), which
+#: waited before: the session that wrote each, the candidate it judged, that candidate's rule file number
+#: (``models/depth/CANDIDATE<n>.md``) and whether it shipped.
+JOINED_JUDGES = {
     "train43": ("thirty-second", "PTF2", 49, True),
     "train44": ("thirty-second", "PTM", 50, True),
     "train45": ("thirty-second", "PTM2", 51, False),
@@ -103,6 +104,10 @@ WAITING_JUDGES = {
     "train57": ("thirty-seventh", "N9", 62, True),
     "train58": ("thirty-seventh", "PTP", 63, True),
     "train59": ("thirty-seventh", "N10", 64, True),
+}
+#: The judge sets that wait (not trained on), as :data:`JOINED_JUDGES`.
+WAITING_JUDGES = {
+    "train60": ("thirty-eighth", "PTR", 65, True),
 }
 
 
@@ -213,8 +218,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                          "general brief, which judged candidate PTF, CANDIDATE48.md (shipped); trained on since PTF2, "
                          "CANDIDATE49.md)"),
              **{split: _waiting_judge(split, *judged) for split, judged in WAITING_JUDGES.items()},
-             "train60": ("independent train60 (training mailboxes of the thirty-eighth session, the long-tail and "
-                         "the general brief; unread: no candidate has been judged on it)"),
+             **{split: _waiting_judge(split, *judged).replace("; not trained on)", "; trained on since PTR, CANDIDATE65.md)")
+                for split, judged in JOINED_JUDGES.items()},
              "train61": ("independent train61 (training mailboxes of the thirty-eighth session, the long-tail and "
                          "the general brief; unread: no candidate has been judged on it)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",

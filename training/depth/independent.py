@@ -44,9 +44,11 @@ message labels); and ``train56/`` (six more, written at the end of the thirty-si
 ``train57/`` (six of the thirty-seventh session), which judged N9 together, with their message labels;
 and ``train58/`` (six more of the thirty-seventh session), which judged the depth model PTP;
 and ``train59/`` (six more, written at the end of the thirty-seventh session), which judged the
-thirty-eighth session's N10 with its message labels; ``train60/`` (six of the thirty-eighth session)
-and its message labels and ``train61/`` (six more of the thirty-eighth session) are unread
-(:data:`UNREAD_SPLITS`).
+thirty-eighth session's N10 with its message labels. ``train43/`` to ``train59/`` (102 mailboxes)
+joined :data:`TRAIN_SPLITS` with the thirty-eighth session's PTR (``models/depth/CANDIDATE65.md``),
+judged by ``train60/`` (six of the thirty-eighth session), which waits now (its message labels judged
+the detector candidate N11, ``CANDIDATE66.md``); ``train61/`` (six more of the thirty-eighth session,
+with its message labels) is unread (:data:`UNREAD_SPLITS`).
 :func:`run_mailbox` runs the analysis with no config (as a user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
 addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
 """
@@ -79,7 +81,11 @@ QUARTERLY_SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-te
 #: :data:`QUARTERLY_SPLITS` and the judge sets ``train31`` to ``train40``; since PTF2
 #: (``models/depth/CANDIDATE49.md``) ``train41`` and ``train42`` too.
 TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "train35", "train36", "train37",
-                                   "train38", "train39", "train40", "train41", "train42")
+                                   "train38", "train39", "train40", "train41", "train42",
+                                   # since PTR (CANDIDATE65.md, thirty-eighth session): the 102 mailboxes that waited
+                                   "train43", "train44", "train45", "train46", "train47", "train48", "train49",
+                                   "train50", "train51", "train52", "train53", "train54", "train55", "train56",
+                                   "train57", "train58", "train59")
 #: Training mailboxes not trained on yet: judge sets that have judged a candidate and wait. ``train18``
 #: to ``train28`` (nineteenth to twenty-ninth sessions; their candidates are ``CANDIDATE21.md`` to
 #: ``CANDIDATE34.md``) waited here until candidate T3 (``models/depth/CANDIDATE35.md``) joined them to
@@ -110,18 +116,19 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
 #: ``train57`` (thirty-seventh session), which judged N9 together (``CANDIDATE62.md``), which shipped, and
 #: ``train58`` (the same session), which judged PTP (``CANDIDATE63.md``), which shipped, and ``train59``
 #: (end of the thirty-seventh session), which judged N10 (``CANDIDATE64.md``, thirty-eighth session).
-WAITING_SPLITS = ("train43", "train44", "train45", "train46", "train47", "train48", "train49", "train50",
-                  "train51", "train52", "train53", "train54", "train55", "train56", "train57", "train58", "train59")
+#: All seventeen joined the training mail with PTR (``CANDIDATE65.md``, thirty-eighth session), judged by
+#: ``train60``, which waits now.
+WAITING_SPLITS = ("train60",)
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
 #: the rule of the candidate they judge is committed (``data/independent/README.md``). ``train54`` was
 #: read by candidate N7's rule (``models/depth/CANDIDATE60.md``), ``train55`` by N8's
 #: (``CANDIDATE61.md``), ``train56`` and ``train57`` by N9's (``CANDIDATE62.md``), ``train58`` by PTP's
 #: (``CANDIDATE63.md``), ``train59`` (six more, written at the end of the thirty-seventh session, with its
 #: labels) by N10's (``CANDIDATE64.md``); ``train60`` (six of the thirty-eighth session, with its labels
-#: ``data/signals/mail_labels_train60/``) waits for PTR's rule (``CANDIDATE65.md``), and ``train61`` (six more
+#: ``data/signals/mail_labels_train60/``) was read by PTR's rule (``CANDIDATE65.md``) and N11's, and ``train61`` (six more
 #: of the thirty-eighth session, with its labels) for the next candidate's: N11's rule
 #: (``CANDIDATE66.md``) named it, but failed before it was needed, so nothing read it.
-UNREAD_SPLITS: tuple[str, ...] = ("train60", "train61")
+UNREAD_SPLITS: tuple[str, ...] = ("train61",)
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
