@@ -26,6 +26,13 @@ from analyzer.depth.threads import thread_codes
 #: with no more client mail than this is scored whole, as before.
 GROUP_MESSAGES = 65_536
 
+#: The columns of the messages frame scoring reads (threads, features, seniority, language, the score
+#: table): a group carries only these. A stage that reads another column fails on a group at once
+#: (``tests/test_depth_groups.py`` scores real mailboxes in groups), so add it here.
+SCORING_COLUMNS = ("message_id", "content_hash", "in_reply_to", "references", "subject", "date", "from_name",
+                   "from_address", "to_addresses", "cc_addresses", "signature", "new_text", "client",
+                   "client_domain", "direction")
+
 #: The directions of client mail, as scoring counts it.
 _SIDES = ("from_client", "from_agency")
 

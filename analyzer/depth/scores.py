@@ -16,7 +16,7 @@ import pandas as pd
 
 from analyzer.depth.drivers import top_drivers
 from analyzer.depth.features import MailFrames, plain_facts, read_shares
-from analyzer.depth.groups import GROUP_MESSAGES, client_groups, mailbox_as_of
+from analyzer.depth.groups import GROUP_MESSAGES, SCORING_COLUMNS, client_groups, mailbox_as_of
 from analyzer.depth.model import DepthModel
 from analyzer.ingest.message import take_rows
 from analyzer.memory import release_unused
@@ -156,6 +156,7 @@ def _parts(messages: pd.DataFrame, signals: pd.DataFrame, group_messages: int | 
         yield messages, signals, None
         return
     as_of = mailbox_as_of(messages)
+    read = messages[[c for c in SCORING_COLUMNS if c in messages.columns]]
     clients = messages["client"].to_numpy()
     group_of = {c: g for g, rows in enumerate(groups) for c in pd.unique(clients[rows]) if isinstance(c, str)}
     has_signals = signals is not None and len(signals) > 0
@@ -164,7 +165,7 @@ def _parts(messages: pd.DataFrame, signals: pd.DataFrame, group_messages: int | 
         order = np.argsort(of_row, kind="stable")  # frame order within a group
         starts = np.searchsorted(of_row[order], np.arange(len(groups) + 1))
     for g, rows in enumerate(groups):
-        part = take_rows(messages, rows)  # not iloc: that copies each whole Arrow column first
+        part = take_rows(read, rows)  # not iloc: that copies each whole Arrow column first
         if not _has_client_mail(part):
             continue
         part_signals = signals.iloc[order[starts[g]:starts[g + 1]]] if has_signals else signals
