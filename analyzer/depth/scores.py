@@ -18,9 +18,9 @@ from analyzer.depth.drivers import top_drivers
 from analyzer.depth.features import MailFrames, plain_facts, read_shares
 from analyzer.depth.groups import GROUP_MESSAGES, SCORING_COLUMNS, client_groups, mailbox_as_of
 from analyzer.depth.model import DepthModel
+from analyzer.depth.schema import EXTRA_COLUMNS, PERIOD_COLUMNS, SCORE_COLUMNS, tier_of
 from analyzer.ingest.message import take_rows
 from analyzer.memory import release_unused
-from analyzer.depth.schema import EXTRA_COLUMNS, PERIOD_COLUMNS, SCORE_COLUMNS, tier_of
 from analyzer.signals.labels import AGENCY_LABELS, CLIENT_LABELS, LABELS
 
 
