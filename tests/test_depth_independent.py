@@ -33,7 +33,9 @@ def test_drivers_lead_with_the_clients_own_signals_and_link_to_evidence(ukstudio
     for drivers, client in zip(m["got_top_drivers"], m["got_client"]):
         tags = re.findall(r"\[(\w+)\]", drivers)
         assert tags, (client, drivers)
-        assert drivers.split("; ")[0].endswith("]")  # a signal comes first
+        # a signal comes first ("+ praised the work 7 times, latest ... [appreciation]", perhaps followed by
+        # how many times it counts: ", counted 5 times: as far as what the client brings backs it")
+        assert re.match(r"[+-] [^;]*\[\w+\]", drivers.split("; ")[0]), (client, drivers)
         assert set(tags) <= labels  # each names an evidence.csv label
         ev = result.evidence[(result.evidence["client"] == client)]
         assert set(tags) <= set(ev["label"]), (client, tags)
