@@ -21,6 +21,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from analyzer.depth.threads import thread_codes
+from analyzer.depth.windows import SIDES
 
 #: Client messages a scoring group holds at most (unless one client's threads hold more): a mailbox
 #: with no more client mail than this is scored whole, as before.
@@ -33,8 +34,9 @@ SCORING_COLUMNS = ("message_id", "content_hash", "in_reply_to", "references", "s
                    "from_address", "to_addresses", "cc_addresses", "signature", "new_text", "client",
                    "client_domain", "direction")
 
-#: The directions of client mail, as scoring counts it.
-_SIDES = ("from_client", "from_agency")
+def client_mail(messages: pd.DataFrame) -> pd.Series:
+    """Whether each message is client mail as scoring counts it: a client's, written by one side."""
+    return messages["client"].notna() & messages["direction"].isin(SIDES)
 
 
 def mailbox_as_of(messages: pd.DataFrame) -> pd.Timestamp:
@@ -51,11 +53,10 @@ def client_groups(messages: pd.DataFrame, max_messages: int = GROUP_MESSAGES) ->
     Groups are whole connected parts of the client-thread graph (a client joins the threads its mail
     is in), packed in order of each part's first message until adding the next part would pass
     ``max_messages`` client messages; a part larger than that is a group of its own."""
-    client = messages["client"]
-    counted = (client.notna() & messages["direction"].isin(_SIDES)).to_numpy()
+    counted = client_mail(messages).to_numpy()
     if int(counted.sum()) <= max_messages:
         return None
-    codes, _ = pd.factorize(client)  # -1: no client
+    codes, _ = pd.factorize(messages["client"])  # -1: no client
     thread = thread_codes(messages).thread
     _, thread = np.unique(thread, return_inverse=True)
     n_clients, n_threads = int(codes.max()) + 1, int(thread.max()) + 1

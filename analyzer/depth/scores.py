@@ -16,7 +16,7 @@ import pandas as pd
 
 from analyzer.depth.drivers import top_drivers
 from analyzer.depth.features import MailFrames, plain_facts, read_shares
-from analyzer.depth.groups import GROUP_MESSAGES, SCORING_COLUMNS, client_groups, mailbox_as_of
+from analyzer.depth.groups import GROUP_MESSAGES, SCORING_COLUMNS, client_groups, client_mail, mailbox_as_of
 from analyzer.depth.model import DepthModel
 from analyzer.depth.schema import EXTRA_COLUMNS, PERIOD_COLUMNS, SCORE_COLUMNS, tier_of
 from analyzer.ingest.message import take_rows
@@ -40,18 +40,14 @@ def _model(model) -> DepthModel:
 _SCORE_INPUTS = ("client", "client_domain", "direction", "from_address", "date")
 
 
-def _client_mask(messages: pd.DataFrame) -> pd.Series:
-    return messages["client"].notna() & messages["direction"].isin(("from_client", "from_agency"))
-
-
 def _client_messages(messages: pd.DataFrame) -> pd.DataFrame:
     """The client mail's rows, with only the columns the score table reads: filtering the whole
     frame would copy every message body (on 100k messages, most of a GiB)."""
-    return messages[list(_SCORE_INPUTS)][_client_mask(messages)]
+    return messages[list(_SCORE_INPUTS)][client_mail(messages)]
 
 
 def _has_client_mail(messages: pd.DataFrame) -> bool:
-    return bool(_client_mask(messages).any())
+    return bool(client_mail(messages).any())
 
 
 def _counted_signals(signals: pd.DataFrame) -> pd.DataFrame:
@@ -141,10 +137,15 @@ def _score_part(model: DepthModel, messages: pd.DataFrame, signals: pd.DataFrame
                 as_of: pd.Timestamp | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Scores and quarterly scores of the clients of ``messages`` (the whole mailbox or a group of
     its clients; ``as_of``: the mailbox's last date for a group). Its working tables go at return."""
+    X, F, overall, period_scores = _rows(model, messages, signals, as_of)
+    return _scores(model, X, F, overall, messages, signals, period_scores), _periods(period_scores)
+
+
+def _rows(model: DepthModel, messages: pd.DataFrame, signals: pd.DataFrame, as_of: pd.Timestamp | None):
+    """The part's :class:`MailFrames`, client features, client scores and quarterly scores."""
     X = MailFrames(messages, signals, as_of)
     F, overall = _client_rows(model, X)
-    period_scores = _period_scores(model, X, F, overall)
-    return _scores(model, X, F, overall, messages, signals, period_scores), _periods(period_scores)
+    return X, F, overall, _period_scores(model, X, F, overall)
 
 
 def _parts(messages: pd.DataFrame, signals: pd.DataFrame, group_messages: int | None):
@@ -251,9 +252,7 @@ def client_periods(messages: pd.DataFrame, signals: pd.DataFrame, model=None) ->
         return _empty_periods()
     periods = []
     for part, part_signals, as_of in _parts(messages, signals, None):
-        X = MailFrames(part, part_signals, as_of)
-        F, overall = _client_rows(model, X)
-        periods.append(_periods(_period_scores(model, X, F, overall)))
+        periods.append(_periods(_rows(model, part, part_signals, as_of)[3]))
     return _joined(periods, ["client", "period"], [True, True])
 
 
