@@ -111,11 +111,14 @@ WAITING_JUDGES = {
 }
 
 
-def _waiting_judge(split: str, session: str, candidate: str, rule: int, shipped: bool) -> str:
-    """The evaluation table's name of a waiting judge set (:data:`WAITING_JUDGES`)."""
+def _waiting_judge(split: str, session: str, candidate: str, rule: int, shipped: bool,
+                   trained_since: str = "") -> str:
+    """The evaluation table's name of a judge set that waits (:data:`WAITING_JUDGES`) or that waited and
+    is trained on since ``trained_since`` (:data:`JOINED_JUDGES`)."""
+    status = f"trained on since {trained_since}" if trained_since else "not trained on"
     return (f"independent {split} (training mailboxes of the {session} session, the long-tail and the general "
             f"brief, which judged candidate {candidate}, CANDIDATE{rule}.md ({'shipped' if shipped else 'not shipped'}); "
-            "not trained on)")
+            f"{status})")
 
 
 def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
@@ -218,7 +221,7 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                          "general brief, which judged candidate PTF, CANDIDATE48.md (shipped); trained on since PTF2, "
                          "CANDIDATE49.md)"),
              **{split: _waiting_judge(split, *judged) for split, judged in WAITING_JUDGES.items()},
-             **{split: _waiting_judge(split, *judged).replace("; not trained on)", "; trained on since PTR, CANDIDATE65.md)")
+             **{split: _waiting_judge(split, *judged, trained_since="PTR, CANDIDATE65.md")
                 for split, judged in JOINED_JUDGES.items()},
              "train61": ("independent train61 (training mailboxes of the thirty-eighth session, the long-tail and "
                          "the general brief; unread: no candidate has been judged on it)"),
