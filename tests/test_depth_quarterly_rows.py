@@ -58,7 +58,7 @@ def test_unmarked_rows_are_the_default_and_bad_marks_are_refused(frame):
 
 
 def test_the_build_marks_the_generated_rows_and_the_named_splits():
-    from training.depth.build import quarterly_rows
+    from training.depth.selection import quarterly_rows
 
     box = pd.Series(["gen201", "train/alpha", "train31/beta", "dev/gamma", "train40/delta", "gen305"])
     assert quarterly_rows(box) is None
@@ -79,7 +79,8 @@ def test_the_builds_quarterly_options_are_checked_before_any_mail_is_read(capsys
 def test_the_builds_split_detectors_are_checked_before_any_mail_is_read(capsys):
     """``--split-signals-model SPLIT=PATH`` (cross-fitted detections, candidate PTP) names a split the
     build reads and a path; anything else is a usage error before any mail is read."""
-    from training.depth.build import collect, main
+    from training.depth.build import main
+    from training.depth.rows import collect
 
     for bad in ("train31", "train99=build/x", "train31=", "test6=build/x"):
         with pytest.raises(SystemExit) as exc:

@@ -27,6 +27,9 @@ How each rebuild of the first ten sessions was chosen, judged and read (what was
 shipped, and the rules fixed before each rebuild) is in ``models/depth/HISTORY.md``, section "The build's
 first ten sessions"; later rebuilds are ``models/depth/CANDIDATE14.md`` onwards.
 
+The training rows are :mod:`training.depth.rows`; the leave-mailbox-out selection and the fixed
+model settings are :mod:`training.depth.selection`'s.
+
 Writes ``OUT/model.skops``, ``OUT/metrics.json``, ``OUT/TRAINING.md`` and
 ``OUT/training_features.csv.gz`` (the rows fitted on).
 """
@@ -39,34 +42,29 @@ import json
 import logging
 import platform
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
 from threadpoolctl import threadpool_limits
 
 from analyzer.depth.evidence import (PEOPLE_SIGNS, PRAISE_BACKERS, PRAISE_SHARES, evidence_names, people_names,
                                      praise_backers)
-from analyzer.depth.features import FEATURE_NAMES, ClientFeatures, MailFrames
+from analyzer.depth.features import FEATURE_NAMES, ClientFeatures
 from analyzer.depth.model import DepthModel
-from analyzer.depth.schema import TIERS, tier_of
+from analyzer.depth.schema import tier_of
 from analyzer.depth.modelfile import save_depth_model
-from training.depth.independent import (QUARTERLY_SPLITS, TEST_SPLITS, TRAIN_SPLITS, mailboxes, matched, read_truth,
-                                        run_mailbox)
-from training.depth.labelled import labelled_mailbox, truth_frames
+from training.depth.independent import QUARTERLY_SPLITS, TEST_SPLITS, TRAIN_SPLITS
+from training.depth.rows import BEHAVIOURS, DEV_WEIGHT, TRAIN_SEEDS, behaviour_of, collect, is_independent, table
+from training.depth.selection import (BACKED_PRAISE, ORDINAL_TIERS, PRAISE_BACKING, PRAISE_SHARE, REGRESSOR,
+                                      STEADY_FLOOR, TIER_CUTS, balanced_accuracy, choose_trend, cross_validate,
+                                      dev_summary, fit_rows, per_box_rho, per_box_summary, trend_accuracy,
+                                      trend_scores)
 from training.depth.training_md import training_md
 
 log = logging.getLogger(__name__)
 
-TRAIN_SEEDS: tuple[int, ...] = tuple(range(201, 237))  # 36 mailboxes: seed % 3 picks the behaviour
-BEHAVIOURS = ("tied", "unrelated", "misleading")
-N_CLIENTS = 12
-MONTHS = 12
-DEV_WEIGHT = 10.0
-PERIOD_WEIGHT = 0.5
 GENERATED_WEIGHTS = (0.0, 0.3, 1.0)
 ALPHAS = (1.0, 10.0)
 PRIORS = (8.0, 16.0)
@@ -74,10 +72,6 @@ PERIOD_PRIORS = (0.0, 4.0, 8.0, 16.0, 32.0)
 #: What a thin quarter is pulled toward (DepthModel ``period_target``): the client's level, or its line.
 PERIOD_TARGETS = ("level", "line")
 BANDS = (2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 12.0, 14.0)
-#: Tier edges placed on the raw prediction by out-of-fold client tiers (DepthModel ``tier_cuts``).
-TIER_CUTS = True
-#: Tiers decided by one monotone classifier per tier edge (DepthModel ``ordinal_tiers``; overrides the cuts).
-ORDINAL_TIERS = True
 #: The evidence includes the log counts of deeper and of shallower signals (DepthModel ``log_counts``):
 #: chosen by the tenth session's rule (data/independent/train9/RULE.md).
 LOG_COUNTS = True
@@ -89,90 +83,6 @@ PEOPLE: tuple[str, ...] = ("n_client_people", "max_seniority")
 #: What reads :data:`PEOPLE` (DepthModel ``people_scope``): "all" (candidate PS, models/depth/CANDIDATE44.md,
 #: lost tiers) or "score", the client score's regressor alone (candidate PT, CANDIDATE45.md: shipped).
 PEOPLE_SCOPE = "score"
-#: What the model fits on the evidence (DepthModel ``regressor``): ``ridge`` (non-negative weights) or
-#: ``gbm`` (boosting, monotone in every evidence column): chosen by the fourteenth session's rule
-#: (models/depth/CANDIDATE14.md). The ridge penalty grid (:data:`ALPHAS`) is read only for ``ridge``.
-REGRESSOR = "gbm"
-#: What the quarterly scores' course comes from (DepthModel ``period_regressor``; None: the same model).
-PERIOD_REGRESSOR = "ridge"
-#: Clients writing less than this share of their words in English could have their label shares taken
-#: over the part of their mail that was read (DepthModel ``unread_share``; None: off). Candidate N
-#: (models/depth/CANDIDATE19.md) set it to 0.5 and failed its rule on ``train16``; candidate M
-#: (CANDIDATE18.md) blended such clients' signal evidence toward a typical client's instead, and failed
-#: on ``train15``.
-UNREAD_SHARE = None
-#: Praise counted only as far as other deeper signs back it, plus this many (DepthModel
-#: ``backed_praise``; None: all praise counts): candidate O (models/depth/CANDIDATE20.md).
-BACKED_PRAISE = 1
-#: Which signs back praise under BACKED_PRAISE (DepthModel ``praise_backing``): "deeper" (every other
-#: deeper sign) or "substance" (all but forgiveness; candidate PTF, models/depth/CANDIDATE48.md, shipped).
-PRAISE_BACKING = "substance"
-#: How the praise share is held back under BACKED_PRAISE (DepthModel ``praise_share``): "scaled" by
-#: counted/found praise, or "capped" at (backing signs + k) / client mails (candidate PTM,
-#: models/depth/CANDIDATE50.md, shipped).
-PRAISE_SHARE = "capped"
-#: The trend operating point follows the issue's target, which is not symmetric: every shifting client
-#: right, and at least 85% of steady clients called steady. Among the settings that call at least this
-#: share of the independent training mailboxes' steady clients steady (out of fold; a margin over the
-#: 85% target, since blind mail is noisier), the one that gets the most shifting clients right.
-STEADY_FLOOR = 0.90
-
-
-def behaviour_of(seed: int) -> str:
-    return BEHAVIOURS[seed % 3]
-
-
-def generated_rows(seeds, workdir: Path, features: ClientFeatures, signals_model=None) -> list[dict]:
-    from analyzer.signals.pipeline import load_pipeline
-
-    nlp = load_pipeline(signals_model)
-    boxes = []
-    for seed in seeds:
-        b = labelled_mailbox(seed, N_CLIENTS, MONTHS, workdir, nlp=nlp, features=features,
-                             behaviour=behaviour_of(seed))
-        boxes.append({"box": f"gen{seed}", "source": f"generated ({behaviour_of(seed)})", "F": b.features,
-                      "P": b.periods, "truth": b.truth, "period_truth": b.period_truth, "weight": 1.0})
-    return boxes
-
-
-def independent_rows(split: str, workdir: Path, features: ClientFeatures, signals_model=None) -> list[dict]:
-    """Features and truth of the independent mailboxes of ``split`` (one of TRAIN_SPLITS; never a test set)."""
-    if split in TEST_SPLITS:
-        raise ValueError("the independent test mailboxes are never read at build time")
-    boxes = []
-    for box in mailboxes(split):
-        r = run_mailbox(box, workdir / split / box.name, signals_model=signals_model)
-        X = MailFrames(r.messages, r.signals)
-        F, P = features.transform(X), features.transform_periods(X)
-        m = matched(r.scores, read_truth(box))
-        m = m[m["scored"]].drop(columns=["client"]).rename(columns={"got_client": "client"})
-        shared = m["client"].duplicated(keep=False)  # designed clients the run scored as one: no target
-        if shared.any():
-            log.warning("%s/%s: %d designed clients scored as one client (%s): not training rows", split, box.name,
-                        int(shared.sum()), ", ".join(sorted(set(m.loc[shared, "client"].astype(str)))))
-            m = m[~shared]
-        client_truth, period_truth = truth_frames(m)
-        boxes.append({"box": f"{split}/{box.name}", "source": f"independent {split}", "F": F, "P": P,
-                      "truth": client_truth, "period_truth": period_truth, "weight": DEV_WEIGHT})
-    return boxes
-
-
-def table(boxes: list[dict]) -> pd.DataFrame:
-    parts = []
-    for b in boxes:
-        f = b["F"].join(b["truth"][["depth", "trend"]], how="inner").rename(columns={"depth": "target"})
-        parts.append(f.assign(weight=b["weight"], kind="client", box=b["box"], client=f.index, period="")
-                     .reset_index(drop=True))
-        if len(b["P"]) and len(b["period_truth"]):
-            p = b["P"].join(b["period_truth"].rename("target"), how="inner")
-            parts.append(p.assign(weight=b["weight"] * PERIOD_WEIGHT, kind="period", box=b["box"], trend="",
-                                  client=p.index.get_level_values("client"),
-                                  period=p.index.get_level_values("period")).reset_index(drop=True))
-    return pd.concat(parts, ignore_index=True)
-
-
-def _is_independent(box) -> pd.Series | bool:
-    return box.str.contains("/") if isinstance(box, pd.Series) else "/" in box
 
 
 def evidence_weights(model: DepthModel, clients: pd.DataFrame, log_counts: bool, people=()) -> dict[str, float]:
@@ -191,26 +101,6 @@ def evidence_weights(model: DepthModel, clients: pd.DataFrame, log_counts: bool,
         moved[name] = float(Z[name].median())
         out[name] = round(float(np.mean(np.abs(base - regress.predict(moved)))), 3)
     return out
-
-
-def _fit(rows: pd.DataFrame, generated_weight: float = 1.0, quarterly_splits=None, **params) -> DepthModel:
-    w = rows["weight"] * np.where(_is_independent(rows["box"]), 1.0, generated_weight)
-    rows, w = rows[w > 0], w[w > 0]
-    params = {"regressor": REGRESSOR, "period_regressor": PERIOD_REGRESSOR, "unread_share": UNREAD_SHARE,
-              "backed_praise": BACKED_PRAISE, "praise_backing": PRAISE_BACKING, "praise_share": PRAISE_SHARE,
-              **params}
-    return DepthModel(kind="taxonomy", tier_cuts=TIER_CUTS, ordinal_tiers=ORDINAL_TIERS, **params).fit(
-        rows[list(FEATURE_NAMES)], rows["target"], sample_weight=w.to_numpy(), groups=rows["box"].to_numpy(),
-        tier_rows=(rows["kind"] == "client").to_numpy(), period_rows=quarterly_rows(rows["box"], quarterly_splits))
-
-
-def quarterly_rows(box: pd.Series, quarterly_splits=None) -> np.ndarray | None:
-    """The rows the quarterly regressor is fitted on: those of the generated mailboxes and of the
-    hand-written ones in ``quarterly_splits`` (None: every row)."""
-    if quarterly_splits is None:
-        return None
-    split = box.str.split("/", n=1).str[0]
-    return (~_is_independent(box) | split.isin(list(quarterly_splits))).to_numpy()
 
 
 def praise_cap_holders(model: DepthModel):
@@ -239,116 +129,6 @@ def set_praise_cap(model: DepthModel, backed_praise: int | None) -> DepthModel:
     for est in praise_cap_holders(model):
         est.backed_praise = backed_praise
     return model
-
-
-def _folds(boxes: list[str], k: int = 6):
-    order = sorted(set(boxes))
-    return [[b for i, b in enumerate(order) if i % k == j] for j in range(k)]
-
-
-def _per_box_rho(df: pd.DataFrame, col: str) -> pd.Series:
-    return df.groupby("box").apply(lambda g: spearmanr(g["target"], g[col]).statistic if len(g) > 2 else np.nan)
-
-
-def cross_validate(T: pd.DataFrame, boxes: list[dict], params: dict) -> dict:
-    """Leave-mailbox-out: client scores, shrunk quarterly scores and trends of every held-out box."""
-    clients = T[T["kind"] == "client"].copy()
-    clients["oof"] = np.nan
-    trend_rows = []
-    by_box = {b["box"]: b for b in boxes}
-    for fold in _folds(list(T["box"])):
-        model = _fit(T[~T["box"].isin(fold)], **params)
-        for name in fold:
-            b = by_box[name]
-            overall = pd.Series(model.predict(b["F"]), index=b["F"].index)
-            sel = (clients["box"] == name)
-            clients.loc[sel, "oof"] = overall.reindex(clients.loc[sel, "client"]).to_numpy()
-            if len(b["P"]):
-                per = pd.DataFrame({"score": model.predict_periods(b["P"], b["F"], overall),
-                                    "n_messages": b["P"]["n_messages"].to_numpy()},
-                                   index=b["P"].index)
-                trend_rows.append((name, b, per, overall))
-    return {"clients": clients, "trend_rows": trend_rows}
-
-
-def trend_scores(trend_rows, period_prior: float, band: float, period_target: str = "level") -> pd.DataFrame:
-    rows = []
-    for name, b, per, overall in trend_rows:
-        m = DepthModel(period_prior=period_prior, trend_band=band, period_target=period_target)
-        t = m.trend_table(m.shrink_periods(per, overall))
-        truth = b["truth"]["trend"]
-        for client, tr in t["trend"].items():
-            if client in truth.index:
-                rows.append({"box": name, "client": client, "truth": truth[client], "got": tr})
-    return pd.DataFrame(rows)
-
-
-def trend_accuracy(df: pd.DataFrame) -> dict:
-    moving = df["truth"] != "steady"
-    return {"moving_right": int((df.loc[moving, "truth"] == df.loc[moving, "got"]).sum()), "moving": int(moving.sum()),
-            "steady_right": int((df.loc[~moving, "got"] == "steady").sum()), "steady": int((~moving).sum())}
-
-
-def _dev_summary(c: pd.DataFrame) -> dict:
-    if c.empty:
-        return {}
-    return {"mae": round(float(np.mean(np.abs(c["oof"] - c["target"]))), 2),
-            "tier_accuracy": round(float(np.mean([tier_of(a) == tier_of(b) for a, b in zip(c["oof"], c["target"])])), 3),
-            "n_clients": int(len(c))}
-
-
-def _per_box_summary(c: pd.DataFrame) -> dict:
-    """Per mailbox, out of fold: Spearman, clients, clients in the right tier, clients two tiers off."""
-    out = {}
-    for box, g in c.groupby("box"):
-        got, want = [TIERS.index(tier_of(v)) for v in g["oof"]], [TIERS.index(tier_of(v)) for v in g["target"]]
-        out[box] = {"spearman": round(float(spearmanr(g["target"], g["oof"]).statistic), 4) if len(g) > 2 else None,
-                    "clients": int(len(g)), "tiers_right": int(sum(a == b for a, b in zip(got, want))),
-                    "two_tiers_off": int(sum(abs(a - b) >= 2 for a, b in zip(got, want)))}
-    return out
-
-
-def _balanced(acc: dict) -> float:
-    return 0.5 * (acc["moving_right"] / max(1, acc["moving"]) + acc["steady_right"] / max(1, acc["steady"]))
-
-
-def choose_trend(trends: list[dict], floor: float = STEADY_FLOOR) -> dict:
-    """The trend setting to ship from the grid rows (``floor``: :data:`STEADY_FLOOR` unless told).
-
-    The independent (train + dev) mailboxes' shifts are what users' clients look like, so they
-    decide: among the rows calling at least STEADY_FLOOR of their steady clients steady, the most
-    shifting clients right; then the strongest quarterly shrinkage (the report plots the quarterly
-    series, and a series that swings on a handful of messages misleads), then the more steady
-    clients right, then the generated mailboxes' balanced accuracy. No row reaching the floor: the
-    best balanced accuracy.
-    """
-    def steady_rate(r):
-        return r["dev"]["steady_right"] / max(1, r["dev"]["steady"])
-
-    ok = [r for r in trends if steady_rate(r) >= floor]
-    if not ok:
-        return max(trends, key=lambda r: (round(r["balanced_dev"], 3), r["period_prior"]))
-    return max(ok, key=lambda r: (r["dev"]["moving_right"], r["period_prior"], r["dev"]["steady_right"],
-                                  r["balanced_generated"]))
-
-
-def collect(seeds=TRAIN_SEEDS, splits=TRAIN_SPLITS, signals_model=None,
-            split_signals_models: dict[str, Path] | None = None) -> list[dict]:
-    """Every training mailbox read through the real ingest and signal pipeline: features, quarterly
-    features and truth per mailbox (the generated ones, then ``splits``: :data:`TRAIN_SPLITS` unless
-    told otherwise). ``signals_model``: the signal pipeline to detect with (default: the shipped one);
-    ``split_signals_models``: another pipeline for some splits, by split name (cross-fitted detections:
-    a detector that learnt from a split's labelled mail reads it in sample, so those splits are read by
-    one trained without it; candidate PTP, ``models/depth/CANDIDATE63.md``)."""
-    features = ClientFeatures().fit(None)
-    own = dict(split_signals_models or {})
-    if set(own) - set(splits):
-        raise ValueError(f"split_signals_models names splits not read: {sorted(set(own) - set(splits))}")
-    with tempfile.TemporaryDirectory(prefix="depth-build-") as tmp:
-        boxes = generated_rows(seeds, Path(tmp), features, signals_model)
-        for split in splits:
-            boxes += independent_rows(split, Path(tmp), features, own.get(split, signals_model))
-    return boxes
 
 
 def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_counts: bool = LOG_COUNTS,
@@ -393,8 +173,8 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
                                        "people_scope": people_scope, "quarterly_splits": quarterly_splits,
                                        "praise_backing": praise_backing, "praise_share": praise_share})
         c = cv["clients"].dropna(subset=["oof"])
-        rho = _per_box_rho(c, "oof")
-        ind = rho[[i for i in rho.index if _is_independent(i)]]
+        rho = per_box_rho(c, "oof")
+        ind = rho[[i for i in rho.index if is_independent(i)]]
         grid.append({"generated_weight": gw, "alpha": alpha, "prior_messages": prior,
                      "mean_spearman": float(rho.mean()), "independent_spearman": float(ind.mean()),
                      "independent_worst": float(ind.min()),
@@ -406,23 +186,23 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
     trends = []
     for target, pp, band in itertools.product(period_targets, period_priors, bands):
         df = trend_scores(best["cv"]["trend_rows"], pp, band, target)
-        dev = _is_independent(df["box"])
+        dev = is_independent(df["box"])
         acc, acc_dev, acc_gen = trend_accuracy(df), trend_accuracy(df[dev]), trend_accuracy(df[~dev])
         trends.append({"period_target": target, "period_prior": pp, "band": band, **acc, "dev": acc_dev,
                        "generated": acc_gen,
-                       "balanced_dev": _balanced(acc_dev), "balanced_generated": _balanced(acc_gen)})
+                       "balanced_dev": balanced_accuracy(acc_dev), "balanced_generated": balanced_accuracy(acc_gen)})
     best_trend = choose_trend(trends, steady_floor)
     params = {"alpha": best["alpha"], "prior_messages": best["prior_messages"], "log_counts": log_counts,
               "people": tuple(people), "people_scope": people_scope,
               "backed_praise": backed_praise, "praise_backing": praise_backing, "praise_share": praise_share,
               "period_prior": best_trend["period_prior"],
               "period_target": best_trend["period_target"], "trend_band": best_trend["band"]}
-    model = _fit(T, generated_weight=best["generated_weight"], quarterly_splits=quarterly_splits, **params)
+    model = fit_rows(T, generated_weight=best["generated_weight"], quarterly_splits=quarterly_splits, **params)
     if score_backed_praise != "same":
         set_praise_cap(model, score_backed_praise)
     c = best["cv"]["clients"].dropna(subset=["oof"])
     weights = evidence_weights(model, T[T["kind"] == "client"], log_counts, people)
-    per_box = _per_box_rho(c, "oof")
+    per_box = per_box_rho(c, "oof")
     metrics = {
         "model": {"kind": "taxonomy", "regressor": model.regressor, "period_regressor": model.period_regressor,
                   "unread_share": model.unread_share, **params, "backed_praise": model.backed_praise,
@@ -434,7 +214,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
         "data": {"generated_seeds": list(seeds), "behaviour_by_seed": {s: behaviour_of(s) for s in seeds},
                  "independent_dev": [b["box"] for b in boxes if b["box"].startswith("dev/")],
                  "independent_train": [b["box"] for b in boxes
-                                       if _is_independent(b["box"]) and not b["box"].startswith("dev/")],
+                                       if is_independent(b["box"]) and not b["box"].startswith("dev/")],
                  "generated_weight": best["generated_weight"],
                  "quarterly_splits": None if quarterly_splits is None else list(quarterly_splits),
                  "n_client_rows": int((T["kind"] == "client").sum()), "n_period_rows": int((T["kind"] == "period").sum()),
@@ -442,14 +222,14 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
         "cv_leave_mailbox_out": {
             "mean_spearman_per_mailbox": round(float(per_box.mean()), 4),
             "spearman_per_independent_mailbox": {k: round(float(v), 4) for k, v in per_box.items()
-                                                 if _is_independent(k)},
-            "mean_spearman_independent": round(float(per_box[[k for k in per_box.index if _is_independent(k)]].mean()), 4),
-            "per_independent_mailbox": _per_box_summary(c[_is_independent(c["box"])]),
+                                                 if is_independent(k)},
+            "mean_spearman_independent": round(float(per_box[[k for k in per_box.index if is_independent(k)]].mean()), 4),
+            "per_independent_mailbox": per_box_summary(c[is_independent(c["box"])]),
             "spearman_by_behaviour": {beh: round(float(per_box[[f"gen{s}" for s in seeds if behaviour_of(s) == beh]].mean()), 4)
                                       for beh in BEHAVIOURS},
             "mae_client": round(float(np.mean(np.abs(c["oof"] - c["target"]))), 2),
-            "independent_dev": _dev_summary(c[c["box"].str.startswith("dev/")]),
-            "independent": _dev_summary(c[_is_independent(c["box"])]),
+            "independent_dev": dev_summary(c[c["box"].str.startswith("dev/")]),
+            "independent": dev_summary(c[is_independent(c["box"])]),
             "tier_accuracy": round(float(np.mean([tier_of(a) == tier_of(b) for a, b in zip(c["oof"], c["target"])])), 4),
             "grid": [{k: v for k, v in g.items() if k != "cv"} for g in grid],
             "trend_grid": trends, "trend": best_trend, "steady_floor": steady_floor,
