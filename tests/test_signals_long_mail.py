@@ -158,7 +158,7 @@ def test_long_margin_applies_to_long_texts_only_and_is_tuned():
 
 def test_combiner_rule_floor_and_long_margin():
     from analyzer.signals.pipeline import DEFAULT_MODEL
-    from training.signals.train import set_thresholds
+    from training.signals.thresholds import set_thresholds
 
     nlp = spacy.load(DEFAULT_MODEL)  # a private copy: the settings below change its combiner
     thresholds = dict(nlp.get_pipe("signal_combiner").thresholds)
@@ -246,7 +246,7 @@ def test_combiner_sentence_margins_find_a_signal_its_window_dilutes():
     never in a one-sentence text (there the window is the sentence), and in a long text only with
     ``long_margin`` on top."""
     from analyzer.signals.pipeline import DEFAULT_MODEL
-    from training.signals.train import set_thresholds
+    from training.signals.thresholds import set_thresholds
 
     nlp = spacy.load(DEFAULT_MODEL)  # a private copy: the settings below change its combiner
     j = LABELS.index("appreciation")

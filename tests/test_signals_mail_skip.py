@@ -13,7 +13,8 @@ from analyzer.signals.labels import LABELS
 from analyzer.signals.pipeline import CLASSIFIER, DEFAULT_MODEL, _load
 from analyzer.signals.quoted import strip_quoted
 from training.signals.fit import fit_classifier
-from training.signals.train import label_rows, tune_thresholds
+from training.signals.thresholds import tune_thresholds
+from training.signals.train import label_rows
 
 
 def _rows(dev_data_path, n):

@@ -13,7 +13,7 @@ from analyzer.signals.labels import LABELS
 from analyzer.signals.pipeline import DEFAULT_MODEL, add_signal_components, signal_pipes
 from analyzer.signals.router import LANGUAGE_KEY, ROUTE_KEY, judged_docs
 from training.signals.route import add_language_route
-from training.signals.train import set_thresholds
+from training.signals.thresholds import set_thresholds
 
 ENGLISH = ["Could you give us your honest view on the pricing page before the board meets on Friday?",
            "We went with your suggestion on the onboarding emails and sign-ups are up a third.",

@@ -113,7 +113,7 @@ def test_cues_that_only_explain_survive_serialization(rules_nlp, tmp_path):
 
 def test_explain_only_cue_needs_the_model_and_then_names_the_rule():
     from analyzer.signals.pipeline import DEFAULT_MODEL
-    from training.signals.train import set_thresholds
+    from training.signals.thresholds import set_thresholds
 
     nlp = spacy.load(DEFAULT_MODEL)  # private copy: thresholds change below
     thresholds = dict(nlp.get_pipe("signal_combiner").thresholds)

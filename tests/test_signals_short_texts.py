@@ -9,7 +9,7 @@ import spacy
 from analyzer.signals.combine import SHORT_TEXT_WORDS
 from analyzer.signals.labels import LABELS
 from analyzer.signals.pipeline import DEFAULT_MODEL
-from training.signals.train import set_thresholds
+from training.signals.thresholds import set_thresholds
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,8 @@ import numpy as np
 
 from analyzer.signals.pipeline import CLASSIFIER, DEFAULT_MODEL, _load
 from training.signals.fit import occurrences
-from training.signals.train import cross_validated_evidence, pooled_evidence, prepare, tune_thresholds
+from training.signals.thresholds import prepare, tune_thresholds
+from training.signals.train import cross_validated_evidence, pooled_evidence
 
 
 def _rows(dev_data_path, n=60):

@@ -50,7 +50,7 @@ def long_texts(rows: list[dict], idx, seed: int, per_background: int = PER_BACKG
 def decide(evidence: list[dict], thresholds: dict[str, float], sentence_thresholds: dict[str, float],
            rule_floors: dict[str, float] | None = None, is_long: list[bool] | None = None,
            margin: float = 0.0) -> list[list[str]]:
-    """Labels per text from its evidence (as made by :func:`training.signals.train.label_evidence`) under
+    """Labels per text from its evidence (as made by :func:`training.signals.thresholds.label_evidence`) under
     the combiner's decision settings, no label cap: a rule hit counts where its window score reaches the
     label's rule floor; a window counts when it reaches the threshold (plus ``margin``, at most 0.99, in
     the texts flagged in ``is_long``) and its evidence sentence the sentence threshold."""

@@ -42,7 +42,8 @@ from analyzer.signals.second_stage import N_FEATURES, text_features, text_model_
 from training.signals.corpus import CONFIG_PATH, training_parts
 from training.signals.fit import fit_classifier, occurrences
 from training.signals.metrics import macro_f1_counts
-from training.signals.train import _targets, fold_assignment, prepare, sample_weights, set_thresholds
+from training.signals.thresholds import prepare, set_thresholds
+from training.signals.train import _targets, fold_assignment, sample_weights
 
 log = logging.getLogger("training.signals.second_stage")
 

@@ -21,7 +21,7 @@ from analyzer.signals.pipeline import CLASSIFIER
 from analyzer.signals.quoted import strip_quoted
 from training.signals.long_margin import long_texts
 from training.signals.second_stage import refitted_folds
-from training.signals.train import prepare
+from training.signals.thresholds import prepare
 
 
 def window_rows(doc, context=1):
