@@ -44,16 +44,18 @@ TRUSTED_TYPES: tuple[str, ...] = (
 
 
 def _depth_estimators() -> list[tuple[str, type]]:
-    """The scikit-learn estimators a depth model is made of (:class:`DepthModel`'s pipeline)."""
+    """The scikit-learn estimators a depth model can be made of: :class:`DepthModel`'s pipelines of every
+    ``kind`` (the ``ridge`` and ``gbm`` kinds impute with a missing-value indicator and fit ``RidgeCV``)
+    and its trend model (:class:`~analyzer.depth.trend.TrendModel`, a scaled ``RidgeCV``)."""
     from sklearn.ensemble import HistGradientBoostingRegressor
-    from sklearn.impute import SimpleImputer
+    from sklearn.impute import MissingIndicator, SimpleImputer
     from sklearn.isotonic import IsotonicRegression
-    from sklearn.linear_model import Ridge
+    from sklearn.linear_model import Ridge, RidgeCV
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
-    return [(cls.__name__, cls) for cls in (HistGradientBoostingRegressor, IsotonicRegression, Pipeline, Ridge,
-                                            SimpleImputer, StandardScaler)]
+    return [(cls.__name__, cls) for cls in (HistGradientBoostingRegressor, IsotonicRegression, MissingIndicator,
+                                            Pipeline, Ridge, RidgeCV, SimpleImputer, StandardScaler)]
 
 
 def skops_io():
@@ -61,7 +63,7 @@ def skops_io():
 
     On import skops lists the estimators it trusts by default with ``sklearn.utils.all_estimators``,
     which imports every module of scikit-learn: about 0.8 CPU-seconds and 20 MiB of a run's main
-    process, for a depth model made of six of them. Imported here, skops's default trust is those six
+    process, for a depth model made of eight of them. Imported here, skops's default trust is those eight
     (:func:`_depth_estimators`) besides its own primitive, numpy and internal types: a file naming
     any other estimator is refused as untrusted. Where skops was imported before (training, tests),
     it is used as it is: its default trust is then scikit-learn's whole list, as vetted by skops."""

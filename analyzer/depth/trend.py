@@ -38,6 +38,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import RidgeCV
 from sklearn.model_selection import GroupKFold, KFold, cross_val_predict
+
+from analyzer.depth.windows import SIDES
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -223,7 +225,7 @@ def event_trajectories(X, max_periods: int = MAX_PERIODS, reply_cap_hours: float
     lo = as_of - pd.Timedelta(days=QUARTER_DAYS * max_periods)
     msgs = prep.msgs[pd.to_datetime(prep.msgs["date"], utc=True) >= lo]
     events = prep.events[(prep.events["date"] >= lo) & prep.events["hours"].notna()]
-    starts = prep.starts[(prep.starts["date"] >= lo) & prep.starts["started_by"].isin(("from_client", "from_agency"))]
+    starts = prep.starts[(prep.starts["date"] >= lo) & prep.starts["started_by"].isin(SIDES)]
     seniors = {(c, a) for (c, a), lv in prep.levels.items() if lv >= 2}
     pos = msgs[[f"lab_{lb}" for lb in POSITIVE_LABELS]].to_numpy().sum(axis=1) > 0
     neg = msgs[[f"lab_{lb}" for lb in NEGATIVE_LABELS]].to_numpy().sum(axis=1) > 0
