@@ -11,18 +11,14 @@ import mailbox
 import pytest
 
 from analyzer.signals.labels import AGENCY_LABELS, LABELS
-from training.signals.agency_mail import (LABELS_DIR, TRAIN27_LABELS_DIR, TRAIN29_LABELS_DIR, TRAIN30_LABELS_DIR,
-                                          TRAIN31_LABELS_DIR, TRAIN32_LABELS_DIR, TRAIN33_LABELS_DIR, TRAIN34_LABELS_DIR, any_signal, labelled_mail_files, mailbox_folder, read_mail_labels)
+from training.signals.agency_mail import (LABELS_DIR, TRAIN27_LABELS_DIR, any_signal, labelled_mail_files,
+                                          mailbox_folder, read_mail_labels)
 
-from training.signals.mail_rows import TRAIN18_LABELS_DIR
-
-#: The oracle's and the whole-mail test's files, the detector training labels of train18's six, and the
-#: whole-mail sets of train27's, train29's and train30's six (read once, by GW's rule), train31's and
-#: train32's six (read once, by GW0b's rule) and train33's and train34's six each (unread).
-FILES = (labelled_mail_files() + sorted(TRAIN18_LABELS_DIR.glob("*.jsonl"))
-         + [p for d in (TRAIN27_LABELS_DIR, TRAIN29_LABELS_DIR, TRAIN30_LABELS_DIR, TRAIN31_LABELS_DIR,
-                        TRAIN32_LABELS_DIR, TRAIN33_LABELS_DIR, TRAIN34_LABELS_DIR)
-            for p in sorted(d.glob("*.jsonl"))])
+#: Every labels file: the oracle's and the whole-mail test's (``data/signals/mail_labels``),
+#: ``train17``'s (``mail_labels_more``) and every ``mail_labels_trainNN`` folder, whether it was written
+#: as a whole-mail test set or as detector training labels.
+FILES = sorted({*labelled_mail_files(), *LABELS_DIR.parent.glob("mail_labels_more/*.jsonl"),
+                *LABELS_DIR.parent.glob("mail_labels_train*/*.jsonl")})
 
 
 def _mbox_ids(folder) -> list[str]:
