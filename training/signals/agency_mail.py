@@ -98,6 +98,9 @@ TRAIN60_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train60"
 #: The labels of ``train61``'s six depth mailboxes (thirty-eighth session): a whole-mail test set no
 #: detector has read.
 TRAIN61_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train61"
+#: The labels of ``train62``'s six depth mailboxes (thirty-ninth session): a whole-mail test set no
+#: detector has read.
+TRAIN62_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train62"
 
 
 def labelled_mail_files() -> list[Path]:
