@@ -58,7 +58,7 @@ def test_independent_rows_are_every_read_set_and_never_the_blind_one():
     assert not any(p.name.startswith(("eval_independent12", "eval_independent13", "eval_independent14", "eval_independent15",
                                       "eval_independent16", "eval_independent17", "eval_independent18",
                                       "eval_independent19", "eval_independent20",
-                                      "eval_independent21")) for p in INDEPENDENT_READ_PATHS)
+                                      "eval_independent21", "eval_independent22")) for p in INDEPENDENT_READ_PATHS)
     plain, more = training_parts(), training_parts(independent=True)
     added = [r for part in ("train", "tune") for r in more[part] if r.get("source") == "independent"]
     assert len(added) == sum(len(read_labelled(p)) for p in INDEPENDENT_READ_PATHS) > 8000

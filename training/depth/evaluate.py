@@ -108,6 +108,7 @@ JOINED_JUDGES = {
 #: The judge sets that wait (not trained on), as :data:`JOINED_JUDGES`.
 WAITING_JUDGES = {
     "train60": ("thirty-eighth", "PTR", 65, True),
+    "train61": ("thirty-eighth", "N12", 67, False),
 }
 
 
@@ -223,8 +224,6 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              **{split: _waiting_judge(split, *judged) for split, judged in WAITING_JUDGES.items()},
              **{split: _waiting_judge(split, *judged, trained_since="PTR, CANDIDATE65.md")
                 for split, judged in JOINED_JUDGES.items()},
-             "train61": ("independent train61 (training mailboxes of the thirty-eighth session, the long-tail and "
-                         "the general brief; unread: no candidate has been judged on it)"),
              "train62": ("independent train62 (training mailboxes of the thirty-ninth session, the long-tail and "
                          "the general brief; unread: no candidate has been judged on it)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",

@@ -47,9 +47,10 @@ and ``train59/`` (six more, written at the end of the thirty-seventh session), w
 thirty-eighth session's N10 with its message labels. ``train43/`` to ``train59/`` (102 mailboxes)
 joined :data:`TRAIN_SPLITS` with the thirty-eighth session's PTR (``models/depth/CANDIDATE65.md``),
 judged by ``train60/`` (six of the thirty-eighth session), which waits now (its message labels judged
-the detector candidate N11, ``CANDIDATE66.md``); ``train61/`` (six more of the thirty-eighth session,
-with its message labels) and ``train62/`` (six of the thirty-ninth session, with its message labels)
-are unread (:data:`UNREAD_SPLITS`).
+the detector candidate N11, ``CANDIDATE66.md``), and by ``train61/`` (six more of the thirty-eighth
+session), which waits too (with its message labels it judged the thirty-ninth session's N12,
+``CANDIDATE67.md``); ``train62/`` (six of the thirty-ninth session, with its message labels) is unread
+(:data:`UNREAD_SPLITS`).
 :func:`run_mailbox` runs the analysis with no config (as a user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
 addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
 """
@@ -118,8 +119,9 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
 #: ``train58`` (the same session), which judged PTP (``CANDIDATE63.md``), which shipped, and ``train59``
 #: (end of the thirty-seventh session), which judged N10 (``CANDIDATE64.md``, thirty-eighth session).
 #: All seventeen joined the training mail with PTR (``CANDIDATE65.md``, thirty-eighth session), judged by
-#: ``train60``, which waits now.
-WAITING_SPLITS = ("train60",)
+#: ``train60``, which waits now, with ``train61`` (thirty-eighth session), which judged the thirty-ninth
+#: session's N12 (``CANDIDATE67.md``), which did not ship.
+WAITING_SPLITS = ("train60", "train61")
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
 #: the rule of the candidate they judge is committed (``data/independent/README.md``). ``train54`` was
 #: read by candidate N7's rule (``models/depth/CANDIDATE60.md``), ``train55`` by N8's
@@ -128,10 +130,10 @@ WAITING_SPLITS = ("train60",)
 #: labels) by N10's (``CANDIDATE64.md``); ``train60`` (six of the thirty-eighth session, with its labels
 #: ``data/signals/mail_labels_train60/``) was read by PTR's rule (``CANDIDATE65.md``) and N11's, and ``train61`` (six more
 #: of the thirty-eighth session, with its labels) for the next candidate's: N11's rule
-#: (``CANDIDATE66.md``) named it, but failed before it was needed, so nothing read it; N12's rule
-#: (``CANDIDATE67.md``, thirty-ninth session) names it. ``train62`` (six of the thirty-ninth session, with
-#: its labels ``data/signals/mail_labels_train62/``) is for the candidate after.
-UNREAD_SPLITS: tuple[str, ...] = ("train61", "train62")
+#: (``CANDIDATE66.md``) named it, but failed before it was needed; N12's rule (``CANDIDATE67.md``,
+#: thirty-ninth session) read it. ``train62`` (six of the thirty-ninth session, with its labels
+#: ``data/signals/mail_labels_train62/``) waits for the next candidate's rule.
+UNREAD_SPLITS: tuple[str, ...] = ("train62",)
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",

@@ -95,8 +95,8 @@ TRAIN59_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train59"
 #: The labels of ``train60``'s six depth mailboxes (thirty-eighth session): read once by candidate N11's
 #: rule (``models/depth/CANDIDATE66.md``).
 TRAIN60_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train60"
-#: The labels of ``train61``'s six depth mailboxes (thirty-eighth session): a whole-mail test set no
-#: detector has read.
+#: The labels of ``train61``'s six depth mailboxes (thirty-eighth session): read once by candidate N12's
+#: rule (``models/depth/CANDIDATE67.md``, thirty-ninth session).
 TRAIN61_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train61"
 #: The labels of ``train62``'s six depth mailboxes (thirty-ninth session): a whole-mail test set no
 #: detector has read.

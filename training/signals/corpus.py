@@ -172,9 +172,12 @@ INDEPENDENT19_PATHS = tuple(DATA_DIR / f"eval_independent19_{k}.jsonl" for k in 
 #: The twentieth independent set (thirty-eighth session): first read in the same session by candidate
 #: N11's rule (models/depth/CANDIDATE66.md); a development set since.
 INDEPENDENT20_PATHS = tuple(DATA_DIR / f"eval_independent20_{k}.jsonl" for k in "abc")
-#: The twenty-first independent set (thirty-eighth session): blind, the next candidate's
-#: (data/signals/README_eval_independent21.md); read only when ``--sets`` names it.
+#: The twenty-first independent set (thirty-eighth session): first read in the thirty-ninth session by
+#: candidate N12's rule (models/depth/CANDIDATE67.md); a development set since.
 INDEPENDENT21_PATHS = tuple(DATA_DIR / f"eval_independent21_{k}.jsonl" for k in "abc")
+#: The twenty-second independent set (thirty-ninth session): blind, the next candidate's
+#: (data/signals/README_eval_independent22.md); read only when ``--sets`` names it.
+INDEPENDENT22_PATHS = tuple(DATA_DIR / f"eval_independent22_{k}.jsonl" for k in "abc")
 
 #: The independent English snippet sets read before the twenty-sixth session's candidate D (sets 1 to
 #: 11): written as evaluation sets, each blind until its first read, development sets since.
