@@ -301,3 +301,23 @@ def test_a_margin_tolerance_keeps_the_largest_margin_near_the_best():
     assert same == scores and wide > best and scores[wide] >= scores[best] - 0.05
     assert all(scores[m] < scores[best] - 0.05 for m in scores if m > wide)
     assert tune_long_margin(ev, gold, [True] * len(ev), thr, sthr, floors, tolerance=0.0)[0] == best
+
+
+def test_a_fixed_margin_is_kept_whatever_the_curve_says(capsys):
+    """``--long-margin M`` (after N12, CANDIDATE67.md) keeps M, off the grid too, and still reports the curve
+    with M's own reading; a negative margin is a usage error before any training."""
+    from training.signals.train import main
+
+    noise = {lab: (-1.0, []) for lab in LABELS} | {"complaint": (-1.0, [(0.6, 0.6)])}
+    true = {lab: (-1.0, []) for lab in LABELS} | {"complaint": (-1.0, [(0.9, 0.9)])}
+    thr, sthr, floors = dict.fromkeys(LABELS, 0.5), dict.fromkeys(LABELS, 0.0), dict.fromkeys(LABELS, 0.0)
+    ev, gold = [noise] * 3 + [true] * 40, [[]] * 3 + [["complaint"]] * 40
+    best, scores = tune_long_margin(ev, gold, [True] * len(ev), thr, sthr, floors)
+    assert best > 0.0  # the curve wants a margin above the noise
+    kept, with_fixed = tune_long_margin(ev, gold, [True] * len(ev), thr, sthr, floors, fixed=0.0)
+    assert kept == 0.0 and with_fixed == scores and with_fixed[0.0] < scores[best]
+    off_grid, curve = tune_long_margin(ev, gold, [True] * len(ev), thr, sthr, floors, fixed=0.0625)
+    assert off_grid == 0.0625 and 0.0625 in curve and set(scores) < set(curve)
+    with pytest.raises(SystemExit) as exc:
+        main(["--out", "/nonexistent/never-written", "--long-margin", "-0.1"])
+    assert exc.value.code == 2 and "--long-margin is 0 or more" in capsys.readouterr().err
