@@ -49,8 +49,8 @@ joined :data:`TRAIN_SPLITS` with the thirty-eighth session's PTR (``models/depth
 judged by ``train60/`` (six of the thirty-eighth session), which waits now (its message labels judged
 the detector candidate N11, ``CANDIDATE66.md``), and by ``train61/`` (six more of the thirty-eighth
 session), which waits too (with its message labels it judged the thirty-ninth session's N12,
-``CANDIDATE67.md``); ``train62/`` (six of the thirty-ninth session, with its message labels) is unread
-(:data:`UNREAD_SPLITS`).
+``CANDIDATE67.md``); ``train62/`` and ``train63/`` (six each, of the thirty-ninth session, with their
+message labels) are unread (:data:`UNREAD_SPLITS`).
 :func:`run_mailbox` runs the analysis with no config (as a user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
 addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
 """
@@ -70,7 +70,7 @@ SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "ret
           "test6", "test7", "test8", "test9", "test10", "test11", "test12", "train8", "train9", "train10",
           "train11", "train12", "train13", "train14", "train15", "train16",
           "train17", "train18", "train19", "train20", "train21", "train22", "train23", "train24", "train25",
-          "train26", "train27", "train28", "train29", "train30", "train31", "train32", "train33", "train34", "train35", "train36", "train37", "train38", "train39", "train40", "train41", "train42", "train43", "train44", "train45", "train46", "train47", "train48", "train49", "train50", "train51", "train52", "train53", "train54", "train55", "train56", "train57", "train58", "train59", "train60", "train61", "train62")
+          "train26", "train27", "train28", "train29", "train30", "train31", "train32", "train33", "train34", "train35", "train36", "train37", "train38", "train39", "train40", "train41", "train42", "train43", "train44", "train45", "train46", "train47", "train48", "train49", "train50", "train51", "train52", "train53", "train54", "train55", "train56", "train57", "train58", "train59", "train60", "train61", "train62", "train63")
 #: The hand-written mailboxes the quarterly course is fitted on (``training.depth.build``'s
 #: ``--quarterly-splits`` default): T4's and PT's training mail. Candidate PTQ
 #: (``models/depth/CANDIDATE47.md``, thirty-second session) fitted the client score and tiers on more
@@ -132,8 +132,9 @@ WAITING_SPLITS = ("train60", "train61")
 #: of the thirty-eighth session, with its labels) for the next candidate's: N11's rule
 #: (``CANDIDATE66.md``) named it, but failed before it was needed; N12's rule (``CANDIDATE67.md``,
 #: thirty-ninth session) read it. ``train62`` (six of the thirty-ninth session, with its labels
-#: ``data/signals/mail_labels_train62/``) waits for the next candidate's rule.
-UNREAD_SPLITS: tuple[str, ...] = ("train62",)
+#: ``data/signals/mail_labels_train62/``) waits for the next candidate's rule, and ``train63`` (six more
+#: of the thirty-ninth session, with its labels) for the one after.
+UNREAD_SPLITS: tuple[str, ...] = ("train62", "train63")
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",

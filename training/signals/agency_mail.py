@@ -101,6 +101,9 @@ TRAIN61_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train61"
 #: The labels of ``train62``'s six depth mailboxes (thirty-ninth session): a whole-mail test set no
 #: detector has read.
 TRAIN62_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train62"
+#: The labels of ``train63``'s six depth mailboxes (thirty-ninth session): a whole-mail test set no
+#: detector has read.
+TRAIN63_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train63"
 
 
 def labelled_mail_files() -> list[Path]:
