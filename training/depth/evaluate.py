@@ -105,10 +105,15 @@ JOINED_JUDGES = {
     "train58": ("thirty-seventh", "PTP", 63, True),
     "train59": ("thirty-seventh", "N10", 64, True),
 }
-#: The judge sets that wait (not trained on), as :data:`JOINED_JUDGES`.
-WAITING_JUDGES = {
+#: The judge sets trained on since PTS (``models/depth/CANDIDATE68.md``, thirty-ninth session), which
+#: waited before, as :data:`JOINED_JUDGES`.
+JOINED_PTS_JUDGES = {
     "train60": ("thirty-eighth", "PTR", 65, True),
     "train61": ("thirty-eighth", "N12", 67, False),
+}
+#: The judge sets that wait (not trained on), as :data:`JOINED_JUDGES`.
+WAITING_JUDGES = {
+    "train62": ("thirty-ninth", "PTS", 68, True),
 }
 
 
@@ -224,8 +229,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              **{split: _waiting_judge(split, *judged) for split, judged in WAITING_JUDGES.items()},
              **{split: _waiting_judge(split, *judged, trained_since="PTR, CANDIDATE65.md")
                 for split, judged in JOINED_JUDGES.items()},
-             "train62": ("independent train62 (training mailboxes of the thirty-ninth session, the long-tail and "
-                         "the general brief; unread: no candidate has been judged on it)"),
+             **{split: _waiting_judge(split, *judged, trained_since="PTS, CANDIDATE68.md")
+                for split, judged in JOINED_PTS_JUDGES.items()},
              "train63": ("independent train63 (training mailboxes of the thirty-ninth session, the long-tail and "
                          "the general brief; unread: no candidate has been judged on it)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
