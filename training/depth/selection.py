@@ -22,7 +22,8 @@ TIER_CUTS = True
 ORDINAL_TIERS = True
 #: What the model fits on the evidence (DepthModel ``regressor``): ``ridge`` (non-negative weights) or
 #: ``gbm`` (boosting, monotone in every evidence column): chosen by the fourteenth session's rule
-#: (models/depth/CANDIDATE14.md). The ridge penalty grid (:data:`ALPHAS`) is read only for ``ridge``.
+#: (models/depth/CANDIDATE14.md). The ridge penalty grid (:data:`training.depth.build.ALPHAS`) is read only for
+#: ``ridge``.
 REGRESSOR = "gbm"
 #: What the quarterly scores' course comes from (DepthModel ``period_regressor``; None: the same model).
 PERIOD_REGRESSOR = "ridge"
