@@ -176,3 +176,14 @@ def test_route_writes_a_routed_pipeline_and_keeps_the_history(tmp_path):
     assert nlp.get_pipe("language_router").languages == ("fr", "de", "es", "pt", "it", "nl")
     got = detect_signals(OTHER + ENGLISH[:1], model=nlp)
     assert all(len(labels) >= 3 for labels in got[:6]) and got[6] == detect_signals(ENGLISH[:1], model=english)[0]
+    punct = json.loads((out / "sentencizer.json").read_text(encoding="utf-8"))["punct_chars"]
+    assert punct == sorted(punct) and set(punct) == set(_english().get_pipe("sentencizer").punct_chars)
+
+
+def test_the_shipped_sentencizer_lists_its_punctuation_in_order():
+    """``training.signals.route.sort_sentencizer``: spaCy writes the set of sentence-ending characters in
+    the set's order, which changed with every rebuild; train and route write it sorted, the same set."""
+    import json
+
+    punct = json.loads((DEFAULT_MODEL / "sentencizer.json").read_text(encoding="utf-8"))["punct_chars"]
+    assert punct == sorted(punct) and len(punct) == len(set(punct)) > 100

@@ -49,6 +49,20 @@ def add_language_route(nlp: Language, other: Language, languages=LANGUAGES, rout
     return nlp
 
 
+def sort_sentencizer(folder: Path) -> None:
+    """Write the saved pipeline's ``sentencizer.json`` with its punctuation characters in order.
+
+    spaCy keeps them as a set and writes them in the set's order, which changes from one process to
+    the next (string hashing), so every rebuild rewrote the file with the same characters shuffled."""
+    import srsly
+
+    path = folder / "sentencizer.json"
+    if path.is_file():
+        cfg = srsly.read_json(path)
+        cfg["punct_chars"] = sorted(cfg.get("punct_chars", []))
+        srsly.write_json(path, cfg)
+
+
 def route(english: Path, languages: Path, out: Path) -> None:
     """Write ``english`` with ``languages``' classifier behind the router to ``out`` (which may be
     ``english`` itself: the files are written to a temporary folder first). The router sends the
@@ -64,6 +78,7 @@ def route(english: Path, languages: Path, out: Path) -> None:
     with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
         staged = Path(tmp) / "pipeline"
         nlp.to_disk(staged)
+        sort_sentencizer(staged)
         for name in sorted(p.name for p in english.iterdir() if p.is_file()):  # TRAINING.md, metrics.json, reports
             if not (staged / name).exists():
                 shutil.copy2(english / name, staged / name)

@@ -36,6 +36,7 @@ from training.signals.corpus import (CONFIG_PATH, BOUNDARY_PATH, DEV_PATH, EXTRA
 from training.signals.fit import fit_classifier, occurrences
 from training.signals.long_margin import decide, long_texts, tune_long_margin
 from training.signals.metrics import prf_table
+from training.signals.route import sort_sentencizer
 from training.signals.thresholds import label_evidence, predict_labels, prepare, set_thresholds, tune_thresholds
 from analyzer.signals.pipeline import CLASSIFIER, build_pipeline
 
@@ -225,6 +226,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
         shutil.rmtree(out)
     out.parent.mkdir(parents=True, exist_ok=True)  # spaCy makes only the last folder (make model's build/)
     nlp.to_disk(out)
+    sort_sentencizer(out)
     metrics = {
         "seed": seed, "fit": {"C": C, "min_df": min_df, "folds": folds, "repeats": repeats},
         "n_features": int(len(nlp.get_pipe(CLASSIFIER).keys_)),
