@@ -75,13 +75,13 @@ def tune_long_margin(evidence: list[dict], gold: list[list[str]], is_long: list[
     The curve is read on snippets set among neutral prose, and it is flat near its top: three trainings
     in a row chose 0.175, 0.075 and 0.15, and whole labelled agency mail lost recall with every step up
     (``models/depth/CANDIDATE67.md``). A ``fixed`` margin takes that choice out of the training's noise."""
+    if fixed is not None and fixed < 0:
+        raise ValueError(f"a long-text margin is 0 or more, not {fixed}")
     grid = sorted({float(m) for m in MARGIN_GRID} | ({float(fixed)} if fixed is not None else set()))
     scores = {m: round(macro_fbeta(gold, decide(evidence, thresholds, sentence_thresholds, rule_floors,
                                                  is_long, m), beta), 4)
               for m in grid}
     if fixed is not None:
-        if fixed < 0:
-            raise ValueError(f"a long-text margin is 0 or more, not {fixed}")
         return float(fixed), scores
     best = max(scores, key=lambda m: (scores[m], -m))
     if tolerance > 0:
