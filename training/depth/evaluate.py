@@ -83,35 +83,32 @@ def summary(df: pd.DataFrame) -> dict:
     }
 
 
-#: The judge sets trained on since PTR (``models/depth/CANDIDATE65.md``, thirty-eighth session), which
-#: waited before: the session that wrote each, the candidate it judged, that candidate's rule file number
-#: (``models/depth/CANDIDATE<n>.md``) and whether it shipped.
+#: The judge sets that waited and are trained on since: the session that wrote each, the candidate it
+#: judged, that candidate's rule file number (``models/depth/CANDIDATE<n>.md``), whether it shipped, and the
+#: candidate that joined it to the training mail (PTR, ``CANDIDATE65.md``, thirty-eighth session; PTS,
+#: ``CANDIDATE68.md``, thirty-ninth).
 JOINED_JUDGES = {
-    "train43": ("thirty-second", "PTF2", 49, True),
-    "train44": ("thirty-second", "PTM", 50, True),
-    "train45": ("thirty-second", "PTM2", 51, False),
-    "train46": ("thirty-third", "N", 52, False),
-    "train47": ("thirty-third", "N2", 53, True),
-    "train48": ("thirty-third", "PTN", 54, True),
-    "train49": ("thirty-fourth", "N3", 55, True),
-    "train50": ("thirty-fourth", "N4", 56, True),
-    "train51": ("thirty-fourth", "PTO", 57, True),
-    "train52": ("thirty-fifth", "N5", 58, True),
-    "train53": ("thirty-fifth", "N6", 59, False),
-    "train54": ("thirty-sixth", "N7", 60, True),
-    "train55": ("thirty-sixth", "N8", 61, False),
-    "train56": ("thirty-sixth", "N9", 62, True),
-    "train57": ("thirty-seventh", "N9", 62, True),
-    "train58": ("thirty-seventh", "PTP", 63, True),
-    "train59": ("thirty-seventh", "N10", 64, True),
+    "train43": ("thirty-second", "PTF2", 49, True, "PTR, CANDIDATE65.md"),
+    "train44": ("thirty-second", "PTM", 50, True, "PTR, CANDIDATE65.md"),
+    "train45": ("thirty-second", "PTM2", 51, False, "PTR, CANDIDATE65.md"),
+    "train46": ("thirty-third", "N", 52, False, "PTR, CANDIDATE65.md"),
+    "train47": ("thirty-third", "N2", 53, True, "PTR, CANDIDATE65.md"),
+    "train48": ("thirty-third", "PTN", 54, True, "PTR, CANDIDATE65.md"),
+    "train49": ("thirty-fourth", "N3", 55, True, "PTR, CANDIDATE65.md"),
+    "train50": ("thirty-fourth", "N4", 56, True, "PTR, CANDIDATE65.md"),
+    "train51": ("thirty-fourth", "PTO", 57, True, "PTR, CANDIDATE65.md"),
+    "train52": ("thirty-fifth", "N5", 58, True, "PTR, CANDIDATE65.md"),
+    "train53": ("thirty-fifth", "N6", 59, False, "PTR, CANDIDATE65.md"),
+    "train54": ("thirty-sixth", "N7", 60, True, "PTR, CANDIDATE65.md"),
+    "train55": ("thirty-sixth", "N8", 61, False, "PTR, CANDIDATE65.md"),
+    "train56": ("thirty-sixth", "N9", 62, True, "PTR, CANDIDATE65.md"),
+    "train57": ("thirty-seventh", "N9", 62, True, "PTR, CANDIDATE65.md"),
+    "train58": ("thirty-seventh", "PTP", 63, True, "PTR, CANDIDATE65.md"),
+    "train59": ("thirty-seventh", "N10", 64, True, "PTR, CANDIDATE65.md"),
+    "train60": ("thirty-eighth", "PTR", 65, True, "PTS, CANDIDATE68.md"),
+    "train61": ("thirty-eighth", "N12", 67, False, "PTS, CANDIDATE68.md"),
 }
-#: The judge sets trained on since PTS (``models/depth/CANDIDATE68.md``, thirty-ninth session), which
-#: waited before, as :data:`JOINED_JUDGES`.
-JOINED_PTS_JUDGES = {
-    "train60": ("thirty-eighth", "PTR", 65, True),
-    "train61": ("thirty-eighth", "N12", 67, False),
-}
-#: The judge sets that wait (not trained on), as :data:`JOINED_JUDGES`.
+#: The judge sets that wait (not trained on), as :data:`JOINED_JUDGES` without the last element.
 WAITING_JUDGES = {
     "train62": ("thirty-ninth", "PTS", 68, True),
 }
@@ -227,10 +224,7 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                          "general brief, which judged candidate PTF, CANDIDATE48.md (shipped); trained on since PTF2, "
                          "CANDIDATE49.md)"),
              **{split: _waiting_judge(split, *judged) for split, judged in WAITING_JUDGES.items()},
-             **{split: _waiting_judge(split, *judged, trained_since="PTR, CANDIDATE65.md")
-                for split, judged in JOINED_JUDGES.items()},
-             **{split: _waiting_judge(split, *judged, trained_since="PTS, CANDIDATE68.md")
-                for split, judged in JOINED_PTS_JUDGES.items()},
+             **{split: _waiting_judge(split, *judged) for split, judged in JOINED_JUDGES.items()},
              "train63": ("independent train63 (training mailboxes of the thirty-ninth session, the long-tail and "
                          "the general brief; unread: no candidate has been judged on it)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
