@@ -34,6 +34,7 @@ SCORING_COLUMNS = ("message_id", "content_hash", "in_reply_to", "references", "s
                    "from_address", "to_addresses", "cc_addresses", "signature", "new_text", "client",
                    "client_domain", "direction")
 
+
 def client_mail(messages: pd.DataFrame) -> pd.Series:
     """Whether each message is client mail as scoring counts it: a client's, written by one side."""
     return messages["client"].notna() & messages["direction"].isin(SIDES)

@@ -38,10 +38,10 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import RidgeCV
 from sklearn.model_selection import GroupKFold, KFold, cross_val_predict
-
-from analyzer.depth.windows import SIDES
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+
+from analyzer.depth.windows import SIDES
 
 TRENDS: tuple[str, ...] = ("deepening", "steady", "cooling")
 #: Client labels that docs/SIGNALS.md reads as deeper / shallower (the same directions as the depth model).
