@@ -116,7 +116,8 @@ mail_labels_train31,mail_labels_train32,mail_labels_train33,mail_labels_train34`
 `train34`; since PTR, `CANDIDATE65.md`, which fits on the 102 mailboxes of `train43` to `train59` too,
 fold C without `mail_labels_train47` and `train49` to `train52` for those splits and fold D without
 `train53` to `train57`'s for those; the Makefile's `FOLD_A` to `FOLD_D`; each routed like the shipped
-one), so no training mailbox's detections are in sample; then
+one; since PTS, `CANDIDATE68.md`, `train60` and `train61` too, read by the shipped detector, which did not
+learn from their labelled mail), so no training mailbox's detections are in sample; then
 `python -m training.depth.build --out models/depth --signals-model models/signals --split-signals-model
 SPLIT=build/signals-fold-a-routed ... --generated-weights 0.3 --priors 8 --period-priors 16 --bands 2
 --period-targets level`, the grid fixed where candidates PT to PTM were judged. Until PTP the model was
