@@ -227,6 +227,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              **{split: _waiting_judge(split, *judged) for split, judged in JOINED_JUDGES.items()},
              "train63": ("independent train63 (training mailboxes of the thirty-ninth session, the long-tail and "
                          "the general brief; unread: no candidate has been judged on it)"),
+             "train64": ("independent train64 (training mailboxes of the fortieth session, the long-tail and "
+                         "the general brief; unread: no candidate has been judged on it)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",

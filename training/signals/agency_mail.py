@@ -104,6 +104,9 @@ TRAIN62_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train62"
 #: The labels of ``train63``'s six depth mailboxes (thirty-ninth session): a whole-mail test set no
 #: detector has read.
 TRAIN63_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train63"
+#: The labels of ``train64``'s six depth mailboxes (fortieth session): a whole-mail test set no detector
+#: has read.
+TRAIN64_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train64"
 
 
 def labelled_mail_files() -> list[Path]:
