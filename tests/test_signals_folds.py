@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from training.signals.corpus import recipe_rows
 from training.signals.train import fold_assignment
@@ -58,7 +59,8 @@ def test_independent_rows_are_every_read_set_and_never_the_blind_one():
     assert not any(p.name.startswith(("eval_independent12", "eval_independent13", "eval_independent14", "eval_independent15",
                                       "eval_independent16", "eval_independent17", "eval_independent18",
                                       "eval_independent19", "eval_independent20",
-                                      "eval_independent21", "eval_independent22")) for p in INDEPENDENT_READ_PATHS)
+                                      "eval_independent21", "eval_independent22",
+                                      "eval_independent23")) for p in INDEPENDENT_READ_PATHS)
     plain, more = training_parts(), training_parts(independent=True)
     added = [r for part in ("train", "tune") for r in more[part] if r.get("source") == "independent"]
     assert len(added) == sum(len(read_labelled(p)) for p in INDEPENDENT_READ_PATHS) > 8000
@@ -75,3 +77,35 @@ def test_sample_weights_by_source():
     assert sample_weights(rows, 1.0) is None and sample_weights(rows, 1.0, 1.0) is None
     assert sample_weights(rows, 2.0).tolist() == [2.0, 1.0, 1.0, 1.0]
     assert sample_weights(rows, 1.0, 0.5).tolist() == [1.0, 0.5, 1.0, 1.0]
+
+
+def test_every_read_snippet_set_as_training_rows_never_the_blind_one():
+    """``--independent all`` trains on every read English snippet set, D's eleven and the ones read since;
+    never the blind set, and the recorded paths give the option back for TRAINING.md."""
+    from training.signals.corpus import (INDEPENDENT_ALL_READ_PATHS, INDEPENDENT_READ_PATHS, independent_option,
+                                         independent_paths, training_parts)
+    from training.signals.evaluate import BLIND_SETS, INDEPENDENT_SETS
+
+    read_english = {p.name for name, paths, _ in INDEPENDENT_SETS if name.startswith("independent")
+                    for p in (paths if isinstance(paths, tuple) else (paths,))}
+    assert {p.name for p in INDEPENDENT_ALL_READ_PATHS} == read_english
+    assert set(INDEPENDENT_READ_PATHS) < set(INDEPENDENT_ALL_READ_PATHS)
+    assert not set(INDEPENDENT_ALL_READ_PATHS) & {p for _, paths, _ in BLIND_SETS for p in paths}
+    assert independent_paths(False) == () and independent_paths(True) == independent_paths("d") == INDEPENDENT_READ_PATHS
+    assert independent_paths("all") == INDEPENDENT_ALL_READ_PATHS
+    with pytest.raises(ValueError, match="independent"):
+        independent_paths("some")
+    assert independent_option([str(p) for p in INDEPENDENT_ALL_READ_PATHS]) == " --independent all"
+    assert independent_option([str(p) for p in INDEPENDENT_READ_PATHS]) == " --independent"
+    assert independent_option([]) == ""
+    added = [r for part in ("train", "tune") for r in training_parts(independent="all")[part]
+             if r.get("source") == "independent"]
+    assert len(added) > 20000 and len({r["id"] for r in added}) == len(added)
+
+
+def test_a_pipeline_trained_on_every_read_set_has_its_baseline_trained_on_them_too(tmp_path):
+    from training.signals.corpus import INDEPENDENT_ALL_READ_PATHS, INDEPENDENT_READ_PATHS, recipe_rows
+
+    for paths, expected in ((INDEPENDENT_ALL_READ_PATHS, "all"), (INDEPENDENT_READ_PATHS, True), ((), False)):
+        (tmp_path / "metrics.json").write_text(json.dumps({"data": {"independent": [str(p) for p in paths]}}))
+        assert recipe_rows(tmp_path)["independent"] == expected

@@ -175,9 +175,12 @@ INDEPENDENT20_PATHS = tuple(DATA_DIR / f"eval_independent20_{k}.jsonl" for k in 
 #: The twenty-first independent set (thirty-eighth session): first read in the thirty-ninth session by
 #: candidate N12's rule (models/depth/CANDIDATE67.md); a development set since.
 INDEPENDENT21_PATHS = tuple(DATA_DIR / f"eval_independent21_{k}.jsonl" for k in "abc")
-#: The twenty-second independent set (thirty-ninth session): blind, the next candidate's
-#: (data/signals/README_eval_independent22.md); read only when ``--sets`` names it.
+#: The twenty-second independent set (thirty-ninth session): first read in the fortieth session by
+#: candidate N13's rule (models/depth/CANDIDATE69.md); a development set since.
 INDEPENDENT22_PATHS = tuple(DATA_DIR / f"eval_independent22_{k}.jsonl" for k in "abc")
+#: The twenty-third independent set (fortieth session): blind, the next candidate's
+#: (data/signals/README_eval_independent23.md); read only when ``--sets`` names it.
+INDEPENDENT23_PATHS = tuple(DATA_DIR / f"eval_independent23_{k}.jsonl" for k in "abc")
 
 #: The independent English snippet sets read before the twenty-sixth session's candidate D (sets 1 to
 #: 11): written as evaluation sets, each blind until its first read, development sets since.
@@ -186,6 +189,36 @@ INDEPENDENT22_PATHS = tuple(DATA_DIR / f"eval_independent22_{k}.jsonl" for k in 
 INDEPENDENT_READ_PATHS = (INDEPENDENT_PATH, INDEPENDENT2_PATH, *INDEPENDENT3_PATHS, *INDEPENDENT4_PATHS,
                           *INDEPENDENT5_PATHS, *INDEPENDENT6_PATHS, *INDEPENDENT7_PATHS, *INDEPENDENT8_PATHS,
                           *INDEPENDENT9_PATHS, *INDEPENDENT10_PATHS, *INDEPENDENT11_PATHS)
+#: Every English independent snippet set read so far (sets 1 to 22: :data:`INDEPENDENT_READ_PATHS` and the
+#: sets read since, each by a candidate's rule): ``training_parts(independent="all")``. The blind set
+#: (:data:`INDEPENDENT23_PATHS`) is never among them. A detector trained on these has no read snippet set
+#: left to be measured on: only the blind set says what it does on snippets.
+INDEPENDENT_ALL_READ_PATHS = INDEPENDENT_READ_PATHS + (
+    *INDEPENDENT12_PATHS, *INDEPENDENT13_PATHS, *INDEPENDENT14_PATHS, *INDEPENDENT15_PATHS, *INDEPENDENT16_PATHS,
+    *INDEPENDENT17_PATHS, *INDEPENDENT18_PATHS, *INDEPENDENT19_PATHS, *INDEPENDENT20_PATHS, *INDEPENDENT21_PATHS,
+    *INDEPENDENT22_PATHS)
+
+
+def independent_paths(independent: bool | str) -> tuple[Path, ...]:
+    """The read snippet sets ``training_parts(independent=...)`` trains on: none (False), candidate D's
+    sets 1 to 11 (True or ``"d"``: :data:`INDEPENDENT_READ_PATHS`) or every read set (``"all"``:
+    :data:`INDEPENDENT_ALL_READ_PATHS`)."""
+    if independent in (False, None, ""):
+        return ()
+    if independent is True or independent == "d":
+        return INDEPENDENT_READ_PATHS
+    if independent == "all":
+        return INDEPENDENT_ALL_READ_PATHS
+    raise ValueError(f"independent is False, True, 'd' or 'all', not {independent!r}")
+
+
+def independent_option(recorded: list[str] | None) -> str:
+    """The ``training.signals.train`` option that trains on the snippet sets ``metrics.json`` recorded
+    (the inverse of :func:`independent_paths`): "", " --independent" or " --independent all"."""
+    if not recorded:
+        return ""
+    names = {Path(r).name for r in recorded}
+    return " --independent all" if names == {p.name for p in INDEPENDENT_ALL_READ_PATHS} else " --independent"
 
 SEED = 13
 HELDOUT_FRACTION = 0.25
@@ -262,7 +295,7 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
                    neutral_mail_path: Path | None = NEUTRAL_MAIL_PATH, flip: bool = False,
                    courtesy: bool = False, mail: bool | str = False, languages: bool = False,
                    only_languages: bool = False, language_codes: tuple[str, ...] = LANGUAGES,
-                   mixed_pairs: int = 0, independent: bool = False,
+                   mixed_pairs: int = 0, independent: bool | str = False,
                    mail_without: tuple[str, ...] = ()) -> dict[str, list[dict]]:
     """``train``, ``tune`` and ``heldout`` rows (dev split + the extra, boundary, neutral and neutral-mail
     data when present; both neutral files are ``source: "neutral"``). ``flip``: with
@@ -273,8 +306,8 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
     is not English; ``heldout`` stays the English dev split, to show what such a model reads there);
     ``language_codes``: which of :data:`LANGUAGES` the language rows come from; ``mixed_pairs``: that
     many more ``train`` rows, each two labelled English snippets of ``train`` joined into one paragraph
-    with both label sets (:func:`mixed_pair_rows`); ``independent``: with :data:`INDEPENDENT_READ_PATHS`
-    too, as ``source: "independent"``; ``mail_without``: mailboxes whose mail rows are left out (ids
+    with both label sets (:func:`mixed_pair_rows`); ``independent``: with the read snippet sets of
+    :func:`independent_paths` too, as ``source: "independent"``; ``mail_without``: mailboxes whose mail rows are left out (ids
     ``mail:<mailbox>:...``; :func:`labelled_mailboxes`)."""
     dev = read_labelled(dev_path)
     split = load_dev_split(dev, split_path)
@@ -285,7 +318,7 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
         *((p, "extra") for p in PARAPHRASE_PATHS + REGISTER_PATHS + FAMILY_PATHS + (FLIP_PATHS if flip else ())
           + (COURTESY_PATHS if courtesy else ())),
         *(((mail_file(mail), "mail"),) if mail else ()),
-        *((p, "independent") for p in (INDEPENDENT_READ_PATHS if independent else ())))
+        *((p, "independent") for p in independent_paths(independent)))
     if only_languages:
         parts["train"], parts["tune"] = [], []
     chosen = tuple(p for k, p in zip(LANGUAGES, LANGUAGE_PATHS) if k in language_codes)
@@ -331,9 +364,10 @@ def recipe_rows(model_dir: Path | str | None) -> dict:
     a baseline can be trained on exactly its rows; all off when the file does not say."""
     path = Path(model_dir or PROJECT_ROOT / "models" / "signals") / "metrics.json"
     data = json.loads(path.read_text(encoding="utf-8")).get("data", {}) if path.is_file() else {}
+    independent = independent_option(data.get("independent"))
     return {"flip": bool(data.get("flip")), "courtesy": bool(data.get("courtesy")), "mail": mail_kind(data.get("mail")),
             "languages": bool(data.get("languages")), "mixed_pairs": int(data.get("mixed_pairs") or 0),
-            "independent": bool(data.get("independent"))}
+            "independent": "all" if independent.endswith(" all") else bool(independent)}
 
 
 def docbin(nlp, rows: list[dict]):

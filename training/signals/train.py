@@ -30,8 +30,9 @@ import spacy
 
 from analyzer.errors import AnalyzerError
 from training.signals.corpus import (CONFIG_PATH, BOUNDARY_PATH, DEV_PATH, EXTRA_PATH, NEUTRAL_MAIL_PATH, NEUTRAL_PATH,
-                                    COURTESY_PATHS, FLIP_PATHS, INDEPENDENT_READ_PATHS, LANGUAGE_PATHS, LANGUAGES, PROJECT_ROOT, SEED,
-                                    SPLIT_PATH, labelled_mailboxes, mail_file, mail_kind,
+                                    COURTESY_PATHS, FLIP_PATHS, LANGUAGE_PATHS, LANGUAGES, PROJECT_ROOT, SEED,
+                                    SPLIT_PATH, independent_option, independent_paths, labelled_mailboxes,
+                                    mail_file, mail_kind,
                                     training_parts)
 from training.signals.fit import fit_classifier, occurrences
 from training.signals.long_margin import decide, long_texts, tune_long_margin
@@ -138,7 +139,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
           courtesy: bool = False, repeats: int | None = None, mail: bool | str = False,
           tune_on_mail: bool = True, languages: bool = False, tune_on_languages: bool = True,
           only_languages: bool = False, language_codes: tuple[str, ...] = LANGUAGES, mixed_pairs: int = 0,
-          independent: bool = False, tune_on_independent: bool = True,
+          independent: bool | str = False, tune_on_independent: bool = True,
           mail_skip_labels: tuple[str, ...] = (), mail_without: tuple[str, ...] = (),
           margin_tolerance: float = 0.0, long_margin: float | None = None) -> dict:
     """Build, fit, tune and write the pipeline to ``out``; returns the metrics written to metrics.json.
@@ -152,8 +153,9 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
     ``tune_on_languages=False``: those rows join every weight fit, but the thresholds, rule floors and
     long-text margin are tuned without them; ``only_languages``: on the language rows alone (a
     classifier for text that is not English); ``mixed_pairs``: that many rows joining two labelled
-    snippets (:func:`training.signals.corpus.mixed_pair_rows`); ``independent``: on every independent
-    snippet set read so far too (:data:`training.signals.corpus.INDEPENDENT_READ_PATHS`);
+    snippets (:func:`training.signals.corpus.mixed_pair_rows`); ``independent``: on read independent
+    snippet sets too (:func:`training.signals.corpus.independent_paths`: True or "d", sets 1 to 11; "all",
+    every read set);
     ``tune_on_independent=False``: those rows join every weight fit, but the thresholds, rule floors and
     long-text margin are tuned without them; ``mail_skip_labels``: labels whose regressions and
     thresholds leave the whole-mail rows out (:func:`label_rows`); ``mail_without``: labels folders
@@ -246,7 +248,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
                  "only_languages": bool(only_languages),
                  "language_codes": list(language_codes) if languages or only_languages else [],
                  "mixed_pairs": int(mixed_pairs),
-                 "independent": [str(p.relative_to(PROJECT_ROOT)) for p in INDEPENDENT_READ_PATHS] if independent else [],
+                 "independent": [str(p.relative_to(PROJECT_ROOT)) for p in independent_paths(independent)],
                  "tune_on_independent": bool(tune_on_independent) if independent else None},
         "decision": {"long_margin": margin, "long_margin_fbeta": {str(m): f for m, f in margin_scores.items()},
                      "long_margin_tolerance": margin_tolerance, "long_margin_fixed": long_margin,
@@ -282,7 +284,7 @@ def _training_md(m: dict, config: Path) -> str:
 
 Command (from the project root; `make model` runs the same):
 
-    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}{' --courtesy' if m['data'].get('courtesy') else ''}{f" --mail {mail_kind(m['data']['mail'])}" if m['data'].get('mail') else ''}{' --mail-weights-only' if m['data'].get('tune_on_mail') is False else ''}{f" --mail-skip-labels {','.join(m['data']['mail_skip_labels'])}" if m['data'].get('mail_skip_labels') else ''}{f" --mail-without {','.join(m['data']['mail_without'])}" if m['data'].get('mail_without') else ''}{' --languages' if m['data'].get('languages') else ''}{' --languages-weights-only' if m['data'].get('tune_on_languages') is False else ''}{' --independent' if m['data'].get('independent') else ''}{' --independent-weights-only' if m['data'].get('tune_on_independent') is False else ''}{' --only-languages' if m['data'].get('only_languages') else ''}{f" --language-codes {','.join(m['data']['language_codes'])}" if m['data'].get('language_codes') and tuple(m['data']['language_codes']) != LANGUAGES else ''}{f" --repeats {m['fit']['repeats']}" if m['fit'].get('repeats', 1) > 1 else ''}{f" --margin-tolerance {m['decision']['long_margin_tolerance']}" if m['decision'].get('long_margin_tolerance') else ''}{f" --long-margin {m['decision']['long_margin_fixed']}" if m['decision'].get('long_margin_fixed') is not None else ''}
+    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}{' --courtesy' if m['data'].get('courtesy') else ''}{f" --mail {mail_kind(m['data']['mail'])}" if m['data'].get('mail') else ''}{' --mail-weights-only' if m['data'].get('tune_on_mail') is False else ''}{f" --mail-skip-labels {','.join(m['data']['mail_skip_labels'])}" if m['data'].get('mail_skip_labels') else ''}{f" --mail-without {','.join(m['data']['mail_without'])}" if m['data'].get('mail_without') else ''}{' --languages' if m['data'].get('languages') else ''}{' --languages-weights-only' if m['data'].get('tune_on_languages') is False else ''}{independent_option(m['data'].get('independent'))}{' --independent-weights-only' if m['data'].get('tune_on_independent') is False else ''}{' --only-languages' if m['data'].get('only_languages') else ''}{f" --language-codes {','.join(m['data']['language_codes'])}" if m['data'].get('language_codes') and tuple(m['data']['language_codes']) != LANGUAGES else ''}{f" --repeats {m['fit']['repeats']}" if m['fit'].get('repeats', 1) > 1 else ''}{f" --margin-tolerance {m['decision']['long_margin_tolerance']}" if m['decision'].get('long_margin_tolerance') else ''}{f" --long-margin {m['decision']['long_margin_fixed']}" if m['decision'].get('long_margin_fixed') is not None else ''}
 
 - spaCy {spacy.__version__}; config `{cfg}`: sentencizer, `paragraph_breaks` (a blank line ends a sentence),
   lookup lemmatizer, `signal_rules`, `signal_classifier` (linear model over hashed word 1-2-grams, lemmas,
@@ -347,8 +349,9 @@ def main(argv: list[str] | None = None) -> int:
                              "(default: all of training.signals.corpus.LANGUAGES)")
     parser.add_argument("--mixed-pairs", type=int, default=0, metavar="N",
                         help="also train on N rows that each join two labelled snippets with both label sets")
-    parser.add_argument("--independent", action="store_true",
-                        help="also train on every independent snippet set read so far (eval_independent 1 to 11)")
+    parser.add_argument("--independent", nargs="?", const="d", default=False, choices=("d", "all"),
+                        help="also train on read independent snippet sets: 'd' (the default when given bare) "
+                             "eval_independent 1 to 11, as candidate D did; 'all' every set read so far (1 to 22)")
     parser.add_argument("--independent-weights-only", action="store_true",
                         help="with --independent: those rows fit the weights; thresholds and margins are tuned without them")
     parser.add_argument("--languages-weights-only", action="store_true",
