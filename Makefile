@@ -24,8 +24,9 @@ test: $(STAMP)
 
 # The shipped detector routes French, German, Spanish, Portuguese, Italian and Dutch text to a
 # classifier trained on those languages alone (training.signals.route; models/depth/CANDIDATE28.md,
-# CANDIDATE30.md), and learns from the whole labelled mail of 102 mailboxes, help requests from the
-# snippets alone (models/depth/CANDIDATE62.md). The depth model is fitted on that detector's
+# CANDIDATE30.md), and learns from the whole labelled mail of 156 mailboxes, help requests from the
+# snippets alone (models/depth/CANDIDATE62.md), with the long-text margin fixed at 0.075
+# (models/depth/CANDIDATE69.md). The depth model is fitted on that detector's
 # detections, cross-fitted (models/depth/CANDIDATE63.md): the training splits whose labelled mail the
 # detector learnt from are read by a fold detector trained without their mailboxes' rows.
 # The depth build's grid is fixed at the settings candidates PTQ to PTM and PTN were judged with (models/depth/CANDIDATE47.md
@@ -35,23 +36,28 @@ FOLD_A = mail_labels_more,mail_labels_train18,mail_labels_train27,mail_labels_tr
 FOLD_B = mail_labels_train31,mail_labels_train32,mail_labels_train33,mail_labels_train34
 FOLD_C = mail_labels_train47,mail_labels_train49,mail_labels_train50,mail_labels_train51,mail_labels_train52
 FOLD_D = mail_labels_train53,mail_labels_train54,mail_labels_train55,mail_labels_train56,mail_labels_train57
+FOLD_E = mail_labels_train45,mail_labels_train46,mail_labels_train48,mail_labels_train58,mail_labels_train59,mail_labels_train60,mail_labels_train61
+SIGNALS_OPTIONS = --mail quote --mail-skip-labels help_request --long-margin 0.075
 model: $(STAMP)
 	$(PY) -m training.signals.train --out build/signals-languages --only-languages
-	$(PY) -m training.signals.train --out build/signals-english --mail quote --mail-skip-labels help_request
+	$(PY) -m training.signals.train --out build/signals-english $(SIGNALS_OPTIONS)
 	$(PY) -m training.signals.route --english build/signals-english --languages build/signals-languages --out models/signals
-	$(PY) -m training.signals.train --out build/signals-fold-a --mail quote --mail-skip-labels help_request --mail-without $(FOLD_A)
+	$(PY) -m training.signals.train --out build/signals-fold-a $(SIGNALS_OPTIONS) --mail-without $(FOLD_A)
 	$(PY) -m training.signals.route --english build/signals-fold-a --languages build/signals-languages --out build/signals-fold-a-routed
-	$(PY) -m training.signals.train --out build/signals-fold-b --mail quote --mail-skip-labels help_request --mail-without $(FOLD_B)
+	$(PY) -m training.signals.train --out build/signals-fold-b $(SIGNALS_OPTIONS) --mail-without $(FOLD_B)
 	$(PY) -m training.signals.route --english build/signals-fold-b --languages build/signals-languages --out build/signals-fold-b-routed
-	$(PY) -m training.signals.train --out build/signals-fold-c --mail quote --mail-skip-labels help_request --mail-without $(FOLD_C)
+	$(PY) -m training.signals.train --out build/signals-fold-c $(SIGNALS_OPTIONS) --mail-without $(FOLD_C)
 	$(PY) -m training.signals.route --english build/signals-fold-c --languages build/signals-languages --out build/signals-fold-c-routed
-	$(PY) -m training.signals.train --out build/signals-fold-d --mail quote --mail-skip-labels help_request --mail-without $(FOLD_D)
+	$(PY) -m training.signals.train --out build/signals-fold-d $(SIGNALS_OPTIONS) --mail-without $(FOLD_D)
 	$(PY) -m training.signals.route --english build/signals-fold-d --languages build/signals-languages --out build/signals-fold-d-routed
+	$(PY) -m training.signals.train --out build/signals-fold-e $(SIGNALS_OPTIONS) --mail-without $(FOLD_E)
+	$(PY) -m training.signals.route --english build/signals-fold-e --languages build/signals-languages --out build/signals-fold-e-routed
 	$(PY) -m training.depth.build --out models/depth --signals-model models/signals \
 		$(foreach s,train17 train18 train27 train29 train30,--split-signals-model $(s)=build/signals-fold-a-routed) \
 		$(foreach s,train31 train32 train33 train34,--split-signals-model $(s)=build/signals-fold-b-routed) \
 		$(foreach s,train47 train49 train50 train51 train52,--split-signals-model $(s)=build/signals-fold-c-routed) \
 		$(foreach s,train53 train54 train55 train56 train57,--split-signals-model $(s)=build/signals-fold-d-routed) \
+		$(foreach s,train45 train46 train48 train58 train59 train60 train61,--split-signals-model $(s)=build/signals-fold-e-routed) \
 		--generated-weights 0.3 --priors 8 --period-priors 16 --bands 2 --period-targets level
 
 evaluate: $(STAMP)

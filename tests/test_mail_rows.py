@@ -72,7 +72,7 @@ def test_the_committed_rows_are_what_the_labels_and_mailboxes_make(tmp_path):
 def test_the_committed_quote_rows_are_what_the_labels_and_mailboxes_make(tmp_path):
     out = tmp_path / "train_mail_quotes.jsonl"
     counts = build(SOURCES["quote"], out, unit="quote")  # short negatives by default (SHORT_NEGATIVES)
-    assert len(counts) == sum(len(list(d.glob("*.jsonl"))) for d in SOURCES["quote"]) == 114
+    assert len(counts) == sum(len(list(d.glob("*.jsonl"))) for d in SOURCES["quote"]) == 156
     assert out.read_text(encoding="utf-8") == MAIL_QUOTES_PATH.read_text(encoding="utf-8")
 
 

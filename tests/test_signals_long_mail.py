@@ -272,7 +272,11 @@ def test_combiner_sentence_margins_find_a_signal_its_window_dilutes():
     combiner.sentence_margins = {"complaint": 0.0}  # other labels' margins leave it alone
     assert praised(text) == []
     combiner.sentence_margins = {"appreciation": (own - threshold) / 2}
-    long_text = "\n\n".join(["The agenda is attached.", "The room is booked.", "See you on Monday.", text])
+    fillers = ["The agenda is attached.", "The invoice is attached.", "See you on Monday."]
+    # the premise: each filler alone is far under the lowered threshold ("The room is booked." was not:
+    # the fortieth session's detector gives it 0.42 for appreciation, under its real threshold of 0.75)
+    assert all(float(nlp(f).user_data[SCORES_KEY][2][0, j]) < threshold / 2 for f in fillers)
+    long_text = "\n\n".join([*fillers, text])
     assert praised(long_text) == ["Good one."]
     combiner.long_margin = own - threshold
     assert praised(long_text) == []  # a long text adds its long margin

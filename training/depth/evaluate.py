@@ -107,10 +107,11 @@ JOINED_JUDGES = {
     "train59": ("thirty-seventh", "N10", 64, True, "PTR, CANDIDATE65.md"),
     "train60": ("thirty-eighth", "PTR", 65, True, "PTS, CANDIDATE68.md"),
     "train61": ("thirty-eighth", "N12", 67, False, "PTS, CANDIDATE68.md"),
+    "train62": ("thirty-ninth", "PTS", 68, True, "N13, CANDIDATE69.md"),
 }
 #: The judge sets that wait (not trained on), as :data:`JOINED_JUDGES` without the last element.
 WAITING_JUDGES = {
-    "train62": ("thirty-ninth", "PTS", 68, True),
+    "train63": ("thirty-ninth", "N13", 69, True),
 }
 
 
@@ -225,8 +226,6 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                          "CANDIDATE49.md)"),
              **{split: _waiting_judge(split, *judged) for split, judged in WAITING_JUDGES.items()},
              **{split: _waiting_judge(split, *judged) for split, judged in JOINED_JUDGES.items()},
-             "train63": ("independent train63 (training mailboxes of the thirty-ninth session, the long-tail and "
-                         "the general brief; unread: no candidate has been judged on it)"),
              "train64": ("independent train64 (training mailboxes of the fortieth session, the long-tail and "
                          "the general brief; unread: no candidate has been judged on it)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",

@@ -50,8 +50,10 @@ judged by ``train60/`` (six of the thirty-eighth session), which waits now (its 
 the detector candidate N11, ``CANDIDATE66.md``), and by ``train61/`` (six more of the thirty-eighth
 session), which waits too (with its message labels it judged the thirty-ninth session's N12,
 ``CANDIDATE67.md``). Both joined :data:`TRAIN_SPLITS` with the thirty-ninth session's PTS
-(``CANDIDATE68.md``), judged by ``train62/`` (six of the thirty-ninth session), which waits now (its
-message labels are unread); ``train63/`` (six more, with its message labels) is unread
+(``CANDIDATE68.md``), judged by ``train62/`` (six of the thirty-ninth session), which joined with the
+fortieth session's detector candidate N13 (``CANDIDATE69.md``; its message labels judged N13's detector),
+judged by ``train63/`` (six more of the thirty-ninth session), which waits now (its message labels are
+unread); ``train64/`` (six of the fortieth session, with its message labels) is unread
 (:data:`UNREAD_SPLITS`).
 :func:`run_mailbox` runs the analysis with no config (as a user would); :func:`matched` pairs each scored client with its ``truth.csv`` row by domains or
 addresses; :func:`mailbox_metrics` gives the figures ``make evaluate`` reports for a scorer.
@@ -91,7 +93,9 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
                                    "train50", "train51", "train52", "train53", "train54", "train55", "train56",
                                    "train57", "train58", "train59",
                                    # since PTS (CANDIDATE68.md, thirty-ninth session): the two that waited
-                                   "train60", "train61")
+                                   "train60", "train61",
+                                   # since N13 (CANDIDATE69.md, fortieth session): the one that waited
+                                   "train62")
 #: Training mailboxes not trained on yet: judge sets that have judged a candidate and wait. ``train18``
 #: to ``train28`` (nineteenth to twenty-ninth sessions; their candidates are ``CANDIDATE21.md`` to
 #: ``CANDIDATE34.md``) waited here until candidate T3 (``models/depth/CANDIDATE35.md``) joined them to
@@ -125,9 +129,11 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
 #: All seventeen joined the training mail with PTR (``CANDIDATE65.md``, thirty-eighth session), judged by
 #: ``train60``, which waited with ``train61`` (thirty-eighth session), which judged the thirty-ninth
 #: session's N12 (``CANDIDATE67.md``), which did not ship. Both joined the training mail with PTS
-#: (``CANDIDATE68.md``, thirty-ninth session), judged by ``train62``, which waits now (its message labels
-#: are unread: they are the next detector candidate's whole-mail judge).
-WAITING_SPLITS = ("train62",)
+#: (``CANDIDATE68.md``, thirty-ninth session), judged by ``train62``, whose message labels judged the
+#: fortieth session's detector candidate N13 (``CANDIDATE69.md``), which shipped with a depth model fitted
+#: on ``train62`` too, judged by ``train63``, which waits now (its message labels are unread: they are
+#: the next detector candidate's whole-mail judge).
+WAITING_SPLITS = ("train63",)
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
 #: the rule of the candidate they judge is committed (``data/independent/README.md``). ``train54`` was
 #: read by candidate N7's rule (``models/depth/CANDIDATE60.md``), ``train55`` by N8's
@@ -139,10 +145,11 @@ WAITING_SPLITS = ("train62",)
 #: (``CANDIDATE66.md``) named it, but failed before it was needed; N12's rule (``CANDIDATE67.md``,
 #: thirty-ninth session) read it. ``train62`` (six of the thirty-ninth session) was read by PTS's rule
 #: (``CANDIDATE68.md``) for depth only: its labels ``data/signals/mail_labels_train62/`` stay unread for
-#: the next detector candidate. ``train63`` (six more of the thirty-ninth session, with its labels)
-#: waits for the next candidate's rule, and ``train64`` (six of the fortieth session, with its labels
-#: ``data/signals/mail_labels_train64/``) for the one after.
-UNREAD_SPLITS: tuple[str, ...] = ("train63", "train64")
+#: the next detector candidate, and N13's rule (``CANDIDATE69.md``, fortieth session) read them.
+#: ``train63`` (six more of the thirty-ninth session) was read by N13's rule for depth only: its labels
+#: ``data/signals/mail_labels_train63/`` stay unread. ``train64`` (six of the fortieth session, with its
+#: labels ``data/signals/mail_labels_train64/``) waits for the next candidate's rule.
+UNREAD_SPLITS: tuple[str, ...] = ("train64",)
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",

@@ -171,7 +171,13 @@ N10_LABELS_DIRS = N9_LABELS_DIRS + tuple(MORE_LABELS_DIR.parent / f"mail_labels_
 #: ``train17``'s six mailboxes (the twentieth session's candidate M, not shipped); the quote rows, which
 #: the shipped detector trains on, from :data:`N10_LABELS_DIRS`, with short unlabelled replies as rows
 #: with no label (:data:`SHORT_NEGATIVES`).
-SOURCES = {"paragraph": (MORE_LABELS_DIR,), "quote": N10_LABELS_DIRS}
+#: Candidate N13's quote rows (``models/depth/CANDIDATE69.md``, fortieth session): :data:`N10_LABELS_DIRS`
+#: and the labels of ``train59`` to ``train61`` (read by the rules of N10 to N12) and of the depth training
+#: mailboxes ``train45``, ``train46``, ``train48`` and ``train58`` (labelled as training mail in the
+#: thirty-ninth session); 156 mailboxes.
+N13_NEW_DIRS = tuple(MORE_LABELS_DIR.parent / f"mail_labels_train{n}" for n in (45, 46, 48, 58, 59, 60, 61))
+N13_LABELS_DIRS = N10_LABELS_DIRS + N13_NEW_DIRS
+SOURCES = {"paragraph": (MORE_LABELS_DIR,), "quote": N13_LABELS_DIRS}
 #: Whether each kind of row takes short unlabelled client replies as rows with no label by default.
 SHORT_NEGATIVES = {"paragraph": False, "quote": True}
 
