@@ -68,3 +68,42 @@ def test_the_training_config_keeps_the_condition():
     combiner = nlp.add_pipe("signal_combiner", config={"min_model_words": 4})
     set_thresholds(nlp, dict.fromkeys(LABELS, 0.5))
     assert nlp.get_pipe("signal_combiner").min_model_words == 4 and combiner is not nlp.get_pipe("signal_combiner")
+
+
+def test_the_word_count_read_as_an_array_decides_as_token_by_token(eager):
+    """``_too_short`` counts alphabetic tokens from ``doc.to_array`` (no Token objects); on real list
+    mail, the labelled snippets and edge texts it decides exactly as the token-by-token count did."""
+    import json
+    from pathlib import Path
+
+    from analyzer.ingest.pipeline import ingest
+
+    combiner = eager.get_pipe("signal_combiner")
+
+    def reference(doc, bounds, courtesy):  # the count as it was written before
+        words = [t.is_alpha for t in doc]
+        total = sum(words)
+        if total < combiner.min_model_words:
+            return True
+        if total >= SHORT_TEXT_WORDS:
+            return False
+        kept = sum(sum(words[a:b]) for a, b in bounds if combiner.may_carry_label(doc[a:b].text, courtesy))
+        return kept < combiner.min_model_words
+
+    realmail = Path(__file__).resolve().parents[2] / "shared" / "realmail" / "bigbang" / "tests" / "data" / "3GPP"
+    texts = ["", " ", "fine", "Ok. Go.", "Hi Anna,\n\nfine by me\n\nBest,\nBob", "123 456 !!!", "Thank you so much, Jo."]
+    texts += [json.loads(line)["text"] for line in
+              (Path(__file__).resolve().parents[1] / "data" / "signals" / "eval_independent.jsonl").read_text().splitlines()[:300]]
+    if realmail.exists():
+        texts += [t for t in ingest([str(realmail)], jobs=1).messages["new_text"] if isinstance(t, str)][:200]
+    decided = 0
+    for min_words in (1, 4, 12):
+        combiner.min_model_words = min_words
+        for text in texts:
+            doc = eager(text)
+            bounds = [(s.start, s.end) for s in doc.sents]
+            for courtesy in (False, True):
+                assert combiner._too_short(doc, bounds, courtesy) == reference(doc, bounds, courtesy), text
+                decided += 1
+    combiner.min_model_words = 4
+    assert decided > 2000

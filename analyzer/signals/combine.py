@@ -66,6 +66,7 @@ from math import isnan
 from typing import Iterable, Iterator
 
 import numpy as np
+from spacy.attrs import IS_ALPHA
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
@@ -308,13 +309,14 @@ class SignalCombiner:
         """Whether the text's sentences that may carry a label hold fewer than ``min_model_words``
         words (alphabetic tokens). Furniture is looked for only in texts of fewer than
         :data:`SHORT_TEXT_WORDS` words: a longer one is never that short."""
-        words = [t.is_alpha for t in doc]
-        total = sum(words)
+        words = np.cumsum(doc.to_array(IS_ALPHA), dtype=np.int64)  # read as an array: no Token objects
+        total = int(words[-1]) if len(words) else 0
         if total < self.min_model_words:
             return True
         if total >= SHORT_TEXT_WORDS:
             return False
-        kept = sum(sum(words[a:b]) for a, b in bounds if self.may_carry_label(doc[a:b].text, courtesy))
+        kept = sum(int(words[b - 1] - (words[a - 1] if a else 0)) for a, b in bounds
+                   if b > a and self.may_carry_label(doc[a:b].text, courtesy))
         return kept < self.min_model_words
 
     def _cap(self, found: dict) -> dict:
