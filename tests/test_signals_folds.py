@@ -84,7 +84,7 @@ def test_every_read_snippet_set_as_training_rows_never_the_blind_one():
     never the blind set, and the recorded paths give the option back for TRAINING.md."""
     from training.signals.corpus import (INDEPENDENT_ALL_READ_PATHS, INDEPENDENT_READ_PATHS, independent_option,
                                          independent_paths, training_parts)
-    from training.signals.evaluate import BLIND_SETS, INDEPENDENT_SETS
+    from training.signals.sets import BLIND_SETS, INDEPENDENT_SETS
 
     read_english = {p.name for name, paths, _ in INDEPENDENT_SETS if name.startswith("independent")
                     for p in (paths if isinstance(paths, tuple) else (paths,))}

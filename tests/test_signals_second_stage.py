@@ -208,7 +208,7 @@ def test_fitting_gives_one_classifier_and_one_grid_threshold_per_label():
 
 def test_the_evaluation_reads_a_blind_set_only_when_named():
     from analyzer.errors import AnalyzerError
-    from training.signals.evaluate import BLIND_SETS, INDEPENDENT_SETS, named_sets
+    from training.signals.sets import BLIND_SETS, INDEPENDENT_SETS, named_sets
 
     read = {name for name, _, _ in INDEPENDENT_SETS}
     assert "independent23" not in read

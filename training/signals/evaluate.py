@@ -29,16 +29,10 @@ import pandas as pd
 
 from analyzer.errors import AnalyzerError
 from training.signals.baseline import RoutedBaseline, TfidfBaseline, router_languages, same_data_baseline
-from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDEPENDENT4_PATHS, INDEPENDENT5_PATHS,
-                                     INDEPENDENT6_PATHS, INDEPENDENT7_PATHS, INDEPENDENT8_PATHS,
-                                     INDEPENDENT9_PATHS, INDEPENDENT10_PATHS, INDEPENDENT11_PATHS,
-                                     INDEPENDENT12_PATHS, INDEPENDENT13_PATHS, INDEPENDENT14_PATHS, INDEPENDENT15_PATHS, INDEPENDENT16_PATHS, INDEPENDENT17_PATHS,
-                                     INDEPENDENT18_PATHS, INDEPENDENT19_PATHS, INDEPENDENT20_PATHS, INDEPENDENT21_PATHS, INDEPENDENT22_PATHS,
-                                     INDEPENDENT23_PATHS,
-                                     INDEPENDENT_PATH, LANGUAGE_EVAL2_PATHS, LANGUAGE_EVAL3_PATHS, LANGUAGE_EVAL_PATHS, LANGUAGES,
-                                     PROJECT_ROOT, read_labelled, recipe_rows, training_parts)
+from training.signals.corpus import PROJECT_ROOT, read_labelled, recipe_rows, training_parts
 from training.signals.embedded import embed
 from training.signals.metrics import paired_bootstrap, prf_table
+from training.signals.sets import BLIND_SETS, INDEPENDENT_SETS, named_sets
 from training.signals.realmail_labels import LABELS_PATH, agreement, format_agreement, gold_by_archive, read_labels
 from analyzer.signals.pipeline import load_pipeline
 from analyzer.limits import detectable
@@ -136,139 +130,6 @@ def format_table(df: pd.DataFrame) -> str:
         lines.append(f"| {name} | {r['support']} | {r['P']:.3f} | {r['R']:.3f} | {r['F1']:.3f} "
                      f"| {r['base_P']:.3f} | {r['base_R']:.3f} | {r['base_F1']:.3f} |")
     return "\n".join(lines)
-
-
-#: Evaluation sets beside the held-out split: (name, file, title). ``eval_independent.jsonl`` was
-#: the untouched test set of the first sessions; its errors were then read to guide changes (see
-#: data/signals/README_eval_independent.md), so ``eval_independent2.jsonl``, written later by an author
-#: who saw neither it nor the training data, is the test set now.
-INDEPENDENT_SETS = (
-    ("independent", INDEPENDENT_PATH,
-     "First independently written set (eval_independent.jsonl; its errors were studied during development, so "
-     "it is a development set now)"),
-    ("independent2", INDEPENDENT2_PATH,
-     "Second independently written set (eval_independent2.jsonl; evaluation only, but reported since before the "
-     "paraphrase training data existed)"),
-    ("independent3", INDEPENDENT3_PATHS,
-     "Third independently written set (eval_independent3_*.jsonl: paraphrase, mixed messages, sign flips; "
-     "two authors who saw no project data; evaluation only: the test set)"),
-    ("independent4", INDEPENDENT4_PATHS,
-     "Fourth independently written set (eval_independent4_*.jsonl: two more authors who saw no project data, "
-     "written after the register training data; evaluation only: a test set)"),
-    ("test", INDEPENDENT3_PATHS + INDEPENDENT4_PATHS,
-     "The third and fourth sets together (eval_independent3_*.jsonl + eval_independent4_*.jsonl; never trained "
-     "on, but read with several models over three sessions)"),
-    ("independent5", INDEPENDENT5_PATHS,
-     "Fifth independently written set (eval_independent5_*.jsonl: three more authors who saw no project data, "
-     "written in the seventh session; evaluation only, read once with each of two detectors that session)"),
-    ("independent6", INDEPENDENT6_PATHS,
-     "Sixth independently written set (eval_independent6_*.jsonl: three more authors who saw no project data, "
-     "written in the eighth session; evaluation only: read once with each of two detectors that session)"),
-    ("independent7", INDEPENDENT7_PATHS,
-     "Seventh independently written set (eval_independent7_*.jsonl: three more authors who saw no project data, "
-     "written in the twelfth session; evaluation only: read once with each of two detectors that session, then "
-     "with the fourteenth session's candidate as a development set)"),
-    ("independent8", INDEPENDENT8_PATHS,
-     "Eighth independently written set (eval_independent8_*.jsonl: three more authors who saw no project data, "
-     "written in the thirteenth session; evaluation only: the blind test set, first read in the fourteenth "
-     "session with the shipped detector and that session's candidate)"),
-    ("independent9", INDEPENDENT9_PATHS,
-     "Ninth independently written set (eval_independent9_*.jsonl: three more authors who saw no project data, "
-     "written in the nineteenth session; evaluation only: the newest blind test set, first read in the twentieth "
-     "session with the shipped detector and four candidates, data/signals/README_eval_independent9.md; a "
-     "development set since the twenty-fourth)"),
-    ("independent10", INDEPENDENT10_PATHS,
-     "Tenth independently written set (eval_independent10_*.jsonl: three more authors who saw no project data, "
-     "written in the twenty-fourth session; evaluation only: the newest blind test set, first read in the "
-     "twenty-fifth session with the shipped detector and candidate Y, data/signals/README_eval_independent10.md; "
-     "a development set since)"),
-    ("independent11", INDEPENDENT11_PATHS,
-     "Eleventh independently written set (eval_independent11_*.jsonl: three more authors who saw no project data, "
-     "written in the twenty-fifth session; first read in the twenty-sixth session with the shipped detector and "
-     "candidate V, data/signals/README_eval_independent11.md; a development set since)"),
-    ("independent12", INDEPENDENT12_PATHS,
-     "Twelfth independently written set (eval_independent12_*.jsonl: three more authors who saw no project data, "
-     "written in the twenty-sixth session; first read that session with the shipped detector and candidates D "
-     "and D2, data/signals/README_eval_independent12.md; a development set since)"),
-    ("independent13", INDEPENDENT13_PATHS,
-     "Thirteenth independently written set (eval_independent13_*.jsonl: three more authors who saw no project "
-     "data, written in the twenty-sixth session; first read in the thirtieth session with the shipped detector "
-     "and candidate G1, data/signals/README_eval_independent13.md; a development set since)"),
-    ("independent14", INDEPENDENT14_PATHS,
-     "Fourteenth independently written set (eval_independent14_*.jsonl: three more authors who saw no project "
-     "data, written in the thirtieth session; first read that session with the shipped detector and candidate "
-     "G1W, data/signals/README_eval_independent14.md; a development set since)"),
-    ("independent15", INDEPENDENT15_PATHS,
-     "Fifteenth independently written set (eval_independent15_*.jsonl: three more authors who saw no project "
-     "data, written in the thirtieth session; first read in the thirty-first session with the shipped detector "
-     "and candidate G1W, models/depth/CANDIDATE43.md; a development set since)"),
-    ("independent16", INDEPENDENT16_PATHS,
-     "Sixteenth independently written set (eval_independent16_*.jsonl: three more authors who saw no project "
-     "data, written in the thirty-first session; first read in the thirty-second session with the shipped "
-     "detector alone, data/signals/README_eval_independent16.md; a development set since)"),
-    ("independent17", INDEPENDENT17_PATHS,
-     "Seventeenth independently written set (eval_independent17_*.jsonl: three more authors who saw no project "
-     "data, written in the thirty-second session; first read in the thirty-sixth session with the shipped "
-     "detector and candidate N7, models/depth/CANDIDATE60.md; a development set since)"),
-    ("independent18", INDEPENDENT18_PATHS,
-     "Eighteenth independently written set (eval_independent18_*.jsonl: three more authors who saw no project "
-     "data, written in the thirty-sixth session; first read in the thirty-seventh session with the shipped "
-     "detector and candidate N9, models/depth/CANDIDATE62.md; a development set since)"),
-    ("independent19", INDEPENDENT19_PATHS,
-     "Nineteenth independently written set (eval_independent19_*.jsonl: three more authors who saw no project "
-     "data, written in the thirty-seventh session; first read in the thirty-eighth session with the shipped "
-     "detector and candidate N10, models/depth/CANDIDATE64.md; a development set since)"),
-    ("independent20", INDEPENDENT20_PATHS,
-     "Twentieth independently written set (eval_independent20_*.jsonl: three more authors who saw no project "
-     "data, written in the thirty-eighth session; first read in the same session with the shipped detector "
-     "and candidate N11, models/depth/CANDIDATE66.md; a development set since)"),
-    ("independent21", INDEPENDENT21_PATHS,
-     "Twenty-first independently written set (eval_independent21_*.jsonl: three more authors who saw no project "
-     "data, written in the thirty-eighth session; first read in the thirty-ninth session with the shipped "
-     "detector and candidate N12, models/depth/CANDIDATE67.md; a development set since)"),
-    ("independent22", INDEPENDENT22_PATHS,
-     "Twenty-second independently written set (eval_independent22_*.jsonl: three more authors who saw no project "
-     "data, written in the thirty-ninth session; first read in the fortieth session with the shipped "
-     "detector and candidate N13, models/depth/CANDIDATE69.md; a development set since)"),
-    ("languages", LANGUAGE_EVAL_PATHS,
-     "Snippets written natively in French, German, Spanish and Portuguese (eval_lang_*.jsonl: four authors who "
-     "saw no project data, written in the twenty-first session as a test set; data/signals/README_train_languages.md)"),
-    *((f"language_{k}", path, f"Snippets written natively in {name} (eval_lang_{k}.jsonl; blind)")
-      for k, path, name in zip(LANGUAGES, LANGUAGE_EVAL_PATHS, ("French", "German", "Spanish", "Portuguese"))),
-    ("languages2", LANGUAGE_EVAL2_PATHS,
-     "The second blind set in French, German, Spanish and Portuguese (eval_lang2_*.jsonl: four more authors who "
-     "saw no project data, written at the end of the twenty-first session as a test set; first read in the "
-     "twenty-second session by the routed candidate R, models/depth/CANDIDATE28.md)"),
-    *((f"language2_{k}", path, f"Snippets written natively in {name} (eval_lang2_{k}.jsonl; blind)")
-      for k, path, name in zip(LANGUAGES, LANGUAGE_EVAL2_PATHS, ("French", "German", "Spanish", "Portuguese"))),
-    ("languages3", LANGUAGE_EVAL3_PATHS,
-     "The blind set in Italian and Dutch (eval_lang3_*.jsonl: two authors who saw no project data, written in the "
-     "twenty-second session as a test set, after the rule of candidate R2; data/signals/README_train_languages.md)"),
-    *((f"language3_{k}", path, f"Snippets written natively in {name} (eval_lang3_{k}.jsonl; blind)")
-      for k, path, name in zip(("it", "nl"), LANGUAGE_EVAL3_PATHS, ("Italian", "Dutch"))),
-)
-
-#: Blind sets: read only when ``--sets`` names them, as a candidate's rule says
-#: (data/signals/README_eval_independent23.md). ``eval_independent19_*`` was read by candidate N10's rule
-#: (``models/depth/CANDIDATE64.md``), ``eval_independent20_*`` by N11's (``CANDIDATE66.md``),
-#: ``eval_independent21_*`` by N12's (``CANDIDATE67.md``) and ``eval_independent22_*`` by N13's
-#: (``CANDIDATE69.md``); all are in :data:`INDEPENDENT_SETS` now.
-BLIND_SETS = (
-    ("independent23", INDEPENDENT23_PATHS,
-     "Twenty-third independently written set (eval_independent23_*.jsonl: three more authors who saw no "
-     "project data, written in the fortieth session; blind until a candidate's rule lets it be read, "
-     "data/signals/README_eval_independent23.md)"),
-)
-
-
-def named_sets(names: str) -> tuple:
-    """The entries of :data:`INDEPENDENT_SETS` and :data:`BLIND_SETS` named in ``names`` (comma-separated)."""
-    every = {entry[0]: entry for entry in INDEPENDENT_SETS + BLIND_SETS}
-    wanted = [n.strip() for n in names.split(",") if n.strip()]
-    unknown = [n for n in wanted if n not in every]
-    if unknown or not wanted:
-        raise AnalyzerError(f"unknown set(s) {', '.join(unknown) or names!r}; known: {', '.join(every)}")
-    return tuple(every[n] for n in wanted)
 
 
 def evaluate(model: Path | str | None = None, sets: tuple = INDEPENDENT_SETS, realmail: Path | None = REALMAIL_DATA,
