@@ -105,19 +105,22 @@ def training_md(m: dict) -> str:
     return f"""# The depth model: how it was built
 
 Rebuild: `make model`, which fits this model on the detections of the shipped detector (`models/signals`:
-the routed pipeline that learns from the whole labelled mail of 114 mailboxes, help requests from the
-snippets alone; candidates N9 and N10, `models/depth/CANDIDATE62.md`, `CANDIDATE64.md`), **cross-fitted**
-(candidate PTP, `CANDIDATE63.md`): the training splits whose labelled mail that detector learnt from are
-read by a fold detector trained without their mailboxes' rows (`python -m training.signals.train --out
-build/signals-fold-a --mail quote --mail-skip-labels help_request --mail-without
+the routed pipeline that learns from the whole labelled mail of 156 mailboxes at a fixed long-text margin,
+help requests from the snippets alone; candidates N9, N10 and N13, `models/depth/CANDIDATE62.md`,
+`CANDIDATE64.md`, `CANDIDATE69.md`), **cross-fitted** (candidate PTP, `CANDIDATE63.md`): the training
+splits whose labelled mail that detector learnt from are read by a fold detector trained without their
+mailboxes' rows (`python -m training.signals.train --out build/signals-fold-a --mail quote
+--mail-skip-labels help_request --long-margin 0.075 --mail-without
 mail_labels_more,mail_labels_train18,mail_labels_train27,mail_labels_train29,mail_labels_train30` for
 `train17`, `train18`, `train27`, `train29` and `train30`; `--mail-without
 mail_labels_train31,mail_labels_train32,mail_labels_train33,mail_labels_train34` for `train31` to
 `train34`; since PTR, `CANDIDATE65.md`, which fits on the 102 mailboxes of `train43` to `train59` too,
 fold C without `mail_labels_train47` and `train49` to `train52` for those splits and fold D without
-`train53` to `train57`'s for those; the Makefile's `FOLD_A` to `FOLD_D`; each routed like the shipped
-one; since PTS, `CANDIDATE68.md`, `train60` and `train61` too, read by the shipped detector, which did not
-learn from their labelled mail), so no training mailbox's detections are in sample; then
+`train53` to `train57`'s for those; since PTS, `CANDIDATE68.md`, `train60` and `train61` too; since N13,
+`train62` too, read by the shipped detector, which did not learn from its labelled mail, and fold E
+without the labels of `train45`, `train46`, `train48` and `train58` to `train61` for those splits; the
+Makefile's `FOLD_A` to `FOLD_E`; each routed like the shipped one), so no training mailbox's detections
+are in sample; then
 `python -m training.depth.build --out models/depth --signals-model models/signals --split-signals-model
 SPLIT=build/signals-fold-a-routed ... --generated-weights 0.3 --priors 8 --period-priors 16 --bands 2
 --period-targets level`, the grid fixed where candidates PT to PTM were judged. Until PTP the model was
