@@ -309,14 +309,15 @@ class SignalCombiner:
         """Whether the text's sentences that may carry a label hold fewer than ``min_model_words``
         words (alphabetic tokens). Furniture is looked for only in texts of fewer than
         :data:`SHORT_TEXT_WORDS` words: a longer one is never that short."""
-        words = np.cumsum(doc.to_array(IS_ALPHA), dtype=np.int64)  # read as an array: no Token objects
-        total = int(words[-1]) if len(words) else 0
+        # alphabetic tokens before each token, read as an array (no Token objects): words[b] - words[a]
+        # is the count in doc[a:b]
+        words = np.concatenate([[0], np.cumsum(doc.to_array(IS_ALPHA), dtype=np.int64)])
+        total = int(words[-1])
         if total < self.min_model_words:
             return True
         if total >= SHORT_TEXT_WORDS:
             return False
-        kept = sum(int(words[b - 1] - (words[a - 1] if a else 0)) for a, b in bounds
-                   if b > a and self.may_carry_label(doc[a:b].text, courtesy))
+        kept = sum(int(words[b] - words[a]) for a, b in bounds if self.may_carry_label(doc[a:b].text, courtesy))
         return kept < self.min_model_words
 
     def _cap(self, found: dict) -> dict:

@@ -212,13 +212,19 @@ def independent_paths(independent: bool | str) -> tuple[Path, ...]:
     raise ValueError(f"independent is False, True, 'd' or 'all', not {independent!r}")
 
 
-def independent_option(recorded: list[str] | None) -> str:
-    """The ``training.signals.train`` option that trains on the snippet sets ``metrics.json`` recorded
-    (the inverse of :func:`independent_paths`): "", " --independent" or " --independent all"."""
+def independent_kind(recorded: list[str] | None) -> bool | str:
+    """The ``independent`` of :func:`independent_paths` that gives the snippet sets ``metrics.json``
+    recorded (its inverse): False, True (sets 1 to 11) or ``"all"``."""
     if not recorded:
-        return ""
-    names = {Path(r).name for r in recorded}
-    return " --independent all" if names == {p.name for p in INDEPENDENT_ALL_READ_PATHS} else " --independent"
+        return False
+    return "all" if {Path(r).name for r in recorded} == {p.name for p in INDEPENDENT_ALL_READ_PATHS} else True
+
+
+def independent_option(recorded: list[str] | None) -> str:
+    """The ``training.signals.train`` option that trains on the snippet sets ``metrics.json`` recorded:
+    "", " --independent" or " --independent all"."""
+    kind = independent_kind(recorded)
+    return " --independent all" if kind == "all" else " --independent" if kind else ""
 
 SEED = 13
 HELDOUT_FRACTION = 0.25
@@ -364,10 +370,9 @@ def recipe_rows(model_dir: Path | str | None) -> dict:
     a baseline can be trained on exactly its rows; all off when the file does not say."""
     path = Path(model_dir or PROJECT_ROOT / "models" / "signals") / "metrics.json"
     data = json.loads(path.read_text(encoding="utf-8")).get("data", {}) if path.is_file() else {}
-    independent = independent_option(data.get("independent"))
     return {"flip": bool(data.get("flip")), "courtesy": bool(data.get("courtesy")), "mail": mail_kind(data.get("mail")),
             "languages": bool(data.get("languages")), "mixed_pairs": int(data.get("mixed_pairs") or 0),
-            "independent": "all" if independent.endswith(" all") else bool(independent)}
+            "independent": independent_kind(data.get("independent"))}
 
 
 def docbin(nlp, rows: list[dict]):
