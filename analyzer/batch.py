@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analyzer.cache import RunCache, attribution_key, signals_fingerprint, text_key, unit_key
+from analyzer.cache import RunCache
+from analyzer.cache_keys import attribution_key, signals_fingerprint, text_key, unit_key
 from analyzer.config import Config
 from analyzer.ingest import attribution
 from analyzer.ingest.bodies import LEAN_SCHEMA, BodySink, without_bodies
@@ -247,7 +248,7 @@ def _texts(column: pd.Series, positions) -> list[str]:
     return ["" if not isinstance(t, str) else t for t in take_rows(column, positions).tolist()]
 
 
-#: A text key (:func:`analyzer.cache.text_key`, 64 hex digits) as the bytes of a numpy array.
+#: A text key (:func:`analyzer.cache_keys.text_key`, 64 hex digits) as the bytes of a numpy array.
 _KEY_DTYPE = "S64"
 
 

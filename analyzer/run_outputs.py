@@ -32,11 +32,11 @@ _WRITER_CODE = ("export.py", "analysis.py", "ingest/message.py", "report/*.py", 
 
 def outputs_key(scores_key: str, ingest_report: dict, redact: bool) -> str:
     from analyzer import __version__
-    from analyzer.cache import _hash_files
+    from analyzer.cache_keys import hash_files
 
     h = hashlib.sha256(f"outputs/1/{__version__}/{scores_key}/redact={bool(redact)}/".encode())
     h.update(json.dumps(ingest_report, sort_keys=True, default=str).encode())
-    _hash_files(h, PACKAGE, _WRITER_CODE)
+    hash_files(h, PACKAGE, _WRITER_CODE)
     return h.hexdigest()
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analyzer.depth.features import _AGENCY_LABELS, _CLIENT_LABELS, _DAY, RECENT_BASE, RECENT_DAYS, SIDES
+from analyzer.depth.features import _AGENCY_LABELS, _CLIENT_LABELS, RECENT_BASE, RECENT_DAYS, SIDES
+from analyzer.depth.segments import DAY as _DAY
 from analyzer.depth.windows import _MONTH_DAYS
 
 _NO_ROWS = np.array([], dtype=np.intp)

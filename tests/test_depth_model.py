@@ -17,7 +17,8 @@ from analyzer.depth.drivers import top_drivers
 from depth_frames import assert_monotone_in_every_sign
 from analyzer.depth.trend import score_slopes
 from analyzer.depth.features import FEATURE_NAMES
-from analyzer.depth.model import DepthModel, best_tier_cuts, trend_of
+from analyzer.depth.model import DepthModel, best_tier_cuts
+from analyzer.depth.quarterly import trend_of
 from analyzer.depth.regressors import make_pipeline
 from analyzer.depth.modelfile import load_depth_model, read_header, save_depth_model
 from analyzer.depth.schema import TIER_BOUNDS, tier_of

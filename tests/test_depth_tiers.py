@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analyzer.depth.features import FEATURE_NAMES
 from analyzer.depth.model import DepthModel
 from analyzer.depth.modelfile import load_depth_model, save_depth_model
 from analyzer.depth.schema import TIER_BOUNDS, tier_of

@@ -12,7 +12,8 @@ import pytest
 
 from analyzer.ingest.parse import parse_message
 from analyzer.ingest.pipeline import ingest
-from analyzer.ingest.sources import RangeUnit, iter_unit, plan_sources
+from analyzer.ingest.sources import RangeUnit, plan_sources
+from analyzer.ingest.units import iter_unit
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
 

@@ -10,7 +10,8 @@ import pytest
 from analyzer.ingest import pst as pst_mod
 from analyzer.ingest.pipeline import ingest, parse_unit
 from analyzer.ingest.pst import PstUnit
-from analyzer.ingest.sources import FileBatch, iter_unit, plan_sources
+from analyzer.ingest.sources import FileBatch, plan_sources
+from analyzer.ingest.units import iter_unit
 
 
 class _Folder:

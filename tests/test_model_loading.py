@@ -7,19 +7,20 @@ import threading
 import pytest
 
 import analyzer.analysis as analysis
+import analyzer.model_load as model_load
 from analyzer.depth.model import DepthModel
 from analyzer.errors import ModelError
 
 
 def test_shipped_model_loads_in_a_daemon_thread(monkeypatch):
     seen = {}
-    real = analysis._load_depth_model
+    real = model_load._load_depth_model
 
     def load(path):
         seen["thread"] = threading.current_thread()
         return real(path)
-    monkeypatch.setattr(analysis, "_load_depth_model", load)
-    future = analysis.start_loading_models(None, None)
+    monkeypatch.setattr(model_load, "_load_depth_model", load)
+    future = model_load.start_loading_models(None, None)
     assert isinstance(future.result(timeout=120), DepthModel)
     # not the main thread, and a daemon: a run that never needs the model does not wait for it at exit
     assert seen["thread"] is not threading.main_thread() and seen["thread"].daemon
@@ -28,8 +29,8 @@ def test_shipped_model_loads_in_a_daemon_thread(monkeypatch):
 def test_a_failure_to_load_reaches_whoever_asks_for_the_model(monkeypatch):
     def broken(path):
         raise ModelError("model file damaged")
-    monkeypatch.setattr(analysis, "_load_depth_model", broken)
-    future = analysis.start_loading_models(None, None)
+    monkeypatch.setattr(model_load, "_load_depth_model", broken)
+    future = model_load.start_loading_models(None, None)
     with pytest.raises(ModelError, match="damaged"):
         future.result(timeout=60)
 
@@ -38,12 +39,12 @@ def test_a_large_run_starts_the_load_only_when_asked(monkeypatch):
     """Below the threshold the load starts before parsing; from it on, only once the run asks for
     the model (after signal detection, where a large run's memory peaks)."""
     calls = []
-    small = analysis.ModelLoad(lambda: calls.append("small") or "model")
-    small.start_unless_large(analysis.LOAD_MODEL_AFTER_DETECTION_BYTES - 1)
+    small = model_load.ModelLoad(lambda: calls.append("small") or "model")
+    small.start_unless_large(model_load.LOAD_MODEL_AFTER_DETECTION_BYTES - 1)
     assert small.result(timeout=10) == "model" and calls == ["small"]
 
-    large = analysis.ModelLoad(lambda: calls.append("large") or "model")
-    large.start_unless_large(analysis.LOAD_MODEL_AFTER_DETECTION_BYTES)
+    large = model_load.ModelLoad(lambda: calls.append("large") or "model")
+    large.start_unless_large(model_load.LOAD_MODEL_AFTER_DETECTION_BYTES)
     assert not large._started and calls == ["small"]
     assert large.result(timeout=10) == "model" and calls == ["small", "large"]
 
@@ -66,14 +67,14 @@ def test_a_large_run_starts_the_load_once_the_last_signals_are_back(project_root
     put together: the load overlaps that work instead of following it."""
     import analyzer.batch as batch
 
-    monkeypatch.setattr(analysis, "LOAD_MODEL_AFTER_DETECTION_BYTES", 0)  # every run is a large one
+    monkeypatch.setattr(model_load, "LOAD_MODEL_AFTER_DETECTION_BYTES", 0)  # every run is a large one
     loads = []
-    real_start = analysis.start_loading_models
+    real_start = model_load.start_loading_models
 
     def start(model_path, signals_model):
         loads.append(real_start(model_path, signals_model))
         return loads[-1]
-    monkeypatch.setattr(analysis, "start_loading_models", start)
+    monkeypatch.setattr(model_load, "start_loading_models", start)
     real_detect, seen = batch.detect_client_signals, {}
 
     def detect(*args, after_detection=None, **kwargs):

@@ -86,7 +86,7 @@ def test_text_keys_in_small_batches_equal_keys_of_every_text(monkeypatch):
     """The detection stage reads the new texts batch by batch: keys in message order, the first
     position of each distinct text, a missing text as "" - across batch edges."""
     from analyzer import batch
-    from analyzer.cache import text_key
+    from analyzer.cache_keys import text_key
 
     texts = pd.Series(["a", None, "b", "a", "c", "b", "", "d"], dtype="str")
     positions = np.array([0, 1, 2, 3, 5, 6, 7])  # position 4 does not count
@@ -320,13 +320,13 @@ def test_a_run_hands_every_object_back_to_the_garbage_collector(mailbox):
 def test_a_large_run_loads_the_depth_model_after_detection_with_the_same_result(mailbox, serial, monkeypatch):
     """From LOAD_MODEL_AFTER_DETECTION_BYTES of mail on, scikit-learn and the model are not in the
     main process while signals are detected (where a large run's memory peaks)."""
-    import analyzer.analysis as analysis
     import analyzer.batch as batch
+    import analyzer.model_load as model_load
 
     events = []
-    real_load, real_detect = analysis._load_depth_model, batch.detect_client_signals
-    monkeypatch.setattr(analysis, "LOAD_MODEL_AFTER_DETECTION_BYTES", 0)
-    monkeypatch.setattr(analysis, "_load_depth_model", lambda path: events.append("load") or real_load(path))
+    real_load, real_detect = model_load._load_depth_model, batch.detect_client_signals
+    monkeypatch.setattr(model_load, "LOAD_MODEL_AFTER_DETECTION_BYTES", 0)
+    monkeypatch.setattr(model_load, "_load_depth_model", lambda path: events.append("load") or real_load(path))
     monkeypatch.setattr(batch, "detect_client_signals",
                         lambda *a, **k: events.append("detect") or real_detect(*a, **k))
     result = analyze([mailbox["first"], mailbox["second"]], config=mailbox["config"], jobs=1)
@@ -378,7 +378,7 @@ def test_the_parquet_files_are_written_while_the_run_scores(mailbox, tmp_path, m
 def test_the_scores_key_follows_every_signal_value_and_nothing_else(serial):
     """The scores' cache key: equal frames give equal keys; any change in a signal row (a date, a
     score, a missing model score, a label) or in a message's attribution gives another."""
-    from analyzer.cache import scores_key
+    from analyzer.cache_keys import scores_key
 
     messages, signals = serial.message_meta, serial.signals
     assert len(signals) > 5

@@ -16,10 +16,11 @@ SCRIPT = textwrap.dedent("""
     import sys, threading
     import analyzer.analysis as analysis
     import analyzer.batch as batch
+    import analyzer.model_load as model_load
 
     started = threading.Event()
     seen = {}
-    load, ingest = analysis._load_depth_model, batch.ingest_sources
+    load, ingest = model_load._load_depth_model, batch.ingest_sources
 
     def slow_load(path):
         # the model may only load once the first work has begun: if the run waited for it
@@ -32,7 +33,7 @@ SCRIPT = textwrap.dedent("""
         started.set()
         return ingest(*a, **k)
 
-    analysis._load_depth_model = slow_load
+    model_load._load_depth_model = slow_load
     batch.ingest_sources = first_work
     result = analysis.analyze([sys.argv[1]], jobs=1)
     print(seen["heavy"], len(result.scores))

@@ -29,9 +29,10 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from analyzer.depth.groups import mailbox_as_of
 from analyzer.depth.language import client_words
+from analyzer.depth.segments import DAY
 from analyzer.depth.seniority import people_seniority
 from analyzer.depth.threads import reply_events, thread_codes, thread_starts
-from analyzer.depth.windows import _AGENCY_LABELS, _CLIENT_LABELS, _DAY, SIDES, window_table
+from analyzer.depth.windows import _AGENCY_LABELS, _CLIENT_LABELS, SIDES, window_table
 from analyzer.signals.labels import AGENCY_LABELS, CLIENT_LABELS, LABELS
 
 VOLUME_FEATURES = ("n_messages", "msgs_per_month", "threads_per_month", "window_months")
@@ -170,7 +171,7 @@ def prepare(messages: pd.DataFrame, signals: pd.DataFrame, as_of: pd.Timestamp |
     if len(apologies) and len(forgiving):
         pairs = apologies[["thread_id", "date"]].reset_index().merge(
             forgiving[["thread_id", "date"]], on="thread_id", suffixes=("", "_f"))
-        hit = pairs[(pairs["date_f"] >= pairs["date"]) & (pairs["date_f"] - pairs["date"] <= 30 * _DAY)]
+        hit = pairs[(pairs["date_f"] >= pairs["date"]) & (pairs["date_f"] - pairs["date"] <= 30 * DAY)]
         msgs.loc[hit["index"].unique(), "forgiven"] = 1
     events = reply_events(messages, threads)
     events = events[events["client"].notna()].copy()

@@ -11,7 +11,7 @@ Trajectory features (:func:`trajectory_features`, one row per client, columns
 
 - ``score_slope``: the slope of the client's quarterly depth scores (points per quarter; weighted
   least squares over the last ``max_periods`` quarters, a quarter with little mail weighing less:
-  the same figure :func:`analyzer.depth.model.trend_of` reads), and ``score_change``, the mean
+  the same figure :func:`analyzer.depth.quarterly.trend_of` reads), and ``score_change``, the mean
   score of the later half of those quarters minus the earlier half;
 - event-level slopes over the same span, each a least-squares line through every single event
   against its date in quarters (far less noisy than a difference of quarterly medians):
@@ -28,7 +28,7 @@ client, the slope figure and the features that pushed it most, e.g.
 
 Training needs clients whose trend is known (the generated mailboxes of ``build``); a user's own
 labels (``analyzer train``) carry no trend, so such models keep the plain slope rule
-(:func:`analyzer.depth.model.trend_of`) - see :meth:`analyzer.depth.model.DepthModel.trends`.
+(:func:`analyzer.depth.quarterly.trend_of`) - see :meth:`analyzer.depth.quarterly.QuarterlyStory.trends`.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ The features (see :data:`analyzer.depth.features.FEATURE_NAMES` for the list):
 
 Weights halve every ``half_life_days`` of age before the window's end (None: all 1). Sums that use
 non-unit weights are taken per window in the same order and with the same pairwise summation as a
-per-window ``ndarray.sum`` (:func:`_segment_sums`), so the results are bit-identical to it.
+per-window ``ndarray.sum`` (:func:`analyzer.depth.segments.segment_sums`), so the results are bit-identical to it.
 """
 
 from __future__ import annotations
@@ -43,12 +43,12 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
+from analyzer.depth.segments import DAY, decay, distinct_per_window, expand, medians, segment_sums, share
 from analyzer.signals.labels import AGENCY_LABELS, CLIENT_LABELS, LABELS
 
 SIDES = ("from_client", "from_agency")
 _CLIENT_LABELS = tuple(lb for lb in LABELS if lb in CLIENT_LABELS)
 _AGENCY_LABELS = tuple(lb for lb in LABELS if lb in AGENCY_LABELS)
-_DAY = pd.Timedelta(days=1)
 _MONTH_DAYS = 30.44
 _REPLY = ("client_reply_hours", "agency_reply_hours", "client_reply_rate")
 _PEOPLE = ("n_client_people", "max_seniority", "mean_seniority", "n_senior_people", "senior_cc_share")
@@ -121,100 +121,20 @@ def _table(frame: pd.DataFrame, clients: pd.Index, numeric: tuple = ()) -> _Tabl
                   undated=loose, undated_code=code[loose])
 
 
-def _expand(lo: np.ndarray, hi: np.ndarray, source: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Window id and ``source[lo:hi]`` entries of every window, laid end to end."""
-    n = np.maximum(hi - lo, 0)
-    g = np.repeat(np.arange(len(n)), n)
-    pos = np.arange(len(g)) - np.repeat(np.cumsum(n) - n, n) + lo[g]
-    return g, source[pos]
-
-
 def _members(t: _Table, code: np.ndarray, lo: np.ndarray, hi: np.ndarray, undated: bool):
     """(window id, row) of the rows dated in each window, then (``undated``) the client's undated
     rows; sorted by window, dated before undated, then row: the order of a per-window selection."""
     width = len(t.times) + 1
     a = np.searchsorted(t.keys, code * width + np.searchsorted(t.times, lo, "left"), "left")
     b = np.searchsorted(t.keys, code * width + np.searchsorted(t.times, hi, "right"), "left")
-    g, rows = _expand(a, b, t.order)
+    g, rows = expand(a, b, t.order)
     flag = np.zeros(len(g), dtype=np.int8)
     if undated and len(t.undated):
-        g2, rows2 = _expand(np.searchsorted(t.undated_code, code, "left"),
+        g2, rows2 = expand(np.searchsorted(t.undated_code, code, "left"),
                             np.searchsorted(t.undated_code, code, "right"), t.undated)
         g, rows, flag = np.concatenate([g, g2]), np.concatenate([rows, rows2]), np.r_[flag, np.ones(len(g2), np.int8)]
     o = np.lexsort((rows, flag, g))
     return g[o], rows[o]
-
-
-def _segment_sums(values: list, g: np.ndarray, n: int, ordered: bool) -> np.ndarray:
-    """Per-window sums (rows of the result follow ``values``). ``ordered``: equal to ``ndarray.sum``
-    of each window's contiguous values (same pairwise tree, windows of one length summed together);
-    otherwise a plain bincount, exact when the values are whole numbers."""
-    out = np.zeros((len(values), n))
-    if not ordered:
-        for k, v in enumerate(values):
-            out[k] = np.bincount(g, weights=v, minlength=n)
-        return out
-    if not len(g):
-        return out
-    stack = np.vstack([np.asarray(v, dtype=float) for v in values])
-    starts = np.searchsorted(g, np.arange(n))
-    lengths = np.bincount(g, minlength=n)
-    for length in np.unique(lengths[lengths > 0]):
-        sel = np.flatnonzero(lengths == length)
-        out[:, sel] = np.ascontiguousarray(stack[:, starts[sel][:, None] + np.arange(length)]).sum(axis=-1)
-    return out
-
-
-def _share(num: np.ndarray, total: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(total > 0, num / np.where(total > 0, total, 1.0), np.nan)
-
-
-def _decay(dates: np.ndarray, ends: np.ndarray, half_life_days: float | None) -> np.ndarray:
-    """Weights halving every ``half_life_days`` of age before the row's window end (undated or
-    future-dated weigh 1); all ones when ``half_life_days`` is None."""
-    if half_life_days is None or len(dates) == 0:
-        return np.ones(len(dates))
-    age = (ends - dates) / np.timedelta64(_DAY)
-    age[np.isnan(age)] = 0.0
-    age = np.maximum(age, 0.0)
-    return np.power(0.5, age / half_life_days)
-
-
-def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
-    ok = ~np.isnan(values)
-    values, weights = values[ok], weights[ok]
-    if len(values) == 0 or weights.sum() <= 0:
-        return float("nan")
-    order = np.argsort(values)
-    values, weights = values[order], weights[order]
-    cum = np.cumsum(weights)
-    return float(values[np.searchsorted(cum, 0.5 * cum[-1])])
-
-
-def _medians(values: np.ndarray, weights: np.ndarray, g: np.ndarray, n: int, weighted: bool) -> np.ndarray:
-    """Weighted median per window (NaN when it has no non-NaN value). Unit weights: the
-    ceil(k/2)-th smallest value; other weights: per window, as a single-window median would."""
-    out = np.full(n, np.nan)
-    if weighted:
-        bounds = np.searchsorted(g, np.arange(n + 1))
-        for i in np.flatnonzero(np.diff(bounds)):
-            out[i] = _weighted_median(values[bounds[i]:bounds[i + 1]], weights[bounds[i]:bounds[i + 1]])
-        return out
-    ok = ~np.isnan(values)
-    v, gv = values[ok], g[ok]
-    v = v[np.lexsort((v, gv))]
-    counts = np.bincount(gv, minlength=n)
-    has = counts > 0
-    out[has] = v[(np.cumsum(counts) - counts)[has] + (counts[has] + 1) // 2 - 1]
-    return out
-
-
-def _distinct_per_window(g: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct (window, code) pairs as (window ids, codes), sorted."""
-    width = int(codes.max()) + 1 if len(codes) else 1
-    pairs = np.unique(g.astype(np.int64) * width + codes)
-    return pairs // width, pairs % width
 
 
 @dataclass
@@ -277,41 +197,41 @@ def window_table(prep, windows: pd.DataFrame, half_life_days: float | None, repl
     m = p.msgs.cols
     g, r = _members(p.msgs, code, lo, hi, bool(half_life_days))
     m_date = m["date"][r]
-    w = _decay(m_date, end64[g], half_life_days)
+    w = decay(m_date, end64[g], half_life_days)
     is_client = m["from_client"][r]
-    months = np.maximum((end64 - start64) / np.timedelta64(_DAY) / _MONTH_DAYS, 1.0)
+    months = np.maximum((end64 - start64) / np.timedelta64(DAY) / _MONTH_DAYS, 1.0)
     n = np.bincount(g, minlength=nw).astype(float)
     cc_n = (p.cc_start[1:] - p.cc_start[:-1])[r]
-    tot, client_w, cc_w = _segment_sums([w, w * is_client, w * (cc_n > 0)], g, nw, weighted)
-    f.update(n_messages=n, msgs_per_month=n / months, window_months=months, client_msg_share=_share(client_w, tot))
+    tot, client_w, cc_w = segment_sums([w, w * is_client, w * (cc_n > 0)], g, nw, weighted)
+    f.update(n_messages=n, msgs_per_month=n / months, window_months=months, client_msg_share=share(client_w, tot))
 
     s = p.starts.cols
     gs, rs = _members(p.starts, code, lo, hi, False)
     f["threads_per_month"] = np.bincount(gs, minlength=nw) / months
     known = s["from_client"][rs] | s["from_agency"][rs]
     gk, rk = gs[known], rs[known]
-    wk = _decay(s["date"][rk], end64[gk], half_life_days)
-    k_tot, k_client = _segment_sums([wk, wk * s["from_client"][rk]], gk, nw, weighted)
-    f["client_start_share"] = _share(k_client, k_tot)
+    wk = decay(s["date"][rk], end64[gk], half_life_days)
+    k_tot, k_client = segment_sums([wk, wk * s["from_client"][rk]], gk, nw, weighted)
+    f["client_start_share"] = share(k_client, k_tot)
 
     client, agency = np.flatnonzero(is_client), np.flatnonzero(~is_client)
     gc, ga = g[client], g[agency]
     if want(*_REPLY):
         e = p.events.cols
         ge, re = _members(p.events, code, lo, hi, False)
-        ev_w = _decay(e["date"][re], end64[ge], half_life_days)
+        ev_w = decay(e["date"][re], end64[ge], half_life_days)
         for side, name in (("from_client", "client_reply_hours"), ("from_agency", "agency_reply_hours")):
             if want(name):
                 sel = e[side][re]
-                med = _medians(np.minimum(e["hours"][re][sel], reply_cap_hours), ev_w[sel], ge[sel], nw, weighted)
+                med = medians(np.minimum(e["hours"][re][sel], reply_cap_hours), ev_w[sel], ge[sel], nw, weighted)
                 f[name] = np.where(np.isnan(med), reply_cap_hours, med)
         if want("client_reply_rate"):
             width = len(p.key_code) + 1
             by_client = e["from_client"][re] & (p.parent_code[re] >= 0)
             answered = np.isin(ga * width + p.key_code[r[agency]],
                                ge[by_client] * width + p.parent_code[re[by_client]])
-            a_tot, a_num = _segment_sums([w[agency], w[agency] * answered], ga, nw, weighted)
-            f["client_reply_rate"] = _share(a_num, a_tot)
+            a_tot, a_num = segment_sums([w[agency], w[agency] * answered], ga, nw, weighted)
+            f["client_reply_rate"] = share(a_num, a_tot)
     if want("longest_silence_days", "recency_days"):
         f.update(_silences(m_date, g, start64, end64, months))
     if want("agency_update_cv"):
@@ -319,23 +239,23 @@ def window_table(prep, windows: pd.DataFrame, half_life_days: float | None, repl
     if want(*_PEOPLE):
         f.update(_people(p, g, r, is_client, nw, senior_cc=want("n_senior_people", "senior_cc_share")))
         if want("n_senior_people", "senior_cc_share"):
-            f["senior_cc_share"] = np.where(n > 0, _share(cc_w, tot), np.nan)
+            f["senior_cc_share"] = np.where(n > 0, share(cc_w, tot), np.nan)
 
     n_client, n_agency = np.bincount(gc, minlength=nw), np.bincount(ga, minlength=nw)
     wc, wa = w[client], w[agency]
     for lb in _CLIENT_LABELS:
         if want(f"client_{lb}_rate", f"client_{lb}_count"):
             col = m[f"lab_{lb}"][r[client]]
-            c_tot, c_num = _segment_sums([wc, wc * col], gc, nw, weighted)
-            f[f"client_{lb}_rate"] = np.where(n_client > 0, _share(c_num, c_tot), 0.0)
+            c_tot, c_num = segment_sums([wc, wc * col], gc, nw, weighted)
+            f[f"client_{lb}_rate"] = np.where(n_client > 0, share(c_num, c_tot), 0.0)
             f[f"client_{lb}_count"] = np.bincount(gc, weights=col, minlength=nw).astype(float)
     if names is None:
         for lb in _AGENCY_LABELS:
-            a_tot, a_num = _segment_sums([wa, wa * m[f"lab_{lb}"][r[agency]]], ga, nw, weighted)
-            f[f"agency_{lb}_rate"] = np.where(n_agency > 0, _share(a_num, a_tot), 0.0)
+            a_tot, a_num = segment_sums([wa, wa * m[f"lab_{lb}"][r[agency]]], ga, nw, weighted)
+            f[f"agency_{lb}_rate"] = np.where(n_agency > 0, share(a_num, a_tot), 0.0)
         apol = m["lab_apology"][r[agency]] == 1
-        ap_tot, ap_num = _segment_sums([wa[apol], wa[apol] * m["forgiven"][r[agency][apol]]], ga[apol], nw, weighted)
-        f["forgiven_apology_share"] = np.where(np.bincount(ga[apol], minlength=nw) > 0, _share(ap_num, ap_tot), np.nan)
+        ap_tot, ap_num = segment_sums([wa[apol], wa[apol] * m["forgiven"][r[agency][apol]]], ga[apol], nw, weighted)
+        f["forgiven_apology_share"] = np.where(np.bincount(ga[apol], minlength=nw) > 0, share(ap_num, ap_tot), np.nan)
     if want("english_share"):
         judged = np.bincount(gc, weights=m["words"][r[client]], minlength=nw)
         english = np.bincount(gc, weights=m["english_words"][r[client]], minlength=nw)
@@ -363,7 +283,7 @@ def _silences(m_date: np.ndarray, g: np.ndarray, start64: np.ndarray, end64: np.
     np.maximum.at(longest, gt[1:][inner], (t[1:] - t[:-1])[inner])
     recency = months * _MONTH_DAYS
     last_date = m_date[dated][o][last[has]]
-    recency[has] = (end64[has] - last_date) / np.timedelta64(_DAY)
+    recency[has] = (end64[has] - last_date) / np.timedelta64(DAY)
     return {"longest_silence_days": longest.astype(unit.str.replace("M8", "m8")) / np.timedelta64(1, "D"),
             "recency_days": recency}
 
@@ -380,7 +300,7 @@ def _update_cv(start_dates, gs, by_agency, agency_dates, ga, nw: int) -> np.ndar
     out = np.full(nw, np.nan)
     if not len(days):
         return out
-    gu, du = _distinct_per_window(gd, days.astype(np.int64) - days.astype(np.int64).min())
+    gu, du = distinct_per_window(gd, days.astype(np.int64) - days.astype(np.int64).min())
     inner = gu[1:] == gu[:-1]
     gaps = (np.diff(du)[inner].astype("m8[D]") / np.timedelta64(1, "D"))
     gg = gu[1:][inner]
@@ -388,7 +308,7 @@ def _update_cv(start_dates, gs, by_agency, agency_dates, ga, nw: int) -> np.ndar
     ok = k >= 2
     mean = np.bincount(gg, weights=gaps, minlength=nw) / np.maximum(k, 1)
     dev = gaps - mean[gg]
-    (sq,) = _segment_sums([dev * dev], gg, nw, True)
+    (sq,) = segment_sums([dev * dev], gg, nw, True)
     std = np.sqrt(sq / np.maximum(k, 1))
     ok &= mean > 0
     out[ok] = std[ok] / mean[ok]
@@ -409,8 +329,8 @@ def _people(p: _Prep, g, r, is_client, nw: int, senior_cc: bool) -> dict:
     mean = np.bincount(gp, weights=lv, minlength=nw) / np.maximum(count, 1)
     out = {"n_client_people": count, "max_seniority": top, "mean_seniority": np.where(count > 0, mean, np.nan)}
     if senior_cc:
-        member, cc_addr = _expand(p.cc_start[r], p.cc_start[r + 1], p.cc_addr)
+        member, cc_addr = expand(p.cc_start[r], p.cc_start[r + 1], p.cc_addr)
         senior = lv >= 2
-        gs, _ = _distinct_per_window(np.concatenate([gp[senior], g[member]]), np.concatenate([addr[senior], cc_addr]))
+        gs, _ = distinct_per_window(np.concatenate([gp[senior], g[member]]), np.concatenate([addr[senior], cc_addr]))
         out["n_senior_people"] = np.bincount(gs, minlength=nw).astype(float)
     return out

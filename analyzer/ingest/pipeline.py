@@ -33,9 +33,8 @@ from analyzer.ingest import attribution
 from analyzer.ingest.dedup import Dedup
 from analyzer.ingest.joint import people_in_two_clients
 from analyzer.ingest.message import MESSAGE_COLUMNS, MESSAGE_SCHEMA, table_to_frame, write_messages
-from analyzer.ingest.sources import (
-    DEFAULT_CHUNK_BYTES, RangeUnit, WorkUnit, iter_unit, plan_sources, quarantine_row,
-)
+from analyzer.ingest.sources import DEFAULT_CHUNK_BYTES, RangeUnit, WorkUnit, plan_sources, quarantine_row
+from analyzer.ingest.units import iter_unit
 from analyzer.memory import frozen_heap, release_unused, use_lean_arrow_pool
 from analyzer.progress import progress
 

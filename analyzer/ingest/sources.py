@@ -20,10 +20,10 @@ cleanly into their messages rather than quarantined: each chunk between separato
 is a complete RFC 822 message. Their index files (``*.DBNAMES``) are binary and are
 quarantined like any other non-mail file.
 
-The unit of parallel work is a :class:`RangeUnit` (a byte range of one mbox/LISTSERV
-file that starts on a message boundary, with the index of its first message) or a
-:class:`FileBatch` (a batch of single-message files). A large mbox is cut into several
-ranges by one cheap boundary scan, so one 1 GB file spreads over all workers while the
+The unit of parallel work is a :class:`RangeUnit` (a byte range of one mbox/LISTSERV file that
+starts on a message boundary, with the index of its first message) or a :class:`FileBatch` (a batch
+of single-message files); :func:`analyzer.ingest.units.iter_unit` reads one. A large mbox is cut
+into several ranges by one cheap boundary scan, so one 1 GB file spreads over all workers while the
 message indexes stay those of a serial read.
 
 mbox splitting: the first ``From `` line of a range always starts a message; later ones
@@ -48,9 +48,8 @@ from typing import NamedTuple
 
 from analyzer.errors import InputError
 from analyzer.ingest.folders import file_folder, maildir_folder
-from analyzer.ingest.formats import SNIFF_BYTES, from_utf16, sniff
-from analyzer.ingest.mboxsplit import (GZIP_MAGIC, BoundedGzip, DecompressionLimit, finish_message, message_offsets,
-                                       scan_messages, split_mbox)
+from analyzer.ingest.formats import SNIFF_BYTES, sniff
+from analyzer.ingest.mboxsplit import GZIP_MAGIC, message_offsets
 
 #: A mbox/LISTSERV file larger than this is cut into several work units. 8 MB (about 3,000
 #: messages, 2-3 s of parsing) keeps the end of a parse short: the workers run out of units at most
@@ -60,9 +59,6 @@ DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024
 RANGES_PER_WORKER = 4
 #: The smallest mbox range cut for parallel parsing (:func:`plan_sources` with several workers).
 MIN_CHUNK_BYTES = 1024 * 1024
-#: An mbox work unit up to this size is read into memory and split there (:func:`split_mbox`);
-#: a larger one (a single huge message) is read line by line.
-MAX_SPLIT_IN_MEMORY = 256 * 1024 * 1024
 #: Single-message files per work unit.
 DEFAULT_BATCH_FILES = 256
 
@@ -360,68 +356,3 @@ def plan_sources(
             raise InputError(f"SOURCE holds no files: {root}")
     flush()
     return SourcePlan(files=files, units=units, quarantine=quarantine, formats=formats)
-
-
-def iter_unit(unit: WorkUnit) -> Iterator[RawMessage | dict]:
-    """Raw messages of one work unit, in order; unreadable pieces come as quarantine rows."""
-    from analyzer.ingest.archives import ArchiveUnit, iter_archive
-    from analyzer.ingest.pst import PstUnit, iter_pst_unit
-
-    if isinstance(unit, ArchiveUnit):
-        yield from iter_archive(unit)
-        return
-    if isinstance(unit, PstUnit):
-        yield from iter_pst_unit(unit)
-        return
-    if isinstance(unit, RangeUnit):
-        index = unit.first_index
-        fmt = unit.fmt.removesuffix(".gz")
-        try:
-            if unit.fmt == "mbox" and unit.size <= MAX_SPLIT_IN_MEMORY:  # the common case, twice as fast as by line
-                with open(unit.path, "rb") as fh:
-                    fh.seek(unit.start)
-                    buf = fh.read() if unit.end is None else fh.read(unit.end - unit.start)
-                for data in split_mbox(buf):
-                    yield RawMessage(display_path(unit.path), index, fmt, data, display_path(unit.folder))
-                    index += 1
-                return
-            with (BoundedGzip(unit.path, unit.size) if unit.fmt.endswith(".gz") else open(unit.path, "rb")) as fh:
-                for _, lines in scan_messages(fh, fmt, unit.start, unit.end, keep=True):
-                    yield RawMessage(display_path(unit.path), index, fmt, finish_message(lines, fmt), display_path(unit.folder))
-                    index += 1
-        except DecompressionLimit as exc:
-            yield quarantine_row(unit.path, index, str(exc))
-        except (OSError, EOFError, zlib.error) as exc:
-            yield quarantine_row(unit.path, index, f"read error: {getattr(exc, 'strerror', None) or exc}")
-        return
-    for entry in unit.entries:
-        if entry.fmt == "pst":
-            from analyzer.ingest.pst import iter_pst
-
-            yield from iter_pst(entry.path, display_path(entry.source))
-            continue
-        try:
-            if entry.fmt == "eml.gz":
-                with BoundedGzip(entry.path, os.path.getsize(entry.path)) as fh:
-                    data = b"".join(fh)
-            else:
-                with open(entry.path, "rb") as fh:
-                    data = fh.read()
-        except DecompressionLimit as exc:
-            yield quarantine_row(entry.source, entry.index, str(exc))
-            continue
-        except (EOFError, zlib.error) as exc:
-            yield quarantine_row(entry.source, entry.index, f"unreadable gzip file: {exc}")
-            continue
-        except OSError as exc:
-            yield quarantine_row(entry.source, entry.index, f"unreadable {entry.path}: {exc.strerror or exc}")
-            continue
-        if entry.fmt == "maildir":  # Maildir entries were not sniffed at discovery
-            fmt, reason = sniff(data[:SNIFF_BYTES])
-            if fmt not in ("eml", "mbox"):
-                yield quarantine_row(entry.source, entry.index, f"{entry.path}: {reason or 'not mail'}")
-                continue
-        if entry.fmt != "msg":
-            data = from_utf16(data)
-        yield RawMessage(display_path(entry.source), entry.index, entry.fmt.removesuffix(".gz"), data,
-                         display_path(entry.folder))
