@@ -74,7 +74,7 @@ SPLITS = ("train", "dev", "retired-test", "retired-test2", "retired-test3", "ret
           "test6", "test7", "test8", "test9", "test10", "test11", "test12", "train8", "train9", "train10",
           "train11", "train12", "train13", "train14", "train15", "train16",
           "train17", "train18", "train19", "train20", "train21", "train22", "train23", "train24", "train25",
-          "train26", "train27", "train28", "train29", "train30", "train31", "train32", "train33", "train34", "train35", "train36", "train37", "train38", "train39", "train40", "train41", "train42", "train43", "train44", "train45", "train46", "train47", "train48", "train49", "train50", "train51", "train52", "train53", "train54", "train55", "train56", "train57", "train58", "train59", "train60", "train61", "train62", "train63", "train64")
+          "train26", "train27", "train28", "train29", "train30", "train31", "train32", "train33", "train34", "train35", "train36", "train37", "train38", "train39", "train40", "train41", "train42", "train43", "train44", "train45", "train46", "train47", "train48", "train49", "train50", "train51", "train52", "train53", "train54", "train55", "train56", "train57", "train58", "train59", "train60", "train61", "train62", "train63", "train64", "train65")
 #: The hand-written mailboxes the quarterly course is fitted on (``training.depth.build``'s
 #: ``--quarterly-splits`` default): T4's and PT's training mail. Candidate PTQ
 #: (``models/depth/CANDIDATE47.md``, thirty-second session) fitted the client score and tiers on more
@@ -131,9 +131,10 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
 #: session's N12 (``CANDIDATE67.md``), which did not ship. Both joined the training mail with PTS
 #: (``CANDIDATE68.md``, thirty-ninth session), judged by ``train62``, whose message labels judged the
 #: fortieth session's detector candidate N13 (``CANDIDATE69.md``), which shipped with a depth model fitted
-#: on ``train62`` too, judged by ``train63``, which waits now (its message labels are unread: they are
-#: the next detector candidate's whole-mail judge).
-WAITING_SPLITS = ("train63",)
+#: on ``train62`` too, judged by ``train63``, which waits now (its message labels judged the forty-first
+#: session's N14, ``CANDIDATE70.md``, which did not ship), with ``train64`` (fortieth session), which judged
+#: N14's depth model.
+WAITING_SPLITS = ("train63", "train64")
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
 #: the rule of the candidate they judge is committed (``data/independent/README.md``). ``train54`` was
 #: read by candidate N7's rule (``models/depth/CANDIDATE60.md``), ``train55`` by N8's
@@ -148,8 +149,11 @@ WAITING_SPLITS = ("train63",)
 #: the next detector candidate, and N13's rule (``CANDIDATE69.md``, fortieth session) read them.
 #: ``train63`` (six more of the thirty-ninth session) was read by N13's rule for depth only: its labels
 #: ``data/signals/mail_labels_train63/`` stay unread. ``train64`` (six of the fortieth session, with its
-#: labels ``data/signals/mail_labels_train64/``) waits for the next candidate's rule.
-UNREAD_SPLITS: tuple[str, ...] = ("train64",)
+#: labels ``data/signals/mail_labels_train64/``) was read by N14's rule (``CANDIDATE70.md``, forty-first
+#: session) for depth only: its labels stay unread for the next detector candidate. ``train65`` (six of the
+#: forty-first session, with its labels ``data/signals/mail_labels_train65/``) waits for the next
+#: candidate's rule.
+UNREAD_SPLITS: tuple[str, ...] = ("train65",)
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",

@@ -101,12 +101,15 @@ TRAIN61_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train61"
 #: The labels of ``train62``'s six depth mailboxes (thirty-ninth session): a whole-mail test set no
 #: detector has read.
 TRAIN62_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train62"
-#: The labels of ``train63``'s six depth mailboxes (thirty-ninth session): a whole-mail test set no
-#: detector has read.
+#: The labels of ``train63``'s six depth mailboxes (thirty-ninth session): the whole-mail judge of
+#: candidate N14 (``models/depth/CANDIDATE70.md``, forty-first session), read by its rule.
 TRAIN63_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train63"
 #: The labels of ``train64``'s six depth mailboxes (fortieth session): a whole-mail test set no detector
 #: has read.
 TRAIN64_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train64"
+#: The labels of ``train65``'s six depth mailboxes (forty-first session): a whole-mail test set no detector
+#: has read.
+TRAIN65_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train65"
 
 
 def labelled_mail_files() -> list[Path]:

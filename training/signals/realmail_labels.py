@@ -24,6 +24,11 @@ from analyzer.signals.labels import LABELS
 from training.signals.corpus import DATA_DIR
 
 LABELS_PATH = DATA_DIR / "realmail_labels" / "bigbang.jsonl"
+#: A second blind labelling of the same messages (forty-first session), by another helper who read only
+#: the taxonomy and the messages' new text as the detector reads it (quotes stripped), never the first
+#: labelling or any detector output. Unread until a candidate's rule reads it
+#: (``models/depth/CANDIDATE71.md``): ``make evaluate`` does not.
+SECOND_LABELS_PATH = DATA_DIR / "realmail_labels" / "bigbang_second.jsonl"
 
 
 def read_labels(path: Path = LABELS_PATH) -> dict[str, list[str]]:
