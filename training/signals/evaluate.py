@@ -33,7 +33,8 @@ from training.signals.corpus import PROJECT_ROOT, read_labelled, recipe_rows, tr
 from training.signals.embedded import embed
 from training.signals.metrics import paired_bootstrap, prf_table
 from training.signals.sets import BLIND_SETS, INDEPENDENT_SETS, named_sets
-from training.signals.realmail_labels import LABELS_PATH, agreement, format_agreement, gold_by_archive, read_labels
+from training.signals.realmail_labels import (LABELS_PATH, SECOND_LABELS_PATH, agreement, format_agreement,
+                                             gold_by_archive, read_labels)
 from analyzer.signals.pipeline import load_pipeline
 from analyzer.limits import detectable
 from analyzer.signals.quoted import strip_quoted
@@ -176,6 +177,10 @@ def evaluate(model: Path | str | None = None, sets: tuple = INDEPENDENT_SETS, re
                 for name, msgs in mail.items()]
             out["realmail_labelled_baseline"] = [agreement(name, gold[name], baseline.predict(msgs))
                                                  for name, msgs in mail.items()]
+        if SECOND_LABELS_PATH.is_file():
+            second = gold_by_archive(mail, read_labels(SECOND_LABELS_PATH))
+            out["realmail_second"] = [agreement(name, second[name], realmail_labels(nlp, msgs))
+                                      for name, msgs in mail.items()]
     return out
 
 
@@ -254,6 +259,10 @@ def main(argv: list[str] | None = None) -> int:
                 "(`data/signals/realmail_labels/bigbang.jsonl`, `training.signals.realmail_labels`; any writer may "
                 "carry any label). Evaluation only.", "", "Pipeline:", "", format_agreement(result["realmail_labelled"]), "",
                 "Baseline:", "", format_agreement(result["realmail_labelled_baseline"]), ""]
+    if result.get("realmail_second"):
+        doc += ["Pipeline, against a second blind labelling by another helper (`bigbang_second.jsonl`, forty-first "
+                "session; read first by candidate N15's rule, models/depth/CANDIDATE71.md):", "",
+                format_agreement(result["realmail_second"]), ""]
     text = "\n".join(doc)
     print(text)
     out = Path(args.out or args.model)

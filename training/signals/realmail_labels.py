@@ -26,8 +26,8 @@ from training.signals.corpus import DATA_DIR
 LABELS_PATH = DATA_DIR / "realmail_labels" / "bigbang.jsonl"
 #: A second blind labelling of the same messages (forty-first session), by another helper who read only
 #: the taxonomy and the messages' new text as the detector reads it (quotes stripped), never the first
-#: labelling or any detector output. Unread until a candidate's rule reads it
-#: (``models/depth/CANDIDATE71.md``): ``make evaluate`` does not.
+#: labelling or any detector output. First read by candidate N15's rule (``models/depth/CANDIDATE71.md``);
+#: ``make evaluate`` reports the detector's agreement with it beside the first.
 SECOND_LABELS_PATH = DATA_DIR / "realmail_labels" / "bigbang_second.jsonl"
 
 
