@@ -52,7 +52,6 @@ _UNIT_META = b"analyzer.unit"
 MAX_SIGNAL_PARTS = 8
 
 
-
 def _atomic_write_table(table: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=path.parent)

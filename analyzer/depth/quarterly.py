@@ -39,7 +39,6 @@ def trend_sentence(trend: str, slope: float, band: float, n_quarters: int) -> st
     return f"Quarterly scores moved {slope:+.1f} points a quarter {span}, within the {band:g}-point band: steady."
 
 
-
 class QuarterlyStory:
     """Mixin of :class:`~analyzer.depth.model.DepthModel`: quarterly scores and trends (module doc).
     Reads the model's ``trend_band``, ``period_prior``, ``period_target`` and ``trend``."""

@@ -63,7 +63,6 @@ MIN_CHUNK_BYTES = 1024 * 1024
 DEFAULT_BATCH_FILES = 256
 
 
-
 class RawMessage(NamedTuple):
     """One undecoded message: where it came from and its bytes."""
 
