@@ -133,8 +133,9 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
 #: fortieth session's detector candidate N13 (``CANDIDATE69.md``), which shipped with a depth model fitted
 #: on ``train62`` too, judged by ``train63``, which waits now (its message labels judged the forty-first
 #: session's N14, ``CANDIDATE70.md``, which did not ship), with ``train64`` (fortieth session), which judged
-#: N14's depth model.
-WAITING_SPLITS = ("train63", "train64")
+#: N14's depth model, and ``train65`` (forty-first session), which judged PTT (``CANDIDATE72.md``), which did
+#: not ship.
+WAITING_SPLITS = ("train63", "train64", "train65")
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
 #: the rule of the candidate they judge is committed (``data/independent/README.md``). ``train54`` was
 #: read by candidate N7's rule (``models/depth/CANDIDATE60.md``), ``train55`` by N8's
@@ -151,9 +152,9 @@ WAITING_SPLITS = ("train63", "train64")
 #: ``data/signals/mail_labels_train63/`` stay unread. ``train64`` (six of the fortieth session, with its
 #: labels ``data/signals/mail_labels_train64/``) was read by N14's rule (``CANDIDATE70.md``, forty-first
 #: session) for depth only: its labels stay unread for the next detector candidate. ``train65`` (six of the
-#: forty-first session, with its labels ``data/signals/mail_labels_train65/``) waits for the next
-#: candidate's rule.
-UNREAD_SPLITS: tuple[str, ...] = ("train65",)
+#: forty-first session, with its labels ``data/signals/mail_labels_train65/``) was read by PTT's rule
+#: (``CANDIDATE72.md``) for depth only: its labels stay unread.
+UNREAD_SPLITS: tuple[str, ...] = ()
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
