@@ -29,6 +29,11 @@ LABELS_PATH = DATA_DIR / "realmail_labels" / "bigbang.jsonl"
 #: labelling or any detector output. First read by candidate N15's rule (``models/depth/CANDIDATE71.md``);
 #: ``make evaluate`` reports the detector's agreement with it beside the first.
 SECOND_LABELS_PATH = DATA_DIR / "realmail_labels" / "bigbang_second.jsonl"
+#: The same messages adjudicated by a third helper (forty-first session), who read the taxonomy, each
+#: message's new text and both labellings above (never a detector's output) and decided every message's
+#: labels by the taxonomy, with a note where it departs. Unread: no detector has been compared with it;
+#: the next detector candidate's list-mail guard rail.
+ADJUDICATED_LABELS_PATH = DATA_DIR / "realmail_labels" / "bigbang_adjudicated.jsonl"
 
 
 def read_labels(path: Path = LABELS_PATH) -> dict[str, list[str]]:
