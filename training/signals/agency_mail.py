@@ -110,6 +110,9 @@ TRAIN64_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train64"
 #: The labels of ``train65``'s six depth mailboxes (forty-first session): a whole-mail test set no detector
 #: has read.
 TRAIN65_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train65"
+#: The labels of ``train66``'s six depth mailboxes (forty-first session): a whole-mail test set no detector
+#: has read.
+TRAIN66_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train66"
 
 
 def labelled_mail_files() -> list[Path]:
