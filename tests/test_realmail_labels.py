@@ -6,14 +6,17 @@ from __future__ import annotations
 import pytest
 
 from analyzer.errors import InputError
-from training.signals.realmail_labels import LABELS_PATH, agreement, gold_by_archive, read_labels
+from training.signals.realmail_labels import (ADJUDICATED_LABELS_PATH, LABELS_PATH, SECOND_LABELS_PATH, agreement,
+                                             gold_by_archive, read_labels)
 
 
-def test_labels_cover_exactly_the_messages_the_evaluation_reads(realmail):
+@pytest.mark.parametrize("path", [LABELS_PATH, SECOND_LABELS_PATH, ADJUDICATED_LABELS_PATH],
+                         ids=["first", "second", "adjudicated"])
+def test_labels_cover_exactly_the_messages_the_evaluation_reads(realmail, path):
     from training.signals.evaluate import realmail_texts
 
     texts = realmail_texts(realmail / "bigbang" / "tests" / "data")
-    gold = gold_by_archive(texts, read_labels(LABELS_PATH))
+    gold = gold_by_archive(texts, read_labels(path))
     assert {k: len(v) for k, v in gold.items()} == {k: len(v) for k, v in texts.items()}
     assert sum(len(v) for v in gold.values()) == 258
     # the labeller found signals in every archive: the premise that this mail carries almost none is measured
