@@ -109,3 +109,18 @@ def test_a_pipeline_trained_on_every_read_set_has_its_baseline_trained_on_them_t
     for paths, expected in ((INDEPENDENT_ALL_READ_PATHS, "all"), (INDEPENDENT_READ_PATHS, True), ((), False)):
         (tmp_path / "metrics.json").write_text(json.dumps({"data": {"independent": [str(p) for p in paths]}}))
         assert recipe_rows(tmp_path)["independent"] == expected
+
+
+def test_a_model_trained_on_every_set_read_then_keeps_its_sets_after_another_is_read(tmp_path):
+    """"all" grows when a blind set is read: a model recorded with the sets read before then has its
+    baseline trained on exactly those sets, not on D's eleven or on today's "all"."""
+    from training.signals.corpus import (INDEPENDENT23_PATHS, INDEPENDENT_ALL_READ_PATHS, PROJECT_ROOT,
+                                         independent_option, independent_paths, recipe_rows)
+
+    before = [p for p in INDEPENDENT_ALL_READ_PATHS if p not in INDEPENDENT23_PATHS]
+    recorded = [str(p.relative_to(PROJECT_ROOT)) for p in before]
+    (tmp_path / "metrics.json").write_text(json.dumps({"data": {"independent": recorded}}))
+    kind = recipe_rows(tmp_path)["independent"]
+    assert independent_paths(kind) == tuple(before)
+    with pytest.raises(ValueError, match="neither"):
+        independent_option(recorded)

@@ -202,32 +202,45 @@ INDEPENDENT_ALL_READ_PATHS = INDEPENDENT_READ_PATHS + (
     *INDEPENDENT22_PATHS, *INDEPENDENT23_PATHS)
 
 
-def independent_paths(independent: bool | str) -> tuple[Path, ...]:
+def independent_paths(independent: bool | str | tuple) -> tuple[Path, ...]:
     """The read snippet sets ``training_parts(independent=...)`` trains on: none (False), candidate D's
-    sets 1 to 11 (True or ``"d"``: :data:`INDEPENDENT_READ_PATHS`) or every read set (``"all"``:
-    :data:`INDEPENDENT_ALL_READ_PATHS`)."""
+    sets 1 to 11 (True or ``"d"``: :data:`INDEPENDENT_READ_PATHS`), every read set (``"all"``:
+    :data:`INDEPENDENT_ALL_READ_PATHS`), or the sets given as paths (a tuple, as :func:`independent_kind`
+    reads back an older model's recorded sets)."""
     if independent in (False, None, ""):
         return ()
     if independent is True or independent == "d":
         return INDEPENDENT_READ_PATHS
     if independent == "all":
         return INDEPENDENT_ALL_READ_PATHS
-    raise ValueError(f"independent is False, True, 'd' or 'all', not {independent!r}")
+    if isinstance(independent, tuple):
+        return tuple(Path(p) for p in independent)
+    raise ValueError(f"independent is False, True, 'd', 'all' or a tuple of paths, not {independent!r}")
 
 
-def independent_kind(recorded: list[str] | None) -> bool | str:
+def independent_kind(recorded: list[str] | None) -> bool | str | tuple[Path, ...]:
     """The ``independent`` of :func:`independent_paths` that gives the snippet sets ``metrics.json``
-    recorded (its inverse): False, True (sets 1 to 11) or ``"all"``."""
+    recorded (its inverse): False, True (sets among 1 to 11, all a model could record before ``"all"``),
+    ``"all"`` (every set read now), or the recorded sets themselves as paths, for a model trained on
+    "all" before a later set was read."""
     if not recorded:
         return False
-    return "all" if {Path(r).name for r in recorded} == {p.name for p in INDEPENDENT_ALL_READ_PATHS} else True
+    names = {Path(r).name for r in recorded}
+    if names <= {p.name for p in INDEPENDENT_READ_PATHS}:
+        return True
+    if names == {p.name for p in INDEPENDENT_ALL_READ_PATHS}:
+        return "all"
+    return tuple(PROJECT_ROOT / r for r in recorded)
 
 
 def independent_option(recorded: list[str] | None) -> str:
     """The ``training.signals.train`` option that trains on the snippet sets ``metrics.json`` recorded:
-    "", " --independent" or " --independent all"."""
+    "", " --independent" or " --independent all"; ValueError for sets no option gives any more."""
     kind = independent_kind(recorded)
+    if isinstance(kind, tuple):
+        raise ValueError("the recorded snippet sets are neither sets 1 to 11 nor every set read now")
     return " --independent all" if kind == "all" else " --independent" if kind else ""
+
 
 SEED = 13
 HELDOUT_FRACTION = 0.25
@@ -304,7 +317,7 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
                    neutral_mail_path: Path | None = NEUTRAL_MAIL_PATH, flip: bool = False,
                    courtesy: bool = False, mail: bool | str = False, languages: bool = False,
                    only_languages: bool = False, language_codes: tuple[str, ...] = LANGUAGES,
-                   mixed_pairs: int = 0, independent: bool | str = False,
+                   mixed_pairs: int = 0, independent: bool | str | tuple = False,
                    mail_without: tuple[str, ...] = ()) -> dict[str, list[dict]]:
     """``train``, ``tune`` and ``heldout`` rows (dev split + the extra, boundary, neutral and neutral-mail
     data when present; both neutral files are ``source: "neutral"``). ``flip``: with
