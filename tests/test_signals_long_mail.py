@@ -325,3 +325,22 @@ def test_a_fixed_margin_is_kept_whatever_the_curve_says(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["--out", "/nonexistent/never-written", "--long-margin", "-0.1"])
     assert exc.value.code == 2 and "--long-margin is 0 or more" in capsys.readouterr().err
+
+
+def test_combiner_sentence_margins_leave_labels_without_a_margin_alone():
+    """A sentence's own score counts only for the labels ``sentence_margins`` lists: one scoring 1.0
+    for a label with no margin is no hit (every threshold used to be capped at 0.99, so such a
+    sentence was a hit for any label: "How do you assess our work so far?" as feedback_request
+    beside an appreciation margin, in the forty-second session's candidate)."""
+    nlp = spacy.blank("en")
+    combiner = nlp.add_pipe("signal_combiner", config={"sentence_margins": {"appreciation": 0.1}})
+    a, f = LABELS.index("appreciation"), LABELS.index("feedback_request")
+    sent = np.zeros((2, len(LABELS)), dtype="f")
+    sent[1, f] = 1.0  # the second sentence alone: certain feedback_request, no margin for it
+    sent[0, a] = 0.7  # the first: appreciation over its threshold (0.5 by default) plus its margin 0.1
+    win = np.zeros_like(sent)
+    scored = [(0, (np.array([[0, 3], [3, 6]]), sent, win, np.zeros((2, len(LABELS)), dtype="i8")))]
+    rows = np.array([0, 2])
+    ks, hits = combiner._with_sentence_hits(scored, rows, np.array([], dtype="i8"), [])
+    assert [(k, LABELS[j]) for k, j, _ in hits] == [(0, "appreciation")]
+    assert ks.tolist() == [0]

@@ -230,7 +230,9 @@ class SignalCombiner:
         thr = np.repeat((self._thr + margin)[None, :], len(sent), axis=0)
         if self.long_margin:
             thr[np.repeat(n_sent >= self.long_sentences, n_sent)] += self.long_margin
-        extra = np.repeat(n_sent >= 2, n_sent)[:, None] & (sent >= np.minimum(thr, 0.99))
+        # a label with no margin never fires here (its threshold stays infinite: capping every
+        # threshold at 0.99 made any sentence scoring 0.99 a hit for every label)
+        extra = np.repeat(n_sent >= 2, n_sent)[:, None] & (sent >= np.where(np.isfinite(thr), np.minimum(thr, 0.99), np.inf))
         sk, sj = np.nonzero(extra)
         if not len(sk):
             return ks, hits
