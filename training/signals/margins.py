@@ -1,0 +1,115 @@
+"""The combiner's ``sentence_margins``, chosen on read snippet sets the detector never trained on.
+
+    python -m training.signals.margins --model models/signals --out build/cand-V2
+
+In a short text the classifier scores each sentence's *window*, the whole text, normalised over all
+its words: one signal's sentence is diluted by a neighbouring signal's (praise beside acted-on
+advice). ``sentence_margins`` (:mod:`analyzer.signals.combine`) lets a sentence whose own score
+reaches the label's threshold plus a margin fire too. This module picks the margins:
+
+1. :func:`sweep`: the detector's labels for every development text, once per candidate margin
+   applied to every label at once (and once with no margin);
+2. :func:`choose_margins`: per label, the margin with the best F1, kept only where it gains at least
+   ``min_gain`` over no margin (labels interact only through the per-sentence label cap, so choosing
+   each on its own column is what the combined setting does, up to that cap);
+3. the pipeline saved with those margins in its config (:func:`write_with_margins`).
+
+The development texts are the read independent sets 3 and up (:data:`~training.signals.corpus.INDEPENDENT_ALL_READ_PATHS`)
+less any the model trained on (its ``metrics.json``); never the blind set. The forty-second session's
+candidate V2 (``models/depth/CANDIDATE73.md``) was chosen this way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from analyzer.signals.labels import LABELS
+
+#: The margins tried (on top of each label's threshold); None is "no margin".
+MARGINS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
+#: A label keeps a margin only if it gains at least this much F1 over none on the development texts.
+MIN_GAIN = 0.004
+
+
+def development_paths(model_folder: Path) -> tuple[Path, ...]:
+    """The read snippet sets 3 and up that the model in ``model_folder`` never trained on."""
+    from training.signals.corpus import INDEPENDENT2_PATH, INDEPENDENT_ALL_READ_PATHS, INDEPENDENT_PATH
+
+    metrics = Path(model_folder) / "metrics.json"
+    trained = set()
+    if metrics.exists():
+        trained = {Path(p).name for p in json.loads(metrics.read_text())["data"].get("independent") or []}
+    old = {INDEPENDENT_PATH.name, INDEPENDENT2_PATH.name}
+    return tuple(p for p in INDEPENDENT_ALL_READ_PATHS if p.name not in old | trained)
+
+
+def sweep(nlp, texts: list[str], margins=MARGINS) -> dict:
+    """{margin or None: each text's labels} with that margin for every label of the English combiner.
+    Leaves the combiner's margins as they were."""
+    from analyzer.signals.detect import detect_signals
+
+    combiner = nlp.get_pipe("signal_combiner")
+    kept = dict(combiner.sentence_margins)
+    try:
+        out = {}
+        for m in (None, *margins):
+            combiner.sentence_margins = {} if m is None else dict.fromkeys(LABELS, m)
+            out[m] = detect_signals(texts, model=nlp)
+        return out
+    finally:
+        combiner.sentence_margins = kept
+
+
+def choose_margins(gold: list[list[str]], by_margin: dict, min_gain: float = MIN_GAIN) -> dict[str, float]:
+    """Per label, the margin of ``by_margin`` ({margin or None: labels per text}) with the best F1,
+    where it beats no margin (``by_margin[None]``) by at least ``min_gain``; ties go to the larger
+    margin (the more cautious one)."""
+    from training.signals.metrics import prf_table
+
+    f1 = {m: prf_table(gold, pred).set_index("label")["f1"] for m, pred in by_margin.items()}
+    chosen = {}
+    for lab in LABELS:
+        best = max((m for m in by_margin if m is not None), key=lambda m: (round(float(f1[m][lab]), 6), m))
+        if float(f1[best][lab]) - float(f1[None][lab]) >= min_gain:
+            chosen[lab] = float(best)
+    return chosen
+
+
+def write_with_margins(model: str | Path, margins: dict[str, float], out: Path) -> None:
+    """A copy of the model folder ``model`` at ``out`` (its metrics and notes too: the evaluation reads
+    the training rows from ``metrics.json``) with ``margins`` as its English combiner's
+    ``sentence_margins``."""
+    import shutil
+
+    from thinc.api import Config
+
+    shutil.copytree(model, out)
+    cfg = Config().from_disk(out / "config.cfg", interpolate=False)
+    cfg["components"]["signal_combiner"]["sentence_margins"] = {lab: float(m) for lab, m in margins.items()}
+    cfg.to_disk(out / "config.cfg", interpolate=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from analyzer.signals.pipeline import load_pipeline
+    from training.signals.metrics import macro_fbeta
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default="models/signals")
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--min-gain", type=float, default=MIN_GAIN)
+    args = ap.parse_args(argv)
+    rows = [json.loads(line) for p in development_paths(Path(args.model)) for line in p.open(encoding="utf-8")]
+    texts, gold = [r["text"] for r in rows], [r["labels"] for r in rows]
+    by_margin = sweep(load_pipeline(args.model), texts)
+    for m, pred in by_margin.items():
+        print(f"margin {m}: macro F1 {macro_fbeta(gold, pred):.4f}")
+    margins = choose_margins(gold, by_margin, args.min_gain)
+    print(f"{len(texts)} development texts; chosen: {margins}")
+    write_with_margins(args.model, margins, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
