@@ -26,7 +26,10 @@ test: $(STAMP)
 # classifier trained on those languages alone (training.signals.route; models/depth/CANDIDATE28.md,
 # CANDIDATE30.md), and learns from the whole labelled mail of 156 mailboxes, help requests from the
 # snippets alone (models/depth/CANDIDATE62.md), with the long-text margin fixed at 0.075
-# (models/depth/CANDIDATE69.md). The depth model is fitted on that detector's
+# (models/depth/CANDIDATE69.md); its English combiner reads a sentence's own score for six labels
+# beside its window's, with margins chosen on the read snippet sets (training.signals.margins;
+# models/depth/CANDIDATE73.md: the depth model was not refitted for them, the folds have none).
+# The depth model is fitted on that detector's
 # detections, cross-fitted (models/depth/CANDIDATE63.md): the training splits whose labelled mail the
 # detector learnt from are read by a fold detector trained without their mailboxes' rows.
 # The depth build's grid is fixed at the settings candidates PTQ to PTM and PTN were judged with (models/depth/CANDIDATE47.md
@@ -41,7 +44,8 @@ SIGNALS_OPTIONS = --mail quote --mail-skip-labels help_request --long-margin 0.0
 model: $(STAMP)
 	$(PY) -m training.signals.train --out build/signals-languages --only-languages
 	$(PY) -m training.signals.train --out build/signals-english $(SIGNALS_OPTIONS)
-	$(PY) -m training.signals.route --english build/signals-english --languages build/signals-languages --out models/signals
+	$(PY) -m training.signals.route --english build/signals-english --languages build/signals-languages --out build/signals-routed
+	$(PY) -m training.signals.margins --model build/signals-routed --out models/signals
 	$(PY) -m training.signals.train --out build/signals-fold-a $(SIGNALS_OPTIONS) --mail-without $(FOLD_A)
 	$(PY) -m training.signals.route --english build/signals-fold-a --languages build/signals-languages --out build/signals-fold-a-routed
 	$(PY) -m training.signals.train --out build/signals-fold-b $(SIGNALS_OPTIONS) --mail-without $(FOLD_B)

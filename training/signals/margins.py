@@ -78,17 +78,23 @@ def choose_margins(gold: list[list[str]], by_margin: dict, min_gain: float = MIN
 
 
 def write_with_margins(model: str | Path, margins: dict[str, float], out: Path) -> None:
-    """A copy of the model folder ``model`` at ``out`` (its metrics and notes too: the evaluation reads
+    """A copy of the model folder ``model`` at ``out``, replacing what is there (its metrics and notes too: the evaluation reads
     the training rows from ``metrics.json``) with ``margins`` as its English combiner's
     ``sentence_margins``."""
     import shutil
 
     from thinc.api import Config
 
-    shutil.copytree(model, out)
-    cfg = Config().from_disk(out / "config.cfg", interpolate=False)
+    out = Path(out)
+    staging = out.with_name(out.name + ".margins-tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(model, staging)
+    cfg = Config().from_disk(staging / "config.cfg", interpolate=False)
     cfg["components"]["signal_combiner"]["sentence_margins"] = {lab: float(m) for lab, m in margins.items()}
-    cfg.to_disk(out / "config.cfg", interpolate=False)
+    cfg.to_disk(staging / "config.cfg", interpolate=False)
+    if out.exists():  # ``make model`` writes over the shipped folder
+        shutil.rmtree(out)
+    staging.rename(out)
 
 
 def main(argv: list[str] | None = None) -> int:
