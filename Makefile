@@ -41,11 +41,12 @@ FOLD_C = mail_labels_train47,mail_labels_train49,mail_labels_train50,mail_labels
 FOLD_D = mail_labels_train53,mail_labels_train54,mail_labels_train55,mail_labels_train56,mail_labels_train57
 FOLD_E = mail_labels_train45,mail_labels_train46,mail_labels_train48,mail_labels_train58,mail_labels_train59,mail_labels_train60,mail_labels_train61
 SIGNALS_OPTIONS = --mail quote --mail-skip-labels help_request --long-margin 0.075
+SENTENCE_MARGINS = help_request=0.25,fee_pushback=0.15,forgiveness=0.2,supplier_label=0.0,appreciation=0.2,cancellation=0.3
 model: $(STAMP)
 	$(PY) -m training.signals.train --out build/signals-languages --only-languages
 	$(PY) -m training.signals.train --out build/signals-english $(SIGNALS_OPTIONS)
 	$(PY) -m training.signals.route --english build/signals-english --languages build/signals-languages --out build/signals-routed
-	$(PY) -m training.signals.margins --model build/signals-routed --out models/signals
+	$(PY) -m training.signals.margins --model build/signals-routed --out models/signals --margins $(SENTENCE_MARGINS)
 	$(PY) -m training.signals.train --out build/signals-fold-a $(SIGNALS_OPTIONS) --mail-without $(FOLD_A)
 	$(PY) -m training.signals.route --english build/signals-fold-a --languages build/signals-languages --out build/signals-fold-a-routed
 	$(PY) -m training.signals.train --out build/signals-fold-b $(SIGNALS_OPTIONS) --mail-without $(FOLD_B)

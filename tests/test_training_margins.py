@@ -18,10 +18,28 @@ def test_a_label_keeps_the_margin_that_gains_enough_and_others_keep_none():
 
 
 def test_development_sets_leave_out_what_the_model_trained_on_and_the_blind_set(tmp_path):
-    from training.signals.corpus import INDEPENDENT3_PATHS, INDEPENDENT24_PATHS, INDEPENDENT_PATH
+    from training.signals.corpus import INDEPENDENT3_PATHS, INDEPENDENT_PATH
+    from training.signals.sets import BLIND_SETS
 
     every = development_paths(tmp_path)  # no metrics.json: nothing trained on
     assert INDEPENDENT3_PATHS[0] in every and INDEPENDENT_PATH not in every
-    assert not set(INDEPENDENT24_PATHS) & set(every)
+    assert not {p for _, paths, _ in BLIND_SETS for p in paths} & set(every)
     (tmp_path / "metrics.json").write_text(json.dumps({"data": {"independent": [str(INDEPENDENT3_PATHS[0])]}}))
     assert development_paths(tmp_path) == tuple(p for p in every if p != INDEPENDENT3_PATHS[0])
+
+
+def test_the_command_applies_given_margins_to_a_copy_of_the_model(tmp_path):
+    """``--margins`` (what ``make model`` runs): the folder copied whole, its config with the margins."""
+    import shutil
+
+    from analyzer.signals.pipeline import DEFAULT_MODEL, load_pipeline
+    from training.signals.margins import main
+
+    out = tmp_path / "signals"
+    out.mkdir()
+    (out / "stale.txt").write_text("replaced")
+    assert main(["--model", str(DEFAULT_MODEL), "--out", str(out), "--margins", "appreciation=0.2,complaint=0.05"]) == 0
+    assert not (out / "stale.txt").exists() and (out / "metrics.json").exists()
+    nlp = load_pipeline(str(out))
+    assert nlp.get_pipe("signal_combiner").sentence_margins == {"appreciation": 0.2, "complaint": 0.05}
+    shutil.rmtree(out)

@@ -181,9 +181,12 @@ INDEPENDENT22_PATHS = tuple(DATA_DIR / f"eval_independent22_{k}.jsonl" for k in 
 #: The twenty-third independent set (fortieth session): first read in the forty-first session by
 #: candidate N14's rule (models/depth/CANDIDATE70.md); a development set since.
 INDEPENDENT23_PATHS = tuple(DATA_DIR / f"eval_independent23_{k}.jsonl" for k in "abc")
-#: The twenty-fourth independent set (forty-first session): blind, the next candidate's
-#: (data/signals/README_eval_independent24.md); read only when ``--sets`` names it.
+#: The twenty-fourth independent set (forty-first session): first read in the forty-second session by
+#: candidate V2's rule (models/depth/CANDIDATE73.md); a development set since.
 INDEPENDENT24_PATHS = tuple(DATA_DIR / f"eval_independent24_{k}.jsonl" for k in "abc")
+#: The twenty-fifth independent set (forty-second session): blind, the next candidate's
+#: (data/signals/README_eval_independent25.md); read only when ``--sets`` names it.
+INDEPENDENT25_PATHS = tuple(DATA_DIR / f"eval_independent25_{k}.jsonl" for k in "abc")
 
 #: The independent English snippet sets read before the twenty-sixth session's candidate D (sets 1 to
 #: 11): written as evaluation sets, each blind until its first read, development sets since.
@@ -192,14 +195,14 @@ INDEPENDENT24_PATHS = tuple(DATA_DIR / f"eval_independent24_{k}.jsonl" for k in 
 INDEPENDENT_READ_PATHS = (INDEPENDENT_PATH, INDEPENDENT2_PATH, *INDEPENDENT3_PATHS, *INDEPENDENT4_PATHS,
                           *INDEPENDENT5_PATHS, *INDEPENDENT6_PATHS, *INDEPENDENT7_PATHS, *INDEPENDENT8_PATHS,
                           *INDEPENDENT9_PATHS, *INDEPENDENT10_PATHS, *INDEPENDENT11_PATHS)
-#: Every English independent snippet set read so far (sets 1 to 23: :data:`INDEPENDENT_READ_PATHS` and the
+#: Every English independent snippet set read so far (sets 1 to 24: :data:`INDEPENDENT_READ_PATHS` and the
 #: sets read since, each by a candidate's rule): ``training_parts(independent="all")``. The blind set
-#: (:data:`INDEPENDENT24_PATHS`) is never among them. A detector trained on these has no read snippet set
+#: (:data:`INDEPENDENT25_PATHS`) is never among them. A detector trained on these has no read snippet set
 #: left to be measured on: only the blind set says what it does on snippets.
 INDEPENDENT_ALL_READ_PATHS = INDEPENDENT_READ_PATHS + (
     *INDEPENDENT12_PATHS, *INDEPENDENT13_PATHS, *INDEPENDENT14_PATHS, *INDEPENDENT15_PATHS, *INDEPENDENT16_PATHS,
     *INDEPENDENT17_PATHS, *INDEPENDENT18_PATHS, *INDEPENDENT19_PATHS, *INDEPENDENT20_PATHS, *INDEPENDENT21_PATHS,
-    *INDEPENDENT22_PATHS, *INDEPENDENT23_PATHS)
+    *INDEPENDENT22_PATHS, *INDEPENDENT23_PATHS, *INDEPENDENT24_PATHS)
 
 
 def independent_paths(independent: bool | str | tuple) -> tuple[Path, ...]:

@@ -15,7 +15,7 @@ from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDE
                                      INDEPENDENT12_PATHS, INDEPENDENT13_PATHS, INDEPENDENT14_PATHS, INDEPENDENT15_PATHS,
                                      INDEPENDENT16_PATHS, INDEPENDENT17_PATHS, INDEPENDENT18_PATHS, INDEPENDENT19_PATHS,
                                      INDEPENDENT20_PATHS, INDEPENDENT21_PATHS, INDEPENDENT22_PATHS, INDEPENDENT23_PATHS,
-                                     INDEPENDENT24_PATHS,
+                                     INDEPENDENT24_PATHS, INDEPENDENT25_PATHS,
                                      INDEPENDENT_PATH, LANGUAGE_EVAL2_PATHS, LANGUAGE_EVAL3_PATHS, LANGUAGE_EVAL_PATHS,
                                      LANGUAGES)
 
@@ -115,6 +115,10 @@ INDEPENDENT_SETS = (
      "Twenty-third independently written set (eval_independent23_*.jsonl: three more authors who saw no project "
      "data, written in the fortieth session; first read in the forty-first session with the shipped "
      "detector and candidate N14, models/depth/CANDIDATE70.md; a development set since)"),
+    ("independent24", INDEPENDENT24_PATHS,
+     "Twenty-fourth independently written set (eval_independent24_*.jsonl: three more authors who saw no project "
+     "data, written in the forty-first session; first read in the forty-second session with the shipped "
+     "detector N13 and candidate V2, models/depth/CANDIDATE73.md; a development set since)"),
     ("languages", LANGUAGE_EVAL_PATHS,
      "Snippets written natively in French, German, Spanish and Portuguese (eval_lang_*.jsonl: four authors who "
      "saw no project data, written in the twenty-first session as a test set; data/signals/README_train_languages.md)"),
@@ -134,16 +138,16 @@ INDEPENDENT_SETS = (
 )
 
 #: Blind sets: read only when ``--sets`` names them, as a candidate's rule says
-#: (data/signals/README_eval_independent24.md). ``eval_independent19_*`` was read by candidate N10's rule
+#: (data/signals/README_eval_independent25.md). ``eval_independent19_*`` was read by candidate N10's rule
 #: (``models/depth/CANDIDATE64.md``), ``eval_independent20_*`` by N11's (``CANDIDATE66.md``),
 #: ``eval_independent21_*`` by N12's (``CANDIDATE67.md``), ``eval_independent22_*`` by N13's
-#: (``CANDIDATE69.md``) and ``eval_independent23_*`` by N14's (``CANDIDATE70.md``); all are in
-#: :data:`INDEPENDENT_SETS` now.
+#: (``CANDIDATE69.md``), ``eval_independent23_*`` by N14's (``CANDIDATE70.md``) and ``eval_independent24_*``
+#: by V2's (``CANDIDATE73.md``); all are in :data:`INDEPENDENT_SETS` now.
 BLIND_SETS = (
-    ("independent24", INDEPENDENT24_PATHS,
-     "Twenty-fourth independently written set (eval_independent24_*.jsonl: three more authors who saw no "
-     "project data, written in the forty-first session; blind until a candidate's rule lets it be read, "
-     "data/signals/README_eval_independent24.md)"),
+    ("independent25", INDEPENDENT25_PATHS,
+     "Twenty-fifth independently written set (eval_independent25_*.jsonl: three more authors who saw no "
+     "project data, written in the forty-second session; blind until a candidate's rule lets it be read, "
+     "data/signals/README_eval_independent25.md)"),
 )
 
 
