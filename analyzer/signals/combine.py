@@ -25,7 +25,7 @@ Decision per label:
   window is the whole text; a long message offers many windows, so many more chances for ordinary
   sentences to cross a snippet threshold (``long_margin`` is tuned at training time on snippets set
   inside longer neutral text, see :mod:`training.signals.train`; 0 = off);
-- with ``sentence_margins`` (label -> margin; empty in the shipped config), in a text of two or more
+- with ``sentence_margins`` (label -> margin; six labels in the shipped config, candidate V2), in a text of two or more
   sentences a sentence whose *own* score for such a label reaches the threshold plus the margin (plus
   ``long_margin`` in a long text) yields the label too, even where its window stays under the
   threshold: a window's score is normalised over all its words, so one signal's sentence is diluted by
