@@ -230,6 +230,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
              **{split: _waiting_judge(split, *judged) for split, judged in JOINED_JUDGES.items()},
              "train66": ("independent train66 (training mailboxes of the forty-first session, the long-tail and "
                          "the general brief; unread: no candidate has been judged on it)"),
+             "train67": ("independent train67 (training mailboxes of the forty-second session, the long-tail and "
+                         "the general brief; unread: no candidate has been judged on it)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",
