@@ -104,15 +104,17 @@ TRAIN62_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train62"
 #: The labels of ``train63``'s six depth mailboxes (thirty-ninth session): the whole-mail judge of
 #: candidate N14 (``models/depth/CANDIDATE70.md``, forty-first session), read by its rule.
 TRAIN63_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train63"
-#: The labels of ``train64``'s six depth mailboxes (fortieth session): a whole-mail test set no detector
-#: has read.
+#: The labels of ``train64``'s six depth mailboxes (fortieth session): with ``train65``'s, the whole-mail
+#: judge of candidate V2 (``models/depth/CANDIDATE73.md``, forty-second session), read by its rule.
 TRAIN64_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train64"
-#: The labels of ``train65``'s six depth mailboxes (forty-first session): a whole-mail test set no detector
-#: has read.
+#: The labels of ``train65``'s six depth mailboxes (forty-first session): read by V2's rule with ``train64``'s.
 TRAIN65_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train65"
 #: The labels of ``train66``'s six depth mailboxes (forty-first session): a whole-mail test set no detector
 #: has read.
 TRAIN66_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train66"
+#: The labels of ``train67``'s six depth mailboxes (forty-second session): a whole-mail test set no detector
+#: has read.
+TRAIN67_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train67"
 
 
 def labelled_mail_files() -> list[Path]:
