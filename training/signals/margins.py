@@ -99,6 +99,7 @@ def write_with_margins(model: str | Path, margins: dict[str, float], out: Path) 
 
 def main(argv: list[str] | None = None) -> int:
     from analyzer.signals.pipeline import load_pipeline
+    from training.signals.corpus import read_labelled
     from training.signals.metrics import macro_fbeta
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -116,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"unknown labels {unknown}")
         write_with_margins(args.model, margins, args.out)
         return 0
-    rows = [json.loads(line) for p in development_paths(Path(args.model)) for line in p.open(encoding="utf-8")]
+    rows = [r for p in development_paths(Path(args.model)) for r in read_labelled(p)]
     texts, gold = [r["text"] for r in rows], [r["labels"] for r in rows]
     by_margin = sweep(load_pipeline(args.model), texts)
     for m, pred in by_margin.items():
