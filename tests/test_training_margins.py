@@ -30,8 +30,6 @@ def test_development_sets_leave_out_what_the_model_trained_on_and_the_blind_set(
 
 def test_the_command_applies_given_margins_to_a_copy_of_the_model(tmp_path):
     """``--margins`` (what ``make model`` runs): the folder copied whole, its config with the margins."""
-    import shutil
-
     from analyzer.signals.pipeline import DEFAULT_MODEL, load_pipeline
     from training.signals.margins import main
 
@@ -42,4 +40,3 @@ def test_the_command_applies_given_margins_to_a_copy_of_the_model(tmp_path):
     assert not (out / "stale.txt").exists() and (out / "metrics.json").exists()
     nlp = load_pipeline(str(out))
     assert nlp.get_pipe("signal_combiner").sentence_margins == {"appreciation": 0.2, "complaint": 0.05}
-    shutil.rmtree(out)
