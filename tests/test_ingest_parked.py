@@ -32,12 +32,28 @@ def test_parked_columns_come_back_exactly(real_frame):
     kept, parked = park(real_frame)
     assert list(kept.columns) == [c for c in real_frame.columns if c in DETECTION_COLUMNS]
     assert set(parked.columns) == set(real_frame.columns) - set(DETECTION_COLUMNS)
-    assert parked.path.is_file()
     back = parked.restore(kept)
     pd.testing.assert_frame_equal(back, real_frame, check_exact=True)
     assert list(back.dtypes) == list(real_frame.dtypes)
     assert back["client"].map(type).equals(real_frame["client"].map(type))  # None stays None, not NaN
-    assert not parked.path.exists()  # scratch: gone once restored
+    with pytest.raises(RuntimeError, match="restored already"):
+        parked.restore(kept)
+
+
+def test_the_parked_frame_is_read_in_place_and_leaves_nothing_on_disk(real_frame, tmp_path, monkeypatch):
+    import tempfile
+
+    import pyarrow as pa
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    before = pa.total_allocated_bytes()
+    kept, parked = park(real_frame)
+    assert list(tmp_path.iterdir()) == []  # the scratch file went as soon as it was mapped
+    back = parked.restore(kept)
+    text_bytes = back["new_text"].array._pa_array.nbytes + back["subject"].array._pa_array.nbytes
+    # the strings are the mapped file's pages, not allocations of Arrow's memory pool
+    assert pa.total_allocated_bytes() - before < text_bytes / 2
+    pd.testing.assert_frame_equal(back, real_frame, check_exact=True)
 
 
 def test_parking_any_set_of_columns(real_frame):

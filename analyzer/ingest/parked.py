@@ -9,66 +9,81 @@ were 326 of the main process's 761 MiB there). So a run parks them (:func:`park`
 uncompressed Arrow IPC file in a temporary folder and leave memory, and come back after detection
 (:meth:`ParkedColumns.restore`) as they were, column for column, dtype for dtype, value for value.
 
-The file is scratch: written once, read back once, removed when the :class:`ParkedColumns` is
-restored or garbage-collected.
+The file is read in place (:mod:`analyzer.ingest.mapped`), and it holds the kept columns too: the
+strings and lists that detection reads, and the whole frame that scoring and writing read after
+it, are the file's pages, which the kernel can drop and read again, not the process's own memory.
+The file is unlinked once mapped: nothing is left on disk.
 """
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+
+from analyzer.ingest.mapped import mapped_copy
 
 #: The columns :func:`analyzer.batch.detect_client_signals` reads (the rest may be parked).
 DETECTION_COLUMNS = ("message_id", "content_hash", "date", "new_text", "client", "client_domain", "direction")
 
 
 class ParkedColumns:
-    """Columns of a messages frame in an Arrow IPC file, with what they need to come back exactly:
-    the frame's column order and each column's pandas dtype."""
+    """The frame's columns in a scratch Arrow file read in place (:mod:`analyzer.ingest.mapped`),
+    with what they need to come back exactly: the frame's column order and each column's pandas
+    dtype. Columns of Python objects that detection reads stay in the kept frame as they are."""
 
-    def __init__(self, tmp: tempfile.TemporaryDirectory, path: Path, order: list, dtypes: dict, rows: int) -> None:
-        self._tmp, self.path = tmp, path
+    def __init__(self, table: pa.Table, order: list, dtypes: dict, rows: int, parked: list) -> None:
+        self._table = table
         self.order, self.dtypes, self.rows = order, dtypes, rows
+        self._parked = frozenset(parked)
 
     @property
     def columns(self) -> list:
-        return list(self.dtypes)
+        """The columns only the file holds (the kept frame has the others)."""
+        return [c for c in self.order if c in self._parked]
 
     def restore(self, kept: pd.DataFrame) -> pd.DataFrame:
         """The whole frame again: ``kept`` (the frame :func:`park` returned, unchanged) with the
-        parked columns read back, in the original column order. Removes the file."""
+        parked columns, in the original column order; every column but the kept Python objects is
+        read in place from the file. Once only: the file's table is let go."""
         if len(kept) != self.rows:
             raise ValueError(f"the parked columns hold {self.rows} rows, the frame {len(kept)}")
-        try:
-            with pa.OSFile(str(self.path), "rb") as fh:
-                table = pa.ipc.open_file(fh).read_all()
-        finally:
-            self._tmp.cleanup()
-        back = {name: _as_dtype(table.column(name), dtype, kept.index) for name, dtype in self.dtypes.items()}
+        if self._table is None:
+            raise RuntimeError("these parked columns were restored already")
+        table, self._table = self._table, None
+        back = {name: _as_dtype(table.column(name), dtype, kept.index) for name, dtype in self.dtypes.items()
+                if name in self._parked or _in_place(dtype)}
         del table
         return pd.DataFrame({c: back[c] if c in back else kept[c] for c in self.order}, index=kept.index)
 
 
+def _in_place(dtype) -> bool:
+    """Whether a column of this dtype reads its values from the Arrow buffers it is made from (so
+    from the mapped file) rather than from a copy."""
+    return isinstance(dtype, (pd.ArrowDtype, pd.StringDtype))
+
+
 def park(frame: pd.DataFrame, keep=DETECTION_COLUMNS) -> tuple[pd.DataFrame, ParkedColumns]:
-    """(the frame's ``keep`` columns, the other columns parked on disk). The caller drops its
-    reference to ``frame`` for the parked columns' memory to go; ``restore`` brings them back."""
+    """(the frame's ``keep`` columns, the frame parked on disk). The caller drops its reference to
+    ``frame`` for its memory to go; ``restore`` gives the whole frame back.
+
+    The columns go to a scratch Arrow file read in place, the kept ones too: those whose values
+    are Arrow buffers (strings, lists) then read them from the file's pages. Kept columns of Python
+    objects (attribution's, which hold None) or numbers stay in memory as they are."""
     order = list(frame.columns)
     missing = [c for c in keep if c not in frame.columns]
     if missing:
         raise KeyError(f"the frame has no column {missing[0]!r}")
-    parked = [c for c in order if c not in keep]
-    tmp = tempfile.TemporaryDirectory(prefix="analyzer-parked-")
-    path = Path(tmp.name) / "columns.arrow"
-    table = pa.Table.from_pandas(frame[parked], preserve_index=False) if parked else pa.table({})
-    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
-    dtypes = {c: frame[c].dtype for c in parked}
+    keep = [c for c in order if c in keep]
+    stored = [c for c in order if c not in keep or _in_place(frame[c].dtype)]
+    table = pa.Table.from_pandas(frame[stored], preserve_index=False) if stored else pa.table({})
+    table = mapped_copy(table, prefix="analyzer-parked-")
+    dtypes = {c: frame[c].dtype for c in stored}
+    parked = ParkedColumns(table, order, dtypes, len(frame), [c for c in stored if c not in keep])
+    kept = pd.DataFrame({c: _as_dtype(table.column(c), dtypes[c], frame.index) if c in dtypes else frame[c]
+                         for c in keep}, index=frame.index)
     del table
-    return frame[[c for c in order if c in keep]], ParkedColumns(tmp, path, order, dtypes, len(frame))
+    return kept, parked
 
 
 def _as_dtype(column: pa.ChunkedArray, dtype, index: pd.Index) -> pd.Series:

@@ -5,8 +5,9 @@ into work units; each unit is parsed in a joblib worker (:func:`parse_unit`), wh
 returns a compact pyarrow table plus quarantine rows, never raw bytes; the main process
 consumes the results *in unit order* (so ``jobs=N`` gives exactly the serial result),
 drops duplicates (:mod:`analyzer.ingest.dedup`: same Message-ID, or same content hash when
-the id is missing; the first one in source order wins), optionally spills kept rows to parquet parts in a temp
-folder, and finally calls :func:`analyzer.ingest.attribution.attribute`.
+the id is missing; the first one in source order wins), spills kept rows past
+:data:`DEFAULT_SPILL_BYTES` to a scratch Arrow file read in place (:mod:`analyzer.ingest.mapped`),
+and finally calls :func:`analyzer.ingest.attribution.attribute`.
 
 Counting: every message read (and every file that is not mail) is *seen* once and ends
 up in exactly one of ``parsed``, ``duplicates`` or ``quarantined``.
@@ -17,7 +18,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -32,6 +32,7 @@ from analyzer.errors import InputError, ParseError
 from analyzer.ingest import attribution
 from analyzer.ingest.dedup import Dedup
 from analyzer.ingest.joint import people_in_two_clients
+from analyzer.ingest.mapped import ScratchTableFile
 from analyzer.ingest.message import MESSAGE_COLUMNS, MESSAGE_SCHEMA, table_to_frame, write_messages
 from analyzer.ingest.sources import DEFAULT_CHUNK_BYTES, RangeUnit, WorkUnit, plan_sources, quarantine_row
 from analyzer.ingest.units import iter_unit
@@ -40,8 +41,9 @@ from analyzer.progress import progress
 
 log = logging.getLogger(__name__)
 
-#: Kept rows above this many bytes (arrow) are written to parquet parts in a temp folder.
-DEFAULT_SPILL_BYTES = 512 * 1024 * 1024
+#: Kept rows above this many bytes (Arrow) go on to a scratch file read in place (:class:`TableSink`):
+#: a mailbox of about 50k messages or more. Below it the frame is built in memory, as it is small.
+DEFAULT_SPILL_BYTES = 32 * 1024 * 1024
 
 
 @dataclass
@@ -110,14 +112,20 @@ def _to_table(messages: list) -> pa.Table:
 
 
 class TableSink:
-    """Collects kept tables in order; above ``spill_bytes`` they go to parquet parts."""
+    """Collects kept tables in order; above ``spill_bytes`` held they go on to a scratch Arrow file
+    that :meth:`assemble` reads in place (:mod:`analyzer.ingest.mapped`): a large mailbox's frame is
+    then the file's pages, not the process's memory."""
 
     def __init__(self, spill_bytes: int, schema: pa.Schema = MESSAGE_SCHEMA) -> None:
         self.spill_bytes, self.schema = spill_bytes, schema
         self.tables: list[pa.Table] = []
-        self.parts: list[Path] = []
         self.held = 0
-        self._tmp: tempfile.TemporaryDirectory | None = None
+        self._scratch: ScratchTableFile | None = None
+
+    @property
+    def spilled(self) -> int:
+        """Rows written to the scratch file so far."""
+        return 0 if self._scratch is None else self._scratch.rows
 
     def add(self, table: pa.Table) -> None:
         if table.num_rows == 0:
@@ -128,22 +136,24 @@ class TableSink:
             self._spill()
 
     def _spill(self) -> None:
-        if self._tmp is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="analyzer-ingest-")
-        path = Path(self._tmp.name) / f"part-{len(self.parts):05d}.parquet"
-        pq.write_table(pa.concat_tables(self.tables), path)
-        self.parts.append(path)
+        if self._scratch is None:
+            self._scratch = ScratchTableFile(self.schema, prefix="analyzer-ingest-")
+        for table in self.tables:
+            self._scratch.write(table)
         self.tables, self.held = [], 0
 
     def assemble(self) -> pa.Table:
-        try:
-            tables = [pq.read_table(p, schema=self.schema) for p in self.parts] + self.tables
-            if not tables:
-                return self.schema.empty_table()
-            return pa.concat_tables(tables)
-        finally:
-            if self._tmp is not None:
-                self._tmp.cleanup()
+        tables = ([self._scratch.mapped()] if self._scratch is not None else []) + self.tables
+        self._scratch, self.tables, self.held = None, [], 0
+        if not tables:
+            return self.schema.empty_table()
+        return pa.concat_tables(tables)
+
+    def discard(self) -> None:
+        """Drop what was collected (a run that stopped before :meth:`assemble`)."""
+        if self._scratch is not None:
+            self._scratch.discard()
+        self._scratch, self.tables, self.held = None, [], 0
 
 
 def _n_jobs(jobs: int | None, n_units: int) -> int:
