@@ -168,6 +168,38 @@ def release_local_workers(wait: bool = True) -> threading.Thread | None:
     return stopping
 
 
+# ---------------------------------------------------------------- every task (run in workers)
+
+#: Seconds between a local worker's checks that the run that started it is still alive.
+PARENT_CHECK_SECONDS = 1.0
+
+
+@lru_cache(maxsize=1)
+def watch_parent() -> bool:
+    """In a local (loky) worker: start a daemon thread that ends this process once the process that
+    started it is gone; returns whether it started (not in the main process, nor in a Dask worker).
+
+    A run killed outright (out of memory, ``kill -9``) cannot stop its workers, and loky's own idle
+    timeout does not reach a worker blocked sending a result into the dead run's pipe, which it holds
+    open itself: measured, two detection workers of a 500k run killed by the kernel's out-of-memory
+    killer sat there holding 600 MB until killed by hand. Called at the start of every task."""
+    import multiprocessing
+
+    if not multiprocessing.current_process().name.startswith("LokyProcess"):
+        return False
+    parent = os.getppid()
+
+    def watch() -> None:
+        import time
+
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)  # reparented: the run is gone, and so is anyone to read what this worker computes
+
+    threading.Thread(target=watch, name="analyzer-watch-parent", daemon=True).start()
+    return True
+
+
 # ---------------------------------------------------------------- signal tasks (run in workers)
 
 @lru_cache(maxsize=2)
@@ -182,6 +214,7 @@ def worker_pipeline(model_key: str | None):
 
 def warm_pipeline(model_key: str | None) -> int:
     """Load the signal pipeline in this worker (a no-op once loaded); returns the process id."""
+    watch_parent()
     worker_pipeline(model_key)
     return os.getpid()
 
@@ -244,6 +277,7 @@ def detect_chunk(model_key: str | None, keys: list[str], texts: list[str], nlp=N
     from analyzer.signals.detect import signals_frame
 
     use_lean_arrow_pool()
+    watch_parent()
     if nlp is None:
         nlp = worker_pipeline(model_key)
     frame = pd.DataFrame({"message_id": [None] * len(keys), "content_hash": keys, "new_text": texts})

@@ -121,19 +121,28 @@ def trace(mbox: str, out: Path, every: float, extra: list[str], memory_limit: in
 
     thread = threading.Thread(target=sampler, daemon=True)
     thread.start()
-    lines = [(time.perf_counter() - t0, line.rstrip()) for line in proc.stderr]
-    proc.wait()
-    thread.join()
-    res = {"samples": samples, "lines": lines, "seconds": time.perf_counter() - t0, "returncode": proc.returncode}
-    if group is not None:
-        res["memory_limit"] = memory_limit
-        for name in ("memory.peak", "memory.max_usage_in_bytes"):
-            if (group / name).exists():
-                res["group_peak"] = int((group / name).read_text().split()[0])
-        for name in ("memory.events", "memory.oom_control"):
-            if (group / name).exists():
-                res["group_events"] = " ".join((group / name).read_text().split())
-        group.rmdir()
+    try:
+        lines = [(time.perf_counter() - t0, line.rstrip()) for line in proc.stderr]
+        proc.wait()
+        thread.join()
+        res = {"samples": samples, "lines": lines, "seconds": time.perf_counter() - t0, "returncode": proc.returncode}
+        if group is not None:
+            res["memory_limit"] = memory_limit
+            for name in ("memory.peak", "memory.max_usage_in_bytes"):
+                if (group / name).exists():
+                    res["group_peak"] = int((group / name).read_text().split()[0])
+            for name in ("memory.events", "memory.oom_control"):
+                if (group / name).exists():
+                    res["group_events"] = " ".join((group / name).read_text().split())
+    finally:
+        if proc.poll() is None:  # interrupted: the run goes too
+            proc.kill()
+            proc.wait()
+        if group is not None:
+            try:
+                group.rmdir()
+            except OSError:  # a worker still exiting: the empty group can be removed by hand
+                print(f"bench/trace_run.py: could not remove {group}", file=sys.stderr)
     return res
 
 

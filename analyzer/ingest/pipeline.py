@@ -37,6 +37,7 @@ from analyzer.ingest.message import MESSAGE_COLUMNS, MESSAGE_SCHEMA, table_to_fr
 from analyzer.ingest.sources import DEFAULT_CHUNK_BYTES, RangeUnit, WorkUnit, plan_sources, quarantine_row
 from analyzer.ingest.units import iter_unit
 from analyzer.memory import frozen_heap, release_unused, use_lean_arrow_pool
+from analyzer.parallel import watch_parent
 from analyzer.progress import progress
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ def parse_unit(unit: WorkUnit) -> UnitResult:
     from analyzer.ingest.pst import to_message
 
     use_lean_arrow_pool()
+    watch_parent()
     # the collections that parsing triggers skip what the worker holds already (its imports): about
     # 3% of a unit's CPU time on realistic mail; in the main process a run's own block already does this
     with frozen_heap():
