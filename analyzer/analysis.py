@@ -290,6 +290,7 @@ def run_to_dir(sources, out_dir, config=None, *, jobs: int | None = None, model_
     grown export parses only new or changed sources and detects signals only in new texts.
     ``run_stats.json`` says what was computed and reused, with timings.
     """
+    from analyzer.ingest.mapped import remove_stale_scratch, scratch_in
     from analyzer.preflight import check_out_dir, check_sources
     from analyzer.run_files import EarlyWrites, write_run
 
@@ -299,6 +300,7 @@ def run_to_dir(sources, out_dir, config=None, *, jobs: int | None = None, model_
     with out_dir_lock(out), frozen_heap():  # the collector skips what lives through the run, writing too
         for stale in out.glob(".partial-*"):  # left by a run that was killed while writing
             shutil.rmtree(stale, ignore_errors=True)
+        remove_stale_scratch(out)  # the stored bodies of a run that was killed
         staging = Path(tempfile.mkdtemp(prefix=".partial-", dir=out))
         early = EarlyWrites(staging)
 
@@ -309,10 +311,13 @@ def run_to_dir(sources, out_dir, config=None, *, jobs: int | None = None, model_
                 early.start(messages, bodies, signals)
 
         try:
-            result = analyze(sources, config=config, jobs=jobs, model_path=model_path,
-                             signals_model=signals_model, show_progress=show_progress, backend=backend,
-                             scheduler=scheduler, cache_dir=out / CACHE_DIRNAME if use_cache else None,
-                             on_detected=write_early)
+            # scratch files (the stored bodies, the frame read in place) on the run folder's disk, not
+            # in a temporary folder that may be memory (analyzer.ingest.mapped)
+            with scratch_in(out):
+                result = analyze(sources, config=config, jobs=jobs, model_path=model_path,
+                                 signals_model=signals_model, show_progress=show_progress, backend=backend,
+                                 scheduler=scheduler, cache_dir=out / CACHE_DIRNAME if use_cache else None,
+                                 on_detected=write_early)
             t0 = time.perf_counter()
             stats = result.stats
             cache_dir = out / CACHE_DIRNAME

@@ -1,6 +1,7 @@
 """Scratch tables read in place (analyzer.ingest.mapped): the same values, no memory of the
 process's own for their buffers, nothing left on disk."""
 
+import os
 import tempfile
 
 import pyarrow as pa
@@ -73,3 +74,43 @@ def test_a_spilled_ingest_equals_one_held_in_memory(realmail, tmp_path):
     spilled = ingest(sources, jobs=1, spill_bytes=1).messages
     assert len(held) > 50
     assert spilled.equals(held)
+
+
+def test_a_run_keeps_its_scratch_in_the_run_folder_and_removes_a_killed_runs(tmp_path, monkeypatch):
+    import gc
+    import subprocess
+    import sys
+
+    from analyzer.analysis import run_to_dir
+    from analyzer.ingest.mapped import SCRATCH_PREFIX
+    from tests.conftest import DATA
+
+    system_tmp = tmp_path / "system-tmp"
+    system_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_tmp))
+    out = tmp_path / "out"
+    out.mkdir()
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = out / f"{SCRATCH_PREFIX}{int(gone.stdout)}-bodies-x1"  # a killed run's stored bodies
+    stale.mkdir()
+    (stale / "bodies.parquet").write_bytes(b"left over")
+    result = run_to_dir([str(DATA / "demo" / "mail")], out, config=str(DATA / "demo" / "analyzer.toml"), jobs=1)
+    assert not stale.exists()
+    assert list(system_tmp.iterdir()) == []  # nothing in the system's temporary folder
+    mine = list(out.glob(f"{SCRATCH_PREFIX}*"))
+    assert len(mine) == 1 and mine[0].name.startswith(f"{SCRATCH_PREFIX}{os.getpid()}-bodies-")
+    assert len(result.messages) and result.messages["body"].notna().any()  # the bodies, read from there
+    del result
+    gc.collect()
+    assert list(out.glob(f"{SCRATCH_PREFIX}*")) == []
+
+
+def test_the_scratch_of_a_live_process_stays(tmp_path):
+    from analyzer.ingest.mapped import SCRATCH_PREFIX, remove_stale_scratch
+
+    live = tmp_path / f"{SCRATCH_PREFIX}{os.getpid()}-bodies-x"
+    odd = tmp_path / f"{SCRATCH_PREFIX}notapid-x"
+    live.mkdir()
+    odd.mkdir()
+    assert remove_stale_scratch(tmp_path) == []
+    assert live.exists() and odd.exists()

@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from analyzer.ingest.mapped import scratch_folder
 from analyzer.ingest.message import MESSAGE_COLUMNS, MESSAGE_SCHEMA, frame_to_table, table_to_frame
 
 #: The columns kept on disk.
@@ -44,7 +45,7 @@ class BodySink:
     """Appends the :data:`BODY_COLUMNS` of messages tables, in order, to a parquet file."""
 
     def __init__(self) -> None:
-        self._tmp = tempfile.TemporaryDirectory(prefix="analyzer-bodies-")
+        self._tmp = scratch_folder("bodies")
         self._path = Path(self._tmp.name) / "bodies.parquet"
         # uncompressed: a scratch file read back once; compressing it only costs the run CPU
         self._writer = pq.ParquetWriter(self._path, _SCHEMA, compression="none")

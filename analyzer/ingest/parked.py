@@ -77,7 +77,7 @@ def park(frame: pd.DataFrame, keep=DETECTION_COLUMNS) -> tuple[pd.DataFrame, Par
     keep = [c for c in order if c in keep]
     stored = [c for c in order if c not in keep or _in_place(frame[c].dtype)]
     table = pa.Table.from_pandas(frame[stored], preserve_index=False) if stored else pa.table({})
-    table = mapped_copy(table, prefix="analyzer-parked-")
+    table = mapped_copy(table, kind="parked")
     dtypes = {c: frame[c].dtype for c in stored}
     parked = ParkedColumns(table, order, dtypes, len(frame), [c for c in stored if c not in keep])
     kept = pd.DataFrame({c: _as_dtype(table.column(c), dtypes[c], frame.index) if c in dtypes else frame[c]

@@ -139,7 +139,7 @@ class TableSink:
 
     def _spill(self) -> None:
         if self._scratch is None:
-            self._scratch = ScratchTableFile(self.schema, prefix="analyzer-ingest-")
+            self._scratch = ScratchTableFile(self.schema, kind="ingest")
         for table in self.tables:
             self._scratch.write(table)
         self.tables, self.held = [], 0
