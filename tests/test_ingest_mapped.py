@@ -114,3 +114,13 @@ def test_the_scratch_of_a_live_process_stays(tmp_path):
     odd.mkdir()
     assert remove_stale_scratch(tmp_path) == []
     assert live.exists() and odd.exists()
+
+
+def test_where_files_cannot_be_mapped_the_table_is_read_into_memory(scratch_in, monkeypatch):
+    def no_mapping(*args, **kwargs):
+        raise OSError("mmap not supported")
+
+    monkeypatch.setattr(pa, "memory_map", no_mapping)
+    table = _texts(100)
+    assert mapped_copy(table).equals(table)
+    assert list(scratch_in.iterdir()) == []

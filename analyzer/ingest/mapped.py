@@ -59,7 +59,8 @@ def scratch_folder(kind: str) -> tempfile.TemporaryDirectory:
     """A new scratch folder for ``kind`` of files, in this context's folder (:func:`scratch_in`),
     named with this process's id; it is removed when the returned object is cleaned up or
     garbage-collected (a killed process leaves it: :func:`remove_stale_scratch`)."""
-    return tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-{kind}-", dir=_SCRATCH_DIR.get())
+    return tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-{kind}-", dir=_SCRATCH_DIR.get(),
+                                       ignore_cleanup_errors=True)
 
 
 def remove_stale_scratch(folder) -> list[Path]:
@@ -111,7 +112,10 @@ class ScratchTableFile:
         unlinked (its pages live as long as the table's buffers)."""
         self._writer.close()
         self._sink.close()
-        source = pa.memory_map(str(self.path), "r")
+        try:
+            source = pa.memory_map(str(self.path), "r")
+        except OSError:  # a file system that cannot map files: read it into memory, as before
+            source = pa.OSFile(str(self.path), "rb")
         try:
             table = pa.ipc.open_file(source).read_all()
         finally:
