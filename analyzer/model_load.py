@@ -68,6 +68,11 @@ class ModelLoad:
         else:
             self._deferred = True
 
+    @property
+    def deferred(self) -> bool:
+        """Whether :meth:`start_unless_large` put the load off (a large run)."""
+        return self._deferred
+
     def start_if_deferred(self) -> None:
         """:meth:`start`, if :meth:`start_unless_large` put it off."""
         if self._deferred:

@@ -334,6 +334,23 @@ def test_a_large_run_loads_the_depth_model_after_detection_with_the_same_result(
     _same_result(serial, result)
 
 
+def test_a_large_run_lets_its_workers_go_before_the_depth_model_loads(mailbox, serial, monkeypatch):
+    """In a large run the detection workers' exit, the signal rows' join and the model's load would
+    meet at the run's memory peak: the model loads once the workers are gone."""
+    import analyzer.analysis as analysis
+    import analyzer.model_load as model_load
+
+    events = []
+    real_load, real_join = model_load._load_depth_model, analysis._StoppingWorkers.join
+    monkeypatch.setattr(model_load, "LOAD_MODEL_AFTER_DETECTION_BYTES", 0)
+    monkeypatch.setattr(model_load, "_load_depth_model", lambda path: events.append("load") or real_load(path))
+    monkeypatch.setattr(analysis._StoppingWorkers, "join",
+                        lambda self: events.append("workers gone") or real_join(self))
+    result = analyze([mailbox["first"], mailbox["second"]], config=mailbox["config"], jobs=2)
+    assert events[:2] == ["workers gone", "load"]
+    _same_result(serial, result)
+
+
 def test_a_failure_writing_messages_fails_the_run_and_leaves_no_files(mailbox, tmp_path, monkeypatch):
     """messages.parquet is written in a second thread while the run scores: its error is the run's,
     and nothing of the run is moved into the folder."""
