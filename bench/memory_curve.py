@@ -29,11 +29,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bench_run import _mbox  # noqa: E402  (the bench folder is not a package)
-from trace_run import MIB, trace  # noqa: E402
+from trace_run import MIB, peak, trace  # noqa: E402
 
 
 def _peak(samples: list, main: int, workers: int) -> tuple:
-    best = max(samples, key=lambda s: s[main] + s[workers])
+    """(seconds, tree MiB, main MiB, workers MiB) at :func:`trace_run.peak`."""
+    best = peak(samples, main, workers)
     return best[0], (best[main] + best[workers]) / MIB, best[main] / MIB, best[workers] / MIB
 
 

@@ -146,13 +146,19 @@ def trace(mbox: str, out: Path, every: float, extra: list[str], memory_limit: in
     return res
 
 
+def peak(samples: list, main: int, workers: int) -> tuple:
+    """The sample where the main process's and the workers' figures at indices ``main`` and
+    ``workers`` (1, 2: PSS; 5, 6: anonymous) sum highest."""
+    return max(samples, key=lambda s: s[main] + s[workers])
+
+
 def report(res: dict) -> str:
     samples, lines = res["samples"], res["lines"]
     if not samples:
         return "no samples (the run ended at once?)"
-    tree = max(samples, key=lambda s: s[1] + s[2])
+    tree = peak(samples, 1, 2)
     main = max(samples, key=lambda s: s[1])
-    anon = max(samples, key=lambda s: s[5] + s[6])
+    anon = peak(samples, 5, 6)
     out = [f"run {res['seconds']:.1f} s (exit {res['returncode']}); peak of the process tree "
            f"{(tree[1] + tree[2]) / MIB:.0f} MiB at {tree[0]:.1f} s (main {tree[1] / MIB:.0f}, workers "
            f"{tree[2] / MIB:.0f}); peak of the main process {main[1] / MIB:.0f} MiB at {main[0]:.1f} s",

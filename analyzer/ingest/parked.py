@@ -51,8 +51,8 @@ class ParkedColumns:
         if self._table is None:
             raise RuntimeError("these parked columns were restored already")
         table, self._table = self._table, None
-        back = {name: _as_dtype(table.column(name), dtype, kept.index) for name, dtype in self.dtypes.items()
-                if name in self._parked or _in_place(dtype)}
+        # the file holds the parked columns and the kept ones read in place (park): all come from it
+        back = {name: _as_dtype(table.column(name), dtype, kept.index) for name, dtype in self.dtypes.items()}
         del table
         return pd.DataFrame({c: back[c] if c in back else kept[c] for c in self.order}, index=kept.index)
 

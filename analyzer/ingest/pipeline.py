@@ -151,12 +151,6 @@ class TableSink:
             return self.schema.empty_table()
         return pa.concat_tables(tables)
 
-    def discard(self) -> None:
-        """Drop what was collected (a run that stopped before :meth:`assemble`)."""
-        if self._scratch is not None:
-            self._scratch.discard()
-        self._scratch, self.tables, self.held = None, [], 0
-
 
 def _n_jobs(jobs: int | None, n_units: int) -> int:
     """joblib semantics: None/-1 all cores, -2 all but one, ...; never more than the units."""
