@@ -26,12 +26,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from analyzer.cache import RunCache
-from analyzer.cache_keys import attribution_key, signals_fingerprint, text_key, unit_key
+from analyzer.cache_keys import attribution_key, signals_fingerprint, text_digest, unit_key
 from analyzer.config import Config
 from analyzer.ingest import attribution
 from analyzer.ingest.bodies import LEAN_SCHEMA, BodySink, without_bodies
+from analyzer.ingest.mapped import ScratchTableFile
 from analyzer.ingest.message import take_rows
 from analyzer.ingest.pipeline import (
     DEFAULT_SPILL_BYTES, Dedup, IngestResult, TableSink, assembled_frame, ingest_report, parse_unit,
@@ -193,6 +195,7 @@ def detect_client_signals(messages: pd.DataFrame, execution: Execution, cache: R
     # of a 500k-message run's peak)
     counted = np.flatnonzero(counts)
     tk = _text_keys(messages["new_text"], counted)
+    release_unused()  # the keys' working copies (np.unique's sorts): 500k messages left +55 MiB
     stats.texts = len(tk.keys)
 
     local = in_process(signals_model)
@@ -204,7 +207,7 @@ def detect_client_signals(messages: pd.DataFrame, execution: Execution, cache: R
         known, done = cache.load_signals(fingerprint)
     todo = np.arange(len(tk.keys))  # distinct texts, in order of first appearance
     if done:
-        todo = todo[~np.isin(tk.keys, np.array(sorted(done), dtype=_KEY_DTYPE))]
+        todo = todo[~np.isin(tk.keys, _raw_keys(sorted(done)))]
     stats.texts_reused, stats.texts_detected = len(tk.keys) - len(todo), len(todo)
 
     workers = 1 if local else worker_count(execution, len(todo))
@@ -221,20 +224,26 @@ def detect_client_signals(messages: pd.DataFrame, execution: Execution, cache: R
         results = (detect_chunk(None, *task(c), nlp=signals_model) for c in chunks)
     else:
         results = run_ordered(detect_chunk, ((key, *task(c)) for c in chunks), execution, len(chunks))
-    found, pids = [], set()
-    with progress(total=len(todo), desc="signals", enabled=show_progress, unit="text") as bar:
-        for chunk, res in zip(chunks, results):
-            found.append(_compact(res.rows))
-            pids.add(res.pid)
-            if fingerprint is not None:
-                cache.store_signals(fingerprint, res.rows, tk.names(chunk))
-            bar.update(len(chunk))
+    # the rows wait in a scratch file until the last chunk is back (a 500k-message run's were 44 MB
+    # of its main process at the peak, beside the workers), then are read in place
+    found, pids = ScratchTableFile(_ROW_SCHEMA, "signals"), set()
+    try:
+        found.write(_row_table(known))
+        with progress(total=len(todo), desc="signals", enabled=show_progress, unit="text") as bar:
+            for chunk, res in zip(chunks, results):
+                found.write(_row_table(res.rows))
+                pids.add(res.pid)
+                if fingerprint is not None:
+                    cache.store_signals(fingerprint, res.rows, tk.names(chunk))
+                bar.update(len(chunk))
+    except BaseException:
+        found.discard()
+        raise
+    del known
     if after_detection is not None:
         after_detection()
     stats.worker_pids = sorted(pids)
-    parts = ([_compact(known)] if len(known) else []) + found  # an empty, untyped `known` would make every column object
-    rows = pd.concat(parts, ignore_index=True) if parts else known
-    out = _join(messages, counted, tk, rows)
+    out = _join(messages, counted, tk, found.mapped().to_pandas())
     stats.seconds["signals"] = round(time.perf_counter() - started, 3)
     return out
 
@@ -248,29 +257,35 @@ def _texts(column: pd.Series, positions) -> list[str]:
     return ["" if not isinstance(t, str) else t for t in take_rows(column, positions).tolist()]
 
 
-#: A text key (:func:`analyzer.cache_keys.text_key`, 64 hex digits) as the bytes of a numpy array.
-_KEY_DTYPE = "S64"
+#: A text key (:func:`analyzer.cache_keys.text_key`, a sha256 written as 64 hex digits) held as its
+#: 32 raw bytes in a numpy array: half the hex form, so a 500k-message run's keys are 12 MB, not 25.
+_KEY_DTYPE = "V32"
+
+
+def _raw_keys(names) -> np.ndarray:
+    """Hex text keys -> their raw bytes (``_KEY_DTYPE``)."""
+    return np.array([bytes.fromhex(k) for k in names], dtype=_KEY_DTYPE)
 
 
 @dataclass(frozen=True)
 class TextKeys:
     """The new texts of the counted messages, by key, as arrays (not a Python string per message).
 
-    ``keys``: each distinct text key, in order of first appearance (ASCII bytes); ``code``: per
-    counted message, in order, the index of its text's key in ``keys``; ``first``: per distinct key,
-    the frame position of its first text."""
+    ``keys``: each distinct text key, in order of first appearance (raw bytes, ``_KEY_DTYPE``);
+    ``code``: per counted message, in order, the index of its text's key in ``keys``; ``first``: per
+    distinct key, the frame position of its first text."""
 
     keys: np.ndarray
     code: np.ndarray
     first: np.ndarray
 
     def names(self, which) -> list[str]:
-        """The keys at ``which`` (indices into ``keys``) as strings."""
-        return [k.decode("ascii") for k in self.keys[which].tolist()]
+        """The keys at ``which`` (indices into ``keys``) as hex strings (the cache's and workers' form)."""
+        return [bytes(k).hex() for k in self.keys[which]]
 
     def codes_of(self, names) -> np.ndarray:
-        """The index in ``keys`` of each of ``names`` (-1 for a key that is not there)."""
-        wanted = np.asarray(names, dtype=_KEY_DTYPE)
+        """The index in ``keys`` of each of ``names`` (hex; -1 for a key that is not there)."""
+        wanted = _raw_keys(names)
         if not len(self.keys) or not len(wanted):
             return np.full(len(wanted), -1, dtype=np.int64)
         order = np.argsort(self.keys, kind="stable")
@@ -278,12 +293,15 @@ class TextKeys:
         return np.where(self.keys[hit] == wanted, hit, -1)
 
 
+def _digests(texts: list[str]) -> np.ndarray:
+    return np.array([text_digest(t) for t in texts], dtype=_KEY_DTYPE)
+
+
 def _text_keys(column: pd.Series, positions: np.ndarray) -> TextKeys:
     """The :class:`TextKeys` of the texts at ``positions`` of a new-text column. The texts are read
     in batches and not kept: a run holds its new text once, in the frame, not again as one Python
     string per message, nor its keys as one each."""
-    parts = [np.array([text_key(t) for t in _texts(column, positions[lo:lo + KEY_BATCH])], dtype=_KEY_DTYPE)
-             for lo in range(0, len(positions), KEY_BATCH)]
+    parts = [_digests(_texts(column, positions[lo:lo + KEY_BATCH])) for lo in range(0, len(positions), KEY_BATCH)]
     every = np.concatenate(parts) if parts else np.zeros(0, dtype=_KEY_DTYPE)
     del parts
     keys, first_at, inverse = np.unique(every, return_index=True, return_inverse=True)
@@ -299,12 +317,17 @@ def _text_keys(column: pd.Series, positions: np.ndarray) -> TextKeys:
 _TEXT_COLUMNS = ("message_id", "client", "direction", "text", "label", "rule_id", "explanation")
 
 
-def _compact(rows: pd.DataFrame) -> pd.DataFrame:
-    """A chunk's signal rows with their text columns as Arrow-backed strings: the rows of every chunk
-    are held until the last one is back, and as Python objects (as a worker sends them) they were
-    about 80 bytes a cell, the largest part of the run's main process at the end of detection."""
-    cols = [c for c in ("text_key", *_TEXT_COLUMNS) if c in rows.columns and rows[c].dtype == object]
-    return rows.astype(dict.fromkeys(cols, "str")) if cols else rows
+#: A text's signal rows as a run holds them: ``text_key`` + TEXT_SIGNAL_COLUMNS.
+_ROW_SCHEMA = pa.schema([
+    ("text_key", pa.string()), ("sentence_index", pa.int64()), ("start_char", pa.int64()),
+    ("end_char", pa.int64()), ("text", pa.string()), ("label", pa.string()), ("score", pa.float64()),
+    ("model_score", pa.float64()), ("rule_id", pa.string()), ("explanation", pa.string()),
+])
+
+
+def _row_table(rows: pd.DataFrame) -> pa.Table:
+    """Signal rows (as a worker sends them, or from the cache) as an Arrow table of ``_ROW_SCHEMA``."""
+    return pa.Table.from_pandas(rows[_ROW_SCHEMA.names], schema=_ROW_SCHEMA, preserve_index=False)
 
 
 def _join(messages: pd.DataFrame, counted: np.ndarray, tk: TextKeys, rows: pd.DataFrame) -> pd.DataFrame:

@@ -107,9 +107,14 @@ def scores_key(messages: pd.DataFrame, signals: pd.DataFrame, model_path=None) -
     return h.hexdigest()
 
 
+def text_digest(text: str) -> bytes:
+    """The 32 raw bytes of :func:`text_key` (how a run holds its many keys in arrays)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+
+
 def text_key(text: str) -> str:
     """Cache key of a message's new text."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return text_digest(text).hex()
 
 
 def _hash_range(h, path: str, start: int, end: int | None) -> None:

@@ -98,6 +98,55 @@ def test_text_keys_in_small_batches_equal_keys_of_every_text(monkeypatch):
     assert tk.first.tolist() == [0, 1, 2, 7]
     assert batch._texts(texts, tk.first) == ["a", "", "b", "d"]
     assert tk.codes_of([text_key("b"), text_key("zz"), text_key("a")]).tolist() == [2, -1, 0]
+    assert tk.keys.dtype.itemsize == 32  # the raw sha256, not its 64 hex digits
+
+
+def test_text_keys_whose_digest_ends_in_zero_bytes_keep_them():
+    """Keys are held as raw bytes: a digest ending in 0x00 must not lose it (numpy's "S" dtype would)."""
+    from analyzer import batch
+    from analyzer.cache_keys import text_digest, text_key
+
+    zero_tail = next(t for t in (str(i) for i in range(100_000)) if text_digest(t).endswith(b"\x00"))
+    texts = pd.Series([zero_tail, "x", zero_tail], dtype="str")
+    tk = batch._text_keys(texts, np.arange(3))
+    assert tk.names(tk.code) == [text_key(zero_tail), text_key("x"), text_key(zero_tail)]
+    assert len(text_key(zero_tail)) == 64
+    assert tk.codes_of([text_key(zero_tail)]).tolist() == [0]
+
+
+def test_signal_rows_wait_in_a_scratch_file_that_does_not_outlive_detection(mailbox, serial, monkeypatch, tmp_path):
+    """The chunks' rows go to a scratch file as they come back and are read from it in place; the
+    file is gone once the signals are joined, and a run that fails in detection leaves none."""
+    from analyzer import batch
+    from analyzer.ingest import mapped
+
+    written, made = [], []
+
+    class Recording(mapped.ScratchTableFile):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self.path)
+
+        def write(self, table):
+            written.append(table.num_rows)
+            super().write(table)
+
+    monkeypatch.setattr(batch, "ScratchTableFile", Recording)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    result = analyze([mailbox["first"], mailbox["second"]], config=mailbox["config"], jobs=1)
+    pd.testing.assert_frame_equal(result.signals, serial.signals)
+    assert sum(written) > 0 and len(made) == 1 and made[0].is_relative_to(tmp_path)
+    assert not list(tmp_path.glob("*signals*"))
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("a chunk failed")
+
+    monkeypatch.setattr(batch, "detect_chunk", failing)
+    with pytest.raises(RuntimeError, match="a chunk failed"):
+        analyze([mailbox["first"], mailbox["second"]], config=mailbox["config"], jobs=1)
+    assert len(made) == 2  # the failing run had its scratch file...
+    assert not list(tmp_path.glob("*signals*"))  # ...and removed it
 
 
 def test_pipeline_loaded_once_per_worker_process(serial):
