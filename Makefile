@@ -69,6 +69,7 @@ evaluate: $(STAMP)
 	$(PY) -m training.signals.evaluate --model models/signals
 	$(PY) -m training.signals.agency_mail
 	$(PY) -m training.signals.agreement
+	$(PY) -m training.signals.agreement --set independent24
 	$(PY) -m training.depth.evaluate
 	$(PY) -m training.depth.readers
 	$(PY) -m training.depth.oracle

@@ -44,3 +44,17 @@ def test_agreement_tables_score_readers_and_models_against_the_authors():
 def test_relabels_refuse_ids_the_set_does_not_hold():
     with pytest.raises(ValueError, match="not in the set"):
         authors_rows(["no-such-id"])
+
+
+def test_the_reading_of_set_24_covers_it_but_the_nine_shifted_rows():
+    from training.signals.agreement import RELABELS
+
+    r = RELABELS["independent24"]
+    readers = read_relabels(r.folder, r.readers)
+    ids = list(readers["reader"])
+    assert len(ids) == len(set(ids)) == 982
+    assert all(set(labels) <= set(LABELS) for labels in readers["reader"].values())
+    rows = authors_rows(ids, r.paths)
+    assert [x["id"] for x in rows] == ids
+    shifted = {f"e24b-{k:04d}" for k in range(161, 170)}
+    assert not shifted & set(ids)

@@ -5,14 +5,17 @@ depends on how well the set's labels can be recovered from its texts at all: if 
 who never saw the labels disagree with the authors as often as the detector does, the target is
 above what the labels allow. So a sample of ``eval_independent9`` (120 texts from each of its three
 files) was labelled again, blind, by two helpers who read only ``docs/SIGNALS.md`` and the texts
-(``data/signals/relabel_independent9/``: their brief, their labels). This module puts the readers
-beside the detector and the TF-IDF baseline on exactly those texts:
+(``data/signals/relabel_independent9/``: their brief, their labels); later every text of
+``eval_independent24`` by one more reader each file (``data/signals/relabel_independent24/``, forty-fourth
+session). This module puts the readers beside the detector and the TF-IDF baseline on exactly those
+texts (``--set``, one of :data:`RELABELS`):
 
 - each reader against the authors' labels, and the readers against each other;
 - the detector and the baseline (trained on the detector's own rows, :func:`recipe_rows`) against
   the authors' labels, with the per-label F1 of each.
 
-Writes ``MODEL/agreement.md`` (``--model``, default ``models/signals``).
+Writes ``MODEL/agreement.md`` for set 9 and ``MODEL/agreement24.md`` for set 24 (``--model``, default
+``models/signals``).
 """
 
 from __future__ import annotations
@@ -20,22 +23,45 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from training.signals.baseline import same_data_baseline
-from training.signals.corpus import DATA_DIR, INDEPENDENT9_PATHS, PROJECT_ROOT, read_labelled, recipe_rows, training_parts
+from training.signals.corpus import (DATA_DIR, INDEPENDENT9_PATHS, INDEPENDENT24_PATHS, PROJECT_ROOT, read_labelled,
+                                     recipe_rows, training_parts)
 from training.signals.metrics import paired_bootstrap, prf_table
 
 RELABEL_DIR = DATA_DIR / "relabel_independent9"
 READERS = ("labeller_a", "labeller_b")
 
 
-def read_relabels(folder: Path = RELABEL_DIR) -> dict[str, dict[str, list[str]]]:
-    """``{reader: {text id: labels}}`` of every ``<reader>.jsonl`` in ``folder``, in :data:`READERS` order."""
+@dataclass(frozen=True)
+class Relabel:
+    """A blind second reading of a snippet set: its folder, the set's files, the readers' file names
+    (``<reader>.jsonl``), what was read, and the report it gives."""
+
+    folder: Path
+    paths: tuple
+    readers: tuple
+    describes: str
+    report: str
+
+
+RELABELS = {
+    "independent9": Relabel(RELABEL_DIR, INDEPENDENT9_PATHS, READERS,
+                            "`eval_independent9` (120 from each file)", "agreement.md"),
+    "independent24": Relabel(DATA_DIR / "relabel_independent24", INDEPENDENT24_PATHS, ("reader",),
+                             "`eval_independent24` (every text but nine, see its README)",
+                             "agreement24.md"),
+}
+
+
+def read_relabels(folder: Path = RELABEL_DIR, readers: tuple = READERS) -> dict[str, dict[str, list[str]]]:
+    """``{reader: {text id: labels}}`` of every ``<reader>.jsonl`` in ``folder``, in ``readers`` order."""
     out = {}
-    for name in READERS:
+    for name in readers:
         rows = [json.loads(line) for line in (folder / f"{name}.jsonl").read_text(encoding="utf-8").splitlines() if line]
         out[name] = {r["id"]: sorted(r["labels"]) for r in rows}
     return out
@@ -77,19 +103,20 @@ def agreement_tables(rows: list[dict], readers: dict[str, dict[str, list[str]]],
             "texts": len(rows), "multi": sum(len(g) >= 2 for g in gold), "none": sum(not g for g in gold)}
 
 
-def format_agreement(res: dict, model: str) -> str:
+def format_agreement(res: dict, model: str, relabel: Relabel = RELABELS["independent9"]) -> str:
     s = res["summary"].copy()
     for c in ("precision", "recall", "macro_f1", "exact_sets"):
         s[c] = s[c].map(lambda v: f"{v:.3f}")
     lines = ["# Careful readers against the detector on a blind snippet sample", "",
-             f"Command: `python -m training.signals.agreement --model {model}`. Data: {res['texts']} texts of "
-             f"`eval_independent9` (120 from each file; {res['none']} with no label, {res['multi']} with two or more), "
-             "labelled again, blind, by two helpers who read only `docs/SIGNALS.md` and the texts "
-             "(`data/signals/relabel_independent9/`). `exact_sets`: share of texts whose whole label set matches.", "",
+             f"Command: `python -m training.signals.agreement --model {model} --set {_name(relabel)}`. Data: "
+             f"{res['texts']} texts of {relabel.describes} ({res['none']} with no label, {res['multi']} with two "
+             f"or more), labelled again, blind, by helpers who read only `docs/SIGNALS.md` and the texts "
+             f"(`{relabel.folder.relative_to(PROJECT_ROOT)}/`). `exact_sets`: share of texts whose whole label set "
+             "matches.", "",
              "| against | who | precision | recall | macro F1 | exact sets |", "|---|---|---|---|---|---|"]
     lines += [f"| {r.against} | {r.who} | {r.precision} | {r.recall} | **{r.macro_f1}** | {r.exact_sets} |"
               for r in s.itertuples()]
-    lines += ["", "Macro F1 of each model minus reader A's, both against the authors (paired bootstrap, 95%):", ""]
+    lines += ["", f"Macro F1 of each model minus {relabel.readers[0]}'s, both against the authors (paired bootstrap, 95%):", ""]
     lines += [f"- {name}: {b['diff']:+.3f} ({b['low']:+.3f} .. {b['high']:+.3f})" for name, b in res["bootstrap"].items()]
     per = res["per_label"]
     lines += ["", "F1 per label against the authors:", "", "| label | " + " | ".join(per.columns) + " |",
@@ -98,12 +125,16 @@ def format_agreement(res: dict, model: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def evaluate(model: Path | str | None = None, folder: Path = RELABEL_DIR) -> dict:
+def _name(relabel: Relabel) -> str:
+    return next(name for name, r in RELABELS.items() if r == relabel)
+
+
+def evaluate(model: Path | str | None = None, relabel: Relabel = RELABELS["independent9"]) -> dict:
     from analyzer.signals.detect import detect_signals
     from analyzer.signals.pipeline import load_pipeline
 
-    readers = read_relabels(folder)
-    rows = authors_rows(list(readers[READERS[0]]))
+    readers = read_relabels(relabel.folder, relabel.readers)
+    rows = authors_rows(list(readers[relabel.readers[0]]), relabel.paths)
     texts = [r["text"] for r in rows]
     baseline = same_data_baseline(training_parts(**recipe_rows(model)))
     predicted = {"detector": detect_signals(texts, model=load_pipeline(model)), "baseline": baseline.predict(texts)}
@@ -113,10 +144,12 @@ def evaluate(model: Path | str | None = None, folder: Path = RELABEL_DIR) -> dic
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m training.signals.agreement", description=__doc__.splitlines()[0])
     ap.add_argument("--model", type=Path, default=PROJECT_ROOT / "models" / "signals")
+    ap.add_argument("--set", choices=sorted(RELABELS), default="independent9", help="which relabelled set")
     args = ap.parse_args(argv)
-    text = format_agreement(evaluate(args.model), args.model.relative_to(PROJECT_ROOT) if args.model.is_absolute()
-                            and args.model.is_relative_to(PROJECT_ROOT) else args.model)
-    (args.model / "agreement.md").write_text(text, encoding="utf-8")
+    relabel = RELABELS[args.set]
+    text = format_agreement(evaluate(args.model, relabel), args.model.relative_to(PROJECT_ROOT) if args.model.is_absolute()
+                            and args.model.is_relative_to(PROJECT_ROOT) else args.model, relabel)
+    (args.model / relabel.report).write_text(text, encoding="utf-8")
     print(text)
     return 0
 
