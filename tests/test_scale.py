@@ -114,6 +114,45 @@ def test_text_keys_whose_digest_ends_in_zero_bytes_keep_them():
     assert tk.codes_of([text_key(zero_tail)]).tolist() == [0]
 
 
+def test_join_pairs_each_message_with_its_texts_rows_in_message_then_row_order():
+    """The rows per text go to every counted message holding that text, in message order and the
+    rows' own order within a message; rows of texts no counted message holds are dropped; a missing
+    or empty message id falls back to the content hash; labels the writing side cannot carry go."""
+    from analyzer import batch
+    from analyzer.cache_keys import text_key
+
+    messages = pd.DataFrame({
+        "message_id": pd.Series(["m0", None, "m2", "", "m4", "m5"], dtype="str"),
+        "content_hash": pd.Series([f"h{i}" for i in range(6)], dtype="str"),
+        "client": ["acme", "acme", None, "bolt", "bolt", "acme"],
+        "direction": ["from_client", "from_client", "other", "from_client", "from_agency", "from_client"],
+        "date": pd.to_datetime([f"2025-0{i + 1}-01" for i in range(6)], utc=True),
+        "new_text": pd.Series(["b", "a", "a", "a", "b", "c"], dtype="str"),
+    })
+    counted = np.array([0, 1, 3, 4, 5])  # message 2 does not count
+    tk = batch._text_keys(messages["new_text"], counted)
+
+    def row(text, k, label):
+        return {"text_key": text_key(text), "sentence_index": k, "start_char": 0, "end_char": 1, "text": text,
+                "label": label, "score": 0.9, "model_score": 0.8, "rule_id": "", "explanation": f"{text}{k}"}
+
+    rows = pd.DataFrame([row("a", 1, "referral"), row("b", 0, "apology"), row("a", 0, "complaint"),
+                         row("zz", 0, "referral"), row("b", 1, "fee_pushback")])
+    got = batch._join(messages, counted, tk, rows)
+    assert list(got.columns) == list(batch.SIGNAL_COLUMNS)
+    assert list(zip(got["message_id"], got["explanation"], got["label"])) == [
+        ("m0", "b0", "apology"), ("m0", "b1", "fee_pushback"),
+        ("h1", "a1", "referral"), ("h1", "a0", "complaint"),  # rows in their own order, not by sentence
+        ("h3", "a1", "referral"), ("h3", "a0", "complaint"),
+        ("m4", "b0", "apology"),  # the agency's message keeps its apology, loses the fee pushback
+    ]
+    assert got["client"].tolist() == ["acme", "acme", "acme", "acme", "bolt", "bolt", "bolt"]
+    assert got["date"].tolist() == [messages["date"][i] for i in (0, 0, 1, 1, 3, 3, 4)]
+    assert got["sentence_index"].dtype == "int64" and got["text"].dtype == "str"
+    none = batch._join(messages, counted, tk, pd.DataFrame([row("zz", 0, "referral")]))
+    assert none.empty and list(none.columns) == list(batch.SIGNAL_COLUMNS)
+
+
 def test_signal_rows_wait_in_a_scratch_file_that_does_not_outlive_detection(mailbox, serial, monkeypatch, tmp_path):
     """The chunks' rows go to a scratch file as they come back and are read from it in place; the
     file is gone once the signals are joined, and a run that fails in detection leaves none."""
