@@ -360,7 +360,7 @@ def _join(messages: pd.DataFrame, counted: np.ndarray, tk: TextKeys, rows: pd.Da
     if not len(row):
         return empty_signals_frame()
     m = take_rows(messages[["message_id", "content_hash", "client", "direction"]], counted[pos])
-    side = pd.DataFrame({"direction": m["direction"].to_numpy()[message], "label": rows["label"].take(row).array,
+    side = pd.DataFrame({"direction": m["direction"].to_numpy()[message], "label": take_rows(rows["label"], row).array,
                          "_j": np.arange(len(row))})
     kept = by_side(side)["_j"].to_numpy()
     if not len(kept):

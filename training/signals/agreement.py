@@ -39,9 +39,10 @@ READERS = ("labeller_a", "labeller_b")
 
 @dataclass(frozen=True)
 class Relabel:
-    """A blind second reading of a snippet set: its folder, the set's files, the readers' file names
-    (``<reader>.jsonl``), what was read, and the report it gives."""
+    """A blind second reading of a snippet set: its name (``--set``), its folder, the set's files, the
+    readers' file names (``<reader>.jsonl``), what was read, and the report it gives."""
 
+    name: str
     folder: Path
     paths: tuple
     readers: tuple
@@ -50,11 +51,12 @@ class Relabel:
 
 
 RELABELS = {
-    "independent9": Relabel(RELABEL_DIR, INDEPENDENT9_PATHS, READERS,
-                            "`eval_independent9` (120 from each file)", "agreement.md"),
-    "independent24": Relabel(DATA_DIR / "relabel_independent24", INDEPENDENT24_PATHS, ("reader",),
-                             "`eval_independent24` (every text but nine, see its README)",
-                             "agreement24.md"),
+    r.name: r for r in (
+        Relabel("independent9", RELABEL_DIR, INDEPENDENT9_PATHS, READERS,
+                "`eval_independent9` (120 from each file)", "agreement.md"),
+        Relabel("independent24", DATA_DIR / "relabel_independent24", INDEPENDENT24_PATHS, ("reader",),
+                "`eval_independent24` (every text but nine, see its README)", "agreement24.md"),
+    )
 }
 
 
@@ -108,7 +110,7 @@ def format_agreement(res: dict, model: str, relabel: Relabel = RELABELS["indepen
     for c in ("precision", "recall", "macro_f1", "exact_sets"):
         s[c] = s[c].map(lambda v: f"{v:.3f}")
     lines = ["# Careful readers against the detector on a blind snippet sample", "",
-             f"Command: `python -m training.signals.agreement --model {model} --set {_name(relabel)}`. Data: "
+             f"Command: `python -m training.signals.agreement --model {model} --set {relabel.name}`. Data: "
              f"{res['texts']} texts of {relabel.describes} ({res['none']} with no label, {res['multi']} with two "
              f"or more), labelled again, blind, by helpers who read only `docs/SIGNALS.md` and the texts "
              f"(`{relabel.folder.relative_to(PROJECT_ROOT)}/`). `exact_sets`: share of texts whose whole label set "
@@ -123,10 +125,6 @@ def format_agreement(res: dict, model: str, relabel: Relabel = RELABELS["indepen
               "|---|" + "---|" * len(per.columns)]
     lines += [f"| {label} | " + " | ".join(f"{v:.2f}" for v in row) + " |" for label, row in per.iterrows()]
     return "\n".join(lines) + "\n"
-
-
-def _name(relabel: Relabel) -> str:
-    return next(name for name, r in RELABELS.items() if r == relabel)
 
 
 def evaluate(model: Path | str | None = None, relabel: Relabel = RELABELS["independent9"]) -> dict:
