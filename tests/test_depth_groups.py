@@ -132,3 +132,31 @@ def test_take_rows_equals_iloc_on_a_chunked_frame(chunked):
         assert_frame_equal(take_rows(chunked, pos), chunked.iloc[pos], check_exact=True)
         for col in ("new_text", "references", "date"):
             assert_series_equal(take_rows(chunked[col], pos), chunked[col].iloc[pos], check_exact=True)
+
+
+def test_thread_parts_hold_whole_threads_and_part_only_where_threads_are_linked(run):
+    """``thread_parts`` (hashed ids, for grouping) puts every message of a thread in one part, and on
+    real mail its parts are exactly the threads of ``thread_codes`` (no two ids hash alike there)."""
+    from analyzer.depth.threads import thread_codes, thread_parts
+
+    messages = run.message_meta
+    parts, threads = thread_parts(messages), thread_codes(messages).thread
+    assert len(parts) == len(messages)
+    by_thread = {}
+    for t, p in zip(threads.tolist(), parts.tolist()):
+        assert by_thread.setdefault(t, p) == p  # a thread never spans two parts
+    assert len(set(parts.tolist())) == len(set(threads.tolist())) > 10  # and no two threads share one
+
+
+def test_participant_codes_batch_by_batch_equal_the_codes_of_one_pass(run, monkeypatch):
+    """Unattributed messages' address sets are written out a batch at a time: the codes equal those of
+    the plain one-pass definition (``tests/thread_oracle.py``), also with batches of three."""
+    import analyzer.depth.threads as threads
+    from thread_oracle import reference_participant_keys
+
+    messages = run.message_meta
+    expected = reference_participant_keys(messages)
+    assert (expected >= messages["client"].nunique()).sum() > 10  # unattributed messages are there
+    assert np.array_equal(threads._participant_keys(messages), expected)
+    monkeypatch.setattr(threads, "PEOPLE_BATCH", 3)
+    assert np.array_equal(threads._participant_keys(messages), expected)

@@ -20,7 +20,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from analyzer.depth.threads import thread_codes
+from analyzer.depth.threads import thread_parts
 from analyzer.depth.windows import SIDES
 
 #: Client messages a scoring group holds at most (unless one client's threads hold more): a mailbox
@@ -53,13 +53,15 @@ def client_groups(messages: pd.DataFrame, max_messages: int = GROUP_MESSAGES) ->
 
     Groups are whole connected parts of the client-thread graph (a client joins the threads its mail
     is in), packed in order of each part's first message until adding the next part would pass
-    ``max_messages`` client messages; a part larger than that is a group of its own."""
+    ``max_messages`` client messages; a part larger than that is a group of its own. The threads are
+    :func:`~analyzer.depth.threads.thread_parts` (ids as 64-bit hashes: half the memory of the exact
+    thread codes over the whole mailbox, 500k bulk messages +170 -> +78 MiB); two ids hashing alike
+    can only join two parts into one group, which scores them as the whole mailbox would."""
     counted = client_mail(messages).to_numpy()
     if int(counted.sum()) <= max_messages:
         return None
     codes, _ = pd.factorize(messages["client"])  # -1: no client
-    thread = thread_codes(messages).thread
-    _, thread = np.unique(thread, return_inverse=True)
+    _, thread = np.unique(thread_parts(messages), return_inverse=True)
     n_clients, n_threads = int(codes.max()) + 1, int(thread.max()) + 1
     has = codes >= 0
     # clients are nodes 0..n_clients-1, threads follow: a message of a client links the two

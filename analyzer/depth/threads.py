@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from analyzer.ingest.message import chunked_column
+from analyzer.ingest.message import chunked_column, take_rows
 
 _PREFIX = re.compile(
     r"^\s*(?:(?:re|fw|fwd|aw|wg|sv|vs|antw|antwort|tr|rv|r|i)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*"
@@ -75,21 +75,32 @@ def _as_list(v) -> list:
     return [x for x in list(v) if x]
 
 
+#: Unattributed messages whose address sets are written out as strings at a time
+#: (:func:`_participant_keys`): only the distinct sets are kept, not a string per message.
+PEOPLE_BATCH = 32_768
+
+
 def _participant_keys(messages: pd.DataFrame) -> np.ndarray:
     """Per message, who takes part, as a code: its client, or (unattributed) the set of its
-    addresses. Equal codes mean the same participants; codes are ints, not a string per message."""
+    addresses. Equal codes mean the same participants; codes are ints, not a string per message.
+
+    The address sets are written out batch by batch (:data:`PEOPLE_BATCH`) and only the distinct ones
+    are kept: a Python string per unattributed message was about 20 MiB of a 500k-message mailbox's
+    thread finding."""
     client = messages["client"]
     has = (client.notna() & (client.astype(str) != "")).to_numpy()
     out = np.full(len(messages), -1, dtype=np.int64)
     client_codes, uniques = pd.factorize(client[has])
     out[has] = client_codes
     idx = np.flatnonzero(~has)
-    if len(idx):
-        rows = messages[["from_address", "to_addresses", "cc_addresses"]].iloc[idx].itertuples(index=False)
-        groups = [",".join(sorted(p for p in {row.from_address, *_as_list(row.to_addresses),
-                                              *_as_list(row.cc_addresses)} if p)) for row in rows]
-        people_codes, _ = pd.factorize(pd.Series(groups, dtype=object))
-        out[idx] = len(uniques) + people_codes
+    seen: dict[str, int] = {}
+    columns = messages[["from_address", "to_addresses", "cc_addresses"]]
+    for lo in range(0, len(idx), PEOPLE_BATCH):
+        at = idx[lo:lo + PEOPLE_BATCH]
+        rows = take_rows(columns, at).itertuples(index=False)
+        out[at] = [len(uniques) + seen.setdefault(
+            ",".join(sorted(p for p in {row.from_address, *_as_list(row.to_addresses), *_as_list(row.cc_addresses)} if p)),
+            len(seen)) for row in rows]
     return out
 
 
@@ -157,6 +168,36 @@ def thread_table(messages: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def subject_fallback(messages: pd.DataFrame, linked: np.ndarray):
+    """The subject fallback of the module doc: ``(norm, norm_names, had_prefix, rows, prev)``, where
+    ``norm`` indexes ``norm_names`` (each message's normalised subject), ``had_prefix`` says whether
+    its subject had a reply prefix, and each message at frame position ``rows[i]`` (unlinked: no
+    header link, per ``linked``) replies to the one at ``prev[i]``."""
+    n = len(messages)
+    # subjects, normalised once per distinct subject
+    subject_code, subjects = pd.factorize(messages["subject"], use_na_sentinel=False)
+    normalised = [normalise_subject(s if isinstance(s, str) else None) for s in subjects]
+    norm_of_subject, norm_names = pd.factorize(pd.Series([s for s, _ in normalised] or [""], dtype=object))
+    norm_names = np.asarray(norm_names, dtype=object)
+    norm = norm_of_subject[subject_code]
+    had_prefix = np.array([p for _, p in normalised] or [False], dtype=bool)[subject_code]
+    norm_empty = (norm_names == "")[norm]
+
+    # subject fallback: an unlinked reply joins the latest earlier message (in date order, undated
+    # messages last) with the same normalised subject and participants
+    _, micros = _dates(messages)
+    sort_key = np.where(np.isnat(micros), np.iinfo(np.int64).max, micros.astype(np.int64))
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.argsort(sort_key, kind="stable")] = np.arange(n)
+    people = _participant_keys(messages)
+    seq = np.lexsort((rank, people, norm))  # by subject and participants, then date
+    follows = np.zeros(n, dtype=bool)
+    follows[1:] = (norm[seq[1:]] == norm[seq[:-1]]) & (people[seq[1:]] == people[seq[:-1]])
+    rows, prev = seq[follows], seq[np.flatnonzero(follows) - 1]
+    joins = ~linked[rows] & had_prefix[rows] & ~norm_empty[rows]
+    return norm, norm_names, had_prefix, rows[joins], prev[joins]
+
+
 def thread_codes(messages: pd.DataFrame) -> ThreadCodes:
     """The threads of ``messages`` as :class:`ThreadCodes` (how a thread is found: the module doc).
 
@@ -203,28 +244,7 @@ def thread_codes(messages: pd.DataFrame) -> ThreadCodes:
     src = [key_code[irt_rows], key_code[ref_of]]  # header links, as edges of an undirected graph
     dst = [irt_code, ref_code]
 
-    # subjects, normalised once per distinct subject
-    subject_code, subjects = pd.factorize(messages["subject"], use_na_sentinel=False)
-    normalised = [normalise_subject(s if isinstance(s, str) else None) for s in subjects]
-    norm_of_subject, norm_names = pd.factorize(pd.Series([s for s, _ in normalised] or [""], dtype=object))
-    norm_names = np.asarray(norm_names, dtype=object)
-    norm = norm_of_subject[subject_code]
-    had_prefix = np.array([p for _, p in normalised] or [False], dtype=bool)[subject_code]
-    norm_empty = (norm_names == "")[norm]
-
-    # subject fallback: an unlinked reply joins the latest earlier message (in date order, undated
-    # messages last) with the same normalised subject and participants
-    _, micros = _dates(messages)
-    sort_key = np.where(np.isnat(micros), np.iinfo(np.int64).max, micros.astype(np.int64))
-    rank = np.empty(n, dtype=np.int64)
-    rank[np.argsort(sort_key, kind="stable")] = np.arange(n)
-    people = _participant_keys(messages)
-    seq = np.lexsort((rank, people, norm))  # by subject and participants, then date
-    follows = np.zeros(n, dtype=bool)
-    follows[1:] = (norm[seq[1:]] == norm[seq[:-1]]) & (people[seq[1:]] == people[seq[:-1]])
-    rows, prev = seq[follows], seq[np.flatnonzero(follows) - 1]
-    joins = ~linked[rows] & had_prefix[rows] & ~norm_empty[rows]
-    rows, prev = rows[joins], prev[joins]
+    norm, norm_names, had_prefix, rows, prev = subject_fallback(messages, linked)
     parent[rows] = key_code[prev]
     src.append(key_code[prev])
     dst.append(key_code[rows])
@@ -238,6 +258,51 @@ def thread_codes(messages: pd.DataFrame) -> ThreadCodes:
     np.minimum.at(first, comp, np.arange(n_nodes))
     return ThreadCodes(keys=keys, names=names, key_code=key_code, thread=first[comp[key_code]], parent=parent,
                        is_root=~linked & ~had_prefix, norm=norm, norm_names=norm_names)
+
+
+#: Ids hashed at a time by :func:`thread_parts` (each batch is Python strings only while it is hashed).
+HASH_BATCH = 65_536
+
+
+def _hashed(ids: pa.ChunkedArray) -> np.ndarray:
+    """A 64-bit hash of each string of ``ids``, batch by batch (:data:`HASH_BATCH`)."""
+    parts = [pd.util.hash_array(ids.slice(lo, HASH_BATCH).to_numpy(zero_copy_only=False), categorize=False)
+             for lo in range(0, len(ids), HASH_BATCH)]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+
+
+def thread_parts(messages: pd.DataFrame) -> np.ndarray:
+    """Per message, a label of a *part* of the mailbox that holds its whole thread: messages of one
+    thread (:func:`thread_codes`) always share a label; messages of different threads share one
+    only where two of their ids hash alike (64-bit hashes: about one chance in 10^7 for a million ids).
+    What :func:`analyzer.depth.groups.client_groups` needs, at a fraction of the memory: ids are
+    64-bit hashes, not a dictionary of every id string, and no parent or root is worked out."""
+    n = len(messages)
+    irt = chunked_column(messages["in_reply_to"], pa.large_string())
+    has_irt = pc.fill_null(pc.not_equal(irt, ""), False).to_numpy()
+    refs = chunked_column(messages["references"], pa.list_(pa.large_string()))
+    ref_of = pc.list_parent_indices(refs).to_numpy()
+    flat = pc.list_flatten(refs)
+    kept = pc.fill_null(pc.not_equal(flat, ""), False).to_numpy()
+    ref_of = ref_of[kept]
+    hashes = np.concatenate([_hashed(_key_array(messages)), _hashed(irt.filter(pa.array(has_irt))),
+                             _hashed(flat.filter(pa.array(kept)))])
+    del flat
+    _, codes = np.unique(hashes, return_inverse=True)
+    del hashes
+    index = np.int32 if len(codes) < np.iinfo(np.int32).max else np.int64
+    codes = codes.reshape(-1).astype(index)
+    key_code, irt_code, ref_code = codes[:n], codes[n:n + int(has_irt.sum())], codes[n + int(has_irt.sum()):]
+    linked = has_irt | (np.bincount(ref_of, minlength=n) > 0)
+    *_, rows, prev = subject_fallback(messages, linked)
+    src = np.concatenate([key_code[has_irt], key_code[ref_of], key_code[prev]])
+    dst = np.concatenate([irt_code, ref_code, key_code[rows]])
+    n_nodes = int(codes.max()) + 1 if len(codes) else 0
+    del codes
+    graph = coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n_nodes, n_nodes))
+    del src, dst
+    _, comp = connected_components(graph, directed=True, connection="weak")
+    return comp[key_code]
 
 
 def reply_events(messages: pd.DataFrame, threads: ThreadCodes | None = None) -> pd.DataFrame:
