@@ -34,13 +34,15 @@ def test_mail_apart_leaves_every_other_row_in_its_fold():
 
 
 def test_recipe_rows_read_from_the_model_metrics(tmp_path):
-    assert recipe_rows(tmp_path) == {"flip": False, "courtesy": False, "mail": False, "languages": False,
+    assert recipe_rows(tmp_path) == {"flip": False, "courtesy": False, "money": False, "mail": False, "languages": False,
                                      "mixed_pairs": 0, "independent": False}  # no metrics.json
     (tmp_path / "metrics.json").write_text(json.dumps({"data": {"flip": ["data/signals/train_flip_a.jsonl"],
                                                                 "courtesy": [],
                                                                 "mail": "data/signals/train_mail_quotes.jsonl"}}))
-    assert recipe_rows(tmp_path) == {"flip": True, "courtesy": False, "mail": "quote", "languages": False,
+    assert recipe_rows(tmp_path) == {"flip": True, "courtesy": False, "money": False, "mail": "quote", "languages": False,
                                      "mixed_pairs": 0, "independent": False}
+    (tmp_path / "metrics.json").write_text(json.dumps({"data": {"money": ["data/signals/train_money_a.jsonl"]}}))
+    assert recipe_rows(tmp_path)["money"] is True
     (tmp_path / "metrics.json").write_text(json.dumps({"data": {"mail": "data/signals/train_mail.jsonl"}}))
     assert recipe_rows(tmp_path)["mail"] == "paragraph"
     (tmp_path / "metrics.json").write_text(json.dumps({"data": {"languages": ["data/signals/train_lang_fr.jsonl"]}}))

@@ -76,6 +76,11 @@ FLIP_PATHS = (DATA_DIR / "train_flip_a.jsonl", DATA_DIR / "train_flip_b.jsonl")
 #: Courtesy rows (fifteenth session, ``BRIEF_courtesy.md``): bare thanks that is not appreciation, and
 #: appreciation carried by what is praised; read by the recipe with ``silent_furniture`` (``courtesy``).
 COURTESY_PATHS = (DATA_DIR / "train_courtesy_a.jsonl", DATA_DIR / "train_courtesy_b.jsonl")
+#: Money rows (forty-fifth session, ``BRIEF_money.md``, ``README_train_money.md``): fee pushback and
+#: understated complaints as clients write them without the obvious words (invoice discrepancies, budget
+#: caps, quiet increases, payment terms, value for money), with look-alike negatives (money admin, the
+#: agency's own fees, disputes with third parties); three registers. Read with ``money``.
+MONEY_PATHS = tuple(DATA_DIR / f"train_money_{k}.jsonl" for k in "abc")
 #: Paragraphs of whole labelled agency mail (``train17``'s six depth mailboxes, from the message-by-message
 #: labels of ``data/signals/mail_labels_more``; made by :mod:`training.signals.mail_rows`). Read by
 #: :func:`training_parts` only with ``mail=True`` (``python -m training.signals.train --mail``: the
@@ -318,14 +323,14 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
                    split_path: Path = SPLIT_PATH, neutral_path: Path | None = NEUTRAL_PATH,
                    boundary_path: Path | None = BOUNDARY_PATH,
                    neutral_mail_path: Path | None = NEUTRAL_MAIL_PATH, flip: bool = False,
-                   courtesy: bool = False, mail: bool | str = False, languages: bool = False,
+                   courtesy: bool = False, money: bool = False, mail: bool | str = False, languages: bool = False,
                    only_languages: bool = False, language_codes: tuple[str, ...] = LANGUAGES,
                    mixed_pairs: int = 0, independent: bool | str | tuple = False,
                    mail_without: tuple[str, ...] = ()) -> dict[str, list[dict]]:
     """``train``, ``tune`` and ``heldout`` rows (dev split + the extra, boundary, neutral and neutral-mail
     data when present; both neutral files are ``source: "neutral"``). ``flip``: with
     :data:`FLIP_PATHS` too (the sign-flip rows that the shipped recipe does not read); ``courtesy``: with
-    :data:`COURTESY_PATHS` too; ``mail``: with :data:`MAIL_PATH` too (``"quote"``: :data:`MAIL_QUOTES_PATH`),
+    :data:`COURTESY_PATHS` too; ``money``: with :data:`MONEY_PATHS` too; ``mail``: with :data:`MAIL_PATH` too (``"quote"``: :data:`MAIL_QUOTES_PATH`),
     as ``source: "mail"``; ``languages``: with :data:`LANGUAGE_PATHS` too, as ``source: "language"``;
     ``only_languages``: ``train`` and ``tune`` hold the language rows alone (a classifier for text that
     is not English; ``heldout`` stays the English dev split, to show what such a model reads there);
@@ -341,7 +346,7 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
     english = () if only_languages else (
         (extra_path, "extra"), (boundary_path, "boundary"), (neutral_path, "neutral"), (neutral_mail_path, "neutral"),
         *((p, "extra") for p in PARAPHRASE_PATHS + REGISTER_PATHS + FAMILY_PATHS + (FLIP_PATHS if flip else ())
-          + (COURTESY_PATHS if courtesy else ())),
+          + (COURTESY_PATHS if courtesy else ()) + (MONEY_PATHS if money else ())),
         *(((mail_file(mail), "mail"),) if mail else ()),
         *((p, "independent") for p in independent_paths(independent)))
     if only_languages:
@@ -384,12 +389,13 @@ def mixed_pair_rows(rows: list[dict], n: int, seed: int = SEED) -> list[dict]:
 
 
 def recipe_rows(model_dir: Path | str | None) -> dict:
-    """The :func:`training_parts` options a trained pipeline was fitted with (``flip``, ``courtesy``,
+    """The :func:`training_parts` options a trained pipeline was fitted with (``flip``, ``courtesy``, ``money``,
     ``mail``, ``languages``, ``mixed_pairs``, ``independent``), read from its ``metrics.json`` (the shipped pipeline when ``model_dir`` is None), so that
     a baseline can be trained on exactly its rows; all off when the file does not say."""
     path = Path(model_dir or PROJECT_ROOT / "models" / "signals") / "metrics.json"
     data = json.loads(path.read_text(encoding="utf-8")).get("data", {}) if path.is_file() else {}
-    return {"flip": bool(data.get("flip")), "courtesy": bool(data.get("courtesy")), "mail": mail_kind(data.get("mail")),
+    return {"flip": bool(data.get("flip")), "courtesy": bool(data.get("courtesy")), "money": bool(data.get("money")),
+            "mail": mail_kind(data.get("mail")),
             "languages": bool(data.get("languages")), "mixed_pairs": int(data.get("mixed_pairs") or 0),
             "independent": independent_kind(data.get("independent"))}
 

@@ -30,7 +30,7 @@ import spacy
 
 from analyzer.errors import AnalyzerError
 from training.signals.corpus import (CONFIG_PATH, BOUNDARY_PATH, DEV_PATH, EXTRA_PATH, NEUTRAL_MAIL_PATH, NEUTRAL_PATH,
-                                    COURTESY_PATHS, FLIP_PATHS, LANGUAGE_PATHS, LANGUAGES, PROJECT_ROOT, SEED,
+                                    COURTESY_PATHS, FLIP_PATHS, MONEY_PATHS, LANGUAGE_PATHS, LANGUAGES, PROJECT_ROOT, SEED,
                                     SPLIT_PATH, independent_option, independent_paths, labelled_mailboxes,
                                     mail_file, mail_kind,
                                     training_parts)
@@ -136,7 +136,7 @@ def _table_dict(df) -> dict:
 
 
 def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: bool = False,
-          courtesy: bool = False, repeats: int | None = None, mail: bool | str = False,
+          courtesy: bool = False, money: bool = False, repeats: int | None = None, mail: bool | str = False,
           tune_on_mail: bool = True, languages: bool = False, tune_on_languages: bool = True,
           only_languages: bool = False, language_codes: tuple[str, ...] = LANGUAGES, mixed_pairs: int = 0,
           independent: bool | str = False, tune_on_independent: bool = True,
@@ -145,7 +145,8 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
     """Build, fit, tune and write the pipeline to ``out``; returns the metrics written to metrics.json.
     ``flip``: train on the sign-flip rows too (:data:`training.signals.corpus.FLIP_PATHS`); ``courtesy``:
     on the courtesy rows too (:data:`training.signals.corpus.COURTESY_PATHS`), with the classifier's
-    ``silent_furniture`` on (bare courtesy and all mail furniture count in no score); ``mail``: on the
+    ``silent_furniture`` on (bare courtesy and all mail furniture count in no score); ``money``: on the
+    money rows too (:data:`training.signals.corpus.MONEY_PATHS`); ``mail``: on the
     whole-mail rows too (:func:`training.signals.corpus.mail_file`);
     ``tune_on_mail=False``: the mail rows join every weight fit, but the thresholds, rule floors and
     long-text margin are tuned on the other rows only, as without them; ``languages``: on the snippets
@@ -165,7 +166,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
     (:func:`training.signals.long_margin.tune_long_margin`); ``long_margin``: that margin, whatever the
     tuning curve says (None: tuned)."""
     started = time.time()
-    parts = training_parts(flip=flip, courtesy=courtesy, mail=mail, languages=languages, only_languages=only_languages,
+    parts = training_parts(flip=flip, courtesy=courtesy, money=money, mail=mail, languages=languages, only_languages=only_languages,
                            language_codes=language_codes, mixed_pairs=mixed_pairs, independent=independent,
                            mail_without=labelled_mailboxes(mail_without))
     counts = {k: len(v) for k, v in parts.items()}
@@ -239,6 +240,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
                  "split": str(SPLIT_PATH.relative_to(PROJECT_ROOT)), "counts": counts,
                  "flip": [str(p.relative_to(PROJECT_ROOT)) for p in FLIP_PATHS] if flip else [],
                  "courtesy": [str(p.relative_to(PROJECT_ROOT)) for p in COURTESY_PATHS] if courtesy else [],
+                 "money": [str(p.relative_to(PROJECT_ROOT)) for p in MONEY_PATHS] if money else [],
                  "mail": str(mail_file(mail).relative_to(PROJECT_ROOT)) if mail else None, "tune_on_mail": bool(tune_on_mail) if mail else None,
                  "mail_skip_labels": list(mail_skip_labels) if mail else [],
                  "mail_without": list(mail_without) if mail else [],
@@ -284,7 +286,7 @@ def _training_md(m: dict, config: Path) -> str:
 
 Command (from the project root; `make model` runs the same):
 
-    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}{' --courtesy' if m['data'].get('courtesy') else ''}{f" --mail {mail_kind(m['data']['mail'])}" if m['data'].get('mail') else ''}{' --mail-weights-only' if m['data'].get('tune_on_mail') is False else ''}{f" --mail-skip-labels {','.join(m['data']['mail_skip_labels'])}" if m['data'].get('mail_skip_labels') else ''}{f" --mail-without {','.join(m['data']['mail_without'])}" if m['data'].get('mail_without') else ''}{' --languages' if m['data'].get('languages') else ''}{' --languages-weights-only' if m['data'].get('tune_on_languages') is False else ''}{independent_option(m['data'].get('independent'))}{' --independent-weights-only' if m['data'].get('tune_on_independent') is False else ''}{' --only-languages' if m['data'].get('only_languages') else ''}{f" --language-codes {','.join(m['data']['language_codes'])}" if m['data'].get('language_codes') and tuple(m['data']['language_codes']) != LANGUAGES else ''}{f" --repeats {m['fit']['repeats']}" if m['fit'].get('repeats', 1) > 1 else ''}{f" --margin-tolerance {m['decision']['long_margin_tolerance']}" if m['decision'].get('long_margin_tolerance') else ''}{f" --long-margin {m['decision']['long_margin_fixed']}" if m['decision'].get('long_margin_fixed') is not None else ''}
+    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}{' --courtesy' if m['data'].get('courtesy') else ''}{' --money' if m['data'].get('money') else ''}{f" --mail {mail_kind(m['data']['mail'])}" if m['data'].get('mail') else ''}{' --mail-weights-only' if m['data'].get('tune_on_mail') is False else ''}{f" --mail-skip-labels {','.join(m['data']['mail_skip_labels'])}" if m['data'].get('mail_skip_labels') else ''}{f" --mail-without {','.join(m['data']['mail_without'])}" if m['data'].get('mail_without') else ''}{' --languages' if m['data'].get('languages') else ''}{' --languages-weights-only' if m['data'].get('tune_on_languages') is False else ''}{independent_option(m['data'].get('independent'))}{' --independent-weights-only' if m['data'].get('tune_on_independent') is False else ''}{' --only-languages' if m['data'].get('only_languages') else ''}{f" --language-codes {','.join(m['data']['language_codes'])}" if m['data'].get('language_codes') and tuple(m['data']['language_codes']) != LANGUAGES else ''}{f" --repeats {m['fit']['repeats']}" if m['fit'].get('repeats', 1) > 1 else ''}{f" --margin-tolerance {m['decision']['long_margin_tolerance']}" if m['decision'].get('long_margin_tolerance') else ''}{f" --long-margin {m['decision']['long_margin_fixed']}" if m['decision'].get('long_margin_fixed') is not None else ''}
 
 - spaCy {spacy.__version__}; config `{cfg}`: sentencizer, `paragraph_breaks` (a blank line ends a sentence),
   lookup lemmatizer, `signal_rules`, `signal_classifier` (linear model over hashed word 1-2-grams, lemmas,
@@ -337,6 +339,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also train on the sign-flip rows (data/signals/train_flip_*.jsonl)")
     parser.add_argument("--courtesy", action="store_true",
                         help="also train on the courtesy rows (data/signals/train_courtesy_*.jsonl), furniture silent")
+    parser.add_argument("--money", action="store_true",
+                        help="also train on the money rows (data/signals/train_money_*.jsonl)")
     parser.add_argument("--mail", nargs="?", const="paragraph", choices=("paragraph", "quote"), default=None,
                         help="also train on rows of whole labelled agency mail: paragraphs "
                              "(data/signals/train_mail.jsonl), or with `quote` the quotes (train_mail_quotes.jsonl)")
@@ -375,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--long-margin is 0 or more, not {args.long_margin}")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        metrics = train(args.out, config=args.config, seed=args.seed, flip=args.flip, courtesy=args.courtesy,
+        metrics = train(args.out, config=args.config, seed=args.seed, flip=args.flip, courtesy=args.courtesy, money=args.money,
                         repeats=args.repeats, mail=args.mail, tune_on_mail=not args.mail_weights_only,
                         mail_skip_labels=tuple(x for x in args.mail_skip_labels.split(",") if x),
                         mail_without=tuple(x for x in args.mail_without.split(",") if x),
