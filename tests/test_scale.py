@@ -188,6 +188,24 @@ def test_signal_rows_wait_in_a_scratch_file_that_does_not_outlive_detection(mail
     assert not list(tmp_path.glob("*signals*"))  # ...and removed it
 
 
+def test_the_signals_frame_reads_its_strings_in_place(serial):
+    """The joined signals frame lives through scoring and writing: its strings are the pages of a
+    scratch file (not Arrow's memory pool), and it equals the frame it was made from."""
+    import pyarrow as pa
+
+    from analyzer.batch import _read_in_place
+
+    frame = pd.concat([serial.signals] * 200, ignore_index=True)
+    strings = sum(pa.array(frame[c].array).nbytes for c in frame.columns if frame[c].dtype == "str")
+    assert strings > 1_000_000
+    before = pa.total_allocated_bytes()
+    out = _read_in_place(frame)
+    pd.testing.assert_frame_equal(out, frame, check_exact=True)
+    numbers = sum(frame[c].to_numpy().nbytes for c in frame.columns if frame[c].dtype != "str")
+    assert numbers < strings / 3
+    assert pa.total_allocated_bytes() - before <= numbers + 65_536  # the numbers only, not the strings
+
+
 def test_pipeline_loaded_once_per_worker_process(serial):
     texts = [t for t in serial.messages["new_text"] if t][:60]
     keys = [f"k{i}" for i in range(len(texts))]
