@@ -18,21 +18,16 @@ def _as_list(v) -> list:
     return [x for x in list(v) if x]
 
 
-def reference_participant_keys(messages: pd.DataFrame) -> np.ndarray:
-    """Per message, who takes part, as a code: its client, or (unattributed) the sorted set of its
-    non-empty addresses joined by ","; codes in order of first appearance, in one pass."""
-    client = messages["client"]
-    has = (client.notna() & (client.astype(str) != "")).to_numpy()
-    out = np.full(len(messages), -1, dtype=np.int64)
-    client_codes, uniques = pd.factorize(client[has])
-    out[has] = client_codes
-    idx = np.flatnonzero(~has)
-    if len(idx):
-        rows = messages[["from_address", "to_addresses", "cc_addresses"]].iloc[idx].itertuples(index=False)
-        groups = [",".join(sorted(p for p in {row.from_address, *_as_list(row.to_addresses),
-                                              *_as_list(row.cc_addresses)} if p)) for row in rows]
-        people_codes, _ = pd.factorize(pd.Series(groups, dtype=object))
-        out[idx] = len(uniques) + people_codes
+def reference_participants(messages: pd.DataFrame) -> list[str]:
+    """Per message, who takes part, written out: its client, or (unattributed) the sorted set of its
+    non-empty addresses joined by ","."""
+    out = []
+    for client, sender, to, cc in zip(messages["client"].tolist(), messages["from_address"].tolist(),
+                                      messages["to_addresses"].tolist(), messages["cc_addresses"].tolist()):
+        if isinstance(client, str) and client:
+            out.append(f"client {client}")
+        else:
+            out.append("people " + ",".join(sorted(p for p in {sender, *_as_list(to), *_as_list(cc)} if p)))
     return out
 
 
@@ -69,8 +64,8 @@ def reference_thread_table(messages: pd.DataFrame) -> pd.DataFrame:
     micros = dates.dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
     sort_key = np.where(np.isnat(micros), np.iinfo(np.int64).max, micros.astype(np.int64))
     order = np.argsort(sort_key, kind="stable")
-    people = reference_participant_keys(messages).tolist()
-    latest: dict[tuple[str, int], int] = {}  # (normalised subject, participants code) -> message
+    people = reference_participants(messages)
+    latest: dict[tuple[str, str], int] = {}  # (normalised subject, participants code) -> message
     for i in order.tolist():
         norm, had_prefix = subjects[i]
         group = (norm, people[i])
