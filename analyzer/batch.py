@@ -393,4 +393,4 @@ def _read_in_place(frame: pd.DataFrame) -> pd.DataFrame:
     messages its strings were 38 MiB of the main process (a million: twice that) after detection, where
     a very large run peaks."""
     table = mapped_copy(pa.Table.from_pandas(frame, preserve_index=False), kind="signals")
-    return table.to_pandas()  # the strings stay the file's pages; the numbers are copied (40 bytes a row)
+    return table.to_pandas()  # the strings stay the file's pages; the numbers are copied (48 bytes a row)

@@ -274,7 +274,7 @@ def _hashed(ids: pa.ChunkedArray) -> np.ndarray:
 def thread_parts(messages: pd.DataFrame) -> np.ndarray:
     """Per message, a label of a *part* of the mailbox that holds its whole thread: messages of one
     thread (:func:`thread_codes`) always share a label; messages of different threads share one
-    only where two of their ids hash alike (64-bit hashes: about one chance in 10^7 for a million ids).
+    only where two of their ids hash alike (64-bit hashes: about one chance in 40 million for a million ids).
     What :func:`analyzer.depth.groups.client_groups` needs, at a fraction of the memory: ids are
     64-bit hashes, not a dictionary of every id string, and no parent or root is worked out."""
     n = len(messages)
