@@ -98,9 +98,9 @@ def _participant_keys(messages: pd.DataFrame) -> np.ndarray:
     for lo in range(0, len(idx), PEOPLE_BATCH):
         at = idx[lo:lo + PEOPLE_BATCH]
         rows = take_rows(columns, at).itertuples(index=False)
-        out[at] = [len(uniques) + seen.setdefault(
-            ",".join(sorted(p for p in {row.from_address, *_as_list(row.to_addresses), *_as_list(row.cc_addresses)} if p)),
-            len(seen)) for row in rows]
+        sets = (",".join(sorted(p for p in {row.from_address, *_as_list(row.to_addresses),
+                                            *_as_list(row.cc_addresses)} if p)) for row in rows)
+        out[at] = [len(uniques) + seen.setdefault(people, len(seen)) for people in sets]
     return out
 
 
