@@ -168,6 +168,21 @@ def thread_table(messages: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _header_links(messages: pd.DataFrame):
+    """The header links of each message, read from the frame's own Arrow buffers:
+    ``(irt, has_irt, flat, kept, ref_of, linked)``: the In-Reply-To column and whether each is set;
+    every reference flattened (the column's own buffers, not a copy) and whether each is non-empty;
+    the message of each non-empty reference, in order; whether a message has any header link."""
+    irt = chunked_column(messages["in_reply_to"], pa.large_string())
+    has_irt = pc.fill_null(pc.not_equal(irt, ""), False).to_numpy()
+    refs = chunked_column(messages["references"], pa.list_(pa.large_string()))
+    flat = pc.list_flatten(refs)
+    kept = pc.fill_null(pc.not_equal(flat, ""), False).to_numpy()
+    ref_of = pc.list_parent_indices(refs).to_numpy()[kept]
+    linked = has_irt | (np.bincount(ref_of, minlength=len(messages)) > 0)
+    return irt, has_irt, flat, kept, ref_of, linked
+
+
 def subject_fallback(messages: pd.DataFrame, linked: np.ndarray):
     """The subject fallback of the module doc: ``(norm, norm_names, had_prefix, rows, prev)``, where
     ``norm`` indexes ``norm_names`` (each message's normalised subject), ``had_prefix`` says whether
@@ -204,12 +219,7 @@ def thread_codes(messages: pd.DataFrame) -> ThreadCodes:
     Every id becomes an integer code, and the work is done on codes."""
     n = len(messages)
     keys = _key_array(messages)
-    irt = chunked_column(messages["in_reply_to"], pa.large_string())
-    has_irt = pc.fill_null(pc.not_equal(irt, ""), False).to_numpy()
-    refs = chunked_column(messages["references"], pa.list_(pa.large_string()))
-    ref_of = pc.list_parent_indices(refs).to_numpy()  # the message of each reference, in order
-    flat = pc.list_flatten(refs)  # the column's own buffers, not a copy
-    kept = pc.fill_null(pc.not_equal(flat, ""), False).to_numpy()
+    irt, has_irt, flat, kept, ref_of, linked = _header_links(messages)
     irt_rows = np.flatnonzero(has_irt)
     # one dictionary over the chunks as they are (no joined copy of every id): message keys first. The
     # references are encoded as they are and their empty ones dropped from the codes afterwards: a
@@ -220,7 +230,7 @@ def thread_codes(messages: pd.DataFrame) -> ThreadCodes:
     codes = np.concatenate([pc.fill_null(c.indices, 0).to_numpy() for c in nodes.chunks]
                            or [np.zeros(0, np.int32)]).astype(np.int64)
     key_code, irt_code = codes[:n], codes[n:n + len(irt_rows)]
-    ref_code, ref_of = codes[n + len(irt_rows):][kept], ref_of[kept]
+    ref_code = codes[n + len(irt_rows):][kept]
     del codes, flat
     names = nodes.chunks[0].dictionary if nodes.num_chunks else pa.array([], type=pa.large_string())
     n_nodes = len(names)
@@ -240,7 +250,6 @@ def thread_codes(messages: pd.DataFrame) -> ThreadCodes:
     by_irt[by_irt] = known[irt_full[by_irt]]
     parent[by_irt] = irt_full[by_irt]
     parent[parent == key_code] = -1
-    linked = has_irt | (np.bincount(ref_of, minlength=n) > 0)
     src = [key_code[irt_rows], key_code[ref_of]]  # header links, as edges of an undirected graph
     dst = [irt_code, ref_code]
 
@@ -278,13 +287,7 @@ def thread_parts(messages: pd.DataFrame) -> np.ndarray:
     What :func:`analyzer.depth.groups.client_groups` needs, at a fraction of the memory: ids are
     64-bit hashes, not a dictionary of every id string, and no parent or root is worked out."""
     n = len(messages)
-    irt = chunked_column(messages["in_reply_to"], pa.large_string())
-    has_irt = pc.fill_null(pc.not_equal(irt, ""), False).to_numpy()
-    refs = chunked_column(messages["references"], pa.list_(pa.large_string()))
-    ref_of = pc.list_parent_indices(refs).to_numpy()
-    flat = pc.list_flatten(refs)
-    kept = pc.fill_null(pc.not_equal(flat, ""), False).to_numpy()
-    ref_of = ref_of[kept]
+    irt, has_irt, flat, kept, ref_of, linked = _header_links(messages)
     hashes = np.concatenate([_hashed(_key_array(messages)), _hashed(irt.filter(pa.array(has_irt))),
                              _hashed(flat.filter(pa.array(kept)))])
     del flat
@@ -292,8 +295,8 @@ def thread_parts(messages: pd.DataFrame) -> np.ndarray:
     del hashes
     index = np.int32 if len(codes) < np.iinfo(np.int32).max else np.int64
     codes = codes.reshape(-1).astype(index)
-    key_code, irt_code, ref_code = codes[:n], codes[n:n + int(has_irt.sum())], codes[n + int(has_irt.sum()):]
-    linked = has_irt | (np.bincount(ref_of, minlength=n) > 0)
+    n_irt = int(has_irt.sum())
+    key_code, irt_code, ref_code = codes[:n], codes[n:n + n_irt], codes[n + n_irt:]
     *_, rows, prev = subject_fallback(messages, linked)
     src = np.concatenate([key_code[has_irt], key_code[ref_of], key_code[prev]])
     dst = np.concatenate([irt_code, ref_code, key_code[rows]])
