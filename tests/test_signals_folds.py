@@ -127,3 +127,13 @@ def test_a_model_trained_on_every_set_read_then_keeps_its_sets_after_another_is_
     assert independent_paths(kind) == tuple(before)
     with pytest.raises(ValueError, match="neither"):
         independent_option(recorded)
+
+
+def test_rows_that_count_for_some_labels_are_dealt_apart_and_leave_every_other_row_in_its_fold():
+    narrow = [{"id": f"n{i}", "source": "money", "counts_for": ["fee_pushback"]} for i in range(7)]
+    plain = fold_assignment(_rows(40, 9), 5, 13)
+    with_narrow = fold_assignment(_rows(40, 9) + narrow, 5, 13)
+    assert np.array_equal(with_narrow[:49], plain)
+    assert sorted(np.bincount(with_narrow[49:], minlength=5)) == [1, 1, 1, 2, 2]
+    apart = fold_assignment(_rows(40, 9), 5, 13, mail_apart=True)
+    assert np.array_equal(fold_assignment(_rows(40, 9) + narrow, 5, 13, mail_apart=True)[:49], apart)

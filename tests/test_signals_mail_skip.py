@@ -85,3 +85,33 @@ def test_thresholds_of_a_skipped_label_are_tuned_without_mail_rows():
     counted = tune_thresholds(evidence_all, rows + mail)[0][lab]
     assert skipped == alone and alone <= 0.8
     assert counted > 0.85
+
+
+def test_narrowed_money_rows_count_for_their_own_labels_and_the_money_labels_only():
+    from training.signals.train import MONEY_LABELS, narrow_rows
+
+    nlp = _load(DEFAULT_MODEL)
+    labels = nlp.get_pipe(CLASSIFIER).labels
+    rows = [{"text": "a", "labels": [], "source": "extra"},
+            {"text": "b", "labels": ["appreciation"], "source": "money"},
+            {"text": "c", "labels": [], "source": "money"},
+            {"text": "d", "labels": ["help_request"], "source": "mail"}]
+    narrowed = narrow_rows(rows, MONEY_LABELS)
+    assert [r.get("counts_for") for r in narrowed] == [None, ["appreciation", "complaint", "fee_pushback"],
+                                                       ["complaint", "fee_pushback"], None]
+    assert "counts_for" not in rows[1]  # the caller's rows are not changed
+    masks = label_rows(nlp, narrowed, ("help_request",))
+    for i, r in enumerate(narrowed):
+        for j, lab in enumerate(labels):
+            expected = (lab in r["counts_for"]) if "counts_for" in r else not (r["source"] == "mail" and lab == "help_request")
+            assert masks[i, j] == expected, (i, lab)
+    assert label_rows(nlp, narrowed).sum() == len(labels) * 2 + 3 + 2  # no skipped labels: only the narrowing
+
+
+def test_money_rows_are_read_as_their_own_source():
+    from training.signals.corpus import MONEY_PATHS, training_parts
+
+    parts = training_parts(money=True)
+    money = [r for r in parts["train"] + parts["tune"] if r.get("source") == "money"]
+    assert len(money) == sum(1 for p in MONEY_PATHS for line in p.read_text(encoding="utf-8").splitlines() if line.strip())
+    assert not any(r.get("source") == "money" for part in training_parts().values() for r in part)

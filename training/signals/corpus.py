@@ -346,7 +346,8 @@ def training_parts(dev_path: Path = DEV_PATH, extra_path: Path = EXTRA_PATH,
     english = () if only_languages else (
         (extra_path, "extra"), (boundary_path, "boundary"), (neutral_path, "neutral"), (neutral_mail_path, "neutral"),
         *((p, "extra") for p in PARAPHRASE_PATHS + REGISTER_PATHS + FAMILY_PATHS + (FLIP_PATHS if flip else ())
-          + (COURTESY_PATHS if courtesy else ()) + (MONEY_PATHS if money else ())),
+          + (COURTESY_PATHS if courtesy else ())),
+        *((p, "money") for p in (MONEY_PATHS if money else ())),
         *(((mail_file(mail), "mail"),) if mail else ()),
         *((p, "independent") for p in independent_paths(independent)))
     if only_languages:
