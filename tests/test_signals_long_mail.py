@@ -342,6 +342,30 @@ def test_combiner_sentence_margins_leave_labels_without_a_margin_alone():
     win = np.zeros_like(sent)
     scored = [(0, (np.array([[0, 3], [3, 6]]), sent, win, np.zeros((2, len(LABELS)), dtype="i8")))]
     rows = np.array([0, 2])
-    ks, hits = combiner._with_sentence_hits(scored, rows, np.array([], dtype="i8"), [])
+    ks, hits = combiner._with_sentence_hits(scored, rows, np.array([], dtype="i8"), [], [nlp("a b c d e f")])
     assert [(k, LABELS[j]) for k, j, _ in hits] == [(0, "appreciation")]
     assert ks.tolist() == [0]
+
+
+def test_a_sentence_hit_needs_the_word_floor():
+    """``sentence_margin_words``: a sentence under the floor (alphabetic tokens only) is no sentence
+    hit, whatever its own score; a window hit on it is left alone; 0 keeps every sentence hit."""
+    nlp = spacy.blank("en")
+    combiner = nlp.add_pipe("signal_combiner", config={"sentence_margins": {"appreciation": 0.1},
+                                                       "sentence_margin_words": 3})
+    a = LABELS.index("appreciation")
+    doc = nlp("NIP without change. 42 ! Thanks so much for this.")  # 3 words; 0 words (2 tokens); 5 words
+    sent = np.zeros((3, len(LABELS)), dtype="f")
+    sent[:, a] = 0.99
+    scored = [(0, (np.array([[0, 4], [4, 6], [6, 12]]), sent, np.zeros_like(sent),
+                   np.zeros((3, len(LABELS)), dtype="i8")))]
+    window_hit = [(1, a, 0.8)]
+    ks, hits = combiner._with_sentence_hits(scored, np.array([0, 3]), np.array([1]), window_hit, [doc])
+    assert [(k, LABELS[j]) for k, j, _ in hits] == [(0, "appreciation"), (1, "appreciation"), (2, "appreciation")]
+    assert ks.tolist() == [0, 1, 2]  # the window hit on the wordless sentence stays; the sentence hits need 3 words
+    combiner.sentence_margin_words = 4
+    ks, hits = combiner._with_sentence_hits(scored, np.array([0, 3]), np.array([], dtype="i8"), [], [doc])
+    assert ks.tolist() == [2]
+    combiner.sentence_margin_words = 0
+    ks, hits = combiner._with_sentence_hits(scored, np.array([0, 3]), np.array([], dtype="i8"), [], [doc])
+    assert ks.tolist() == [0, 1, 2]

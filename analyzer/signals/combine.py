@@ -29,7 +29,9 @@ Decision per label:
   sentences a sentence whose *own* score for such a label reaches the threshold plus the margin (plus
   ``long_margin`` in a long text) yields the label too, even where its window stays under the
   threshold: a window's score is normalised over all its words, so one signal's sentence is diluted by
-  a neighbouring signal's (praise beside acted-on advice);
+  a neighbouring signal's (praise beside acted-on advice); with ``sentence_margin_words`` (0 = off)
+  such a sentence needs at least that many words (alphabetic tokens): a very short sentence's own
+  score is an extrapolation ("NIP without change." read as appreciation at 0.99);
 - at most ``max_labels`` labels per sentence (0 = no cap): the ones furthest above their threshold
   (rule hits first). Ordinary long sentences that drift over several thresholds at once are far
   more often noise than a sentence that truly carries four signals;
@@ -121,7 +123,8 @@ class SignalCombiner:
                  sentence_thresholds: dict[str, float] | None = None, max_labels: int = 0,
                  long_margin: float = 0.0, long_sentences: int = 4, rule_floors: dict[str, float] | None = None,
                  skip_boilerplate: bool = True, route: str | None = None,
-                 sentence_margins: dict[str, float] | None = None, min_model_words: int = 0):
+                 sentence_margins: dict[str, float] | None = None, min_model_words: int = 0,
+                 sentence_margin_words: int = 0):
         self.nlp = nlp
         self.name = name
         self.model_pipe = model_pipe
@@ -146,6 +149,7 @@ class SignalCombiner:
             raise ModelError(f"{name}: sentence_margins names unknown labels {unknown}")
         self.sentence_margins = {lab: float(m) for lab, m in (sentence_margins or {}).items()}
         self.min_model_words = int(min_model_words)
+        self.sentence_margin_words = int(sentence_margin_words)
 
     def _rules(self):
         if self.rules_pipe and self.rules_pipe in self.nlp.component_names:
@@ -204,7 +208,7 @@ class SignalCombiner:
             ks, js = np.nonzero(passed)
             hits = list(zip(evidence[ks, js].tolist(), js.tolist(), win[ks, js].tolist()))
             if self.sentence_margins:
-                ks, hits = self._with_sentence_hits(scored, rows, ks, hits)
+                ks, hits = self._with_sentence_hits(scored, rows, ks, hits, docs)
             cut = np.searchsorted(ks, rows).tolist()  # hits of doc n: cut[n]:cut[n + 1] (ks is sorted)
             for n, (i, sc) in enumerate(scored):
                 per_doc[i] = (sc[0], sc[2], hits[cut[n]:cut[n + 1]], cats[n])
@@ -216,12 +220,13 @@ class SignalCombiner:
             else:
                 self._annotate(doc, rules, *got, courtesy)
 
-    def _with_sentence_hits(self, scored, rows, ks, hits):
+    def _with_sentence_hits(self, scored, rows, ks, hits, docs):
         """``sentence_margins``: in a text of two or more sentences, a sentence whose *own* score for
         a label listed there reaches the label's threshold plus its margin (plus ``long_margin`` in a
         long text) is a hit too, on itself, with its own score. A window's score is normalised over
         all of its features, so a sentence that carries one signal scores lower inside a window
         shared with another signal's sentence than alone: praise beside acted-on advice, say.
+        With ``sentence_margin_words``, a sentence of fewer words is no such hit.
         Returns the rows of all hits, sorted, and the hits in the same order."""
         sent = np.concatenate([sc[1] for _, sc in scored]) if len(scored) > 1 else scored[0][1][1]
         n_sent = np.diff(rows)
@@ -238,10 +243,29 @@ class SignalCombiner:
         if not len(sk):
             return ks, hits
         local = (sk - np.repeat(rows[:-1], n_sent)[sk]).tolist()  # sentence within its doc
+        if self.sentence_margin_words:
+            long_enough = self._words_at_least(docs, scored, np.searchsorted(rows, sk, side="right") - 1, local)
+            sk, sj = sk[long_enough], sj[long_enough]
+            local = [k for k, ok in zip(local, long_enough.tolist()) if ok]
+            if not len(sk):
+                return ks, hits
         every = hits + list(zip(local, sj.tolist(), sent[sk, sj].tolist()))
         all_ks = np.concatenate([ks, sk])
         order = np.argsort(all_ks, kind="stable")
         return all_ks[order], [every[i] for i in order.tolist()]
+
+    def _words_at_least(self, docs: list[Doc], scored, doc_of: np.ndarray, local: list) -> np.ndarray:
+        """For each (scored doc, sentence within it): whether the sentence holds at least
+        ``sentence_margin_words`` alphabetic tokens (read as arrays, no Token objects)."""
+        alpha: dict[int, np.ndarray] = {}
+        out = np.zeros(len(local), dtype=bool)
+        for m, (n, k) in enumerate(zip(doc_of.tolist(), local)):
+            i, sc = scored[n]
+            if n not in alpha:
+                alpha[n] = np.concatenate([[0], np.cumsum(docs[i].to_array(IS_ALPHA), dtype=np.int64)])
+            a, b = (int(x) for x in sc[0][k][:2])
+            out[m] = alpha[n][b] - alpha[n][a] >= self.sentence_margin_words
+        return out
 
     def _annotate(self, doc: Doc, rules, ranges, win, hits, cats: list, courtesy: bool = False) -> None:
         """``hits``: (evidence sentence, label index, window score) of the windows over threshold,
@@ -341,13 +365,13 @@ class SignalCombiner:
     default_config={"model_pipe": "signal_classifier", "rules_pipe": "signal_rules", "spans_key": "signals",
                     "thresholds": {}, "default_threshold": 0.5, "sentence_thresholds": {}, "max_labels": 0,
                     "long_margin": 0.0, "long_sentences": 4, "rule_floors": {}, "skip_boilerplate": True,
-                    "route": None, "sentence_margins": {}, "min_model_words": 0},
+                    "route": None, "sentence_margins": {}, "min_model_words": 0, "sentence_margin_words": 0},
 )
 def make_signal_combiner(nlp: Language, name: str, model_pipe: str, rules_pipe: str, spans_key: str,
                          thresholds: dict, default_threshold: float, sentence_thresholds: dict,
                          max_labels: int, long_margin: float, long_sentences: int,
                          rule_floors: dict, skip_boilerplate: bool, route: str | None,
-                         sentence_margins: dict, min_model_words: int) -> SignalCombiner:
+                         sentence_margins: dict, min_model_words: int, sentence_margin_words: int) -> SignalCombiner:
     return SignalCombiner(nlp, name, model_pipe, rules_pipe, spans_key, thresholds, default_threshold,
                           sentence_thresholds, max_labels, long_margin, long_sentences, rule_floors,
-                          skip_boilerplate, route, sentence_margins, min_model_words)
+                          skip_boilerplate, route, sentence_margins, min_model_words, sentence_margin_words)
