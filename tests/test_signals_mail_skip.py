@@ -87,7 +87,7 @@ def test_thresholds_of_a_skipped_label_are_tuned_without_mail_rows():
     assert counted > 0.85
 
 
-def test_narrowed_money_rows_count_for_their_own_labels_and_the_money_labels_only():
+def test_narrowed_money_rows_count_for_the_money_labels_only():
     from training.signals.train import MONEY_LABELS, narrow_rows
 
     nlp = _load(DEFAULT_MODEL)
@@ -97,7 +97,7 @@ def test_narrowed_money_rows_count_for_their_own_labels_and_the_money_labels_onl
             {"text": "c", "labels": [], "source": "money"},
             {"text": "d", "labels": ["help_request"], "source": "mail"}]
     narrowed = narrow_rows(rows, MONEY_LABELS)
-    assert [r.get("counts_for") for r in narrowed] == [None, ["appreciation", "complaint", "fee_pushback"],
+    assert [r.get("counts_for") for r in narrowed] == [None, ["complaint", "fee_pushback"],
                                                        ["complaint", "fee_pushback"], None]
     assert "counts_for" not in rows[1]  # the caller's rows are not changed
     masks = label_rows(nlp, narrowed, ("help_request",))
@@ -105,7 +105,23 @@ def test_narrowed_money_rows_count_for_their_own_labels_and_the_money_labels_onl
         for j, lab in enumerate(labels):
             expected = (lab in r["counts_for"]) if "counts_for" in r else not (r["source"] == "mail" and lab == "help_request")
             assert masks[i, j] == expected, (i, lab)
-    assert label_rows(nlp, narrowed).sum() == len(labels) * 2 + 3 + 2  # no skipped labels: only the narrowing
+    assert label_rows(nlp, narrowed).sum() == len(labels) * 2 + 2 + 2  # no skipped labels: only the narrowing
+
+
+def test_thresholds_leave_out_the_rows_that_do_not_count_for_a_label():
+    """A narrowed row (``counts_for``) tunes only its labels' thresholds: unlabelled rows scoring high for
+    appreciation pull its threshold up when they count, and leave it where the others put it when not."""
+    lab = "appreciation"
+    ev = lambda w: {l: (-1.0, [(w if l == lab else 0.0, 0.0)]) for l in LABELS}  # noqa: E731,E741
+    rows = [{"labels": [lab]}, {"labels": [lab]}, {"labels": []}, {"labels": []}]
+    evidence = [ev(0.9), ev(0.8), ev(0.2), ev(0.1)]
+    noise = [{"labels": []}, {"labels": []}, {"labels": []}]
+    alone, _, _ = tune_thresholds(evidence, rows, sentence=False, rule_floor=False)
+    counted, _, _ = tune_thresholds(evidence + [ev(0.85)] * 3, rows + noise, sentence=False, rule_floor=False)
+    narrow = [r | {"counts_for": ["complaint", "fee_pushback"]} for r in noise]
+    left_out, _, _ = tune_thresholds(evidence + [ev(0.85)] * 3, rows + narrow, sentence=False, rule_floor=False)
+    assert counted[lab] > alone[lab]
+    assert left_out[lab] == alone[lab]
 
 
 def test_money_rows_are_read_as_their_own_source():

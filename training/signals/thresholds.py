@@ -115,13 +115,17 @@ def tune_thresholds(evidence: list[dict], rows: list[dict], beta: float = 1.0, s
                     rule_floor: bool = True, mail_skip_labels: tuple[str, ...] = ()
                     ) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
     """Window thresholds, sentence thresholds and rule floors per label (see :func:`tune_label`); the
-    labels of ``mail_skip_labels`` are tuned without the whole-mail rows (``source: "mail"``)."""
+    labels of ``mail_skip_labels`` are tuned without the whole-mail rows (``source: "mail"``), and
+    each label without the rows whose ``counts_for`` list leaves it out (as its regression is
+    fitted: ``training.signals.train.label_rows``)."""
     win, own, floor = {}, {}, {}
-    without_mail = [i for i, r in enumerate(rows) if r.get("source") != "mail"] if mail_skip_labels else []
+    narrow = any("counts_for" in r for r in rows)
     for lab in LABELS:
         ev, rs = evidence, rows
-        if lab in mail_skip_labels:
-            ev, rs = [evidence[i] for i in without_mail], [rows[i] for i in without_mail]
+        if lab in mail_skip_labels or narrow:
+            keep = [i for i, r in enumerate(rows) if not (lab in mail_skip_labels and r.get("source") == "mail")
+                    and ("counts_for" not in r or lab in r["counts_for"])]
+            ev, rs = [evidence[i] for i in keep], [rows[i] for i in keep]
         gold = np.array([lab in r["labels"] for r in rs])
         win[lab], own[lab], floor[lab], _ = tune_label(ev, gold, lab, beta, sentence, rule_floor)
     return win, own, floor

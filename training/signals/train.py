@@ -80,7 +80,7 @@ def label_rows(nlp, rows: list[dict], mail_skip_labels: tuple[str, ...] = ()) ->
     Candidate N9 (``models/depth/CANDIDATE62.md``): labellers disagree on whether a
     routine work order ("Need 6 posts by 30 April") is a help request, so the mail rows teach it
     to flag work orders; its help requests are learnt from the snippets alone. ``counts_for``: the
-    money rows of ``--money-own-labels`` (:func:`narrow_rows`)."""
+    money rows of ``--money-narrow`` (:func:`narrow_rows`)."""
     narrow = any("counts_for" in r for r in rows)
     if not mail_skip_labels and not narrow:
         return None
@@ -93,18 +93,20 @@ def label_rows(nlp, rows: list[dict], mail_skip_labels: tuple[str, ...] = ()) ->
 
 
 #: The labels the money rows were written for (``data/signals/BRIEF_money.md``): with
-#: ``--money-own-labels`` they count in these labels' regressions and in those of the labels they carry.
-MONEY_LABELS = ("fee_pushback", "complaint")
+#: ``--money-narrow`` they count only in these labels' regressions and thresholds.
+MONEY_LABELS = ("complaint", "fee_pushback")
 
 
 def narrow_rows(rows: list[dict], labels: tuple[str, ...]) -> list[dict]:
-    """The money rows made to count only for ``labels`` and the labels each carries (``counts_for``).
+    """The money rows made to count only for ``labels`` (``counts_for``): in those labels' regressions
+    (:func:`label_rows`) and threshold tuning (:func:`training.signals.thresholds.tune_thresholds`),
+    and dealt into folds on their own (:func:`fold_assignment`).
 
     A row added for two labels is also a negative for every other label, and moved their weights and
     tuned thresholds as much as it helped its own two (candidate M, forty-fifth session,
-    ``models/signals/HISTORY.md``); narrowed, it teaches only the labels it was written for."""
-    return [r | {"counts_for": sorted(set(labels) | set(r["labels"]))} if r.get("source") == "money" else r
-            for r in rows]
+    ``models/signals/HISTORY.md``); narrowed, it teaches only the labels it was written for. (Counting
+    them for the other labels each carries too read worse: candidate MO, forty-sixth session.)"""
+    return [r | {"counts_for": sorted(labels)} if r.get("source") == "money" else r for r in rows]
 
 
 def cross_validated_evidence(nlp, docs: list, rows: list[dict], occ: list, folds: int, C: float, min_df: int,
@@ -158,7 +160,7 @@ def _table_dict(df) -> dict:
 
 
 def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: bool = False,
-          courtesy: bool = False, money: bool = False, money_own_labels: bool = False,
+          courtesy: bool = False, money: bool = False, money_narrow: bool = False,
           repeats: int | None = None, mail: bool | str = False, tune_on_mail: bool = True, languages: bool = False, tune_on_languages: bool = True,
           only_languages: bool = False, language_codes: tuple[str, ...] = LANGUAGES, mixed_pairs: int = 0,
           independent: bool | str = False, tune_on_independent: bool = True,
@@ -168,8 +170,8 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
     ``flip``: train on the sign-flip rows too (:data:`training.signals.corpus.FLIP_PATHS`); ``courtesy``:
     on the courtesy rows too (:data:`training.signals.corpus.COURTESY_PATHS`), with the classifier's
     ``silent_furniture`` on (bare courtesy and all mail furniture count in no score); ``money``: on the
-    money rows too (:data:`training.signals.corpus.MONEY_PATHS`); ``money_own_labels``: those rows count
-    only for :data:`MONEY_LABELS` and the labels they carry (:func:`narrow_rows`); ``mail``: on the
+    money rows too (:data:`training.signals.corpus.MONEY_PATHS`); ``money_narrow``: those rows count
+    only for :data:`MONEY_LABELS` (:func:`narrow_rows`); ``mail``: on the
     whole-mail rows too (:func:`training.signals.corpus.mail_file`);
     ``tune_on_mail=False``: the mail rows join every weight fit, but the thresholds, rule floors and
     long-text margin are tuned on the other rows only, as without them; ``languages``: on the snippets
@@ -203,7 +205,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
     seed = int(fit.get("seed", SEED) if seed is None else seed)
     C, min_df, folds = float(fit.get("C", 10.0)), int(fit.get("min_df", 2)), int(fit.get("folds", 5))
     rows = parts["train"] + parts["tune"]
-    if money_own_labels:
+    if money_narrow:
         rows = narrow_rows(rows, MONEY_LABELS)
     docs = prepare(nlp, [r["text"] for r in rows])
     occ = [occurrences(nlp.get_pipe(CLASSIFIER), d) for d in docs]
@@ -266,7 +268,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
                  "flip": [str(p.relative_to(PROJECT_ROOT)) for p in FLIP_PATHS] if flip else [],
                  "courtesy": [str(p.relative_to(PROJECT_ROOT)) for p in COURTESY_PATHS] if courtesy else [],
                  "money": [str(p.relative_to(PROJECT_ROOT)) for p in MONEY_PATHS] if money else [],
-                 "money_own_labels": bool(money_own_labels) if money else None,
+                 "money_narrow": bool(money_narrow) if money else None,
                  "mail": str(mail_file(mail).relative_to(PROJECT_ROOT)) if mail else None, "tune_on_mail": bool(tune_on_mail) if mail else None,
                  "mail_skip_labels": list(mail_skip_labels) if mail else [],
                  "mail_without": list(mail_without) if mail else [],
@@ -312,7 +314,7 @@ def _training_md(m: dict, config: Path) -> str:
 
 Command (from the project root; `make model` runs the same):
 
-    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}{' --courtesy' if m['data'].get('courtesy') else ''}{' --money' if m['data'].get('money') else ''}{' --money-own-labels' if m['data'].get('money_own_labels') else ''}{f" --mail {mail_kind(m['data']['mail'])}" if m['data'].get('mail') else ''}{' --mail-weights-only' if m['data'].get('tune_on_mail') is False else ''}{f" --mail-skip-labels {','.join(m['data']['mail_skip_labels'])}" if m['data'].get('mail_skip_labels') else ''}{f" --mail-without {','.join(m['data']['mail_without'])}" if m['data'].get('mail_without') else ''}{' --languages' if m['data'].get('languages') else ''}{' --languages-weights-only' if m['data'].get('tune_on_languages') is False else ''}{independent_option(m['data'].get('independent'))}{' --independent-weights-only' if m['data'].get('tune_on_independent') is False else ''}{' --only-languages' if m['data'].get('only_languages') else ''}{f" --language-codes {','.join(m['data']['language_codes'])}" if m['data'].get('language_codes') and tuple(m['data']['language_codes']) != LANGUAGES else ''}{f" --repeats {m['fit']['repeats']}" if m['fit'].get('repeats', 1) > 1 else ''}{f" --margin-tolerance {m['decision']['long_margin_tolerance']}" if m['decision'].get('long_margin_tolerance') else ''}{f" --long-margin {m['decision']['long_margin_fixed']}" if m['decision'].get('long_margin_fixed') is not None else ''}
+    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}{' --courtesy' if m['data'].get('courtesy') else ''}{' --money' if m['data'].get('money') else ''}{' --money-narrow' if m['data'].get('money_narrow') else ''}{f" --mail {mail_kind(m['data']['mail'])}" if m['data'].get('mail') else ''}{' --mail-weights-only' if m['data'].get('tune_on_mail') is False else ''}{f" --mail-skip-labels {','.join(m['data']['mail_skip_labels'])}" if m['data'].get('mail_skip_labels') else ''}{f" --mail-without {','.join(m['data']['mail_without'])}" if m['data'].get('mail_without') else ''}{' --languages' if m['data'].get('languages') else ''}{' --languages-weights-only' if m['data'].get('tune_on_languages') is False else ''}{independent_option(m['data'].get('independent'))}{' --independent-weights-only' if m['data'].get('tune_on_independent') is False else ''}{' --only-languages' if m['data'].get('only_languages') else ''}{f" --language-codes {','.join(m['data']['language_codes'])}" if m['data'].get('language_codes') and tuple(m['data']['language_codes']) != LANGUAGES else ''}{f" --repeats {m['fit']['repeats']}" if m['fit'].get('repeats', 1) > 1 else ''}{f" --margin-tolerance {m['decision']['long_margin_tolerance']}" if m['decision'].get('long_margin_tolerance') else ''}{f" --long-margin {m['decision']['long_margin_fixed']}" if m['decision'].get('long_margin_fixed') is not None else ''}
 
 - spaCy {spacy.__version__}; config `{cfg}`: sentencizer, `paragraph_breaks` (a blank line ends a sentence),
   lookup lemmatizer, `signal_rules`, `signal_classifier` (linear model over hashed word 1-2-grams, lemmas,
@@ -367,9 +369,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="also train on the courtesy rows (data/signals/train_courtesy_*.jsonl), furniture silent")
     parser.add_argument("--money", action="store_true",
                         help="also train on the money rows (data/signals/train_money_*.jsonl)")
-    parser.add_argument("--money-own-labels", action="store_true",
-                        help="with --money: those rows count only in the regressions of fee_pushback, complaint "
-                             "and the labels each carries, and are dealt into folds on their own")
+    parser.add_argument("--money-narrow", action="store_true",
+                        help="with --money: those rows count only for fee_pushback and complaint (their regressions "
+                             "and thresholds), and are dealt into folds on their own")
     parser.add_argument("--mail", nargs="?", const="paragraph", choices=("paragraph", "quote"), default=None,
                         help="also train on rows of whole labelled agency mail: paragraphs "
                              "(data/signals/train_mail.jsonl), or with `quote` the quotes (train_mail_quotes.jsonl)")
@@ -406,12 +408,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.long_margin is not None and args.long_margin < 0:
         parser.error(f"--long-margin is 0 or more, not {args.long_margin}")
-    if args.money_own_labels and not args.money:
-        parser.error("--money-own-labels needs --money")
+    if args.money_narrow and not args.money:
+        parser.error("--money-narrow needs --money")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         metrics = train(args.out, config=args.config, seed=args.seed, flip=args.flip, courtesy=args.courtesy, money=args.money,
-                        money_own_labels=args.money_own_labels,
+                        money_narrow=args.money_narrow,
                         repeats=args.repeats, mail=args.mail, tune_on_mail=not args.mail_weights_only,
                         mail_skip_labels=tuple(x for x in args.mail_skip_labels.split(",") if x),
                         mail_without=tuple(x for x in args.mail_without.split(",") if x),
