@@ -62,7 +62,8 @@ def test_independent_rows_are_every_read_set_and_never_the_blind_one():
                                       "eval_independent16", "eval_independent17", "eval_independent18",
                                       "eval_independent19", "eval_independent20",
                                       "eval_independent21", "eval_independent22",
-                                      "eval_independent23", "eval_independent24", "eval_independent25"))
+                                      "eval_independent23", "eval_independent24", "eval_independent25",
+                                      "eval_independent26"))
                 for p in INDEPENDENT_READ_PATHS)
     plain, more = training_parts(), training_parts(independent=True)
     added = [r for part in ("train", "tune") for r in more[part] if r.get("source") == "independent"]

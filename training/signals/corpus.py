@@ -192,6 +192,9 @@ INDEPENDENT24_PATHS = tuple(DATA_DIR / f"eval_independent24_{k}.jsonl" for k in 
 #: The twenty-fifth independent set (forty-second session): blind, the next candidate's
 #: (data/signals/README_eval_independent25.md); read only when ``--sets`` names it.
 INDEPENDENT25_PATHS = tuple(DATA_DIR / f"eval_independent25_{k}.jsonl" for k in "abc")
+#: The twenty-sixth independent set (forty-sixth session): blind, kept for the candidate after the one
+#: that reads set 25 (data/signals/README_eval_independent26.md); read only when ``--sets`` names it.
+INDEPENDENT26_PATHS = tuple(DATA_DIR / f"eval_independent26_{k}.jsonl" for k in "abc")
 
 #: The independent English snippet sets read before the twenty-sixth session's candidate D (sets 1 to
 #: 11): written as evaluation sets, each blind until its first read, development sets since.
@@ -202,7 +205,7 @@ INDEPENDENT_READ_PATHS = (INDEPENDENT_PATH, INDEPENDENT2_PATH, *INDEPENDENT3_PAT
                           *INDEPENDENT9_PATHS, *INDEPENDENT10_PATHS, *INDEPENDENT11_PATHS)
 #: Every English independent snippet set read so far (sets 1 to 24: :data:`INDEPENDENT_READ_PATHS` and the
 #: sets read since, each by a candidate's rule): ``training_parts(independent="all")``. The blind set
-#: (:data:`INDEPENDENT25_PATHS`) is never among them. A detector trained on these has no read snippet set
+#: (:data:`INDEPENDENT25_PATHS`, :data:`INDEPENDENT26_PATHS`) is never among them. A detector trained on these has no read snippet set
 #: left to be measured on: only the blind set says what it does on snippets.
 INDEPENDENT_ALL_READ_PATHS = INDEPENDENT_READ_PATHS + (
     *INDEPENDENT12_PATHS, *INDEPENDENT13_PATHS, *INDEPENDENT14_PATHS, *INDEPENDENT15_PATHS, *INDEPENDENT16_PATHS,

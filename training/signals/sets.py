@@ -15,7 +15,7 @@ from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDE
                                      INDEPENDENT12_PATHS, INDEPENDENT13_PATHS, INDEPENDENT14_PATHS, INDEPENDENT15_PATHS,
                                      INDEPENDENT16_PATHS, INDEPENDENT17_PATHS, INDEPENDENT18_PATHS, INDEPENDENT19_PATHS,
                                      INDEPENDENT20_PATHS, INDEPENDENT21_PATHS, INDEPENDENT22_PATHS, INDEPENDENT23_PATHS,
-                                     INDEPENDENT24_PATHS, INDEPENDENT25_PATHS,
+                                     INDEPENDENT24_PATHS, INDEPENDENT25_PATHS, INDEPENDENT26_PATHS,
                                      INDEPENDENT_PATH, LANGUAGE_EVAL2_PATHS, LANGUAGE_EVAL3_PATHS, LANGUAGE_EVAL_PATHS,
                                      LANGUAGES)
 
@@ -148,6 +148,10 @@ BLIND_SETS = (
      "Twenty-fifth independently written set (eval_independent25_*.jsonl: three more authors who saw no "
      "project data, written in the forty-second session; blind until a candidate's rule lets it be read, "
      "data/signals/README_eval_independent25.md)"),
+    ("independent26", INDEPENDENT26_PATHS,
+     "Twenty-sixth independently written set (eval_independent26_*.jsonl: three more authors who saw no "
+     "project data, written in the forty-sixth session; blind until a candidate's rule lets it be read, "
+     "data/signals/README_eval_independent26.md)"),
 )
 
 
