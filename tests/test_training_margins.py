@@ -40,3 +40,31 @@ def test_the_command_applies_given_margins_to_a_copy_of_the_model(tmp_path):
     assert not (out / "stale.txt").exists() and (out / "metrics.json").exists()
     nlp = load_pipeline(str(out))
     assert nlp.get_pipe("signal_combiner").sentence_margins == {"appreciation": 0.2, "complaint": 0.05}
+
+
+def test_the_command_sets_the_word_floor_and_the_decisions_it_is_given(tmp_path, capsys):
+    """``--margin-words`` and ``--thresholds`` / ``--rule-floors`` (every label once) go into the English
+    combiner's config; the languages combiner is left as it is; a partial or unknown list is a usage error."""
+    import pytest
+
+    from analyzer.signals.labels import LABELS
+    from analyzer.signals.pipeline import DEFAULT_MODEL, load_pipeline
+    from training.signals.margins import main
+
+    out = tmp_path / "signals"
+    thresholds = {lab: 0.5 + i / 100 for i, lab in enumerate(LABELS)}
+    floors = {lab: i / 50 for i, lab in enumerate(LABELS)}
+    given = lambda d: ",".join(f"{k}={v}" for k, v in d.items())  # noqa: E731
+    assert main(["--model", str(DEFAULT_MODEL), "--out", str(out), "--margins", "appreciation=0.2", "--margin-words", "3",
+                 "--thresholds", given(thresholds), "--rule-floors", given(floors)]) == 0
+    nlp = load_pipeline(str(out))
+    english, languages = nlp.get_pipe("signal_combiner"), nlp.get_pipe("signal_combiner_languages")
+    assert english.sentence_margin_words == 3 and english.thresholds == thresholds and english.rule_floors == floors
+    shipped = load_pipeline(DEFAULT_MODEL).get_pipe("signal_combiner_languages")
+    assert languages.thresholds == shipped.thresholds and languages.sentence_margin_words == 0
+    for bad in (given(dict(list(thresholds.items())[:5])), given(thresholds | {"praise": 0.5})):
+        with pytest.raises(SystemExit) as exc:
+            main(["--model", str(DEFAULT_MODEL), "--out", str(tmp_path / "x"), "--margins", "appreciation=0.2",
+                  "--thresholds", bad])
+        assert exc.value.code == 2
+    assert "must give every label once" in capsys.readouterr().err

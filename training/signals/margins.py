@@ -77,10 +77,12 @@ def choose_margins(gold: list[list[str]], by_margin: dict, min_gain: float = MIN
     return chosen
 
 
-def write_with_margins(model: str | Path, margins: dict[str, float], out: Path) -> None:
+def write_with_margins(model: str | Path, margins: dict[str, float], out: Path, margin_words: int | None = None,
+                       decisions: dict[str, dict[str, float]] | None = None) -> None:
     """A copy of the model folder ``model`` at ``out``, replacing what is there (its metrics and notes too: the evaluation reads
     the training rows from ``metrics.json``) with ``margins`` as its English combiner's
-    ``sentence_margins``."""
+    ``sentence_margins``; ``margin_words``: its ``sentence_margin_words`` (None: as it is); ``decisions``:
+    its ``thresholds`` and ``rule_floors`` (each a full label -> value map; None: as tuned)."""
     import shutil
 
     from thinc.api import Config
@@ -90,7 +92,12 @@ def write_with_margins(model: str | Path, margins: dict[str, float], out: Path) 
     shutil.rmtree(staging, ignore_errors=True)
     shutil.copytree(model, staging)
     cfg = Config().from_disk(staging / "config.cfg", interpolate=False)
-    cfg["components"]["signal_combiner"]["sentence_margins"] = {lab: float(m) for lab, m in margins.items()}
+    combiner = cfg["components"]["signal_combiner"]
+    combiner["sentence_margins"] = {lab: float(m) for lab, m in margins.items()}
+    if margin_words is not None:
+        combiner["sentence_margin_words"] = int(margin_words)
+    for key, values in (decisions or {}).items():
+        combiner[key] = {lab: float(values[lab]) for lab in LABELS}
     cfg.to_disk(staging / "config.cfg", interpolate=False)
     if out.exists():  # ``make model`` writes over the shipped folder
         shutil.rmtree(out)
@@ -109,13 +116,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--margins", metavar="LABEL=M,...",
                     help="apply these margins as they are, with no sweep (``make model`` applies the shipped "
                          "ones: chosen on sets 3-23, the read sets of the time, a sweep now reads more)")
+    ap.add_argument("--margin-words", type=int, default=None, metavar="N",
+                    help="a sentence-margin hit needs a sentence of at least N words (the combiner's "
+                         "sentence_margin_words; default: as the model has it)")
+    ap.add_argument("--thresholds", metavar="LABEL=T,...", default=None,
+                    help="the English combiner's window thresholds, every label (default: as tuned in training)")
+    ap.add_argument("--rule-floors", metavar="LABEL=F,...", default=None,
+                    help="the English combiner's rule floors, every label (default: as tuned in training)")
     args = ap.parse_args(argv)
+    if args.margin_words is not None and args.margin_words < 0:
+        ap.error(f"--margin-words is 0 or more, not {args.margin_words}")
+    decisions = {}
+    for key, given in (("thresholds", args.thresholds), ("rule_floors", args.rule_floors)):
+        if given is not None:
+            values = _label_values(given)
+            if set(values) != set(LABELS):
+                ap.error(f"--{key.replace('_', '-')} must give every label once: "
+                         f"missing {sorted(set(LABELS) - set(values))}, unknown {sorted(set(values) - set(LABELS))}")
+            decisions[key] = values
     if args.margins:
-        margins = {lab.strip(): float(m) for lab, m in (item.split("=") for item in args.margins.split(","))}
+        margins = _label_values(args.margins)
         unknown = sorted(set(margins) - set(LABELS))
         if unknown:
             ap.error(f"unknown labels {unknown}")
-        write_with_margins(args.model, margins, args.out)
+        write_with_margins(args.model, margins, args.out, args.margin_words, decisions)
         return 0
     rows = [r for p in development_paths(Path(args.model)) for r in read_labelled(p)]
     texts, gold = [r["text"] for r in rows], [r["labels"] for r in rows]
@@ -124,8 +148,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"margin {m}: macro F1 {macro_fbeta(gold, pred):.4f}")
     margins = choose_margins(gold, by_margin, args.min_gain)
     print(f"{len(texts)} development texts; chosen: {margins}")
-    write_with_margins(args.model, margins, args.out)
+    write_with_margins(args.model, margins, args.out, args.margin_words, decisions)
     return 0
+
+
+def _label_values(given: str) -> dict[str, float]:
+    """``"a=0.1,b=0.2"`` -> ``{"a": 0.1, "b": 0.2}``."""
+    return {lab.strip(): float(v) for lab, v in (item.split("=") for item in given.split(","))}
 
 
 if __name__ == "__main__":
