@@ -119,6 +119,10 @@ INDEPENDENT_SETS = (
      "Twenty-fourth independently written set (eval_independent24_*.jsonl: three more authors who saw no project "
      "data, written in the forty-first session; first read in the forty-second session with the shipped "
      "detector N13 and candidate V2, models/depth/CANDIDATE73.md; a development set since)"),
+    ("independent25", INDEPENDENT25_PATHS,
+     "Twenty-fifth independently written set (eval_independent25_*.jsonl: three more authors who saw no project "
+     "data, written in the forty-second session; first read in the forty-sixth session with the shipped "
+     "detector V2 and candidate V3, models/depth/CANDIDATE75.md; a development set since)"),
     ("languages", LANGUAGE_EVAL_PATHS,
      "Snippets written natively in French, German, Spanish and Portuguese (eval_lang_*.jsonl: four authors who "
      "saw no project data, written in the twenty-first session as a test set; data/signals/README_train_languages.md)"),
@@ -138,16 +142,13 @@ INDEPENDENT_SETS = (
 )
 
 #: Blind sets: read only when ``--sets`` names them, as a candidate's rule says
-#: (data/signals/README_eval_independent25.md). ``eval_independent19_*`` was read by candidate N10's rule
+#: (data/signals/README_eval_independent26.md). ``eval_independent19_*`` was read by candidate N10's rule
 #: (``models/depth/CANDIDATE64.md``), ``eval_independent20_*`` by N11's (``CANDIDATE66.md``),
 #: ``eval_independent21_*`` by N12's (``CANDIDATE67.md``), ``eval_independent22_*`` by N13's
-#: (``CANDIDATE69.md``), ``eval_independent23_*`` by N14's (``CANDIDATE70.md``) and ``eval_independent24_*``
-#: by V2's (``CANDIDATE73.md``); all are in :data:`INDEPENDENT_SETS` now.
+#: (``CANDIDATE69.md``), ``eval_independent23_*`` by N14's (``CANDIDATE70.md``), ``eval_independent24_*``
+#: by V2's (``CANDIDATE73.md``) and ``eval_independent25_*`` by V3's (``CANDIDATE75.md``); all are in
+#: :data:`INDEPENDENT_SETS` now.
 BLIND_SETS = (
-    ("independent25", INDEPENDENT25_PATHS,
-     "Twenty-fifth independently written set (eval_independent25_*.jsonl: three more authors who saw no "
-     "project data, written in the forty-second session; blind until a candidate's rule lets it be read, "
-     "data/signals/README_eval_independent25.md)"),
     ("independent26", INDEPENDENT26_PATHS,
      "Twenty-sixth independently written set (eval_independent26_*.jsonl: three more authors who saw no "
      "project data, written in the forty-sixth session; blind until a candidate's rule lets it be read, "
