@@ -134,9 +134,10 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
 #: on ``train62`` too, judged by ``train63``, which waits now (its message labels judged the forty-first
 #: session's N14, ``CANDIDATE70.md``, which did not ship), with ``train64`` (fortieth session), which judged
 #: N14's depth model, and ``train65`` (forty-first session), which judged PTT (``CANDIDATE72.md``), which did
-#: not ship, and ``train66`` (forty-first session), which judged PTU (``CANDIDATE74.md``, forty-second
-#: session), which did not ship.
-WAITING_SPLITS = ("train63", "train64", "train65", "train66")
+#: not ship, ``train66`` (forty-first session), which judged PTU (``CANDIDATE74.md``, forty-second
+#: session), which did not ship, and ``train67`` (forty-second session), which judged the pair V3 + PTV
+#: (``CANDIDATE76.md``, forty-sixth session), which did not ship.
+WAITING_SPLITS = ("train63", "train64", "train65", "train66", "train67")
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
 #: the rule of the candidate they judge is committed (``data/independent/README.md``). ``train54`` was
 #: read by candidate N7's rule (``models/depth/CANDIDATE60.md``), ``train55`` by N8's
@@ -156,10 +157,11 @@ WAITING_SPLITS = ("train63", "train64", "train65", "train66")
 #: forty-first session, with its labels ``data/signals/mail_labels_train65/``) was read by PTT's rule
 #: (``CANDIDATE72.md``) for depth only: its labels stay unread. ``train66`` (six more of the forty-first
 #: session, with its labels ``data/signals/mail_labels_train66/``) was read by PTU's rule
-#: (``CANDIDATE74.md``, forty-second session) for depth only: its labels stay unread. ``train67`` (six of
-#: the forty-second session, with its labels ``data/signals/mail_labels_train67/``) waits for the next
-#: candidate's rule.
-UNREAD_SPLITS: tuple[str, ...] = ("train67",)
+#: (``CANDIDATE74.md``, forty-second session) for depth only, and its labels by V3's
+#: (``CANDIDATE75.md``, forty-sixth session). ``train67`` (six of the forty-second session, with its labels
+#: ``data/signals/mail_labels_train67/``) was read by the rule of the pair V3 + PTV (``CANDIDATE76.md``,
+#: forty-sixth session) for depth only: its labels stay unread. No judge set waits unread now.
+UNREAD_SPLITS: tuple[str, ...] = ()
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
