@@ -17,8 +17,6 @@ from functools import lru_cache
 
 import numpy as np
 
-from analyzer.signals.doctext import range_text
-
 #: A greeting line: a salutation, then only names or a group ("Hi all,", "Dear Ms Brandt,").
 GREETING = re.compile(
     r"(?i)^\W*(?:hi|hello|hey|dear|greetings|good\s+(?:morning|afternoon|evening)|morning|afternoon|evening|"
@@ -131,6 +129,6 @@ def furniture_mask(docs, offsets, s_start, s_end, doc_of, candidates, courtesy: 
     first = np.asarray(offsets)[d_of]
     for k, d, a, b in zip(candidates.tolist(), d_of.tolist(), (s_start[candidates] - first).tolist(),
                           (s_end[candidates] - first).tolist()):
-        if furniture_kind(range_text(docs[d], a, b), courtesy):
+        if furniture_kind(docs[d][a:b].text, courtesy):
             out[k] = True
     return out

@@ -74,7 +74,6 @@ from spacy.tokens import Doc, Span, SpanGroup
 
 from analyzer.errors import ModelError
 from analyzer.signals.boilerplate import furniture_kind
-from analyzer.signals.doctext import range_text
 from analyzer.signals.labels import LABELS
 from analyzer.signals.linear import SCORES_KEY
 from analyzer.signals.router import on_route
@@ -315,7 +314,7 @@ class SignalCombiner:
                 got[1] = score
                 got[0] = max(got[0], score)
         if found:  # mail furniture (when skipped) and sentences in a script the detector cannot read
-            texts = {k: range_text(doc, *bounds[k]) for k in {k for k, _ in found}}
+            texts = {k: doc[bounds[k][0]:bounds[k][1]].text for k in {k for k, _ in found}}
             unread = {k for k, t in texts.items() if not self.may_carry_label(t, courtesy)}
             found = {key: val for key, val in found.items() if key[0] not in unread}
         if self.max_labels > 0 and len(found) > self.max_labels:
@@ -344,7 +343,7 @@ class SignalCombiner:
             return True
         if total >= SHORT_TEXT_WORDS:
             return False
-        kept = sum(int(words[b] - words[a]) for a, b in bounds if self.may_carry_label(range_text(doc, a, b), courtesy))
+        kept = sum(int(words[b] - words[a]) for a, b in bounds if self.may_carry_label(doc[a:b].text, courtesy))
         return kept < self.min_model_words
 
     def _cap(self, found: dict) -> dict:

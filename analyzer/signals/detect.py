@@ -102,17 +102,16 @@ def signals_frame(messages: pd.DataFrame, nlp=None, batch_size: int | None = Non
                 continue
             mid = ids[i] if isinstance(ids[i], str) and ids[i] else hashes[i]
             sent_index = _sentence_numbers(doc)
-            cursor, offsets, text = 0, {}, doc.text
+            cursor, offsets = 0, {}
             for span in sorted(spans, key=lambda s: (s.start, s.label_)):
-                sentence = text[span.start_char:span.end_char]  # span.text, without a Token object per word
                 if span.start not in offsets:
-                    at = _sentence_offset(new_texts[i], sentence, cursor)
+                    at = _sentence_offset(new_texts[i], span.text, cursor)
                     offsets[span.start] = at
                     cursor = max(cursor, at) if at >= 0 else cursor
                 start = offsets[span.start]
                 model_score = span._.signal_model_score
                 rows.append((mid, clients[i], directions[i], dates[i], sent_index.get(span.start, -1),
-                             start, start + len(sentence) if start >= 0 else -1, sentence, span.label_,
+                             start, start + len(span.text) if start >= 0 else -1, span.text, span.label_,
                              float(span._.signal_score), np.nan if model_score is None else float(model_score),
                              span._.signal_rule_id or "", span._.signal_explanation))
     if not rows:

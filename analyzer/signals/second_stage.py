@@ -52,7 +52,6 @@ from analyzer.errors import ModelError
 from analyzer.signals.combine import _INDEX as LABEL_INDEX
 from analyzer.signals.combine import _KEY as RESULT_KEY
 from analyzer.signals.combine import SignalCombiner
-from analyzer.signals.doctext import range_text
 from analyzer.signals.labels import LABELS
 from analyzer.signals.linear import SCORES_KEY
 from analyzer.signals.quoted import strip_quoted
@@ -221,7 +220,7 @@ class SecondStage:
         for k in np.argsort(-own, kind="stable").tolist():
             if cap > 0 and per_sentence.get(k, 0) >= cap:
                 continue
-            if combiner.may_carry_label(range_text(doc, *bounds[k]), courtesy):
+            if combiner.may_carry_label(doc[bounds[k][0]:bounds[k][1]].text, courtesy):
                 return k
         return None
 
