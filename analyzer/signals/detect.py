@@ -15,6 +15,7 @@ mail text that ``bench/bench_signals.py`` uses now).
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 
 import numpy as np
@@ -94,9 +95,17 @@ def signals_frame(messages: pd.DataFrame, nlp=None, batch_size: int | None = Non
     directions = messages["direction"].tolist() if "direction" in messages else ["other"] * len(messages)
     dates = messages["date"].tolist() if "date" in messages else [pd.NaT] * len(messages)
     rows = []
-    docs = nlp.pipe(docs_for(nlp, (detectable(strip_quoted(t)) for t in new_texts)), batch_size=batch_size)
+    fed: deque[str] = deque()  # the texts nlp.pipe has read and not yet returned as docs, in order
+
+    def feeding():
+        for t in new_texts:
+            fed.append(detectable(strip_quoted(t)))
+            yield fed[-1]
+
+    docs = nlp.pipe(docs_for(nlp, feeding()), batch_size=batch_size)
     with frozen_heap():
         for i, doc in enumerate(docs):
+            text = fed.popleft()  # doc.text, which spaCy would join again from a Token object per word
             spans = doc.spans[key]
             if not len(spans):
                 continue
@@ -104,14 +113,15 @@ def signals_frame(messages: pd.DataFrame, nlp=None, batch_size: int | None = Non
             sent_index = _sentence_numbers(doc)
             cursor, offsets = 0, {}
             for span in sorted(spans, key=lambda s: (s.start, s.label_)):
+                sentence = text[span.start_char:span.end_char]  # span.text
                 if span.start not in offsets:
-                    at = _sentence_offset(new_texts[i], span.text, cursor)
+                    at = _sentence_offset(new_texts[i], sentence, cursor)
                     offsets[span.start] = at
                     cursor = max(cursor, at) if at >= 0 else cursor
                 start = offsets[span.start]
                 model_score = span._.signal_model_score
                 rows.append((mid, clients[i], directions[i], dates[i], sent_index.get(span.start, -1),
-                             start, start + len(span.text) if start >= 0 else -1, span.text, span.label_,
+                             start, start + len(sentence) if start >= 0 else -1, sentence, span.label_,
                              float(span._.signal_score), np.nan if model_score is None else float(model_score),
                              span._.signal_rule_id or "", span._.signal_explanation))
     if not rows:
