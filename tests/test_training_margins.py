@@ -68,3 +68,10 @@ def test_the_command_sets_the_word_floor_and_the_decisions_it_is_given(tmp_path,
                   "--thresholds", bad])
         assert exc.value.code == 2
     assert "must give every label once" in capsys.readouterr().err
+    for argv in (["--thresholds", given(thresholds)],  # no --margins: a sweep would not read these decisions
+                 ["--margins", "appreciation=0.2", "--rule-floors", "appreciation:0.1"]):
+        with pytest.raises(SystemExit) as exc:
+            main(["--model", str(DEFAULT_MODEL), "--out", str(tmp_path / "y"), *argv])
+        assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "need --margins" in err and "expected LABEL=VALUE" in err

@@ -126,16 +126,24 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.margin_words is not None and args.margin_words < 0:
         ap.error(f"--margin-words is 0 or more, not {args.margin_words}")
+    if (args.thresholds or args.rule_floors) and not args.margins:
+        ap.error("--thresholds and --rule-floors need --margins (a sweep reads the model's own decisions)")
     decisions = {}
     for key, given in (("thresholds", args.thresholds), ("rule_floors", args.rule_floors)):
         if given is not None:
-            values = _label_values(given)
+            try:
+                values = _label_values(given)
+            except ValueError:
+                ap.error(f"--{key.replace('_', '-')}: expected LABEL=VALUE,..., got {given!r}")
             if set(values) != set(LABELS):
                 ap.error(f"--{key.replace('_', '-')} must give every label once: "
                          f"missing {sorted(set(LABELS) - set(values))}, unknown {sorted(set(values) - set(LABELS))}")
             decisions[key] = values
     if args.margins:
-        margins = _label_values(args.margins)
+        try:
+            margins = _label_values(args.margins)
+        except ValueError:
+            ap.error(f"--margins: expected LABEL=MARGIN,..., got {args.margins!r}")
         unknown = sorted(set(margins) - set(LABELS))
         if unknown:
             ap.error(f"unknown labels {unknown}")
