@@ -87,6 +87,12 @@ _NAN = float("nan")
 SHORT_TEXT_WORDS = 40
 
 
+def _words_before(doc: Doc) -> np.ndarray:
+    """Alphabetic tokens before each token, and in all (``len(doc) + 1`` entries), read as an array (no
+    Token objects): ``words[b] - words[a]`` is the count in ``doc[a:b]``."""
+    return np.concatenate([[0], np.cumsum(doc.to_array(IS_ALPHA), dtype=np.int64)])
+
+
 def _info(span: Span):
     return span.doc.user_data.get((_KEY, span.start_char, span.end_char, span.label_))
 
@@ -261,7 +267,7 @@ class SignalCombiner:
         for m, (n, k) in enumerate(zip(doc_of.tolist(), local)):
             i, sc = scored[n]
             if n not in alpha:
-                alpha[n] = np.concatenate([[0], np.cumsum(docs[i].to_array(IS_ALPHA), dtype=np.int64)])
+                alpha[n] = _words_before(docs[i])
             a, b = (int(x) for x in sc[0][k][:2])
             out[m] = alpha[n][b] - alpha[n][a] >= self.sentence_margin_words
         return out
@@ -335,9 +341,7 @@ class SignalCombiner:
         """Whether the text's sentences that may carry a label hold fewer than ``min_model_words``
         words (alphabetic tokens). Furniture is looked for only in texts of fewer than
         :data:`SHORT_TEXT_WORDS` words: a longer one is never that short."""
-        # alphabetic tokens before each token, read as an array (no Token objects): words[b] - words[a]
-        # is the count in doc[a:b]
-        words = np.concatenate([[0], np.cumsum(doc.to_array(IS_ALPHA), dtype=np.int64)])
+        words = _words_before(doc)
         total = int(words[-1])
         if total < self.min_model_words:
             return True
