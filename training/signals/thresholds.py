@@ -112,6 +112,14 @@ def tune_label(evidence: list[dict], gold: np.ndarray, label: str, beta: float =
     return float(best[4]), float(best[3]), float(best[5]), float(best[0])
 
 
+def counts_for(row: dict, label: str, mail_skip_labels: tuple[str, ...] = ()) -> bool:
+    """Whether a training row counts for ``label``, in its regression and its thresholds: not a whole-mail
+    row (``source: "mail"``) when the label is in ``mail_skip_labels``, and, for a row with a
+    ``counts_for`` list (``training.signals.train.narrow_rows``), only for the labels it names."""
+    return (not (label in mail_skip_labels and row.get("source") == "mail")
+            and ("counts_for" not in row or label in row["counts_for"]))
+
+
 def tune_thresholds(evidence: list[dict], rows: list[dict], beta: float = 1.0, sentence: bool = True,
                     rule_floor: bool = True, mail_skip_labels: tuple[str, ...] = ()
                     ) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
@@ -124,8 +132,7 @@ def tune_thresholds(evidence: list[dict], rows: list[dict], beta: float = 1.0, s
     for lab in LABELS:
         ev, rs = evidence, rows
         if lab in mail_skip_labels or narrow:
-            keep = [i for i, r in enumerate(rows) if not (lab in mail_skip_labels and r.get("source") == "mail")
-                    and ("counts_for" not in r or lab in r["counts_for"])]
+            keep = [i for i, r in enumerate(rows) if counts_for(r, lab, mail_skip_labels)]
             ev, rs = [evidence[i] for i in keep], [rows[i] for i in keep]
         gold = np.array([lab in r["labels"] for r in rs])
         win[lab], own[lab], floor[lab], _ = tune_label(ev, gold, lab, beta, sentence, rule_floor)

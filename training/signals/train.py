@@ -38,7 +38,8 @@ from training.signals.fit import fit_classifier, occurrences
 from training.signals.long_margin import decide, long_texts, tune_long_margin
 from training.signals.metrics import prf_table
 from training.signals.route import sort_sentencizer
-from training.signals.thresholds import label_evidence, predict_labels, prepare, set_thresholds, tune_thresholds
+from training.signals.thresholds import (counts_for, label_evidence, predict_labels, prepare, set_thresholds,
+                                        tune_thresholds)
 from analyzer.signals.pipeline import CLASSIFIER, build_pipeline
 
 log = logging.getLogger(__name__)
@@ -88,8 +89,7 @@ def label_rows(nlp, rows: list[dict], mail_skip_labels: tuple[str, ...] = ()) ->
     unknown = set(mail_skip_labels) - set(labels)
     if unknown:
         raise ValueError(f"unknown labels in mail_skip_labels: {sorted(unknown)}")
-    return np.array([[not (r.get("source") == "mail" and lab in mail_skip_labels)
-                      and ("counts_for" not in r or lab in r["counts_for"]) for lab in labels] for r in rows], dtype=bool)
+    return np.array([[counts_for(r, lab, mail_skip_labels) for lab in labels] for r in rows], dtype=bool)
 
 
 #: The labels the money rows were written for (``data/signals/BRIEF_money.md``): with
