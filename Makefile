@@ -42,11 +42,14 @@ FOLD_D = mail_labels_train53,mail_labels_train54,mail_labels_train55,mail_labels
 FOLD_E = mail_labels_train45,mail_labels_train46,mail_labels_train48,mail_labels_train58,mail_labels_train59,mail_labels_train60,mail_labels_train61
 SIGNALS_OPTIONS = --mail quote --mail-skip-labels help_request --long-margin 0.075
 SENTENCE_MARGINS = help_request=0.25,fee_pushback=0.15,forgiveness=0.2,supplier_label=0.0,appreciation=0.2,cancellation=0.3
+# The routed languages' thresholds as shipped (candidate W2, models/depth/CANDIDATE30.md): today's training
+# code tunes forgiveness at 0.325 on a flat curve with the same weights, so make model pins them.
+LANGUAGE_THRESHOLDS = help_request=0.375,advice_acted_on=0.3,referral=0.25,fee_pushback=0.2,apology=0.275,forgiveness=0.4,strategic_involvement=0.275,early_warning=0.35,supplier_label=0.275,appreciation=0.3,cancellation=0.25,complaint=0.3,feedback_request=0.25
 model: $(STAMP)
 	$(PY) -m training.signals.train --out build/signals-languages --only-languages
 	$(PY) -m training.signals.train --out build/signals-english $(SIGNALS_OPTIONS)
 	$(PY) -m training.signals.route --english build/signals-english --languages build/signals-languages --out build/signals-routed
-	$(PY) -m training.signals.margins --model build/signals-routed --out models/signals --margins $(SENTENCE_MARGINS)
+	$(PY) -m training.signals.margins --model build/signals-routed --out models/signals --margins $(SENTENCE_MARGINS) --language-thresholds $(LANGUAGE_THRESHOLDS)
 	$(PY) -m training.signals.train --out build/signals-fold-a $(SIGNALS_OPTIONS) --mail-without $(FOLD_A)
 	$(PY) -m training.signals.route --english build/signals-fold-a --languages build/signals-languages --out build/signals-fold-a-routed
 	$(PY) -m training.signals.train --out build/signals-fold-b $(SIGNALS_OPTIONS) --mail-without $(FOLD_B)

@@ -75,3 +75,50 @@ def test_the_command_sets_the_word_floor_and_the_decisions_it_is_given(tmp_path,
         assert exc.value.code == 2
     err = capsys.readouterr().err
     assert "need --margins" in err and "expected LABEL=VALUE" in err
+
+
+def test_the_command_pins_the_routed_languages_thresholds_and_refuses_an_unrouted_model(tmp_path, capsys):
+    """``--language-thresholds`` (every label once; ``make model`` pins the shipped ones) goes into the
+    languages combiner's config and leaves the English one as it is; a model with no language route is
+    a one-line error (exit 2) and writes nothing."""
+    import shutil
+
+    from thinc.api import Config
+
+    from analyzer.signals.labels import LABELS
+    from analyzer.signals.pipeline import DEFAULT_MODEL, load_pipeline
+    from training.signals.margins import LANGUAGE_COMBINER, main
+
+    pinned = {lab: 0.2 + i / 40 for i, lab in enumerate(LABELS)}
+    given = ",".join(f"{k}={v}" for k, v in pinned.items())
+    out = tmp_path / "signals"
+    assert main(["--model", str(DEFAULT_MODEL), "--out", str(out), "--margins", "appreciation=0.2",
+                 "--language-thresholds", given]) == 0
+    nlp, shipped = load_pipeline(str(out)), load_pipeline(DEFAULT_MODEL)
+    assert nlp.get_pipe(LANGUAGE_COMBINER).thresholds == pinned
+    assert nlp.get_pipe("signal_combiner").thresholds == shipped.get_pipe("signal_combiner").thresholds
+    unrouted = tmp_path / "unrouted"
+    shutil.copytree(DEFAULT_MODEL, unrouted)
+    cfg = Config().from_disk(unrouted / "config.cfg", interpolate=False)
+    del cfg["components"][LANGUAGE_COMBINER]
+    cfg.to_disk(unrouted / "config.cfg", interpolate=False)
+    assert main(["--model", str(unrouted), "--out", str(tmp_path / "z"), "--margins", "appreciation=0.2",
+                 "--language-thresholds", given]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and LANGUAGE_COMBINER in err and "\n" not in err
+    assert not (tmp_path / "z").exists() and not (tmp_path / "z.margins-tmp").exists()
+
+
+def test_make_model_pins_the_shipped_languages_thresholds():
+    """The Makefile's ``LANGUAGE_THRESHOLDS`` (passed to ``--language-thresholds``) are the shipped
+    languages combiner's, so ``make model`` rebuilds what ships."""
+    import re
+    from pathlib import Path
+
+    from analyzer.signals.pipeline import DEFAULT_MODEL, load_pipeline
+    from training.signals.margins import LANGUAGE_COMBINER, _label_values
+
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text(encoding="utf-8")
+    pinned = _label_values(re.search(r"^LANGUAGE_THRESHOLDS = (\S+)$", makefile, re.M).group(1))
+    assert "--language-thresholds $(LANGUAGE_THRESHOLDS)" in makefile
+    assert load_pipeline(DEFAULT_MODEL).get_pipe(LANGUAGE_COMBINER).thresholds == pinned

@@ -23,10 +23,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
+from analyzer.errors import ModelError
 from analyzer.signals.labels import LABELS
 
+#: The routed languages' combiner (``training.signals.route``), whose thresholds ``--language-thresholds`` sets.
+LANGUAGE_COMBINER = "signal_combiner_languages"
 #: The margins tried (on top of each label's threshold); None is "no margin".
 MARGINS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
 #: A label keeps a margin only if it gains at least this much F1 over none on the development texts.
@@ -78,11 +82,14 @@ def choose_margins(gold: list[list[str]], by_margin: dict, min_gain: float = MIN
 
 
 def write_with_margins(model: str | Path, margins: dict[str, float], out: Path, margin_words: int | None = None,
-                       decisions: dict[str, dict[str, float]] | None = None) -> None:
+                       decisions: dict[str, dict[str, float]] | None = None,
+                       language_thresholds: dict[str, float] | None = None) -> None:
     """A copy of the model folder ``model`` at ``out``, replacing what is there (its metrics and notes too: the evaluation reads
     the training rows from ``metrics.json``) with ``margins`` as its English combiner's
     ``sentence_margins``; ``margin_words``: its ``sentence_margin_words`` (None: as it is); ``decisions``:
-    its ``thresholds`` and ``rule_floors`` (each a full label -> value map; None: as tuned)."""
+    its ``thresholds`` and ``rule_floors`` (each a full label -> value map; None: as tuned);
+    ``language_thresholds``: the routed languages' combiner's window thresholds (a full label -> value
+    map; None: as tuned). Raises ``ModelError`` when the model has no language route to set."""
     import shutil
 
     from thinc.api import Config
@@ -98,6 +105,13 @@ def write_with_margins(model: str | Path, margins: dict[str, float], out: Path, 
         combiner["sentence_margin_words"] = int(margin_words)
     for key, values in (decisions or {}).items():
         combiner[key] = {lab: float(values[lab]) for lab in LABELS}
+    if language_thresholds is not None:
+        routed = cfg["components"].get(LANGUAGE_COMBINER)
+        if routed is None:
+            shutil.rmtree(staging)
+            raise ModelError(f"{model}: no {LANGUAGE_COMBINER} to take --language-thresholds "
+                             "(route the pipeline first: training.signals.route)")
+        routed["thresholds"] = {lab: float(language_thresholds[lab]) for lab in LABELS}
     cfg.to_disk(staging / "config.cfg", interpolate=False)
     if out.exists():  # ``make model`` writes over the shipped folder
         shutil.rmtree(out)
@@ -123,13 +137,19 @@ def main(argv: list[str] | None = None) -> int:
                     help="the English combiner's window thresholds, every label (default: as tuned in training)")
     ap.add_argument("--rule-floors", metavar="LABEL=F,...", default=None,
                     help="the English combiner's rule floors, every label (default: as tuned in training)")
+    ap.add_argument("--language-thresholds", metavar="LABEL=T,...", default=None,
+                    help="the routed languages' combiner's window thresholds, every label (default: as "
+                         "tuned in its training; make model pins the shipped ones, which the training "
+                         "code of today tunes differently on flat curves)")
     args = ap.parse_args(argv)
     if args.margin_words is not None and args.margin_words < 0:
         ap.error(f"--margin-words is 0 or more, not {args.margin_words}")
-    if (args.thresholds or args.rule_floors) and not args.margins:
-        ap.error("--thresholds and --rule-floors need --margins (a sweep reads the model's own decisions)")
+    if (args.thresholds or args.rule_floors or args.language_thresholds) and not args.margins:
+        ap.error("--thresholds, --rule-floors and --language-thresholds need --margins "
+                 "(a sweep reads the model's own decisions)")
     decisions = {}
-    for key, given in (("thresholds", args.thresholds), ("rule_floors", args.rule_floors)):
+    for key, given in (("thresholds", args.thresholds), ("rule_floors", args.rule_floors),
+                       ("language_thresholds", args.language_thresholds)):
         if given is not None:
             try:
                 values = _label_values(given)
@@ -147,7 +167,12 @@ def main(argv: list[str] | None = None) -> int:
         unknown = sorted(set(margins) - set(LABELS))
         if unknown:
             ap.error(f"unknown labels {unknown}")
-        write_with_margins(args.model, margins, args.out, args.margin_words, decisions)
+        languages = decisions.pop("language_thresholds", None)
+        try:
+            write_with_margins(args.model, margins, args.out, args.margin_words, decisions, languages)
+        except ModelError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         return 0
     rows = [r for p in development_paths(Path(args.model)) for r in read_labelled(p)]
     texts, gold = [r["text"] for r in rows], [r["labels"] for r in rows]
