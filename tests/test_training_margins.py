@@ -122,3 +122,42 @@ def test_make_model_pins_the_shipped_languages_thresholds():
     pinned = _label_values(re.search(r"^LANGUAGE_THRESHOLDS = (\S+)$", makefile, re.M).group(1))
     assert "--language-thresholds $(LANGUAGE_THRESHOLDS)" in makefile
     assert load_pipeline(DEFAULT_MODEL).get_pipe(LANGUAGE_COMBINER).thresholds == pinned
+
+
+def test_courtesy_labels_keep_bare_thanks_from_carrying_appreciation(tmp_path):
+    """``--courtesy-labels appreciation`` (the combiner's ``courtesy_labels``): a bare courtesy
+    sentence ("Thanks a lot!", "Thank you both.") carries no appreciation, praise beside it still does,
+    and the other labels are untouched; an empty list clears the setting, an unknown label is refused."""
+    import pytest
+    import spacy
+
+    from analyzer.errors import ModelError
+    from analyzer.signals.pipeline import DEFAULT_MODEL, load_pipeline
+    from training.signals.margins import main
+
+    out = tmp_path / "signals"
+    assert main(["--model", str(DEFAULT_MODEL), "--out", str(out), "--margins", "appreciation=0.2",
+                 "--courtesy-labels", "appreciation"]) == 0
+    shipped, courteous = load_pipeline(DEFAULT_MODEL), load_pipeline(str(out))
+    assert courteous.get_pipe("signal_combiner").courtesy_labels == ["appreciation"]
+
+    def found(nlp, text):
+        doc = nlp(text)  # held while its spans are read
+        return [(s.text, s.label_) for s in doc.spans["signals"]]
+
+    for bare in ("Received the files. Thanks a lot!", "Approved, go ahead. Thank you both."):
+        assert [lab for _, lab in found(shipped, bare)] == ["appreciation"]  # what the setting is for
+        assert found(courteous, bare) == []
+    praise = "The launch page is brilliant, the board loved it. Thank you."
+    assert found(courteous, praise) == [("The launch page is brilliant, the board loved it.", "appreciation")]
+    assert ("Thank you.", "appreciation") in found(shipped, praise)
+    cleared = tmp_path / "cleared"
+    assert main(["--model", str(out), "--out", str(cleared), "--margins", "appreciation=0.2",
+                 "--courtesy-labels", ""]) == 0
+    assert load_pipeline(str(cleared)).get_pipe("signal_combiner").courtesy_labels == []
+    with pytest.raises(ModelError, match="unknown labels"):
+        spacy.blank("en").add_pipe("signal_combiner", config={"courtesy_labels": ["thanks"]})
+    with pytest.raises(SystemExit) as exc:
+        main(["--model", str(DEFAULT_MODEL), "--out", str(tmp_path / "x"), "--margins", "appreciation=0.2",
+              "--courtesy-labels", "thanks"])
+    assert exc.value.code == 2

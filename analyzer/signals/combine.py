@@ -44,6 +44,9 @@ Decision per label:
   replies ("fine", "Ok. Go.", "No."), and its scores on them are extrapolations (on the read
   whole-mail labels, 33 of 37 model-only labels on client mail of three words or fewer were wrong:
   ``models/depth/CANDIDATE60.md``);
+- with ``courtesy_labels`` (none by default), a sentence that is bare courtesy ("Thank you.", "Thanks a
+  lot!", "Perfect!!": :data:`analyzer.signals.boilerplate.COURTESY`) carries none of those labels
+  (SIGNALS.md: '"Thanks!" alone is not appreciation');
 - a sentence that is mail furniture (a greeting line, a sign-off, a legal disclaimer, signature
   art: :mod:`analyzer.signals.boilerplate`) carries no label (``skip_boilerplate``, on by default),
   nor does a sentence written mostly in a non-Latin script, which the English detector cannot read
@@ -129,7 +132,7 @@ class SignalCombiner:
                  long_margin: float = 0.0, long_sentences: int = 4, rule_floors: dict[str, float] | None = None,
                  skip_boilerplate: bool = True, route: str | None = None,
                  sentence_margins: dict[str, float] | None = None, min_model_words: int = 0,
-                 sentence_margin_words: int = 0):
+                 sentence_margin_words: int = 0, courtesy_labels: Iterable[str] = ()):
         self.nlp = nlp
         self.name = name
         self.model_pipe = model_pipe
@@ -155,6 +158,11 @@ class SignalCombiner:
         self.sentence_margins = {lab: float(m) for lab, m in (sentence_margins or {}).items()}
         self.min_model_words = int(min_model_words)
         self.sentence_margin_words = int(sentence_margin_words)
+        unknown = sorted(set(courtesy_labels) - set(_INDEX))
+        if unknown:
+            raise ModelError(f"{name}: courtesy_labels names unknown labels {unknown}")
+        self.courtesy_labels = sorted(set(courtesy_labels), key=_INDEX.get)
+        self._courtesy_idx = frozenset(_INDEX[lab] for lab in self.courtesy_labels)
 
     def _rules(self):
         if self.rules_pipe and self.rules_pipe in self.nlp.component_names:
@@ -323,6 +331,10 @@ class SignalCombiner:
             texts = {k: doc[bounds[k][0]:bounds[k][1]].text for k in {k for k, _ in found}}
             unread = {k for k, t in texts.items() if not self.may_carry_label(t, courtesy)}
             found = {key: val for key, val in found.items() if key[0] not in unread}
+            if self._courtesy_idx:  # bare courtesy carries none of the courtesy labels
+                bare = {k for k, t in texts.items() if furniture_kind(t, courtesy=True) == "courtesy"}
+                found = {key: val for key, val in found.items()
+                         if not (key[0] in bare and key[1] in self._courtesy_idx)}
         if self.max_labels > 0 and len(found) > self.max_labels:
             found = self._cap(found)
         out = []
@@ -368,13 +380,16 @@ class SignalCombiner:
     default_config={"model_pipe": "signal_classifier", "rules_pipe": "signal_rules", "spans_key": "signals",
                     "thresholds": {}, "default_threshold": 0.5, "sentence_thresholds": {}, "max_labels": 0,
                     "long_margin": 0.0, "long_sentences": 4, "rule_floors": {}, "skip_boilerplate": True,
-                    "route": None, "sentence_margins": {}, "min_model_words": 0, "sentence_margin_words": 0},
+                    "route": None, "sentence_margins": {}, "min_model_words": 0, "sentence_margin_words": 0,
+                    "courtesy_labels": []},
 )
 def make_signal_combiner(nlp: Language, name: str, model_pipe: str, rules_pipe: str, spans_key: str,
                          thresholds: dict, default_threshold: float, sentence_thresholds: dict,
                          max_labels: int, long_margin: float, long_sentences: int,
                          rule_floors: dict, skip_boilerplate: bool, route: str | None,
-                         sentence_margins: dict, min_model_words: int, sentence_margin_words: int) -> SignalCombiner:
+                         sentence_margins: dict, min_model_words: int, sentence_margin_words: int,
+                         courtesy_labels: list) -> SignalCombiner:
     return SignalCombiner(nlp, name, model_pipe, rules_pipe, spans_key, thresholds, default_threshold,
                           sentence_thresholds, max_labels, long_margin, long_sentences, rule_floors,
-                          skip_boilerplate, route, sentence_margins, min_model_words, sentence_margin_words)
+                          skip_boilerplate, route, sentence_margins, min_model_words, sentence_margin_words,
+                          courtesy_labels)

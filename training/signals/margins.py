@@ -83,13 +83,15 @@ def choose_margins(gold: list[list[str]], by_margin: dict, min_gain: float = MIN
 
 def write_with_margins(model: str | Path, margins: dict[str, float], out: Path, margin_words: int | None = None,
                        decisions: dict[str, dict[str, float]] | None = None,
-                       language_thresholds: dict[str, float] | None = None) -> None:
+                       language_thresholds: dict[str, float] | None = None,
+                       courtesy_labels: list[str] | None = None) -> None:
     """A copy of the model folder ``model`` at ``out``, replacing what is there (its metrics and notes too: the evaluation reads
     the training rows from ``metrics.json``) with ``margins`` as its English combiner's
     ``sentence_margins``; ``margin_words``: its ``sentence_margin_words`` (None: as it is); ``decisions``:
     its ``thresholds`` and ``rule_floors`` (each a full label -> value map; None: as tuned);
     ``language_thresholds``: the routed languages' combiner's window thresholds (a full label -> value
-    map; None: as tuned). Raises ``ModelError`` when the model has no language route to set."""
+    map; None: as tuned); ``courtesy_labels``: the labels its English combiner never puts on a bare courtesy
+    sentence (None: as it is). Raises ``ModelError`` when the model has no language route to set."""
     import shutil
 
     from thinc.api import Config
@@ -105,6 +107,8 @@ def write_with_margins(model: str | Path, margins: dict[str, float], out: Path, 
         combiner["sentence_margin_words"] = int(margin_words)
     for key, values in (decisions or {}).items():
         combiner[key] = {lab: float(values[lab]) for lab in LABELS}
+    if courtesy_labels is not None:
+        combiner["courtesy_labels"] = list(courtesy_labels)
     if language_thresholds is not None:
         routed = cfg["components"].get(LANGUAGE_COMBINER)
         if routed is None:
@@ -141,12 +145,21 @@ def main(argv: list[str] | None = None) -> int:
                     help="the routed languages' combiner's window thresholds, every label (default: as "
                          "tuned in its training; make model pins the shipped ones, which the training "
                          "code of today tunes differently on flat curves)")
+    ap.add_argument("--courtesy-labels", metavar="LABEL,...", default=None,
+                    help="labels the English combiner never puts on a bare courtesy sentence ('Thank you.'; "
+                         "default: as the model has it; an empty string clears them)")
     args = ap.parse_args(argv)
     if args.margin_words is not None and args.margin_words < 0:
         ap.error(f"--margin-words is 0 or more, not {args.margin_words}")
-    if (args.thresholds or args.rule_floors or args.language_thresholds) and not args.margins:
-        ap.error("--thresholds, --rule-floors and --language-thresholds need --margins "
+    if (args.thresholds or args.rule_floors or args.language_thresholds or args.courtesy_labels is not None) \
+            and not args.margins:
+        ap.error("--thresholds, --rule-floors, --language-thresholds and --courtesy-labels need --margins "
                  "(a sweep reads the model's own decisions)")
+    courtesy = None
+    if args.courtesy_labels is not None:
+        courtesy = [lab.strip() for lab in args.courtesy_labels.split(",") if lab.strip()]
+        if set(courtesy) - set(LABELS):
+            ap.error(f"--courtesy-labels: unknown labels {sorted(set(courtesy) - set(LABELS))}")
     decisions = {}
     for key, given in (("thresholds", args.thresholds), ("rule_floors", args.rule_floors),
                        ("language_thresholds", args.language_thresholds)):
@@ -169,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"unknown labels {unknown}")
         languages = decisions.pop("language_thresholds", None)
         try:
-            write_with_margins(args.model, margins, args.out, args.margin_words, decisions, languages)
+            write_with_margins(args.model, margins, args.out, args.margin_words, decisions, languages, courtesy)
         except ModelError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

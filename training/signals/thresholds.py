@@ -32,7 +32,8 @@ def set_thresholds(nlp, thresholds: dict[str, float], sentence_thresholds: dict[
            "rule_floors": {lab: round(float(rule_floors.get(lab, 0.0)), 4) for lab in LABELS},
            "sentence_margins": dict(getattr(old, "sentence_margins", {})),
            "min_model_words": int(getattr(old, "min_model_words", 0)),
-           "sentence_margin_words": int(getattr(old, "sentence_margin_words", 0))}
+           "sentence_margin_words": int(getattr(old, "sentence_margin_words", 0)),
+           "courtesy_labels": list(getattr(old, "courtesy_labels", ()))}
     nlp.remove_pipe("signal_combiner")
     nlp.add_pipe("signal_combiner", last=True, config=cfg)
 
