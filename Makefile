@@ -28,7 +28,8 @@ test: $(STAMP)
 # snippets alone (models/depth/CANDIDATE62.md), with the long-text margin fixed at 0.075
 # (models/depth/CANDIDATE69.md); its English combiner reads a sentence's own score for six labels
 # beside its window's, with margins chosen on the read snippet sets (training.signals.margins;
-# models/depth/CANDIDATE73.md: the depth model was not refitted for them, the folds have none).
+# models/depth/CANDIDATE73.md: the depth model was not refitted for them, the folds have none), and
+# bare courtesy ("Thank you.") carries no appreciation (candidate V2c, models/depth/CANDIDATE78.md).
 # The depth model is fitted on that detector's
 # detections, cross-fitted (models/depth/CANDIDATE63.md): the training splits whose labelled mail the
 # detector learnt from are read by a fold detector trained without their mailboxes' rows.
@@ -49,7 +50,7 @@ model: $(STAMP)
 	$(PY) -m training.signals.train --out build/signals-languages --only-languages
 	$(PY) -m training.signals.train --out build/signals-english $(SIGNALS_OPTIONS)
 	$(PY) -m training.signals.route --english build/signals-english --languages build/signals-languages --out build/signals-routed
-	$(PY) -m training.signals.margins --model build/signals-routed --out models/signals --margins $(SENTENCE_MARGINS) --language-thresholds $(LANGUAGE_THRESHOLDS)
+	$(PY) -m training.signals.margins --model build/signals-routed --out models/signals --margins $(SENTENCE_MARGINS) --language-thresholds $(LANGUAGE_THRESHOLDS) --courtesy-labels appreciation
 	$(PY) -m training.signals.train --out build/signals-fold-a $(SIGNALS_OPTIONS) --mail-without $(FOLD_A)
 	$(PY) -m training.signals.route --english build/signals-fold-a --languages build/signals-languages --out build/signals-fold-a-routed
 	$(PY) -m training.signals.train --out build/signals-fold-b $(SIGNALS_OPTIONS) --mail-without $(FOLD_B)

@@ -211,11 +211,10 @@ def test_the_evaluation_reads_a_blind_set_only_when_named():
     from training.signals.sets import BLIND_SETS, INDEPENDENT_SETS, named_sets
 
     read = {name for name, _, _ in INDEPENDENT_SETS}
-    assert "independent26" not in read
     assert {"independent13", "independent14", "independent15", "independent16", "independent17",
             "independent18", "independent19", "independent20", "independent21", "independent22", "independent23",
-            "independent24", "independent25"} <= read
-    assert [e[0] for e in named_sets("independent26")] == ["independent26"] == [e[0] for e in BLIND_SETS]
+            "independent24", "independent25", "independent26"} <= read  # set 26 read by V2c's rule (CANDIDATE78.md)
+    assert not {name for name, _, _ in BLIND_SETS} & read
     assert [e[0] for e in named_sets("independent25, independent26")] == ["independent25", "independent26"]
     with pytest.raises(AnalyzerError, match="unknown"):
         named_sets("independent99")

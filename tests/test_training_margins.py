@@ -125,9 +125,10 @@ def test_make_model_pins_the_shipped_languages_thresholds():
 
 
 def test_courtesy_labels_keep_bare_thanks_from_carrying_appreciation(tmp_path):
-    """``--courtesy-labels appreciation`` (the combiner's ``courtesy_labels``): a bare courtesy
-    sentence ("Thanks a lot!", "Thank you both.") carries no appreciation, praise beside it still does,
-    and the other labels are untouched; an empty list clears the setting, an unknown label is refused."""
+    """``--courtesy-labels appreciation`` (the combiner's ``courtesy_labels``; shipped with candidate V2c,
+    models/depth/CANDIDATE78.md): a bare courtesy sentence ("Thanks a lot!", "Thank you both.") carries
+    no appreciation, praise beside it still does; an empty list clears the setting (and the same
+    weights then read the bare thanks as appreciation), an unknown label is refused."""
     import pytest
     import spacy
 
@@ -135,10 +136,13 @@ def test_courtesy_labels_keep_bare_thanks_from_carrying_appreciation(tmp_path):
     from analyzer.signals.pipeline import DEFAULT_MODEL, load_pipeline
     from training.signals.margins import main
 
-    out = tmp_path / "signals"
-    assert main(["--model", str(DEFAULT_MODEL), "--out", str(out), "--margins", "appreciation=0.2",
+    plain, courteous = tmp_path / "plain", tmp_path / "courteous"
+    assert main(["--model", str(DEFAULT_MODEL), "--out", str(plain), "--margins", "appreciation=0.2",
+                 "--courtesy-labels", ""]) == 0
+    assert main(["--model", str(plain), "--out", str(courteous), "--margins", "appreciation=0.2",
                  "--courtesy-labels", "appreciation"]) == 0
-    shipped, courteous = load_pipeline(DEFAULT_MODEL), load_pipeline(str(out))
+    plain, courteous = load_pipeline(str(plain)), load_pipeline(str(courteous))
+    assert plain.get_pipe("signal_combiner").courtesy_labels == []
     assert courteous.get_pipe("signal_combiner").courtesy_labels == ["appreciation"]
 
     def found(nlp, text):
@@ -146,18 +150,27 @@ def test_courtesy_labels_keep_bare_thanks_from_carrying_appreciation(tmp_path):
         return [(s.text, s.label_) for s in doc.spans["signals"]]
 
     for bare in ("Received the files. Thanks a lot!", "Approved, go ahead. Thank you both."):
-        assert [lab for _, lab in found(shipped, bare)] == ["appreciation"]  # what the setting is for
+        assert [lab for _, lab in found(plain, bare)] == ["appreciation"]  # what the setting is for
         assert found(courteous, bare) == []
     praise = "The launch page is brilliant, the board loved it. Thank you."
     assert found(courteous, praise) == [("The launch page is brilliant, the board loved it.", "appreciation")]
-    assert ("Thank you.", "appreciation") in found(shipped, praise)
-    cleared = tmp_path / "cleared"
-    assert main(["--model", str(out), "--out", str(cleared), "--margins", "appreciation=0.2",
-                 "--courtesy-labels", ""]) == 0
-    assert load_pipeline(str(cleared)).get_pipe("signal_combiner").courtesy_labels == []
+    assert ("Thank you.", "appreciation") in found(plain, praise)
     with pytest.raises(ModelError, match="unknown labels"):
         spacy.blank("en").add_pipe("signal_combiner", config={"courtesy_labels": ["thanks"]})
     with pytest.raises(SystemExit) as exc:
         main(["--model", str(DEFAULT_MODEL), "--out", str(tmp_path / "x"), "--margins", "appreciation=0.2",
               "--courtesy-labels", "thanks"])
     assert exc.value.code == 2
+
+
+def test_make_model_builds_the_shipped_courtesy_labels():
+    """The shipped English combiner's ``courtesy_labels`` are what ``make model``'s margins step sets."""
+    import re
+    from pathlib import Path
+
+    from analyzer.signals.pipeline import DEFAULT_MODEL, load_pipeline
+
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text(encoding="utf-8")
+    step = next(line for line in makefile.splitlines() if "--out models/signals" in line)
+    given = re.search(r"--courtesy-labels (\S+)", step).group(1).split(",")
+    assert load_pipeline(DEFAULT_MODEL).get_pipe("signal_combiner").courtesy_labels == given == ["appreciation"]

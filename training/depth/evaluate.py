@@ -117,6 +117,7 @@ WAITING_JUDGES = {
     "train66": ("forty-first", "PTU", 74, False),
     "train67": ("forty-second", "the pair V3 + PTV", 76, False),
     "train68": ("forty-seventh", "the pair V3 + PTW", 77, False),
+    "train69": ("forty-seventh", "the detector V2c (depth guard)", 78, True),
 }
 
 
@@ -231,8 +232,6 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                          "CANDIDATE49.md)"),
              **{split: _waiting_judge(split, *judged) for split, judged in WAITING_JUDGES.items()},
              **{split: _waiting_judge(split, *judged) for split, judged in JOINED_JUDGES.items()},
-             "train69": ("independent train69 (training mailboxes of the forty-seventh session, the long-tail and "
-                         "the general brief; unread: no candidate has been judged on it)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",

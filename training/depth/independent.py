@@ -137,7 +137,7 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
 #: not ship, ``train66`` (forty-first session), which judged PTU (``CANDIDATE74.md``, forty-second
 #: session), which did not ship, and ``train67`` (forty-second session), which judged the pair V3 + PTV
 #: (``CANDIDATE76.md``, forty-sixth session), which did not ship.
-WAITING_SPLITS = ("train63", "train64", "train65", "train66", "train67", "train68")
+WAITING_SPLITS = ("train63", "train64", "train65", "train66", "train67", "train68", "train69")
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
 #: the rule of the candidate they judge is committed (``data/independent/README.md``). ``train54`` was
 #: read by candidate N7's rule (``models/depth/CANDIDATE60.md``), ``train55`` by N8's
@@ -162,9 +162,9 @@ WAITING_SPLITS = ("train63", "train64", "train65", "train66", "train67", "train6
 #: ``data/signals/mail_labels_train67/``) was read by the rule of the pair V3 + PTV (``CANDIDATE76.md``,
 #: forty-sixth session) for depth only: its labels stay unread. ``train68`` (six of the forty-seventh
 #: session, no message labels) was read by the rule of the pair V3 + PTW (``CANDIDATE77.md``, forty-seventh
-#: session), which did not ship. ``train69`` (six more of the forty-seventh session, no message labels)
-#: waits for the depth guard of candidate V2c (``CANDIDATE78.md``).
-UNREAD_SPLITS: tuple[str, ...] = ("train69",)
+#: session), which did not ship. ``train69`` (six more of the forty-seventh session, no message labels) was
+#: read by the depth guard of candidate V2c (``CANDIDATE78.md``), which shipped. No judge set waits unread now.
+UNREAD_SPLITS: tuple[str, ...] = ()
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",

@@ -112,8 +112,8 @@ TRAIN65_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train65"
 #: The labels of ``train66``'s six depth mailboxes (forty-first session): read by candidate V3's rule
 #: (``models/depth/CANDIDATE75.md``, forty-sixth session); a development set since.
 TRAIN66_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train66"
-#: The labels of ``train67``'s six depth mailboxes (forty-second session): a whole-mail test set no detector
-#: has read.
+#: The labels of ``train67``'s six depth mailboxes (forty-second session): read by candidate V2c's rule
+#: (``models/depth/CANDIDATE78.md``, forty-seventh session); a development set since.
 TRAIN67_LABELS_DIR = LABELS_DIR.parent / "mail_labels_train67"
 
 

@@ -123,6 +123,10 @@ INDEPENDENT_SETS = (
      "Twenty-fifth independently written set (eval_independent25_*.jsonl: three more authors who saw no project "
      "data, written in the forty-second session; first read in the forty-sixth session with the shipped "
      "detector V2 and candidate V3, models/depth/CANDIDATE75.md; a development set since)"),
+    ("independent26", INDEPENDENT26_PATHS,
+     "Twenty-sixth independently written set (eval_independent26_*.jsonl: three more authors who saw no project "
+     "data, written in the forty-sixth session; first read in the forty-seventh session with the shipped "
+     "detector V2 and candidate V2c, models/depth/CANDIDATE78.md; a development set since)"),
     ("languages", LANGUAGE_EVAL_PATHS,
      "Snippets written natively in French, German, Spanish and Portuguese (eval_lang_*.jsonl: four authors who "
      "saw no project data, written in the twenty-first session as a test set; data/signals/README_train_languages.md)"),
@@ -141,19 +145,14 @@ INDEPENDENT_SETS = (
       for k, path, name in zip(("it", "nl"), LANGUAGE_EVAL3_PATHS, ("Italian", "Dutch"))),
 )
 
-#: Blind sets: read only when ``--sets`` names them, as a candidate's rule says
-#: (data/signals/README_eval_independent26.md). ``eval_independent19_*`` was read by candidate N10's rule
-#: (``models/depth/CANDIDATE64.md``), ``eval_independent20_*`` by N11's (``CANDIDATE66.md``),
-#: ``eval_independent21_*`` by N12's (``CANDIDATE67.md``), ``eval_independent22_*`` by N13's
-#: (``CANDIDATE69.md``), ``eval_independent23_*`` by N14's (``CANDIDATE70.md``), ``eval_independent24_*``
-#: by V2's (``CANDIDATE73.md``) and ``eval_independent25_*`` by V3's (``CANDIDATE75.md``); all are in
-#: :data:`INDEPENDENT_SETS` now.
-BLIND_SETS = (
-    ("independent26", INDEPENDENT26_PATHS,
-     "Twenty-sixth independently written set (eval_independent26_*.jsonl: three more authors who saw no "
-     "project data, written in the forty-sixth session; blind until a candidate's rule lets it be read, "
-     "data/signals/README_eval_independent26.md)"),
-)
+#: Blind sets: read only when ``--sets`` names them, as a candidate's rule says. ``eval_independent19_*``
+#: was read by candidate N10's rule (``models/depth/CANDIDATE64.md``), ``eval_independent20_*`` by N11's
+#: (``CANDIDATE66.md``), ``eval_independent21_*`` by N12's (``CANDIDATE67.md``), ``eval_independent22_*`` by
+#: N13's (``CANDIDATE69.md``), ``eval_independent23_*`` by N14's (``CANDIDATE70.md``), ``eval_independent24_*``
+#: by V2's (``CANDIDATE73.md``), ``eval_independent25_*`` by V3's (``CANDIDATE75.md``) and
+#: ``eval_independent26_*`` by V2c's (``CANDIDATE78.md``, forty-seventh session); all are in
+#: :data:`INDEPENDENT_SETS` now. No blind set is left: the next detector candidate needs a new one.
+BLIND_SETS: tuple = ()
 
 
 def named_sets(names: str) -> tuple:
