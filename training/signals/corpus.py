@@ -195,6 +195,9 @@ INDEPENDENT25_PATHS = tuple(DATA_DIR / f"eval_independent25_{k}.jsonl" for k in 
 #: The twenty-sixth independent set (forty-sixth session, data/signals/README_eval_independent26.md): first
 #: read in the forty-seventh session by candidate V2c's rule (models/depth/CANDIDATE78.md); a development set since.
 INDEPENDENT26_PATHS = tuple(DATA_DIR / f"eval_independent26_{k}.jsonl" for k in "abc")
+#: The twenty-seventh independent set (forty-seventh session): blind, the next candidate's
+#: (data/signals/README_eval_independent27.md); read only when ``--sets`` names it.
+INDEPENDENT27_PATHS = tuple(DATA_DIR / f"eval_independent27_{k}.jsonl" for k in "abc")
 
 #: The independent English snippet sets read before the twenty-sixth session's candidate D (sets 1 to
 #: 11): written as evaluation sets, each blind until its first read, development sets since.
@@ -204,8 +207,8 @@ INDEPENDENT_READ_PATHS = (INDEPENDENT_PATH, INDEPENDENT2_PATH, *INDEPENDENT3_PAT
                           *INDEPENDENT5_PATHS, *INDEPENDENT6_PATHS, *INDEPENDENT7_PATHS, *INDEPENDENT8_PATHS,
                           *INDEPENDENT9_PATHS, *INDEPENDENT10_PATHS, *INDEPENDENT11_PATHS)
 #: Every English independent snippet set read so far (sets 1 to 26: :data:`INDEPENDENT_READ_PATHS` and the
-#: sets read since, each by a candidate's rule): ``training_parts(independent="all")``. A blind set is never
-#: among them. A detector trained on these has no read snippet set left to be measured on: only a blind
+#: sets read since, each by a candidate's rule): ``training_parts(independent="all")``. The blind set
+#: (:data:`INDEPENDENT27_PATHS`) is never among them. A detector trained on these has no read snippet set left to be measured on: only a blind
 #: set says what it does on snippets.
 INDEPENDENT_ALL_READ_PATHS = INDEPENDENT_READ_PATHS + (
     *INDEPENDENT12_PATHS, *INDEPENDENT13_PATHS, *INDEPENDENT14_PATHS, *INDEPENDENT15_PATHS, *INDEPENDENT16_PATHS,

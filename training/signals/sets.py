@@ -15,7 +15,7 @@ from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDE
                                      INDEPENDENT12_PATHS, INDEPENDENT13_PATHS, INDEPENDENT14_PATHS, INDEPENDENT15_PATHS,
                                      INDEPENDENT16_PATHS, INDEPENDENT17_PATHS, INDEPENDENT18_PATHS, INDEPENDENT19_PATHS,
                                      INDEPENDENT20_PATHS, INDEPENDENT21_PATHS, INDEPENDENT22_PATHS, INDEPENDENT23_PATHS,
-                                     INDEPENDENT24_PATHS, INDEPENDENT25_PATHS, INDEPENDENT26_PATHS,
+                                     INDEPENDENT24_PATHS, INDEPENDENT25_PATHS, INDEPENDENT26_PATHS, INDEPENDENT27_PATHS,
                                      INDEPENDENT_PATH, LANGUAGE_EVAL2_PATHS, LANGUAGE_EVAL3_PATHS, LANGUAGE_EVAL_PATHS,
                                      LANGUAGES)
 
@@ -151,8 +151,14 @@ INDEPENDENT_SETS = (
 #: N13's (``CANDIDATE69.md``), ``eval_independent23_*`` by N14's (``CANDIDATE70.md``), ``eval_independent24_*``
 #: by V2's (``CANDIDATE73.md``), ``eval_independent25_*`` by V3's (``CANDIDATE75.md``) and
 #: ``eval_independent26_*`` by V2c's (``CANDIDATE78.md``, forty-seventh session); all are in
-#: :data:`INDEPENDENT_SETS` now. No blind set is left: the next detector candidate needs a new one.
-BLIND_SETS: tuple = ()
+#: :data:`INDEPENDENT_SETS` now. ``eval_independent27_*`` (forty-seventh session) is the blind set now
+#: (data/signals/README_eval_independent27.md).
+BLIND_SETS = (
+    ("independent27", INDEPENDENT27_PATHS,
+     "Twenty-seventh independently written set (eval_independent27_*.jsonl: three more authors who saw no "
+     "project data, written in the forty-seventh session; blind until a candidate's rule lets it be read, "
+     "data/signals/README_eval_independent27.md)"),
+)
 
 
 def named_sets(names: str) -> tuple:
