@@ -232,6 +232,8 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                          "CANDIDATE49.md)"),
              **{split: _waiting_judge(split, *judged) for split, judged in WAITING_JUDGES.items()},
              **{split: _waiting_judge(split, *judged) for split, judged in JOINED_JUDGES.items()},
+             "train70": ("independent train70 (training mailboxes of the forty-seventh session, the long-tail and "
+                         "the general brief; unread: no candidate has been judged on it)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",
