@@ -28,8 +28,10 @@ test: $(STAMP)
 # snippets alone (models/depth/CANDIDATE62.md), with the long-text margin fixed at 0.075
 # (models/depth/CANDIDATE69.md); its English combiner reads a sentence's own score for six labels
 # beside its window's, with margins chosen on the read snippet sets (training.signals.margins;
-# models/depth/CANDIDATE73.md: the depth model was not refitted for them, the folds have none), and
-# bare courtesy ("Thank you.") carries no appreciation (candidate V2c, models/depth/CANDIDATE78.md).
+# models/depth/CANDIDATE73.md), and bare courtesy ("Thank you.") carries no appreciation (candidate
+# V2c, models/depth/CANDIDATE78.md). The fold detectors the depth model is fitted on read with the same
+# margins and courtesy labels, and the depth model is fitted on the waiting judge mailboxes train63 to
+# train69 too (PTY, models/depth/CANDIDATE79.md).
 # The depth model is fitted on that detector's
 # detections, cross-fitted (models/depth/CANDIDATE63.md): the training splits whose labelled mail the
 # detector learnt from are read by a fold detector trained without their mailboxes' rows.
@@ -52,15 +54,20 @@ model: $(STAMP)
 	$(PY) -m training.signals.route --english build/signals-english --languages build/signals-languages --out build/signals-routed
 	$(PY) -m training.signals.margins --model build/signals-routed --out models/signals --margins $(SENTENCE_MARGINS) --language-thresholds $(LANGUAGE_THRESHOLDS) --courtesy-labels appreciation
 	$(PY) -m training.signals.train --out build/signals-fold-a $(SIGNALS_OPTIONS) --mail-without $(FOLD_A)
-	$(PY) -m training.signals.route --english build/signals-fold-a --languages build/signals-languages --out build/signals-fold-a-routed
+	$(PY) -m training.signals.route --english build/signals-fold-a --languages build/signals-languages --out build/signals-fold-a-routed0
+	$(PY) -m training.signals.margins --model build/signals-fold-a-routed0 --out build/signals-fold-a-routed --margins $(SENTENCE_MARGINS) --courtesy-labels appreciation
 	$(PY) -m training.signals.train --out build/signals-fold-b $(SIGNALS_OPTIONS) --mail-without $(FOLD_B)
-	$(PY) -m training.signals.route --english build/signals-fold-b --languages build/signals-languages --out build/signals-fold-b-routed
+	$(PY) -m training.signals.route --english build/signals-fold-b --languages build/signals-languages --out build/signals-fold-b-routed0
+	$(PY) -m training.signals.margins --model build/signals-fold-b-routed0 --out build/signals-fold-b-routed --margins $(SENTENCE_MARGINS) --courtesy-labels appreciation
 	$(PY) -m training.signals.train --out build/signals-fold-c $(SIGNALS_OPTIONS) --mail-without $(FOLD_C)
-	$(PY) -m training.signals.route --english build/signals-fold-c --languages build/signals-languages --out build/signals-fold-c-routed
+	$(PY) -m training.signals.route --english build/signals-fold-c --languages build/signals-languages --out build/signals-fold-c-routed0
+	$(PY) -m training.signals.margins --model build/signals-fold-c-routed0 --out build/signals-fold-c-routed --margins $(SENTENCE_MARGINS) --courtesy-labels appreciation
 	$(PY) -m training.signals.train --out build/signals-fold-d $(SIGNALS_OPTIONS) --mail-without $(FOLD_D)
-	$(PY) -m training.signals.route --english build/signals-fold-d --languages build/signals-languages --out build/signals-fold-d-routed
+	$(PY) -m training.signals.route --english build/signals-fold-d --languages build/signals-languages --out build/signals-fold-d-routed0
+	$(PY) -m training.signals.margins --model build/signals-fold-d-routed0 --out build/signals-fold-d-routed --margins $(SENTENCE_MARGINS) --courtesy-labels appreciation
 	$(PY) -m training.signals.train --out build/signals-fold-e $(SIGNALS_OPTIONS) --mail-without $(FOLD_E)
-	$(PY) -m training.signals.route --english build/signals-fold-e --languages build/signals-languages --out build/signals-fold-e-routed
+	$(PY) -m training.signals.route --english build/signals-fold-e --languages build/signals-languages --out build/signals-fold-e-routed0
+	$(PY) -m training.signals.margins --model build/signals-fold-e-routed0 --out build/signals-fold-e-routed --margins $(SENTENCE_MARGINS) --courtesy-labels appreciation
 	$(PY) -m training.depth.build --out models/depth --signals-model models/signals \
 		$(foreach s,train17 train18 train27 train29 train30,--split-signals-model $(s)=build/signals-fold-a-routed) \
 		$(foreach s,train31 train32 train33 train34,--split-signals-model $(s)=build/signals-fold-b-routed) \

@@ -108,16 +108,17 @@ JOINED_JUDGES = {
     "train60": ("thirty-eighth", "PTR", 65, True, "PTS, CANDIDATE68.md"),
     "train61": ("thirty-eighth", "N12", 67, False, "PTS, CANDIDATE68.md"),
     "train62": ("thirty-ninth", "PTS", 68, True, "N13, CANDIDATE69.md"),
+    "train63": ("thirty-ninth", "N13", 69, True, "PTY, CANDIDATE79.md"),
+    "train64": ("fortieth", "N14", 70, False, "PTY, CANDIDATE79.md"),
+    "train65": ("forty-first", "PTT", 72, False, "PTY, CANDIDATE79.md"),
+    "train66": ("forty-first", "PTU", 74, False, "PTY, CANDIDATE79.md"),
+    "train67": ("forty-second", "the pair V3 + PTV", 76, False, "PTY, CANDIDATE79.md"),
+    "train68": ("forty-seventh", "the pair V3 + PTW", 77, False, "PTY, CANDIDATE79.md"),
+    "train69": ("forty-seventh", "the detector V2c (depth guard)", 78, True, "PTY, CANDIDATE79.md"),
 }
 #: The judge sets that wait (not trained on), as :data:`JOINED_JUDGES` without the last element.
 WAITING_JUDGES = {
-    "train63": ("thirty-ninth", "N13", 69, True),
-    "train64": ("fortieth", "N14", 70, False),
-    "train65": ("forty-first", "PTT", 72, False),
-    "train66": ("forty-first", "PTU", 74, False),
-    "train67": ("forty-second", "the pair V3 + PTV", 76, False),
-    "train68": ("forty-seventh", "the pair V3 + PTW", 77, False),
-    "train69": ("forty-seventh", "the detector V2c (depth guard)", 78, True),
+    "train70": ("forty-seventh", "PTY", 79, True),
 }
 
 
@@ -232,8 +233,6 @@ def evaluation_md(res: dict, per_box: pd.DataFrame, command: str) -> str:
                          "CANDIDATE49.md)"),
              **{split: _waiting_judge(split, *judged) for split, judged in WAITING_JUDGES.items()},
              **{split: _waiting_judge(split, *judged) for split, judged in JOINED_JUDGES.items()},
-             "train70": ("independent train70 (training mailboxes of the forty-seventh session, the long-tail and "
-                         "the general brief; unread: no candidate has been judged on it)"),
              "all-tests": "independent **test6 to test12** pooled (never tuned on)",
              "test-client-list": "independent test6, with each mailbox's client list (`analyzer.toml`)"}
     lines = ["# Depth model evaluation", "", f"Command: `{command}`", "",

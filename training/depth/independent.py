@@ -95,7 +95,9 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
                                    # since PTS (CANDIDATE68.md, thirty-ninth session): the two that waited
                                    "train60", "train61",
                                    # since N13 (CANDIDATE69.md, fortieth session): the one that waited
-                                   "train62")
+                                   "train62",
+                                   # since PTY (CANDIDATE79.md, forty-seventh session): the seven that waited
+                                   "train63", "train64", "train65", "train66", "train67", "train68", "train69")
 #: Training mailboxes not trained on yet: judge sets that have judged a candidate and wait. ``train18``
 #: to ``train28`` (nineteenth to twenty-ninth sessions; their candidates are ``CANDIDATE21.md`` to
 #: ``CANDIDATE34.md``) waited here until candidate T3 (``models/depth/CANDIDATE35.md``) joined them to
@@ -137,7 +139,7 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
 #: not ship, ``train66`` (forty-first session), which judged PTU (``CANDIDATE74.md``, forty-second
 #: session), which did not ship, and ``train67`` (forty-second session), which judged the pair V3 + PTV
 #: (``CANDIDATE76.md``, forty-sixth session), which did not ship.
-WAITING_SPLITS = ("train63", "train64", "train65", "train66", "train67", "train68", "train69")
+WAITING_SPLITS = ("train70",)
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
 #: the rule of the candidate they judge is committed (``data/independent/README.md``). ``train54`` was
 #: read by candidate N7's rule (``models/depth/CANDIDATE60.md``), ``train55`` by N8's
@@ -163,9 +165,10 @@ WAITING_SPLITS = ("train63", "train64", "train65", "train66", "train67", "train6
 #: forty-sixth session) for depth only: its labels stay unread. ``train68`` (six of the forty-seventh
 #: session, no message labels) was read by the rule of the pair V3 + PTW (``CANDIDATE77.md``, forty-seventh
 #: session), which did not ship. ``train69`` (six more of the forty-seventh session, no message labels) was
-#: read by the depth guard of candidate V2c (``CANDIDATE78.md``), which shipped. ``train70`` (six more of the
-#: forty-seventh session, no message labels) waits for PTY's rule (``CANDIDATE79.md``).
-UNREAD_SPLITS: tuple[str, ...] = ("train70",)
+#: read by the depth guard of candidate V2c (``CANDIDATE78.md``), which shipped; it joined the training mail
+#: with ``train63`` to ``train68`` in PTY (``CANDIDATE79.md``), judged by ``train70`` (six more of the
+#: forty-seventh session, no message labels), which waits now. No judge set waits unread.
+UNREAD_SPLITS: tuple[str, ...] = ()
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
