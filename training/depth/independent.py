@@ -138,7 +138,10 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
 #: N14's depth model, and ``train65`` (forty-first session), which judged PTT (``CANDIDATE72.md``), which did
 #: not ship, ``train66`` (forty-first session), which judged PTU (``CANDIDATE74.md``, forty-second
 #: session), which did not ship, and ``train67`` (forty-second session), which judged the pair V3 + PTV
-#: (``CANDIDATE76.md``, forty-sixth session), which did not ship.
+#: (``CANDIDATE76.md``, forty-sixth session), which did not ship, ``train68`` (forty-seventh session), which
+#: judged the pair V3 + PTW (``CANDIDATE77.md``), which did not ship, and ``train69`` (the same session),
+#: which judged the detector V2c's depth guard (``CANDIDATE78.md``), which shipped. All seven joined the
+#: training mail with PTY (``CANDIDATE79.md``, forty-seventh session), judged by ``train70``, which waits.
 WAITING_SPLITS = ("train70",)
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
 #: the rule of the candidate they judge is committed (``data/independent/README.md``). ``train54`` was
