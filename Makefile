@@ -48,26 +48,29 @@ SENTENCE_MARGINS = help_request=0.25,fee_pushback=0.15,forgiveness=0.2,supplier_
 # The routed languages' thresholds as shipped (candidate W2, models/depth/CANDIDATE30.md): today's training
 # code tunes forgiveness at 0.325 on a flat curve with the same weights, so make model pins them.
 LANGUAGE_THRESHOLDS = help_request=0.375,advice_acted_on=0.3,referral=0.25,fee_pushback=0.2,apology=0.275,forgiveness=0.4,strategic_involvement=0.275,early_warning=0.35,supplier_label=0.275,appreciation=0.3,cancellation=0.25,complaint=0.3,feedback_request=0.25
+# The labels a bare courtesy sentence never carries (candidate V2c, models/depth/CANDIDATE78.md), for the
+# shipped detector and the fold detectors alike.
+COURTESY_LABELS = appreciation
 model: $(STAMP)
 	$(PY) -m training.signals.train --out build/signals-languages --only-languages
 	$(PY) -m training.signals.train --out build/signals-english $(SIGNALS_OPTIONS)
 	$(PY) -m training.signals.route --english build/signals-english --languages build/signals-languages --out build/signals-routed
-	$(PY) -m training.signals.margins --model build/signals-routed --out models/signals --margins $(SENTENCE_MARGINS) --language-thresholds $(LANGUAGE_THRESHOLDS) --courtesy-labels appreciation
+	$(PY) -m training.signals.margins --model build/signals-routed --out models/signals --margins $(SENTENCE_MARGINS) --language-thresholds $(LANGUAGE_THRESHOLDS) --courtesy-labels $(COURTESY_LABELS)
 	$(PY) -m training.signals.train --out build/signals-fold-a $(SIGNALS_OPTIONS) --mail-without $(FOLD_A)
 	$(PY) -m training.signals.route --english build/signals-fold-a --languages build/signals-languages --out build/signals-fold-a-routed0
-	$(PY) -m training.signals.margins --model build/signals-fold-a-routed0 --out build/signals-fold-a-routed --margins $(SENTENCE_MARGINS) --courtesy-labels appreciation
+	$(PY) -m training.signals.margins --model build/signals-fold-a-routed0 --out build/signals-fold-a-routed --margins $(SENTENCE_MARGINS) --courtesy-labels $(COURTESY_LABELS)
 	$(PY) -m training.signals.train --out build/signals-fold-b $(SIGNALS_OPTIONS) --mail-without $(FOLD_B)
 	$(PY) -m training.signals.route --english build/signals-fold-b --languages build/signals-languages --out build/signals-fold-b-routed0
-	$(PY) -m training.signals.margins --model build/signals-fold-b-routed0 --out build/signals-fold-b-routed --margins $(SENTENCE_MARGINS) --courtesy-labels appreciation
+	$(PY) -m training.signals.margins --model build/signals-fold-b-routed0 --out build/signals-fold-b-routed --margins $(SENTENCE_MARGINS) --courtesy-labels $(COURTESY_LABELS)
 	$(PY) -m training.signals.train --out build/signals-fold-c $(SIGNALS_OPTIONS) --mail-without $(FOLD_C)
 	$(PY) -m training.signals.route --english build/signals-fold-c --languages build/signals-languages --out build/signals-fold-c-routed0
-	$(PY) -m training.signals.margins --model build/signals-fold-c-routed0 --out build/signals-fold-c-routed --margins $(SENTENCE_MARGINS) --courtesy-labels appreciation
+	$(PY) -m training.signals.margins --model build/signals-fold-c-routed0 --out build/signals-fold-c-routed --margins $(SENTENCE_MARGINS) --courtesy-labels $(COURTESY_LABELS)
 	$(PY) -m training.signals.train --out build/signals-fold-d $(SIGNALS_OPTIONS) --mail-without $(FOLD_D)
 	$(PY) -m training.signals.route --english build/signals-fold-d --languages build/signals-languages --out build/signals-fold-d-routed0
-	$(PY) -m training.signals.margins --model build/signals-fold-d-routed0 --out build/signals-fold-d-routed --margins $(SENTENCE_MARGINS) --courtesy-labels appreciation
+	$(PY) -m training.signals.margins --model build/signals-fold-d-routed0 --out build/signals-fold-d-routed --margins $(SENTENCE_MARGINS) --courtesy-labels $(COURTESY_LABELS)
 	$(PY) -m training.signals.train --out build/signals-fold-e $(SIGNALS_OPTIONS) --mail-without $(FOLD_E)
 	$(PY) -m training.signals.route --english build/signals-fold-e --languages build/signals-languages --out build/signals-fold-e-routed0
-	$(PY) -m training.signals.margins --model build/signals-fold-e-routed0 --out build/signals-fold-e-routed --margins $(SENTENCE_MARGINS) --courtesy-labels appreciation
+	$(PY) -m training.signals.margins --model build/signals-fold-e-routed0 --out build/signals-fold-e-routed --margins $(SENTENCE_MARGINS) --courtesy-labels $(COURTESY_LABELS)
 	$(PY) -m training.depth.build --out models/depth --signals-model models/signals \
 		$(foreach s,train17 train18 train27 train29 train30,--split-signals-model $(s)=build/signals-fold-a-routed) \
 		$(foreach s,train31 train32 train33 train34,--split-signals-model $(s)=build/signals-fold-b-routed) \

@@ -164,13 +164,15 @@ def test_courtesy_labels_keep_bare_thanks_from_carrying_appreciation(tmp_path):
 
 
 def test_make_model_builds_the_shipped_courtesy_labels():
-    """The shipped English combiner's ``courtesy_labels`` are what ``make model``'s margins step sets."""
+    """The shipped English combiner's ``courtesy_labels`` are what ``make model``'s margins steps set, one
+    Makefile variable for the shipped detector and the fold detectors alike."""
     import re
     from pathlib import Path
 
     from analyzer.signals.pipeline import DEFAULT_MODEL, load_pipeline
 
     makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text(encoding="utf-8")
-    step = next(line for line in makefile.splitlines() if "--out models/signals" in line)
-    given = re.search(r"--courtesy-labels (\S+)", step).group(1).split(",")
+    given = re.search(r"^COURTESY_LABELS = (\S+)$", makefile, re.M).group(1).split(",")
+    steps = [line for line in makefile.splitlines() if line.startswith("\t") and "training.signals.margins" in line]
+    assert len(steps) == 6 and all("--courtesy-labels $(COURTESY_LABELS)" in line for line in steps)  # shipped + 5 folds
     assert load_pipeline(DEFAULT_MODEL).get_pipe("signal_combiner").courtesy_labels == given == ["appreciation"]
