@@ -11,3 +11,22 @@ def test_multilabel_recall_counts_only_complete_texts():
     assert m == {"texts": 2, "pipeline_all": 1, "baseline_all": 1}
     assert "in 1 (50%)" in _multilabel_line(m)
     assert _multilabel_line({"texts": 0, "pipeline_all": 0, "baseline_all": 0}) == ""
+
+
+def test_a_model_trained_on_read_snippet_sets_is_not_read_on_them():
+    from training.signals.corpus import INDEPENDENT_ALL_READ_PATHS, INDEPENDENT_READ_PATHS
+    from training.signals.evaluate import untrained_sets
+    from training.signals.sets import BLIND_SETS, INDEPENDENT_SETS
+
+    keep, skipped = untrained_sets(INDEPENDENT_SETS + BLIND_SETS, "all")
+    english = [e[0] for e in INDEPENDENT_SETS if e[0].startswith(("independent", "test"))]
+    assert skipped == english  # every read English set is a training set of such a model
+    assert {e[0] for e in BLIND_SETS} <= {e[0] for e in keep}  # the blind set and the language sets are not
+    assert any(e[0].startswith("language") for e in keep)
+    keep, skipped = untrained_sets(INDEPENDENT_SETS, False)
+    assert len(keep) == len(INDEPENDENT_SETS) and not skipped
+    keep, skipped = untrained_sets(INDEPENDENT_SETS, "d")  # candidate D's sets 1 to 11 only
+    assert 0 < len(skipped) < len(INDEPENDENT_SETS)
+    assert {p.resolve() for e in keep for p in (e[1] if isinstance(e[1], tuple) else (e[1],))}.isdisjoint(
+        {p.resolve() for p in INDEPENDENT_READ_PATHS})
+    assert len(INDEPENDENT_ALL_READ_PATHS) > len(INDEPENDENT_READ_PATHS)

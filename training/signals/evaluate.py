@@ -29,7 +29,7 @@ import pandas as pd
 
 from analyzer.errors import AnalyzerError
 from training.signals.baseline import RoutedBaseline, TfidfBaseline, router_languages, same_data_baseline
-from training.signals.corpus import PROJECT_ROOT, read_labelled, recipe_rows, training_parts
+from training.signals.corpus import PROJECT_ROOT, independent_paths, read_labelled, recipe_rows, training_parts
 from training.signals.embedded import embed
 from training.signals.metrics import paired_bootstrap, prf_table
 from training.signals.sets import BLIND_SETS, INDEPENDENT_SETS, named_sets
@@ -133,6 +133,18 @@ def format_table(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def untrained_sets(sets: tuple, independent) -> tuple[tuple, list[str]]:
+    """``sets`` (entries ``(name, paths, title)``) split into those a model trained with ``independent``
+    (its ``metrics.json`` ``data.independent``, as :func:`~training.signals.corpus.recipe_rows` reads it)
+    did not train on, and the names of those it did: a figure on its own training rows is in-sample."""
+    trained = {Path(p).resolve() for p in independent_paths(independent)}
+    keep, skipped = [], []
+    for entry in sets:
+        paths = entry[1] if isinstance(entry[1], tuple) else (entry[1],)
+        (skipped.append(entry[0]) if trained and {Path(p).resolve() for p in paths} <= trained else keep.append(entry))
+    return tuple(keep), skipped
+
+
 def evaluate(model: Path | str | None = None, sets: tuple = INDEPENDENT_SETS, realmail: Path | None = REALMAIL_DATA,
              **recipe) -> dict:
     """``{"tables": {set: side-by-side table}, "bootstrap": {set: paired bootstrap of the macro F1
@@ -150,6 +162,8 @@ def evaluate(model: Path | str | None = None, sets: tuple = INDEPENDENT_SETS, re
     if routed:  # a routed pipeline: so is the baseline, its second half trained on the language rows alone
         baseline = RoutedBaseline(baseline, same_data_baseline(training_parts(only_languages=True)), routed)
     named = {"heldout": parts["heldout"]}
+    sets, trained_on = untrained_sets(sets, recipe.get("independent", False))
+    out: dict = {"tables": {}, "bootstrap": {}, "multilabel": {}, "trained_on": trained_on}
     for name, paths, _ in sets:
         paths = paths if isinstance(paths, tuple) else (paths,)
         rows = [r for p in paths if Path(p).is_file() for r in read_labelled(p)]
@@ -160,7 +174,6 @@ def evaluate(model: Path | str | None = None, sets: tuple = INDEPENDENT_SETS, re
     if backgrounds:
         for name in list(named):
             named[f"{name}+mail"] = embed(named[name], backgrounds)
-    out: dict = {"tables": {}, "bootstrap": {}, "multilabel": {}}
     for name, rows in named.items():
         texts, gold = [r["text"] for r in rows], [r["labels"] for r in rows]
         pred, base = detect_signals(texts, model=nlp), baseline.predict(texts)
@@ -241,6 +254,10 @@ def main(argv: list[str] | None = None) -> int:
            "Pipeline (rules + linear classifier scored per sentence window, union over the text) vs. TF-IDF word+char n-gram "
            "one-vs-rest logistic regression trained on the same rows in the same run.",
            "Command: `.venv/bin/python -m training.signals.evaluate --model models/signals` (`make evaluate`).", ""]
+    if result.get("trained_on"):
+        doc += [f"Not read: {len(result['trained_on'])} development snippet sets "
+                f"({', '.join(result['trained_on'])}) are this model's training rows (`metrics.json` "
+                "`data.independent`), so a figure on them would be in-sample.", ""]
     for name, table in result["tables"].items():
         doc += [f"## {titles[name]}", "", format_table(table), "", _bootstrap_line(result["bootstrap"][name]), ""]
         if _multilabel_line(result["multilabel"].get(name, {})):
@@ -276,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
                           "bootstrap": {k: round(v, 4) for k, v in result["bootstrap"][name].items()},
                           "multilabel": result["multilabel"].get(name, {})}
                    for name, t in result["tables"].items()}
+        if result.get("trained_on"):
+            summary["trained_on"] = result["trained_on"]
         for key in ("realmail", "realmail_baseline"):
             if key in result:
                 summary[key] = {r["source"]: round(r["share"], 4) for r in result[key].to_dict("records")}
