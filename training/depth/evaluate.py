@@ -119,6 +119,8 @@ JOINED_JUDGES = {
 #: The judge sets that wait (not trained on), as :data:`JOINED_JUDGES` without the last element.
 WAITING_JUDGES = {
     "train70": ("forty-seventh", "PTY", 79, True),
+    "train71": ("forty-eighth", "the pair V4 + PTZ", 80, False),
+    "train72": ("forty-eighth", "the pair V4 + PTZ", 80, False),
 }
 
 

@@ -195,9 +195,13 @@ INDEPENDENT25_PATHS = tuple(DATA_DIR / f"eval_independent25_{k}.jsonl" for k in 
 #: The twenty-sixth independent set (forty-sixth session, data/signals/README_eval_independent26.md): first
 #: read in the forty-seventh session by candidate V2c's rule (models/depth/CANDIDATE78.md); a development set since.
 INDEPENDENT26_PATHS = tuple(DATA_DIR / f"eval_independent26_{k}.jsonl" for k in "abc")
-#: The twenty-seventh independent set (forty-seventh session): blind, the next candidate's
-#: (data/signals/README_eval_independent27.md); read only when ``--sets`` names it.
+#: The twenty-seventh independent set (forty-seventh session, data/signals/README_eval_independent27.md): first
+#: read in the forty-eighth session by the rule of the pair V4 + PTZ (models/depth/CANDIDATE80.md); a
+#: development set since.
 INDEPENDENT27_PATHS = tuple(DATA_DIR / f"eval_independent27_{k}.jsonl" for k in "abc")
+#: The twenty-eighth independent set (forty-eighth session): blind, the next candidate's
+#: (data/signals/README_eval_independent28.md); read only when ``--sets`` names it.
+INDEPENDENT28_PATHS = tuple(DATA_DIR / f"eval_independent28_{k}.jsonl" for k in "abc")
 
 #: The independent English snippet sets read before the twenty-sixth session's candidate D (sets 1 to
 #: 11): written as evaluation sets, each blind until its first read, development sets since.
@@ -206,14 +210,16 @@ INDEPENDENT27_PATHS = tuple(DATA_DIR / f"eval_independent27_{k}.jsonl" for k in 
 INDEPENDENT_READ_PATHS = (INDEPENDENT_PATH, INDEPENDENT2_PATH, *INDEPENDENT3_PATHS, *INDEPENDENT4_PATHS,
                           *INDEPENDENT5_PATHS, *INDEPENDENT6_PATHS, *INDEPENDENT7_PATHS, *INDEPENDENT8_PATHS,
                           *INDEPENDENT9_PATHS, *INDEPENDENT10_PATHS, *INDEPENDENT11_PATHS)
-#: Every English independent snippet set read so far (sets 1 to 26: :data:`INDEPENDENT_READ_PATHS` and the
-#: sets read since, each by a candidate's rule): ``training_parts(independent="all")``. The blind set
-#: (:data:`INDEPENDENT27_PATHS`) is never among them. A detector trained on these has no read snippet set left to be measured on: only a blind
+#: Every English independent snippet set read so far (sets 1 to 27: :data:`INDEPENDENT_READ_PATHS` and the
+#: sets read since, each by a candidate's rule): ``training_parts(independent="all")``. The forty-eighth
+#: session's V4 (``models/depth/CANDIDATE80.md``) trained on sets 1 to 26, before set 27 was read; its
+#: ``metrics.json`` names them. The blind set (:data:`INDEPENDENT28_PATHS`) is never among them. A detector trained on these has no read snippet set left to be measured on: only a blind
 #: set says what it does on snippets.
 INDEPENDENT_ALL_READ_PATHS = INDEPENDENT_READ_PATHS + (
     *INDEPENDENT12_PATHS, *INDEPENDENT13_PATHS, *INDEPENDENT14_PATHS, *INDEPENDENT15_PATHS, *INDEPENDENT16_PATHS,
     *INDEPENDENT17_PATHS, *INDEPENDENT18_PATHS, *INDEPENDENT19_PATHS, *INDEPENDENT20_PATHS, *INDEPENDENT21_PATHS,
-    *INDEPENDENT22_PATHS, *INDEPENDENT23_PATHS, *INDEPENDENT24_PATHS, *INDEPENDENT25_PATHS, *INDEPENDENT26_PATHS)
+    *INDEPENDENT22_PATHS, *INDEPENDENT23_PATHS, *INDEPENDENT24_PATHS, *INDEPENDENT25_PATHS, *INDEPENDENT26_PATHS,
+    *INDEPENDENT27_PATHS)
 
 
 def independent_paths(independent: bool | str | tuple) -> tuple[Path, ...]:

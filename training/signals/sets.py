@@ -15,7 +15,7 @@ from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDE
                                      INDEPENDENT12_PATHS, INDEPENDENT13_PATHS, INDEPENDENT14_PATHS, INDEPENDENT15_PATHS,
                                      INDEPENDENT16_PATHS, INDEPENDENT17_PATHS, INDEPENDENT18_PATHS, INDEPENDENT19_PATHS,
                                      INDEPENDENT20_PATHS, INDEPENDENT21_PATHS, INDEPENDENT22_PATHS, INDEPENDENT23_PATHS,
-                                     INDEPENDENT24_PATHS, INDEPENDENT25_PATHS, INDEPENDENT26_PATHS, INDEPENDENT27_PATHS,
+                                     INDEPENDENT24_PATHS, INDEPENDENT25_PATHS, INDEPENDENT26_PATHS, INDEPENDENT27_PATHS, INDEPENDENT28_PATHS,
                                      INDEPENDENT_PATH, LANGUAGE_EVAL2_PATHS, LANGUAGE_EVAL3_PATHS, LANGUAGE_EVAL_PATHS,
                                      LANGUAGES)
 
@@ -127,6 +127,10 @@ INDEPENDENT_SETS = (
      "Twenty-sixth independently written set (eval_independent26_*.jsonl: three more authors who saw no project "
      "data, written in the forty-sixth session; first read in the forty-seventh session with the shipped "
      "detector V2 and candidate V2c, models/depth/CANDIDATE78.md; a development set since)"),
+    ("independent27", INDEPENDENT27_PATHS,
+     "Twenty-seventh independently written set (eval_independent27_*.jsonl: three more authors who saw no project "
+     "data, written in the forty-seventh session; first read in the forty-eighth session with the shipped "
+     "detector V2c and candidate V4, models/depth/CANDIDATE80.md; a development set since)"),
     ("languages", LANGUAGE_EVAL_PATHS,
      "Snippets written natively in French, German, Spanish and Portuguese (eval_lang_*.jsonl: four authors who "
      "saw no project data, written in the twenty-first session as a test set; data/signals/README_train_languages.md)"),
@@ -149,15 +153,16 @@ INDEPENDENT_SETS = (
 #: was read by candidate N10's rule (``models/depth/CANDIDATE64.md``), ``eval_independent20_*`` by N11's
 #: (``CANDIDATE66.md``), ``eval_independent21_*`` by N12's (``CANDIDATE67.md``), ``eval_independent22_*`` by
 #: N13's (``CANDIDATE69.md``), ``eval_independent23_*`` by N14's (``CANDIDATE70.md``), ``eval_independent24_*``
-#: by V2's (``CANDIDATE73.md``), ``eval_independent25_*`` by V3's (``CANDIDATE75.md``) and
-#: ``eval_independent26_*`` by V2c's (``CANDIDATE78.md``, forty-seventh session); all are in
-#: :data:`INDEPENDENT_SETS` now. ``eval_independent27_*`` (forty-seventh session) is the blind set now
-#: (data/signals/README_eval_independent27.md).
+#: by V2's (``CANDIDATE73.md``), ``eval_independent25_*`` by V3's (``CANDIDATE75.md``),
+#: ``eval_independent26_*`` by V2c's (``CANDIDATE78.md``, forty-seventh session) and ``eval_independent27_*`` by
+#: the rule of the pair V4 + PTZ (``CANDIDATE80.md``, forty-eighth session); all are in :data:`INDEPENDENT_SETS`
+#: now. ``eval_independent28_*`` (forty-eighth session) is the blind set now
+#: (data/signals/README_eval_independent28.md).
 BLIND_SETS = (
-    ("independent27", INDEPENDENT27_PATHS,
-     "Twenty-seventh independently written set (eval_independent27_*.jsonl: three more authors who saw no "
-     "project data, written in the forty-seventh session; blind until a candidate's rule lets it be read, "
-     "data/signals/README_eval_independent27.md)"),
+    ("independent28", INDEPENDENT28_PATHS,
+     "Twenty-eighth independently written set (eval_independent28_*.jsonl: three more authors who saw no "
+     "project data, written in the forty-eighth session; blind until a candidate's rule lets it be read, "
+     "data/signals/README_eval_independent28.md)"),
 )
 
 
