@@ -86,6 +86,22 @@ def test_no_client_is_named_after_a_freemail_or_bulk_domain():
     assert not names & {"gmail", "yahoo", "trade", "example", "coldpitch", "prospect", "tools"}
 
 
+def test_two_people_on_a_national_free_mail_provider_are_two_clients_not_one_firm():
+    # train72/pecsarchitects (forty-eighth session): a private client on freemail.hu became a client
+    # named "Freemail", which would have merged every Hungarian free-mail writer into one firm
+    df = messages_frame([
+        msg("orosz.szilvia@freemail.hu", [f"ann@{AG}"], name="Orosz Szilvia"),
+        msg(f"ann@{AG}", ["orosz.szilvia@freemail.hu"]),
+        msg("kovacs.bela@freemail.hu", [f"ann@{AG}"], name="Kovács Béla"),
+        msg(f"ann@{AG}", ["kovacs.bela@freemail.hu"]),
+        msg("jana@seznam.cz", [f"ann@{AG}"], name="Jana Sýkorová"),
+        msg(f"ann@{AG}", ["jana@seznam.cz"]),
+    ])
+    clients = attribute(df)["client"].dropna()
+    assert clients.nunique() == 3
+    assert not {str(c).lower() for c in clients} & {"freemail", "seznam"}
+
+
 def test_auto_reply_from_a_real_client_is_other_not_from_client():
     df = messages_frame([
         msg(f"ann@{AG}", ["eve@lumina.com"]),
