@@ -96,10 +96,14 @@ def test_two_people_on_a_national_free_mail_provider_are_two_clients_not_one_fir
         msg(f"ann@{AG}", ["kovacs.bela@freemail.hu"]),
         msg("jana@seznam.cz", [f"ann@{AG}"], name="Jana Sýkorová"),
         msg(f"ann@{AG}", ["jana@seznam.cz"]),
+        msg("siobhan.ryan@eircom.net", [f"ann@{AG}"], name="Siobhán Ryan"),
+        msg(f"ann@{AG}", ["siobhan.ryan@eircom.net"]),
+        msg("mere@xtra.co.nz", [f"ann@{AG}"], name="Mere Tane"),
+        msg(f"ann@{AG}", ["mere@xtra.co.nz"]),
     ])
     clients = attribute(df)["client"].dropna()
-    assert clients.nunique() == 3
-    assert not {str(c).lower() for c in clients} & {"freemail", "seznam"}
+    assert clients.nunique() == 5
+    assert not {str(c).lower() for c in clients} & {"freemail", "seznam", "eircom", "xtra"}
 
 
 def test_auto_reply_from_a_real_client_is_other_not_from_client():
