@@ -121,6 +121,7 @@ WAITING_JUDGES = {
     "train70": ("forty-seventh", "PTY", 79, True),
     "train71": ("forty-eighth", "the pair V4 + PTZ", 80, False),
     "train72": ("forty-eighth", "the pair V4 + PTZ", 80, False),
+    "train73": ("forty-ninth", "the pair V4 + PTZc", 81, False),
 }
 
 

@@ -199,9 +199,13 @@ INDEPENDENT26_PATHS = tuple(DATA_DIR / f"eval_independent26_{k}.jsonl" for k in 
 #: read in the forty-eighth session by the rule of the pair V4 + PTZ (models/depth/CANDIDATE80.md); a
 #: development set since.
 INDEPENDENT27_PATHS = tuple(DATA_DIR / f"eval_independent27_{k}.jsonl" for k in "abc")
-#: The twenty-eighth independent set (forty-eighth session): blind, the next candidate's
-#: (data/signals/README_eval_independent28.md); read only when ``--sets`` names it.
+#: The twenty-eighth independent set (forty-eighth session, data/signals/README_eval_independent28.md): first
+#: read in the forty-ninth session by the rule of the pair V4 + PTZc (models/depth/CANDIDATE81.md); a
+#: development set since.
 INDEPENDENT28_PATHS = tuple(DATA_DIR / f"eval_independent28_{k}.jsonl" for k in "abc")
+#: The twenty-ninth independent set (forty-ninth session): blind, the next candidate's
+#: (data/signals/README_eval_independent29.md); read only when ``--sets`` names it.
+INDEPENDENT29_PATHS = tuple(DATA_DIR / f"eval_independent29_{k}.jsonl" for k in "abc")
 
 #: The independent English snippet sets read before the twenty-sixth session's candidate D (sets 1 to
 #: 11): written as evaluation sets, each blind until its first read, development sets since.
@@ -210,16 +214,20 @@ INDEPENDENT28_PATHS = tuple(DATA_DIR / f"eval_independent28_{k}.jsonl" for k in 
 INDEPENDENT_READ_PATHS = (INDEPENDENT_PATH, INDEPENDENT2_PATH, *INDEPENDENT3_PATHS, *INDEPENDENT4_PATHS,
                           *INDEPENDENT5_PATHS, *INDEPENDENT6_PATHS, *INDEPENDENT7_PATHS, *INDEPENDENT8_PATHS,
                           *INDEPENDENT9_PATHS, *INDEPENDENT10_PATHS, *INDEPENDENT11_PATHS)
-#: Every English independent snippet set read so far (sets 1 to 27: :data:`INDEPENDENT_READ_PATHS` and the
+#: Every English independent snippet set read so far (sets 1 to 28: :data:`INDEPENDENT_READ_PATHS` and the
 #: sets read since, each by a candidate's rule): ``training_parts(independent="all")``. The forty-eighth
 #: session's V4 (``models/depth/CANDIDATE80.md``) trained on sets 1 to 26, before set 27 was read; its
-#: ``metrics.json`` names them. The blind set (:data:`INDEPENDENT28_PATHS`) is never among them. A detector trained on these has no read snippet set left to be measured on: only a blind
+#: ``metrics.json`` names them (:data:`INDEPENDENT_V4_PATHS`). The blind set (:data:`INDEPENDENT29_PATHS`) is never among them. A detector trained on these has no read snippet set left to be measured on: only a blind
 #: set says what it does on snippets.
 INDEPENDENT_ALL_READ_PATHS = INDEPENDENT_READ_PATHS + (
     *INDEPENDENT12_PATHS, *INDEPENDENT13_PATHS, *INDEPENDENT14_PATHS, *INDEPENDENT15_PATHS, *INDEPENDENT16_PATHS,
     *INDEPENDENT17_PATHS, *INDEPENDENT18_PATHS, *INDEPENDENT19_PATHS, *INDEPENDENT20_PATHS, *INDEPENDENT21_PATHS,
     *INDEPENDENT22_PATHS, *INDEPENDENT23_PATHS, *INDEPENDENT24_PATHS, *INDEPENDENT25_PATHS, *INDEPENDENT26_PATHS,
-    *INDEPENDENT27_PATHS)
+    *INDEPENDENT27_PATHS, *INDEPENDENT28_PATHS)
+#: Sets 1 to 26, the snippet sets read when V4 was trained (forty-eighth session, ``CANDIDATE80.md``):
+#: ``training_parts(independent="1-26")``. Fixed, so that V4's rows rebuild as they were.
+INDEPENDENT_V4_PATHS = tuple(p for p in INDEPENDENT_ALL_READ_PATHS
+                             if p not in (*INDEPENDENT27_PATHS, *INDEPENDENT28_PATHS))
 
 
 def independent_paths(independent: bool | str | tuple) -> tuple[Path, ...]:
@@ -233,15 +241,17 @@ def independent_paths(independent: bool | str | tuple) -> tuple[Path, ...]:
         return INDEPENDENT_READ_PATHS
     if independent == "all":
         return INDEPENDENT_ALL_READ_PATHS
+    if independent == "1-26":
+        return INDEPENDENT_V4_PATHS
     if isinstance(independent, tuple):
         return tuple(Path(p) for p in independent)
-    raise ValueError(f"independent is False, True, 'd', 'all' or a tuple of paths, not {independent!r}")
+    raise ValueError(f"independent is False, True, 'd', 'all', '1-26' or a tuple of paths, not {independent!r}")
 
 
 def independent_kind(recorded: list[str] | None) -> bool | str | tuple[Path, ...]:
     """The ``independent`` of :func:`independent_paths` that gives the snippet sets ``metrics.json``
     recorded (its inverse): False, True (sets among 1 to 11, all a model could record before ``"all"``),
-    ``"all"`` (every set read now), or the recorded sets themselves as paths, for a model trained on
+    ``"all"`` (every set read now), ``"1-26"`` (V4's sets), or the recorded sets themselves as paths, for a model trained on
     "all" before a later set was read."""
     if not recorded:
         return False
@@ -250,16 +260,19 @@ def independent_kind(recorded: list[str] | None) -> bool | str | tuple[Path, ...
         return True
     if names == {p.name for p in INDEPENDENT_ALL_READ_PATHS}:
         return "all"
+    if names == {p.name for p in INDEPENDENT_V4_PATHS}:
+        return "1-26"
     return tuple(PROJECT_ROOT / r for r in recorded)
 
 
 def independent_option(recorded: list[str] | None) -> str:
     """The ``training.signals.train`` option that trains on the snippet sets ``metrics.json`` recorded:
-    "", " --independent" or " --independent all"; ValueError for sets no option gives any more."""
+    "", " --independent", " --independent all" or " --independent 1-26"; ValueError for sets no option
+    gives any more."""
     kind = independent_kind(recorded)
     if isinstance(kind, tuple):
-        raise ValueError("the recorded snippet sets are neither sets 1 to 11 nor every set read now")
-    return " --independent all" if kind == "all" else " --independent" if kind else ""
+        raise ValueError("the recorded snippet sets are neither sets 1 to 11, 1 to 26 nor every set read now")
+    return f" --independent {kind}" if isinstance(kind, str) else " --independent" if kind else ""
 
 
 SEED = 13
