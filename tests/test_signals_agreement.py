@@ -58,3 +58,13 @@ def test_the_reading_of_set_24_covers_it_but_the_nine_shifted_rows():
     assert [x["id"] for x in rows] == ids
     shifted = {f"e24b-{k:04d}" for k in range(161, 170)}
     assert not shifted & set(ids)
+
+
+def test_a_report_on_a_set_the_detector_trained_on_says_it_is_in_sample():
+    from training.signals.agreement import RELABELS, format_agreement
+
+    rows = [{"id": "1", "text": "t", "labels": ["referral"]}, {"id": "2", "text": "t", "labels": []}]
+    readers = {"labeller_a": {"1": ["referral"], "2": []}, "labeller_b": {"1": [], "2": []}}
+    res = agreement_tables(rows, readers, {"detector": [["referral"], []]})
+    assert "In-sample" not in format_agreement(res, "m", RELABELS["independent9"])
+    assert "In-sample" in format_agreement({**res, "in_sample": True}, "m", RELABELS["independent9"])

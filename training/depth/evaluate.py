@@ -122,6 +122,7 @@ WAITING_JUDGES = {
     "train71": ("forty-eighth", "the pair V4 + PTZ", 80, False),
     "train72": ("forty-eighth", "the pair V4 + PTZ", 80, False),
     "train73": ("forty-ninth", "the pair V4 + PTZc", 81, False),
+    "train74": ("forty-ninth", "the pair V4 + PTZc", 82, False),
 }
 
 

@@ -144,8 +144,9 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
 #: training mail with PTY (``CANDIDATE79.md``, forty-seventh session), judged by ``train70``, which waits.
 #: ``train71`` and ``train72`` (forty-eighth session) judged the pair V4 + PTZ (``CANDIDATE80.md``), which
 #: did not ship (steady trends); they wait with ``train70``. ``train73`` (the same session) judged the pair
-#: V4 + PTZc (``CANDIDATE81.md``, forty-ninth session); it waits too.
-WAITING_SPLITS = ("train70", "train71", "train72", "train73")
+#: V4 + PTZc (``CANDIDATE81.md``, forty-ninth session), and ``train74`` (written in the forty-ninth) the
+#: same pair under ``CANDIDATE82.md``'s rule; neither pair shipped, and both wait too.
+WAITING_SPLITS = ("train70", "train71", "train72", "train73", "train74")
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
 #: the rule of the candidate they judge is committed (``data/independent/README.md``). ``train54`` was
 #: read by candidate N7's rule (``models/depth/CANDIDATE60.md``), ``train55`` by N8's
@@ -177,9 +178,9 @@ WAITING_SPLITS = ("train70", "train71", "train72", "train73")
 #: forty-eighth session, no message labels) were read by the rule of the pair V4 + PTZ (``CANDIDATE80.md``),
 #: which did not ship; they wait. ``train73`` (six more of the forty-eighth session, no message labels)
 #: was read by the rule of the pair V4 + PTZc (``CANDIDATE81.md``, forty-ninth session); it waits.
-#: ``train74`` (five of the forty-ninth session, no message labels) waits unread for the next
-#: candidate's rule.
-UNREAD_SPLITS: tuple[str, ...] = ("train74",)
+#: ``train74`` (five of the forty-ninth session, no message labels) was read by the same pair's second
+#: rule (``CANDIDATE82.md``); it waits.
+UNREAD_SPLITS: tuple[str, ...] = ()
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",

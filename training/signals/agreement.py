@@ -29,8 +29,8 @@ from pathlib import Path
 import pandas as pd
 
 from training.signals.baseline import same_data_baseline
-from training.signals.corpus import (DATA_DIR, INDEPENDENT9_PATHS, INDEPENDENT24_PATHS, PROJECT_ROOT, read_labelled,
-                                     recipe_rows, training_parts)
+from training.signals.corpus import (DATA_DIR, INDEPENDENT9_PATHS, INDEPENDENT24_PATHS, PROJECT_ROOT,
+                                     independent_paths, read_labelled, recipe_rows, training_parts)
 from training.signals.metrics import paired_bootstrap, prf_table
 
 RELABEL_DIR = DATA_DIR / "relabel_independent9"
@@ -118,6 +118,10 @@ def format_agreement(res: dict, model: str, relabel: Relabel = RELABELS["indepen
              "| against | who | precision | recall | macro F1 | exact sets |", "|---|---|---|---|---|---|"]
     lines += [f"| {r.against} | {r.who} | {r.precision} | {r.recall} | **{r.macro_f1}** | {r.exact_sets} |"
               for r in s.itertuples()]
+    if res.get("in_sample"):
+        lines += ["", "**In-sample:** this detector, and the baseline trained on its rows, trained on these texts "
+                  "(its `metrics.json` `data.independent` names the set), so their rows say how well they fit "
+                  "their own training texts, not how they read unseen text. The readers' rows are unaffected."]
     lines += ["", f"Macro F1 of each model minus {relabel.readers[0]}'s, both against the authors (paired bootstrap, 95%):", ""]
     lines += [f"- {name}: {b['diff']:+.3f} ({b['low']:+.3f} .. {b['high']:+.3f})" for name, b in res["bootstrap"].items()]
     per = res["per_label"]
@@ -134,9 +138,12 @@ def evaluate(model: Path | str | None = None, relabel: Relabel = RELABELS["indep
     readers = read_relabels(relabel.folder, relabel.readers)
     rows = authors_rows(list(readers[relabel.readers[0]]), relabel.paths)
     texts = [r["text"] for r in rows]
-    baseline = same_data_baseline(training_parts(**recipe_rows(model)))
+    recipe = recipe_rows(model)
+    baseline = same_data_baseline(training_parts(**recipe))
     predicted = {"detector": detect_signals(texts, model=load_pipeline(model)), "baseline": baseline.predict(texts)}
-    return agreement_tables(rows, readers, predicted)
+    trained = {Path(p).resolve() for p in independent_paths(recipe.get("independent", False))}
+    return {**agreement_tables(rows, readers, predicted),
+            "in_sample": bool(trained) and {Path(p).resolve() for p in relabel.paths} <= trained}
 
 
 def main(argv: list[str] | None = None) -> int:
