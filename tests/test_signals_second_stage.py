@@ -214,10 +214,10 @@ def test_the_evaluation_reads_a_blind_set_only_when_named():
     assert {"independent13", "independent14", "independent15", "independent16", "independent17",
             "independent18", "independent19", "independent20", "independent21", "independent22", "independent23",
             "independent24", "independent25", "independent26", "independent27",
-            "independent28"} <= read  # set 28 read by V4 + PTZc's rule (CANDIDATE81.md)
-    assert "independent29" not in read
-    assert [e[0] for e in named_sets("independent29")] == ["independent29"] == [e[0] for e in BLIND_SETS]
-    assert [e[0] for e in named_sets("independent28, independent29")] == ["independent28", "independent29"]
+            "independent28", "independent29"} <= read  # set 29 read by CANDIDATE82.md's rule
+    assert "independent30" not in read
+    assert [e[0] for e in named_sets("independent30")] == ["independent30"] == [e[0] for e in BLIND_SETS]
+    assert [e[0] for e in named_sets("independent29, independent30")] == ["independent29", "independent30"]
     with pytest.raises(AnalyzerError, match="unknown"):
         named_sets("independent99")
 

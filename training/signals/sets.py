@@ -15,7 +15,7 @@ from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDE
                                      INDEPENDENT12_PATHS, INDEPENDENT13_PATHS, INDEPENDENT14_PATHS, INDEPENDENT15_PATHS,
                                      INDEPENDENT16_PATHS, INDEPENDENT17_PATHS, INDEPENDENT18_PATHS, INDEPENDENT19_PATHS,
                                      INDEPENDENT20_PATHS, INDEPENDENT21_PATHS, INDEPENDENT22_PATHS, INDEPENDENT23_PATHS,
-                                     INDEPENDENT24_PATHS, INDEPENDENT25_PATHS, INDEPENDENT26_PATHS, INDEPENDENT27_PATHS, INDEPENDENT28_PATHS, INDEPENDENT29_PATHS,
+                                     INDEPENDENT24_PATHS, INDEPENDENT25_PATHS, INDEPENDENT26_PATHS, INDEPENDENT27_PATHS, INDEPENDENT28_PATHS, INDEPENDENT29_PATHS, INDEPENDENT30_PATHS,
                                      INDEPENDENT_PATH, LANGUAGE_EVAL2_PATHS, LANGUAGE_EVAL3_PATHS, LANGUAGE_EVAL_PATHS,
                                      LANGUAGES)
 
@@ -135,6 +135,10 @@ INDEPENDENT_SETS = (
      "Twenty-eighth independently written set (eval_independent28_*.jsonl: three more authors who saw no project "
      "data, written in the forty-eighth session; first read in the forty-ninth session with the shipped "
      "detector V2c and candidate V4, models/depth/CANDIDATE81.md; a development set since)"),
+    ("independent29", INDEPENDENT29_PATHS,
+     "Twenty-ninth independently written set (eval_independent29_*.jsonl: three more authors who saw no project "
+     "data, written in the forty-ninth session; first read in the same session with the shipped "
+     "detector V2c and candidate V4, models/depth/CANDIDATE82.md; a development set since)"),
     ("languages", LANGUAGE_EVAL_PATHS,
      "Snippets written natively in French, German, Spanish and Portuguese (eval_lang_*.jsonl: four authors who "
      "saw no project data, written in the twenty-first session as a test set; data/signals/README_train_languages.md)"),
@@ -160,14 +164,14 @@ INDEPENDENT_SETS = (
 #: by V2's (``CANDIDATE73.md``), ``eval_independent25_*`` by V3's (``CANDIDATE75.md``),
 #: ``eval_independent26_*`` by V2c's (``CANDIDATE78.md``, forty-seventh session) and ``eval_independent27_*`` by
 #: the rule of the pair V4 + PTZ (``CANDIDATE80.md``, forty-eighth session) and ``eval_independent28_*`` by
-#: the rule of the pair V4 + PTZc (``CANDIDATE81.md``, forty-ninth session); all are in
-#: :data:`INDEPENDENT_SETS` now. ``eval_independent29_*`` (forty-ninth session) is the blind set now
-#: (data/signals/README_eval_independent29.md).
+#: the rule of the pair V4 + PTZc (``CANDIDATE81.md``, forty-ninth session) and ``eval_independent29_*`` by
+#: its second rule (``CANDIDATE82.md``); all are in :data:`INDEPENDENT_SETS` now. ``eval_independent30_*``
+#: (forty-ninth session) is the blind set now (data/signals/README_eval_independent30.md).
 BLIND_SETS = (
-    ("independent29", INDEPENDENT29_PATHS,
-     "Twenty-ninth independently written set (eval_independent29_*.jsonl: three more authors who saw no "
+    ("independent30", INDEPENDENT30_PATHS,
+     "Thirtieth independently written set (eval_independent30_*.jsonl: three more authors who saw no "
      "project data, written in the forty-ninth session; blind until a candidate's rule lets it be read, "
-     "data/signals/README_eval_independent29.md)"),
+     "data/signals/README_eval_independent30.md)"),
 )
 
 
