@@ -149,7 +149,7 @@ def test_courtesy_labels_keep_bare_thanks_from_carrying_appreciation(tmp_path):
         doc = nlp(text)  # held while its spans are read
         return [(s.text, s.label_) for s in doc.spans["signals"]]
 
-    for bare in ("Received the files. Thanks a lot!", "Approved, go ahead. Thank you both."):
+    for bare in ("Got it. Thank you so much!", "Approved, go ahead. Thank you both."):
         assert [lab for _, lab in found(plain, bare)] == ["appreciation"]  # what the setting is for
         assert found(courteous, bare) == []
     praise = "The launch page is brilliant, the board loved it. Thank you."

@@ -115,14 +115,15 @@ JOINED_JUDGES = {
     "train67": ("forty-second", "the pair V3 + PTV", 76, False, "PTY, CANDIDATE79.md"),
     "train68": ("forty-seventh", "the pair V3 + PTW", 77, False, "PTY, CANDIDATE79.md"),
     "train69": ("forty-seventh", "the detector V2c (depth guard)", 78, True, "PTY, CANDIDATE79.md"),
+    "train70": ("forty-seventh", "PTY", 79, True, "PTZd, CANDIDATE83.md"),
+    "train71": ("forty-eighth", "the pair V4 + PTZ", 80, False, "PTZd, CANDIDATE83.md"),
+    "train72": ("forty-eighth", "the pair V4 + PTZ", 80, False, "PTZd, CANDIDATE83.md"),
+    "train73": ("forty-ninth", "the pair V4 + PTZc", 81, False, "PTZd, CANDIDATE83.md"),
+    "train74": ("forty-ninth", "the pair V4 + PTZc", 82, False, "PTZd, CANDIDATE83.md"),
 }
 #: The judge sets that wait (not trained on), as :data:`JOINED_JUDGES` without the last element.
 WAITING_JUDGES = {
-    "train70": ("forty-seventh", "PTY", 79, True),
-    "train71": ("forty-eighth", "the pair V4 + PTZ", 80, False),
-    "train72": ("forty-eighth", "the pair V4 + PTZ", 80, False),
-    "train73": ("forty-ninth", "the pair V4 + PTZc", 81, False),
-    "train74": ("forty-ninth", "the pair V4 + PTZc", 82, False),
+    "train75": ("forty-ninth", "the pair V4 + PTZd", 83, True),
 }
 
 

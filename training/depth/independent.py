@@ -97,7 +97,9 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
                                    # since N13 (CANDIDATE69.md, fortieth session): the one that waited
                                    "train62",
                                    # since PTY (CANDIDATE79.md, forty-seventh session): the seven that waited
-                                   "train63", "train64", "train65", "train66", "train67", "train68", "train69")
+                                   "train63", "train64", "train65", "train66", "train67", "train68", "train69",
+                                   # since PTZd (CANDIDATE83.md, forty-ninth session): the five that waited
+                                   "train70", "train71", "train72", "train73", "train74")
 #: Training mailboxes not trained on yet: judge sets that have judged a candidate and wait. ``train18``
 #: to ``train28`` (nineteenth to twenty-ninth sessions; their candidates are ``CANDIDATE21.md`` to
 #: ``CANDIDATE34.md``) waited here until candidate T3 (``models/depth/CANDIDATE35.md``) joined them to
@@ -145,8 +147,9 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
 #: ``train71`` and ``train72`` (forty-eighth session) judged the pair V4 + PTZ (``CANDIDATE80.md``), which
 #: did not ship (steady trends); they wait with ``train70``. ``train73`` (the same session) judged the pair
 #: V4 + PTZc (``CANDIDATE81.md``, forty-ninth session), and ``train74`` (written in the forty-ninth) the
-#: same pair under ``CANDIDATE82.md``'s rule; neither pair shipped, and both wait too.
-WAITING_SPLITS = ("train70", "train71", "train72", "train73", "train74")
+#: same pair under ``CANDIDATE82.md``'s rule; neither pair shipped. All five joined the training mail with
+#: PTZd (``CANDIDATE83.md``, forty-ninth session), judged by ``train75``, which waits.
+WAITING_SPLITS = ("train75",)
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
 #: the rule of the candidate they judge is committed (``data/independent/README.md``). ``train54`` was
 #: read by candidate N7's rule (``models/depth/CANDIDATE60.md``), ``train55`` by N8's
@@ -180,8 +183,8 @@ WAITING_SPLITS = ("train70", "train71", "train72", "train73", "train74")
 #: was read by the rule of the pair V4 + PTZc (``CANDIDATE81.md``, forty-ninth session); it waits.
 #: ``train74`` (five of the forty-ninth session, no message labels) was read by the same pair's second
 #: rule (``CANDIDATE82.md``); it waits. ``train75`` (six more of the forty-ninth session, no message
-#: labels) waits unread for the rule of the pair V4 + PTZd (``CANDIDATE83.md``).
-UNREAD_SPLITS: tuple[str, ...] = ("train75",)
+#: labels) was read by the rule of the pair V4 + PTZd (``CANDIDATE83.md``), which shipped; it waits.
+UNREAD_SPLITS: tuple[str, ...] = ()
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
