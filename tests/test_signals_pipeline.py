@@ -29,8 +29,9 @@ def test_model_files_are_small_and_complete():
         assert (DEFAULT_MODEL / name).is_file(), name
     size = sum(p.stat().st_size for p in DEFAULT_MODEL.rglob("*") if p.is_file())
     # two classifiers (English; the six other languages); the English one learns from 21,985 whole-mail
-    # rows since N9 (models/depth/CANDIDATE62.md): 297k features, 17 MB in all
-    assert size < 20_000_000, size
+    # rows since N9 (models/depth/CANDIDATE62.md): 297k features, 17 MB in all; and from the read snippet
+    # sets 1 to 26 since V4 (CANDIDATE83.md): 533k features, 26 MB in all
+    assert size < 30_000_000, size
 
 
 def test_loads_in_fresh_process_without_lookups_data(project_root):
