@@ -29,8 +29,9 @@ from pathlib import Path
 import pandas as pd
 
 from training.signals.baseline import same_data_baseline
-from training.signals.corpus import (DATA_DIR, INDEPENDENT9_PATHS, INDEPENDENT24_PATHS, PROJECT_ROOT,
-                                     independent_paths, read_labelled, recipe_rows, training_parts)
+from training.signals.corpus import (DATA_DIR, INDEPENDENT9_PATHS, INDEPENDENT24_PATHS, PROJECT_ROOT, read_labelled,
+                                     recipe_rows, training_parts)
+from training.signals.evaluate import untrained_sets
 from training.signals.metrics import paired_bootstrap, prf_table
 
 RELABEL_DIR = DATA_DIR / "relabel_independent9"
@@ -141,9 +142,8 @@ def evaluate(model: Path | str | None = None, relabel: Relabel = RELABELS["indep
     recipe = recipe_rows(model)
     baseline = same_data_baseline(training_parts(**recipe))
     predicted = {"detector": detect_signals(texts, model=load_pipeline(model)), "baseline": baseline.predict(texts)}
-    trained = {Path(p).resolve() for p in independent_paths(recipe.get("independent", False))}
-    return {**agreement_tables(rows, readers, predicted),
-            "in_sample": bool(trained) and {Path(p).resolve() for p in relabel.paths} <= trained}
+    _, in_sample = untrained_sets(((relabel.name, relabel.paths, relabel.describes),), recipe.get("independent", False))
+    return {**agreement_tables(rows, readers, predicted), "in_sample": bool(in_sample)}
 
 
 def main(argv: list[str] | None = None) -> int:
