@@ -210,6 +210,9 @@ INDEPENDENT29_PATHS = tuple(DATA_DIR / f"eval_independent29_{k}.jsonl" for k in 
 #: The thirtieth independent set (forty-ninth session): blind, the next detector candidate's
 #: (data/signals/README_eval_independent30.md); read only when ``--sets`` names it.
 INDEPENDENT30_PATHS = tuple(DATA_DIR / f"eval_independent30_{k}.jsonl" for k in "abc")
+#: The thirty-first independent set (fiftieth session): blind, kept for the detector candidate after the
+#: one set 30 judges (data/signals/README_eval_independent31.md); read only when ``--sets`` names it.
+INDEPENDENT31_PATHS = tuple(DATA_DIR / f"eval_independent31_{k}.jsonl" for k in "abc")
 
 #: The independent English snippet sets read before the twenty-sixth session's candidate D (sets 1 to
 #: 11): written as evaluation sets, each blind until its first read, development sets since.
