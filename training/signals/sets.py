@@ -139,6 +139,10 @@ INDEPENDENT_SETS = (
      "Twenty-ninth independently written set (eval_independent29_*.jsonl: three more authors who saw no project "
      "data, written in the forty-ninth session; first read in the same session with the shipped "
      "detector V2c and candidate V4, models/depth/CANDIDATE82.md; a development set since)"),
+    ("independent30", INDEPENDENT30_PATHS,
+     "Thirtieth independently written set (eval_independent30_*.jsonl: three more authors who saw no project "
+     "data, written in the forty-ninth session; first read in the fiftieth session with the shipped "
+     "detector V4 and candidate V5, models/depth/CANDIDATE84.md; a development set since)"),
     ("languages", LANGUAGE_EVAL_PATHS,
      "Snippets written natively in French, German, Spanish and Portuguese (eval_lang_*.jsonl: four authors who "
      "saw no project data, written in the twenty-first session as a test set; data/signals/README_train_languages.md)"),
@@ -165,14 +169,10 @@ INDEPENDENT_SETS = (
 #: ``eval_independent26_*`` by V2c's (``CANDIDATE78.md``, forty-seventh session) and ``eval_independent27_*`` by
 #: the rule of the pair V4 + PTZ (``CANDIDATE80.md``, forty-eighth session) and ``eval_independent28_*`` by
 #: the rule of the pair V4 + PTZc (``CANDIDATE81.md``, forty-ninth session) and ``eval_independent29_*`` by
-#: its second rule (``CANDIDATE82.md``); all are in :data:`INDEPENDENT_SETS` now. ``eval_independent30_*``
-#: (forty-ninth session) is the blind set now (data/signals/README_eval_independent30.md), and
-#: ``eval_independent31_*`` (fiftieth session) the one after it (README_eval_independent31.md).
+#: its second rule (``CANDIDATE82.md``) and ``eval_independent30_*`` by the rule of the pair V5 + PTZe
+#: (``CANDIDATE84.md``, fiftieth session); all are in :data:`INDEPENDENT_SETS` now.
+#: ``eval_independent31_*`` (fiftieth session) is the blind set now (README_eval_independent31.md).
 BLIND_SETS = (
-    ("independent30", INDEPENDENT30_PATHS,
-     "Thirtieth independently written set (eval_independent30_*.jsonl: three more authors who saw no "
-     "project data, written in the forty-ninth session; blind until a candidate's rule lets it be read, "
-     "data/signals/README_eval_independent30.md)"),
     ("independent31", INDEPENDENT31_PATHS,
      "Thirty-first independently written set (eval_independent31_*.jsonl: three more authors who saw no "
      "project data, written in the fiftieth session; blind until a candidate's rule lets it be read, "
