@@ -31,8 +31,9 @@ LABELS_PATH = DATA_DIR / "realmail_labels" / "bigbang.jsonl"
 SECOND_LABELS_PATH = DATA_DIR / "realmail_labels" / "bigbang_second.jsonl"
 #: The same messages adjudicated by a third helper (forty-first session), who read the taxonomy, each
 #: message's new text and both labellings above (never a detector's output) and decided every message's
-#: labels by the taxonomy, with a note where it departs. Unread: no detector has been compared with it;
-#: the next detector candidate's list-mail guard rail.
+#: labels by the taxonomy, with a note where it departs. The list-mail judge of detector candidates since
+#: (messages flagged with no label, e.g. ``models/depth/CANDIDATE84.md``); ``training.signals.listmail_errors``
+#: lists the spans behind that figure.
 ADJUDICATED_LABELS_PATH = DATA_DIR / "realmail_labels" / "bigbang_adjudicated.jsonl"
 
 
