@@ -85,12 +85,28 @@ RULE_FLOOR_GRID = np.array([0.0, 0.05, 0.1, 0.15, 0.2, 0.3])
 SENTENCE_GRID = np.concatenate([[0.0], np.round(0.1 + 0.05 * np.arange(17), 3)])
 
 
+def smoothed(f: np.ndarray, half_width: int) -> np.ndarray:
+    """``f`` averaged along its last axis (the window-threshold grid) over ``half_width`` grid steps either
+    side, each point over the neighbours that exist (so the ends are not pulled toward 0)."""
+    if half_width <= 0:
+        return f
+    n = f.shape[-1]
+    out = np.empty_like(f, dtype=float)
+    for b in range(n):
+        lo, hi = max(0, b - half_width), min(n, b + half_width + 1)
+        out[..., b] = f[..., lo:hi].mean(axis=-1)
+    return out
+
+
 def tune_label(evidence: list[dict], gold: np.ndarray, label: str, beta: float = 1.0,
-               sentence: bool = True, rule_floor: bool = True) -> tuple[float, float, float, float]:
+               sentence: bool = True, rule_floor: bool = True, smooth: int = 0) -> tuple[float, float, float, float]:
     """(window threshold, sentence threshold, rule floor, F-beta) maximising F-beta over the evidence of
     ``label``: a text is positive when a rule fired in a sentence whose window score is >= the rule
     floor, or some evidence sentence has window score >= t and own score >= s. Ties go to the lower rule
-    floor, then the window threshold nearest 0.5, then the higher sentence threshold."""
+    floor, then the window threshold nearest 0.5, then the higher sentence threshold. With ``smooth``
+    > 0 the choice maximises the F-beta curve averaged over that many window-threshold steps either side
+    (:func:`smoothed`): the middle of a plateau rather than its noisiest peak, so that retrains on much
+    the same rows choose much the same thresholds. The F-beta returned is the unsmoothed one there."""
     rule_m = np.array([e[label][0] for e in evidence])
     floors = RULE_FLOOR_GRID if rule_floor else RULE_FLOOR_GRID[:1]
     s_grid = SENTENCE_GRID if sentence else SENTENCE_GRID[:1]
@@ -107,10 +123,12 @@ def tune_label(evidence: list[dict], gold: np.ndarray, label: str, beta: float =
     fn = (~pred & g).sum(axis=0)
     b2 = beta ** 2
     f = np.where(tp > 0, (1 + b2) * tp / np.maximum((1 + b2) * tp + b2 * fn + fp, 1), 0.0)
-    f = np.round(f, 6)
+    raw = f
+    f = np.round(smoothed(f, smooth), 6)
     best = max(((f[r, a, b], -floors[r], -abs(GRID[b] - 0.5), s_grid[a], GRID[b], floors[r])
                 for r in range(len(floors)) for a in range(len(s_grid)) for b in range(len(GRID))))
-    return float(best[4]), float(best[3]), float(best[5]), float(best[0])
+    r, a, b = (list(floors).index(best[5]), list(s_grid).index(best[3]), list(GRID).index(best[4]))
+    return float(best[4]), float(best[3]), float(best[5]), float(round(raw[r, a, b], 6))
 
 
 def counts_for(row: dict, label: str, mail_skip_labels: tuple[str, ...] = ()) -> bool:
@@ -122,12 +140,12 @@ def counts_for(row: dict, label: str, mail_skip_labels: tuple[str, ...] = ()) ->
 
 
 def tune_thresholds(evidence: list[dict], rows: list[dict], beta: float = 1.0, sentence: bool = True,
-                    rule_floor: bool = True, mail_skip_labels: tuple[str, ...] = ()
+                    rule_floor: bool = True, mail_skip_labels: tuple[str, ...] = (), smooth: int = 0
                     ) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
     """Window thresholds, sentence thresholds and rule floors per label (see :func:`tune_label`); the
     labels of ``mail_skip_labels`` are tuned without the whole-mail rows (``source: "mail"``), and
     each label without the rows whose ``counts_for`` list leaves it out (as its regression is
-    fitted: ``training.signals.train.label_rows``)."""
+    fitted: ``training.signals.train.label_rows``); ``smooth``: see :func:`tune_label`."""
     win, own, floor = {}, {}, {}
     narrow = any("counts_for" in r for r in rows)
     for lab in LABELS:
@@ -136,7 +154,7 @@ def tune_thresholds(evidence: list[dict], rows: list[dict], beta: float = 1.0, s
             keep = [i for i, r in enumerate(rows) if counts_for(r, lab, mail_skip_labels)]
             ev, rs = [evidence[i] for i in keep], [rows[i] for i in keep]
         gold = np.array([lab in r["labels"] for r in rs])
-        win[lab], own[lab], floor[lab], _ = tune_label(ev, gold, lab, beta, sentence, rule_floor)
+        win[lab], own[lab], floor[lab], _ = tune_label(ev, gold, lab, beta, sentence, rule_floor, smooth)
     return win, own, floor
 
 

@@ -165,7 +165,8 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
           only_languages: bool = False, language_codes: tuple[str, ...] = LANGUAGES, mixed_pairs: int = 0,
           independent: bool | str = False, tune_on_independent: bool = True,
           mail_skip_labels: tuple[str, ...] = (), mail_without: tuple[str, ...] = (),
-          margin_tolerance: float = 0.0, long_margin: float | None = None) -> dict:
+          margin_tolerance: float = 0.0, long_margin: float | None = None,
+          threshold_smoothing: int = 0) -> dict:
     """Build, fit, tune and write the pipeline to ``out``; returns the metrics written to metrics.json.
     ``flip``: train on the sign-flip rows too (:data:`training.signals.corpus.FLIP_PATHS`); ``courtesy``:
     on the courtesy rows too (:data:`training.signals.corpus.COURTESY_PATHS`), with the classifier's
@@ -189,7 +190,9 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
     of those mailboxes are out of sample: ``training.depth.build --split-signals-model``);
     ``margin_tolerance``: the long-text margin is the largest within that much macro F-beta of the best
     (:func:`training.signals.long_margin.tune_long_margin`); ``long_margin``: that margin, whatever the
-    tuning curve says (None: tuned)."""
+    tuning curve says (None: tuned); ``threshold_smoothing``: each threshold maximises the out-of-fold
+    F-beta curve averaged over that many grid steps either side (0: the raw curve;
+    :func:`training.signals.thresholds.tune_label`)."""
     started = time.time()
     parts = training_parts(flip=flip, courtesy=courtesy, money=money, mail=mail, languages=languages, only_languages=only_languages,
                            language_codes=language_codes, mixed_pairs=mixed_pairs, independent=independent,
@@ -234,7 +237,8 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
     evidence = [e for e, k in zip(evidence, keep) if k]
     tuned_rows = [r for r, k in zip(tuned_rows, keep) if k]
     thresholds, sentence_thresholds, rule_floors = tune_thresholds(evidence, tuned_rows, beta, sentence,
-                                                                   bool(fit.get("rule_floors", True)), mail_skip_labels)
+                                                                   bool(fit.get("rule_floors", True)), mail_skip_labels,
+                                                                   threshold_smoothing)
     log.info("thresholds: %s; sentence thresholds: %s; rule floors: %s", thresholds, sentence_thresholds, rule_floors)
     margin, margin_scores = (0.0 if long_margin is None else float(long_margin)), {}
     if long_rows:
@@ -282,7 +286,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
                  "tune_on_independent": bool(tune_on_independent) if independent else None},
         "decision": {"long_margin": margin, "long_margin_fbeta": {str(m): f for m, f in margin_scores.items()},
                      "long_margin_tolerance": margin_tolerance, "long_margin_fixed": long_margin,
-                     "long_texts": len(long_rows), "long_sentences": long_sentences, "neutral_weight": float(fit.get("neutral_weight", 1.0)), "independent_weight": float(fit.get("independent_weight", 1.0)), "beta": beta, "sentence_thresholds": sentence, "max_labels": nlp.get_pipe("signal_combiner").max_labels,
+                     "long_texts": len(long_rows), "long_sentences": long_sentences, "neutral_weight": float(fit.get("neutral_weight", 1.0)), "independent_weight": float(fit.get("independent_weight", 1.0)), "beta": beta, "sentence_thresholds": sentence, "threshold_smoothing": threshold_smoothing, "max_labels": nlp.get_pipe("signal_combiner").max_labels,
                      "min_model_words": nlp.get_pipe("signal_combiner").min_model_words,
                      "unknown_value": nlp.get_pipe(CLASSIFIER).unknown_value},
         "thresholds": thresholds,
@@ -314,7 +318,7 @@ def _training_md(m: dict, config: Path) -> str:
 
 Command (from the project root; `make model` runs the same):
 
-    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}{' --courtesy' if m['data'].get('courtesy') else ''}{' --money' if m['data'].get('money') else ''}{' --money-narrow' if m['data'].get('money_narrow') else ''}{f" --mail {mail_kind(m['data']['mail'])}" if m['data'].get('mail') else ''}{' --mail-weights-only' if m['data'].get('tune_on_mail') is False else ''}{f" --mail-skip-labels {','.join(m['data']['mail_skip_labels'])}" if m['data'].get('mail_skip_labels') else ''}{f" --mail-without {','.join(m['data']['mail_without'])}" if m['data'].get('mail_without') else ''}{' --languages' if m['data'].get('languages') else ''}{' --languages-weights-only' if m['data'].get('tune_on_languages') is False else ''}{independent_option(m['data'].get('independent'))}{' --independent-weights-only' if m['data'].get('tune_on_independent') is False else ''}{' --only-languages' if m['data'].get('only_languages') else ''}{f" --language-codes {','.join(m['data']['language_codes'])}" if m['data'].get('language_codes') and tuple(m['data']['language_codes']) != LANGUAGES else ''}{f" --repeats {m['fit']['repeats']}" if m['fit'].get('repeats', 1) > 1 else ''}{f" --margin-tolerance {m['decision']['long_margin_tolerance']}" if m['decision'].get('long_margin_tolerance') else ''}{f" --long-margin {m['decision']['long_margin_fixed']}" if m['decision'].get('long_margin_fixed') is not None else ''}
+    .venv/bin/python -m training.signals.train --out models/signals --seed {m['seed']}{' --flip' if m['data'].get('flip') else ''}{' --courtesy' if m['data'].get('courtesy') else ''}{' --money' if m['data'].get('money') else ''}{' --money-narrow' if m['data'].get('money_narrow') else ''}{f" --mail {mail_kind(m['data']['mail'])}" if m['data'].get('mail') else ''}{' --mail-weights-only' if m['data'].get('tune_on_mail') is False else ''}{f" --mail-skip-labels {','.join(m['data']['mail_skip_labels'])}" if m['data'].get('mail_skip_labels') else ''}{f" --mail-without {','.join(m['data']['mail_without'])}" if m['data'].get('mail_without') else ''}{' --languages' if m['data'].get('languages') else ''}{' --languages-weights-only' if m['data'].get('tune_on_languages') is False else ''}{independent_option(m['data'].get('independent'))}{' --independent-weights-only' if m['data'].get('tune_on_independent') is False else ''}{' --only-languages' if m['data'].get('only_languages') else ''}{f" --language-codes {','.join(m['data']['language_codes'])}" if m['data'].get('language_codes') and tuple(m['data']['language_codes']) != LANGUAGES else ''}{f" --repeats {m['fit']['repeats']}" if m['fit'].get('repeats', 1) > 1 else ''}{f" --margin-tolerance {m['decision']['long_margin_tolerance']}" if m['decision'].get('long_margin_tolerance') else ''}{f" --long-margin {m['decision']['long_margin_fixed']}" if m['decision'].get('long_margin_fixed') is not None else ''}{f" --threshold-smoothing {m['decision']['threshold_smoothing']}" if m['decision'].get('threshold_smoothing') else ''}
 
 - spaCy {spacy.__version__}; config `{cfg}`: sentencizer, `paragraph_breaks` (a blank line ends a sentence),
   lookup lemmatizer, `signal_rules`, `signal_classifier` (linear model over hashed word 1-2-grams, lemmas,
@@ -406,7 +410,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--long-margin", type=float, default=None,
                         help="this long-text margin, whatever the tuning curve says (default: tuned; the curve is "
                              "flat near its top, models/depth/CANDIDATE67.md)")
+    parser.add_argument("--threshold-smoothing", type=int, default=0, metavar="K",
+                        help="each threshold maximises the out-of-fold F-beta curve averaged over K grid steps "
+                             "(0.025 each) either side: the middle of a flat top rather than its noisiest peak "
+                             "(default 0: the raw curve)")
     args = parser.parse_args(argv)
+    if args.threshold_smoothing < 0:
+        parser.error(f"--threshold-smoothing is 0 or more, not {args.threshold_smoothing}")
     if args.long_margin is not None and args.long_margin < 0:
         parser.error(f"--long-margin is 0 or more, not {args.long_margin}")
     if args.money_narrow and not args.money:
@@ -423,7 +433,8 @@ def main(argv: list[str] | None = None) -> int:
                         language_codes=tuple(args.language_codes.split(",")) if args.language_codes else LANGUAGES,
                         mixed_pairs=args.mixed_pairs, independent=args.independent,
                         tune_on_independent=not args.independent_weights_only,
-                        margin_tolerance=args.margin_tolerance, long_margin=args.long_margin)
+                        margin_tolerance=args.margin_tolerance, long_margin=args.long_margin,
+                        threshold_smoothing=args.threshold_smoothing)
     except AnalyzerError as exc:
         print(f"training.signals.train: error: {exc}", file=sys.stderr)
         return 2
