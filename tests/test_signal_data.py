@@ -57,6 +57,7 @@ def _norm(text: str) -> str:
     ("eval_independent29_a.jsonl", 250), ("eval_independent29_b.jsonl", 250), ("eval_independent29_c.jsonl", 250),
     ("eval_independent30_a.jsonl", 250), ("eval_independent30_b.jsonl", 250), ("eval_independent30_c.jsonl", 250),
     ("eval_independent31_a.jsonl", 250), ("eval_independent31_b.jsonl", 250), ("eval_independent31_c.jsonl", 250),
+    ("eval_independent32_a.jsonl", 250), ("eval_independent32_b.jsonl", 250), ("eval_independent32_c.jsonl", 250),
     ("train_lang_fr.jsonl", 250), ("train_lang_de.jsonl", 250), ("train_lang_es.jsonl", 250),
     ("train_lang_pt.jsonl", 250), ("eval_lang_fr.jsonl", 200), ("eval_lang_de.jsonl", 200),
     ("eval_lang_es.jsonl", 200), ("eval_lang_pt.jsonl", 200), ("eval_lang2_fr.jsonl", 200),
@@ -135,7 +136,8 @@ def test_courtesy_files_are_well_formed(name):
                                   "eval_independent28_b.jsonl", "eval_independent28_c.jsonl", "eval_independent29_a.jsonl",
                                   "eval_independent29_b.jsonl", "eval_independent29_c.jsonl", "eval_independent30_a.jsonl",
                                   "eval_independent30_b.jsonl", "eval_independent30_c.jsonl", "eval_independent31_a.jsonl",
-                                  "eval_independent31_b.jsonl", "eval_independent31_c.jsonl", "eval_lang_fr.jsonl", "eval_lang_de.jsonl", "eval_lang_es.jsonl", "eval_lang_pt.jsonl",
+                                  "eval_independent31_b.jsonl", "eval_independent31_c.jsonl", "eval_independent32_a.jsonl",
+                                  "eval_independent32_b.jsonl", "eval_independent32_c.jsonl", "eval_lang_fr.jsonl", "eval_lang_de.jsonl", "eval_lang_es.jsonl", "eval_lang_pt.jsonl",
                                   "eval_lang2_fr.jsonl", "eval_lang2_de.jsonl", "eval_lang2_es.jsonl",
                                   "eval_lang2_pt.jsonl", "eval_lang3_it.jsonl", "eval_lang3_nl.jsonl"])
 def test_evaluation_set_does_not_overlap_training_data(dev_data_path, name):

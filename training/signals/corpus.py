@@ -214,6 +214,9 @@ INDEPENDENT30_PATHS = tuple(DATA_DIR / f"eval_independent30_{k}.jsonl" for k in 
 #: The thirty-first independent set (fiftieth session): blind, the next detector candidate's
 #: (data/signals/README_eval_independent31.md); read only when ``--sets`` names it.
 INDEPENDENT31_PATHS = tuple(DATA_DIR / f"eval_independent31_{k}.jsonl" for k in "abc")
+#: The thirty-second independent set (fifty-first session): blind, the detector candidate's after the next
+#: (data/signals/README_eval_independent32.md); read only when ``--sets`` names it.
+INDEPENDENT32_PATHS = tuple(DATA_DIR / f"eval_independent32_{k}.jsonl" for k in "abc")
 
 #: The independent English snippet sets read before the twenty-sixth session's candidate D (sets 1 to
 #: 11): written as evaluation sets, each blind until its first read, development sets since.

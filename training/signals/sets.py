@@ -15,7 +15,7 @@ from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDE
                                      INDEPENDENT12_PATHS, INDEPENDENT13_PATHS, INDEPENDENT14_PATHS, INDEPENDENT15_PATHS,
                                      INDEPENDENT16_PATHS, INDEPENDENT17_PATHS, INDEPENDENT18_PATHS, INDEPENDENT19_PATHS,
                                      INDEPENDENT20_PATHS, INDEPENDENT21_PATHS, INDEPENDENT22_PATHS, INDEPENDENT23_PATHS,
-                                     INDEPENDENT24_PATHS, INDEPENDENT25_PATHS, INDEPENDENT26_PATHS, INDEPENDENT27_PATHS, INDEPENDENT28_PATHS, INDEPENDENT29_PATHS, INDEPENDENT30_PATHS, INDEPENDENT31_PATHS,
+                                     INDEPENDENT24_PATHS, INDEPENDENT25_PATHS, INDEPENDENT26_PATHS, INDEPENDENT27_PATHS, INDEPENDENT28_PATHS, INDEPENDENT29_PATHS, INDEPENDENT30_PATHS, INDEPENDENT31_PATHS, INDEPENDENT32_PATHS,
                                      INDEPENDENT_PATH, LANGUAGE_EVAL2_PATHS, LANGUAGE_EVAL3_PATHS, LANGUAGE_EVAL_PATHS,
                                      LANGUAGES)
 
@@ -171,12 +171,17 @@ INDEPENDENT_SETS = (
 #: the rule of the pair V4 + PTZc (``CANDIDATE81.md``, forty-ninth session) and ``eval_independent29_*`` by
 #: its second rule (``CANDIDATE82.md``) and ``eval_independent30_*`` by the rule of the pair V5 + PTZe
 #: (``CANDIDATE84.md``, fiftieth session); all are in :data:`INDEPENDENT_SETS` now.
-#: ``eval_independent31_*`` (fiftieth session) is the blind set now (README_eval_independent31.md).
+#: ``eval_independent31_*`` (fiftieth session) is the blind set now (README_eval_independent31.md), and
+#: ``eval_independent32_*`` (fifty-first session) the one after it (README_eval_independent32.md).
 BLIND_SETS = (
     ("independent31", INDEPENDENT31_PATHS,
      "Thirty-first independently written set (eval_independent31_*.jsonl: three more authors who saw no "
      "project data, written in the fiftieth session; blind until a candidate's rule lets it be read, "
      "data/signals/README_eval_independent31.md)"),
+    ("independent32", INDEPENDENT32_PATHS,
+     "Thirty-second independently written set (eval_independent32_*.jsonl: three more authors who saw no "
+     "project data, written in the fifty-first session; blind until a candidate's rule lets it be read, "
+     "data/signals/README_eval_independent32.md)"),
 )
 
 
