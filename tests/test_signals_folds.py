@@ -134,12 +134,12 @@ def test_v4s_snippet_sets_one_to_26_have_an_option_of_their_own_that_make_model_
     """V4 (forty-eighth session) trained on sets 1 to 26, before sets 27 to 30 were read: ``--independent
     1-26`` rebuilds its rows, and the sets V4's metrics.json records give that option back."""
     from training.signals.corpus import (INDEPENDENT26_PATHS, INDEPENDENT27_PATHS, INDEPENDENT28_PATHS, INDEPENDENT29_PATHS,
-                                         INDEPENDENT30_PATHS, INDEPENDENT_ALL_READ_PATHS, INDEPENDENT_V4_PATHS, PROJECT_ROOT,
+                                         INDEPENDENT30_PATHS, INDEPENDENT31_PATHS, INDEPENDENT_ALL_READ_PATHS, INDEPENDENT_V4_PATHS, PROJECT_ROOT,
                                          independent_option, independent_paths)
 
     assert independent_paths("1-26") == INDEPENDENT_V4_PATHS
     assert set(INDEPENDENT26_PATHS) <= set(INDEPENDENT_V4_PATHS) < set(INDEPENDENT_ALL_READ_PATHS)
-    later = INDEPENDENT27_PATHS + INDEPENDENT28_PATHS + INDEPENDENT29_PATHS + INDEPENDENT30_PATHS
+    later = INDEPENDENT27_PATHS + INDEPENDENT28_PATHS + INDEPENDENT29_PATHS + INDEPENDENT30_PATHS + INDEPENDENT31_PATHS
     assert not set(INDEPENDENT_V4_PATHS) & set(later)
     assert len(INDEPENDENT_V4_PATHS) == len(INDEPENDENT_ALL_READ_PATHS) - len(later)
     recorded = [str(p.relative_to(PROJECT_ROOT)) for p in INDEPENDENT_V4_PATHS]

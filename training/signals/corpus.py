@@ -211,10 +211,11 @@ INDEPENDENT29_PATHS = tuple(DATA_DIR / f"eval_independent29_{k}.jsonl" for k in 
 #: read in the fiftieth session by the rule of the pair V5 + PTZe (models/depth/CANDIDATE84.md); a
 #: development set since.
 INDEPENDENT30_PATHS = tuple(DATA_DIR / f"eval_independent30_{k}.jsonl" for k in "abc")
-#: The thirty-first independent set (fiftieth session): blind, the next detector candidate's
-#: (data/signals/README_eval_independent31.md); read only when ``--sets`` names it.
+#: The thirty-first independent set (fiftieth session, data/signals/README_eval_independent31.md): first
+#: read in the fifty-first session by the rule of candidate V6 (models/depth/CANDIDATE85.md); a
+#: development set since.
 INDEPENDENT31_PATHS = tuple(DATA_DIR / f"eval_independent31_{k}.jsonl" for k in "abc")
-#: The thirty-second independent set (fifty-first session): blind, the detector candidate's after the next
+#: The thirty-second independent set (fifty-first session): blind, the next detector candidate's
 #: (data/signals/README_eval_independent32.md); read only when ``--sets`` names it.
 INDEPENDENT32_PATHS = tuple(DATA_DIR / f"eval_independent32_{k}.jsonl" for k in "abc")
 
@@ -225,10 +226,10 @@ INDEPENDENT32_PATHS = tuple(DATA_DIR / f"eval_independent32_{k}.jsonl" for k in 
 INDEPENDENT_READ_PATHS = (INDEPENDENT_PATH, INDEPENDENT2_PATH, *INDEPENDENT3_PATHS, *INDEPENDENT4_PATHS,
                           *INDEPENDENT5_PATHS, *INDEPENDENT6_PATHS, *INDEPENDENT7_PATHS, *INDEPENDENT8_PATHS,
                           *INDEPENDENT9_PATHS, *INDEPENDENT10_PATHS, *INDEPENDENT11_PATHS)
-#: Every English independent snippet set read so far (sets 1 to 30: :data:`INDEPENDENT_READ_PATHS` and the
+#: Every English independent snippet set read so far (sets 1 to 31: :data:`INDEPENDENT_READ_PATHS` and the
 #: sets read since, each by a candidate's rule): ``training_parts(independent="all")``. The forty-eighth
 #: session's V4 (``models/depth/CANDIDATE80.md``) trained on sets 1 to 26, before set 27 was read; its
-#: ``metrics.json`` names them (:data:`INDEPENDENT_V4_PATHS`). The blind set (:data:`INDEPENDENT31_PATHS`) is never among them. A detector trained on these has no read snippet set left to be measured on: only a blind
+#: ``metrics.json`` names them (:data:`INDEPENDENT_V4_PATHS`). The blind set (:data:`INDEPENDENT32_PATHS`) is never among them. A detector trained on these has no read snippet set left to be measured on: only a blind
 #: set says what it does on snippets. A newly read set joins the second tuple below; the first, sets 1 to
 #: 26 (the sets read when V4 was trained, ``training_parts(independent="1-26")``), is fixed, so that V4's
 #: rows rebuild as they were.
@@ -237,7 +238,7 @@ INDEPENDENT_V4_PATHS = INDEPENDENT_READ_PATHS + (
     *INDEPENDENT17_PATHS, *INDEPENDENT18_PATHS, *INDEPENDENT19_PATHS, *INDEPENDENT20_PATHS, *INDEPENDENT21_PATHS,
     *INDEPENDENT22_PATHS, *INDEPENDENT23_PATHS, *INDEPENDENT24_PATHS, *INDEPENDENT25_PATHS, *INDEPENDENT26_PATHS)
 INDEPENDENT_ALL_READ_PATHS = INDEPENDENT_V4_PATHS + (
-    *INDEPENDENT27_PATHS, *INDEPENDENT28_PATHS, *INDEPENDENT29_PATHS, *INDEPENDENT30_PATHS)
+    *INDEPENDENT27_PATHS, *INDEPENDENT28_PATHS, *INDEPENDENT29_PATHS, *INDEPENDENT30_PATHS, *INDEPENDENT31_PATHS)
 
 
 def independent_paths(independent: bool | str | tuple) -> tuple[Path, ...]:

@@ -143,6 +143,10 @@ INDEPENDENT_SETS = (
      "Thirtieth independently written set (eval_independent30_*.jsonl: three more authors who saw no project "
      "data, written in the forty-ninth session; first read in the fiftieth session with the shipped "
      "detector V4 and candidate V5, models/depth/CANDIDATE84.md; a development set since)"),
+    ("independent31", INDEPENDENT31_PATHS,
+     "Thirty-first independently written set (eval_independent31_*.jsonl: three more authors who saw no project "
+     "data, written in the fiftieth session; first read in the fifty-first session with the shipped "
+     "detector V4 and candidate V6, models/depth/CANDIDATE85.md; a development set since)"),
     ("languages", LANGUAGE_EVAL_PATHS,
      "Snippets written natively in French, German, Spanish and Portuguese (eval_lang_*.jsonl: four authors who "
      "saw no project data, written in the twenty-first session as a test set; data/signals/README_train_languages.md)"),
@@ -170,14 +174,10 @@ INDEPENDENT_SETS = (
 #: the rule of the pair V4 + PTZ (``CANDIDATE80.md``, forty-eighth session) and ``eval_independent28_*`` by
 #: the rule of the pair V4 + PTZc (``CANDIDATE81.md``, forty-ninth session) and ``eval_independent29_*`` by
 #: its second rule (``CANDIDATE82.md``) and ``eval_independent30_*`` by the rule of the pair V5 + PTZe
-#: (``CANDIDATE84.md``, fiftieth session); all are in :data:`INDEPENDENT_SETS` now.
-#: ``eval_independent31_*`` (fiftieth session) is the blind set now (README_eval_independent31.md), and
-#: ``eval_independent32_*`` (fifty-first session) the one after it (README_eval_independent32.md).
+#: (``CANDIDATE84.md``, fiftieth session) and ``eval_independent31_*`` by the rule of candidate V6
+#: (``CANDIDATE85.md``, fifty-first session); all are in :data:`INDEPENDENT_SETS` now.
+#: ``eval_independent32_*`` (fifty-first session) is the blind set now (README_eval_independent32.md).
 BLIND_SETS = (
-    ("independent31", INDEPENDENT31_PATHS,
-     "Thirty-first independently written set (eval_independent31_*.jsonl: three more authors who saw no "
-     "project data, written in the fiftieth session; blind until a candidate's rule lets it be read, "
-     "data/signals/README_eval_independent31.md)"),
     ("independent32", INDEPENDENT32_PATHS,
      "Thirty-second independently written set (eval_independent32_*.jsonl: three more authors who saw no "
      "project data, written in the fifty-first session; blind until a candidate's rule lets it be read, "

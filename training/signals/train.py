@@ -390,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="also train on N rows that each join two labelled snippets with both label sets")
     parser.add_argument("--independent", nargs="?", const="d", default=False, choices=("d", "all", "1-26"),
                         help="also train on read independent snippet sets: 'd' (the default when given bare) "
-                             "eval_independent 1 to 11, as candidate D did; 'all' every set read so far (1 to 30); "
+                             "eval_independent 1 to 11, as candidate D did; 'all' every set read so far (1 to 31); "
                              "'1-26' the sets V4 trained on (forty-eighth session)")
     parser.add_argument("--independent-weights-only", action="store_true",
                         help="with --independent: those rows fit the weights; thresholds and margins are tuned without them")
