@@ -99,7 +99,9 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
                                    # since PTY (CANDIDATE79.md, forty-seventh session): the seven that waited
                                    "train63", "train64", "train65", "train66", "train67", "train68", "train69",
                                    # since PTZd (CANDIDATE83.md, forty-ninth session): the five that waited
-                                   "train70", "train71", "train72", "train73", "train74")
+                                   "train70", "train71", "train72", "train73", "train74",
+                                   # since PTZe (CANDIDATE86.md, fifty-first session): the one that waited
+                                   "train75")
 #: Training mailboxes not trained on yet: judge sets that have judged a candidate and wait. ``train18``
 #: to ``train28`` (nineteenth to twenty-ninth sessions; their candidates are ``CANDIDATE21.md`` to
 #: ``CANDIDATE34.md``) waited here until candidate T3 (``models/depth/CANDIDATE35.md``) joined them to
@@ -148,8 +150,9 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
 #: did not ship (steady trends); they wait with ``train70``. ``train73`` (the same session) judged the pair
 #: V4 + PTZc (``CANDIDATE81.md``, forty-ninth session), and ``train74`` (written in the forty-ninth) the
 #: same pair under ``CANDIDATE82.md``'s rule; neither pair shipped. All five joined the training mail with
-#: PTZd (``CANDIDATE83.md``, forty-ninth session), judged by ``train75``, which waits.
-WAITING_SPLITS = ("train75",)
+#: PTZd (``CANDIDATE83.md``, forty-ninth session), judged by ``train75``, which joined the training mail
+#: with PTZe (``CANDIDATE86.md``, fifty-first session), judged by ``train76``, which waits.
+WAITING_SPLITS = ("train76",)
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
 #: the rule of the candidate they judge is committed (``data/independent/README.md``). ``train54`` was
 #: read by candidate N7's rule (``models/depth/CANDIDATE60.md``), ``train55`` by N8's
@@ -183,11 +186,12 @@ WAITING_SPLITS = ("train75",)
 #: was read by the rule of the pair V4 + PTZc (``CANDIDATE81.md``, forty-ninth session); it waits.
 #: ``train74`` (five of the forty-ninth session, no message labels) was read by the same pair's second
 #: rule (``CANDIDATE82.md``); it waits. ``train75`` (six more of the forty-ninth session, no message
-#: labels) was read by the rule of the pair V4 + PTZd (``CANDIDATE83.md``), which shipped; it waits.
-#: ``train76`` (six more of the forty-ninth session, no message labels) waits unread for the next
-#: candidate's rule, ``train77`` (five of the fiftieth session, no message labels) for the one after it,
-#: and ``train78`` (five of the fifty-first session, no message labels) for the one after that.
-UNREAD_SPLITS: tuple[str, ...] = ("train76", "train77", "train78")
+#: labels) was read by the rule of the pair V4 + PTZd (``CANDIDATE83.md``), which shipped; it joined the
+#: training mail with PTZe. ``train76`` (six more of the forty-ninth session, no message labels) was read by
+#: the rule of PTZe (``CANDIDATE86.md``, fifty-first session), which shipped; it waits. ``train77`` (five of
+#: the fiftieth session, no message labels) waits unread for the next candidate's rule, and ``train78``
+#: (five of the fifty-first session, no message labels) for the one after it.
+UNREAD_SPLITS: tuple[str, ...] = ("train77", "train78")
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
