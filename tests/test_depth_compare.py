@@ -54,3 +54,18 @@ def test_compare_pools_tiers_and_refuses_different_mailboxes(tmp_path):
     assert (got["tiers_a"], got["tiers_b"], got["two_tiers_off_a"], got["two_tiers_off_b"]) == (0.6, 0.7, 1, 0)
     with pytest.raises(ValueError, match="different mailboxes"):
         compare(a, {"x/1": b["x/1"]})
+
+
+def test_a_folder_reads_its_evaluation_and_bad_input_is_one_line_with_exit_2(tmp_path, capsys):
+    from training.depth.compare import main
+
+    for name, s in (("a", 0.8), ("b", 0.9)):
+        (tmp_path / name).mkdir()
+        _evaluation(tmp_path / name / "evaluation.json", [("train76", "x", s, 0.5, 0), ("train76", "y", s, 1.0, 0)])
+    assert main(["--a", str(tmp_path / "a"), "--b", str(tmp_path / "b") + "@train76", "--resamples", "100"]) == 0
+    assert json.loads(capsys.readouterr().out)["difference"] == pytest.approx(0.1)
+    (tmp_path / "broken.json").write_text("{not json")
+    for bad in (str(tmp_path / "missing.json"), str(tmp_path / "broken.json"), str(tmp_path)):
+        assert main(["--a", bad, "--b", str(tmp_path / "b")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("training.depth.compare: error:") and err.count("\n") == 1

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -30,10 +31,12 @@ from training.depth.independent import SPLITS
 
 def readings(source: str) -> dict[str, dict]:
     """``{split/mailbox: {"spearman", "clients", "tiers_right", "two_tiers_off"}}`` from one source
-    (``path`` or ``path@split,split``; see the module doc)."""
+    (``path`` or ``path@split,split``; see the module doc). A folder stands for the ``evaluation.json``
+    in it, as ``training.depth.evaluate --out`` writes it."""
     path, _, wanted = source.partition("@")
     splits = set(wanted.split(",")) if wanted else None
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    file = Path(path) / "evaluation.json" if Path(path).is_dir() else Path(path)
+    data = json.loads(file.read_text(encoding="utf-8"))
     out: dict[str, dict] = {}
     if "cv_leave_mailbox_out" in data:
         for box, r in data["cv_leave_mailbox_out"]["per_independent_mailbox"].items():
@@ -90,7 +93,12 @@ def main(argv=None) -> int:
     ap.add_argument("--b", action="append", required=True, help="model B's readings")
     ap.add_argument("--resamples", type=int, default=10_000)
     args = ap.parse_args(argv)
-    print(json.dumps(compare(merged(args.a), merged(args.b), args.resamples), indent=1))
+    try:
+        result = compare(merged(args.a), merged(args.b), args.resamples)
+    except (OSError, ValueError, KeyError) as exc:  # json's decode error is a ValueError
+        print(f"training.depth.compare: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=1))
     return 0
 
 
