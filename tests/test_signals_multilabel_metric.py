@@ -30,3 +30,15 @@ def test_a_model_trained_on_read_snippet_sets_is_not_read_on_them():
     assert {p.resolve() for e in keep for p in (e[1] if isinstance(e[1], tuple) else (e[1],))}.isdisjoint(
         {p.resolve() for p in INDEPENDENT_READ_PATHS})
     assert len(INDEPENDENT_ALL_READ_PATHS) > len(INDEPENDENT_READ_PATHS)
+
+
+def test_the_pooled_sets_read_since_v4_are_read_for_v4_and_left_out_once_any_of_them_is_trained_on():
+    from training.signals.evaluate import untrained_sets
+    from training.signals.sets import INDEPENDENT_SETS, named_sets
+
+    (pooled,) = named_sets("independent27-31")
+    singles = named_sets("independent27,independent28,independent29,independent30,independent31")
+    assert pooled[1] == tuple(p for e in singles for p in e[1])  # the five sets, nothing else
+    assert "independent27-31" in [e[0] for e in untrained_sets(INDEPENDENT_SETS, "1-26")[0]]  # V4's recipe
+    keep, skipped = untrained_sets(INDEPENDENT_SETS, "all")  # trained on sets 27 to 31 among others
+    assert "independent27-31" in skipped

@@ -136,12 +136,13 @@ def format_table(df: pd.DataFrame) -> str:
 def untrained_sets(sets: tuple, independent) -> tuple[tuple, list[str]]:
     """``sets`` (entries ``(name, paths, title)``) split into those a model trained with ``independent``
     (its ``metrics.json`` ``data.independent``, as :func:`~training.signals.corpus.recipe_rows` reads it)
-    did not train on, and the names of those it did: a figure on its own training rows is in-sample."""
+    did not train on, and the names of those it did: a figure on its own training rows is in-sample. A
+    pooled entry (several sets) is left out when the model trained on any of them."""
     trained = {Path(p).resolve() for p in independent_paths(independent)}
     keep, skipped = [], []
     for entry in sets:
         paths = entry[1] if isinstance(entry[1], tuple) else (entry[1],)
-        (skipped.append(entry[0]) if trained and {Path(p).resolve() for p in paths} <= trained else keep.append(entry))
+        (skipped.append(entry[0]) if trained & {Path(p).resolve() for p in paths} else keep.append(entry))
     return tuple(keep), skipped
 
 

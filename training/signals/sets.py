@@ -147,6 +147,11 @@ INDEPENDENT_SETS = (
      "Thirty-first independently written set (eval_independent31_*.jsonl: three more authors who saw no project "
      "data, written in the fiftieth session; first read in the fifty-first session with the shipped "
      "detector V4 and candidate V6, models/depth/CANDIDATE85.md; a development set since)"),
+    ("independent27-31", INDEPENDENT27_PATHS + INDEPENDENT28_PATHS + INDEPENDENT29_PATHS + INDEPENDENT30_PATHS
+     + INDEPENDENT31_PATHS,
+     "Sets 27 to 31 pooled (fifteen authors who saw no project data; each set read first, blind, by a "
+     "candidate's rule in the forty-eighth to fifty-first sessions): the sets read since V4 was trained "
+     "(V4 trained on sets 1 to 26), so one reading of about 5,500 texts instead of five of about 1,100"),
     ("languages", LANGUAGE_EVAL_PATHS,
      "Snippets written natively in French, German, Spanish and Portuguese (eval_lang_*.jsonl: four authors who "
      "saw no project data, written in the twenty-first session as a test set; data/signals/README_train_languages.md)"),
