@@ -123,12 +123,10 @@ def tune_label(evidence: list[dict], gold: np.ndarray, label: str, beta: float =
     fn = (~pred & g).sum(axis=0)
     b2 = beta ** 2
     f = np.where(tp > 0, (1 + b2) * tp / np.maximum((1 + b2) * tp + b2 * fn + fp, 1), 0.0)
-    raw = f
-    f = np.round(smoothed(f, smooth), 6)
-    best = max(((f[r, a, b], -floors[r], -abs(GRID[b] - 0.5), s_grid[a], GRID[b], floors[r])
-                for r in range(len(floors)) for a in range(len(s_grid)) for b in range(len(GRID))))
-    r, a, b = (list(floors).index(best[5]), list(s_grid).index(best[3]), list(GRID).index(best[4]))
-    return float(best[4]), float(best[3]), float(best[5]), float(round(raw[r, a, b], 6))
+    chosen = np.round(smoothed(f, smooth), 6)
+    *_, r, a, b = max(((chosen[r, a, b], -floors[r], -abs(GRID[b] - 0.5), s_grid[a], r, a, b)
+                       for r in range(len(floors)) for a in range(len(s_grid)) for b in range(len(GRID))))
+    return float(GRID[b]), float(s_grid[a]), float(floors[r]), float(round(f[r, a, b], 6))
 
 
 def counts_for(row: dict, label: str, mail_skip_labels: tuple[str, ...] = ()) -> bool:
