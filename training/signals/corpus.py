@@ -230,15 +230,18 @@ INDEPENDENT_READ_PATHS = (INDEPENDENT_PATH, INDEPENDENT2_PATH, *INDEPENDENT3_PAT
 #: sets read since, each by a candidate's rule): ``training_parts(independent="all")``. The forty-eighth
 #: session's V4 (``models/depth/CANDIDATE80.md``) trained on sets 1 to 26, before set 27 was read; its
 #: ``metrics.json`` names them (:data:`INDEPENDENT_V4_PATHS`). The blind set (:data:`INDEPENDENT32_PATHS`) is never among them. A detector trained on these has no read snippet set left to be measured on: only a blind
-#: set says what it does on snippets. A newly read set joins the second tuple below; the first, sets 1 to
+#: set says what it does on snippets. A newly read set joins :data:`INDEPENDENT_SINCE_V4_PATHS`; sets 1 to
 #: 26 (the sets read when V4 was trained, ``training_parts(independent="1-26")``), is fixed, so that V4's
 #: rows rebuild as they were.
 INDEPENDENT_V4_PATHS = INDEPENDENT_READ_PATHS + (
     *INDEPENDENT12_PATHS, *INDEPENDENT13_PATHS, *INDEPENDENT14_PATHS, *INDEPENDENT15_PATHS, *INDEPENDENT16_PATHS,
     *INDEPENDENT17_PATHS, *INDEPENDENT18_PATHS, *INDEPENDENT19_PATHS, *INDEPENDENT20_PATHS, *INDEPENDENT21_PATHS,
     *INDEPENDENT22_PATHS, *INDEPENDENT23_PATHS, *INDEPENDENT24_PATHS, *INDEPENDENT25_PATHS, *INDEPENDENT26_PATHS)
-INDEPENDENT_ALL_READ_PATHS = INDEPENDENT_V4_PATHS + (
-    *INDEPENDENT27_PATHS, *INDEPENDENT28_PATHS, *INDEPENDENT29_PATHS, *INDEPENDENT30_PATHS, *INDEPENDENT31_PATHS)
+#: The sets read since V4 was trained (27 to 31), each first read blind by a candidate's rule: the pooled
+#: development set ``independent27-31`` of ``training.signals.sets``.
+INDEPENDENT_SINCE_V4_PATHS = (*INDEPENDENT27_PATHS, *INDEPENDENT28_PATHS, *INDEPENDENT29_PATHS, *INDEPENDENT30_PATHS,
+                              *INDEPENDENT31_PATHS)
+INDEPENDENT_ALL_READ_PATHS = INDEPENDENT_V4_PATHS + INDEPENDENT_SINCE_V4_PATHS
 
 
 def independent_paths(independent: bool | str | tuple) -> tuple[Path, ...]:

@@ -16,7 +16,7 @@ from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDE
                                      INDEPENDENT16_PATHS, INDEPENDENT17_PATHS, INDEPENDENT18_PATHS, INDEPENDENT19_PATHS,
                                      INDEPENDENT20_PATHS, INDEPENDENT21_PATHS, INDEPENDENT22_PATHS, INDEPENDENT23_PATHS,
                                      INDEPENDENT24_PATHS, INDEPENDENT25_PATHS, INDEPENDENT26_PATHS, INDEPENDENT27_PATHS, INDEPENDENT28_PATHS, INDEPENDENT29_PATHS, INDEPENDENT30_PATHS, INDEPENDENT31_PATHS, INDEPENDENT32_PATHS,
-                                     INDEPENDENT_PATH, LANGUAGE_EVAL2_PATHS, LANGUAGE_EVAL3_PATHS, LANGUAGE_EVAL_PATHS,
+                                     INDEPENDENT_PATH, INDEPENDENT_SINCE_V4_PATHS, LANGUAGE_EVAL2_PATHS, LANGUAGE_EVAL3_PATHS, LANGUAGE_EVAL_PATHS,
                                      LANGUAGES)
 
 #: Evaluation sets beside the held-out split: (name, file, title). ``eval_independent.jsonl`` was
@@ -147,8 +147,7 @@ INDEPENDENT_SETS = (
      "Thirty-first independently written set (eval_independent31_*.jsonl: three more authors who saw no project "
      "data, written in the fiftieth session; first read in the fifty-first session with the shipped "
      "detector V4 and candidate V6, models/depth/CANDIDATE85.md; a development set since)"),
-    ("independent27-31", INDEPENDENT27_PATHS + INDEPENDENT28_PATHS + INDEPENDENT29_PATHS + INDEPENDENT30_PATHS
-     + INDEPENDENT31_PATHS,
+    ("independent27-31", INDEPENDENT_SINCE_V4_PATHS,
      "Sets 27 to 31 pooled (fifteen authors who saw no project data; each set read first, blind, by a "
      "candidate's rule in the forty-eighth to fifty-first sessions): the sets read since V4 was trained "
      "(V4 trained on sets 1 to 26), so one reading of about 5,500 texts instead of five of about 1,100"),
