@@ -56,7 +56,8 @@ def test_recipe_rows_read_from_the_model_metrics(tmp_path):
 def test_independent_rows_are_every_read_set_and_never_the_blind_one():
     """``training_parts(independent=True)`` adds the independent snippet sets read so far, each row
     once, split between train and tune by its id; the sets read later, and the blind one, are not among them."""
-    from training.signals.corpus import INDEPENDENT_READ_PATHS, read_labelled, training_parts
+    from training.signals.corpus import read_labelled, training_parts
+    from training.signals.snippet_sets import INDEPENDENT_READ_PATHS
 
     assert not any(p.name.startswith(("eval_independent12", "eval_independent13", "eval_independent14", "eval_independent15",
                                       "eval_independent16", "eval_independent17", "eval_independent18",
@@ -86,8 +87,9 @@ def test_sample_weights_by_source():
 def test_every_read_snippet_set_as_training_rows_never_the_blind_one():
     """``--independent all`` trains on every read English snippet set, D's eleven and the ones read since;
     never the blind set, and the recorded paths give the option back for TRAINING.md."""
-    from training.signals.corpus import (INDEPENDENT_ALL_READ_PATHS, INDEPENDENT_READ_PATHS, independent_option,
-                                         independent_paths, training_parts)
+    from training.signals.corpus import training_parts
+    from training.signals.snippet_sets import (INDEPENDENT_ALL_READ_PATHS, INDEPENDENT_READ_PATHS, independent_option,
+                                               independent_paths)
     from training.signals.sets import BLIND_SETS, INDEPENDENT_SETS
 
     read_english = {p.name for name, paths, _ in INDEPENDENT_SETS if name.startswith("independent")
@@ -108,7 +110,8 @@ def test_every_read_snippet_set_as_training_rows_never_the_blind_one():
 
 
 def test_a_pipeline_trained_on_every_read_set_has_its_baseline_trained_on_them_too(tmp_path):
-    from training.signals.corpus import INDEPENDENT_ALL_READ_PATHS, INDEPENDENT_READ_PATHS, recipe_rows
+    from training.signals.corpus import recipe_rows
+    from training.signals.snippet_sets import INDEPENDENT_ALL_READ_PATHS, INDEPENDENT_READ_PATHS
 
     for paths, expected in ((INDEPENDENT_ALL_READ_PATHS, "all"), (INDEPENDENT_READ_PATHS, True), ((), False)):
         (tmp_path / "metrics.json").write_text(json.dumps({"data": {"independent": [str(p) for p in paths]}}))
@@ -118,8 +121,9 @@ def test_a_pipeline_trained_on_every_read_set_has_its_baseline_trained_on_them_t
 def test_a_model_trained_on_every_set_read_then_keeps_its_sets_after_another_is_read(tmp_path):
     """"all" grows when a blind set is read: a model recorded with the sets read before then has its
     baseline trained on exactly those sets, not on D's eleven or on today's "all"."""
-    from training.signals.corpus import (INDEPENDENT23_PATHS, INDEPENDENT_ALL_READ_PATHS, PROJECT_ROOT,
-                                         independent_option, independent_paths, recipe_rows)
+    from training.signals.corpus import PROJECT_ROOT, recipe_rows
+    from training.signals.snippet_sets import (INDEPENDENT23_PATHS, INDEPENDENT_ALL_READ_PATHS, independent_option,
+                                               independent_paths)
 
     before = [p for p in INDEPENDENT_ALL_READ_PATHS if p not in INDEPENDENT23_PATHS]
     recorded = [str(p.relative_to(PROJECT_ROOT)) for p in before]
@@ -133,9 +137,11 @@ def test_a_model_trained_on_every_set_read_then_keeps_its_sets_after_another_is_
 def test_v4s_snippet_sets_one_to_26_have_an_option_of_their_own_that_make_model_can_give():
     """V4 (forty-eighth session) trained on sets 1 to 26, before sets 27 to 30 were read: ``--independent
     1-26`` rebuilds its rows, and the sets V4's metrics.json records give that option back."""
-    from training.signals.corpus import (INDEPENDENT26_PATHS, INDEPENDENT27_PATHS, INDEPENDENT28_PATHS, INDEPENDENT29_PATHS,
-                                         INDEPENDENT30_PATHS, INDEPENDENT31_PATHS, INDEPENDENT_ALL_READ_PATHS, INDEPENDENT_V4_PATHS, PROJECT_ROOT,
-                                         independent_option, independent_paths)
+    from training.signals.corpus import PROJECT_ROOT
+    from training.signals.snippet_sets import (INDEPENDENT26_PATHS, INDEPENDENT27_PATHS, INDEPENDENT28_PATHS,
+                                               INDEPENDENT29_PATHS, INDEPENDENT30_PATHS, INDEPENDENT31_PATHS,
+                                               INDEPENDENT_ALL_READ_PATHS, INDEPENDENT_V4_PATHS, independent_option,
+                                               independent_paths)
 
     assert independent_paths("1-26") == INDEPENDENT_V4_PATHS
     assert set(INDEPENDENT26_PATHS) <= set(INDEPENDENT_V4_PATHS) < set(INDEPENDENT_ALL_READ_PATHS)

@@ -14,7 +14,7 @@ def test_multilabel_recall_counts_only_complete_texts():
 
 
 def test_a_model_trained_on_read_snippet_sets_is_not_read_on_them():
-    from training.signals.corpus import INDEPENDENT_ALL_READ_PATHS, INDEPENDENT_READ_PATHS
+    from training.signals.snippet_sets import INDEPENDENT_ALL_READ_PATHS, INDEPENDENT_READ_PATHS
     from training.signals.evaluate import untrained_sets
     from training.signals.sets import BLIND_SETS, INDEPENDENT_SETS
 

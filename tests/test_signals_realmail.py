@@ -105,7 +105,8 @@ def test_neutral_training_data_is_well_formed_and_apart_from_evaluation(dev_data
     import json
     import re
 
-    from training.signals.corpus import INDEPENDENT_PATH, NEUTRAL_PATH, SPLIT_PATH, read_labelled
+    from training.signals.corpus import NEUTRAL_PATH, SPLIT_PATH, read_labelled
+    from training.signals.snippet_sets import INDEPENDENT_PATH
 
     rows = read_labelled(NEUTRAL_PATH)
     assert len(rows) >= 400

@@ -18,7 +18,7 @@ def test_a_label_keeps_the_margin_that_gains_enough_and_others_keep_none():
 
 
 def test_development_sets_leave_out_what_the_model_trained_on_and_the_blind_set(tmp_path):
-    from training.signals.corpus import INDEPENDENT3_PATHS, INDEPENDENT_PATH
+    from training.signals.snippet_sets import INDEPENDENT3_PATHS, INDEPENDENT_PATH
     from training.signals.sets import BLIND_SETS
 
     every = development_paths(tmp_path)  # no metrics.json: nothing trained on

@@ -29,8 +29,8 @@ from pathlib import Path
 import pandas as pd
 
 from training.signals.baseline import same_data_baseline
-from training.signals.corpus import (DATA_DIR, INDEPENDENT9_PATHS, INDEPENDENT24_PATHS, PROJECT_ROOT, read_labelled,
-                                     recipe_rows, training_parts)
+from training.signals.corpus import DATA_DIR, PROJECT_ROOT, read_labelled, recipe_rows, training_parts
+from training.signals.snippet_sets import INDEPENDENT9_PATHS, INDEPENDENT24_PATHS
 from training.signals.evaluate import untrained_sets
 from training.signals.metrics import paired_bootstrap, prf_table
 

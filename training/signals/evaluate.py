@@ -29,7 +29,8 @@ import pandas as pd
 
 from analyzer.errors import AnalyzerError
 from training.signals.baseline import RoutedBaseline, TfidfBaseline, router_languages, same_data_baseline
-from training.signals.corpus import PROJECT_ROOT, independent_paths, read_labelled, recipe_rows, training_parts
+from training.signals.corpus import PROJECT_ROOT, read_labelled, recipe_rows, training_parts
+from training.signals.snippet_sets import independent_paths
 from training.signals.embedded import embed
 from training.signals.metrics import paired_bootstrap, prf_table
 from training.signals.sets import BLIND_SETS, INDEPENDENT_SETS, named_sets

@@ -14,7 +14,7 @@ reaches the label's threshold plus a margin fire too. This module picks the marg
    each on its own column is what the combined setting does, up to that cap);
 3. the pipeline saved with those margins in its config (:func:`write_with_margins`).
 
-The development texts are the read independent sets 3 and up (:data:`~training.signals.corpus.INDEPENDENT_ALL_READ_PATHS`)
+The development texts are the read independent sets 3 and up (:data:`~training.signals.snippet_sets.INDEPENDENT_ALL_READ_PATHS`)
 less any the model trained on (its ``metrics.json``); never the blind set. The forty-second session's
 candidate V2 (``models/depth/CANDIDATE73.md``) was chosen this way.
 """
@@ -39,7 +39,7 @@ MIN_GAIN = 0.004
 
 def development_paths(model_folder: Path) -> tuple[Path, ...]:
     """The read snippet sets 3 and up that the model in ``model_folder`` never trained on."""
-    from training.signals.corpus import INDEPENDENT2_PATH, INDEPENDENT_ALL_READ_PATHS, INDEPENDENT_PATH
+    from training.signals.snippet_sets import INDEPENDENT2_PATH, INDEPENDENT_ALL_READ_PATHS, INDEPENDENT_PATH
 
     metrics = Path(model_folder) / "metrics.json"
     trained = set()

@@ -9,15 +9,18 @@ helpers who saw no project data, and has been read at least once); :data:`BLIND_
 from __future__ import annotations
 
 from analyzer.errors import AnalyzerError
-from training.signals.corpus import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDEPENDENT4_PATHS, INDEPENDENT5_PATHS,
-                                     INDEPENDENT6_PATHS, INDEPENDENT7_PATHS, INDEPENDENT8_PATHS,
-                                     INDEPENDENT9_PATHS, INDEPENDENT10_PATHS, INDEPENDENT11_PATHS,
-                                     INDEPENDENT12_PATHS, INDEPENDENT13_PATHS, INDEPENDENT14_PATHS, INDEPENDENT15_PATHS,
-                                     INDEPENDENT16_PATHS, INDEPENDENT17_PATHS, INDEPENDENT18_PATHS, INDEPENDENT19_PATHS,
-                                     INDEPENDENT20_PATHS, INDEPENDENT21_PATHS, INDEPENDENT22_PATHS, INDEPENDENT23_PATHS,
-                                     INDEPENDENT24_PATHS, INDEPENDENT25_PATHS, INDEPENDENT26_PATHS, INDEPENDENT27_PATHS, INDEPENDENT28_PATHS, INDEPENDENT29_PATHS, INDEPENDENT30_PATHS, INDEPENDENT31_PATHS, INDEPENDENT32_PATHS,
-                                     INDEPENDENT_PATH, INDEPENDENT_SINCE_V4_PATHS, LANGUAGE_EVAL2_PATHS, LANGUAGE_EVAL3_PATHS, LANGUAGE_EVAL_PATHS,
-                                     LANGUAGES)
+from training.signals.corpus import LANGUAGE_EVAL2_PATHS, LANGUAGE_EVAL3_PATHS, LANGUAGE_EVAL_PATHS, LANGUAGES
+from training.signals.snippet_sets import (INDEPENDENT2_PATH, INDEPENDENT3_PATHS, INDEPENDENT4_PATHS,
+                                           INDEPENDENT5_PATHS, INDEPENDENT6_PATHS, INDEPENDENT7_PATHS,
+                                           INDEPENDENT8_PATHS, INDEPENDENT9_PATHS, INDEPENDENT10_PATHS,
+                                           INDEPENDENT11_PATHS, INDEPENDENT12_PATHS, INDEPENDENT13_PATHS,
+                                           INDEPENDENT14_PATHS, INDEPENDENT15_PATHS, INDEPENDENT16_PATHS,
+                                           INDEPENDENT17_PATHS, INDEPENDENT18_PATHS, INDEPENDENT19_PATHS,
+                                           INDEPENDENT20_PATHS, INDEPENDENT21_PATHS, INDEPENDENT22_PATHS,
+                                           INDEPENDENT23_PATHS, INDEPENDENT24_PATHS, INDEPENDENT25_PATHS,
+                                           INDEPENDENT26_PATHS, INDEPENDENT27_PATHS, INDEPENDENT28_PATHS,
+                                           INDEPENDENT29_PATHS, INDEPENDENT30_PATHS, INDEPENDENT31_PATHS,
+                                           INDEPENDENT32_PATHS, INDEPENDENT_PATH, INDEPENDENT_SINCE_V4_PATHS)
 
 #: Evaluation sets beside the held-out split: (name, file, title). ``eval_independent.jsonl`` was
 #: the untouched test set of the first sessions; its errors were then read to guide changes (see

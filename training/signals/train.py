@@ -31,9 +31,8 @@ import spacy
 from analyzer.errors import AnalyzerError
 from training.signals.corpus import (CONFIG_PATH, BOUNDARY_PATH, DEV_PATH, EXTRA_PATH, NEUTRAL_MAIL_PATH, NEUTRAL_PATH,
                                     COURTESY_PATHS, FLIP_PATHS, MONEY_PATHS, LANGUAGE_PATHS, LANGUAGES, PROJECT_ROOT, SEED,
-                                    SPLIT_PATH, independent_option, independent_paths, labelled_mailboxes,
-                                    mail_file, mail_kind,
-                                    training_parts)
+                                    SPLIT_PATH, labelled_mailboxes, mail_file, mail_kind, training_parts)
+from training.signals.snippet_sets import independent_option, independent_paths
 from training.signals.fit import fit_classifier, occurrences
 from training.signals.long_margin import decide, long_texts, tune_long_margin
 from training.signals.metrics import prf_table
@@ -181,7 +180,7 @@ def train(out: Path, config: Path = CONFIG_PATH, seed: int | None = None, flip: 
     long-text margin are tuned without them; ``only_languages``: on the language rows alone (a
     classifier for text that is not English); ``mixed_pairs``: that many rows joining two labelled
     snippets (:func:`training.signals.corpus.mixed_pair_rows`); ``independent``: on read independent
-    snippet sets too (:func:`training.signals.corpus.independent_paths`: True or "d", sets 1 to 11; "all",
+    snippet sets too (:func:`training.signals.snippet_sets.independent_paths`: True or "d", sets 1 to 11; "all",
     every read set);
     ``tune_on_independent=False``: those rows join every weight fit, but the thresholds, rule floors and
     long-text margin are tuned without them; ``mail_skip_labels``: labels whose regressions and

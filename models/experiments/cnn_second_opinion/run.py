@@ -34,7 +34,8 @@ import numpy as np  # noqa: E402
 import spacy  # noqa: E402
 
 from training.signals.baseline import TfidfBaseline  # noqa: E402
-from training.signals.corpus import INDEPENDENT2_PATH, INDEPENDENT_PATH, docbin, read_labelled, training_parts  # noqa: E402
+from training.signals.corpus import docbin, read_labelled, training_parts  # noqa: E402
+from training.signals.snippet_sets import INDEPENDENT2_PATH, INDEPENDENT_PATH  # noqa: E402
 from analyzer.signals.labels import LABELS  # noqa: E402
 from training.signals.metrics import paired_bootstrap, prf_table  # noqa: E402
 from analyzer.signals.pipeline import load_pipeline  # noqa: E402
