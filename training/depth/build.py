@@ -30,8 +30,9 @@ first ten sessions"; later rebuilds are ``models/depth/CANDIDATE14.md`` onwards.
 The training rows are :mod:`training.depth.rows`; the leave-mailbox-out selection and the fixed
 model settings are :mod:`training.depth.selection`'s.
 
-Writes ``OUT/model.skops``, ``OUT/metrics.json``, ``OUT/TRAINING.md`` and
-``OUT/training_features.csv.gz`` (the rows fitted on).
+Writes ``OUT/model.skops``, ``OUT/metrics.json``, ``OUT/TRAINING.md``,
+``OUT/training_features.csv.gz`` (the rows fitted on) and ``OUT/oof_clients.csv.gz`` (each hand-written
+training client's out-of-fold score, tier and trend: :func:`~training.depth.selection.oof_table`).
 """
 
 from __future__ import annotations
@@ -59,8 +60,8 @@ from training.depth.independent import QUARTERLY_SPLITS, TEST_SPLITS, TRAIN_SPLI
 from training.depth.rows import BEHAVIOURS, DEV_WEIGHT, TRAIN_SEEDS, behaviour_of, collect, is_independent, table
 from training.depth.selection import (BACKED_PRAISE, ORDINAL_TIERS, PRAISE_BACKING, PRAISE_SHARE, REGRESSOR,
                                       STEADY_FLOOR, TIER_CUTS, balanced_accuracy, choose_trend, cross_validate,
-                                      dev_summary, fit_rows, per_box_rho, per_box_summary, trend_accuracy,
-                                      trend_scores)
+                                      dev_summary, fit_rows, oof_table, per_box_rho, per_box_summary,
+                                      trend_accuracy, trend_scores)
 from training.depth.training_md import training_md
 
 log = logging.getLogger(__name__)
@@ -244,6 +245,9 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
         "n_clients": metrics["data"]["n_client_rows"], "cv_mean_spearman": metrics["cv_leave_mailbox_out"]["mean_spearman_per_mailbox"],
         "kind": "taxonomy"})
     T.to_csv(out / "training_features.csv.gz", index=False, float_format="%.6g")
+    shipped_trends = trend_scores(best["cv"]["trend_rows"], best_trend["period_prior"], best_trend["band"],
+                                  best_trend["period_target"])
+    oof_table(best["cv"]["clients"], shipped_trends).to_csv(out / "oof_clients.csv.gz", index=False)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     (out / "TRAINING.md").write_text(training_md(metrics), encoding="utf-8")
     return metrics

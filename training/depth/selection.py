@@ -137,6 +137,20 @@ def per_box_summary(c: pd.DataFrame) -> dict:
     return out
 
 
+def oof_table(clients: pd.DataFrame, trends: pd.DataFrame) -> pd.DataFrame:
+    """The hand-written training clients' out-of-fold readings, one row each, for reading errors on
+    training mail without rebuilding (the build writes it as ``oof_clients.csv.gz``; development data,
+    never a quality figure): mailbox, client, designed and out-of-fold depth and tier, how many tiers
+    apart, and the designed and called trend (:func:`trend_scores` at the shipped trend setting; empty
+    for a client with no quarterly reading). ``clients``: :func:`cross_validate`'s ``clients``."""
+    c = clients.loc[is_independent(clients["box"]), ["box", "client", "target", "oof"]].dropna(subset=["oof"])
+    c = c.assign(oof=c["oof"].round(2), tier=[tier_of(v) for v in c["target"]],
+                 oof_tier=[tier_of(v) for v in c["oof"]])
+    c["tiers_apart"] = [abs(TIERS.index(a) - TIERS.index(b)) for a, b in zip(c["tier"], c["oof_tier"])]
+    t = trends.rename(columns={"truth": "trend", "got": "oof_trend"})[["box", "client", "trend", "oof_trend"]]
+    return c.merge(t, on=["box", "client"], how="left").sort_values(["box", "client"]).reset_index(drop=True)
+
+
 def balanced_accuracy(acc: dict) -> float:
     return 0.5 * (acc["moving_right"] / max(1, acc["moving"]) + acc["steady_right"] / max(1, acc["steady"]))
 
