@@ -35,8 +35,8 @@ test: $(STAMP)
 # snippet sets 1 to 26 too (--independent 1-26: candidate V4, models/depth/CANDIDATE80.md to
 # CANDIDATE83.md); the depth model is fitted on train70 to train74 too, with a steady band of 2.25
 # points a quarter, chosen leave-mailbox-out on its training mail (PTZd, CANDIDATE83.md), and on train75
-# too since PTZe (CANDIDATE86.md) and train76 since PTZf (CANDIDATE87.md; TRAIN_SPLITS in
-# training/depth/independent.py).
+# too since PTZe (CANDIDATE86.md), train76 since PTZf (CANDIDATE87.md) and train77 since PTZg
+# (CANDIDATE88.md; TRAIN_SPLITS in training/depth/independent.py).
 # The depth model is fitted on that detector's
 # detections, cross-fitted (models/depth/CANDIDATE63.md): the training splits whose labelled mail the
 # detector learnt from are read by a fold detector trained without their mailboxes' rows.
