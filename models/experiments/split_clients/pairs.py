@@ -1,0 +1,74 @@
+"""Development reading (training mail only; fifty-second session): for every pair of clients a run
+without a config finds in one mailbox, whether the truth calls them one client, and whether they share
+a surname (the last word of a From display name) or a thread (the first Message-ID of References, else
+In-Reply-To, else the message's own). Sizes a join rule for the split clients of ``run.py``.
+
+    PYTHONPATH=. .venv/bin/python models/experiments/split_clients/pairs.py
+
+Writes build/split_pairs.csv and prints the counts per rule."""
+from __future__ import annotations
+
+import re
+import tempfile
+from itertools import combinations
+from pathlib import Path
+
+import pandas as pd
+
+from analyzer.ingest.pipeline import ingest_to_dir
+from training.depth.independent import TEST_SPLITS, UNREAD_SPLITS, mailboxes, read_truth
+
+ROOT = Path("data/independent")
+WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def surname(name: str) -> str:
+    words = WORD.findall(re.sub(r"\([^)]*\)", " ", str(name or "")).casefold())
+    return words[-1] if len(words) >= 2 else ""
+
+
+def root(row) -> str:
+    refs = list(row["references"]) if row["references"] is not None else []
+    if len(refs):
+        return str(refs[0])
+    reply = row["in_reply_to"]
+    return str(reply if isinstance(reply, str) and reply else row["message_id"])
+
+
+rows = []
+splits = sorted({p.parent.parent.name for p in ROOT.glob("*/*/truth.csv")} - set(TEST_SPLITS) - set(UNREAD_SPLITS))
+with tempfile.TemporaryDirectory() as tmp:
+    for split in splits:
+        for box in mailboxes(split):
+            out = Path(tmp) / split / box.name
+            ingest_to_dir([box / "mail"], out, jobs=1)
+            m = pd.read_parquet(out / "messages.parquet")
+            m = m[m["client"].notna()]
+            truth = read_truth(box)
+            owner = {}
+            for _, t in truth.iterrows():
+                for k in (t["domains"] + ";" + t["addresses"]).split(";"):
+                    if k.strip():
+                        owner[k.strip().lower()] = t["client"]
+            info = {}
+            for client, g in m.groupby("client"):
+                keys = set(g["client_domain"].dropna().str.lower()) | set(
+                    g.loc[g["direction"] == "from_client", "from_address"].dropna().str.lower())
+                truths = {owner[k] for k in keys if k in owner}
+                info[client] = {"truth": truths, "free": g["client_domain"].isna().all() or "@" in str(client),
+                                "surnames": {s for s in g.loc[g["direction"] == "from_client", "from_name"].map(surname) if s},
+                                "threads": set(g.apply(root, axis=1))}
+            for a, b in combinations(sorted(info), 2):
+                ia, ib = info[a], info[b]
+                rows.append({"box": f"{split}/{box.name}", "a": a, "b": b,
+                             "same": bool(ia["truth"] & ib["truth"]),
+                             "share_surname": bool(ia["surnames"] & ib["surnames"]),
+                             "share_thread": bool(ia["threads"] & ib["threads"]),
+                             "surnames": ";".join(sorted(ia["surnames"] & ib["surnames"]))})
+df = pd.DataFrame(rows)
+Path("build").mkdir(exist_ok=True)
+df.to_csv("build/split_pairs.csv", index=False)
+print(f"pairs {len(df)}; the truth's one client: {int(df['same'].sum())}")
+for rule in ("share_surname", "share_thread"):
+    hit = df[df[rule]]
+    print(f"{rule}: {len(hit)} pairs, {int(hit['same'].sum())} of them one client, {int((~hit['same']).sum())} two")
