@@ -184,9 +184,9 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
         log.info("generated x%s alpha %s prior %s: independent rho %.3f (worst %.3f), all %.3f", gw, alpha, prior,
                  grid[-1]["independent_spearman"], grid[-1]["independent_worst"], grid[-1]["mean_spearman"])
     best = max(grid, key=lambda g: (round(g["independent_spearman"], 3), g["mean_spearman"]))
-    trends = []
+    trends, trend_calls = [], {}
     for target, pp, band in itertools.product(period_targets, period_priors, bands):
-        df = trend_scores(best["cv"]["trend_rows"], pp, band, target)
+        df = trend_calls[(target, pp, band)] = trend_scores(best["cv"]["trend_rows"], pp, band, target)
         dev = is_independent(df["box"])
         acc, acc_dev, acc_gen = trend_accuracy(df), trend_accuracy(df[dev]), trend_accuracy(df[~dev])
         trends.append({"period_target": target, "period_prior": pp, "band": band, **acc, "dev": acc_dev,
@@ -245,8 +245,7 @@ def build(out: Path, seeds=TRAIN_SEEDS, boxes: list[dict] | None = None, log_cou
         "n_clients": metrics["data"]["n_client_rows"], "cv_mean_spearman": metrics["cv_leave_mailbox_out"]["mean_spearman_per_mailbox"],
         "kind": "taxonomy"})
     T.to_csv(out / "training_features.csv.gz", index=False, float_format="%.6g")
-    shipped_trends = trend_scores(best["cv"]["trend_rows"], best_trend["period_prior"], best_trend["band"],
-                                  best_trend["period_target"])
+    shipped_trends = trend_calls[(best_trend["period_target"], best_trend["period_prior"], best_trend["band"])]
     oof_table(best["cv"]["clients"], shipped_trends).to_csv(out / "oof_clients.csv.gz", index=False)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     (out / "TRAINING.md").write_text(training_md(metrics), encoding="utf-8")
