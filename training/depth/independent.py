@@ -235,6 +235,11 @@ def run_mailbox(box: Path, out: Path, model_path=None, signals_model=None, clien
                       signals_model=signals_model, use_cache=True)
 
 
+def truth_keys(row) -> list[str]:
+    """A ``truth.csv`` row's client keys, lower-cased: its mail domains, then its addresses."""
+    return [k.strip().lower() for k in (row["domains"] + ";" + row["addresses"]).split(";") if k.strip()]
+
+
 def matched(scores: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     """truth rows with the scored client's row beside them (``scored`` False where none matched)."""
     keys = {}
@@ -245,7 +250,7 @@ def matched(scores: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
         keys[str(row["client"]).strip().lower()] = i
     rows = []
     for _, t in truth.iterrows():
-        ids = [keys.get(k.strip().lower()) for k in (t["domains"] + ";" + t["addresses"]).split(";") if k.strip()]
+        ids = [keys.get(k) for k in truth_keys(t)]
         ids = [i for i in ids if i is not None]
         rows.append(scores.loc[ids[0]] if ids else pd.Series(dtype=object))
     m = pd.DataFrame(rows).reset_index(drop=True).add_prefix("got_")

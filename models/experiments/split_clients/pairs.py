@@ -9,16 +9,14 @@ Writes build/split_pairs.csv and prints the counts per rule."""
 from __future__ import annotations
 
 import re
-import tempfile
 from itertools import combinations
 from pathlib import Path
 
 import pandas as pd
+from no_config import no_config_runs
 
-from analyzer.ingest.pipeline import ingest_to_dir
-from training.depth.independent import TEST_SPLITS, UNREAD_SPLITS, mailboxes, read_truth
+from training.depth.independent import truth_keys
 
-ROOT = Path("data/independent")
 WORD = re.compile(r"[^\W\d_]{3,}")
 
 
@@ -36,35 +34,23 @@ def root(row) -> str:
 
 
 rows = []
-splits = sorted({p.parent.parent.name for p in ROOT.glob("*/*/truth.csv")} - set(TEST_SPLITS) - set(UNREAD_SPLITS))
-with tempfile.TemporaryDirectory() as tmp:
-    for split in splits:
-        for box in mailboxes(split):
-            out = Path(tmp) / split / box.name
-            ingest_to_dir([box / "mail"], out, jobs=1)
-            m = pd.read_parquet(out / "messages.parquet")
-            m = m[m["client"].notna()]
-            truth = read_truth(box)
-            owner = {}
-            for _, t in truth.iterrows():
-                for k in (t["domains"] + ";" + t["addresses"]).split(";"):
-                    if k.strip():
-                        owner[k.strip().lower()] = t["client"]
-            info = {}
-            for client, g in m.groupby("client"):
-                keys = set(g["client_domain"].dropna().str.lower()) | set(
-                    g.loc[g["direction"] == "from_client", "from_address"].dropna().str.lower())
-                truths = {owner[k] for k in keys if k in owner}
-                info[client] = {"truth": truths, "free": g["client_domain"].isna().all() or "@" in str(client),
-                                "surnames": {s for s in g.loc[g["direction"] == "from_client", "from_name"].map(surname) if s},
-                                "threads": set(g.apply(root, axis=1))}
-            for a, b in combinations(sorted(info), 2):
-                ia, ib = info[a], info[b]
-                rows.append({"box": f"{split}/{box.name}", "a": a, "b": b,
-                             "same": bool(ia["truth"] & ib["truth"]),
-                             "share_surname": bool(ia["surnames"] & ib["surnames"]),
-                             "share_thread": bool(ia["threads"] & ib["threads"]),
-                             "surnames": ";".join(sorted(ia["surnames"] & ib["surnames"]))})
+for name, m, truth in no_config_runs():
+    m = m[m["client"].notna()]
+    owner = {k: t["client"] for _, t in truth.iterrows() for k in truth_keys(t)}
+    info = {}
+    for client, g in m.groupby("client"):
+        keys = set(g["client_domain"].dropna().str.lower()) | set(
+            g.loc[g["direction"] == "from_client", "from_address"].dropna().str.lower())
+        info[client] = {"truth": {owner[k] for k in keys if k in owner},
+                        "surnames": {s for s in g.loc[g["direction"] == "from_client", "from_name"].map(surname) if s},
+                        "threads": set(g.apply(root, axis=1))}
+    for a, b in combinations(sorted(info), 2):
+        ia, ib = info[a], info[b]
+        rows.append({"box": name, "a": a, "b": b,
+                     "same": bool(ia["truth"] & ib["truth"]),
+                     "share_surname": bool(ia["surnames"] & ib["surnames"]),
+                     "share_thread": bool(ia["threads"] & ib["threads"]),
+                     "surnames": ";".join(sorted(ia["surnames"] & ib["surnames"]))})
 df = pd.DataFrame(rows)
 Path("build").mkdir(exist_ok=True)
 df.to_csv("build/split_pairs.csv", index=False)
