@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analyzer.ingest.joint import joint_clients, people_in_two_clients, person_key
+from analyzer.ingest.joint import joint_clients, people_in_two_clients, person_key, surname, thread_roots
 from training.depth.independent import ROOT, matched, read_truth, run_mailbox
 
 
@@ -73,3 +73,68 @@ def test_a_person_writing_as_two_clients_is_pointed_out_not_joined():
     assert people_in_two_clients(frame) == [{"person": "Jane Doe", "clients": ["Hollis Ridge", "Sable Basin"],
                                              "messages": 5}]
     assert people_in_two_clients(frame.iloc[:0]) == []
+
+
+def _household(messages: list[tuple[str, str, list[str], str]]):
+    """(sender key, From name, recipient keys, thread root) per message, as joint_clients reads them; a key
+    is an address (free mail: its own organisation key) or a company's domain, one address per key."""
+    keys = sorted({k for s, _, r, _ in messages for k in [s, *r]})
+    rows = np.array([i for i, (s, _, r, _) in enumerate(messages) for _ in [s, *r]])
+    addrs = np.array([keys.index(k) for s, _, r, _ in messages for k in [s, *r]])
+    sent = np.array([j == 0 for s, _, r, _ in messages for j in range(1 + len(r))])
+    names = np.array([n for _, n, _, _ in messages], dtype=object)
+    roots, _ = pd.factorize(pd.Series([t for *_, t in messages]))
+    return keys, np.array(keys, dtype=object), rows, addrs, np.ones(len(messages), dtype=bool), sent, names, roots
+
+
+def test_free_mail_partners_who_share_a_surname_and_a_thread_are_one_client():
+    ag = "studio.example"
+    msgs = ([("ana.t@gmail.com", "Ana Teixeira", [ag], "t1"), (ag, "Staff", ["ana.t@gmail.com"], "t1"),
+             ("jose.teixeira@hotmail.com", "José Teixeira", [ag], "t1")]  # her husband answers in her thread
+            + [("ana.t@gmail.com", "Ana Teixeira", [ag], f"a{i}") for i in range(5)]
+            + [("jose.teixeira@hotmail.com", "José Teixeira", [ag], f"j{i}") for i in range(3)]
+            # the same surname, never in a thread of the Teixeiras: another family, another client
+            + [("rui.teixeira@gmail.com", "Rui Teixeira", [ag], "r1"), (ag, "Staff", ["rui.teixeira@gmail.com"], "r1")]
+            # a company domain sharing surname and thread is never joined (a relative's firm, referred)
+            + [("teixeira-obras.example", "Pedro Teixeira", [ag, "ana.t@gmail.com"], "t1")] * 2
+            # the same name on two addresses, never in one thread: two people, as far as the mail tells
+            + [("rocio.almada@gmail.com", "Rocío Almada", [ag], "x1"), ("kallpa.textiles@gmail.com", "Almada, Rocío", [ag], "x2")])
+    keys, org, rows, addrs, usable, sent, names, roots = _household(msgs)
+    clients = [k for k in keys if k != ag]
+    group = joint_clients(clients, org, rows, addrs, usable, sent=sent, from_names=names, roots=roots)
+    assert group["jose.teixeira@hotmail.com"] == group["ana.t@gmail.com"] == "ana.t@gmail.com"  # more messages
+    assert group["rui.teixeira@gmail.com"] == "rui.teixeira@gmail.com"
+    assert group["teixeira-obras.example"] == "teixeira-obras.example"
+    assert group["kallpa.textiles@gmail.com"] == "kallpa.textiles@gmail.com"
+    # without the threads and names, only writing together joins (as before)
+    plain = joint_clients(clients, org, rows, addrs, usable)
+    assert plain["jose.teixeira@hotmail.com"] == "jose.teixeira@hotmail.com"
+    # automated mail is not read: the shared thread was an auto-reply's
+    usable[2] = False
+    group = joint_clients(clients, org, rows, addrs, usable, sent=sent, from_names=names, roots=roots)
+    assert group["jose.teixeira@hotmail.com"] == "jose.teixeira@hotmail.com"
+
+
+def test_surname_and_thread_roots():
+    assert surname("Doe, Jane") == surname("Jane Doe, CFO") == surname("Jane Doe (Sable Basin)") == "doe"
+    assert surname("Zeynep Öztürk") == "öztürk"
+    assert surname("Jane") == surname("Jane Li") == surname("") == ""  # too little to be a family name
+    frame = pd.DataFrame({"message_id": ["a@x", "b@x", "c@x", "d@x", None],
+                          "in_reply_to": [None, "a@x", "b@x", "", None],
+                          "references": [[], ["a@x"], ["a@x", "b@x"], [], []]})
+    roots = thread_roots(frame)
+    assert roots[0] == roots[1] == roots[2] != roots[3]
+    assert roots[4] == -1
+    assert thread_roots(frame.drop(columns="references")) is None
+
+
+@pytest.mark.slow
+def test_a_family_business_on_two_free_mail_addresses_sharing_a_thread_is_one_client(tmp_path):
+    """train19/marseillemaritime: Nathalie and Yannick Roux run a boat-tour business, each from their
+    own gmail address, and answer in the same threads; no config. They used to be two clients."""
+    box = ROOT / "train19" / "marseillemaritime"
+    result = run_mailbox(box, tmp_path / "out")
+    m = matched(result.scores, read_truth(box))
+    roux = m[m["client"] == "Calanques Découverte"].iloc[0]
+    assert set(roux["got_domains"].split(";")) == set(roux["addresses"].split(";"))
+    assert roux["got_n_messages"] == roux["n_messages"]

@@ -43,6 +43,7 @@ import pyarrow.compute as pc
 
 from analyzer.config import Config
 from analyzer.errors import ConfigError, InputError
+from analyzer.ingest.joint import thread_roots
 from analyzer.ingest.message import column_array
 from analyzer.ingest.parties import (
     Edges,
@@ -106,7 +107,9 @@ def attribute(messages: pd.DataFrame, config: Config | None = None) -> pd.DataFr
     # 30 MB per 100k messages here, where a large run's main process peaks
     texts = tuple(messages[c].reset_index(drop=True) for c in ("signature", "new_text") if c in messages.columns)
 
-    agency, names, domains = _parties(addrs, edges, usable, from_names, texts, config)
+    # threads join free-mail households into one client, when the clients are inferred
+    roots = thread_roots(messages) if config is None or not config.clients else None
+    agency, names, domains = _parties(addrs, edges, usable, from_names, texts, roots, config)
     client_id, client_names = _client_ids(names)
 
     direction, msg_client = _directions(edges, from_addr, automated, agency, client_id)
@@ -224,7 +227,7 @@ def _per_unique(values: np.ndarray, test) -> np.ndarray:
     return hits[codes] if len(uniques) else np.zeros(len(values), dtype=bool)
 
 
-def _parties(addrs, edges, usable, from_names, texts, config):
+def _parties(addrs, edges, usable, from_names, texts, roots, config):
     """(agency mask, client name per address, client_domain per address)."""
     names = np.full(len(addrs), None, dtype=object)
     domains = np.full(len(addrs), None, dtype=object)
@@ -243,7 +246,7 @@ def _parties(addrs, edges, usable, from_names, texts, config):
             names[i] = spec.name
             domains[i] = spec.domains[0] if spec.domains else addrs["address"].iat[i]
     else:
-        names, domains = infer_clients(addrs, edges, usable, agency, from_names, texts)
+        names, domains = infer_clients(addrs, edges, usable, agency, from_names, texts, roots)
     return agency, names, domains
 
 
