@@ -101,7 +101,7 @@ def test_free_mail_partners_who_share_a_surname_and_a_thread_are_one_client():
             + [("rocio.almada@gmail.com", "Rocío Almada", [ag], "x1"), ("kallpa.textiles@gmail.com", "Almada, Rocío", [ag], "x2")])
     keys, org, rows, addrs, usable, sent, names, roots = _household(msgs)
     clients = [k for k in keys if k != ag]
-    group = joint_clients(clients, org, rows, addrs, usable, sent=sent, from_names=names, roots=roots)
+    group = joint_clients(clients, org, rows, addrs, usable, sent=sent, from_names=names, threads=roots.__getitem__)
     assert group["jose.teixeira@hotmail.com"] == group["ana.t@gmail.com"] == "ana.t@gmail.com"  # more messages
     assert group["rui.teixeira@gmail.com"] == "rui.teixeira@gmail.com"
     assert group["teixeira-obras.example"] == "teixeira-obras.example"
@@ -111,7 +111,7 @@ def test_free_mail_partners_who_share_a_surname_and_a_thread_are_one_client():
     assert plain["jose.teixeira@hotmail.com"] == "jose.teixeira@hotmail.com"
     # automated mail is not read: the shared thread was an auto-reply's
     usable[2] = False
-    group = joint_clients(clients, org, rows, addrs, usable, sent=sent, from_names=names, roots=roots)
+    group = joint_clients(clients, org, rows, addrs, usable, sent=sent, from_names=names, threads=roots.__getitem__)
     assert group["jose.teixeira@hotmail.com"] == "jose.teixeira@hotmail.com"
 
 
@@ -125,7 +125,9 @@ def test_surname_and_thread_roots():
     roots = thread_roots(frame)
     assert roots[0] == roots[1] == roots[2] != roots[3]
     assert roots[4] == -1
-    assert thread_roots(frame.drop(columns="references")) is None
+    picked = thread_roots(frame, np.array([2, 0, 3]))  # some rows, in the order asked
+    assert picked[0] == picked[1] != picked[2]
+    assert list(thread_roots(frame.drop(columns="references"))) == [-1] * 5
 
 
 @pytest.mark.slow

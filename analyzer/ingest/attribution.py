@@ -108,8 +108,10 @@ def attribute(messages: pd.DataFrame, config: Config | None = None) -> pd.DataFr
     texts = tuple(messages[c].reset_index(drop=True) for c in ("signature", "new_text") if c in messages.columns)
 
     # threads join free-mail households into one client, when the clients are inferred
-    roots = thread_roots(messages) if config is None or not config.clients else None
-    agency, names, domains = _parties(addrs, edges, usable, from_names, texts, roots, config)
+    def threads(positions: np.ndarray) -> np.ndarray:  # asked only for free-mail people's messages
+        return thread_roots(messages, positions)
+
+    agency, names, domains = _parties(addrs, edges, usable, from_names, texts, threads, config)
     client_id, client_names = _client_ids(names)
 
     direction, msg_client = _directions(edges, from_addr, automated, agency, client_id)
@@ -227,7 +229,7 @@ def _per_unique(values: np.ndarray, test) -> np.ndarray:
     return hits[codes] if len(uniques) else np.zeros(len(values), dtype=bool)
 
 
-def _parties(addrs, edges, usable, from_names, texts, roots, config):
+def _parties(addrs, edges, usable, from_names, texts, threads, config):
     """(agency mask, client name per address, client_domain per address)."""
     names = np.full(len(addrs), None, dtype=object)
     domains = np.full(len(addrs), None, dtype=object)
@@ -246,7 +248,7 @@ def _parties(addrs, edges, usable, from_names, texts, roots, config):
             names[i] = spec.name
             domains[i] = spec.domains[0] if spec.domains else addrs["address"].iat[i]
     else:
-        names, domains = infer_clients(addrs, edges, usable, agency, from_names, texts, roots)
+        names, domains = infer_clients(addrs, edges, usable, agency, from_names, texts, threads)
     return agency, names, domains
 
 

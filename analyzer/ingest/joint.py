@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from itertools import combinations
 
 import numpy as np
@@ -45,7 +46,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analyzer.ingest.message import chunked_column
+from analyzer.ingest.message import chunked_column, take_rows
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +58,14 @@ MIN_SHARED_SHARE = 0.35
 
 def joint_clients(keys: list[str], org: np.ndarray, rows: np.ndarray, addrs: np.ndarray,
                   usable: np.ndarray, *, sent: np.ndarray | None = None, from_names: np.ndarray | None = None,
-                  roots: np.ndarray | None = None) -> dict[str, str]:
+                  threads: Callable[[np.ndarray], np.ndarray] | None = None) -> dict[str, str]:
     """Map every client key of ``keys`` to the key of its group (itself when it writes alone).
 
     ``org``: organisation key per address; ``rows``/``addrs``: one entry per message participant
     (message position, address index); ``usable``: per message, not automated. With ``sent`` (per
-    participant entry: it is the sender), ``from_names`` (per message) and ``roots`` (per message,
-    :func:`thread_roots`), free-mail keys are also joined by :func:`household_pairs`.
+    participant entry: it is the sender), ``from_names`` (per message) and ``threads`` (message
+    positions -> their thread codes, as :func:`thread_roots`), free-mail keys are also joined by
+    :func:`household_pairs`.
     """
     rep = {k: k for k in keys}
     if len(keys) < 2:
@@ -87,8 +89,8 @@ def joint_clients(keys: list[str], org: np.ndarray, rows: np.ndarray, addrs: np.
 
     pairs = [(a, b) for (a, b), both in sorted(shared.items())
              if both >= MIN_SHARED_MESSAGES and both >= MIN_SHARED_SHARE * min(n[a], n[b])]
-    if sent is not None and from_names is not None and roots is not None:
-        pairs += household_pairs(keys, org, rows, addrs, usable, sent, from_names, roots)
+    if sent is not None and from_names is not None and threads is not None:
+        pairs += household_pairs(keys, org, rows, addrs, usable, sent, from_names, threads)
     for a, b in pairs:
         ra, rb = find(a), find(b)
         if ra != rb:
@@ -107,10 +109,12 @@ def joint_clients(keys: list[str], org: np.ndarray, rows: np.ndarray, addrs: np.
 
 
 def household_pairs(keys: list[str], org: np.ndarray, rows: np.ndarray, addrs: np.ndarray, usable: np.ndarray,
-                    sent: np.ndarray, from_names: np.ndarray, roots: np.ndarray) -> list[tuple[str, str]]:
+                    sent: np.ndarray, from_names: np.ndarray,
+                    threads: Callable[[np.ndarray], np.ndarray]) -> list[tuple[str, str]]:
     """Pairs of free-mail client keys (addresses) that are one client (module doc): their senders
-    share a :func:`surname` and they take part in one thread (``roots``: per message, a code of its
-    thread's first message; -1 for none). Sorted; automated mail (``usable`` false) is not read."""
+    share a :func:`surname` and they take part in one thread (``threads``: message positions -> a
+    code of each one's thread, -1 for none; asked only for the free-mail people's messages). Sorted;
+    automated mail (``usable`` false) is not read."""
     free = [k for k in keys if "@" in k]
     if len(free) < 2:
         return []
@@ -122,28 +126,39 @@ def household_pairs(keys: list[str], org: np.ndarray, rows: np.ndarray, addrs: n
     writers = pd.DataFrame({"key": part_keys[part_sent],
                             "surname": names.map(dict(zip(unique, map(surname, unique), strict=True))).to_numpy()})
     writers = writers[writers["surname"] != ""].drop_duplicates()
-    threads = pd.DataFrame({"key": part_keys, "root": roots[part_rows]})
-    threads = threads[threads["root"] >= 0].drop_duplicates().groupby("key")["root"].agg(frozenset)
+    families = [same for same in writers.groupby("surname")["key"].agg(sorted) if len(same) > 1]
+    if not families:
+        return []
+    needed = np.unique(part_rows)
+    codes = np.asarray(threads(needed))
+    roots = pd.DataFrame({"key": part_keys, "root": codes[np.searchsorted(needed, part_rows)]})
+    in_thread = roots[roots["root"] >= 0].drop_duplicates().groupby("key")["root"].agg(frozenset)
     out: set[tuple[str, str]] = set()
-    for same in writers.groupby("surname")["key"].agg(sorted):
+    for same in families:
         for a, b in combinations(same, 2):
-            if threads.get(a, frozenset()) & threads.get(b, frozenset()):
+            if in_thread.get(a, frozenset()) & in_thread.get(b, frozenset()):
                 out.add((a, b))
     return sorted(out)
 
 
-def thread_roots(messages: pd.DataFrame) -> np.ndarray | None:
-    """Per message, an integer code of its thread's first message as its own headers name it: the
-    first References id, else In-Reply-To, else its Message-ID; -1 when it has none. None when the
-    frame lacks those columns. (Headers only, no subject fallback: :mod:`analyzer.depth.threads`
-    rebuilds whole threads later, once the clients are known.)"""
+def thread_roots(messages: pd.DataFrame, positions: np.ndarray | None = None) -> np.ndarray:
+    """Per message (of ``positions`` when given, in their order), an integer code of its thread's
+    first message as its own headers name it: the first References id, else In-Reply-To, else its
+    Message-ID; -1 when it has none, or when the frame lacks those columns. Codes compare only
+    within one call. (Headers only, no subject fallback: :mod:`analyzer.depth.threads` rebuilds
+    whole threads later, once the clients are known.)"""
+    n = len(messages) if positions is None else len(positions)
     if any(c not in messages.columns for c in ("message_id", "in_reply_to", "references")):
-        return None
-    root = chunked_column(messages["message_id"], pa.large_string()).to_numpy()
-    irt = chunked_column(messages["in_reply_to"], pa.large_string())
+        return np.full(n, -1, dtype=np.int64)
+
+    def column(name: str) -> pd.Series:
+        return messages[name] if positions is None else take_rows(messages[name], positions)
+
+    root = chunked_column(column("message_id"), pa.large_string()).to_numpy()
+    irt = chunked_column(column("in_reply_to"), pa.large_string())
     has_irt = pc.fill_null(pc.not_equal(irt, ""), False).to_numpy()
     root[has_irt] = irt.to_numpy()[has_irt]
-    head = pc.list_slice(chunked_column(messages["references"], pa.list_(pa.large_string())), 0, 1)
+    head = pc.list_slice(chunked_column(column("references"), pa.list_(pa.large_string())), 0, 1)
     first = pc.list_flatten(head)
     owner = pc.list_parent_indices(head).to_numpy()
     filled = pc.fill_null(pc.not_equal(first, ""), False).to_numpy()

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -264,14 +264,14 @@ def infer_clients(
     agency: np.ndarray,
     from_names: np.ndarray,
     texts: tuple[np.ndarray, ...] = (),
-    roots: np.ndarray | None = None,
+    threads: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per address: (client name or None, client_domain or None) for two-way correspondents.
 
     ``from_names`` holds each message's From display name (free-mail clients are named by it);
     ``texts`` per-message text columns (signature, new text), as Series read by position, where an
     organisation's people spell its name (:func:`name_in_texts`; without it the name comes from the
-    domain: :func:`readable_name`); ``roots`` per message, the code of its thread
+    domain: :func:`readable_name`); ``threads`` gives message positions their thread codes
     (:func:`analyzer.ingest.joint.thread_roots`), with which free-mail people who share a surname
     and a thread are one client.
     """
@@ -313,7 +313,7 @@ def infer_clients(
     display = person.sort_values(["n", "name"], ascending=[False, True]).drop_duplicates("org").set_index("org")["name"]
 
     # keys that write together, and free-mail households: one client
-    group = joint_clients(keys, org, edges.row, edges.addr, usable, sent=~rcpt, from_names=from_names, roots=roots)
+    group = joint_clients(keys, org, edges.row, edges.addr, usable, sent=~rcpt, from_names=from_names, threads=threads)
     heads = [k for k in keys if group[k] == k]
     spelled = _org_texts(heads, org, edges, usable, texts)
     label: dict[str, str] = {}
