@@ -123,10 +123,11 @@ JOINED_JUDGES = {
     "train75": ("forty-ninth", "the pair V4 + PTZd", 83, True, "PTZe, CANDIDATE86.md"),
     "train76": ("forty-ninth", "PTZe", 86, True, "PTZf, CANDIDATE87.md"),
     "train77": ("fiftieth", "PTZf", 87, True, "PTZg, CANDIDATE88.md"),
+    "train78": ("fifty-first", "PTZg", 88, True, "PTZh, CANDIDATE89.md"),
 }
 #: The judge sets that wait (not trained on), as :data:`JOINED_JUDGES` without the last element.
 WAITING_JUDGES = {
-    "train78": ("fifty-first", "PTZg", 88, True),
+    "train79": ("fifty-second", "PTZh", 89, True),
 }
 
 

@@ -105,7 +105,9 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
                                    # since PTZf (CANDIDATE87.md, fifty-second session): the one that waited
                                    "train76",
                                    # since PTZg (CANDIDATE88.md, fifty-second session): the one that waited
-                                   "train77")
+                                   "train77",
+                                   # since PTZh (CANDIDATE89.md, fifty-third session)
+                                   "train78")
 #: Training mailboxes not trained on yet: judge sets that have judged a candidate and wait. ``train18``
 #: to ``train28`` (nineteenth to twenty-ninth sessions; their candidates are ``CANDIDATE21.md`` to
 #: ``CANDIDATE34.md``) waited here until candidate T3 (``models/depth/CANDIDATE35.md``) joined them to
@@ -157,8 +159,10 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
 #: PTZd (``CANDIDATE83.md``, forty-ninth session), judged by ``train75``, which joined the training mail
 #: with PTZe (``CANDIDATE86.md``, fifty-first session), judged by ``train76``, which joined the training
 #: mail with PTZf (``CANDIDATE87.md``, fifty-second session), judged by ``train77``, which joined the
-#: training mail with PTZg (``CANDIDATE88.md``, the same session), judged by ``train78``, which waits.
-WAITING_SPLITS = ("train78",)
+#: training mail with PTZg (``CANDIDATE88.md``, the same session), judged by ``train78``, which joined
+#: the training mail with PTZh (``CANDIDATE89.md``, fifty-third session), judged by ``train79``, which
+#: waits.
+WAITING_SPLITS = ("train79",)
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
 #: the rule of the candidate they judge is committed (``data/independent/README.md``). ``train54`` was
 #: read by candidate N7's rule (``models/depth/CANDIDATE60.md``), ``train55`` by N8's
@@ -198,11 +202,13 @@ WAITING_SPLITS = ("train78",)
 #: with PTZf. ``train77`` (five of the fiftieth session, no message labels) was read by the rule of PTZf
 #: (``CANDIDATE87.md``, fifty-second session), which shipped; it joined the training mail with PTZg.
 #: ``train78`` (five of the fifty-first session, no message labels) was read by the rule of PTZg
-#: (``CANDIDATE88.md``, fifty-second session), which shipped; it waits. ``train79`` (five of the
-#: fifty-second session, no message labels) waits unread for the next candidate's rule, and ``train80``
-#: (five more of the same session, no message labels) for the one after it; ``train81`` (five of the
-#: fifty-third session, no message labels) and ``train82`` (five more of the same session) for later ones.
-UNREAD_SPLITS: tuple[str, ...] = ("train79", "train80", "train81", "train82")
+#: (``CANDIDATE88.md``, fifty-second session), which shipped; it joined the training mail with PTZh.
+#: ``train79`` (five of the fifty-second session, no message labels) was read by the rule of PTZh
+#: (``CANDIDATE89.md``, fifty-third session), which shipped; it waits. ``train80`` (five more of the
+#: fifty-second session, no message labels) waits unread for the next candidate's rule
+#: (``CANDIDATE90.md``); ``train81`` (five of the fifty-third session, no message labels) and ``train82``
+#: (five more of the same session) for later ones.
+UNREAD_SPLITS: tuple[str, ...] = ("train80", "train81", "train82")
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
