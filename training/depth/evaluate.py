@@ -128,6 +128,7 @@ JOINED_JUDGES = {
 #: The judge sets that wait (not trained on), as :data:`JOINED_JUDGES` without the last element.
 WAITING_JUDGES = {
     "train79": ("fifty-second", "PTZh", 89, True),
+    "train80": ("fifty-second", "PTZj", 90, True),
 }
 
 

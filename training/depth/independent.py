@@ -161,8 +161,8 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
 #: mail with PTZf (``CANDIDATE87.md``, fifty-second session), judged by ``train77``, which joined the
 #: training mail with PTZg (``CANDIDATE88.md``, the same session), judged by ``train78``, which joined
 #: the training mail with PTZh (``CANDIDATE89.md``, fifty-third session), judged by ``train79``, which
-#: waits.
-WAITING_SPLITS = ("train79",)
+#: waits with ``train80``, which judged PTZj (``CANDIDATE90.md``, the same session: the household join).
+WAITING_SPLITS = ("train79", "train80")
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
 #: the rule of the candidate they judge is committed (``data/independent/README.md``). ``train54`` was
 #: read by candidate N7's rule (``models/depth/CANDIDATE60.md``), ``train55`` by N8's
@@ -204,11 +204,11 @@ WAITING_SPLITS = ("train79",)
 #: ``train78`` (five of the fifty-first session, no message labels) was read by the rule of PTZg
 #: (``CANDIDATE88.md``, fifty-second session), which shipped; it joined the training mail with PTZh.
 #: ``train79`` (five of the fifty-second session, no message labels) was read by the rule of PTZh
-#: (``CANDIDATE89.md``, fifty-third session), which shipped; it waits. ``train80`` (five more of the
-#: fifty-second session, no message labels) waits unread for the next candidate's rule
-#: (``CANDIDATE90.md``); ``train81`` (five of the fifty-third session, no message labels) and ``train82``
-#: (five more of the same session) for later ones.
-UNREAD_SPLITS: tuple[str, ...] = ("train80", "train81", "train82")
+#: (``CANDIDATE89.md``, fifty-third session), which shipped; it waits, and so does ``train80`` (five more
+#: of the fifty-second session, no message labels), read by the rule of PTZj (``CANDIDATE90.md``), which
+#: shipped. ``train81`` (five of the fifty-third session, no message labels) waits unread for the rule of
+#: ``CANDIDATE91.md``, and ``train82`` (five more of the same session) for the next one.
+UNREAD_SPLITS: tuple[str, ...] = ("train81", "train82")
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
