@@ -103,7 +103,7 @@ def joint_clients(keys: list[str], org: np.ndarray, rows: np.ndarray, addrs: np.
         for k in members:
             rep[k] = head
         if len(members) > 1:
-            log.info("joined client keys that write together: %s", ", ".join(
+            log.info("joined client keys into one client (they write together, or a free-mail household): %s", ", ".join(
                 f"{k} ({int(n.get(k, 0))} messages)" for k in sorted(members, key=lambda k: (-int(n.get(k, 0)), k))))
     return rep
 
