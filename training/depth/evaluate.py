@@ -124,11 +124,12 @@ JOINED_JUDGES = {
     "train76": ("forty-ninth", "PTZe", 86, True, "PTZf, CANDIDATE87.md"),
     "train77": ("fiftieth", "PTZf", 87, True, "PTZg, CANDIDATE88.md"),
     "train78": ("fifty-first", "PTZg", 88, True, "PTZh, CANDIDATE89.md"),
+    "train79": ("fifty-second", "PTZh", 89, True, "PTZk, CANDIDATE91.md"),
 }
 #: The judge sets that wait (not trained on), as :data:`JOINED_JUDGES` without the last element.
 WAITING_JUDGES = {
-    "train79": ("fifty-second", "PTZh", 89, True),
     "train80": ("fifty-second", "PTZj", 90, True),
+    "train81": ("fifty-third", "PTZk", 91, True),
 }
 
 

@@ -107,7 +107,9 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
                                    # since PTZg (CANDIDATE88.md, fifty-second session): the one that waited
                                    "train77",
                                    # since PTZh (CANDIDATE89.md, fifty-third session)
-                                   "train78")
+                                   "train78",
+                                   # since PTZk (CANDIDATE91.md, fifty-third session)
+                                   "train79")
 #: Training mailboxes not trained on yet: judge sets that have judged a candidate and wait. ``train18``
 #: to ``train28`` (nineteenth to twenty-ninth sessions; their candidates are ``CANDIDATE21.md`` to
 #: ``CANDIDATE34.md``) waited here until candidate T3 (``models/depth/CANDIDATE35.md``) joined them to
@@ -161,8 +163,9 @@ TRAIN_SPLITS = QUARTERLY_SPLITS + ("train31", "train32", "train33", "train34", "
 #: mail with PTZf (``CANDIDATE87.md``, fifty-second session), judged by ``train77``, which joined the
 #: training mail with PTZg (``CANDIDATE88.md``, the same session), judged by ``train78``, which joined
 #: the training mail with PTZh (``CANDIDATE89.md``, fifty-third session), judged by ``train79``, which
-#: waits with ``train80``, which judged PTZj (``CANDIDATE90.md``, the same session: the household join).
-WAITING_SPLITS = ("train79", "train80")
+#: joined the training mail with PTZk (``CANDIDATE91.md``, the same session), judged by ``train81``.
+#: ``train80`` judged PTZj (``CANDIDATE90.md``, the same session: the household join). Both wait.
+WAITING_SPLITS = ("train80", "train81")
 #: Judge sets written and not read yet: no model reads them (``make evaluate`` leaves them out) until
 #: the rule of the candidate they judge is committed (``data/independent/README.md``). ``train54`` was
 #: read by candidate N7's rule (``models/depth/CANDIDATE60.md``), ``train55`` by N8's
@@ -204,11 +207,13 @@ WAITING_SPLITS = ("train79", "train80")
 #: ``train78`` (five of the fifty-first session, no message labels) was read by the rule of PTZg
 #: (``CANDIDATE88.md``, fifty-second session), which shipped; it joined the training mail with PTZh.
 #: ``train79`` (five of the fifty-second session, no message labels) was read by the rule of PTZh
-#: (``CANDIDATE89.md``, fifty-third session), which shipped; it waits, and so does ``train80`` (five more
-#: of the fifty-second session, no message labels), read by the rule of PTZj (``CANDIDATE90.md``), which
-#: shipped. ``train81`` (five of the fifty-third session, no message labels) waits unread for the rule of
-#: ``CANDIDATE91.md``, and ``train82`` (five more of the same session) for the next one.
-UNREAD_SPLITS: tuple[str, ...] = ("train81", "train82")
+#: (``CANDIDATE89.md``, fifty-third session), which shipped; it joined the training mail with PTZk.
+#: ``train80`` (five more of the fifty-second session, no message labels) was read by the rule of PTZj
+#: (``CANDIDATE90.md``), which shipped; it waits. ``train81`` (five of the fifty-third session, no
+#: message labels) was read by the rule of PTZk (``CANDIDATE91.md``), which shipped; it waits.
+#: ``train82`` (five more of the fifty-third session, no message labels) waits unread for the next
+#: candidate's rule.
+UNREAD_SPLITS: tuple[str, ...] = ("train82",)
 #: Blind test sets: read only to report, never trained or tuned on.
 TEST_SPLITS = ("test6", "test7", "test8", "test9", "test10", "test11", "test12")
 POSITIVE = ("help_request", "advice_acted_on", "referral", "forgiveness", "strategic_involvement",
