@@ -44,7 +44,7 @@ def test_mailbox_truth_and_client_list(box):
 
 NEWEST = ("train10", "train11", "train12", "train13", "train14", "train15", "train16", "train17", "train18",
           "train19", "train20", "train21", "train22", "train23", "train24", "train25", "train26", "train27", "train28",
-          "train29", "train30", "train31", "train32", "train33", "train34", "train35", "train36", "train52", "train53", "train54", "train55", "train56", "train57", "train58", "train59", "train60", "train61", "train62", "train63", "train64", "train65", "train66", "train67", "train68", "train69", "train70", "train71", "train72", "train73", "train74", "train75", "train76", "train77", "train78", "train79", "train80", "train81", "train82")
+          "train29", "train30", "train31", "train32", "train33", "train34", "train35", "train36", "train52", "train53", "train54", "train55", "train56", "train57", "train58", "train59", "train60", "train61", "train62", "train63", "train64", "train65", "train66", "train67", "train68", "train69", "train70", "train71", "train72", "train73", "train74", "train75", "train76", "train77", "train78", "train79", "train80", "train81", "train82", "train83")
 
 
 def test_every_waiting_judge_set_is_named_in_the_evaluation_table():
