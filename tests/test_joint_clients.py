@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from analyzer.ingest.joint import joint_clients, people_in_two_clients, person_key, surname, thread_roots
@@ -128,6 +129,13 @@ def test_surname_and_thread_roots():
     picked = thread_roots(frame, np.array([2, 0, 3]))  # some rows, in the order asked
     assert picked[0] == picked[1] != picked[2]
     assert list(thread_roots(frame.drop(columns="references"))) == [-1] * 5
+    # Arrow-backed columns in several chunks, as a run's frame holds them (one per work unit)
+    chunked = pd.DataFrame({c: pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array(
+        [pa.array(frame[c].iloc[:2], type=t, from_pandas=True), pa.array(frame[c].iloc[2:], type=t, from_pandas=True)])))
+        for c, t in (("message_id", pa.large_string()), ("in_reply_to", pa.large_string()),
+                     ("references", pa.list_(pa.large_string())))})
+    assert list(thread_roots(chunked)) == list(roots)
+    assert list(thread_roots(chunked, np.array([2, 0, 3]))) == list(picked)
 
 
 @pytest.mark.slow
