@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -107,10 +108,9 @@ def attribute(messages: pd.DataFrame, config: Config | None = None) -> pd.DataFr
     # 30 MB per 100k messages here, where a large run's main process peaks
     texts = tuple(messages[c].reset_index(drop=True) for c in ("signature", "new_text") if c in messages.columns)
 
-    # threads join free-mail households into one client, when the clients are inferred
-    def threads(positions: np.ndarray) -> np.ndarray:  # asked only for free-mail people's messages
-        return thread_roots(messages, positions)
-
+    # threads join free-mail households into one client when the clients are inferred; asked only
+    # for the free-mail people's messages
+    threads = partial(thread_roots, messages)
     agency, names, domains = _parties(addrs, edges, usable, from_names, texts, threads, config)
     client_id, client_names = _client_ids(names)
 
