@@ -52,6 +52,14 @@ from analyzer.depth.trend import TrendModel
 CONTRIBUTION_ROWS = 32_768
 
 
+def keep_in_tier(score: np.ndarray, tier: np.ndarray) -> np.ndarray:
+    """Each score clipped into its tier (an index into ``TIERS``), so that a score shown to one
+    decimal keeps that tier."""
+    lo = np.array((0.0, *TIER_BOUNDS))[tier]
+    hi = np.array((*TIER_BOUNDS, 100.1))[tier] - 0.1
+    return np.clip(score, lo, hi)
+
+
 class DepthModel(LagCorrection, QuarterlyStory, RegressorMixin, BaseEstimator):
     """Client features -> depth 0-100 (see the module doc).
 
@@ -270,9 +278,7 @@ class DepthModel(LagCorrection, QuarterlyStory, RegressorMixin, BaseEstimator):
             tier = np.searchsorted(cuts, raw, side="right")  # the tier the raw prediction falls in
         else:
             return score
-        lo = np.array((0.0, *TIER_BOUNDS))[tier]
-        hi = np.array((*TIER_BOUNDS, 100.1))[tier] - 0.1  # a score shown to one decimal keeps its tier
-        return np.clip(score, lo, hi)
+        return keep_in_tier(score, tier)
 
     def predict_periods(self, P: pd.DataFrame, F: pd.DataFrame, overall: pd.Series) -> np.ndarray:
         """Quarterly scores for the client x quarter rows ``P`` (index ``client``, ``period``), given the

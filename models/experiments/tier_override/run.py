@@ -23,6 +23,7 @@ from scipy.stats import spearmanr
 from sklearn.base import clone
 
 from analyzer.depth.features import FEATURE_NAMES
+from analyzer.depth.model import keep_in_tier
 from analyzer.depth.modelfile import load_depth_model
 from analyzer.depth.schema import TIER_BOUNDS
 from training.depth.independent import QUARTERLY_SPLITS
@@ -33,12 +34,6 @@ GENERATED_WEIGHT = 0.3  # the shipped build's (models/depth/TRAINING.md)
 
 def tier_of(score: np.ndarray) -> np.ndarray:
     return np.searchsorted(np.asarray(TIER_BOUNDS, dtype=float), score, side="right")
-
-
-def kept(score: np.ndarray, tier: np.ndarray) -> np.ndarray:
-    lo = np.array((0.0, *TIER_BOUNDS))[tier]
-    hi = np.array((*TIER_BOUNDS, 100.1))[tier] - 0.1
-    return np.clip(score, lo, hi)
 
 
 T = pd.read_csv("models/depth/training_features.csv.gz")
@@ -57,8 +52,8 @@ for fold in mailbox_folds(list(T["box"])):
     called = model.tier_model_.predict(X)
     own = tier_of(score)
     rows.append(pd.DataFrame({"box": held["box"].to_numpy(), "target": held["target"].to_numpy(),
-                              "shipped": kept(score, called),
-                              "one_step": kept(score, np.clip(called, own - 1, own + 1)),
+                              "shipped": keep_in_tier(score, called),
+                              "one_step": keep_in_tier(score, np.clip(called, own - 1, own + 1)),
                               "score": score}))
     print(f"fold of {len(fold)} mailboxes scored", flush=True)
 df = pd.concat(rows, ignore_index=True)
